@@ -1,0 +1,90 @@
+"""TessaApp: a thin composition of the dashboard and its screens around one loaded config."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from screens.dashboard import DashboardScreen
+from screens.help_screen import HelpScreen
+from screens.keys import bind
+from screens.themes import THEMES
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.keymap import KEYS
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TessaApp(App[int]):
+    """The incident console."""
+
+    CSS_PATH = "tessa.tcss"
+    TITLE = "tessa-tui"
+    BINDINGS = [
+        bind("quit", "quit"),
+        bind("help", "help"),
+        bind("command_palette", "command_palette", show=False, priority=True),
+        bind("high_contrast", "toggle_high_contrast"),
+    ]
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        readonly: bool = False,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
+        super().__init__()
+        self.loaded = loaded
+        self.config = loaded.config
+        self.readonly = readonly
+        self.clock = clock
+        for theme in THEMES:
+            self.register_theme(theme)
+        self.theme = self.config.theme
+        self._chosen_theme = self.config.theme
+        self.set_keymap(self.config.keymap)
+
+    def get_default_screen(self) -> Screen[None]:
+        return DashboardScreen(self.config, self.clock, readonly=self.readonly)
+
+    def action_help(self) -> None:
+        """Show every key; a second `?` or escape closes it."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        display = {
+            spec.id: self.get_key_display(Binding(self.config.keymap.get(spec.id, spec.key), ""))
+            for spec in KEYS
+        }
+        self.push_screen(HelpScreen(self.config.keymap, display))
+
+    def action_toggle_high_contrast(self) -> None:
+        """Switch between the high-contrast theme and the configured one."""
+        if self.theme == "tessa-high-contrast":
+            fallback = self._chosen_theme if self._chosen_theme != "tessa-high-contrast" else "tessa-dark"
+            self.theme = fallback
+        else:
+            self.theme = "tessa-high-contrast"
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: every key", "List every binding and its id", self.action_help)
+        yield SystemCommand(
+            "High-contrast theme", "Toggle the projector-friendly theme", self.action_toggle_high_contrast
+        )
+        if isinstance(screen, DashboardScreen):
+            for name in ("services", "incident", "logs", "database"):
+                yield SystemCommand(
+                    f"Focus {name} pane",
+                    f"Move the keyboard to the {name} pane",
+                    lambda name=name: screen.action_focus_pane(name),
+                )
+            yield SystemCommand("Maximise / restore pane", "Fill the screen with the focused pane",
+                                screen.action_toggle_maximize)  # fmt: skip

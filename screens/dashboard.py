@@ -1,0 +1,74 @@
+"""The dashboard: header, the four panes in a grid, and the footer of bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Grid
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer
+
+from screens.keys import bind
+from screens.panes.database_pane import DatabasePane
+from screens.panes.incident_pane import IncidentPane
+from screens.panes.logs_pane import LogsPane
+from screens.panes.pane import Pane
+from screens.panes.services_pane import ServicesPane
+from screens.status_header import StatusHeader
+from tessa_tui.config_model import TessaConfig
+
+PANE_IDS = {
+    "services": "services-pane",
+    "incident": "incident-pane",
+    "logs": "logs-pane",
+    "database": "database-pane",
+}
+
+
+class DashboardScreen(Screen[None]):
+    """Four panes at a glance; a number key focuses one, `z` maximises it."""
+
+    BINDINGS = [
+        bind("focus_services", "focus_pane('services')"),
+        bind("focus_incident", "focus_pane('incident')"),
+        bind("focus_logs", "focus_pane('logs')"),
+        bind("focus_database", "focus_pane('database')"),
+        bind("maximize", "toggle_maximize"),
+    ]
+
+    def __init__(self, config: TessaConfig, clock: Callable[[], datetime], *, readonly: bool) -> None:
+        super().__init__(id="dashboard")
+        self._config = config
+        self._clock = clock
+        self._readonly = readonly
+
+    def compose(self) -> ComposeResult:
+        config = self._config
+        yield StatusHeader(config, self._clock, readonly=self._readonly)
+        with Grid(id="pane-grid"):
+            yield ServicesPane(config.services)
+            yield IncidentPane(config.severities)
+            yield LogsPane(config.logs)
+            yield DatabasePane(config.database)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_focus_pane("services")
+
+    def action_focus_pane(self, name: str) -> None:
+        """Focus a pane's first focusable widget (its table), else the pane itself."""
+        pane = self.query_one(f"#{PANE_IDS[name]}", Pane)
+        if self.maximized is not None and self.maximized is not pane:
+            self.maximized = pane
+        target = next((w for w in pane.query("*") if isinstance(w, Widget) and w.focusable), pane)
+        target.focus()
+
+    def action_toggle_maximize(self) -> None:
+        """Maximise the pane holding focus, or restore the grid."""
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused)

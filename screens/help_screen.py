@@ -1,0 +1,56 @@
+"""`?`: every key the console answers to, with the binding id a keymap can remap."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from screens.keys import bind
+from tessa_tui.keymap import KEYS
+
+# Keys Textual itself provides; listed so the help is complete.
+BUILT_IN_KEYS = (
+    ("tab / shift+tab", "Next / previous pane or widget", "(built in)"),
+    ("up / down, pgup / pgdn", "Move within a list", "(built in)"),
+    ("ctrl+q", "Quit immediately", "(built in)"),
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    """A table of key, what it does and the id to remap it by."""
+
+    BINDINGS = [bind("close", "dismiss", show=True), Binding("question_mark", "dismiss", show=False)]
+
+    def __init__(self, keymap: Mapping[str, str], key_display: Mapping[str, str]) -> None:
+        super().__init__(id="help")
+        self._keymap = keymap
+        self._key_display = key_display
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(Text("Keys", style="bold"), id="help-title")
+            table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
+            table.add_column("Key", key="key")
+            table.add_column("Does", key="does")
+            table.add_column("Binding id", key="id")
+            for spec in KEYS:
+                keys = self._keymap.get(spec.id, spec.key)
+                table.add_row(
+                    Text(self._key_display.get(spec.id, keys), style="bold"),
+                    Text(spec.description),
+                    Text(spec.id, style="dim"),
+                    key=spec.id,
+                )
+            for key, does, origin in BUILT_IN_KEYS:
+                table.add_row(Text(key, style="bold"), Text(does), Text(origin, style="dim"))
+            yield table
+            yield Static(
+                Text("Remap any key by id in tessa.yaml:  keymap: {quit: ctrl+x}   ·   escape or ? closes"),
+                id="help-hint",
+            )

@@ -1,0 +1,31 @@
+"""A dashboard pane: a titled, focusable, maximisable box that says plainly when it is not configured."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Static
+
+
+class Pane(Vertical):
+    """Base of the four panes; `number` is the key that focuses it."""
+
+    ALLOW_MAXIMIZE = True
+    can_focus = True
+
+    def __init__(self, title: str, number: int, *, id: str) -> None:
+        super().__init__(id=id, classes="pane")
+        self.border_title = f"{number} {title}"
+
+    @staticmethod
+    def not_configured(key: str, example: str) -> Static:
+        """The honest empty state: which key to add to tessa.yaml, with a one-line example."""
+        message = Text.assemble(
+            ("Not configured.", "bold"),
+            "\nAdd a ",
+            (f"{key}:", "bold"),
+            " section to tessa.yaml, e.g.\n\n",
+            (example, "italic"),
+            "\n\n`tessa-tui config schema` lists every key.",
+        )
+        return Static(message, classes="not-configured")

@@ -1,0 +1,45 @@
+"""The top bar: platform, environment coloured by risk, on-call name and the UTC / local clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from tessa_tui.config_model import TessaConfig
+
+
+class StatusHeader(Horizontal):
+    """One-line header; only the clock redraws, once a second."""
+
+    def __init__(self, config: TessaConfig, clock: Callable[[], datetime], *, readonly: bool) -> None:
+        super().__init__(id="status-header")
+        self._config = config
+        self._clock = clock
+        self._readonly = readonly
+
+    def compose(self) -> ComposeResult:
+        config = self._config
+        yield Static(Text(f" {config.platform} "), id="header-platform")
+        risk = config.environment_risk()
+        yield Static(Text(f" {config.environment.upper()} "), id="header-environment", classes=f"risk-{risk}")
+        if self._readonly:
+            yield Static(Text(" READ-ONLY "), id="header-readonly")
+        on_call = config.contacts.on_call()
+        yield Static(Text(f" on-call: {on_call.name if on_call else 'not configured'} "), id="header-oncall")
+        yield Static(self._clock_text(), id="header-clock")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self._tick, name="header-clock")
+
+    def _tick(self) -> None:
+        self.query_one("#header-clock", Static).update(self._clock_text())
+
+    def _clock_text(self) -> Text:
+        now = self._clock()
+        local = now.astimezone()
+        return Text(f" {now:%H:%M:%S} UTC │ {local:%H:%M:%S} {local:%Z} ")

@@ -1,0 +1,7 @@
+"""`python -m tessa_tui` runs the same CLI as the `tessa-tui` script."""
+
+import sys
+
+from tessa_tui.cli import main
+
+sys.exit(main())

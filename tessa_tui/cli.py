@@ -1,0 +1,127 @@
+"""The `tessa-tui` command line: opens the console, or runs a pane's headless twin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn
+
+from tessa_tui import __version__
+from tessa_tui.config_load import LoadedConfig, config_json_schema, load_config, locate_config
+from tessa_tui.errors import UserError
+from tessa_tui.redact import redact_text
+from tessa_tui.user_dirs import state_dir
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: our bug, not the user's input
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UserError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command tree; each subcommand names the function that runs it."""
+    parser = _Parser(
+        prog="tessa-tui",
+        description="The incident console: services, incident checklist, logs and database in one terminal.",
+    )
+    parser.add_argument("--version", action="version", version=f"tessa-tui {__version__}")
+    parser.add_argument(
+        "--config", metavar="PATH", help="config file (default: $TESSA_CONFIG, ./tessa.yaml, user dir)"
+    )
+    parser.add_argument(
+        "--readonly", action="store_true", help="spectator mode: hide every action that changes anything"
+    )
+    parser.set_defaults(run=_run_console)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    config = commands.add_parser("config", help="validate a configuration or print its JSON Schema")
+    config_commands = config.add_subparsers(title="config commands", metavar="ACTION", parser_class=_Parser)
+    config.set_defaults(run=lambda _args: _usage(config))
+    validate = config_commands.add_parser(
+        "validate", help="check a config file; exit 2 naming file:line and field"
+    )
+    validate.add_argument("path", nargs="?", help="file to check (default: the config lookup order)")
+    validate.set_defaults(run=_run_config_validate)
+    schema = config_commands.add_parser("schema", help="print the JSON Schema of tessa.yaml")
+    schema.set_defaults(run=_run_config_schema)
+    return parser
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _load(args: argparse.Namespace, path: str | None = None) -> LoadedConfig:
+    return load_config(locate_config(path or args.config))
+
+
+def _run_console(args: argparse.Namespace) -> int:
+    loaded = _load(args)
+    # Imported here so headless commands never pay for (or depend on) the UI.
+    from screens.app import TessaApp
+
+    app = TessaApp(loaded, readonly=args.readonly)
+    app.run()
+    return app.return_code or EXIT_OK
+
+
+def _run_config_validate(args: argparse.Namespace) -> int:
+    loaded = _load(args, args.path)
+    cfg = loaded.config
+    summary = (
+        f"{len(cfg.services or [])} services, {len(cfg.logs or [])} log sources, "
+        f"database {'configured' if cfg.database else 'not configured'}"
+    )
+    print(f"{loaded.path}: ok ({summary})")
+    return EXIT_OK
+
+
+def _run_config_schema(_args: argparse.Namespace) -> int:
+    print(json.dumps(config_json_schema(), indent=2))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; bad input is one line on stderr with exit 2, never a traceback."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        run: Callable[[argparse.Namespace], int] = args.run
+        return run(args)
+    except UserError as exc:
+        print(f"tessa-tui: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK  # `tessa-tui ... | head` closed the pipe: not an error
+    except Exception as exc:  # the last line of defence: the user sees one line, the log keeps the rest
+        where = _log_crash(exc)
+        print(f"tessa-tui: internal error: {type(exc).__name__}; details in {where}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _log_crash(exc: BaseException) -> Path | str:
+    """Append the traceback (secrets masked) to the crash log; return where it went."""
+    text = redact_text("".join(traceback.format_exception(exc)))
+    try:
+        folder = state_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "crash.log"
+        with path.open("a", encoding="utf-8") as log:
+            log.write(f"--- {datetime.now(UTC).isoformat()} tessa-tui {__version__}\n{text}\n")
+        return path
+    except OSError:
+        return "(crash log could not be written)"

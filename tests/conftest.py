@@ -1,0 +1,58 @@
+"""Shared fixtures: config files on disk, a frozen clock, and a fixed local time zone."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tessa_tui.config_load import LoadedConfig, load_config
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = REPO / "examples" / "tessa.yaml"
+SHARED_DATA = REPO.parent / "shared" / "data"
+FROZEN_NOW = datetime(2026, 1, 21, 14, 3, 7, tzinfo=UTC)
+
+# Snapshots and clock assertions must not depend on the machine's zone.
+os.environ["TZ"] = "UTC"
+time.tzset()
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str], Path]:
+    """Write YAML text (dedented) to a fresh tessa.yaml and return its path."""
+
+    def write(text: str, name: str = "tessa.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def example_config() -> LoadedConfig:
+    """The example config shipped in the repo, with no environment variables set."""
+    return load_config(EXAMPLE_CONFIG, environ={})
+
+
+@pytest.fixture
+def frozen_clock() -> Callable[[], datetime]:
+    return lambda: FROZEN_NOW
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No TESSA_* variables, and user dirs pointed into tmp_path."""
+    for name in list(os.environ):
+        if name.startswith("TESSA_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    yield

@@ -1,0 +1,46 @@
+"""The engine never imports textual: that is what gives every pane a headless twin."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ENGINE = Path(__file__).resolve().parents[1] / "tessa_tui"
+
+
+def _lazy_console_import(path: Path, node: ast.stmt, name: str) -> bool:
+    """The CLI opens the console with a function-local import: the one designed exception."""
+    return path.name == "cli.py" and name == "screens.app" and node.col_offset > 0
+
+
+def test_no_engine_module_imports_textual_or_screens() -> None:
+    offenders = []
+    for path in sorted(ENGINE.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            else:
+                continue
+            offenders += [
+                f"{path.name}:{node.lineno} {n}"
+                for n in names
+                if n.split(".")[0] in {"textual", "screens"} and not _lazy_console_import(path, node, n)
+            ]
+    assert offenders == []
+
+
+def test_importing_every_engine_module_loads_no_textual() -> None:
+    modules = [f"tessa_tui.{p.stem}" for p in ENGINE.glob("*.py") if p.stem != "__main__"]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {modules!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'screens'))\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.strip() == ""
+    assert len(modules) >= 8
