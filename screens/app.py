@@ -60,8 +60,7 @@ class TessaApp(App[int]):
             self.screen.dismiss()
             return
         display = {
-            spec.id: self.get_key_display(Binding(self.config.keymap.get(spec.id, spec.key), ""))
-            for spec in KEYS
+            spec.id: self.get_key_display(Binding(self.config.keymap.get(spec.id, spec.key), "")) for spec in KEYS
         }
         self.push_screen(HelpScreen(self.config.keymap, display))
 

@@ -36,9 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="The incident console: services, incident checklist, logs and database in one terminal.",
     )
     parser.add_argument("--version", action="version", version=f"tessa-tui {__version__}")
-    parser.add_argument(
-        "--config", metavar="PATH", help="config file (default: $TESSA_CONFIG, ./tessa.yaml, user dir)"
-    )
+    parser.add_argument("--config", metavar="PATH", help="config file (default: $TESSA_CONFIG, ./tessa.yaml, user dir)")
     parser.add_argument(
         "--readonly", action="store_true", help="spectator mode: hide every action that changes anything"
     )
@@ -48,9 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="validate a configuration or print its JSON Schema")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION", parser_class=_Parser)
     config.set_defaults(run=lambda _args: _usage(config))
-    validate = config_commands.add_parser(
-        "validate", help="check a config file; exit 2 naming file:line and field"
-    )
+    validate = config_commands.add_parser("validate", help="check a config file; exit 2 naming file:line and field")
     validate.add_argument("path", nargs="?", help="file to check (default: the config lookup order)")
     validate.set_defaults(run=_run_config_validate)
     schema = config_commands.add_parser("schema", help="print the JSON Schema of tessa.yaml")

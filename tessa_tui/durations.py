@@ -26,9 +26,7 @@ def parse_duration(value: object) -> timedelta:
     if text.isdigit():
         return timedelta(seconds=int(text))
     if not _WHOLE.fullmatch(text):
-        raise ValueError(
-            f"{value!r} is not a duration; use a number with ms, s, m, h or d, e.g. 30s, 15m, 1h30m"
-        )
+        raise ValueError(f"{value!r} is not a duration; use a number with ms, s, m, h or d, e.g. 30s, 15m, 1h30m")
     seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(text))
     return timedelta(seconds=seconds)
 

@@ -9,9 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 MASK = "****"
 
 # Query parameters whose values are credentials in the wild (signed URLs, API keys, OAuth tokens).
-_SECRET_PARAM = re.compile(
-    r"(?i)(token|key|secret|password|passwd|pwd|signature|sig|auth|credential|session|code)"
-)
+_SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|signature|sig|auth|credential|session|code)")
 # key=value pairs in libpq keyword DSNs (`host=db password=hunter2`).
 _KEYWORD_PASSWORD = re.compile(r"(?i)\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
 # scheme://user:password@ anywhere in text, e.g. inside an error message.

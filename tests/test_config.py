@@ -90,9 +90,7 @@ class TestLookupOrder:
         monkeypatch.setenv("TESSA_CONFIG", str(tmp_path / "env.yaml"))
         assert locate_config("flag.yaml") == Path("flag.yaml")
 
-    def test_env_then_cwd_then_user_dir(
-        self, clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
+    def test_env_then_cwd_then_user_dir(self, clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.chdir(tmp_path)
         user_file = config_dir() / "tessa.yaml"
         user_file.parent.mkdir(parents=True)
@@ -107,7 +105,11 @@ class TestLookupOrder:
         assert config_dir() == tmp_path / "xdg-config" / "tessa-tui"
 
     def test_nothing_found_is_one_clear_line(
-        self, clean_env: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        self,
+        clean_env: None,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
         monkeypatch.chdir(tmp_path)
         assert main(["config", "validate"]) == 2

@@ -41,7 +41,7 @@ CASES = [
         "wrong-type",
         "services:\n  - name: web\n    url: http://127.0.0.1/\n    failure-threshold: many\n",
         4,
-        ("services[0].failure-threshold", "valid integer"),
+        ("services[0].failure-threshold", "expected int, got str"),
     ),
     BadFile(
         "bad-duration",

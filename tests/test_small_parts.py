@@ -37,7 +37,10 @@ def test_format_duration_and_clock() -> None:
     ("url", "masked"),
     [
         ("postgresql://tessa:hunter2@db:5432/app", "postgresql://tessa:****@db:5432/app"),
-        ("https://u:p%40ss@api.example.com/x?token=abc&page=2", "https://u:****@api.example.com/x?token=****&page=2"),
+        (
+            "https://u:p%40ss@api.example.com/x?token=abc&page=2",
+            "https://u:****@api.example.com/x?token=****&page=2",
+        ),
         ("https://example.com/health", "https://example.com/health"),
         ("host=db user=tessa password='a b' dbname=x", "host=db user=tessa password=**** dbname=x"),
     ],

@@ -37,9 +37,7 @@ class LogsPane(Pane):
         table.add_column("Format", key="format")
         table.add_column("From", key="origin")
         for source in self._sources:
-            table.add_row(
-                Text(source.name), Text(source.format), Text(source_origin(source)), key=source.name
-            )
+            table.add_row(Text(source.name), Text(source.format), Text(source_origin(source)), key=source.name)
         yield table
 
     def on_mount(self) -> None:

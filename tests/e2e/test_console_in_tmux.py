@@ -1,0 +1,59 @@
+"""The real console in a real terminal: start it, read the screen, press `?`, quit."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_CONFIG, REPO
+from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def terminal() -> Iterator[TmuxTerminal]:
+    require_tmux()
+    term = TmuxTerminal(140, 40)
+    yield term
+    term.close()
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "XDG_STATE_HOME": str(tmp_path / "state"),
+        "TZ": "UTC",
+    }
+
+
+def test_console_starts_shows_help_and_quits(terminal: TmuxTerminal, tmp_path: Path) -> None:
+    argv = [sys.executable, "-m", "tessa_tui", "--config", str(EXAMPLE_CONFIG)]
+    terminal.start(argv, _env(tmp_path), REPO)
+    screen = terminal.wait_for(lambda s: "1 Services" in s and "4 Database" in s)
+    assert "Tessa AI Platform" in screen and "PRODUCTION" in screen
+    assert "Frontend" in screen and "No active incident." in screen
+    terminal.press("?")
+    screen = terminal.wait_for(lambda s: "Binding id" in s and "high_contrast" in s)
+    assert "focus_services" in screen and "Toggle the high-contrast theme" in screen
+    terminal.press("Escape")
+    terminal.wait_for(lambda s: "Binding id" not in s)
+    terminal.press("q")
+    screen = terminal.wait_for(lambda s: "EXIT=" in s)
+    assert "EXIT=0" in screen
+    assert "Traceback" not in screen
+
+
+def test_bad_config_in_a_terminal_is_one_line(terminal: TmuxTerminal, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("services:\n  - name: web\n    url: http://127.0.0.1/\n    intervall: 5s\n")
+    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(bad)], _env(tmp_path), REPO)
+    screen = terminal.wait_for(lambda s: "EXIT=" in s)
+    assert f"{bad}:4: services[0].intervall: unknown key 'intervall'; did you mean 'interval'?" in screen
+    assert "EXIT=2" in screen and "Traceback" not in screen
