@@ -59,12 +59,19 @@ def run_checks(pytest_args: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     verb, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if verb not in {"console", "test"}:
+    if verb not in {"console", "test", "bench"}:
         print(__doc__)
         return 2
     ensure_venv()
     if verb == "test":
         return run_checks(rest)
+    if verb == "bench":
+        scripts = sorted((ROOT / "benchmarks").glob("[!_]*.py"))
+        benchmarks = [p for p in scripts if p.stem != "bare_app"]
+        for script in benchmarks:
+            print(f"== {script.name}", flush=True)
+            subprocess.run([str(BIN / "python"), str(script), *rest], cwd=ROOT, check=True)
+        return 0
     config = ROOT / "examples" / "tessa.yaml"
     os.execv(str(BIN / "tessa-tui"), [str(BIN / "tessa-tui"), "--config", str(config), *rest])
 

@@ -1,0 +1,11 @@
+# Thin aliases for dev.py, which does the real work (and needs nothing but Python 3.11+).
+.PHONY: console test bench
+
+console:
+	python3 dev.py console
+
+test:
+	python3 dev.py test
+
+bench:
+	python3 dev.py bench
