@@ -1,0 +1,29 @@
+"""The README's references stay true: every config key and every binding id is documented."""
+
+from __future__ import annotations
+
+import re
+
+from tessa_tui.config_load import config_json_schema
+from tessa_tui.keymap import KEYS
+from tests.conftest import REPO
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _section(title: str) -> str:
+    match = re.search(rf"^## {title}\n(.*?)(?=^## )", README, re.S | re.M)
+    assert match, f"README has no '## {title}' section"
+    return match.group(1)
+
+
+def test_every_top_level_config_key_is_in_the_readme_reference() -> None:
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", _section("Configuration"), re.M))
+    assert documented == set(config_json_schema()["properties"])
+
+
+def test_every_binding_id_is_in_the_readme_key_reference() -> None:
+    keys = _section("Keys")
+    missing = [spec.id for spec in KEYS if spec.id not in keys and not spec.id.startswith("focus_")]
+    assert missing == []
+    assert "focus_services" in keys and "focus_database" in keys
