@@ -61,10 +61,20 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
         raise UserError("is a directory, not a YAML file", source=str(path))
     document = load_yaml_file(path)
     if document.data is None:
-        raise UserError("file is empty; it needs at least `platform:` and `services:`", source=str(path))
+        raise UserError(
+            "file is empty; it needs at least `platform:` and `services:`",
+            source=str(path),
+            line=1,
+            field="(document)",
+        )
     if not isinstance(document.data, dict):
         kind = type(document.data).__name__
-        raise UserError(f"the top level must be a mapping of keys, not a {kind}", source=str(path), line=1)
+        raise UserError(
+            f"the top level must be a mapping of keys, not a {kind}",
+            source=str(path),
+            line=1,
+            field="(top level)",
+        )
     secrets: set[str] = set()
     data = _interpolate(document.data, (), document, env, secrets)
     try:
@@ -140,7 +150,7 @@ def _describe(exc: msgspec.ValidationError, document: LoadedYaml, secrets: set[s
         message,
         source=document.source,
         line=document.line_of(location),
-        field=format_location(location) or "(top level)",
+        field=format_location(location),
     )
 
 

@@ -73,7 +73,7 @@ def load_yaml_text(text: str, source: str) -> LoadedYaml:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise UserError(f"invalid YAML: {problem}", source=source, line=line) from None
+        raise UserError(f"invalid YAML: {problem}", source=source, line=line, field="(document)") from None
     except yaml.YAMLError as exc:
         raise UserError(f"invalid YAML: {exc}", source=source) from None
     if node is None:
@@ -91,7 +91,7 @@ def _check_depth(text: str, source: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 line = event.start_mark.line + 1 if event.start_mark else None
-                raise UserError(f"nesting deeper than {MAX_DEPTH} levels", source=source, line=line)
+                raise UserError(f"nesting deeper than {MAX_DEPTH} levels", source=source, line=line, field="(document)")
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
 
@@ -105,19 +105,19 @@ class _Builder:
         self._built = 0
         self._scalars = yaml.SafeLoader("")
 
-    def _fail(self, message: str, node: Node) -> UserError:
-        return UserError(message, source=self.source, line=node.start_mark.line + 1)
+    def _fail(self, message: str, node: Node, location: Location) -> UserError:
+        return UserError(message, source=self.source, line=node.start_mark.line + 1, field=format_location(location))
 
     def build(self, node: Node, location: Location) -> Any:
         self._built += 1
         if self._built > MAX_VALUES:
             # Aliases share nodes, so a small file can expand to billions of values.
-            raise self._fail(f"more than {MAX_VALUES:,} values (an alias expansion bomb?)", node)
+            raise self._fail(f"more than {MAX_VALUES:,} values (an alias expansion bomb?)", node, location)
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return self._scalar(node, location)
         if isinstance(node, SequenceNode):
             if node.tag != f"{_TAG}seq":
-                raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node)
+                raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node, location)
             items = []
             for index, item in enumerate(node.value):
                 self.lines.setdefault((*location, index), item.start_mark.line + 1)
@@ -125,18 +125,18 @@ class _Builder:
             return items
         if isinstance(node, MappingNode):
             return self._mapping(node, location)
-        raise self._fail("unsupported YAML node", node)
+        raise self._fail("unsupported YAML node", node, location)
 
-    def _scalar(self, node: ScalarNode) -> Any:
+    def _scalar(self, node: ScalarNode, location: Location) -> Any:
         if node.tag == _TIMESTAMP_TAG:
             return node.value  # dates stay text: no field of ours takes a datetime object
         if node.tag not in _SCALAR_TAGS:
-            raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node)
+            raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node, location)
         return self._scalars.construct_object(node)
 
     def _mapping(self, node: MappingNode, location: Location) -> dict[Any, Any]:
         if node.tag != f"{_TAG}map":
-            raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node)
+            raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node, location)
         result: dict[Any, Any] = {}
         key_lines: dict[Any, int] = {}
         merges: list[Node] = []
@@ -145,15 +145,15 @@ class _Builder:
                 merges.append(value_node)
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise self._fail("a key must be a plain value, not a list or mapping", key_node)
-            key = self._scalar(key_node)
+                raise self._fail("a key must be a plain value, not a list or mapping", key_node, location)
+            key = self._scalar(key_node, location)
             line = key_node.start_mark.line + 1
             if key in key_lines:
                 raise UserError(
                     f"duplicate key {key!r} (first defined on line {key_lines[key]})",
                     source=self.source,
                     line=line,
-                    field=format_location(location) or None,
+                    field=format_location(location),
                 )
             key_lines[key] = line
             self.lines[(*location, key)] = line
@@ -162,7 +162,7 @@ class _Builder:
             sources = merge_node.value if isinstance(merge_node, SequenceNode) else [merge_node]
             for source_node in sources:
                 if not isinstance(source_node, MappingNode):
-                    raise self._fail("a merge (<<) takes a mapping or a list of mappings", source_node)
+                    raise self._fail("a merge (<<) takes a mapping or a list of mappings", source_node, location)
                 for key, value in self._mapping(source_node, location).items():
                     result.setdefault(key, value)
         return result
@@ -174,8 +174,8 @@ def _short_tag(tag: str) -> str:
 
 
 def format_location(location: Location) -> str:
-    """Render a path like `services[2].url`."""
+    """Render a path like `services[2].url`; the empty path is `(top level)`."""
     text = ""
     for part in location:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+    return text or "(top level)"
