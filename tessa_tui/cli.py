@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(run=_run_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
+    check = commands.add_parser("check", help="run every service check once; exit 0 when all are up, 1 if not")
+    check.add_argument("--json", action="store_true", help="print the documented JSON (docs/cli-json.md)")
+    check.add_argument("--only", metavar="NAME", action="append", help="run only this check (repeatable)")
+    check.set_defaults(run=_run_check)
+
     config = commands.add_parser("config", help="validate a configuration or print its JSON Schema")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION", parser_class=_Parser)
     config.set_defaults(run=lambda _args: _usage(config))
@@ -71,6 +76,12 @@ def _run_console(args: argparse.Namespace) -> int:
     app = TessaApp(loaded, readonly=args.readonly)
     app.run()
     return app.return_code or EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from tessa_tui.cli_check import run_check_command
+
+    return run_check_command(_load(args), only=args.only, as_json=args.json)
 
 
 def _run_config_validate(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from tessa_tui.conditions import ConditionError, parse_condition
 from tessa_tui.durations import format_duration, parse_duration
 from tessa_tui.keymap import KEY_BY_ID
 
@@ -86,6 +87,11 @@ class ServiceCheck(Section, frozen=True):
             raise ValueError("give exactly one of `url` (an HTTP check) or `statuspage` (a status page)")
         http_url(self.url, "url")
         http_url(self.statuspage, "statuspage")
+        for text in self.conditions:
+            try:
+                parse_condition(text)
+            except ConditionError as exc:
+                raise ValueError(f"`conditions`: {exc}") from None
         if self.timeout <= timedelta(0) or self.interval <= timedelta(0):
             raise ValueError("`interval` and `timeout` must be longer than 0s")
 

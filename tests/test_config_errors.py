@@ -185,3 +185,15 @@ def test_opening_the_console_with_a_bad_config_exits_2(
     path = write_config("platfrom: typo\n")
     assert main(["--config", str(path)]) == 2
     assert "did you mean 'platform'" in capsys.readouterr().err
+
+
+def test_an_invalid_condition_is_a_config_error(
+    write_config: Callable[[str], Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(
+        "services:\n  - name: web\n    url: http://127.0.0.1/\n    conditions:\n      - '[STATUS] =! 200'\n"
+    )
+    assert main(["config", "validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:4: services[0].conditions: " in err
+    assert "[STATUS] =! 200" in err

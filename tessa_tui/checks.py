@@ -1,0 +1,203 @@
+"""Running service checks: an HTTP check evaluated with Gatus conditions, or a vendor status page."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import UTC, datetime
+from functools import cache
+from urllib.parse import parse_qsl, urlsplit
+
+import httpx
+
+from tessa_tui.check_result import CheckResult, CheckState
+from tessa_tui.conditions import Condition, ConditionResult, Observation, evaluate_all, parse_condition
+from tessa_tui.config_model import ServiceCheck
+from tessa_tui.http_probe import MAX_BODY_BYTES, HttpOutcome, fetch
+from tessa_tui.redact import mask_url, redact_text
+from tessa_tui.sanitize import excerpt, sanitize
+from tessa_tui.statuspage import StatusPageError, parse_statuspage
+
+Clock = Callable[[], datetime]
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@cache
+def parsed_conditions(texts: tuple[str, ...]) -> tuple[Condition, ...]:
+    """Conditions parse once per distinct list (config validation already proved they parse)."""
+    return tuple(parse_condition(t) for t in texts)
+
+
+def check_secrets(check: ServiceCheck, known: Iterable[str] = ()) -> set[str]:
+    """Values that must never be shown for this check: URL password, credential query values, headers."""
+    secrets = set(known) | set(check.headers.values())
+    for url in (check.url, check.statuspage):
+        if not url:
+            continue
+        parts = urlsplit(url)
+        if parts.password:
+            secrets.add(parts.password)
+        secrets.update(value for _, value in parse_qsl(parts.query) if len(value) >= 4)
+    return {s for s in secrets if len(s) >= 4}
+
+
+def describe_target(check: ServiceCheck) -> str:
+    """What a check polls, masked."""
+    if check.statuspage:
+        return f"status page {mask_url(check.statuspage)}"
+    return f"{check.method} {mask_url(check.url or '')}"
+
+
+async def run_check(
+    client: httpx.AsyncClient, check: ServiceCheck, *, secrets: Iterable[str] = (), clock: Clock = _utc_now
+) -> CheckResult:
+    """Run one check once; every failure becomes a result with a one-line reason, never an exception."""
+    if check.statuspage:
+        result = await _run_statuspage(client, check, clock)
+    else:
+        result = await _run_http(client, check, clock)
+    return _cleaned(result, check_secrets(check, secrets))
+
+
+async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, clock: Clock) -> CheckResult:
+    deadline = check.timeout.total_seconds()
+    url = check.url or ""
+    outcome = await fetch(client, check.method, url, headers=check.headers, body=check.body, deadline=deadline)
+    conditions = parsed_conditions(tuple(check.conditions))
+    observation = Observation(
+        status=outcome.status,
+        response_time_ms=outcome.elapsed_ms,
+        body=outcome.body,
+        connected=outcome.connected,
+        ip=await _resolved_ip(url) if _uses(conditions, "[IP]") else "",
+        certificate_expiration_ms=await _certificate_expiry_ms(url, deadline)
+        if _uses(conditions, "[CERTIFICATE_EXPIRATION]")
+        else 0,
+        headers=outcome.headers,
+    )
+    results = tuple(evaluate_all(conditions, observation))
+    state, reason = _http_state(check, outcome, results)
+    return CheckResult(
+        name=check.name,
+        group=check.group,
+        kind="http",
+        target=describe_target(check),
+        state=state,
+        reason=reason,
+        checked_at=clock(),
+        latency_ms=outcome.elapsed_ms,
+        http_status=outcome.status or None,
+        conditions=results,
+        excerpt=excerpt(outcome.body),
+    )
+
+
+def _http_state(check: ServiceCheck, outcome: HttpOutcome, results: tuple[object, ...]) -> tuple[CheckState, str]:
+    # A request that got no response is down whatever its conditions say (`[CONNECTED] == false` included).
+    if outcome.error:
+        return "down", outcome.error
+    failed = [r for r in results if not getattr(r, "success", True)]
+    if failed:
+        reason = "; ".join(getattr(r, "display", "") for r in failed[:2])
+        if outcome.body_truncated:
+            reason += f" (body cut at {MAX_BODY_BYTES // 1024} KiB)"
+        return "down", reason
+    limit = check.degraded_latency
+    if limit is not None and outcome.elapsed_ms > limit.total_seconds() * 1000:
+        return "degraded", f"slow: {outcome.elapsed_ms:.0f} ms > {limit.total_seconds() * 1000:.0f} ms"
+    return "up", ""
+
+
+async def _run_statuspage(client: httpx.AsyncClient, check: ServiceCheck, clock: Clock) -> CheckResult:
+    base = (check.statuspage or "").rstrip("/")
+    deadline = check.timeout.total_seconds()
+    outcome = await fetch(client, "GET", f"{base}/api/v2/summary.json", deadline=deadline)
+    if not outcome.error and outcome.status == 404:
+        outcome = await fetch(client, "GET", f"{base}/api/v2/status.json", deadline=deadline)
+
+    def result(state: CheckState, reason: str, **extra: object) -> CheckResult:
+        return CheckResult(
+            name=check.name,
+            group=check.group,
+            kind="statuspage",
+            target=describe_target(check),
+            state=state,
+            reason=reason,
+            checked_at=clock(),
+            latency_ms=outcome.elapsed_ms,
+            http_status=outcome.status or None,
+            excerpt=excerpt(outcome.body),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    if outcome.error:
+        return result("unknown", f"status page unreachable: {outcome.error}")
+    if outcome.status != 200:
+        return result("unknown", f"status page answered HTTP {outcome.status}")
+    if outcome.body_truncated:
+        return result("unknown", f"status page document over {MAX_BODY_BYTES // 1024} KiB")
+    try:
+        vendor = parse_statuspage(json.loads(outcome.body))
+    except (ValueError, RecursionError) as exc:
+        message = str(exc) if isinstance(exc, StatusPageError) else "status page did not return JSON"
+        return result("unknown", message)
+    reason = vendor.reason()
+    if vendor.incidents is None and vendor.state == "up":
+        reason = "incidents not reported by this page"
+    return result(vendor.state, reason, vendor=vendor)
+
+
+def _uses(conditions: tuple[Condition, ...], placeholder: str) -> bool:
+    return any(placeholder in c.text for c in conditions)
+
+
+async def _resolved_ip(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    try:
+        async with asyncio.timeout(2):
+            infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except (OSError, TimeoutError):
+        return ""
+    return str(infos[0][4][0]) if infos else ""
+
+
+async def _certificate_expiry_ms(url: str, deadline: float) -> float:
+    """Milliseconds until the server certificate expires (0 when there is none or it cannot be read)."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return 0
+    context = ssl.create_default_context()
+    try:
+        async with asyncio.timeout(deadline):
+            _, writer = await asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context)
+    except (OSError, TimeoutError, ssl.SSLError):
+        return 0
+    try:
+        cert = writer.get_extra_info("peercert") or {}
+        not_after = cert.get("notAfter")
+        if not isinstance(not_after, str):
+            return 0
+        expires = ssl.cert_time_to_seconds(not_after)
+        return max(0.0, (expires - datetime.now(UTC).timestamp()) * 1000)
+    finally:
+        writer.close()
+
+
+def _cleaned(result: CheckResult, secrets: set[str]) -> CheckResult:
+    """The same result with its texts on one sanitised line each and every secret replaced by ****."""
+
+    def clean(text: str) -> str:
+        return redact_text(sanitize(text), secrets)
+
+    return replace(
+        result,
+        reason=clean(result.reason),
+        excerpt=redact_text(result.excerpt, secrets),
+        conditions=tuple(ConditionResult(c.condition, c.success, clean(c.display)) for c in result.conditions),
+    )

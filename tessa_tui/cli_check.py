@@ -1,0 +1,53 @@
+"""`tessa-tui check`: every service check once, through the same engine as the services pane."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+from tessa_tui.check_result import STATE_SYMBOL, CheckResult
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.errors import UserError
+
+EXIT_ALL_UP = 0
+EXIT_NOT_ALL_UP = 1
+
+
+def run_check_command(loaded: LoadedConfig, *, only: list[str] | None, as_json: bool) -> int:
+    """Run the checks, print a table or JSON, exit 0 when every check is up, 1 otherwise."""
+    from tessa_tui.poller import run_all_once  # httpx and aiohttp load only for commands that poll
+
+    checks = list(loaded.config.services or [])
+    if not checks:
+        raise UserError("no services configured: add a `services:` section", source=str(loaded.path))
+    if only:
+        names = {c.name for c in checks}
+        unknown = [n for n in only if n not in names]
+        if unknown:
+            raise UserError(f"--only {unknown[0]!r}: no such check (have: {', '.join(sorted(names))})")
+        checks = [c for c in checks if c.name in only]
+    started = datetime.now(UTC)
+    results = asyncio.run(run_all_once(checks, secrets=loaded.secrets))
+    print(json.dumps(_document(loaded, results, started), indent=2) if as_json else _table(results))
+    return EXIT_ALL_UP if all(r.state == "up" for r in results) else EXIT_NOT_ALL_UP
+
+
+def _document(loaded: LoadedConfig, results: list[CheckResult], started: datetime) -> dict[str, object]:
+    return {
+        "platform": loaded.config.platform,
+        "environment": loaded.config.environment,
+        "checked_at": started.isoformat(),
+        "all_up": all(r.state == "up" for r in results),
+        "checks": [r.to_json() for r in results],
+    }
+
+
+def _table(results: list[CheckResult]) -> str:
+    rows = [("STATE", "CHECK", "GROUP", "LATENCY", "REASON")]
+    for r in results:
+        latency = "-" if r.latency_ms is None else f"{r.latency_ms:.0f} ms"
+        rows.append((f"{STATE_SYMBOL[r.state]} {r.state}", r.name, r.group, latency, r.reason))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
+    return "\n".join(line.rstrip() for line in lines)

@@ -1,0 +1,163 @@
+"""One HTTP request with a total deadline, a decoded-body cap and safe redirects, reported as data.
+
+httpx's timeouts are per operation (a server dripping a byte every 0.5 s never trips a 1 s read
+timeout), so the whole exchange runs under one asyncio deadline. Redirects are followed here, not
+by httpx, so that configured headers (API keys, tokens) are dropped when the origin changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+MAX_BODY_BYTES = 1024 * 1024
+MAX_REDIRECTS = 10
+_REDIRECT_CODES = {301, 302, 303, 307, 308}
+
+
+@dataclass(frozen=True)
+class HttpOutcome:
+    """What one request produced: a response, or the one-line reason there was none."""
+
+    status: int = 0
+    body: bytes = b""
+    body_truncated: bool = False
+    elapsed_ms: float = 0.0
+    connected: bool = False
+    error: str = ""
+    final_url: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def make_client(max_connections: int = 1000) -> httpx.AsyncClient:
+    """One shared client for every check: httpx's API over aiohttp's much cheaper connection handling."""
+    import aiohttp
+    from httpx_aiohttp import AiohttpTransport
+
+    def session() -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=max_connections, ttl_dns_cache=60, ssl=ssl.create_default_context())
+        return aiohttp.ClientSession(connector=connector, trust_env=False)
+
+    transport = AiohttpTransport(client=session)
+    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)
+
+
+def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
+    return (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port)
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: str | None = None,
+    deadline: float,
+    max_body: int = MAX_BODY_BYTES,
+) -> HttpOutcome:
+    """Request `url`; never raises for network trouble, returns an HttpOutcome with `error` set instead."""
+    started = time.perf_counter()
+    try:
+        async with asyncio.timeout(deadline):
+            return await _exchange(client, method, httpx.URL(url), dict(headers or {}), body, started, max_body)
+    except TimeoutError:
+        return HttpOutcome(elapsed_ms=_ms(started), error=f"timed out after {deadline:g}s without a complete response")
+    except httpx.HTTPError as exc:
+        return HttpOutcome(elapsed_ms=_ms(started), error=describe_error(exc))
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        return HttpOutcome(elapsed_ms=_ms(started), error=describe_error(exc))
+
+
+async def _exchange(
+    client: httpx.AsyncClient,
+    method: str,
+    url: httpx.URL,
+    headers: dict[str, str],
+    body: str | None,
+    started: float,
+    max_body: int,
+) -> HttpOutcome:
+    origin = url
+    for _ in range(MAX_REDIRECTS + 1):
+        request = client.build_request(method, url, headers=headers, content=body)
+        response = await client.send(request, stream=True)
+        try:
+            location = response.headers.get("location")
+            if response.status_code in _REDIRECT_CODES and location:
+                url = url.join(location)
+                if not _same_origin(origin, url):
+                    headers = {}  # configured headers may be credentials: never to another origin
+                if response.status_code == 303 or (response.status_code in {301, 302} and method == "POST"):
+                    method, body = "GET", None
+                continue
+            data, truncated = await _read_capped(response, max_body)
+            return HttpOutcome(
+                status=response.status_code,
+                body=data,
+                body_truncated=truncated,
+                elapsed_ms=_ms(started),
+                connected=True,
+                final_url=str(url),
+                headers=dict(response.headers),
+            )
+        finally:
+            await response.aclose()
+    return HttpOutcome(
+        elapsed_ms=_ms(started), connected=True, error=f"redirect loop: more than {MAX_REDIRECTS} redirects"
+    )
+
+
+async def _read_capped(response: httpx.Response, max_body: int) -> tuple[bytes, bool]:
+    """Read the decoded body up to `max_body` bytes; a gzip bomb stops at the cap too."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_body:
+            return b"".join(chunks)[:max_body], True
+    return b"".join(chunks), False
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line a person understands, from the exception chain (httpx over aiohttp over OSError)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < 8:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    names = {type(e).__name__ for e in chain}
+    for e in chain:
+        # aiohttp's wrappers subclass the ssl errors without their attributes: read them defensively.
+        if isinstance(e, ssl.SSLCertVerificationError) and getattr(e, "verify_message", None):
+            return f"TLS: certificate verify failed ({e.verify_message})"
+    for e in chain:
+        if isinstance(e, ssl.SSLError) and getattr(e, "reason", None):
+            return f"TLS: handshake failed ({e.reason})"
+    if "ClientConnectorDNSError" in names or any(isinstance(e, OSError) and e.errno in (-2, -3, -5) for e in chain):
+        return "DNS: cannot resolve the host name"
+    for e in chain:
+        if isinstance(e, ConnectionRefusedError) or (isinstance(e, OSError) and e.errno == errno.ECONNREFUSED):
+            return "connection refused"
+        if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "network unreachable"
+    if "ServerDisconnectedError" in names or isinstance(exc, httpx.RemoteProtocolError):
+        return "server closed the connection without a complete response"
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return "unsupported URL (only http:// and https://)"
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:200]

@@ -1,0 +1,51 @@
+"""Polling every configured check on its own interval, one shared HTTP client, results to a callback.
+
+A check schedules its next run only after the previous one finished, so nothing piles up behind a
+slow target; each run is bounded by the check's own total deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Sequence
+
+import httpx
+
+from tessa_tui.check_result import CheckResult
+from tessa_tui.checks import run_check
+from tessa_tui.config_model import ServiceCheck
+from tessa_tui.http_probe import make_client
+
+
+async def run_all_once(checks: Sequence[ServiceCheck], *, secrets: Iterable[str] = ()) -> list[CheckResult]:
+    """Every check once, concurrently, in config order (the `tessa-tui check` twin of the pane)."""
+    hidden = tuple(secrets)
+    async with make_client() as client:
+        return list(await asyncio.gather(*(run_check(client, c, secrets=hidden) for c in checks)))
+
+
+class ServicePoller:
+    """Runs each check forever on its interval until stopped; results go to `on_result`."""
+
+    def __init__(
+        self,
+        checks: Sequence[ServiceCheck],
+        on_result: Callable[[CheckResult], None],
+        *,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self._checks = list(checks)
+        self._on_result = on_result
+        self._secrets = tuple(secrets)
+
+    async def run(self) -> None:
+        """Poll until cancelled; the client is closed on the way out."""
+        async with make_client() as client, asyncio.TaskGroup() as group:
+            for check in self._checks:
+                group.create_task(self._loop(client, check), name=f"check:{check.name}")
+
+    async def _loop(self, client: httpx.AsyncClient, check: ServiceCheck) -> None:
+        while True:
+            result = await run_check(client, check, secrets=self._secrets)
+            self._on_result(result)
+            await asyncio.sleep(check.interval.total_seconds())

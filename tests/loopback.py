@@ -1,0 +1,191 @@
+"""Real HTTP servers on 127.0.0.1 for tests: each fault a route, run in a thread with its own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+OK_BODY = {"status": "ok", "data": [{"id": 1234567, "name": "first"}], "count": 2}
+
+
+@dataclass
+class Recorder:
+    """What the servers received and how the controllable routes should answer."""
+
+    headers: list[dict[str, str]] = field(default_factory=list)
+    """Headers /echo received, names lower-cased."""
+    flip_status: int = 200
+    statuspage: dict[str, Any] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)
+
+
+def _app(recorder: Recorder, other_origin: list[str]) -> web.Application:
+    routes = web.RouteTableDef()
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024), compresslevel=9)
+
+    def count(name: str) -> None:
+        recorder.hits[name] = recorder.hits.get(name, 0) + 1
+
+    @routes.get("/ok")
+    async def ok(_: web.Request) -> web.Response:
+        count("ok")
+        return web.json_response(OK_BODY)
+
+    @routes.get("/status/{code}")
+    async def status(request: web.Request) -> web.Response:
+        return web.Response(status=int(request.match_info["code"]), text="status")
+
+    @routes.get("/flip")
+    async def flip(_: web.Request) -> web.Response:
+        count("flip")
+        return web.Response(status=recorder.flip_status, text=f"flip {recorder.flip_status}")
+
+    @routes.get("/slow")
+    async def slow(_: web.Request) -> web.Response:
+        await asyncio.sleep(0.3)
+        return web.Response(text="slow")
+
+    @routes.get("/hang")
+    async def hang(_: web.Request) -> web.Response:
+        await asyncio.sleep(3600)
+        return web.Response(text="never")
+
+    @routes.get("/drip")
+    async def drip(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for _ in range(120):
+            await response.write(b"x")
+            await asyncio.sleep(0.5)
+        return response
+
+    @routes.get("/big")
+    async def big(_: web.Request) -> web.Response:
+        return web.Response(body=b"y" * (10 * 1024 * 1024))
+
+    @routes.get("/gzipbomb")
+    async def gzip_bomb(_: web.Request) -> web.Response:
+        return web.Response(body=bomb, headers={"Content-Encoding": "gzip", "Content-Type": "application/json"})
+
+    @routes.get("/badjson")
+    async def bad_json(_: web.Request) -> web.Response:
+        return web.Response(text='{"status": "ok", oops', content_type="application/json")
+
+    @routes.get("/loop")
+    async def loop(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/loop")
+
+    @routes.get("/cross")
+    async def cross(_: web.Request) -> web.Response:
+        raise web.HTTPFound(f"{other_origin[0]}/echo")
+
+    @routes.get("/same")
+    async def same(_: web.Request) -> web.Response:
+        raise web.HTTPFound("/echo")
+
+    @routes.get("/echo")
+    async def echo(request: web.Request) -> web.Response:
+        recorder.headers.append({k.lower(): v for k, v in request.headers.items()})
+        return web.json_response({"echo": True})
+
+    @routes.get("/secret500")
+    async def secret500(_: web.Request) -> web.Response:
+        return web.Response(status=500, text="internal error")
+
+    @routes.get("/hostile")
+    async def hostile(_: web.Request) -> web.Response:
+        return web.Response(status=503, text="\x1b]0;pwned\x07\x1b[2J[bold]down[/bold]\x9b")
+
+    @routes.get("/sp/{page}/api/v2/{document}")
+    async def statuspage(request: web.Request) -> web.Response:
+        page = recorder.statuspage.get(request.match_info["page"])
+        document = request.match_info["document"]
+        if page is None or document not in page:
+            return web.Response(status=404, text="not found")
+        return web.Response(text=json.dumps(page[document]), content_type="application/json")
+
+    app = web.Application()
+    app.add_routes(routes)
+    return app
+
+
+@dataclass
+class LoopbackServers:
+    """Two HTTP origins (for cross-origin redirects) and one HTTPS origin with a self-signed cert."""
+
+    http: str
+    other: str
+    https: str | None
+    recorder: Recorder
+
+
+def _self_signed(folder: Path) -> ssl.SSLContext | None:
+    if shutil.which("openssl") is None:
+        return None
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+@contextmanager
+def loopback_servers(tmp: Path) -> Iterator[LoopbackServers]:
+    """Start the servers on free ports in a background thread; stop them on exit."""
+    recorder = Recorder()
+    other_origin: list[str] = []
+    loop = asyncio.new_event_loop()
+    runners: list[web.AppRunner] = []
+    urls: list[str] = []
+    tls = _self_signed(tmp)
+
+    async def start() -> None:
+        for secure in (False, False, True):
+            if secure and tls is None:
+                urls.append("")
+                continue
+            runner = web.AppRunner(_app(recorder, other_origin), shutdown_timeout=0.1)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls if secure else None)
+            await site.start()
+            runners.append(runner)
+            port = runner.addresses[0][1]
+            urls.append(f"{'https' if secure else 'http'}://127.0.0.1:{port}")
+        other_origin.append(urls[1])
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True, name="loopback-servers")
+    thread.start()
+    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+    try:
+        yield LoopbackServers(urls[0], urls[1], urls[2] or None, recorder)
+    finally:
+
+        async def stop() -> None:
+            for runner in runners:
+                await runner.cleanup()
+            # Handlers still sleeping (hang, drip) are cancelled, not left for the GC to complain about.
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
