@@ -39,12 +39,15 @@ class TessaApp(App[int]):
         *,
         readonly: bool = False,
         clock: Callable[[], datetime] = _utc_now,
+        live: bool = True,
     ) -> None:
+        """`live=False` starts no pollers: the panes show only what is posted to them (tests, snapshots)."""
         super().__init__()
         self.loaded = loaded
         self.config = loaded.config
         self.readonly = readonly
         self.clock = clock
+        self.live = live
         for theme in THEMES:
             self.register_theme(theme)
         self.theme = self.config.theme
@@ -52,7 +55,7 @@ class TessaApp(App[int]):
         self.set_keymap(self.config.keymap)
 
     def get_default_screen(self) -> Screen[None]:
-        return DashboardScreen(self.config, self.clock, readonly=self.readonly)
+        return DashboardScreen(self.loaded, self.clock, readonly=self.readonly, live=self.live)
 
     def action_help(self) -> None:
         """Show every key; a second `?` or escape closes it."""

@@ -18,7 +18,7 @@ from screens.panes.logs_pane import LogsPane
 from screens.panes.pane import Pane
 from screens.panes.services_pane import ServicesPane
 from screens.status_header import StatusHeader
-from tessa_tui.config_model import TessaConfig
+from tessa_tui.config_load import LoadedConfig
 
 PANE_IDS = {
     "services": "services-pane",
@@ -39,17 +39,21 @@ class DashboardScreen(Screen[None]):
         bind("maximize", "toggle_maximize"),
     ]
 
-    def __init__(self, config: TessaConfig, clock: Callable[[], datetime], *, readonly: bool) -> None:
+    def __init__(
+        self, loaded: LoadedConfig, clock: Callable[[], datetime], *, readonly: bool, live: bool = True
+    ) -> None:
         super().__init__(id="dashboard")
-        self._config = config
+        self._loaded = loaded
+        self._config = loaded.config
         self._clock = clock
         self._readonly = readonly
+        self._live = live
 
     def compose(self) -> ComposeResult:
         config = self._config
         yield StatusHeader(config, self._clock, readonly=self._readonly)
         with Grid(id="pane-grid"):
-            yield ServicesPane(config.services)
+            yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
             yield IncidentPane(config.severities)
             yield LogsPane(config.logs)
             yield DatabasePane(config.database)

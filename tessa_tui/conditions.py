@@ -11,7 +11,16 @@ from enum import Enum
 from functools import cached_property
 
 from tessa_tui import patterns
-from tessa_tui.jsonpath import Body, PathError, eval_path, format_number, go_sprint, lookup, trim_space, utf8_len
+from tessa_tui.jsonpath import (
+    Body,
+    PathError,
+    eval_path,
+    format_number,
+    go_sprint,
+    lookup,
+    trim_space,
+    utf8_len,
+)
 
 _OPERATORS = ("==", "!=", "<=", ">=", ">", "<")  # Gatus tries them in this order
 _INVALID = "(INVALID)"
@@ -20,17 +29,27 @@ _DISPLAY_LIMIT = 200  # ours: a multi-megabyte body must not end up in a status 
 _WILDCARD = "[*]"
 _MAX_WILDCARD_ELEMENTS = 10_000
 _SHOWN_FAILURES = 3
+# Last line of defence in evaluate(): what a body we failed to foresee could still raise deep inside.
+_UNEXPECTED = (ArithmeticError, LookupError, RecursionError, TypeError, ValueError)
 _INT64 = 1 << 63
-# Go's float syntax: `_` may only sit between digits; hexadecimal mantissas need a `p` exponent.
+# Go's float syntax: `_` only between digits, hex mantissas need a `p` exponent; no ambiguous (backtracking) groups.
 _DIGITS_RE = r"[0-9](?:_?[0-9])*"
 _HEX_RE = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
-_DECIMAL = re.compile(rf"[+-]?(?:{_DIGITS_RE}\.?(?:{_DIGITS_RE})?|\.{_DIGITS_RE})(?:[eE][+-]?{_DIGITS_RE})?")
-_HEX_FLOAT = re.compile(rf"[+-]?0[xX](?:_?{_HEX_RE}\.?(?:{_HEX_RE})?|\.{_HEX_RE})[pP][+-]?{_DIGITS_RE}")
+_DECIMAL = re.compile(rf"[+-]?(?:{_DIGITS_RE}(?:\.(?:{_DIGITS_RE})?)?|\.{_DIGITS_RE})(?:[eE][+-]?{_DIGITS_RE})?")
+_HEX_FLOAT = re.compile(rf"[+-]?0[xX](?:_?{_HEX_RE}(?:\.(?:{_HEX_RE})?)?|\.{_HEX_RE})[pP][+-]?{_DIGITS_RE}")
 _SPECIAL_FLOAT = re.compile(r"[+-]?inf(?:inity)?|nan", re.IGNORECASE)
 _DIGITS = {2: "01", 8: "01234567", 10: "0123456789", 16: "0123456789abcdefABCDEF"}
 _DURATION_PART = re.compile(r"([0-9]*)(?:\.([0-9]*))?([^0-9.]*)")
-_DURATION_UNITS = {"ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9}
-_DURATION_UNITS["h"] = 3600 * 10**9
+_DURATION_UNITS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,  # MICRO SIGN
+    "μs": 1_000,  # GREEK SMALL LETTER MU
+    "ms": 10**6,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3_600 * 10**9,
+}
 _Compare = Callable[[int | float, int | float], bool]
 _COMPARE: dict[str, _Compare] = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
@@ -378,7 +397,7 @@ def _format_duration(milliseconds: int) -> str:
     return "-" + text if milliseconds < 0 and text != "0s" else text
 
 
-def _numeric_display(operand: _Operand, value: int | float) -> str:
+def _numeric_display(operand: _Operand, value: float) -> str:
     # Unlike Gatus we leave a bare 0 alone: `> 0` reading `> 0 (0s)` is noise, not information.
     if operand.text in _EXPIRATIONS or (
         parse_go_duration(operand.text) is not None and operand.text.strip("+-") != "0"
@@ -489,7 +508,7 @@ def evaluate(
     flags = (resolve_successful_conditions, dont_resolve_failed_conditions)
     try:
         success, displays = _run(condition, observation, flags, [_MAX_WILDCARD_ELEMENTS])
-    except Exception as error:  # a hostile response must fail its own check, never crash the console
+    except _UNEXPECTED as error:  # a hostile response must fail its own check, never crash the console
         return ConditionResult(condition.text, False, f"{condition.text} (ERROR: {_clip(str(error), 80)})")
     display = "; ".join(displays[:_SHOWN_FAILURES])
     if len(displays) > _SHOWN_FAILURES:

@@ -100,7 +100,7 @@ class Body:
         return document
 
 
-def format_number(value: int | float) -> str:
+def format_number(value: float) -> str:
     """Render a number like Go's %v, except that we never switch to exponents between 1e-4 and 1e21."""
     if isinstance(value, int):
         return str(value)

@@ -31,6 +31,7 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("maximize", "z", "Maximise / restore the focused pane", "Zoom"),
     KeySpec("high_contrast", "ctrl+t", "Toggle the high-contrast theme", "Contrast"),
     KeySpec("close", "escape", "Close this screen", "Close"),
+    KeySpec("details", "enter", "Details of the selected row", "Details"),
 )
 
 KEY_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}

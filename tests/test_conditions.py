@@ -213,6 +213,18 @@ def test_pattern_matching_is_linear_on_adversarial_input() -> None:
 
 
 @pytest.mark.parametrize(
+    "body",
+    [b"9" * 1_000_000 + b"x", b"0x" + b"f" * 1_000_000 + b".", b"1" * 1_000_000 + b"e", b"1s" * 200_000 + b"1"],
+    ids=["digits", "hex-digits", "bad-exponent", "duration-parts"],
+)
+def test_number_parsing_of_huge_values_is_linear(body: bytes) -> None:
+    started = time.perf_counter()
+    for condition in ("[BODY] > 5", "[BODY] == 5"):
+        assert not evaluate(parse_condition(condition), Observation(body=body)).success
+    assert time.perf_counter() - started < 3
+
+
+@pytest.mark.parametrize(
     ("pattern", "text", "expected"),
     [
         ("[a-c]at", "bat", True),
@@ -243,6 +255,7 @@ def test_large_json_numbers_compare_exactly() -> None:
     assert _check("[BODY].id == 1", body) == (False, "[BODY].id (1234567) == 1")
     assert _check("[BODY].tiny == 1e-05", body)[0]  # below 1e-4 Gatus's exponent form is kept
     assert resolve_placeholder("[BODY]", body).startswith('{"id": 1234567')
+    assert _check("[BODY].id == 1234567", Observation(body='{"id": 1234567}'))[0]  # str bodies work too
 
 
 def test_fractional_numbers_are_not_truncated() -> None:

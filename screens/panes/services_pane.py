@@ -1,24 +1,33 @@
-"""Services pane: every configured health check and vendor status page, one keyed row each."""
+"""Services pane: every health check and vendor status page, live, one keyed row each."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+from collections.abc import Callable
+from datetime import datetime
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
+from textual.notifications import SeverityLevel
 from textual.widgets import DataTable
 
+from screens.keys import bind
+from screens.messages import CheckReported
 from screens.panes.pane import Pane
-from tessa_tui.config_model import ServiceCheck
-from tessa_tui.durations import format_duration
-from tessa_tui.redact import mask_url
+from screens.state_style import age_text, latency_text, sparkline, state_text
+from tessa_tui.config_model import ServiceCheck, TessaConfig
+from tessa_tui.service_state import Flip, ServiceState
 
 EXAMPLE = "services:\n  - name: Frontend\n    url: https://example.com/health"
-
-
-def check_target(check: ServiceCheck) -> str:
-    """What a check polls, with any credential in the URL masked."""
-    if check.statuspage:
-        return f"status page {mask_url(check.statuspage)}"
-    return f"{check.method} {mask_url(check.url or '')}"
+# Fixed widths for the short columns keep rows from shifting; the reason takes what is left and
+# is shown whole in the detail view (enter) or with the pane maximised (z).
+COLUMNS = (
+    ("state", "State", 13), ("name", "Service", None), ("latency", "Latency", 7), ("trend", "Trend", 8),
+    ("age", "Age", 4), ("reason", "Reason", None), ("group", "Group", None),
+)  # fmt: skip
+FLIP_SEVERITY: dict[str, SeverityLevel] = {"down": "error", "degraded": "warning", "stale": "warning"}
 
 
 def grouped(checks: list[ServiceCheck]) -> list[ServiceCheck]:
@@ -28,33 +37,129 @@ def grouped(checks: list[ServiceCheck]) -> list[ServiceCheck]:
 
 
 class ServicesPane(Pane):
-    """Rows in config order, grouped; state starts as `unknown` until a first result arrives."""
+    """Rows in a stable order; a result updates only the cells that changed."""
 
-    def __init__(self, checks: list[ServiceCheck] | None) -> None:
+    BINDINGS = [bind("details", "details")]
+
+    def __init__(
+        self, config: TessaConfig, clock: Callable[[], datetime], secrets: frozenset[str], *, live: bool = True
+    ) -> None:
         super().__init__("Services", 1, id="services-pane")
-        self._checks = checks
+        self._live = live
+        self._config = config
+        self._clock = clock
+        self._secrets = secrets
+        checks = config.services
+        self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
+        self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
 
     def compose(self) -> ComposeResult:
-        if self._checks is None:
+        if self._config.services is None:
             yield self.not_configured("services", EXAMPLE)
             return
         table: DataTable[Text] = DataTable(id="services-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("State", key="state", width=11)
-        table.add_column("Service", key="name")
-        table.add_column("Group", key="group")
-        table.add_column("Every", key="interval", width=6)
-        table.add_column("Target", key="target")
-        for check in grouped(self._checks):
-            table.add_row(
-                Text("? unknown", style="dim"),
-                Text(check.name),
-                Text(check.group),
-                Text(format_duration(check.interval)),
-                Text(check_target(check)),
-                key=check.name,
-            )
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
+        for name, state in self.states.items():
+            table.add_row(*(Text("") for _ in COLUMNS), key=name)
+            self._render_row(table, state)
         yield table
 
     def on_mount(self) -> None:
-        if self._checks is not None:
-            self.border_subtitle = f"{len(self._checks)} checks · not yet checked"
+        if self._config.services is None:
+            return
+        self._update_subtitle()
+        self.set_interval(1.0, self._refresh_ages, name="services-ages")
+        if self._live:
+            # Start polling after the first frame: loading httpx and aiohttp must not delay it.
+            self.call_after_refresh(self._poll)
+
+    @work(exclusive=True, group="services-poller", exit_on_error=False, description="poll service checks")
+    async def _poll(self) -> None:
+        poller_module = await asyncio.to_thread(importlib.import_module, "tessa_tui.poller")
+        poller = poller_module.ServicePoller(
+            list(self.states[name].check for name in self.states),
+            lambda result: self.post_message(CheckReported(result)),
+            secrets=self._secrets,
+        )
+        await poller.run()
+
+    def on_check_reported(self, message: CheckReported) -> None:
+        message.stop()
+        state = self.states.get(message.result.name)
+        if state is None:
+            return
+        flip = state.observe(message.result)
+        self._render_row(self.query_one("#services-table", DataTable), state)
+        self._update_subtitle()
+        if flip is not None and flip.old != "unknown":
+            self._announce(flip)
+
+    def _announce(self, flip: Flip) -> None:
+        text = f"{flip.name}: {flip.old} → {flip.new}" + (f"\n{flip.reason}" if flip.reason else "")
+        severity: SeverityLevel = FLIP_SEVERITY.get(flip.new, "information")
+        self.app.notify(text, title="Service state", severity=severity, markup=False)
+        if self._config.notifications.bell:
+            self.app.bell()
+
+    def _cells(self, state: ServiceState, now: datetime) -> dict[str, tuple[str, Text]]:
+        """Each column's content, keyed by what it depends on, so unchanged cells are skipped."""
+        last = state.last
+        shown = state.display_state(now)
+        theme = self.app.current_theme
+        age = state.age(now)
+        latency = latency_text(last.latency_ms if last else None)
+        trend = sparkline(state.latencies(), width=8)
+        ago = age_text(age.total_seconds() if age else None)
+        reason = last.reason if last else "not yet checked"
+        return {
+            "state": (f"{shown}/{theme.name}", state_text(shown, theme)),
+            "name": (state.check.name, Text(state.check.name)),
+            "group": (state.check.group, Text(state.check.group)),
+            "latency": (latency, Text(latency)),
+            "trend": (trend, Text(trend)),
+            "age": (ago, Text(ago)),
+            "reason": (reason, Text(reason, style="" if last else "dim")),
+        }
+
+    def _render_row(self, table: DataTable[Text], state: ServiceState) -> None:
+        row = state.check.name
+        for column, (key, value) in self._cells(state, self._clock()).items():
+            if self._shown.get((row, column)) != key:
+                self._shown[(row, column)] = key
+                table.update_cell(row, column, value)
+
+    def _refresh_ages(self) -> None:
+        table = self.query_one("#services-table", DataTable)
+        with self.app.batch_update():
+            for state in self.states.values():
+                self._render_row(table, state)
+        self._update_subtitle()
+
+    def _update_subtitle(self) -> None:
+        now = self._clock()
+        counts: dict[str, int] = {}
+        for state in self.states.values():
+            shown = state.display_state(now)
+            counts[shown] = counts.get(shown, 0) + 1
+        order = ("down", "degraded", "stale", "maintenance", "up", "unknown")
+        self.border_subtitle = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """No details to offer (nor a footer key for them) without configured checks."""
+        return self._config.services is not None if action == "details" else True
+
+    def action_details(self) -> None:
+        """Open the detail view of the selected check."""
+        from screens.service_detail import ServiceDetailScreen
+
+        table = self.query_one("#services-table", DataTable)
+        if table.row_count == 0:
+            return
+        row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        state = self.states[str(row_key.value)]
+        self.app.push_screen(ServiceDetailScreen(state, self._clock()))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()

@@ -26,7 +26,7 @@ def _pane_of_focus(app: TessaApp) -> str | None:
 
 
 async def test_number_keys_focus_each_pane(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config)
+    app = TessaApp(example_config, live=False)
     async with app.run_test(size=SIZE) as pilot:
         assert _pane_of_focus(app) == "services-pane"
         for key, pane in [("2", "incident"), ("3", "logs"), ("4", "database"), ("1", "services")]:
@@ -35,7 +35,7 @@ async def test_number_keys_focus_each_pane(example_config: LoadedConfig) -> None
 
 
 async def test_z_maximises_the_focused_pane_and_restores(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config)
+    app = TessaApp(example_config, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3", "z")
         assert app.screen.maximized is not None and app.screen.maximized.id == "logs-pane"
@@ -46,7 +46,7 @@ async def test_z_maximises_the_focused_pane_and_restores(example_config: LoadedC
 
 
 async def test_help_lists_every_binding_and_closes(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config)
+    app = TessaApp(example_config, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
@@ -60,7 +60,7 @@ async def test_help_lists_every_binding_and_closes(example_config: LoadedConfig)
 
 
 async def test_q_quits(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config)
+    app = TessaApp(example_config, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("q")
     assert app.return_code == 0
@@ -69,7 +69,7 @@ async def test_q_quits(example_config: LoadedConfig) -> None:
 
 async def test_keymap_from_config_remaps_by_id(write_config: Callable[[str], Path]) -> None:
     loaded = load_config(write_config("keymap:\n  focus_logs: l\n  quit: ctrl+x\n"), environ={})
-    app = TessaApp(loaded)
+    app = TessaApp(loaded, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("3")
         assert _pane_of_focus(app) == "services-pane"  # the old key no longer focuses logs
@@ -96,7 +96,7 @@ async def test_absent_sections_say_which_key_to_add(write_config: Callable[[str]
 async def test_header_shows_platform_environment_on_call_and_both_clocks(
     example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock)
+    app = TessaApp(example_config, clock=frozen_clock, live=False)
     async with app.run_test(size=SIZE):
         header = app.screen.query_one("#status-header")
         text = " ".join(str(w.render()) for w in header.query(Static))
@@ -116,20 +116,21 @@ async def test_services_rows_keep_config_order_within_groups_and_mask_secrets(
           - {name: a-api, group: api, url: "https://api.example.com/h2"}
         """
     )
-    app = TessaApp(load_config(path, environ={}))
+    app = TessaApp(load_config(path, environ={}), live=False)
     async with app.run_test(size=SIZE) as pilot:
         table = app.screen.query_one("#services-table", DataTable)
-        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]  # config order, grouped
         assert names == ["b-api", "a-api", "vendor"]
         assert str(table.get_row("b-api")[0]) == "? unknown"
-        await pilot.press("z")
+        assert str(table.get_row("b-api")[5]) == "not yet checked"
+        await pilot.press("enter")  # the detail view shows the target
         rendered = screen_text(app)
         assert "hunter2" not in rendered and "token=abc" not in rendered
-        assert "token=****" in rendered
+        assert "GET https://user:****@api.example.com/h?token=****" in rendered
 
 
 async def test_high_contrast_theme_toggles(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config)
+    app = TessaApp(example_config, live=False)
     async with app.run_test(size=SIZE) as pilot:
         assert app.theme == "tessa-dark"
         await pilot.press("ctrl+t")
@@ -139,7 +140,7 @@ async def test_high_contrast_theme_toggles(example_config: LoadedConfig) -> None
 
 
 async def test_command_palette_focuses_a_pane(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config)
+    app = TessaApp(example_config, live=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.press(*"focus database")
@@ -150,7 +151,7 @@ async def test_command_palette_focuses_a_pane(example_config: LoadedConfig) -> N
 
 
 async def test_readonly_mode_is_announced(example_config: LoadedConfig) -> None:
-    app = TessaApp(example_config, readonly=True)
+    app = TessaApp(example_config, readonly=True, live=False)
     async with app.run_test(size=SIZE):
         assert "READ-ONLY" in str(app.screen.query_one("#header-readonly", Static).render())
 

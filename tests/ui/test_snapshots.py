@@ -3,33 +3,105 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from textual.pilot import Pilot
+
 from screens.app import TessaApp
+from screens.messages import CheckReported
+from screens.panes.services_pane import ServicesPane
+from tessa_tui.check_result import CheckResult
+from tessa_tui.conditions import ConditionResult
 from tessa_tui.config_load import LoadedConfig, load_config
+from tests.conftest import FROZEN_NOW
 
 SnapCompare = Callable[..., Any]
+
+
+def _results() -> list[CheckResult]:
+    """A fixed mix of states for the example config's checks, as the poller would report them."""
+    up = CheckResult(
+        "Frontend",
+        "frontend",
+        "http",
+        "GET https://tessa.example.com/health",
+        "up",
+        "",
+        FROZEN_NOW - timedelta(seconds=4),
+        182.0,
+        200,
+    )
+    failed = ConditionResult("[STATUS] == 200", False, "[STATUS] (503) == 200")
+    return [
+        *(
+            replace(up, latency_ms=ms, checked_at=FROZEN_NOW - timedelta(seconds=34 - i * 10))
+            for i, ms in enumerate((120.0, 160.0, 240.0, 182.0))
+        ),
+        replace(
+            up,
+            name="Database health",
+            state="down",
+            reason=failed.display,
+            conditions=(failed,),
+            http_status=503,
+            latency_ms=35.0,
+        ),
+        replace(
+            up,
+            name="Edge function chat",
+            group="edge functions",
+            state="degraded",
+            reason="slow: 2140 ms > 1000 ms",
+            latency_ms=2140.0,
+        ),
+        replace(
+            up,
+            name="OpenAI",
+            group="vendors",
+            kind="statuspage",
+            state="maintenance",
+            reason="Scheduled maintenance",
+            latency_ms=95.0,
+        ),
+    ]
+
+
+async def _report(pilot: Pilot[Any]) -> None:
+    await pilot.pause()  # run_before runs before the first compose
+    pane = pilot.app.screen.query_one(ServicesPane)
+    for result in _results():
+        pane.post_message(CheckReported(result))
+    await pilot.pause()
 
 
 def test_dashboard(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    assert snap_compare(TessaApp(example_config, clock=frozen_clock), terminal_size=(140, 40))
+    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=_report)
 
 
 def test_dashboard_high_contrast(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock)
-    assert snap_compare(app, terminal_size=(140, 40), press=["ctrl+t"])
+    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    assert snap_compare(app, terminal_size=(140, 40), press=["ctrl+t"], run_before=_report)
+
+
+def test_service_detail(
+    snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
+) -> None:
+    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    assert snap_compare(app, terminal_size=(140, 40), press=["down", "enter"], run_before=_report)
 
 
 def test_help_screen(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock)
+    app = TessaApp(example_config, clock=frozen_clock, live=False)
     assert snap_compare(app, terminal_size=(140, 40), press=["question_mark"])
 
 
@@ -37,4 +109,4 @@ def test_unconfigured_panes(
     snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime]
 ) -> None:
     loaded = load_config(write_config("platform: Bare\nenvironment: staging\n"), environ={})
-    assert snap_compare(TessaApp(loaded, clock=frozen_clock), terminal_size=(120, 34))
+    assert snap_compare(TessaApp(loaded, clock=frozen_clock, live=False), terminal_size=(120, 34))
