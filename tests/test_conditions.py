@@ -16,11 +16,9 @@ from tessa_tui.conditions import (
     evaluate,
     evaluate_all,
     parse_condition,
-    parse_go_duration,
-    parse_go_float,
-    parse_go_int,
     resolve_placeholder,
 )
+from tessa_tui.go_numbers import parse_go_duration, parse_go_float, parse_go_int
 from tessa_tui.jsonpath import Body, PathError, eval_path
 
 FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gatus" / "gatus_conditions.json"
