@@ -59,7 +59,7 @@ def run_checks(pytest_args: list[str]) -> int:
 
 def main(argv: list[str]) -> int:
     verb, rest = (argv[0], argv[1:]) if argv else ("", [])
-    if verb not in {"console", "test", "bench"}:
+    if verb not in {"demo", "console", "test", "bench"}:
         print(__doc__)
         return 2
     ensure_venv()
@@ -72,8 +72,10 @@ def main(argv: list[str]) -> int:
             print(f"== {script.name}", flush=True)
             subprocess.run([str(BIN / "python"), str(script), *rest], cwd=ROOT, check=True)
         return 0
-    config = ROOT / "examples" / "tessa.yaml"
-    os.execv(str(BIN / "tessa-tui"), [str(BIN / "tessa-tui"), "--config", str(config), *rest])
+    console = str(BIN / "tessa-tui")
+    if verb == "demo":
+        os.execv(console, [console, "demo", *rest])
+    os.execv(console, [console, "--config", str(ROOT / "examples" / "tessa.yaml"), *rest])
 
 
 if __name__ == "__main__":

@@ -81,6 +81,10 @@ class TessaApp(App[int]):
         yield SystemCommand(
             "High-contrast theme", "Toggle the projector-friendly theme", self.action_toggle_high_contrast
         )
+        if self.config.demo is not None:
+            from screens.demo_drills import drill_commands
+
+            yield from drill_commands(self, self.config.demo.control_url)
         if isinstance(screen, DashboardScreen):
             for name in ("services", "incident", "logs", "database"):
                 yield SystemCommand(

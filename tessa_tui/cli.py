@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from tessa_tui import __version__
+from tessa_tui.cli_demo import add_demo_parser
 from tessa_tui.config_load import LoadedConfig, config_json_schema, load_config, locate_config
+from tessa_tui.console import open_console
 from tessa_tui.errors import UserError
 from tessa_tui.redact import redact_text
 from tessa_tui.user_dirs import state_dir
@@ -48,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--only", metavar="NAME", action="append", help="run only this check (repeatable)")
     check.set_defaults(run=_run_check)
 
+    add_demo_parser(commands)
+
     config = commands.add_parser("config", help="validate a configuration or print its JSON Schema")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION", parser_class=_Parser)
     config.set_defaults(run=lambda _args: _usage(config))
@@ -69,13 +73,7 @@ def _load(args: argparse.Namespace, path: str | None = None) -> LoadedConfig:
 
 
 def _run_console(args: argparse.Namespace) -> int:
-    loaded = _load(args)
-    # Imported here so headless commands never pay for (or depend on) the UI.
-    from screens.app import TessaApp
-
-    app = TessaApp(loaded, readonly=args.readonly)
-    app.run()
-    return app.return_code or EXIT_OK
+    return open_console(_load(args), readonly=args.readonly)
 
 
 def _run_check(args: argparse.Namespace) -> int:

@@ -236,6 +236,12 @@ class Notifications(Section, frozen=True):
     desktop: Annotated[bool, doc("Desktop notifications (OSC 9 / 777) where the terminal has them.")] = False
 
 
+class DemoControl(Section, frozen=True):
+    """Present only in the config `tessa-tui demo` writes: where the console starts and clears drills."""
+
+    control_url: Annotated[str, doc("Base URL of the demo platform's drill control.")]
+
+
 class TessaConfig(Section, frozen=True):
     """tessa.yaml: what the console watches and how it behaves."""
 
@@ -258,6 +264,7 @@ class TessaConfig(Section, frozen=True):
         dict[str, str], doc("Binding id -> key(s), e.g. `quit: ctrl+q`; `?` in the console lists the ids.")
     ] = msgspec.field(default_factory=dict)
     notifications: Notifications = msgspec.field(default_factory=Notifications)
+    demo: Annotated[DemoControl | None, doc("Written by `tessa-tui demo`; leave it out of real configs.")] = None
 
     def __post_init__(self) -> None:
         for field, items in (("services", self.services), ("logs", self.logs)):

@@ -13,6 +13,7 @@ import pytest
 
 from tessa_tui.config_load import LoadedConfig, load_config
 from tests.loopback import LoopbackServers, loopback_servers
+from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "examples" / "tessa.yaml"

@@ -1,0 +1,1 @@
+"""The embedded demo platform: a simulated Tessa AI Platform on loopback."""

@@ -1,0 +1,109 @@
+"""The configuration the demo console runs with, written into the demo's state dir for users to learn from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATE = """\
+# Written by `tessa-tui demo`: the configuration the demo console runs with.
+# Copy it as a starting point for your own tessa.yaml; `tessa-tui config schema` lists every key.
+platform: Tessa AI Platform (demo)
+environment: demo
+
+services:
+  - name: Frontend
+    group: frontend
+    url: {base}/health
+    interval: 5s
+    conditions: ["[STATUS] == 200", "[BODY].status == ok"]
+    degraded-latency: 1s
+    failure-threshold: 2
+  - name: Database health
+    group: frontend
+    url: {base}/health/database
+    interval: 5s
+    timeout: 4s
+    conditions: ["[STATUS] == 200", "[BODY].status == ok"]
+    failure-threshold: 2
+  - name: Chat function
+    group: edge functions
+    url: {base}/functions/v1/chat/health
+    interval: 5s
+    timeout: 4s
+    conditions: ["[STATUS] == 200", "[RESPONSE_TIME] < 2000"]
+    degraded-latency: 1s
+    failure-threshold: 2
+  - name: Sync function
+    group: edge functions
+    url: {base}/functions/v1/sync/health
+    interval: 5s
+    conditions: ["[STATUS] == 200", "[BODY].backlog < 100"]
+    failure-threshold: 2
+  - name: Auth
+    group: edge functions
+    url: {base}/functions/v1/auth/health
+    interval: 5s
+    conditions: ["[STATUS] == 200", "[BODY].failed_login_rate < 0.1"]
+    failure-threshold: 2
+  - name: OpenAI
+    group: vendors
+    statuspage: {base}/vendors/openai
+    interval: 10s
+    failure-threshold: 1
+  - name: Supabase
+    group: vendors
+    statuspage: {base}/vendors/supabase
+    interval: 10s
+    failure-threshold: 1
+
+database:
+  dsn: {dsn}
+  long-query-threshold: 5s
+
+logs:
+  - name: app
+    path: {logs}/app.log
+    format: json
+  - name: edge-functions
+    path: {logs}/edge-functions.log
+    format: json
+
+contacts:
+  people:
+    - {{role: primary, name: Demo On-Call, phone: "+1 555 0100", slack: "@oncall"}}
+    - {{role: secondary, name: Demo Secondary, phone: "+1 555 0101", slack: "@secondary"}}
+    - {{role: escalation, name: Demo Manager, phone: "+1 555 0102", slack: "@manager"}}
+  vendors:
+    - {{name: Supabase Support, url: "https://supabase.com/dashboard/support/new"}}
+    - {{name: OpenAI Support, url: "https://help.openai.com"}}
+  channels:
+    - {{name: "#incidents", url: "https://example.slack.com/archives/incidents"}}
+
+quick-reference:
+  urls:
+    - {{name: Frontend, url: "{{production_url}}"}}
+  commands:
+    - {{name: Frontend health check, command: "curl {{production_url}}/health"}}
+    - {{name: Database health, command: "curl {{production_url}}/health/database"}}
+
+placeholders:
+  production_url: {base}
+  project_id: tessa-demo
+  function_name: chat
+
+journal:
+  path: {state}/journal.sqlite3
+
+demo:
+  control-url: {base}/_demo
+"""
+
+
+def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
+    """Write tessa.yaml for the running demo into `state_dir`; return its path."""
+    path = state_dir / "tessa.yaml"
+    text = TEMPLATE.format(base=base_url, dsn=dsn, logs=state_dir / "logs", state=state_dir)
+    temporary = path.with_suffix(".yaml.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)  # readers never see half a file
+    return path

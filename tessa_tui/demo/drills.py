@@ -1,0 +1,49 @@
+"""The demo's drills: one per common issue in the seed runbook, each breaking the platform in its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A rehearsable failure: what breaks and which panes should show it."""
+
+    name: str
+    title: str
+    breaks: str
+    panes: tuple[str, ...]
+
+
+DRILLS: tuple[Drill, ...] = (
+    Drill("service-unavailable", "Service Unavailable", "the frontend answers 503; error burst in the app log",
+          ("services", "logs")),
+    Drill("login-failures", "Login Failures Spike", "auth health reports a 35% failure rate; failed_login_attempts "
+          "rows pour in; Supabase status minor", ("services", "logs", "database")),
+    Drill("ai-chat", "AI Chat Not Responding", "the chat function times out; OpenAI's status page says major outage",
+          ("services", "logs")),
+    Drill("db-slow", "Database Slow Queries", "pg_sleep queries, a blocking lock on chat_messages; database health "
+          "times out", ("services", "database", "logs")),
+    Drill("sync-failures", "Sync Failures", "the sync_queue backs up with failed rows; the sync function reports "
+          "the backlog", ("services", "database", "logs")),
+)  # fmt: skip
+DRILL_NAMES = tuple(d.name for d in DRILLS)
+ALL_CLEAR = "all-clear"
+
+
+@dataclass
+class DrillBoard:
+    """Which drills are running; the platform's parts read it on every request or tick."""
+
+    active: set[str] = field(default_factory=set)
+
+    def start(self, name: str) -> None:
+        if name not in DRILL_NAMES:
+            raise ValueError(f"unknown drill {name!r}; drills: {', '.join(DRILL_NAMES)}")
+        self.active.add(name)
+
+    def clear(self) -> None:
+        self.active.clear()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.active

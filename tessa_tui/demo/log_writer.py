@@ -1,0 +1,88 @@
+"""The demo's application and edge-function logs: JSON lines, a realistic mix, error bursts during drills."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tessa_tui.demo.drills import DrillBoard
+
+ROTATE_BYTES = 20 * 1024 * 1024
+PATHS = ("/api/chat", "/api/messages", "/api/sync", "/api/profile", "/", "/api/auth/session")
+DRILL_ERRORS = {
+    "service-unavailable": ("frontend", "upstream connect error: 503 Service Unavailable from edge router"),
+    "login-failures": ("auth", "login failed: invalid login credentials"),
+    "ai-chat": ("chat", "openai request timed out after 30000ms (model gpt-4o-mini)"),
+    "db-slow": ("db", "canceling statement due to statement timeout"),
+    "sync-failures": ("sync", "sync batch failed: conflict on sync_queue item, will retry"),
+}
+
+
+class LogWriter:
+    """Appends lines to `app.log` and `edge-functions.log`, rotating by rename like logrotate."""
+
+    def __init__(self, folder: Path, board: DrillBoard, *, rate_per_s: float = 4.0, seed: int | None = None) -> None:
+        self.folder = folder
+        self.board = board
+        self.rate = rate_per_s
+        self.random = random.Random(seed)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.app_log = folder / "app.log"
+        self.edge_log = folder / "edge-functions.log"
+
+    async def run(self) -> None:
+        """Write forever at about `rate_per_s` lines a second, more during drills."""
+        while True:
+            self.write_batch()
+            await asyncio.sleep(1.0 / self.rate)
+
+    def write_batch(self) -> None:
+        """One tick: a request line, and one error line per running drill."""
+        lines = [self._request_line()]
+        lines += [self._drill_line(name) for name in sorted(self.board.active) if name in DRILL_ERRORS]
+        app: list[str] = []
+        edge: list[str] = []
+        for service, record in lines:
+            (edge if service in {"chat", "sync", "auth"} else app).append(json.dumps(record))
+        for path, batch in ((self.app_log, app), (self.edge_log, edge)):
+            if batch:
+                self._append(path, batch)
+
+    def _append(self, path: Path, lines: list[str]) -> None:
+        if path.exists() and path.stat().st_size > ROTATE_BYTES:
+            path.replace(path.with_suffix(path.suffix + ".1"))
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+
+    def _request_line(self) -> tuple[str, dict[str, object]]:
+        r = self.random
+        path = r.choice(PATHS)
+        service = {"/api/chat": "chat", "/api/sync": "sync", "/api/auth/session": "auth"}.get(path, "frontend")
+        status = 200 if r.random() > 0.004 else r.choice((404, 429, 500))
+        duration = round(r.lognormvariate(4.6, 0.5), 1)
+        level = "info" if status < 400 else "warn" if status < 500 else "error"
+        return service, {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": level,
+            "msg": f"{r.choice(('GET', 'POST'))} {path} {status} {duration}ms",
+            "service": service,
+            "path": path,
+            "status": status,
+            "duration_ms": duration,
+            "request_id": uuid.UUID(int=r.getrandbits(128)).hex[:16],
+        }
+
+    def _drill_line(self, drill: str) -> tuple[str, dict[str, object]]:
+        service, message = DRILL_ERRORS[drill]
+        return service, {
+            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "level": "error",
+            "msg": message,
+            "service": service,
+            "drill": drill,
+            "request_id": uuid.UUID(int=self.random.getrandbits(128)).hex[:16],
+        }

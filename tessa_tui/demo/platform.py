@@ -1,0 +1,92 @@
+"""The whole demo platform in one process: PostgreSQL, the HTTP side, application load and logs.
+
+`tessa-tui demo` runs this in a child process (`--serve-only`) and opens the console on the config it
+writes; the child watches its parent and shuts everything down when the console goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from tessa_tui.demo.database_sim import DatabaseActivity, seed
+from tessa_tui.demo.demo_config import write_demo_config
+from tessa_tui.demo.drills import DrillBoard
+from tessa_tui.demo.log_writer import LogWriter
+from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.demo.web import build_app
+
+INFO_FILE = "platform.json"
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """Where the running demo is; written to `platform.json` in its state dir."""
+
+    pid: int
+    base_url: str
+    dsn: str
+    config: str
+    logs: str
+    postgres: str
+
+
+def read_info(state_dir: Path) -> PlatformInfo | None:
+    """The running (or last) demo's info, or None when there is none."""
+    try:
+        return PlatformInfo(**json.loads((state_dir / INFO_FILE).read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+async def serve(
+    state_dir: Path,
+    stop: asyncio.Event,
+    *,
+    on_ready: Callable[[PlatformInfo], None] = lambda _info: None,
+    drills: tuple[str, ...] = (),
+) -> None:
+    """Start every part, report readiness, run until `stop` is set, then stop every part."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    cluster = PostgresServer(state_dir / "postgres")
+    await asyncio.to_thread(cluster.init)
+    await asyncio.to_thread(cluster.start)
+    runner: web.AppRunner | None = None
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await seed(cluster.dsn)
+        board = DrillBoard()
+        for name in drills:
+            board.start(name)
+        activity = DatabaseActivity(cluster.dsn, board)
+        runner = web.AppRunner(build_app(board, activity.database_probe, activity.sync_backlog), shutdown_timeout=1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        base_url = f"http://127.0.0.1:{port}"
+        logs = LogWriter(state_dir / "logs", board)
+        tasks = [asyncio.create_task(activity.run()), asyncio.create_task(logs.run())]
+        config = write_demo_config(state_dir, base_url=base_url, dsn=cluster.dsn)
+        info = PlatformInfo(os.getpid(), base_url, cluster.dsn, str(config), str(logs.folder), str(cluster.data_dir))
+        (state_dir / INFO_FILE).write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
+        on_ready(info)
+        await stop.wait()
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if runner is not None:
+            await runner.cleanup()
+        await asyncio.to_thread(cluster.stop)
+        with contextlib.suppress(OSError):
+            (state_dir / INFO_FILE).unlink()

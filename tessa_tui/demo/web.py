@@ -1,0 +1,93 @@
+"""The demo platform's HTTP side (aiohttp): frontend health, edge functions, vendor status pages, drill control."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from tessa_tui.demo import vendor_pages
+from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES, DrillBoard
+
+# Returns (ok, detail) for /health/database; the platform runs it against the real PostgreSQL.
+DatabaseProbe = Callable[[], Awaitable[tuple[bool, str]]]
+# Returns the number of sync_queue rows waiting or failed.
+BacklogProbe = Callable[[], Awaitable[int]]
+
+
+def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: BacklogProbe) -> web.Application:
+    """All routes of the simulated Tessa platform."""
+    started = datetime.now(UTC)
+    boot = time.monotonic()
+    routes = web.RouteTableDef()
+
+    async def latency(low_ms: float, high_ms: float) -> None:
+        await asyncio.sleep(random.uniform(low_ms, high_ms) / 1000)
+
+    @routes.get("/health")
+    async def health(_: web.Request) -> web.Response:
+        await latency(5, 40)
+        if "service-unavailable" in board:
+            return web.json_response({"status": "unavailable", "error": "no healthy upstream"}, status=503)
+        return web.json_response({"status": "ok", "version": "1.42.0", "uptime_s": round(time.monotonic() - boot)})
+
+    @routes.get("/health/database")
+    async def health_database(_: web.Request) -> web.Response:
+        ok, detail = await database_probe()
+        if not ok:
+            return web.json_response({"status": "error", "error": detail}, status=503)
+        return web.json_response({"status": "ok", "latency_ms": detail})
+
+    @routes.get("/functions/v1/chat/health")
+    async def chat_health(_: web.Request) -> web.Response:
+        if "ai-chat" in board:
+            await latency(2500, 3000)
+            return web.json_response({"status": "error", "error": "openai: upstream timeout"}, status=504)
+        await latency(80, 250)
+        return web.json_response({"status": "ok", "model": "gpt-4o-mini"})
+
+    @routes.get("/functions/v1/sync/health")
+    async def sync_health(_: web.Request) -> web.Response:
+        await latency(20, 60)
+        backlog = await backlog_probe()
+        if backlog < 0:
+            return web.json_response({"status": "error", "error": "database unreachable"}, status=503)
+        status = "error" if backlog >= 100 else "ok"
+        return web.json_response({"status": status, "backlog": backlog}, status=500 if backlog >= 100 else 200)
+
+    @routes.get("/functions/v1/auth/health")
+    async def auth_health(_: web.Request) -> web.Response:
+        await latency(10, 50)
+        rate = 0.35 if "login-failures" in board else 0.02
+        return web.json_response({"status": "ok", "failed_login_rate": rate})
+
+    @routes.get("/vendors/{vendor}/api/v2/{document}")
+    async def vendor(request: web.Request) -> web.Response:
+        name, document = request.match_info["vendor"], request.match_info["document"]
+        if name not in vendor_pages.COMPONENTS or document not in {"summary.json", "status.json"}:
+            raise web.HTTPNotFound()
+        build = vendor_pages.summary if document == "summary.json" else vendor_pages.status
+        return web.json_response(build(name, board, started))
+
+    @routes.get("/_demo/drills")
+    async def drills(_: web.Request) -> web.Response:
+        return web.json_response({"active": sorted(board.active), "drills": list(DRILL_NAMES)})
+
+    @routes.post("/_demo/drills/{name}")
+    async def start_drill(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name == ALL_CLEAR:
+            board.clear()
+        elif name in DRILL_NAMES:
+            board.start(name)
+        else:
+            return web.json_response({"error": f"unknown drill {name!r}", "drills": list(DRILL_NAMES)}, status=404)
+        return web.json_response({"active": sorted(board.active)})
+
+    app = web.Application()
+    app.add_routes(routes)
+    return app
