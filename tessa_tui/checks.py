@@ -6,7 +6,7 @@ import asyncio
 import json
 import ssl
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
 from urllib.parse import parse_qsl, urlsplit
@@ -54,22 +54,54 @@ def describe_target(check: ServiceCheck) -> str:
     return f"{check.method} {mask_url(check.url or '')}"
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What a check needs on every run, worked out once: parsed URL and conditions, target text, secrets."""
+
+    url: httpx.URL | None
+    target: str
+    conditions: tuple[Condition, ...]
+    secrets: frozenset[str]
+
+
+_PREPARED: dict[int, tuple[ServiceCheck, _Prepared]] = {}
+
+
+def _prepared(check: ServiceCheck) -> _Prepared:
+    # Keyed by identity (the check holds unhashable lists); the stored check guards against id reuse.
+    entry = _PREPARED.get(id(check))
+    if entry is not None and entry[0] is check:
+        return entry[1]
+    if len(_PREPARED) > 4096:
+        _PREPARED.clear()
+    prepared = _Prepared(
+        url=httpx.URL(check.url) if check.url else None,
+        target=describe_target(check),
+        conditions=parsed_conditions(tuple(check.conditions)),
+        secrets=frozenset(check_secrets(check)),
+    )
+    _PREPARED[id(check)] = (check, prepared)
+    return prepared
+
+
 async def run_check(
     client: httpx.AsyncClient, check: ServiceCheck, *, secrets: Iterable[str] = (), clock: Clock = _utc_now
 ) -> CheckResult:
     """Run one check once; every failure becomes a result with a one-line reason, never an exception."""
+    prepared = _prepared(check)
     if check.statuspage:
-        result = await _run_statuspage(client, check, clock)
+        result = await _run_statuspage(client, check, prepared, clock)
     else:
-        result = await _run_http(client, check, clock)
-    return _cleaned(result, check_secrets(check, secrets))
+        result = await _run_http(client, check, prepared, clock)
+    return _cleaned(result, prepared.secrets.union(s for s in secrets if len(s) >= 4))
 
 
-async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, clock: Clock) -> CheckResult:
+async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Clock) -> CheckResult:
     deadline = check.timeout.total_seconds()
     url = check.url or ""
-    outcome = await fetch(client, check.method, url, headers=check.headers, body=check.body, deadline=deadline)
-    conditions = parsed_conditions(tuple(check.conditions))
+    target = prepared.url or url
+    outcome = await fetch(client, check.method, target, headers=check.headers, body=check.body, deadline=deadline)
+    conditions = prepared.conditions
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,
@@ -87,7 +119,7 @@ async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, clock: Clock
         name=check.name,
         group=check.group,
         kind="http",
-        target=describe_target(check),
+        target=prepared.target,
         state=state,
         reason=reason,
         checked_at=clock(),
@@ -114,7 +146,9 @@ def _http_state(check: ServiceCheck, outcome: HttpOutcome, results: tuple[object
     return "up", ""
 
 
-async def _run_statuspage(client: httpx.AsyncClient, check: ServiceCheck, clock: Clock) -> CheckResult:
+async def _run_statuspage(
+    client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Clock
+) -> CheckResult:
     base = (check.statuspage or "").rstrip("/")
     deadline = check.timeout.total_seconds()
     outcome = await fetch(client, "GET", f"{base}/api/v2/summary.json", deadline=deadline)
@@ -126,7 +160,7 @@ async def _run_statuspage(client: httpx.AsyncClient, check: ServiceCheck, clock:
             name=check.name,
             group=check.group,
             kind="statuspage",
-            target=describe_target(check),
+            target=prepared.target,
             state=state,
             reason=reason,
             checked_at=clock(),
@@ -193,11 +227,11 @@ def _cleaned(result: CheckResult, secrets: set[str]) -> CheckResult:
     """The same result with its texts on one sanitised line each and every secret replaced by ****."""
 
     def clean(text: str) -> str:
-        return redact_text(sanitize(text), secrets)
+        return redact_text(sanitize(text), secrets) if text else text
 
     return replace(
         result,
         reason=clean(result.reason),
-        excerpt=redact_text(result.excerpt, secrets),
+        excerpt=redact_text(result.excerpt, secrets) if result.excerpt else "",
         conditions=tuple(ConditionResult(c.condition, c.success, clean(c.display)) for c in result.conditions),
     )

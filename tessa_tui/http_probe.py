@@ -12,7 +12,7 @@ import errno
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -38,6 +38,32 @@ class HttpOutcome:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing: one check's Set-Cookie must never ride along on another's request."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+    def set_cookie_header(self, request: httpx.Request) -> None:
+        return None
+
+
+class _CheckClient(httpx.AsyncClient):
+    """httpx's client without the shared cookie jar (isolation between checks, and less work per response)."""
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport, **kwargs: Any) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self._cookies = _NoCookies()
+        self.check_transport = transport
+
+
+def _transport(client: httpx.AsyncClient) -> httpx.AsyncBaseTransport:
+    """The transport requests go through; any httpx client works, ours skips a lookup."""
+    if isinstance(client, _CheckClient):
+        return client.check_transport
+    return client._transport
+
+
 def make_client(max_connections: int = 1000) -> httpx.AsyncClient:
     """One shared client for every check: httpx's API over aiohttp's much cheaper connection handling."""
     import aiohttp
@@ -45,10 +71,10 @@ def make_client(max_connections: int = 1000) -> httpx.AsyncClient:
 
     def session() -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(limit=max_connections, ttl_dns_cache=60, ssl=ssl.create_default_context())
-        return aiohttp.ClientSession(connector=connector, trust_env=False)
+        return aiohttp.ClientSession(connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar())
 
     transport = AiohttpTransport(client=session)
-    return httpx.AsyncClient(transport=transport, follow_redirects=False, trust_env=False)
+    return _CheckClient(transport=transport, follow_redirects=False, trust_env=False)
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
@@ -58,7 +84,7 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
 async def fetch(
     client: httpx.AsyncClient,
     method: str,
-    url: str,
+    url: str | httpx.URL,
     *,
     headers: Mapping[str, str] | None = None,
     body: str | None = None,
@@ -69,7 +95,8 @@ async def fetch(
     started = time.perf_counter()
     try:
         async with asyncio.timeout(deadline):
-            return await _exchange(client, method, httpx.URL(url), dict(headers or {}), body, started, max_body)
+            target = url if isinstance(url, httpx.URL) else httpx.URL(url)
+            return await _exchange(client, method, target, dict(headers or {}), body, started, max_body)
     except TimeoutError:
         return HttpOutcome(elapsed_ms=_ms(started), error=f"timed out after {deadline:g}s without a complete response")
     except httpx.HTTPError as exc:
@@ -90,7 +117,9 @@ async def _exchange(
     origin = url
     for _ in range(MAX_REDIRECTS + 1):
         request = client.build_request(method, url, headers=headers, content=body)
-        response = await client.send(request, stream=True)
+        # Straight to the transport: the client's auth, cookie and event-hook layers do nothing for a
+        # health check and cost a third of the CPU per request at fan-out (benchmarks/poll_fanout.py).
+        response = await _transport(client).handle_async_request(request)
         try:
             location = response.headers.get("location")
             if response.status_code in _REDIRECT_CODES and location:
@@ -108,7 +137,7 @@ async def _exchange(
                 elapsed_ms=_ms(started),
                 connected=True,
                 final_url=str(url),
-                headers=dict(response.headers),
+                headers=response.headers,
             )
         finally:
             await response.aclose()
@@ -121,7 +150,9 @@ async def _read_capped(response: httpx.Response, max_body: int) -> tuple[bytes, 
     """Read the decoded body up to `max_body` bytes; a gzip bomb stops at the cap too."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    # Without a Content-Encoding the raw stream is the body: skip httpx's decoder layer.
+    stream = response.aiter_bytes() if "content-encoding" in response.headers else response.aiter_raw()
+    async for chunk in stream:
         chunks.append(chunk)
         size += len(chunk)
         if size > max_body:

@@ -16,12 +16,29 @@ from tessa_tui.checks import run_check
 from tessa_tui.config_model import ServiceCheck
 from tessa_tui.http_probe import make_client
 
+# Starting hundreds of requests in one pass of the event loop blocks it for as long as they take to
+# send; starting them in small batches lets timers, input and responses run in between.
+LAUNCH_BATCH = 25
+
 
 async def run_all_once(checks: Sequence[ServiceCheck], *, secrets: Iterable[str] = ()) -> list[CheckResult]:
     """Every check once, concurrently, in config order (the `tessa-tui check` twin of the pane)."""
     hidden = tuple(secrets)
     async with make_client() as client:
-        return list(await asyncio.gather(*(run_check(client, c, secrets=hidden) for c in checks)))
+        return await run_batch(client, checks, hidden)
+
+
+async def run_batch(
+    client: httpx.AsyncClient, checks: Sequence[ServiceCheck], secrets: tuple[str, ...]
+) -> list[CheckResult]:
+    """Run `checks` concurrently on a shared client, launched a batch at a time; results in input order."""
+    tasks: list[asyncio.Task[CheckResult]] = []
+    for start in range(0, len(checks), LAUNCH_BATCH):
+        tasks += [
+            asyncio.create_task(run_check(client, c, secrets=secrets)) for c in checks[start : start + LAUNCH_BATCH]
+        ]
+        await asyncio.sleep(0)
+    return list(await asyncio.gather(*tasks))
 
 
 class ServicePoller:
@@ -41,8 +58,10 @@ class ServicePoller:
     async def run(self) -> None:
         """Poll until cancelled; the client is closed on the way out."""
         async with make_client() as client, asyncio.TaskGroup() as group:
-            for check in self._checks:
+            for index, check in enumerate(self._checks):
                 group.create_task(self._loop(client, check), name=f"check:{check.name}")
+                if index % LAUNCH_BATCH == LAUNCH_BATCH - 1:
+                    await asyncio.sleep(0)
 
     async def _loop(self, client: httpx.AsyncClient, check: ServiceCheck) -> None:
         while True:
