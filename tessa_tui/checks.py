@@ -223,7 +223,7 @@ async def _certificate_expiry_ms(url: str, deadline: float) -> float:
         writer.close()
 
 
-def _cleaned(result: CheckResult, secrets: set[str]) -> CheckResult:
+def _cleaned(result: CheckResult, secrets: frozenset[str]) -> CheckResult:
     """The same result with its texts on one sanitised line each and every secret replaced by ****."""
 
     def clean(text: str) -> str:
