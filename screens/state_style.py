@@ -48,3 +48,16 @@ def age_text(seconds: float | None) -> str:
     if seconds < 3600:
         return f"{seconds / 60:.0f}m"
     return f"{seconds / 3600:.0f}h"
+
+
+def freshness_text(age_seconds: float | None, interval_seconds: float) -> str:
+    """Age for a table cell: `<30s` while the next result is not yet due, the real age once overdue.
+
+    A steady value while data is fresh means a healthy table repaints only when results arrive;
+    a ticking number appears exactly when it matters, when results stop coming.
+    """
+    if age_seconds is None:
+        return "-"
+    if age_seconds <= interval_seconds + 1:
+        return f"<{age_text(interval_seconds)}"
+    return age_text(age_seconds)

@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tessa_tui.config_model import TessaConfig
@@ -31,15 +32,20 @@ class StatusHeader(Horizontal):
             yield Static(Text(" READ-ONLY "), id="header-readonly")
         on_call = config.contacts.on_call()
         yield Static(Text(f" on-call: {on_call.name if on_call else 'not configured'} "), id="header-oncall")
-        yield Static(self._clock_text(), id="header-clock")
+        yield HeaderClock(self._clock, id="header-clock")
+
+
+class HeaderClock(Widget):
+    """UTC and local time, repainted once a second without a layout pass (Static.update would relayout)."""
+
+    def __init__(self, clock: Callable[[], datetime], *, id: str) -> None:
+        super().__init__(id=id)
+        self._clock = clock
 
     def on_mount(self) -> None:
-        self.set_interval(1.0, self._tick, name="header-clock")
+        self.set_interval(1.0, self.refresh, name="header-clock")
 
-    def _tick(self) -> None:
-        self.query_one("#header-clock", Static).update(self._clock_text())
-
-    def _clock_text(self) -> Text:
+    def render(self) -> Text:
         now = self._clock()
         local = now.astimezone()
         return Text(f" {now:%H:%M:%S} UTC │ {local:%H:%M:%S} {local:%Z} ")

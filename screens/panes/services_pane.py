@@ -16,7 +16,7 @@ from textual.widgets import DataTable
 from screens.keys import bind
 from screens.messages import CheckReported
 from screens.panes.pane import Pane
-from screens.state_style import age_text, latency_text, sparkline, state_text
+from screens.state_style import freshness_text, latency_text, sparkline, state_text
 from tessa_tui.config_model import ServiceCheck, TessaConfig
 from tessa_tui.service_state import Flip, ServiceState
 
@@ -25,7 +25,7 @@ EXAMPLE = "services:\n  - name: Frontend\n    url: https://example.com/health"
 # is shown whole in the detail view (enter) or with the pane maximised (z).
 COLUMNS = (
     ("state", "State", 13), ("name", "Service", None), ("latency", "Latency", 7), ("trend", "Trend", 8),
-    ("age", "Age", 4), ("reason", "Reason", None), ("group", "Group", None),
+    ("age", "Age", 5), ("reason", "Reason", None), ("group", "Group", None),
 )  # fmt: skip
 FLIP_SEVERITY: dict[str, SeverityLevel] = {"down": "error", "degraded": "warning", "stale": "warning"}
 
@@ -52,6 +52,7 @@ class ServicesPane(Pane):
         checks = config.services
         self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
         self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
+        self._subtitle = ""
 
     def compose(self) -> ComposeResult:
         if self._config.services is None:
@@ -110,7 +111,7 @@ class ServicesPane(Pane):
         age = state.age(now)
         latency = latency_text(last.latency_ms if last else None)
         trend = sparkline(state.latencies(), width=8)
-        ago = age_text(age.total_seconds() if age else None)
+        ago = freshness_text(age.total_seconds() if age else None, state.check.interval.total_seconds())
         reason = last.reason if last else "not yet checked"
         return {
             "state": (f"{shown}/{theme.name}", state_text(shown, theme)),
@@ -131,9 +132,8 @@ class ServicesPane(Pane):
 
     def _refresh_ages(self) -> None:
         table = self.query_one("#services-table", DataTable)
-        with self.app.batch_update():
-            for state in self.states.values():
-                self._render_row(table, state)
+        for state in self.states.values():
+            self._render_row(table, state)
         self._update_subtitle()
 
     def _update_subtitle(self) -> None:
@@ -143,7 +143,10 @@ class ServicesPane(Pane):
             shown = state.display_state(now)
             counts[shown] = counts.get(shown, 0) + 1
         order = ("down", "degraded", "stale", "maintenance", "up", "unknown")
-        self.border_subtitle = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+        subtitle = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+        if subtitle != self._subtitle:  # setting a border title always repaints the whole pane
+            self._subtitle = subtitle
+            self.border_subtitle = subtitle
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No details to offer (nor a footer key for them) without configured checks."""

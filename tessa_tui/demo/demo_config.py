@@ -14,21 +14,21 @@ services:
   - name: Frontend
     group: frontend
     url: {base}/health
-    interval: 5s
+    interval: 10s
     conditions: ["[STATUS] == 200", "[BODY].status == ok"]
     degraded-latency: 1s
     failure-threshold: 2
   - name: Database health
     group: frontend
     url: {base}/health/database
-    interval: 5s
+    interval: 10s
     timeout: 4s
     conditions: ["[STATUS] == 200", "[BODY].status == ok"]
     failure-threshold: 2
   - name: Chat function
     group: edge functions
     url: {base}/functions/v1/chat/health
-    interval: 5s
+    interval: 10s
     timeout: 4s
     conditions: ["[STATUS] == 200", "[RESPONSE_TIME] < 2000"]
     degraded-latency: 1s
@@ -36,24 +36,24 @@ services:
   - name: Sync function
     group: edge functions
     url: {base}/functions/v1/sync/health
-    interval: 5s
+    interval: 10s
     conditions: ["[STATUS] == 200", "[BODY].backlog < 100"]
     failure-threshold: 2
   - name: Auth
     group: edge functions
     url: {base}/functions/v1/auth/health
-    interval: 5s
+    interval: 10s
     conditions: ["[STATUS] == 200", "[BODY].failed_login_rate < 0.1"]
     failure-threshold: 2
   - name: OpenAI
     group: vendors
     statuspage: {base}/vendors/openai
-    interval: 10s
+    interval: 20s
     failure-threshold: 1
   - name: Supabase
     group: vendors
     statuspage: {base}/vendors/supabase
-    interval: 10s
+    interval: 20s
     failure-threshold: 1
 
 database:

@@ -63,6 +63,16 @@ def _reachable_by(path: Path, user: pwd.struct_passwd) -> bool:
     return True
 
 
+def _children(pid: int) -> list[int]:
+    """Direct children of `pid`, from /proc (empty where there is no /proc)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            if int(entry.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.parent.name))
+    return found
+
+
 def _run_blocking(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a coroutine to completion from sync code, also when this thread already runs an event loop."""
     try:
@@ -75,7 +85,11 @@ def _run_blocking(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
 
 
 class PostgresServer:
-    """One cluster in `data_dir`, listening on 127.0.0.1 only, trust auth, superuser `tessa`."""
+    """One cluster in `data_dir`, listening on 127.0.0.1 only, trust auth, superuser `tessa`.
+
+    Call `start()` from a thread that lives as long as the server should: Linux delivers the
+    parent-death signal when the *thread* that forked the postmaster ends, not the process.
+    """
 
     def __init__(self, data_dir: Path, *, port: int | None = None, database: str = "tessa", fast: bool = False) -> None:
         self.requested_dir = data_dir
@@ -231,8 +245,16 @@ class PostgresServer:
         """SIGKILL the postmaster and every backend, like a machine losing power."""
         if self.process is None:
             return
+        postmaster = self.process.pid
+        # Each backend calls setsid(), so the process group holds the postmaster alone: freeze it (no new
+        # children), kill its children one by one, then the postmaster itself.
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+            os.kill(postmaster, signal.SIGSTOP)
+        for child in _children(postmaster):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(child, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(postmaster, signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=STOP_TIMEOUT_S)
 

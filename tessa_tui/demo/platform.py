@@ -56,8 +56,10 @@ async def serve(
     """Start every part, report readiness, run until `stop` is set, then stop every part."""
     state_dir.mkdir(parents=True, exist_ok=True)
     cluster = PostgresServer(state_dir / "postgres")
-    await asyncio.to_thread(cluster.init)
-    await asyncio.to_thread(cluster.start)
+    # On this (the main) thread, not a worker: the postmaster's parent-death signal follows the thread
+    # that started it. Nothing else runs in the platform yet, so blocking the loop here costs nothing.
+    cluster.init()
+    cluster.start()
     runner: web.AppRunner | None = None
     tasks: list[asyncio.Task[None]] = []
     try:

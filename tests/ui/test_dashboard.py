@@ -99,7 +99,7 @@ async def test_header_shows_platform_environment_on_call_and_both_clocks(
     app = TessaApp(example_config, clock=frozen_clock, live=False)
     async with app.run_test(size=SIZE):
         header = app.screen.query_one("#status-header")
-        text = " ".join(str(w.render()) for w in header.query(Static))
+        text = " ".join(str(w.render()) for w in header.children)
         assert "Tessa AI Platform" in text and "PRODUCTION" in text and "on-call: Ada Lovelace" in text
         assert "14:03:07 UTC" in text
         assert app.screen.query_one("#header-environment").has_class("risk-high")
