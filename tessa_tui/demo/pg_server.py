@@ -93,8 +93,8 @@ class PostgresServer:
 
     def __init__(self, data_dir: Path, *, port: int | None = None, database: str = "tessa", fast: bool = False) -> None:
         self.requested_dir = data_dir
-        self.binaries: PgBinaries = find_binaries()
         self.service_user = _service_user()
+        self.binaries: PgBinaries = self._reachable_binaries(find_binaries())
         self.data_dir = self._placed(data_dir)
         self.port = port
         self.database = database
@@ -102,6 +102,28 @@ class PostgresServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}.log"
         self.has_pg_stat_statements = self.binaries.has_pg_stat_statements()
+
+    def _reachable_binaries(self, binaries: PgBinaries) -> PgBinaries:
+        """The binaries, copied where the service user can run them when root's venv hides them (pgserver)."""
+        user = self.service_user
+        if user is None or _reachable_by(binaries.initdb, user):
+            return binaries
+        # Copy the install two levels up: pgserver's binaries find their libraries through the rpath
+        # $ORIGIN/../../../pgserver.libs, so the tree from site-packages down must keep its shape.
+        site = binaries.bindir.parents[2]
+        digest = hashlib.sha256(str(site.resolve()).encode()).hexdigest()[:12]
+        copy = Path("/var/tmp") / f"tessa-pg-bin-{digest}"  # noqa: S108 - root-owned, read-only for others
+        relative = binaries.bindir.relative_to(site)
+        if not (copy / relative / "postgres").exists():
+            staging = copy.with_name(copy.name + f".{os.getpid()}")
+            for part in {relative.parts[0], f"{relative.parts[0]}.libs"}:
+                if (site / part).exists():
+                    shutil.copytree(site / part, staging / part, symlinks=True, dirs_exist_ok=True)
+            for folder in [staging, *staging.rglob("*")]:
+                if folder.is_dir():
+                    folder.chmod(0o755)
+            staging.replace(copy)
+        return PgBinaries(copy / relative, binaries.source)
 
     def _placed(self, data_dir: Path) -> Path:
         """Where the cluster really lives: `data_dir`, unless the service user cannot reach it."""
