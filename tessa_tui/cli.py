@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from tessa_tui import __version__
+from tessa_tui.cli_db import add_db_parser, run_db_report
 from tessa_tui.cli_demo import add_demo_parser
 from tessa_tui.config_load import LoadedConfig, config_json_schema, load_config, locate_config
 from tessa_tui.console import open_console
@@ -51,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_check)
 
     add_demo_parser(commands)
+    add_db_parser(commands)
 
     config = commands.add_parser("config", help="validate a configuration or print its JSON Schema")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION", parser_class=_Parser)
@@ -103,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if getattr(args, "db_report", False):
+            return run_db_report(_load(args), as_json=args.json)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except UserError as exc:

@@ -20,6 +20,7 @@ def mask_url(url: str) -> str:
     """Return the URL with its password and credential-like query values replaced by ****."""
     if "://" not in url:
         return _KEYWORD_PASSWORD.sub(lambda m: f"{m.group(1)}={MASK}", url)
+    url = _mask_raw_password(url)
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -34,6 +35,17 @@ def mask_url(url: str) -> str:
         pairs = parse_qsl(query, keep_blank_values=True)
         query = urlencode([(k, MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _mask_raw_password(url: str) -> str:
+    """Mask `user:password@` before any parsing: an unencoded `#`, `/` or `?` in a password fools urlsplit."""
+    scheme, _, rest = url.partition("://")
+    end = rest.find("?")
+    at = rest.rfind("@", 0, end if end != -1 else len(rest))
+    if at == -1 or ":" not in rest[:at]:
+        return url
+    user = rest[: rest.index(":")]
+    return f"{scheme}://{user}:{MASK}@{rest[at + 1 :]}"
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

@@ -60,3 +60,12 @@ def test_yaml_lines_are_tracked_per_key_and_item() -> None:
     assert doc.lines[("list", 1)] == 4
     assert doc.lines[("list", 1, "y")] == 5
     assert doc.line_of(("list", 1, "missing")) == 4
+
+
+@pytest.mark.parametrize(
+    "dsn", ["postgresql://tessa:s3cr#t-pa55@db:5432/app", "postgres://u:s3cr/a/b#c@db/app?sslmode=require"]
+)
+def test_mask_url_copes_with_unencoded_password_characters(dsn: str) -> None:
+    masked = mask_url(dsn)
+    assert "s3cr" not in masked
+    assert ":****@db" in masked

@@ -1,0 +1,54 @@
+"""Database snapshots: what the database pane and `tessa-tui db report` show, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of the pane: its rows, or why it has none, and when it was read."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...] = ()
+    rows: tuple[tuple[Any, ...], ...] = ()
+    note: str = ""
+    """A caveat that stays with the data, e.g. `partial: needs pg_monitor`."""
+    error: str = ""
+    """Why there is no data this time (one line, secrets masked)."""
+    fetched_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The section as `db report --json` prints it: rows as objects keyed by column."""
+        return {
+            "title": self.title,
+            "rows": [dict(zip(self.columns, row, strict=True)) for row in self.rows],
+            "note": self.note,
+            "error": self.error,
+            "fetched_at": self.fetched_at.isoformat() if self.fetched_at else None,
+        }
+
+
+@dataclass(frozen=True)
+class DbSnapshot:
+    """Everything the monitor knows, as of its last polls."""
+
+    target: str
+    """The DSN with its password masked."""
+    connected: bool
+    reason: str = ""
+    """Why it is not connected (one line), and when it retries."""
+    server: dict[str, Any] = field(default_factory=dict)
+    sections: dict[str, Section] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "connected": self.connected,
+            "reason": self.reason,
+            "server": self.server,
+            "sections": {name: section.to_json() for name, section in self.sections.items()},
+        }

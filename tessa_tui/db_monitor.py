@@ -1,0 +1,197 @@
+"""The database monitor: one read-only connection, sections polled on two cadences, honest about privileges.
+
+It never holds more than one connection, never writes (default_transaction_read_only), bounds every
+query by a server-side statement_timeout and a client-side deadline, and switches a section off for
+the session when it fails for lack of privilege instead of failing it again on every poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from tessa_tui import db_sql
+from tessa_tui.config_model import DatabaseConfig
+from tessa_tui.db_model import DbSnapshot, Section
+from tessa_tui.redact import mask_url, redact_text
+from tessa_tui.sanitize import sanitize
+
+PARTIAL = "partial: needs pg_monitor (other sessions' details are hidden, counts undercount)"
+ACTIVITY_SECTIONS = ("connections", "long_queries", "blocking", "slow_queries", "replication")
+SIZE_SECTIONS = ("database_size", "top_tables", "vacuum", "missing_indexes", "wraparound")
+TITLES = {
+    "connections": "Connections by state",
+    "long_queries": "Long-running queries",
+    "blocking": "Blocking locks",
+    "slow_queries": "Slow queries (pg_stat_statements)",
+    "replication": "Replication",
+    "database_size": "Database size",
+    "top_tables": "Top tables",
+    "vacuum": "Vacuum and analyze",
+    "missing_indexes": "Missing-index hints",
+    "wraparound": "Transaction-id wraparound",
+}
+# Sections whose rows describe other sessions: without pg_read_all_stats they silently shrink.
+NEEDS_STATS_ROLE = {"connections", "long_queries", "blocking", "slow_queries"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _cell(value: Any) -> Any:
+    """Values as they may be shown: text sanitised, everything else plain JSON types."""
+    if isinstance(value, str):
+        return sanitize(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return sanitize(str(value))
+
+
+class DbMonitor:
+    """Polls one PostgreSQL database for the pane; safe to call from the UI's event loop."""
+
+    def __init__(
+        self, config: DatabaseConfig, *, secrets: Iterable[str] = (), clock: Callable[[], datetime] = _now
+    ) -> None:
+        self.config = config
+        self.target = mask_url(config.dsn)
+        self._secrets = frozenset(secrets)
+        self._clock = clock
+        self._conn: Any = None
+        self.server: dict[str, Any] = {}
+        self.disabled: dict[str, str] = {}
+        self.sections: dict[str, Section] = {}
+        self.reason = ""
+
+    def _clean(self, error: BaseException) -> str:
+        text = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return redact_text(sanitize(text), self._secrets | {self.config.dsn})[:300]
+
+    @property
+    def connected(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
+
+    async def connect(self) -> None:
+        """Open the monitor connection (read-only session, timeouts, application_name tessa-tui)."""
+        settings = {
+            "application_name": "tessa-tui",
+            "default_transaction_read_only": "on",
+            "statement_timeout": str(int(self.config.statement_timeout.total_seconds() * 1000)),
+            "lock_timeout": str(int(self.config.lock_timeout.total_seconds() * 1000)),
+            "idle_in_transaction_session_timeout": "10000",
+        }
+        deadline = self.config.connect_timeout.total_seconds()
+        try:
+            async with asyncio.timeout(deadline + 1):
+                self._conn = await asyncpg.connect(
+                    self.config.dsn,
+                    timeout=deadline,
+                    server_settings=settings,
+                    # A transaction-mode pooler hands each statement to any server: no prepared statements.
+                    statement_cache_size=0 if self.config.behind_pooler else 100,
+                )
+            self.server = dict(await self._fetchrow(db_sql.SERVER))
+            self.reason = ""
+        except TimeoutError:
+            await self.close()
+            self.reason = f"no answer within {deadline:g}s"
+            raise ConnectionError(self.reason) from None
+        except ValueError:
+            # asyncpg's DSN parse errors quote pieces of the DSN, password included: say nothing of it.
+            await self.close()
+            self.reason = "the DSN could not be parsed (URL-encode special characters in the password: # is %23)"
+            raise ConnectionError(self.reason) from None
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            await self.close()
+            self.reason = self._clean(exc)
+            raise ConnectionError(self.reason) from None
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            conn.terminate()  # never wait on a server that stopped answering
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Any]:
+        async with asyncio.timeout(self.config.statement_timeout.total_seconds() + 2):
+            return list(await self._conn.fetch(sql, *args))
+
+    async def _fetchrow(self, sql: str) -> Any:
+        rows = await self._fetch(sql)
+        return rows[0]
+
+    def _statement(self, name: str) -> tuple[str, tuple[Any, ...]] | None:
+        """The SQL for a section (None when it does not apply to this server)."""
+        if name == "slow_queries":
+            version = self.server.get("pgss_version")
+            if not version:
+                return None
+            old = tuple(int(p) for p in str(version).split(".")[:2]) < (1, 8)
+            names = ("mean_time", "total_time") if old else ("mean_exec_time", "total_exec_time")
+            return db_sql.SLOW_QUERIES.format(mean=names[0], total=names[1]), ()
+        if name == "replication" and self.server.get("in_recovery"):
+            return None
+        if name == "long_queries":
+            return db_sql.LONG_QUERIES, (self.config.long_query_threshold.total_seconds(),)
+        return getattr(db_sql, name.upper()), ()
+
+    def _absent(self, name: str) -> str:
+        if name == "slow_queries":
+            return "pg_stat_statements is not installed: CREATE EXTENSION pg_stat_statements (and preload it)"
+        return "not applicable on a standby"
+
+    async def poll(self, names: Iterable[str]) -> None:
+        """Read the named sections; a lost connection stops the poll and is reported, never raised."""
+        if not self.connected:
+            await self.connect()
+        partial = not (self.server.get("superuser") or self.server.get("read_all_stats"))
+        for name in names:
+            if name in self.disabled:
+                self.sections[name] = Section(name, TITLES[name], error=self.disabled[name], fetched_at=self._clock())
+                continue
+            statement = self._statement(name)
+            if statement is None:
+                self.sections[name] = Section(name, TITLES[name], note=self._absent(name), fetched_at=self._clock())
+                continue
+            sql, args = statement
+            try:
+                rows = await self._fetch(sql, *args)
+            except asyncpg.InsufficientPrivilegeError as exc:
+                self.disabled[name] = f"switched off for this session: {self._clean(exc)}"
+                self.sections[name] = Section(name, TITLES[name], error=self.disabled[name], fetched_at=self._clock())
+                continue
+            except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError) as exc:
+                self.sections[name] = Section(name, TITLES[name], error=self._clean(exc), fetched_at=self._clock())
+                continue
+            except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, TimeoutError) as exc:
+                self.reason = "no answer from the server" if isinstance(exc, TimeoutError) else self._clean(exc)
+                await self.close()
+                raise ConnectionError(self.reason) from None
+            columns = tuple(rows[0].keys()) if rows else ()
+            self.sections[name] = Section(
+                name,
+                TITLES[name],
+                columns=columns,
+                rows=tuple(tuple(_cell(v) for v in row.values()) for row in rows),
+                note=PARTIAL if partial and name in NEEDS_STATS_ROLE else "",
+                fetched_at=self._clock(),
+            )
+
+    def snapshot(self) -> DbSnapshot:
+        """What is known now (sections keep their last data and its age while disconnected)."""
+        return DbSnapshot(self.target, self.connected, self.reason, dict(self.server), dict(self.sections))
+
+
+async def report(config: DatabaseConfig, *, secrets: Iterable[str] = ()) -> DbSnapshot:
+    """One full snapshot (the `tessa-tui db report` twin of the pane)."""
+    monitor = DbMonitor(config, secrets=secrets)
+    with contextlib.suppress(ConnectionError):  # the snapshot carries the reason
+        await monitor.poll((*ACTIVITY_SECTIONS, *SIZE_SECTIONS))
+    snapshot = monitor.snapshot()
+    await monitor.close()
+    return snapshot

@@ -1,0 +1,208 @@
+"""The database monitor against a real PostgreSQL with real activity, and its faults."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import asyncpg
+import msgspec
+import pytest
+
+from tessa_tui.config_model import DatabaseConfig, decode_hook
+from tessa_tui.db_monitor import ACTIVITY_SECTIONS, PARTIAL, SIZE_SECTIONS, DbMonitor, report
+from tessa_tui.demo.pg_server import PostgresServer
+
+
+def db_config(dsn: str, **fields: Any) -> DatabaseConfig:
+    data = {"dsn": dsn, "long-query-threshold": "1s", "connect-timeout": "2s", **fields}
+    return msgspec.convert(data, DatabaseConfig, dec_hook=decode_hook)
+
+
+@pytest.fixture
+async def activity(pg_dsn: str) -> AsyncIterator[None]:
+    """A long pg_sleep, a held lock and a session blocked behind it; all ended afterwards."""
+    setup = await asyncpg.connect(pg_dsn)
+    await setup.execute("CREATE TABLE IF NOT EXISTS locked (id int); CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    await setup.close()
+    holder = await asyncpg.connect(pg_dsn, server_settings={"application_name": "holder"})
+    waiter = await asyncpg.connect(pg_dsn, server_settings={"application_name": "waiter"})
+    sleeper = await asyncpg.connect(pg_dsn, server_settings={"application_name": "sleeper"})
+    # SHARE blocks writers only: the waiter's INSERT waits, the monitor's size queries do not.
+    await holder.execute("BEGIN; LOCK TABLE locked IN SHARE MODE")
+    tasks = [
+        asyncio.create_task(sleeper.execute("SELECT pg_sleep(60)")),
+        asyncio.create_task(waiter.execute("INSERT INTO locked VALUES (1)")),
+    ]
+    await asyncio.sleep(1.5)
+    yield
+    for conn in (holder, waiter, sleeper):
+        conn.terminate()
+    for task in tasks:
+        with contextlib.suppress(BaseException):
+            await task
+
+
+async def test_every_section_with_real_activity(pg_dsn: str, activity: None) -> None:
+    snapshot = await report(db_config(pg_dsn))
+    assert snapshot.connected and snapshot.reason == ""
+    sections = snapshot.sections
+    assert set(sections) == {*ACTIVITY_SECTIONS, *SIZE_SECTIONS}
+    long_apps = {row[2] for row in sections["long_queries"].rows}
+    assert {"sleeper", "waiter"} <= long_apps
+    assert "tessa-tui" not in long_apps  # the monitor never lists itself
+    blocking = sections["blocking"].rows
+    assert ("waiter", "holder") in {(row[1], row[4]) for row in blocking}
+    states = dict(sections["connections"].rows)
+    assert states.get("active", 0) >= 2 and states.get("idle in transaction", 0) >= 1
+    assert sections["database_size"].rows[0][0] > 1_000_000
+    assert sections["wraparound"].rows
+    assert sections["top_tables"].columns[:3] == ("schema", "table", "total_bytes")
+    slow = sections["slow_queries"]
+    assert slow.rows or slow.note  # with the extension: rows; without: one clear line
+    assert all(s.fetched_at is not None for s in sections.values())
+
+
+async def test_the_session_is_read_only_and_named(pg_dsn: str) -> None:
+    monitor = DbMonitor(db_config(pg_dsn))
+    await monitor.connect()
+    try:
+        with pytest.raises(asyncpg.ReadOnlySQLTransactionError):
+            await monitor._conn.execute("CREATE TABLE must_not_exist (x int)")
+        assert await monitor._conn.fetchval("SELECT current_setting('application_name')") == "tessa-tui"
+    finally:
+        await monitor.close()
+
+
+async def test_statement_timeout_under_a_lock_is_a_section_error(pg_dsn: str) -> None:
+    holder = await asyncpg.connect(pg_dsn)
+    await holder.execute("CREATE TABLE IF NOT EXISTS migrating (id int)")
+    await holder.execute("BEGIN; LOCK TABLE migrating IN ACCESS EXCLUSIVE MODE")
+    try:
+        # top_tables needs every table's size: it waits on the lock and times out; the rest carries on.
+        snapshot = await report(db_config(pg_dsn, **{"lock-timeout": "300ms", "statement-timeout": "1s"}))
+    finally:
+        holder.terminate()
+    assert snapshot.connected
+    assert "lock timeout" in snapshot.sections["top_tables"].error
+    assert snapshot.sections["connections"].fetched_at is not None
+    assert snapshot.sections["database_size"].rows
+
+
+async def test_without_pg_monitor_the_pane_says_partial(pg_dsn: str) -> None:
+    admin = await asyncpg.connect(pg_dsn)
+    await admin.execute("DROP ROLE IF EXISTS plain_user; CREATE ROLE plain_user LOGIN")
+    await admin.close()
+    snapshot = await report(db_config(pg_dsn.replace("tessa@", "plain_user@")))
+    assert snapshot.sections["connections"].note == PARTIAL
+    assert snapshot.sections["top_tables"].note == ""
+
+
+async def test_server_down_at_start_is_a_reason_not_a_crash(pg_disposable: PostgresServer) -> None:
+    dsn = pg_disposable.dsn
+    pg_disposable.stop()
+    snapshot = await report(db_config(dsn))
+    assert not snapshot.connected
+    assert "refused" in snapshot.reason.lower() or "connect" in snapshot.reason.lower()
+
+
+async def test_killed_mid_session_then_reconnects(pg_disposable: PostgresServer) -> None:
+    monitor = DbMonitor(db_config(pg_disposable.dsn))
+    await monitor.poll(["database_size"])
+    before = monitor.snapshot().sections["database_size"]
+    pg_disposable.kill()
+    with pytest.raises(ConnectionError):
+        await monitor.poll(["database_size"])
+    assert not monitor.connected and monitor.reason
+    assert monitor.snapshot().sections["database_size"] == before  # the last data stays, with its age
+    pg_disposable.start()
+    await monitor.poll(["database_size"])
+    after = monitor.snapshot().sections["database_size"]
+    assert monitor.connected and monitor.reason == ""
+    assert after.fetched_at is not None and before.fetched_at is not None and after.fetched_at > before.fetched_at
+    await monitor.close()
+
+
+@pytest.fixture
+def silent_server() -> Iterator[int]:
+    """Accepts TCP connections and never says a word."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                accepted.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    listener.close()
+
+
+async def test_a_server_that_never_answers_hits_the_connect_deadline(silent_server: int) -> None:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    snapshot = await report(db_config(f"postgresql://tessa@127.0.0.1:{silent_server}/tessa"))
+    assert loop.time() - started < 5
+    assert not snapshot.connected
+    assert snapshot.reason
+
+
+async def test_a_password_never_appears_in_errors() -> None:
+    dsn = "postgresql://tessa:s3cr#t-pa55word@127.0.0.1:1/tessa"
+    snapshot = await report(db_config(dsn), secrets={dsn})
+    assert "s3cr" not in repr(snapshot.to_json())
+    assert snapshot.target == "postgresql://tessa:****@127.0.0.1:1/tessa"
+
+
+async def test_hostile_values_are_sanitised(pg_dsn: str) -> None:
+    hostile = "\x1b]0;pwned\x07[/tmp] [bold]x\x1b[2J"
+    conn = await asyncpg.connect(pg_dsn, server_settings={"application_name": "hostile"})
+    task = asyncio.create_task(conn.execute(f"SELECT pg_sleep(5), '{hostile}'"))
+    await asyncio.sleep(1.5)
+    try:
+        snapshot = await report(db_config(pg_dsn))
+    finally:
+        conn.terminate()
+        with contextlib.suppress(BaseException):
+            await task
+    texts = [str(v) for row in snapshot.sections["long_queries"].rows for v in row]
+    shown = next(t for t in texts if "pwned" in t)
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "[/tmp] [bold]x" in shown
+
+
+def test_db_report_cli_json_and_text(pg_dsn: str, write_config: Any) -> None:
+    import json
+    import subprocess
+    import sys
+
+    path = write_config(f"database:\n  dsn: '{pg_dsn}'\n")
+    as_json = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(path), "db", "report", "--json"],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert as_json.returncode == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert document["connected"] is True
+    assert {"connections", "top_tables", "database_size"} <= set(document["sections"])
+    assert document["sections"]["database_size"]["rows"][0]["bytes"] > 0
+    text = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(path), "db", "report"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert "== Top tables" in text.stdout and "== Connections by state" in text.stdout
+    down = write_config("database:\n  dsn: 'postgresql://tessa@127.0.0.1:1/tessa'\n", name="down.yaml")
+    refused = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(down), "db", "report"],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert refused.returncode == 1
+    assert "NOT CONNECTED" in refused.stdout
