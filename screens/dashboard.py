@@ -56,7 +56,7 @@ class DashboardScreen(Screen[None]):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
             yield IncidentPane(config.severities)
             yield LogsPane(config.logs)
-            yield DatabasePane(config.database)
+            yield DatabasePane(config.database, self._clock, self._loaded.secrets, live=self._live)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -75,4 +75,7 @@ class DashboardScreen(Screen[None]):
         if self.maximized is not None:
             self.minimize()
         elif self.focused is not None:
-            self.maximize(self.focused)
+            # The pane, not the innermost maximisable widget (a TabbedContent inside would win).
+            pane = next((w for w in self.focused.ancestors_with_self if isinstance(w, Pane)), None)
+            if pane is not None:
+                self.maximize(pane, container=False)

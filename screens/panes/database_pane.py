@@ -1,43 +1,178 @@
-"""Database pane: the watched PostgreSQL target and how it is polled."""
+"""Database pane: size, connections against the limit, long and slow queries, locks, tables, vacuum."""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.message import Message
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.panes.pane import Pane
+from screens.state_style import age_text
+from screens.table_sync import human_bytes, sync_table
 from tessa_tui.config_model import DatabaseConfig
-from tessa_tui.durations import format_duration
+from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.redact import mask_url
 
 EXAMPLE = "database:\n  dsn: ${TESSA_DATABASE_URL}"
+RETRY_S = 5.0
+# Tab -> sections shown in it, most urgent first.
+TABS = {
+    "Activity": ("long_queries", "blocking"),
+    "Slow": ("slow_queries",),
+    "Tables": ("top_tables", "missing_indexes", "vacuum"),
+    "Health": ("connections", "wraparound", "replication"),
+}
+
+
+class DbPolled(Message):
+    """The monitor finished a poll (or lost the server): a snapshot to show."""
+
+    def __init__(self, snapshot: DbSnapshot, retry_in: float | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.retry_in = retry_in
 
 
 class DatabasePane(Pane):
-    """Shows the masked target and the monitor's limits."""
+    """The monitor's latest snapshot; sections update in place, and each keeps its age."""
 
-    def __init__(self, database: DatabaseConfig | None) -> None:
+    def __init__(
+        self,
+        database: DatabaseConfig | None,
+        clock: Callable[[], datetime],
+        secrets: frozenset[str],
+        *,
+        live: bool = True,
+    ) -> None:
         super().__init__("Database", 4, id="database-pane")
         self._database = database
+        self._clock = clock
+        self._secrets = secrets
+        self._live = live
+        self._snapshot: DbSnapshot | None = None
+        self._retry_in: float | None = None
 
     def compose(self) -> ComposeResult:
-        db = self._database
-        if db is None:
+        if self._database is None:
             yield self.not_configured("database", EXAMPLE)
             return
-        lines = Text.assemble(
-            ("target      ", "dim"), mask_url(db.dsn), "\n",
-            ("mode        ", "dim"), "read-only monitor, 1 connection", "\n",
-            ("timeouts    ", "dim"),
-            f"statement {format_duration(db.statement_timeout)} · lock {format_duration(db.lock_timeout)}"
-            f" · connect {format_duration(db.connect_timeout)}", "\n",
-            ("polling     ", "dim"),
-            f"activity every {format_duration(db.activity_interval)}"
-            f" · sizes every {format_duration(db.size_interval)}",
-        )  # fmt: skip
-        yield Static(lines, id="database-target")
+        yield Static(Text(f"{mask_url(self._database.dsn)} · connecting…"), id="database-summary")
+        with TabbedContent(id="database-tabs"):
+            for title, names in TABS.items():
+                with TabPane(title, id=f"db-tab-{title.lower()}"):
+                    for name in names:
+                        yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
+                        table: DataTable[Text] = DataTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
+                        yield table
 
     def on_mount(self) -> None:
-        if self._database is not None:
-            self.border_subtitle = "not connected"
+        if self._database is None:
+            return
+        self.set_interval(1.0, self._refresh_summary, name="database-ages")
+        if self._live:
+            self.call_after_refresh(self._poll)
+
+    @work(exclusive=True, group="database-monitor", exit_on_error=False, description="poll the database")
+    async def _poll(self) -> None:
+        assert self._database is not None
+        module = await asyncio.to_thread(importlib.import_module, "tessa_tui.db_monitor")
+        monitor = module.DbMonitor(self._database, secrets=self._secrets)
+        activity_every = self._database.activity_interval.total_seconds()
+        sizes_every = self._database.size_interval.total_seconds()
+        next_sizes = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                names: tuple[str, ...] = module.ACTIVITY_SECTIONS
+                if loop.time() >= next_sizes:
+                    names += module.SIZE_SECTIONS
+                try:
+                    await monitor.poll(names)
+                except ConnectionError:
+                    self.post_message(DbPolled(monitor.snapshot(), retry_in=RETRY_S))
+                    await asyncio.sleep(RETRY_S)
+                    continue
+                if module.SIZE_SECTIONS[0] in names:
+                    next_sizes = loop.time() + sizes_every
+                self.post_message(DbPolled(monitor.snapshot()))
+                await asyncio.sleep(activity_every)
+        finally:
+            await monitor.close()
+
+    def on_db_polled(self, message: DbPolled) -> None:
+        message.stop()
+        self._snapshot = message.snapshot
+        self._retry_in = message.retry_in
+        for section in message.snapshot.sections.values():
+            self._show_section(section)
+        self._refresh_summary()
+
+    def show_snapshot(self, snapshot: DbSnapshot) -> None:
+        """Show a snapshot that did not come from this pane's own poller (tests, snapshots)."""
+        self.on_db_polled(DbPolled(snapshot))
+
+    def _show_section(self, section: Section) -> None:
+        tables = self.query(f"#db-{section.name}").results(DataTable)
+        table = next(tables, None)
+        if table is None:
+            return
+        title = self.query_one(f"#db-title-{section.name}", Static)
+        label = Text(section.title, style="bold")
+        if section.error:
+            label.append(f"  ✖ {section.error}", style="red")
+        elif section.note:
+            label.append(f"  ({section.note})", style="dim")
+        elif not section.rows:
+            label.append("  none", style="dim")
+        title.update(label)
+        if section.rows or not section.error:
+            sync_table(table, section.columns, section.rows, key=_row_key(section.name))
+
+    def _refresh_summary(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or self._database is None:
+            return
+        summary = Text(snapshot.target)
+        if not snapshot.connected:
+            retry = f"; retrying every {self._retry_in:g}s" if self._retry_in else ""
+            summary.append(f"  ✖ not connected: {snapshot.reason}{retry}", style="bold red")
+        sections = snapshot.sections
+        size = sections.get("database_size")
+        if size and size.rows:
+            summary.append(f"\nsize {human_bytes(int(size.rows[0][0]))}")
+        connections = sections.get("connections")
+        limit = snapshot.server.get("max_connections")
+        if connections and connections.fetched_at and limit:
+            used = sum(int(row[1]) for row in connections.rows)
+            pct = 100 * used / int(limit)
+            style = "bold red" if pct >= 80 else "yellow" if pct >= 50 else ""
+            summary.append(" · connections ")
+            summary.append(f"{used}/{limit} ({pct:.0f}%)", style=style)
+        now = self._clock()
+        ages = [
+            f"{label} {age_text((now - section.fetched_at).total_seconds())} ago"
+            for label, key in (("activity", "connections"), ("sizes", "database_size"))
+            if (section := sections.get(key)) is not None and section.fetched_at is not None
+        ]
+        if ages:
+            summary.append(" · " + ", ".join(ages), style="dim")
+        self.query_one("#database-summary", Static).update(summary)
+
+
+def _row_key(name: str) -> Callable[[Any], str]:
+    """Stable row identity per section: pid pairs, table names, query text; else position is enough."""
+    if name == "blocking":
+        return lambda row: f"{row[0]}>{row[3]}"
+    if name in {"long_queries", "connections"}:
+        return lambda row: str(row[0])
+    if name in {"top_tables", "vacuum", "missing_indexes"}:
+        return lambda row: f"{row[0]}.{row[1]}"
+    return lambda row: str(row[-1]) if name == "slow_queries" else str(row[0])

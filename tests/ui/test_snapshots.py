@@ -12,10 +12,12 @@ from textual.pilot import Pilot
 
 from screens.app import TessaApp
 from screens.messages import CheckReported
+from screens.panes.database_pane import DatabasePane
 from screens.panes.services_pane import ServicesPane
 from tessa_tui.check_result import CheckResult
 from tessa_tui.conditions import ConditionResult
 from tessa_tui.config_load import LoadedConfig, load_config
+from tessa_tui.db_model import DbSnapshot, Section
 from tests.conftest import FROZEN_NOW
 
 SnapCompare = Callable[..., Any]
@@ -69,11 +71,33 @@ def _results() -> list[CheckResult]:
     ]
 
 
+def _database() -> DbSnapshot:
+    """A fixed database snapshot: a long query blocked behind a migration's lock."""
+    at = FROZEN_NOW - timedelta(seconds=3)
+    long_columns = ("pid", "user", "application", "state", "seconds", "waiting_on", "query")
+    return DbSnapshot(
+        "postgresql://tessa@127.0.0.1:5432/tessa",
+        True,
+        server={"max_connections": 100, "version": "15.18"},
+        sections={
+            "connections": Section("connections", "Connections by state", ("state", "connections"),
+                                   (("active", 7), ("idle", 12)), fetched_at=at),
+            "database_size": Section("database_size", "Database size", ("bytes",), ((23_068_672,),), fetched_at=at),
+            "long_queries": Section("long_queries", "Long-running queries", long_columns, (
+                (4242, "tessa", "tessa-migration", "active", 73.2, "Timeout:PgSleep", "LOCK TABLE chat_messages"),
+                (4250, "tessa", "tessa-app", "active", 12.9, "Lock:relation", "UPDATE chat_messages SET tokens = 1"),
+            ), fetched_at=at),
+            "blocking": Section("blocking", "Blocking locks", note="", fetched_at=at),
+        },
+    )  # fmt: skip
+
+
 async def _report(pilot: Pilot[Any]) -> None:
     await pilot.pause()  # run_before runs before the first compose
     pane = pilot.app.screen.query_one(ServicesPane)
     for result in _results():
         pane.post_message(CheckReported(result))
+    pilot.app.screen.query_one(DatabasePane).show_snapshot(_database())
     await pilot.pause()
 
 

@@ -1,0 +1,61 @@
+"""Keyed, diffed DataTable updates: change only the cells that changed, add and remove rows by key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+
+def human_bytes(value: float) -> str:
+    """`2.4 MB`-style sizes."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(value) < 1024 or unit == "TB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def cell_text(value: Any, column: str = "") -> Text:
+    """A cell as plain Text (never markup: a `[/tmp]` string cell would crash a DataTable)."""
+    if value is None:
+        return Text("-", style="dim")
+    if column.endswith("bytes") and isinstance(value, int | float):
+        return Text(human_bytes(value))
+    if isinstance(value, float):
+        return Text(f"{value:.1f}")
+    return Text(str(value).replace("\n", " "))
+
+
+def sync_table(
+    table: DataTable[Text],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    key: Callable[[Sequence[Any]], str],
+) -> None:
+    """Make `table` show `rows` (in order), touching only what differs from what it shows now."""
+    if tuple(str(c.key.value) for c in table.columns.values()) != tuple(columns):
+        table.clear(columns=True)
+        for name in columns:
+            table.add_column(name.replace("_", " "), key=name)
+    wanted: dict[str, Sequence[Any]] = {}
+    for row in rows:
+        row_key = key(row)
+        while row_key in wanted:  # two rows with one identity (same query text): keep both, distinctly
+            row_key += "'"
+        wanted[row_key] = row
+    for existing in [str(k.value) for k in table.rows]:
+        if existing not in wanted:
+            table.remove_row(existing)
+    present = {str(k.value) for k in table.rows}
+    for row_key, row in wanted.items():
+        if row_key not in present:
+            table.add_row(*(cell_text(v, c) for c, v in zip(columns, row, strict=True)), key=row_key)
+            continue
+        current = table.get_row(row_key)
+        for name, old, new in zip(columns, current, row, strict=True):
+            fresh = cell_text(new, name)
+            if old.plain != fresh.plain:
+                table.update_cell(row_key, name, fresh)
