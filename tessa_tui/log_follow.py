@@ -1,0 +1,97 @@
+"""Following a log file like `tail -F`: rotation by rename or copytruncate, a file that appears later,
+and a huge file joined at its end without being read whole."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+START_WINDOW = 64 * 1024  # on start, show what the last 64 KiB hold
+READ_BUDGET = 4 * 1024 * 1024  # per poll: a flood is read in slices, the loop stays free
+MAX_LINE = 1024 * 1024  # longer lines are cut here (the display cuts far earlier)
+
+
+@dataclass
+class FileFollower:
+    """Returns the complete new lines of a file on each `poll()`; never raises for a missing file."""
+
+    path: Path
+    start_at_end: bool = True
+    _handle: int | None = None
+    _inode: int | None = None
+    _position: int = 0
+    _partial: bytes = b""
+    status: str = field(default="waiting for the file")
+
+    def poll(self) -> list[str]:
+        """New complete lines since the last poll, decoded (invalid UTF-8 replaced)."""
+        lines: list[bytes] = []
+        if self._handle is None and not self._open(first=self._inode is None):
+            return []
+        assert self._handle is not None
+        lines += self._read()
+        try:
+            current = os.stat(self.path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and current.st_ino != self._inode:
+            # Rotated by rename: finish the old file, then read the new one from its start.
+            lines += self._read()
+            os.close(self._handle)
+            self._handle = None
+            if self._open(first=False):
+                lines += self._read()
+            self.status = "following (rotated)"
+        elif current is None:
+            self.status = "file removed; waiting for it to come back"
+        return [line.decode("utf-8", errors="replace") for line in lines]
+
+    def _open(self, *, first: bool) -> bool:
+        try:
+            handle = os.open(self.path, os.O_RDONLY)
+        except OSError as exc:
+            self.status = f"waiting for the file ({exc.strerror})"
+            return False
+        stat = os.fstat(handle)
+        self._handle, self._inode, self._partial = handle, stat.st_ino, b""
+        self._position = max(0, stat.st_size - START_WINDOW) if first and self.start_at_end else 0
+        if self._position:
+            os.lseek(handle, self._position, os.SEEK_SET)
+            self._skip_to_line_start()
+        self.status = "following"
+        return True
+
+    def _skip_to_line_start(self) -> None:
+        assert self._handle is not None
+        chunk = os.read(self._handle, 64 * 1024)
+        newline = chunk.find(b"\n")
+        self._position += len(chunk)
+        self._partial = chunk[newline + 1 :] if newline != -1 else b""
+
+    def _read(self) -> list[bytes]:
+        assert self._handle is not None
+        size = os.fstat(self._handle).st_size
+        if size < self._position:  # truncated in place (copytruncate): start over
+            os.lseek(self._handle, 0, os.SEEK_SET)
+            self._position, self._partial = 0, b""
+            self.status = "following (truncated)"
+        data = self._partial
+        budget = READ_BUDGET
+        while budget > 0:
+            chunk = os.read(self._handle, min(budget, 1024 * 1024))
+            if not chunk:
+                break
+            self._position += len(chunk)
+            budget -= len(chunk)
+            data += chunk
+        *complete, self._partial = data.split(b"\n")
+        if len(self._partial) > MAX_LINE:
+            complete.append(self._partial[:MAX_LINE])
+            self._partial = b""
+        return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
+
+    def close(self) -> None:
+        if self._handle is not None:
+            os.close(self._handle)
+            self._handle = None

@@ -1,0 +1,140 @@
+"""Log following (`tail -F` semantics, on real files) and parsing (the shared real samples)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tessa_tui.log_follow import MAX_LINE, START_WINDOW, FileFollower
+from tessa_tui.log_parse import is_continuation, level_of, parse_line
+from tests.conftest import SHARED_DATA
+
+
+def append(path: Path, text: str | bytes) -> None:
+    with path.open("ab") as handle:
+        handle.write(text.encode() if isinstance(text, str) else text)
+
+
+def test_starts_at_the_end_and_follows_new_lines(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    append(log, "".join(f"old {i}\n" for i in range(50_000)))
+    follower = FileFollower(log)
+    shown = follower.poll()
+    assert shown and shown[-1] == "old 49999"
+    assert sum(len(line) + 1 for line in shown) <= START_WINDOW  # a window, not the whole file
+    append(log, "new 1\nnew 2\npart")
+    assert follower.poll() == ["new 1", "new 2"]
+    append(log, "ial\n")
+    assert follower.poll() == ["partial"]
+
+
+def test_rotation_by_rename(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    append(log, "a\n")
+    follower = FileFollower(log)
+    follower.poll()
+    append(log, "last words\n")
+    log.rename(tmp_path / "app.log.1")
+    append(log, "fresh start\n")
+    assert follower.poll() == ["last words", "fresh start"]
+    assert follower.status == "following (rotated)"
+
+
+def test_rotation_by_copytruncate(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    append(log, "before\n" * 100)
+    follower = FileFollower(log)
+    follower.poll()
+    os.truncate(log, 0)
+    append(log, "after\n")
+    assert follower.poll() == ["after"]
+    assert follower.status == "following (truncated)"
+
+
+def test_missing_file_appearing_later(tmp_path: Path) -> None:
+    log = tmp_path / "later.log"
+    follower = FileFollower(log)
+    assert follower.poll() == []
+    assert follower.status.startswith("waiting for the file")
+    append(log, "hello\n")
+    assert follower.poll() == ["hello"]
+
+
+def test_invalid_utf8_and_a_5mb_line(tmp_path: Path) -> None:
+    log = tmp_path / "odd.log"
+    follower = FileFollower(log, start_at_end=False)
+    append(log, b"caf\xe9 \xff\n" + b"x" * (5 * 1024 * 1024) + b"\nafter\n")
+    lines = follower.poll() + follower.poll()
+    assert lines[0] == "caf\ufffd \ufffd"
+    assert max(len(line) for line in lines) <= MAX_LINE
+    assert lines[-1] == "after"
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ('{"level":"info","time":1745532517537,"msg":"hi"}', "info"),
+        ('{"level":50,"msg":"boom","name":"app"}', "error"),
+        ('{"@timestamp":"2025-01-13T09:58:13Z","log.level":"warn","message":"m"}', "warn"),
+        ('{"event":"hello","level":"warning","timestamp":"2017-03-06T07:39:09Z"}', "warn"),
+        ('{"timestamp":"x","level":"INFO","fields":{"message":"yaks"}}', "info"),
+        ('{"PRIORITY":"3","MESSAGE":"disk"}', "error"),
+        ('{"status":503,"msg":"GET /"}', "error"),
+        ('time="2021-09-15T21:17:10Z" level=error msg="pod not found"', "error"),
+        ('192.168.202.254 - - [20/Jul/2009:22:59:29 +0000] "GET /x HTTP/1.0" 404 46210 "-" "gPXE"', "warn"),
+        ("2025-08-13 01:45:01.123 PDT [12345] FATAL:  the database system is shutting down", "fatal"),
+        ("2009-07-20 22:59:30,221:ERROR:Goodbye, World!", "error"),
+        ("just words", "unknown"),
+    ],
+)
+def test_levels(line: str, level: str) -> None:
+    assert parse_line(line).level == level
+
+
+def test_hostile_bytes_and_markup_stay_text() -> None:
+    record = parse_line("\x1b]0;title\x07[bold]x[/] \x1b]52;c;ZXZpbA==\x07 ERROR \x9b2J")
+    assert "\x1b" not in record.text and "\x9b" not in record.text
+    assert "[bold]x[/]" in record.text
+    assert record.level == "error"
+
+
+def test_continuations() -> None:
+    assert is_continuation("    at foo (bar.js:1:2)")
+    assert is_continuation("Caused by: java.io.IOException")
+    assert not is_continuation("2009-07-20 22:59:27,672:DEBUG:Hello")
+
+
+def test_levels_on_the_shared_samples() -> None:
+    folder = SHARED_DATA / "logs"
+    if not folder.exists():
+        pytest.skip("shared sample data not present")
+    expect = {
+        "lnav_logfile_ecs_log.json": {"debug", "info", "warn", "error", "fatal"},
+        "lnav_logfile_logfmt.0": {"error", "warn", "info"},
+        "lnav_logfile_rust_tracing.0": {"info", "trace", "warn", "error"},
+        "lnav_logfile_bunyan.0": {"debug", "info"},
+        "lnav_logfile_pino.0": {"info"},
+        "lnav_logfile_postgres.0": {"info", "error"},
+        "lnav_logfile_access_log.0": {"info", "warn"},
+        "lnav_logfile_generic.0": {"debug", "warn"},
+        "lnav_logfile_leveltest.0": {"trace", "debug", "info", "warn", "fatal"},
+        "structlog_docs_examples.jsonl": {"info", "warn"},
+        "lnav_logfile_caddy_log.0": {"info", "warn"},
+    }
+    for name, levels in expect.items():
+        text = (folder / name).read_text(errors="replace")
+        found = {parse_line(line).level for line in text.splitlines() if line.strip() and not is_continuation(line)}
+        assert levels <= found, (name, found)
+
+
+def test_level_names() -> None:
+    assert [level_of(v) for v in ("WARNING", "err", "debug2", 60, 10, "nonsense")] == [
+        "warn",
+        "error",
+        "debug",
+        "fatal",
+        "trace",
+        "unknown",
+    ]
