@@ -55,7 +55,7 @@ class DashboardScreen(Screen[None]):
         with Grid(id="pane-grid"):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
             yield IncidentPane(config.severities)
-            yield LogsPane(config.logs)
+            yield LogsPane(config.logs, live=self._live)
             yield DatabasePane(config.database, self._clock, self._loaded.secrets, live=self._live)
         yield Footer()
 

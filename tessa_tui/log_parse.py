@@ -105,7 +105,7 @@ def parse_line(line: str, fmt: str = "auto") -> LogRecord:
     stripped = line.strip()
     if fmt in {"auto", "json"} and stripped.startswith("{"):
         try:
-            data = json.loads(stripped)
+            data = json.loads(stripped, strict=False)  # raw control bytes in strings: read, then sanitised
         except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict):
@@ -125,7 +125,8 @@ def parse_line(line: str, fmt: str = "auto") -> LogRecord:
         return LogRecord(text[:DISPLAY_LIMIT], _keyword_level(match.group(4)), match.group(1),
                          sanitize(match.group(4)), text)  # fmt: skip
     stamp = _LEADING_TIME.match(line)
-    return LogRecord(text[:DISPLAY_LIMIT], _keyword_level(line), stamp.group(1) if stamp else "", text, text)
+    message = sanitize(line[stamp.end() :].lstrip(" :")) if stamp else text
+    return LogRecord(text[:DISPLAY_LIMIT], _keyword_level(line), stamp.group(1) if stamp else "", message, text)
 
 
 def is_continuation(line: str) -> bool:

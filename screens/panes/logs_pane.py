@@ -1,17 +1,26 @@
-"""Logs pane: the configured log sources."""
+"""Logs pane: every configured log file followed live, merged, with level colours and counts."""
 
 from __future__ import annotations
 
+import asyncio
 import shlex
+from collections import Counter
+from pathlib import Path
 
+from rich.highlighter import Highlighter
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.widgets import DataTable
+from textual.message import Message
+from textual.widgets import Log, Static
 
 from screens.panes.pane import Pane
 from tessa_tui.config_model import LogSource
+from tessa_tui.log_parse import LEVELS, LogRecord, is_continuation, parse_line
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
+POLL_S = 0.25
+LEVEL_STYLE = {"fatal": "bold white on red", "error": "bold red", "warn": "yellow", "debug": "dim", "trace": "dim"}
 
 
 def source_origin(source: LogSource) -> str:
@@ -21,25 +30,117 @@ def source_origin(source: LogSource) -> str:
     return source.path or ""
 
 
-class LogsPane(Pane):
-    """One row per source: name, origin, parser."""
+class LevelHighlighter(Highlighter):
+    """Colours the level tag of each line; the text itself is never parsed as markup."""
 
-    def __init__(self, sources: list[LogSource] | None) -> None:
+    def highlight(self, text: Text) -> None:
+        plain = text.plain
+        for level, style in LEVEL_STYLE.items():
+            tag = f" {level.upper():5} "
+            at = plain.find(tag)
+            if at != -1 and at < 40:
+                text.stylize(style, at + 1, at + 1 + len(level))
+                if level in {"fatal", "error"}:
+                    text.stylize("red", at + 6)
+                return
+
+
+class LogLines(Message):
+    """New records from one source (a batch: a flood arrives in few messages)."""
+
+    def __init__(self, source: str, records: list[LogRecord], status: str) -> None:
+        super().__init__()
+        self.source = source
+        self.records = records
+        self.status = status
+
+
+def display_line(source: str, record: LogRecord) -> str:
+    """`12:03:07 ERROR app  message`, one line, already sanitised."""
+    clock = record.time[11:19] if len(record.time) >= 19 and record.time[10] in "T " else record.time[:8]
+    level = record.level.upper() if record.level != "unknown" else ""
+    return f"{clock:8} {level:5} {source:10.10} {record.message or record.text}"
+
+
+class LogsPane(Pane):
+    """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
+
+    def __init__(self, sources: list[LogSource] | None, *, live: bool = True) -> None:
         super().__init__("Logs", 3, id="logs-pane")
         self._sources = sources
+        self._live = live
+        self.counts: Counter[str] = Counter()
+        self._status: dict[str, str] = {}
+        self._subtitle = ""
 
     def compose(self) -> ComposeResult:
         if self._sources is None:
             yield self.not_configured("logs", EXAMPLE)
             return
-        table: DataTable[Text] = DataTable(id="log-sources-table", cursor_type="row")
-        table.add_column("Source", key="name")
-        table.add_column("Format", key="format")
-        table.add_column("From", key="origin")
-        for source in self._sources:
-            table.add_row(Text(source.name), Text(source.format), Text(source_origin(source)), key=source.name)
-        yield table
+        commands = [s for s in self._sources if s.command is not None]
+        if commands:
+            names = ", ".join(s.name for s in commands)
+            yield Static(Text(f"command sources not followed in this version: {names}", style="dim"), id="logs-note")
+        buffer = max((s.buffer_lines for s in self._sources), default=100_000)
+        log = Log(id="log-view", highlight=True, max_lines=buffer, auto_scroll=True)
+        log.highlighter = LevelHighlighter()
+        yield log
 
     def on_mount(self) -> None:
-        if self._sources is not None:
-            self.border_subtitle = f"{len(self._sources)} sources · not following"
+        if self._sources is None:
+            return
+        self.border_subtitle = "starting"
+        if self._live:
+            for source in self._sources:
+                if source.path is not None:
+                    self.call_after_refresh(self._follow, source)
+
+    @work(group="log-followers", exit_on_error=False, description="follow a log file")
+    async def _follow(self, source: LogSource) -> None:
+        from tessa_tui.log_follow import FileFollower
+
+        follower = FileFollower(Path(source.path or "").expanduser())
+        try:
+            while True:
+                lines = await asyncio.to_thread(follower.poll)
+                records: list[LogRecord] = []
+                for line in lines:
+                    if records and is_continuation(line):
+                        last = records[-1]
+                        records[-1] = LogRecord(last.text, last.level, last.time, last.message,
+                                                f"{last.full}\n{line}", last.fields)  # fmt: skip
+                        continue
+                    records.append(parse_line(line, source.format))
+                if records or self._status.get(source.name) != follower.status:
+                    self.post_message(LogLines(source.name, records, follower.status))
+                await asyncio.sleep(POLL_S)
+        finally:
+            follower.close()
+
+    def on_log_lines(self, message: LogLines) -> None:
+        message.stop()
+        self._status[message.source] = message.status
+        if message.records:
+            self.counts.update(record.level for record in message.records)
+            self.query_one("#log-view", Log).write_lines(
+                [display_line(message.source, record) for record in message.records]
+            )
+        self._update_subtitle()
+
+    def error_rate(self) -> float:
+        """Errors and fatals as a share of the records with a level."""
+        known = sum(n for level, n in self.counts.items() if level != "unknown")
+        bad = self.counts["error"] + self.counts["fatal"]
+        return bad / known if known else 0.0
+
+    def _update_subtitle(self) -> None:
+        parts = [f"{self.counts[level]} {level}" for level in LEVELS if self.counts[level] and level != "unknown"]
+        waiting = [name for name, status in self._status.items() if status.startswith("waiting")]
+        text = " · ".join(parts) or "no lines yet"
+        if parts:
+            text += f" · errors {self.error_rate():.1%}"
+        if waiting:
+            text += f" · waiting for {', '.join(waiting)}"
+        if text != self._subtitle:  # setting a border title always repaints the pane
+            self._subtitle = text
+            self.border_subtitle = text

@@ -57,3 +57,24 @@ def test_bad_config_in_a_terminal_is_one_line(terminal: TmuxTerminal, tmp_path: 
     screen = terminal.wait_for(lambda s: "EXIT=" in s)
     assert f"{bad}:4: services[0].intervall: unknown key 'intervall'; did you mean 'interval'?" in screen
     assert "EXIT=2" in screen and "Traceback" not in screen
+
+
+def test_hostile_log_bytes_never_reach_the_terminal(terminal: TmuxTerminal, tmp_path: Path) -> None:
+    log = tmp_path / "hostile.log"
+    log.write_bytes(b"2026-11-28 10:00:00 INFO before\n")
+    config = tmp_path / "tessa.yaml"
+    config.write_text(f"platform: Hostile\nlogs:\n  - name: evil\n    path: '{log}'\n")
+    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], _env(tmp_path), REPO)
+    terminal.wait_for(lambda s: "before" in s)
+    title = terminal.title()
+    with log.open("ab") as handle:
+        handle.write(b"2026-11-28 10:00:01 ERROR \x1b]0;PWNED\x07 \x1b]52;c;cm0gLXJm\x07 \x1b[2J ")
+        # A C1 CSI encoded as UTF-8, and a raw 0x9b byte (invalid UTF-8: replaced, never a control).
+        handle.write(b"\x1bP1$r\x1b\\ \xc2\x9b31m \x9b32m [bold]x[/]\n")
+    terminal.wait_for(lambda s: "PWNED" in s)
+    terminal.press("3", "z")
+    screen = terminal.wait_for(lambda s: "[bold]x[/]" in s)
+    assert terminal.title() == title != "PWNED"
+    assert "\\e]0;PWNED\\x07" in screen and "[bold]x[/]" in screen
+    assert "\\x9b31m" in screen and "\ufffd32m" in screen
+    assert "before" in screen  # CSI 2J did not clear the screen

@@ -1,0 +1,53 @@
+"""The logs pane live on real files: lines arrive, levels are counted, hostile bytes never reach the screen."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from screens.app import TessaApp
+from screens.panes.logs_pane import LogsPane
+from tessa_tui.config_load import load_config
+from tests.ui.screen_text import screen_text
+
+
+async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await pilot.pause(0.05)
+
+
+async def test_lines_levels_and_hostile_text(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text('{"level":"info","time":"2026-11-28T10:00:01Z","msg":"started"}\n')
+    app = TessaApp(load_config(write_config(f"logs:\n  - name: app\n    path: '{log}'\n"), environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        pane = app.screen.query_one(LogsPane)
+        await wait_until(pilot, lambda: pane.counts["info"] == 1)
+        with log.open("a") as handle:
+            handle.write(
+                '{"level":"error","time":"2026-11-28T10:00:02Z","msg":"\x1b]0;pwned\x07boom [bold]x[/] \x1b[2J"}\n'
+            )
+            handle.write("2026-11-28 10:00:03 WARN disk at 91%\n")
+        await wait_until(pilot, lambda: pane.counts["error"] == 1 and pane.counts["warn"] == 1)
+        await pilot.press("3", "z")
+        shown = screen_text(app)
+        assert "10:00:01 INFO  app        started" in shown
+        assert "ERROR app        \\e]0;pwned\\x07boom [bold]x[/] \\e[2J" in shown
+        assert "1 info · 1 warn · 1 error · errors 33.3%" in shown
+        assert pane.error_rate() == 1 / 3
+
+
+async def test_a_missing_file_is_waited_for(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "later.log"
+    app = TessaApp(load_config(write_config(f"logs:\n  - name: later\n    path: '{log}'\n"), environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await wait_until(pilot, lambda: "waiting for later" in screen_text(app))
+        log.write_text("2026-11-28 10:00:03 ERROR it exists now\n")
+        pane = app.screen.query_one(LogsPane)
+        await wait_until(pilot, lambda: pane.counts["error"] == 1)
