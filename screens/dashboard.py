@@ -17,7 +17,7 @@ from screens.panes.incident_pane import IncidentPane
 from screens.panes.logs_pane import LogsPane
 from screens.panes.pane import Pane
 from screens.panes.services_pane import ServicesPane
-from screens.status_header import StatusHeader
+from screens.status_header import HeaderClock, StatusHeader
 from tessa_tui.config_load import LoadedConfig
 
 PANE_IDS = {
@@ -61,6 +61,15 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.action_focus_pane("services")
+        # One timer for every once-a-second job: their repaints land in the same frame.
+        self.set_interval(1.0, self._tick, name="dashboard-tick")
+
+    def _tick(self) -> None:
+        self.query_one(HeaderClock).tick()
+        for pane in self.query(Pane):
+            tick = getattr(pane, "tick", None)
+            if tick is not None:
+                tick()
 
     def action_focus_pane(self, name: str) -> None:
         """Focus a pane's first focusable widget (its table), else the pane itself."""

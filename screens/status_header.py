@@ -42,8 +42,9 @@ class HeaderClock(Widget):
         super().__init__(id=id)
         self._clock = clock
 
-    def on_mount(self) -> None:
-        self.set_interval(1.0, self.refresh, name="header-clock")
+    def tick(self) -> None:
+        """Called once a second by the dashboard's tick."""
+        self.refresh()
 
     def render(self) -> Text:
         now = self._clock()

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from screens.panes.pane import Pane
-from screens.state_style import age_text
+from screens.state_style import freshness_text
 from screens.table_sync import human_bytes, sync_table
 from tessa_tui.config_model import DatabaseConfig
 from tessa_tui.db_model import DbSnapshot, Section
@@ -59,6 +59,8 @@ class DatabasePane(Pane):
         self._live = live
         self._snapshot: DbSnapshot | None = None
         self._retry_in: float | None = None
+        self._titles: dict[str, str] = {}
+        self._summary = ""
 
     def compose(self) -> ComposeResult:
         if self._database is None:
@@ -76,9 +78,13 @@ class DatabasePane(Pane):
     def on_mount(self) -> None:
         if self._database is None:
             return
-        self.set_interval(1.0, self._refresh_summary, name="database-ages")
         if self._live:
             self.call_after_refresh(self._poll)
+
+    def tick(self) -> None:
+        """Called once a second by the dashboard's tick: ages in the summary."""
+        if self._database is not None:
+            self._refresh_summary()
 
     @work(exclusive=True, group="database-monitor", exit_on_error=False, description="poll the database")
     async def _poll(self) -> None:
@@ -132,7 +138,9 @@ class DatabasePane(Pane):
             label.append(f"  ({section.note})", style="dim")
         elif not section.rows:
             label.append("  none", style="dim")
-        title.update(label)
+        if self._titles.get(section.name) != label.plain:  # Static.update relayouts: only on change
+            self._titles[section.name] = label.plain
+            title.update(label)
         if section.rows or not section.error:
             sync_table(table, section.columns, section.rows, key=_row_key(section.name))
 
@@ -158,13 +166,18 @@ class DatabasePane(Pane):
             summary.append(f"{used}/{limit} ({pct:.0f}%)", style=style)
         now = self._clock()
         ages = [
-            f"{label} {age_text((now - section.fetched_at).total_seconds())} ago"
-            for label, key in (("activity", "connections"), ("sizes", "database_size"))
+            f"{label} {freshness_text((now - section.fetched_at).total_seconds(), every.total_seconds())}"
+            for label, key, every in (
+                ("activity", "connections", self._database.activity_interval),
+                ("sizes", "database_size", self._database.size_interval),
+            )
             if (section := sections.get(key)) is not None and section.fetched_at is not None
         ]
         if ages:
             summary.append(" · " + ", ".join(ages), style="dim")
-        self.query_one("#database-summary", Static).update(summary)
+        if summary.plain != self._summary:  # steady while fresh: no repaint, no relayout
+            self._summary = summary.plain
+            self.query_one("#database-summary", Static).update(summary)
 
 
 def _row_key(name: str) -> Callable[[Any], str]:

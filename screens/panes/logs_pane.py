@@ -7,20 +7,19 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
-from rich.highlighter import Highlighter
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Log, Static
+from textual.widgets import Static
 
+from screens.log_view import LogLine, LogView
 from screens.panes.pane import Pane
 from tessa_tui.config_model import LogSource
 from tessa_tui.log_parse import LEVELS, LogRecord, is_continuation, parse_line
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
-POLL_S = 0.25
-LEVEL_STYLE = {"fatal": "bold white on red", "error": "bold red", "warn": "yellow", "debug": "dim", "trace": "dim"}
+POLL_S = 1.0  # once a second, like the flush: a flood is read in slices of 4 MiB per poll
 
 
 def source_origin(source: LogSource) -> str:
@@ -28,21 +27,6 @@ def source_origin(source: LogSource) -> str:
     if source.command is not None:
         return "$ " + shlex.join(source.command)
     return source.path or ""
-
-
-class LevelHighlighter(Highlighter):
-    """Colours the level tag of each line; the text itself is never parsed as markup."""
-
-    def highlight(self, text: Text) -> None:
-        plain = text.plain
-        for level, style in LEVEL_STYLE.items():
-            tag = f" {level.upper():5} "
-            at = plain.find(tag)
-            if at != -1 and at < 40:
-                text.stylize(style, at + 1, at + 1 + len(level))
-                if level in {"fatal", "error"}:
-                    text.stylize("red", at + 6)
-                return
 
 
 class LogLines(Message):
@@ -55,11 +39,10 @@ class LogLines(Message):
         self.status = status
 
 
-def display_line(source: str, record: LogRecord) -> str:
-    """`12:03:07 ERROR app  message`, one line, already sanitised."""
+def display_line(source: str, record: LogRecord) -> LogLine:
+    """`12:03:07 ERROR app  message`: the record's time of day, level, source and message."""
     clock = record.time[11:19] if len(record.time) >= 19 and record.time[10] in "T " else record.time[:8]
-    level = record.level.upper() if record.level != "unknown" else ""
-    return f"{clock:8} {level:5} {source:10.10} {record.message or record.text}"
+    return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "))
 
 
 class LogsPane(Pane):
@@ -72,6 +55,8 @@ class LogsPane(Pane):
         self.counts: Counter[str] = Counter()
         self._status: dict[str, str] = {}
         self._subtitle = ""
+        self._pending: list[LogLine] = []
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         if self._sources is None:
@@ -82,9 +67,7 @@ class LogsPane(Pane):
             names = ", ".join(s.name for s in commands)
             yield Static(Text(f"command sources not followed in this version: {names}", style="dim"), id="logs-note")
         buffer = max((s.buffer_lines for s in self._sources), default=100_000)
-        log = Log(id="log-view", highlight=True, max_lines=buffer, auto_scroll=True)
-        log.highlighter = LevelHighlighter()
-        yield log
+        yield LogView(buffer, id="log-view")
 
     def on_mount(self) -> None:
         if self._sources is None:
@@ -120,12 +103,23 @@ class LogsPane(Pane):
     def on_log_lines(self, message: LogLines) -> None:
         message.stop()
         self._status[message.source] = message.status
-        if message.records:
-            self.counts.update(record.level for record in message.records)
-            self.query_one("#log-view", Log).write_lines(
-                [display_line(message.source, record) for record in message.records]
-            )
-        self._update_subtitle()
+        self.counts.update(record.level for record in message.records)
+        self._pending += [display_line(message.source, record) for record in message.records]
+
+    def tick(self) -> None:
+        """Called once a second by the dashboard's tick: draw what arrived, all sources in one repaint."""
+        if self._sources is not None:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Draw what arrived since the last flush."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.query_one("#log-view", LogView).append(pending)
+        self._ticks += 1
+        # Counts move with every line; repainting the border for them every 5 s is plenty.
+        if self._ticks % 5 == 1 or not self._subtitle:
+            self._update_subtitle()
 
     def error_rate(self) -> float:
         """Errors and fatals as a share of the records with a level."""

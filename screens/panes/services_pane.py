@@ -70,7 +70,6 @@ class ServicesPane(Pane):
         if self._config.services is None:
             return
         self._update_subtitle()
-        self.set_interval(1.0, self._refresh_ages, name="services-ages")
         if self._live:
             # Start polling after the first frame: loading httpx and aiohttp must not delay it.
             self.call_after_refresh(self._poll)
@@ -129,6 +128,11 @@ class ServicesPane(Pane):
             if self._shown.get((row, column)) != key:
                 self._shown[(row, column)] = key
                 table.update_cell(row, column, value)
+
+    def tick(self) -> None:
+        """Called once a second by the dashboard's tick: ages and stale states."""
+        if self._config.services is not None:
+            self._refresh_ages()
 
     def _refresh_ages(self) -> None:
         table = self.query_one("#services-table", DataTable)

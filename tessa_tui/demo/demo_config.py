@@ -58,6 +58,7 @@ services:
 
 database:
   dsn: {dsn}
+  activity-interval: 10s
   long-query-threshold: 5s
 
 logs:

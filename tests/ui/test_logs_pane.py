@@ -36,6 +36,8 @@ async def test_lines_levels_and_hostile_text(write_config: Callable[[str], Path]
             handle.write("2026-11-28 10:00:03 WARN disk at 91%\n")
         await wait_until(pilot, lambda: pane.counts["error"] == 1 and pane.counts["warn"] == 1)
         await pilot.press("3", "z")
+        # Lines are drawn on the next tick (at most a second); the counts within five.
+        await wait_until(pilot, lambda: "errors 33.3%" in screen_text(app) and "boom" in screen_text(app))
         shown = screen_text(app)
         assert "10:00:01 INFO  app        started" in shown
         assert "ERROR app        \\e]0;pwned\\x07boom [bold]x[/] \\e[2J" in shown

@@ -13,11 +13,13 @@ from textual.pilot import Pilot
 from screens.app import TessaApp
 from screens.messages import CheckReported
 from screens.panes.database_pane import DatabasePane
+from screens.panes.logs_pane import LogLines, LogsPane
 from screens.panes.services_pane import ServicesPane
 from tessa_tui.check_result import CheckResult
 from tessa_tui.conditions import ConditionResult
 from tessa_tui.config_load import LoadedConfig, load_config
 from tessa_tui.db_model import DbSnapshot, Section
+from tessa_tui.log_parse import parse_line
 from tests.conftest import FROZEN_NOW
 
 SnapCompare = Callable[..., Any]
@@ -98,6 +100,15 @@ async def _report(pilot: Pilot[Any]) -> None:
     for result in _results():
         pane.post_message(CheckReported(result))
     pilot.app.screen.query_one(DatabasePane).show_snapshot(_database())
+    logs = pilot.app.screen.query_one(LogsPane)
+    lines = [
+        '{"level":"info","time":"2026-01-21T14:02:58Z","msg":"GET /api/chat 200 182ms"}',
+        '{"level":"warn","time":"2026-01-21T14:03:01Z","msg":"slow response from edge function chat: 2140ms"}',
+        '{"level":"error","time":"2026-01-21T14:03:04Z","msg":"GET /health/database 503: connection pool exhausted"}',
+    ]
+    logs.post_message(LogLines("app", [parse_line(line) for line in lines], "following"))
+    await pilot.pause()
+    logs.tick()
     await pilot.pause()
 
 
