@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
+from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -19,7 +20,7 @@ from tessa_tui.config_model import ServiceCheck
 from tessa_tui.http_probe import MAX_BODY_BYTES, HttpOutcome, fetch
 from tessa_tui.redact import mask_url, redact_text
 from tessa_tui.sanitize import excerpt, sanitize
-from tessa_tui.statuspage import StatusPageError, parse_statuspage
+from tessa_tui.statuspage import StatusPageError, VendorStatus, parse_statuspage
 
 Clock = Callable[[], datetime]
 
@@ -115,28 +116,47 @@ async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, prepared: _P
     )
     results = tuple(evaluate_all(conditions, observation))
     state, reason = _http_state(check, outcome, results)
+    return _result("http", check, prepared, outcome, clock(), state, reason, conditions=results)
+
+
+def _result(
+    kind: Literal["http", "statuspage"],
+    check: ServiceCheck,
+    prepared: _Prepared,
+    outcome: HttpOutcome,
+    checked_at: datetime,
+    state: CheckState,
+    reason: str,
+    *,
+    conditions: tuple[ConditionResult, ...] = (),
+    vendor: VendorStatus | None = None,
+) -> CheckResult:
+    """The result of one run, from what the request produced and what it means."""
     return CheckResult(
         name=check.name,
         group=check.group,
-        kind="http",
+        kind=kind,
         target=prepared.target,
         state=state,
         reason=reason,
-        checked_at=clock(),
+        checked_at=checked_at,
         latency_ms=outcome.elapsed_ms,
         http_status=outcome.status or None,
-        conditions=results,
+        conditions=conditions,
         excerpt=excerpt(outcome.body),
+        vendor=vendor,
     )
 
 
-def _http_state(check: ServiceCheck, outcome: HttpOutcome, results: tuple[object, ...]) -> tuple[CheckState, str]:
+def _http_state(
+    check: ServiceCheck, outcome: HttpOutcome, results: tuple[ConditionResult, ...]
+) -> tuple[CheckState, str]:
     # A request that got no response is down whatever its conditions say (`[CONNECTED] == false` included).
     if outcome.error:
         return "down", outcome.error
-    failed = [r for r in results if not getattr(r, "success", True)]
+    failed = [r for r in results if not r.success]
     if failed:
-        reason = "; ".join(getattr(r, "display", "") for r in failed[:2])
+        reason = "; ".join(r.display for r in failed[:2])
         if outcome.body_truncated:
             reason += f" (body cut at {MAX_BODY_BYTES // 1024} KiB)"
         return "down", reason
@@ -155,20 +175,8 @@ async def _run_statuspage(
     if not outcome.error and outcome.status == 404:
         outcome = await fetch(client, "GET", f"{base}/api/v2/status.json", deadline=deadline)
 
-    def result(state: CheckState, reason: str, **extra: object) -> CheckResult:
-        return CheckResult(
-            name=check.name,
-            group=check.group,
-            kind="statuspage",
-            target=prepared.target,
-            state=state,
-            reason=reason,
-            checked_at=clock(),
-            latency_ms=outcome.elapsed_ms,
-            http_status=outcome.status or None,
-            excerpt=excerpt(outcome.body),
-            **extra,  # type: ignore[arg-type]
-        )
+    def result(state: CheckState, reason: str, vendor: VendorStatus | None = None) -> CheckResult:
+        return _result("statuspage", check, prepared, outcome, clock(), state, reason, vendor=vendor)
 
     if outcome.error:
         return result("unknown", f"status page unreachable: {outcome.error}")

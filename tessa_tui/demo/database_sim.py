@@ -177,28 +177,22 @@ class DatabaseActivity:
         await self._session("tessa-writer", "UPDATE chat_messages SET tokens = tokens WHERE id = 1")
 
     async def _failed_logins(self) -> None:
-        conn = await connect(self.dsn, application_name="tessa-auth")
-        try:
-            while True:
-                await conn.execute(
-                    "INSERT INTO failed_login_attempts (email, ip, reason) "
-                    "SELECT 'user' || (random() * 5000)::int || '@example.com', '198.51.100.7', 'invalid_password' "
-                    "FROM generate_series(1, 20)"
-                )
-                await asyncio.sleep(0.5)
-        finally:
-            conn.terminate()
+        await self._repeat("tessa-auth", "INSERT INTO failed_login_attempts (email, ip, reason) "
+                           "SELECT 'user' || (random() * 5000)::int || '@example.com', '198.51.100.7', "
+                           "'invalid_password' FROM generate_series(1, 20)")  # fmt: skip
 
     async def _sync_backlog(self) -> None:
-        conn = await connect(self.dsn, application_name="tessa-sync")
+        await self._repeat("tessa-sync", "INSERT INTO sync_queue (user_id, entity, payload, status, attempts, "
+                           "last_error) SELECT (random() * 5000)::int + 1, 'note', '{}', 'failed', 3, "
+                           "'conflict: stale revision' FROM generate_series(1, 40)")  # fmt: skip
+
+    async def _repeat(self, application_name: str, statement: str, every_s: float = 0.5) -> None:
+        """Run `statement` every `every_s` seconds on a connection of its own, until cancelled."""
+        conn = await connect(self.dsn, application_name=application_name)
         try:
             while True:
-                await conn.execute(
-                    "INSERT INTO sync_queue (user_id, entity, payload, status, attempts, last_error) "
-                    "SELECT (random() * 5000)::int + 1, 'note', '{}', 'failed', 3, 'conflict: stale revision' "
-                    "FROM generate_series(1, 40)"
-                )
-                await asyncio.sleep(0.5)
+                await conn.execute(statement)
+                await asyncio.sleep(every_s)
         finally:
             conn.terminate()
 

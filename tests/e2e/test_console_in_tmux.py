@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLE_CONFIG, REPO
-from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux
+from tests.e2e.tmux_terminal import TmuxTerminal, terminal_env
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def terminal() -> Iterator[TmuxTerminal]:
-    require_tmux()
-    term = TmuxTerminal(140, 40)
-    yield term
-    term.close()
-
-
-def _env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "TERM": "xterm-256color",
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "TZ": "UTC",
-    }
-
-
 def test_console_starts_shows_help_and_quits(terminal: TmuxTerminal, tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "tessa_tui", "--config", str(EXAMPLE_CONFIG)]
-    terminal.start(argv, _env(tmp_path), REPO)
+    terminal.start(argv, terminal_env(tmp_path), REPO)
     screen = terminal.wait_for(lambda s: "1 Services" in s and "4 Database" in s)
     assert "Tessa AI Platform" in screen and "PRODUCTION" in screen
     assert "Frontend" in screen and "No active incident." in screen
@@ -53,7 +33,7 @@ def test_console_starts_shows_help_and_quits(terminal: TmuxTerminal, tmp_path: P
 def test_bad_config_in_a_terminal_is_one_line(terminal: TmuxTerminal, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("services:\n  - name: web\n    url: http://127.0.0.1/\n    intervall: 5s\n")
-    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(bad)], _env(tmp_path), REPO)
+    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(bad)], terminal_env(tmp_path), REPO)
     screen = terminal.wait_for(lambda s: "EXIT=" in s)
     assert f"{bad}:4: services[0].intervall: unknown key 'intervall'; did you mean 'interval'?" in screen
     assert "EXIT=2" in screen and "Traceback" not in screen
@@ -64,7 +44,7 @@ def test_hostile_log_bytes_never_reach_the_terminal(terminal: TmuxTerminal, tmp_
     log.write_bytes(b"2026-11-28 10:00:00 INFO before\n")
     config = tmp_path / "tessa.yaml"
     config.write_text(f"platform: Hostile\nlogs:\n  - name: evil\n    path: '{log}'\n")
-    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], _env(tmp_path), REPO)
+    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], terminal_env(tmp_path), REPO)
     terminal.wait_for(lambda s: "before" in s)
     title = terminal.title()
     with log.open("ab") as handle:

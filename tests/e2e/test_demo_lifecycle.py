@@ -6,23 +6,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux
+from tests.e2e.tmux_terminal import TmuxTerminal, terminal_env
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def terminal() -> Iterator[TmuxTerminal]:
-    require_tmux()
-    term = TmuxTerminal(150, 45)
-    yield term
-    term.close()
 
 
 def demo_processes(state_dir: Path) -> list[int]:
@@ -61,8 +52,8 @@ def wait_gone(state_dir: Path, timeout: float = 30) -> None:
 
 
 def start(terminal: TmuxTerminal, state_dir: Path, tmp_path: Path) -> str:
-    env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "TZ": "UTC"}
-    terminal.start([sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(state_dir)], env, REPO)
+    argv = [sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(state_dir)]
+    terminal.start(argv, terminal_env(tmp_path), REPO)
     return terminal.wait_for(lambda s: s.count("● up") >= 7, timeout=90)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -62,3 +63,14 @@ class TmuxTerminal:
 def require_tmux() -> None:
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
+
+
+def terminal_env(home: Path) -> dict[str, str]:
+    """A clean environment for the program under test: its own HOME and state, UTC, a known TERM."""
+    return {
+        "TERM": "xterm-256color",
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(home),
+        "XDG_STATE_HOME": str(home / "state"),
+        "TZ": "UTC",
+    }
