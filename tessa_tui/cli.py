@@ -52,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_check)
 
     add_demo_parser(commands)
-    add_db_parser(commands)
+    db = add_db_parser(commands, lambda args: run_db_report(_load(args), as_json=args.json))
+    db.set_defaults(run=lambda _args: _usage(db))
 
     config = commands.add_parser("config", help="validate a configuration or print its JSON Schema")
     config_commands = config.add_subparsers(title="config commands", metavar="ACTION", parser_class=_Parser)
@@ -105,8 +106,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-        if getattr(args, "db_report", False):
-            return run_db_report(_load(args), as_json=args.json)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except UserError as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
@@ -11,13 +13,14 @@ from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.errors import UserError
 
 
-def add_db_parser(commands: Any) -> None:
-    """Register `tessa-tui db report [--json]`."""
+def add_db_parser(commands: Any, run_report: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+    """Register `tessa-tui db report [--json]`, run by `run_report`; return the `db` parser."""
     db = commands.add_parser("db", help="the database pane's headless twin")
     actions = db.add_subparsers(title="db commands", metavar="ACTION", parser_class=type(db))
     report = actions.add_parser("report", help="one snapshot: size, top tables, connections, long and slow queries")
     report.add_argument("--json", action="store_true", help="print the snapshot as JSON (docs/cli-json.md)")
-    report.set_defaults(run=None, db_report=True)
+    report.set_defaults(run=run_report)
+    return db  # type: ignore[no-any-return]
 
 
 def run_db_report(loaded: LoadedConfig, *, as_json: bool) -> int:

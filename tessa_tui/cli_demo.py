@@ -12,13 +12,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tessa_tui.console import open_console
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES
 from tessa_tui.errors import UserError
 from tessa_tui.process_death import die_with_parent
 from tessa_tui.user_dirs import state_dir
+
+if TYPE_CHECKING:
+    from tessa_tui.demo.platform import PlatformInfo
 
 READY_TIMEOUT_S = 180  # a first run initialises and seeds a PostgreSQL cluster
 STOP_TIMEOUT_S = 20
@@ -54,7 +57,7 @@ def run_demo(args: argparse.Namespace) -> int:
     return _demo_console(folder, readonly=args.readonly)
 
 
-def _running_info(folder: Path) -> object:
+def _running_info(folder: Path) -> PlatformInfo:
     from tessa_tui.demo.platform import read_info
 
     info = read_info(folder)
@@ -64,20 +67,15 @@ def _running_info(folder: Path) -> object:
 
 
 def _print_config(folder: Path) -> int:
-    from tessa_tui.demo.platform import PlatformInfo
-
     info = _running_info(folder)
-    assert isinstance(info, PlatformInfo)
     print(Path(info.config).read_text(encoding="utf-8"), end="")
     return 0
 
 
 def _drill(folder: Path, name: str) -> int:
     from tessa_tui.demo.control import send_drill
-    from tessa_tui.demo.platform import PlatformInfo
 
     info = _running_info(folder)
-    assert isinstance(info, PlatformInfo)
     active = send_drill(f"{info.base_url}/_demo", name)
     print(f"drills running: {', '.join(active) if active else 'none (all clear)'}")
     return 0
@@ -95,7 +93,7 @@ def _alive(pid: int) -> bool:
 
 def _serve_only(folder: Path, parent_pid: int | None, drills: tuple[str, ...]) -> int:
     """Run the platform in the foreground until SIGINT / SIGTERM (or the parent console dies)."""
-    from tessa_tui.demo.platform import PlatformInfo, read_info, serve
+    from tessa_tui.demo.platform import read_info, serve
 
     existing = read_info(folder)
     if existing is not None and existing.pid != os.getpid() and _alive(existing.pid):

@@ -172,7 +172,8 @@ class PostgresServer:
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.chmod(0o700)
-        self._chown(self.data_dir.parent if self.data_dir.name == "data" and self.service_user else self.data_dir)
+        # A relocated cluster's folder (/var/tmp/tessa-pg-*) is ours to give; elsewhere only the data dir.
+        self._chown(self.data_dir.parent if self.data_dir != self.requested_dir else self.data_dir)
         command = [str(self.binaries.initdb), "-D", str(self.data_dir), "-U", "tessa", "--auth=trust",
                    "-E", "UTF8", "--locale=C", "--no-instructions"]  # fmt: skip
         if self.fast:

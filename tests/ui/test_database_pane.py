@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import asyncpg
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
 from tessa_tui.config_load import load_config
-from tests.ui.screen_text import screen_text
+from tests.ui.screen_text import screen_text, wait_until
 
 SIZE = (160, 48)
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.1)
 
 
 def app_for(write_config: Callable[[str], Path], dsn: str) -> TessaApp:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from textual.pilot import Pilot
 
 from screens.app import TessaApp
 from screens.panes.logs_pane import LogsPane
 from tessa_tui.config_load import load_config
-from tests.ui.screen_text import screen_text
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.05)
+from tests.ui.screen_text import screen_text, wait_until
 
 
 async def test_lines_levels_and_hostile_text(write_config: Callable[[str], Path], tmp_path: Path) -> None:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
@@ -16,17 +13,9 @@ from screens.panes.services_pane import ServicesPane
 from screens.service_detail import ServiceDetailScreen
 from tessa_tui.config_load import load_config
 from tests.loopback import LoopbackServers
-from tests.ui.screen_text import screen_text
+from tests.ui.screen_text import screen_text, wait_until
 
 SIZE = (150, 40)
-
-
-async def wait_until(pilot: Pilot[Any], predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Let the app run until `predicate` holds (checked every 50 ms), or fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"condition not met within {timeout}s"
-        await pilot.pause(0.05)
 
 
 def state_cell(app: TessaApp, name: str) -> str:
