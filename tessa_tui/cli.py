@@ -14,6 +14,7 @@ from typing import NoReturn
 from tessa_tui import __version__
 from tessa_tui.cli_db import add_db_parser, run_db_report
 from tessa_tui.cli_demo import add_demo_parser
+from tessa_tui.cli_logs import add_logs_parser, run_logs
 from tessa_tui.config_load import LoadedConfig, config_json_schema, load_config, locate_config
 from tessa_tui.console import open_console
 from tessa_tui.errors import UserError
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_check)
 
     add_demo_parser(commands)
+    add_logs_parser(commands, lambda args: run_logs(_load(args), args))
     db = add_db_parser(commands, lambda args: run_db_report(_load(args), as_json=args.json))
     db.set_defaults(run=lambda _args: _usage(db))
 

@@ -132,3 +132,15 @@ def parse_line(line: str, fmt: str = "auto") -> LogRecord:
 def is_continuation(line: str) -> bool:
     """A line that belongs to the record before it: an indented stack-trace frame or `Caused by:`."""
     return bool(line) and (line[0] in " \t" or line.startswith(("Caused by:", "Traceback ", "During handling")))
+
+
+def parse_lines(lines: list[str], fmt: str = "auto") -> list[LogRecord]:
+    """Parse a batch of lines, folding continuation lines (stack traces) into the record before them."""
+    records: list[LogRecord] = []
+    for line in lines:
+        if records and is_continuation(line):
+            last = records[-1]
+            records[-1] = LogRecord(last.text, last.level, last.time, last.message, f"{last.full}\n{line}", last.fields)
+            continue
+        records.append(parse_line(line, fmt))
+    return records

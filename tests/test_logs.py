@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -138,3 +142,31 @@ def test_level_names() -> None:
         "trace",
         "unknown",
     ]
+
+
+def test_logs_cli_reads_filters_and_prints_json(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text(
+        '{"level":"info","time":"2026-11-28T10:00:01Z","msg":"started"}\n'
+        "2026-11-28 10:00:02 ERROR db timeout \x1b[2J\n"
+        "2026-11-28 10:00:03 ERROR Traceback follows\n    at handler (app.js:10)\n"
+        "2026-11-28 10:00:04 WARN slow\n"
+    )
+    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", *args],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    errors = cli("app", "--level", "error")
+    assert errors.returncode == 0
+    assert errors.stdout.splitlines()[1:] == [
+        "2026-11-28 10:00:03 ERROR Traceback follows",
+        "    at handler (app.js:10)",
+    ]
+    assert "\x1b" not in errors.stdout and "\\e[2J" in errors.stdout
+    records = [json.loads(line) for line in cli("app", "--json", "--grep", "slow|started").stdout.splitlines()]
+    assert [(r["level"], r["message"]) for r in records] == [("info", "started"), ("warn", "WARN slow")]
+    missing = cli("nope")
+    assert missing.returncode == 2 and "no log source 'nope' (have: app)" in missing.stderr
+    assert cli("app", "--grep", "(").returncode == 2

@@ -16,7 +16,7 @@ from textual.widgets import Static
 from screens.log_view import LogLine, LogView
 from screens.panes.pane import Pane
 from tessa_tui.config_model import LogSource
-from tessa_tui.log_parse import LEVELS, LogRecord, is_continuation, parse_line
+from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 POLL_S = 1.0  # once a second, like the flush: a flood is read in slices of 4 MiB per poll
@@ -86,14 +86,7 @@ class LogsPane(Pane):
         try:
             while True:
                 lines = await asyncio.to_thread(follower.poll)
-                records: list[LogRecord] = []
-                for line in lines:
-                    if records and is_continuation(line):
-                        last = records[-1]
-                        records[-1] = LogRecord(last.text, last.level, last.time, last.message,
-                                                f"{last.full}\n{line}", last.fields)  # fmt: skip
-                        continue
-                    records.append(parse_line(line, source.format))
+                records = parse_lines(lines, source.format)
                 if records or self._status.get(source.name) != follower.status:
                     self.post_message(LogLines(source.name, records, follower.status))
                 await asyncio.sleep(POLL_S)

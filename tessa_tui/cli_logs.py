@@ -1,0 +1,66 @@
+"""`tessa-tui logs NAME`: a configured log source through the same follower and parser as the logs pane."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.errors import UserError
+from tessa_tui.log_follow import FileFollower
+from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
+
+FOLLOW_POLL_S = 0.5
+
+
+def add_logs_parser(commands: Any, run: Callable[[argparse.Namespace], int]) -> None:
+    """Register `tessa-tui logs NAME [--follow] [--json] [--level L] [--grep RE]`."""
+    logs = commands.add_parser("logs", help="read a configured log source through the pane's parser")
+    logs.add_argument("name", help="the log source's name in tessa.yaml")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep reading new lines (like tail -F)")
+    logs.add_argument("--json", action="store_true", help="one JSON object per record")
+    logs.add_argument("--level", choices=[lv for lv in LEVELS if lv != "unknown"], help="this level and worse only")
+    logs.add_argument("--grep", metavar="RE", help="records whose text matches this regular expression")
+    logs.set_defaults(run=run)
+
+
+def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
+    """Print the source's last lines (and new ones with --follow) until interrupted."""
+    sources = {s.name: s for s in loaded.config.logs or []}
+    source = sources.get(args.name)
+    if source is None:
+        have = ", ".join(sorted(sources)) or "none configured"
+        raise UserError(f"no log source {args.name!r} (have: {have})", source=str(loaded.path))
+    if source.path is None:
+        raise UserError(f"log source {args.name!r} is a command; only file sources can be read here for now")
+    try:
+        pattern = re.compile(args.grep) if args.grep else None
+    except re.error as exc:
+        raise UserError(f"--grep: not a regular expression: {exc}") from None
+    floor = LEVELS.index(args.level) if args.level else 0
+    path = Path(source.path).expanduser()
+    if not path.exists() and not args.follow:
+        raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
+    follower = FileFollower(path)
+    while True:
+        records = parse_lines(follower.poll(), source.format)
+        for record in records:
+            if record.level != "unknown" and LEVELS.index(record.level) < floor:
+                continue
+            if args.level and record.level == "unknown":
+                continue
+            if pattern is not None and not pattern.search(record.full):
+                continue
+            print(_json(record) if args.json else record.full, flush=True)
+        if not args.follow:
+            return 0
+        time.sleep(FOLLOW_POLL_S)
+
+
+def _json(record: LogRecord) -> str:
+    return json.dumps({"time": record.time, "level": record.level, "message": record.message, "text": record.full})
