@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -43,7 +43,6 @@ class CheckResult:
     excerpt: str = ""
     """The start of the response body, sanitised, for the detail view."""
     vendor: VendorStatus | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The documented `check --json` object for this check (see docs/cli-json.md)."""

@@ -34,7 +34,6 @@ class HttpOutcome:
     elapsed_ms: float = 0.0
     connected: bool = False
     error: str = ""
-    final_url: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -136,7 +135,6 @@ async def _exchange(
                 body_truncated=truncated,
                 elapsed_ms=_ms(started),
                 connected=True,
-                final_url=str(url),
                 headers=response.headers,
             )
         finally:
