@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
         return run_checks(rest)
     if verb == "bench":
         scripts = sorted((ROOT / "benchmarks").glob("[!_]*.py"))
-        benchmarks = [p for p in scripts if p.stem != "bare_app"]
+        helpers = {"bare_app", "fanout_server"}  # run by the benchmarks, not benchmarks themselves
+        benchmarks = [p for p in scripts if p.stem not in helpers]
         for script in benchmarks:
             print(f"== {script.name}", flush=True)
             subprocess.run([str(BIN / "python"), str(script), *rest], cwd=ROOT, check=True)

@@ -30,6 +30,7 @@ TABS = {
     "Tables": ("top_tables", "missing_indexes", "vacuum"),
     "Health": ("connections", "wraparound", "replication"),
 }
+TAB_OF = {name: title for title, names in TABS.items() for name in names}
 
 
 class DbPolled(Message):
@@ -61,6 +62,7 @@ class DatabasePane(Pane):
         self._retry_in: float | None = None
         self._titles: dict[str, str] = {}
         self._summary = ""
+        self._unshown: set[str] = set()
 
     def compose(self) -> ComposeResult:
         if self._database is None:
@@ -84,7 +86,7 @@ class DatabasePane(Pane):
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: ages in the summary."""
         if self._database is not None:
-            self._refresh_summary()
+            self._draw()
 
     @work(exclusive=True, group="database-monitor", exit_on_error=False, description="poll the database")
     async def _poll(self) -> None:
@@ -115,15 +117,34 @@ class DatabasePane(Pane):
 
     def on_db_polled(self, message: DbPolled) -> None:
         message.stop()
+        first = self._snapshot is None
         self._snapshot = message.snapshot
         self._retry_in = message.retry_in
-        for section in message.snapshot.sections.values():
-            self._show_section(section)
-        self._refresh_summary()
+        # Drawn by the next tick, in the same frame as the rest (the first snapshot at once).
+        self._unshown = set(message.snapshot.sections) & set(TAB_OF)
+        if first:
+            self._draw()
 
     def show_snapshot(self, snapshot: DbSnapshot) -> None:
-        """Show a snapshot that did not come from this pane's own poller (tests, snapshots)."""
+        """Show a snapshot that did not come from this pane's own poller (tests, snapshots), at once."""
         self.on_db_polled(DbPolled(snapshot))
+        self._draw(every_tab=True)
+
+    def _draw(self, *, every_tab: bool = False) -> None:
+        """Draw the sections not yet shown; those on hidden tabs wait until their tab is opened."""
+        if self._snapshot is None:
+            return
+        active = self.query_one("#database-tabs", TabbedContent).active
+        for name in list(self._unshown):
+            section = self._snapshot.sections[name]
+            if every_tab or f"db-tab-{TAB_OF[name].lower()}" == active:
+                self._unshown.discard(name)
+                self._show_section(section)
+        self._refresh_summary()
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self._draw()
 
     def _show_section(self, section: Section) -> None:
         tables = self.query(f"#db-{section.name}").results(DataTable)

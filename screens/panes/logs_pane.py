@@ -96,8 +96,11 @@ class LogsPane(Pane):
     def on_log_lines(self, message: LogLines) -> None:
         message.stop()
         self._status[message.source] = message.status
+        first = not self.counts
         self.counts.update(record.level for record in message.records)
         self._pending += [display_line(message.source, record) for record in message.records]
+        if first and self.counts:  # the first lines at once; after that, once a second
+            self._flush()
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: draw what arrived, all sources in one repaint."""

@@ -89,9 +89,13 @@ class ServicesPane(Pane):
         state = self.states.get(message.result.name)
         if state is None:
             return
+        first = state.last is None
         flip = state.observe(message.result)
-        self._render_row(self.query_one("#services-table", DataTable), state)
-        self._update_subtitle()
+        # Drawn by the next tick, with everything else that changed this second: one frame a second, not one
+        # per result. A first result is drawn at once: the seconds to a live screen matter at start-up.
+        if first:
+            self._render_row(self.query_one("#services-table", DataTable), state)
+            self._update_subtitle()
         if flip is not None and flip.old != "unknown":
             self._announce(flip)
 

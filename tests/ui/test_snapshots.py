@@ -108,6 +108,7 @@ async def _report(pilot: Pilot[Any]) -> None:
     ]
     logs.post_message(LogLines("app", [parse_line(line) for line in lines], "following"))
     await pilot.pause()
+    pane.tick()
     logs.tick()
     await pilot.pause()
 
