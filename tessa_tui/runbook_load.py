@@ -1,0 +1,117 @@
+"""Loading runbooks: the shipped pack plus the directories in config, each file validated with file:line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tessa_tui.config_model import schema_hook
+from tessa_tui.errors import UserError
+from tessa_tui.runbook_model import Runbook
+from tessa_tui.safe_yaml import load_yaml_file
+from tessa_tui.typed_yaml import convert_document
+
+
+def load_runbook(path: Path) -> Runbook:
+    """One runbook file, validated; UserError naming file, line and field otherwise."""
+    document = load_yaml_file(path)
+    if not isinstance(document.data, dict):
+        raise UserError("a runbook file is a mapping with id, title, kind and phases", source=str(path), line=1)
+    runbook = convert_document(document.data, Runbook, document)
+    if runbook.id != path.stem:
+        raise UserError(
+            f"id {runbook.id!r} does not match the file name; name the file {runbook.id}.yaml",
+            source=str(path),
+            line=document.line_of(("id",)),
+            field="id",
+        )
+    return runbook
+
+
+@dataclass
+class RunbookPack:
+    """Every runbook by id, and where each came from (a later directory overrides the shipped pack)."""
+
+    runbooks: dict[str, Runbook] = field(default_factory=dict)
+    sources: dict[str, Path] = field(default_factory=dict)
+
+    def get(self, runbook_id: str) -> Runbook:
+        try:
+            return self.runbooks[runbook_id]
+        except KeyError:
+            raise UserError(f"no runbook {runbook_id!r}; `tessa-tui runbook list` shows them") from None
+
+    def search(self, query: str) -> list[Runbook]:
+        """Runbooks whose id, title, kind, summary or symptoms contain every word of `query`."""
+        words = query.lower().split()
+        return [r for r in self.runbooks.values() if all(w in r.search_text() for w in words)]
+
+
+def runbook_files(directories: Iterable[Path]) -> list[Path]:
+    """The YAML files of `directories`, in order, each directory's files sorted."""
+    files: list[Path] = []
+    for directory in directories:
+        if not directory.is_dir():
+            raise UserError("runbook directory does not exist", source=str(directory))
+        files += sorted(p for p in directory.iterdir() if p.suffix in {".yaml", ".yml"})
+    return files
+
+
+def load_pack(directories: Sequence[Path]) -> RunbookPack:
+    """All runbooks from `directories` (later ones override earlier ones by id); links must resolve."""
+    pack = RunbookPack()
+    for path in runbook_files(directories):
+        runbook = load_runbook(path)
+        pack.runbooks[runbook.id] = runbook
+        pack.sources[runbook.id] = path
+    check_links(pack)
+    return pack
+
+
+def check_links(pack: RunbookPack) -> None:
+    """Every `link` names a runbook in the pack."""
+    for runbook_id, runbook in pack.runbooks.items():
+        for _, step in runbook.steps():
+            if step.link is not None and step.link not in pack.runbooks:
+                path = pack.sources.get(runbook_id)
+                document = load_yaml_file(path) if path else None
+                line = document.line_of((*_step_location(document.data, step.id), "link")) if document else None
+                raise UserError(
+                    f"links to {step.link!r}, which is not a runbook in the pack",
+                    source=str(path or runbook_id),
+                    line=line,
+                    field=f"step {step.id}: link",
+                )
+
+
+def _step_location(data: Any, step_id: str) -> tuple[str | int, ...]:
+    for p, phase in enumerate(data.get("phases", [])):
+        for s, step in enumerate(phase.get("steps", [])):
+            if step.get("id") == step_id:
+                return ("phases", p, "steps", s)
+    return ()
+
+
+def configured_pack(extra: Sequence[str], config_path: Path | None) -> RunbookPack:
+    """The shipped pack plus the config's `runbooks.paths` (relative to the config file's folder)."""
+    from runbooks import pack_dir
+
+    base = config_path.parent if config_path else Path.cwd()
+    return load_pack([pack_dir(), *((base / Path(p).expanduser()) for p in extra)])
+
+
+def runbook_json_schema() -> dict[str, Any]:
+    """JSON Schema of a runbook file, for editors and for `runbooks/runbook.schema.json`."""
+    generated: dict[str, Any] = msgspec.json.schema(Runbook, schema_hook=schema_hook)
+    definitions = generated["$defs"]
+    root = definitions.pop("Runbook")
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **root,
+        "title": "tessa-tui runbook",
+        "$defs": definitions,
+    }

@@ -1,0 +1,124 @@
+"""The runbook format: one YAML file per runbook, typed here, which also yields its JSON Schema.
+
+A runbook is phases of steps. Procedure phases carry time boxes (`within`, measured from the start of the
+incident); issue runbooks carry an expected time to resolution and an escalate-after alert (measured from
+when the runbook was attached). Steps have stable ids, because the journal records ticks by id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from tessa_tui.config_model import Duration, Section, doc
+
+Kind = Literal["procedure", "issue", "rollback", "maintenance", "security", "review"]
+StepId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+RunbookId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+
+
+class HttpAction(Section, frozen=True, kw_only=True):
+    """Request a URL; `conditions` (Gatus syntax, as for service checks) say whether the answer is good."""
+
+    url: str
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
+    body: str | None = None
+    conditions: list[str] = msgspec.field(default_factory=list)
+
+
+class Action(Section, frozen=True, kw_only=True):
+    """What a step runs, exactly one of the kinds; executed by the runbook runner, recorded in the timeline."""
+
+    http: HttpAction | None = None
+    sql: Annotated[str | None, doc("A read-only query through the database monitor's settings.")] = None
+    run: Annotated[list[str] | None, doc("An argv list, never a shell string; {placeholders} allowed.")] = None
+    check: Annotated[str | None, doc("The name of a configured service check to run now.")] = None
+    copy: Annotated[str | None, doc("A URL or command to put on the clipboard.")] = None
+    timeout: Annotated[Duration | None, doc("Deadline for the action; default 30s.")] = None
+    expect: Annotated[list[str], doc("Conditions on the result that, when all hold, tick the step.")] = msgspec.field(
+        default_factory=list
+    )
+
+    def __post_init__(self) -> None:
+        kinds = [k for k in ("http", "sql", "run", "check", "copy") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an action has exactly one of http, sql, run, check, copy (found {len(kinds)})")
+        if self.run is not None and not self.run:
+            raise ValueError("`run` needs at least the program name")
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in ("http", "sql", "run", "check", "copy") if getattr(self, k) is not None)
+
+
+class Step(Section, frozen=True, kw_only=True):
+    """One checklist item."""
+
+    id: Annotated[StepId, doc("Stable id (lower-case, digits, dashes); the journal records ticks by it.")]
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    notes: str = ""
+    destructive: Annotated[bool, doc("Changes a system; running its action needs a typed confirmation.")] = False
+    link: Annotated[RunbookId | None, doc("Another runbook this step leads to (attachable from the step).")] = None
+    action: Action | None = None
+
+
+class Phase(Section, frozen=True, kw_only=True):
+    """A group of steps with an optional time box."""
+
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+    within: Annotated[Duration | None, doc("Time box: done within this long of the incident's start.")] = None
+    steps: Annotated[list[Step], msgspec.Meta(min_length=1)]
+
+
+class ResolutionTime(Section, frozen=True, kw_only=True):
+    """The seed's "Time to Resolution: 5-15 minutes"."""
+
+    min: Duration
+    max: Duration
+
+
+class Runbook(Section, frozen=True, kw_only=True):
+    """One runbook file."""
+
+    id: Annotated[RunbookId, doc("Unique id; the file is named after it.")]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    kind: Kind
+    severity: Annotated[str | None, doc("Severity this runbook usually goes with (SEV1..SEV4).")] = None
+    summary: str = ""
+    symptoms: Annotated[list[str], doc("What on-call sees; searched by the palette.")] = msgspec.field(
+        default_factory=list
+    )
+    warnings: Annotated[list[str], doc("Shown above the checklist, e.g. data-loss risk.")] = msgspec.field(
+        default_factory=list
+    )
+    time_to_resolution: ResolutionTime | None = None
+    escalate_after: Annotated[Duration | None, doc("Escalate if unresolved this long after attaching.")] = None
+    duration: Annotated[Duration | None, doc("How long the whole runbook takes (reviews, rollbacks).")] = None
+    frequency: Annotated[str, doc("How often it is run (maintenance, reviews), e.g. weekly.")] = ""
+    phases: Annotated[list[Phase], msgspec.Meta(min_length=1)]
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for phase in self.phases:
+            for step in phase.steps:
+                if step.id in seen:
+                    raise ValueError(f"`phases`: step id {step.id!r} is used twice in this runbook")
+                seen.add(step.id)
+        boxes = [p.within for p in self.phases if p.within is not None]
+        if boxes != sorted(boxes):
+            raise ValueError("`phases`: time boxes must not decrease from one phase to the next")
+        if self.time_to_resolution and self.time_to_resolution.min > self.time_to_resolution.max:
+            raise ValueError("`time-to-resolution`: min is after max")
+
+    def steps(self) -> list[tuple[Phase, Step]]:
+        """Every step with its phase, in checklist order."""
+        return [(phase, step) for phase in self.phases for step in phase.steps]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for _, s in self.steps() if s.id == step_id), None)
+
+    def search_text(self) -> str:
+        """What the palette matches a query against."""
+        return " ".join([self.id, self.title, self.kind, self.summary, *self.symptoms]).lower()
