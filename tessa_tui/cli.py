@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -14,12 +15,21 @@ from typing import NoReturn
 from tessa_tui import __version__
 from tessa_tui.cli_db import add_db_parser, run_db_report
 from tessa_tui.cli_demo import add_demo_parser
+from tessa_tui.cli_incident import add_incident_parser
 from tessa_tui.cli_logs import add_logs_parser, run_logs
-from tessa_tui.config_load import LoadedConfig, config_json_schema, load_config, locate_config
+from tessa_tui.cli_runbook import add_runbook_parser
+from tessa_tui.config_load import (
+    CONFIG_ENV,
+    CONFIG_NAME,
+    LoadedConfig,
+    config_json_schema,
+    load_config,
+    locate_config,
+)
 from tessa_tui.console import open_console
 from tessa_tui.errors import UserError
 from tessa_tui.redact import redact_text
-from tessa_tui.user_dirs import state_dir
+from tessa_tui.user_dirs import config_dir, state_dir
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -53,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_run_check)
 
     add_demo_parser(commands)
+    runbook = add_runbook_parser(commands, _load_optional)
+    runbook.set_defaults(run=lambda _args: _usage(runbook))
+    incident = add_incident_parser(commands, _load_optional)
+    incident.set_defaults(run=lambda _args: _usage(incident))
     add_logs_parser(commands, lambda args: run_logs(_load(args), args))
     db = add_db_parser(commands, lambda args: run_db_report(_load(args), as_json=args.json))
     db.set_defaults(run=lambda _args: _usage(db))
@@ -75,6 +89,15 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _load(args: argparse.Namespace, path: str | None = None) -> LoadedConfig:
     return load_config(locate_config(path or args.config))
+
+
+def _load_optional(args: argparse.Namespace) -> LoadedConfig | None:
+    """The config when one is given or found; None when there is none at all (the defaults then apply)."""
+    if not args.config and not os.environ.get(CONFIG_ENV):
+        candidates = [Path.cwd() / CONFIG_NAME, config_dir() / CONFIG_NAME]
+        if not any(c.is_file() for c in candidates):
+            return None
+    return _load(args)
 
 
 def _run_console(args: argparse.Namespace) -> int:

@@ -199,23 +199,35 @@ class Severity(Section, frozen=True):
     response_target: Annotated[Duration, doc("From declaration to response before the target is breached.")]
     update_every: Annotated[Duration | None, doc("Cadence of stakeholder updates while open.")] = None
     example: str = ""
+    procedure: Annotated[
+        str | None, doc("Runbook attached when an incident is declared at (or changed to) this severity.")
+    ] = None
 
 
 def _default_severities() -> dict[str, Severity]:
-    def level(description: str, target: str, example: str, update: str | None = None) -> Severity:
+    def level(description: str, target: str, example: str, procedure: str, update: str | None = None) -> Severity:
         return Severity(
             description=description,
             response_target=Duration(seconds=parse_duration(target).total_seconds()),
             update_every=Duration(seconds=parse_duration(update).total_seconds()) if update else None,
             example=example,
+            procedure=procedure,
         )
 
     return {
-        "SEV1": level("Service Down", "15m", "Complete outage", update="30m"),
-        "SEV2": level("Major Feature Down", "30m", "Auth down, AI chat down", update="1h"),
-        "SEV3": level("Degraded Performance", "2h", "Slow queries, high latency"),
-        "SEV4": level("Minor Issue", "24h", "UI bug, typo"),
+        "SEV1": level("Service Down", "15m", "Complete outage", "sev1-service-down", update="30m"),
+        "SEV2": level("Major Feature Down", "30m", "Auth down, AI chat down", "sev2-major-feature-down", update="1h"),
+        "SEV3": level("Degraded Performance", "2h", "Slow queries, high latency", "sev3-degraded-performance"),
+        "SEV4": level("Minor Issue", "24h", "UI bug, typo", "sev4-minor-issue"),
     }
+
+
+class Runbooks(Section, frozen=True):
+    """Where runbooks come from besides the shipped pack."""
+
+    paths: Annotated[
+        list[str], doc("Extra runbook directories; a runbook with a shipped runbook's id replaces it.")
+    ] = msgspec.field(default_factory=list)
 
 
 class Journal(Section, frozen=True):
@@ -256,6 +268,7 @@ class TessaConfig(Section, frozen=True):
         dict[str, Severity], doc("Severity levels and response targets; default: the seed's SEV1-4.")
     ] = msgspec.field(default_factory=_default_severities)
     journal: Journal = msgspec.field(default_factory=Journal)
+    runbooks: Runbooks = msgspec.field(default_factory=Runbooks)
     placeholders: Annotated[
         dict[str, str], doc("Values for `{placeholders}` in runbooks and commands, e.g. production_url.")
     ] = msgspec.field(default_factory=dict)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tessa_tui.config_load import LoadedConfig, load_config
+from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
 
@@ -23,6 +24,12 @@ FROZEN_NOW = datetime(2026, 1, 21, 14, 3, 7, tzinfo=UTC)
 # Snapshots and clock assertions must not depend on the machine's zone.
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def private_user_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Every test gets its own user data dir: the console opens the default journal there."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
 
 
 @pytest.fixture

@@ -1,0 +1,246 @@
+"""`tessa-tui incident ...`: the incident pane's headless twin, for scripts, bots and a second terminal.
+
+Every write goes through the same `IncidentBook` commands as the console and prints one line once the
+event is committed; a refused command prints why and exits 2 with nothing recorded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.durations import parse_duration
+from tessa_tui.errors import UserError
+from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, describe_event
+from tessa_tui.incident_book import IncidentBook, open_book
+from tessa_tui.journal import Event, PendingEvent
+from tessa_tui.postmortem import postmortem, to_markdown
+from tessa_tui.sla import incident_clocks
+
+Loader = Callable[[argparse.Namespace], LoadedConfig | None]
+Clock = Callable[[], datetime]
+
+
+def add_incident_parser(
+    commands: Any, load: Loader, clock: Clock = lambda: datetime.now(UTC)
+) -> argparse.ArgumentParser:
+    """Register the `incident` command group."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        "incident", help="incidents in the journal: list, show, declare, tick, export ..."
+    )
+    actions = parser.add_subparsers(title="incident commands", metavar="ACTION", parser_class=type(parser))
+
+    def command(name: str, help_text: str, run: Callable[[IncidentBook, argparse.Namespace], int]) -> Any:
+        sub = actions.add_parser(name, help=help_text)
+        sub.set_defaults(run=lambda args: run(open_book(load(args), clock), args))
+        return sub
+
+    listing = command("list", "incidents, open first", _list)
+    listing.add_argument("--open", action="store_true", help="open incidents only")
+    command("show", "an incident: clocks, numbered checklist, timeline", _show).add_argument("id", help=ID_HELP)
+    declare = command("declare", "declare an incident; its severity's procedure is attached", _declare)
+    declare.add_argument("severity", help="SEV1..SEV4 (or 1..4)")
+    declare.add_argument("title", nargs="?", default="", help="what is wrong (default: the severity's description)")
+    declare.add_argument("--runbook", action="append", default=[], metavar="ID", help="also attach this runbook")
+    declare.add_argument("--service", action="append", default=[], metavar="NAME", help="a service affected")
+    declare.add_argument("--detected-at", type=_moment_arg(clock), metavar="TIME", help=TIME_HELP)
+    declare.add_argument("--began-at", type=_moment_arg(clock), metavar="TIME", help=TIME_HELP)
+    command("ack", "acknowledge (stops the response clock)", _ack).add_argument("id", help=ID_HELP)
+    tick = command("tick", "tick a step (by number in `show`, step id, or runbook/step)", _tick)
+    tick.add_argument("id", help=ID_HELP)
+    tick.add_argument("step")
+    tick.add_argument("--undo", action="store_true", help="untick instead")
+    note = command("note", "add a note (or root cause, impact, action item ...)", _note)
+    note.add_argument("id", help=ID_HELP)
+    note.add_argument("text")
+    note.add_argument("--section", choices=NOTE_SECTIONS, default="note")
+    milestone = command("milestone", "set or correct a post-mortem milestone", _milestone)
+    milestone.add_argument("id", help=ID_HELP)
+    milestone.add_argument("name", choices=[m.replace("_", "-") for m in MILESTONES])
+    milestone.add_argument("--at", type=_moment_arg(clock), metavar="TIME", help=TIME_HELP + " (default: now)")
+    severity = command("severity", "change the severity; that severity's procedure replaces the old", _severity)
+    severity.add_argument("id", help=ID_HELP)
+    severity.add_argument("severity")
+    attach = command("attach", "attach a runbook", _attach)
+    attach.add_argument("id", help=ID_HELP)
+    attach.add_argument("runbook")
+    role = command("role", "assign a role", _role)
+    role.add_argument("id", help=ID_HELP)
+    role.add_argument("role", choices=ROLES)
+    role.add_argument("person")
+    resolve = command("resolve", "resolve (stops every clock)", _resolve)
+    resolve.add_argument("id", help=ID_HELP)
+    resolve.add_argument("--summary", default="", help="what fixed it (goes into the post-mortem's Resolution)")
+    command("reopen", "reopen a resolved incident", _reopen).add_argument("id", help=ID_HELP)
+    export = command("export", "write the post-mortem (the seed's template) as Markdown or JSON", _export)
+    export.add_argument("id", help=ID_HELP)
+    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
+    return parser
+
+
+ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
+TIME_HELP = "UTC time: HH:MM[:SS] today, an ISO 8601 timestamp, or `10m` ago"
+
+
+def _moment_arg(clock: Clock) -> Callable[[str], datetime]:
+    def parse(text: str) -> datetime:
+        try:
+            return parse_moment(text, clock())
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+def parse_moment(text: str, now: datetime) -> datetime:
+    """`14:05`, `14:05:30` (today, UTC), an ISO 8601 timestamp (naive means UTC), or `10m` / `1h30m` ago."""
+    if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text):
+        parts = [int(p) for p in text.split(":")] + [0]
+        if parts[0] > 23 or parts[1] > 59 or parts[2] > 59:
+            raise ValueError(f"{text!r} is not a time of day")
+        return now.astimezone(UTC).replace(hour=parts[0], minute=parts[1], second=parts[2], microsecond=0)
+    if re.fullmatch(r"(\d+(\.\d+)?(ms|s|m|h|d))+", text):
+        return now - parse_duration(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r}: use HH:MM, an ISO 8601 timestamp or a duration ago like 10m") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _incident(book: IncidentBook, ref: str) -> Incident:
+    if ref.lower() == "active":
+        active = book.active()
+        if active is None:
+            raise UserError("no open incident")
+        return active
+    return book.get(ref)
+
+
+def _saved(book: IncidentBook, pending: PendingEvent, what: str) -> int:
+    event: Event = book.record(pending)
+    print(f"{event.incident}: {what} (saved {event.at:%H:%M:%S} UTC by {event.actor})")
+    return 0
+
+
+def _list(book: IncidentBook, args: argparse.Namespace) -> int:
+    incidents = [i for i in book.incidents.values() if i.is_open or not args.open]
+    if not incidents:
+        print("no incidents" + (" open" if args.open else " in the journal"))
+        return 0
+    incidents.sort(key=lambda i: (not i.is_open, -i.declared_at.timestamp()))
+    for i in incidents:
+        rows = book.checklist(i)
+        done = sum(1 for runbook, _, step in rows if i.ticked(runbook.id, step.id))
+        total = len(rows)
+        print(f"{i.id:8} {i.severity:5} {i.status:12} {i.declared_at:%Y-%m-%d %H:%M} UTC  {done}/{total}  {i.title}")
+    return 0
+
+
+def _show(book: IncidentBook, args: argparse.Namespace) -> int:
+    incident = _incident(book, args.id)
+    now = book.clock()
+    print(f"{incident.id} {incident.severity} {incident.status}: {incident.title}")
+    print(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}")
+    if incident.roles:
+        print("roles: " + ", ".join(f"{role} {who}" for role, who in incident.roles.items()))
+    for clock in incident_clocks(incident, book.pack, book.severities):
+        print(f"  clock {clock.label}: {clock.text(now)} [{clock.level(now)}]")
+    print("milestones:")
+    for m in MILESTONES:
+        at = incident.milestones.get(m)
+        print(f"  {MILESTONE_LABELS[m]:24} {at:%Y-%m-%d %H:%M:%S} UTC" if at else f"  {MILESTONE_LABELS[m]:24} -")
+    current = ""
+    for number, (runbook, phase, step) in enumerate(book.checklist(incident), start=1):
+        if f"{runbook.id}/{phase}" != current:
+            current = f"{runbook.id}/{phase}"
+            print(f"{runbook.title} / {phase}")
+        tick = incident.ticked(runbook.id, step.id)
+        done = f"  ({tick.at:%H:%M:%S} {tick.actor})" if tick else ""
+        print(f"  {number:2}. [{'x' if tick else ' '}] {step.text}{done}")
+    print("timeline:")
+    for event in incident.events:
+        print(f"  {event.at:%H:%M:%S} {event.actor:12} {describe_event(event)}")
+    return 0
+
+
+def _declare(book: IncidentBook, args: argparse.Namespace) -> int:
+    pending = book.declare(
+        args.severity,
+        args.title,
+        runbooks=args.runbook,
+        services=args.service,
+        detected_at=args.detected_at,
+        began_at=args.began_at,
+    )
+    event = book.record(pending)
+    incident = book.get(event.incident)
+    print(f"{incident.id}: declared {incident.severity} {incident.title!r}; runbooks {', '.join(incident.runbook_ids)}")
+    return 0
+
+
+def _ack(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.acknowledge(_incident(book, args.id).id), "acknowledged")
+
+
+def _tick(book: IncidentBook, args: argparse.Namespace) -> int:
+    pending = book.tick(_incident(book, args.id).id, args.step, done=not args.undo)
+    verb = "unticked" if args.undo else "ticked"
+    return _saved(book, pending, f"{verb} {pending.data['runbook']}/{pending.data['step']}: {pending.data['text']}")
+
+
+def _note(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(
+        book, book.note(_incident(book, args.id).id, args.text, section=args.section), f"{args.section} added"
+    )
+
+
+def _milestone(book: IncidentBook, args: argparse.Namespace) -> int:
+    pending = book.milestone(_incident(book, args.id).id, args.name, args.at)
+    at = datetime.fromisoformat(pending.data["at"])
+    return _saved(book, pending, f"{MILESTONE_LABELS[pending.data['milestone']]} at {at:%H:%M:%S} UTC")
+
+
+def _severity(book: IncidentBook, args: argparse.Namespace) -> int:
+    pending = book.change_severity(_incident(book, args.id).id, args.severity)
+    procedure = f"; procedure {pending.data['procedure']}" if pending.data.get("procedure") else ""
+    return _saved(book, pending, f"severity {pending.data['previous']} → {pending.data['severity']}{procedure}")
+
+
+def _attach(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.attach(_incident(book, args.id).id, args.runbook), f"attached {args.runbook}")
+
+
+def _role(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.assign(_incident(book, args.id).id, args.role, args.person), f"{args.role} assigned")
+
+
+def _resolve(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.resolve(_incident(book, args.id).id, args.summary), "resolved")
+
+
+def _reopen(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.reopen(_incident(book, args.id).id), "reopened")
+
+
+def _export(book: IncidentBook, args: argparse.Namespace) -> int:
+    incident = _incident(book, args.id)
+    report = postmortem(incident, book.pack, book.severities, book.clock())
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else to_markdown(report)
+    if args.output:
+        target = Path(args.output)
+        try:
+            target.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write: {exc.strerror}", source=str(target)) from None
+        print(f"{incident.id}: post-mortem written to {target}")
+    else:
+        print(text, end="")
+    return 0

@@ -1,0 +1,223 @@
+"""An incident is the fold of its journal events: nothing about it is stored anywhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tessa_tui.journal import Event
+
+MILESTONES = ("began", "detected", "acknowledged", "root_cause", "resolution_applied", "verified_resolved")
+MILESTONE_LABELS = {
+    "began": "Incident began",
+    "detected": "Detected",
+    "acknowledged": "On-call acknowledged",
+    "root_cause": "Root cause identified",
+    "resolution_applied": "Resolution applied",
+    "verified_resolved": "Verified resolved",
+}
+ROLES = ("commander", "comms", "scribe")
+NOTE_SECTIONS = ("note", "impact", "detection", "root_cause", "resolution", "action_item")
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """A ticked step: who and when."""
+
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """Free text for the post-mortem; `section` says where it goes (root cause, action item, ...)."""
+
+    at: datetime
+    actor: str
+    text: str
+    section: str = "note"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A runbook on the incident, and since when (issue runbooks' clocks start there)."""
+
+    runbook: str
+    at: datetime
+
+
+@dataclass
+class Incident:
+    """The current state of one incident, rebuilt from its events."""
+
+    id: str
+    title: str
+    severity: str
+    declared_at: datetime
+    declared_by: str
+    status: str = "open"  # open, acknowledged, resolved
+    services: list[str] = field(default_factory=list)
+    runbooks: list[Attachment] = field(default_factory=list)
+    ticks: dict[tuple[str, str], Tick] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    roles: dict[str, str] = field(default_factory=dict)
+    milestones: dict[str, datetime] = field(default_factory=dict)
+    severity_history: list[tuple[datetime, str]] = field(default_factory=list)
+    resolved_at: datetime | None = None
+    summary: str = ""
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != "resolved"
+
+    @property
+    def runbook_ids(self) -> list[str]:
+        return [a.runbook for a in self.runbooks]
+
+    def attached_at(self, runbook: str) -> datetime | None:
+        return next((a.at for a in self.runbooks if a.runbook == runbook), None)
+
+    def ticked(self, runbook: str, step: str) -> Tick | None:
+        return self.ticks.get((runbook, step))
+
+    def last_change(self) -> datetime:
+        return self.events[-1].at if self.events else self.declared_at
+
+
+def fold(events: Iterable[Event]) -> Incident:
+    """Apply one incident's events in order; the first must be `declared`."""
+    incident: Incident | None = None
+    for event in events:
+        if incident is None:
+            if event.kind != "declared":
+                raise ValueError(f"{event.incident}: the first event is {event.kind!r}, not 'declared'")
+            incident = _declared(event)
+        else:
+            _apply(incident, event)
+        incident.events.append(event)
+    if incident is None:
+        raise ValueError("no events")
+    return incident
+
+
+def fold_all(events: Iterable[Event]) -> dict[str, Incident]:
+    """Every incident in a stream of events (of any incidents), by id, in declaration order."""
+    grouped: dict[str, list[Event]] = {}
+    for event in events:
+        grouped.setdefault(event.incident, []).append(event)
+    return {incident_id: fold(evs) for incident_id, evs in grouped.items() if evs[0].kind == "declared"}
+
+
+def _declared(event: Event) -> Incident:
+    data = event.data
+    incident = Incident(
+        id=event.incident,
+        title=str(data.get("title", "")),
+        severity=str(data.get("severity", "")),
+        declared_at=event.at,
+        declared_by=event.actor,
+        services=list(data.get("services", [])),
+    )
+    incident.runbooks = [Attachment(r, event.at) for r in data.get("runbooks", [])]
+    incident.severity_history.append((event.at, incident.severity))
+    incident.milestones["began"] = _time(data.get("began_at")) or event.at
+    incident.milestones["detected"] = _time(data.get("detected_at")) or event.at
+    return incident
+
+
+def _apply(incident: Incident, event: Event) -> None:
+    data = event.data
+    kind = event.kind
+    if kind == "acknowledged":
+        if incident.status == "open":
+            incident.status = "acknowledged"
+        incident.milestones.setdefault("acknowledged", event.at)
+    elif kind == "severity_changed":
+        incident.severity = str(data["severity"])
+        incident.severity_history.append((event.at, incident.severity))
+        new, old = data.get("procedure"), data.get("replaces")
+        if new:
+            _swap_procedure(incident, str(old) if old else None, str(new), event.at)
+    elif kind == "runbook_attached":
+        if data["runbook"] not in incident.runbook_ids:
+            incident.runbooks.append(Attachment(str(data["runbook"]), event.at))
+    elif kind == "step_ticked":
+        incident.ticks[(str(data["runbook"]), str(data["step"]))] = Tick(event.at, event.actor)
+    elif kind == "step_unticked":
+        incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
+    elif kind == "note":
+        incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section", "note"))))
+    elif kind == "role_assigned":
+        incident.roles[str(data["role"])] = str(data["person"])
+    elif kind == "milestone_set":
+        incident.milestones[str(data["milestone"])] = _time(data["at"]) or event.at
+    elif kind == "retitled":
+        incident.title = str(data["title"])
+    elif kind == "resolved":
+        incident.status = "resolved"
+        incident.resolved_at = event.at
+        incident.summary = str(data.get("summary", "")) or incident.summary
+        # Resolving says the fix is in and verified, unless those moments were recorded earlier.
+        incident.milestones.setdefault("resolution_applied", event.at)
+        incident.milestones.setdefault("verified_resolved", event.at)
+    elif kind == "reopened":
+        incident.status = "acknowledged" if "acknowledged" in incident.milestones else "open"
+        incident.resolved_at = None
+        for milestone in ("resolution_applied", "verified_resolved"):
+            if milestone in incident.milestones and not _explicit(incident, milestone):
+                del incident.milestones[milestone]
+    # Other kinds (action output, integration calls) are timeline entries only.
+
+
+def _swap_procedure(incident: Incident, old: str | None, new: str, at: datetime) -> None:
+    """Put the new severity's procedure where the old one was; ticks of steps both share carry over."""
+    if new in incident.runbook_ids:
+        return
+    position = next((i for i, a in enumerate(incident.runbooks) if a.runbook == old), None)
+    if position is None:
+        incident.runbooks.insert(0, Attachment(new, at))
+        return
+    incident.runbooks[position] = Attachment(new, incident.runbooks[position].at)
+    for (runbook, step), tick in list(incident.ticks.items()):
+        if runbook == old:  # the old procedure's ticks move over (the timeline keeps them as they were)
+            del incident.ticks[(runbook, step)]
+            incident.ticks.setdefault((new, step), tick)
+
+
+def _explicit(incident: Incident, milestone: str) -> bool:
+    return any(e.kind == "milestone_set" and e.data.get("milestone") == milestone for e in incident.events)
+
+
+def _time(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def describe_event(event: Event) -> str:
+    """One line for a timeline entry, the same in the console and the CLI."""
+    data = event.data
+    kind = event.kind
+    texts: dict[str, Callable[[], str]] = {
+        "declared": lambda: (
+            f"declared {data.get('severity')}: {data.get('title')}"
+            if not str(data.get("title", "")).startswith(str(data.get("severity")))
+            else f"declared {data.get('title')}"
+        ),
+        "acknowledged": lambda: "acknowledged",
+        "severity_changed": lambda: f"severity {data.get('previous')} → {data.get('severity')}",
+        "runbook_attached": lambda: f"attached runbook {data.get('title') or data.get('runbook')}",
+        "step_ticked": lambda: f"✔ {data.get('text') or data.get('step')}",
+        "step_unticked": lambda: f"unticked {data.get('text') or data.get('step')}",
+        "note": lambda: f"{str(data.get('section', 'note')).replace('_', ' ')}: {data.get('text')}",
+        "role_assigned": lambda: f"{data.get('person')} is {data.get('role')}",
+        "milestone_set": lambda: (
+            f"milestone {MILESTONE_LABELS.get(str(data.get('milestone')), data.get('milestone'))}"
+            f" at {datetime.fromisoformat(str(data.get('at'))):%H:%M:%S}"
+        ),
+        "retitled": lambda: f"title: {data.get('title')}",
+        "resolved": lambda: "resolved" + (f": {data.get('summary')}" if data.get("summary") else ""),
+        "reopened": lambda: "reopened",
+    }
+    text = texts.get(kind)
+    return text() if text else f"{kind}: {data.get('title') or data.get('excerpt') or ''}".rstrip(": ")

@@ -1,0 +1,288 @@
+"""The incident commands: each checks what is asked against the current incidents, then becomes one event.
+
+Commands return a `PendingEvent` (validated, not yet saved) and `record()` commits it; a caller whose write
+failed keeps the pending event and retries it as it is, and its id makes the retry idempotent. The console,
+the CLI twin and scripts all go through this class, so they accept and refuse exactly the same things.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.config_model import Severity, TessaConfig
+from tessa_tui.errors import UserError
+from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold
+from tessa_tui.journal import Event, Journal, PendingEvent, new_event
+from tessa_tui.runbook_load import RunbookPack, configured_pack
+from tessa_tui.runbook_model import Runbook, Step
+from tessa_tui.sanitize import sanitize
+from tessa_tui.user_dirs import data_dir
+
+MAX_TEXT = 4000
+
+
+def default_actor(configured: str | None) -> str:
+    """Who is recorded as doing things: the configured name, else the OS user."""
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return os.environ.get("USER") or "unknown"
+
+
+def open_book(loaded: LoadedConfig | None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> IncidentBook:
+    """The configured journal and runbook pack (defaults without a config file), folded and ready."""
+    config = loaded.config if loaded else TessaConfig()
+    pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None)
+    actor = default_actor(config.journal.actor)
+    journal = Journal(config.journal.journal_path(data_dir()), actor=actor, clock=clock)
+    book = IncidentBook(journal, pack, config.severities, clock)
+    book.sync()
+    return book
+
+
+class IncidentBook:
+    """The journal folded into incidents, kept current with `sync()`, plus the validated commands."""
+
+    def __init__(
+        self,
+        journal: Journal,
+        pack: RunbookPack,
+        severities: Mapping[str, Severity],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.journal = journal
+        self.pack = pack
+        self.severities = severities
+        self.clock = clock
+        self.incidents: dict[str, Incident] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._seq = 0
+        for level, severity in severities.items():
+            if severity.procedure and severity.procedure not in pack.runbooks:
+                raise UserError(f"severities: {level}: procedure {severity.procedure!r} is not a runbook in the pack")
+
+    # Reading
+
+    def sync(self) -> set[str]:
+        """Fold in what any process committed since the last sync; return the ids of incidents that changed."""
+        changed: set[str] = set()
+        for event in self.journal.events_since(self._seq):
+            self._seq = max(self._seq, event.seq)
+            self._events.setdefault(event.incident, []).append(event)
+            changed.add(event.incident)
+        folded = {i: fold(self._events[i]) for i in changed if self._events[i][0].kind == "declared"}
+        if folded:
+            # A new dict swapped in whole: a reader on another thread sees the old state or the new, never half.
+            self.incidents = {**self.incidents, **folded}
+        return changed
+
+    def get(self, incident_id: str) -> Incident:
+        """An incident by id (`INC-3` or `3`)."""
+        key = incident_id.upper() if incident_id.upper().startswith("INC-") else f"INC-{incident_id}"
+        incident = self.incidents.get(key)
+        if incident is None:
+            raise UserError(f"no incident {incident_id!r}; `tessa-tui incident list` shows them")
+        return incident
+
+    def active(self) -> Incident | None:
+        """The open incident that matters most: the most severe, then the most recently declared."""
+        order = list(self.severities)
+        open_ = [i for i in self.incidents.values() if i.is_open]
+        rank = {level: n for n, level in enumerate(order)}
+        return min(open_, key=lambda i: (rank.get(i.severity, len(order)), -i.declared_at.timestamp()), default=None)
+
+    def checklist(self, incident: Incident) -> list[tuple[Runbook, str, Step]]:
+        """Every step of every attached runbook as (runbook, phase name, step), in the order shown."""
+        rows: list[tuple[Runbook, str, Step]] = []
+        for runbook_id in incident.runbook_ids:
+            runbook = self.pack.runbooks.get(runbook_id)
+            if runbook is not None:
+                rows += [(runbook, phase.name, step) for phase, step in runbook.steps()]
+        return rows
+
+    # Commands
+
+    def record(self, pending: PendingEvent) -> Event:
+        """Commit a command's event and fold it in; JournalError (with nothing recorded) when it cannot."""
+        if pending.kind == "declared":
+            event = self.journal.declare(event_id=pending.id, **pending.data)
+        else:
+            event = self.journal.append(pending)
+        self.sync()
+        return event
+
+    def declare(
+        self,
+        severity: str,
+        title: str,
+        *,
+        runbooks: Sequence[str] = (),
+        services: Sequence[str] = (),
+        detected_at: datetime | None = None,
+        began_at: datetime | None = None,
+    ) -> PendingEvent:
+        """A new incident at `severity` with its procedure and any other runbooks attached."""
+        level = self._severity(severity)
+        attached = [p for p in [self.severities[level].procedure] if p]
+        for runbook_id in runbooks:
+            self.pack.get(runbook_id)
+            if runbook_id not in attached:
+                attached.append(runbook_id)
+        now = self.clock()
+        for label, value in (("detected", detected_at), ("began", began_at)):
+            if value is not None and value > now:
+                raise UserError(f"{label}: {value:%Y-%m-%d %H:%M} is in the future")
+        if began_at and detected_at and began_at > detected_at:
+            raise UserError("began: the incident cannot begin after it was detected")
+        data: dict[str, Any] = {
+            "severity": level,
+            "title": _text(title or f"{level}: {self.severities[level].description}", "title", 200),
+            "runbooks": attached,
+            "services": [_text(s, "service", 80) for s in services],
+        }
+        if detected_at:
+            data["detected_at"] = detected_at.astimezone(UTC).isoformat()
+        if began_at:
+            data["began_at"] = began_at.astimezone(UTC).isoformat()
+        return PendingEvent("", "declared", data)
+
+    def acknowledge(self, incident_id: str) -> PendingEvent:
+        incident = self._open(incident_id)
+        if "acknowledged" in incident.milestones:
+            at = incident.milestones["acknowledged"]
+            raise UserError(f"{incident.id} was already acknowledged at {at:%H:%M:%S} UTC")
+        return new_event(incident.id, "acknowledged")
+
+    def change_severity(self, incident_id: str, severity: str) -> PendingEvent:
+        """A new severity; its procedure replaces the old one's, and ticks of shared steps are kept."""
+        incident = self._open(incident_id)
+        level = self._severity(severity)
+        if level == incident.severity:
+            raise UserError(f"{incident.id} is already {level}")
+        old = self.severities[incident.severity].procedure if incident.severity in self.severities else None
+        new = self.severities[level].procedure
+        return new_event(
+            incident.id,
+            "severity_changed",
+            severity=level,
+            previous=incident.severity,
+            procedure=new,
+            replaces=old if old in incident.runbook_ids else None,
+        )
+
+    def attach(self, incident_id: str, runbook_id: str) -> PendingEvent:
+        incident = self.get(incident_id)
+        runbook = self.pack.get(runbook_id)
+        if runbook.id in incident.runbook_ids:
+            raise UserError(f"{runbook.id} is already attached to {incident.id}")
+        return new_event(incident.id, "runbook_attached", runbook=runbook.id, title=runbook.title)
+
+    def tick(self, incident_id: str, step_ref: str, *, done: bool = True) -> PendingEvent:
+        """Tick (or untick) a step named `runbook/step`, `step` or its number in `incident show`."""
+        incident = self.get(incident_id)
+        runbook, step = self.find_step(incident, step_ref)
+        ticked = incident.ticked(runbook.id, step.id)
+        if done and ticked:
+            raise UserError(f"{runbook.id}/{step.id} is already ticked ({ticked.at:%H:%M:%S} UTC by {ticked.actor})")
+        if not done and not ticked:
+            raise UserError(f"{runbook.id}/{step.id} is not ticked")
+        kind = "step_ticked" if done else "step_unticked"
+        return new_event(incident.id, kind, runbook=runbook.id, step=step.id, text=step.text)
+
+    def find_step(self, incident: Incident, step_ref: str) -> tuple[Runbook, Step]:
+        rows = self.checklist(incident)
+        if step_ref.isdigit():
+            number = int(step_ref)
+            if not 1 <= number <= len(rows):
+                raise UserError(f"step {number}: {incident.id} has steps 1-{len(rows)}")
+            runbook, _, step = rows[number - 1]
+            return runbook, step
+        wanted_runbook, _, wanted_step = step_ref.rpartition("/")
+        matches = [(r, s) for r, _, s in rows if s.id == wanted_step and wanted_runbook in {"", r.id}]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise UserError(f"no step {step_ref!r} in the runbooks of {incident.id}; `incident show` lists them")
+        options = ", ".join(f"{r.id}/{s.id}" for r, s in matches)
+        raise UserError(f"step {step_ref!r} is in several runbooks; say which: {options}")
+
+    def note(self, incident_id: str, text: str, *, section: str = "note") -> PendingEvent:
+        incident = self.get(incident_id)
+        if section not in NOTE_SECTIONS:
+            raise UserError(f"section {section!r}: choose one of {', '.join(NOTE_SECTIONS)}")
+        return new_event(incident.id, "note", text=_text(text, "note", MAX_TEXT, keep_newlines=True), section=section)
+
+    def assign(self, incident_id: str, role: str, person: str) -> PendingEvent:
+        incident = self.get(incident_id)
+        if role not in ROLES:
+            raise UserError(f"role {role!r}: choose one of {', '.join(ROLES)}")
+        return new_event(incident.id, "role_assigned", role=role, person=_text(person, "person", 80))
+
+    def milestone(self, incident_id: str, name: str, at: datetime | None = None) -> PendingEvent:
+        """Set (or correct) a milestone; it must keep the post-mortem timeline in order."""
+        incident = self.get(incident_id)
+        key = name.replace("-", "_").replace(" ", "_").lower()
+        if key not in MILESTONES:
+            raise UserError(f"milestone {name!r}: choose one of {', '.join(m.replace('_', '-') for m in MILESTONES)}")
+        when = (at or self.clock()).astimezone(UTC)
+        if when > self.clock():
+            raise UserError(f"milestone {name}: {when:%Y-%m-%d %H:%M:%S} UTC is in the future")
+        position = MILESTONES.index(key)
+        for other, other_at in incident.milestones.items():
+            other_position = MILESTONES.index(other)
+            if other_position < position and other_at > when:
+                raise UserError(_order(key, when, other, other_at, "before"))
+            if other_position > position and other_at < when:
+                raise UserError(_order(key, when, other, other_at, "after"))
+        return new_event(incident.id, "milestone_set", milestone=key, at=when.isoformat())
+
+    def retitle(self, incident_id: str, title: str) -> PendingEvent:
+        incident = self.get(incident_id)
+        return new_event(incident.id, "retitled", title=_text(title, "title", 200))
+
+    def resolve(self, incident_id: str, summary: str = "") -> PendingEvent:
+        incident = self._open(incident_id)
+        return new_event(incident.id, "resolved", summary=_text(summary, "summary", MAX_TEXT, keep_newlines=True))
+
+    def reopen(self, incident_id: str) -> PendingEvent:
+        incident = self.get(incident_id)
+        if incident.is_open:
+            raise UserError(f"{incident.id} is not resolved")
+        return new_event(incident.id, "reopened")
+
+    def _open(self, incident_id: str) -> Incident:
+        incident = self.get(incident_id)
+        if not incident.is_open:
+            raise UserError(f"{incident.id} is resolved; reopen it first")
+        return incident
+
+    def _severity(self, severity: str) -> str:
+        level = severity.upper()
+        if level.isdigit():
+            level = f"SEV{level}"
+        if level not in self.severities:
+            raise UserError(f"severity {severity!r}: choose one of {', '.join(self.severities)}")
+        return level
+
+
+def _order(key: str, when: datetime, other: str, other_at: datetime, relation: str) -> str:
+    return (
+        f"{MILESTONE_LABELS[key]} at {when:%H:%M:%S} would be {relation} "
+        f"{MILESTONE_LABELS[other].lower()} ({other_at:%H:%M:%S} UTC); milestones keep their order"
+    )
+
+
+def _text(value: str, name: str, limit: int, *, keep_newlines: bool = False) -> str:
+    text = sanitize(value, keep_newlines=keep_newlines).strip()
+    if not text:
+        raise UserError(f"{name}: empty")
+    if len(text) > limit:
+        raise UserError(f"{name}: {len(text)} characters; at most {limit}")
+    return text

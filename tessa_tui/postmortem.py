@@ -1,0 +1,204 @@
+"""The post-mortem: the seed's template filled from an incident's journal, as JSON and as Markdown."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from tessa_tui.config_model import Severity
+from tessa_tui.durations import format_duration
+from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, Incident
+from tessa_tui.journal import Event
+from tessa_tui.runbook_load import RunbookPack
+from tessa_tui.sla import incident_clocks
+
+# The seed's standing action items; recorded ones (`action_item` notes) come first.
+STANDING_ACTIONS = (
+    "Prevent recurrence (e.g., add monitoring)",
+    "Update runbook",
+    "Improve detection",
+)
+DURATIONS = (
+    ("time_to_detect", "began", "detected", "Time to detect"),
+    ("time_to_acknowledge", "detected", "acknowledged", "Time to acknowledge"),
+    ("time_to_root_cause", "acknowledged", "root_cause", "Time to root cause"),
+    ("time_to_resolution", "began", "resolution_applied", "Time to resolution"),
+    ("time_to_verify", "resolution_applied", "verified_resolved", "Time to verify"),
+    ("duration", "began", "verified_resolved", "Total duration"),
+)
+
+
+def postmortem(
+    incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity], now: datetime
+) -> dict[str, Any]:
+    """Everything the template asks for, as plain JSON-ready data (times in UTC ISO 8601)."""
+    milestones = incident.milestones
+    notes = {section: [n for n in incident.notes if n.section == section] for section in _sections(incident)}
+    durations = {}
+    for key, start, end, label in DURATIONS:
+        if start in milestones and end in milestones:
+            delta = milestones[end] - milestones[start]
+            durations[key] = {"label": label, "seconds": int(delta.total_seconds()), "text": _span(delta)}
+    began = milestones.get("began", incident.declared_at)
+    total = (milestones.get("verified_resolved") or now) - began
+    return {
+        "incident": incident.id,
+        "title": incident.title,
+        "status": incident.status,
+        "summary": {
+            "date_time": began.isoformat(),
+            "duration": _span(total) + ("" if "verified_resolved" in milestones else " (ongoing)"),
+            "severity": incident.severity,
+            "severity_history": [{"at": at.isoformat(), "severity": s} for at, s in incident.severity_history],
+            "services_affected": incident.services,
+            "user_impact": [n.text for n in notes.get("impact", [])],
+            "roles": dict(incident.roles),
+            "declared_by": incident.declared_by,
+        },
+        "timeline": [
+            {
+                "milestone": m,
+                "label": MILESTONE_LABELS[m],
+                "at": milestones[m].isoformat() if m in milestones else None,
+                **({"how": [n.text for n in notes.get("detection", [])]} if m == "detected" else {}),
+            }
+            for m in MILESTONES
+        ],
+        "durations": durations,
+        "sla": [
+            {"clock": c.label, "deadline": c.deadline.isoformat(), "result": c.text(now), "level": c.level(now)}
+            for c in incident_clocks(incident, pack, severities)
+        ],
+        "root_cause": [n.text for n in notes.get("root_cause", [])],
+        "resolution": [n.text for n in notes.get("resolution", [])] + ([incident.summary] if incident.summary else []),
+        "actions_taken": _actions_taken(incident),
+        "notes": [{"at": n.at.isoformat(), "actor": n.actor, "text": n.text} for n in notes.get("note", [])],
+        "diagnostic_outputs": [_output(e) for e in incident.events if e.kind == "action_output"],
+        "checklist": _checklist(incident, pack),
+        "action_items": [{"text": n.text, "owner": n.actor, "recorded": True} for n in notes.get("action_item", [])]
+        + [{"text": text, "owner": None, "recorded": False} for text in STANDING_ACTIONS],
+        "events": [_entry(e) for e in incident.events],
+    }
+
+
+def to_markdown(report: Mapping[str, Any]) -> str:
+    """The seed's post-mortem template, filled."""
+    summary = report["summary"]
+    lines = [f"# Post-mortem: {report['incident']} {report['title']}", ""]
+    history = " → ".join(h["severity"] for h in summary["severity_history"])
+    lines += [
+        "## Incident Summary",
+        "",
+        f"- **Date/Time**: {_stamp(summary['date_time'], date=True)}",
+        f"- **Duration**: {summary['duration']}",
+        f"- **Severity**: {summary['severity']}" + (f" (history: {history})" if "→" in history else ""),
+        f"- **Services Affected**: {', '.join(summary['services_affected']) or 'not recorded'}",
+        f"- **User Impact**: {'; '.join(summary['user_impact']) or 'not recorded'}",
+    ]
+    if summary["roles"]:
+        lines.append("- **Roles**: " + ", ".join(f"{role} {who}" for role, who in summary["roles"].items()))
+    lines += ["", "## Timeline", ""]
+    for item in report["timeline"]:
+        when = _stamp(item["at"]) if item["at"] else "--:--"
+        how = f" ({'; '.join(item['how'])})" if item.get("how") else ""
+        lines.append(f"- {when} - {item['label']}{how}")
+    lines += ["", "## Durations", ""]
+    lines += [f"- {d['label']}: {d['text']}" for d in report["durations"].values()] or ["- not enough milestones"]
+    lines += [f"- {c['clock']}: {c['result']}" for c in report["sla"]]
+    lines += ["", "## Root Cause", ""]
+    lines += [f"- {text}" for text in report["root_cause"]] or [
+        "- What happened?",
+        "- Why did it happen?",
+        "- Why wasn't it caught earlier?",
+    ]
+    lines += ["", "## Resolution", ""]
+    lines += [f"- {text}" for text in report["resolution"]] or ["- What fixed it?"]
+    lines += ["", "## Actions Taken", ""]
+    lines += [f"- {_stamp(a['at'])} {a['actor']}: {a['text']} ({a['runbook']})" for a in report["actions_taken"]] or [
+        "- none recorded"
+    ]
+    if report["notes"]:
+        lines += ["", "## Notes", ""]
+        lines += [f"- {_stamp(n['at'])} {n['actor']}: {n['text']}" for n in report["notes"]]
+    if report["diagnostic_outputs"]:
+        lines += ["", "## Diagnostic Outputs", ""]
+        for output in report["diagnostic_outputs"]:
+            lines += [f"### {_stamp(output['at'])} {output['title']}", "", "```", output["excerpt"], "```", ""]
+    lines += ["", "## Checklist", ""]
+    for runbook in report["checklist"]:
+        lines.append(f"### {runbook['title']}")
+        for phase in runbook["phases"]:
+            lines.append(f"- {phase['name']}")
+            for step in phase["steps"]:
+                done = f" ({_stamp(step['at'])} {step['actor']})" if step["done"] else ""
+                lines.append(f"  - [{'x' if step['done'] else ' '}] {step['text']}{done}")
+        lines.append("")
+    lines += ["## Action Items", ""]
+    for item in report["action_items"]:
+        lines.append(f"- [ ] [{item['owner'] or 'Owner'}] - {item['text']}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _actions_taken(incident: Incident) -> list[dict[str, Any]]:
+    """Steps ticked and still ticked, in the order they were done, with the text they had then."""
+    texts = {
+        (e.data["runbook"], e.data["step"]): e.data.get("text", "") for e in incident.events if e.kind == "step_ticked"
+    }
+    ticks = sorted(incident.ticks.items(), key=lambda item: item[1].at)
+    return [
+        {"at": t.at.isoformat(), "actor": t.actor, "runbook": rb, "step": step, "text": texts.get((rb, step)) or step}
+        for (rb, step), t in ticks
+    ]
+
+
+def _checklist(incident: Incident, pack: RunbookPack) -> list[dict[str, Any]]:
+    result = []
+    for runbook_id in incident.runbook_ids:
+        runbook = pack.runbooks.get(runbook_id)
+        if runbook is None:
+            continue
+        phases = []
+        for phase in runbook.phases:
+            steps = []
+            for step in phase.steps:
+                tick = incident.ticked(runbook.id, step.id)
+                steps.append(
+                    {
+                        "id": step.id,
+                        "text": step.text,
+                        "done": tick is not None,
+                        "at": tick.at.isoformat() if tick else None,
+                        "actor": tick.actor if tick else None,
+                    }
+                )
+            phases.append({"name": phase.name, "steps": steps})
+        result.append({"runbook": runbook.id, "title": runbook.title, "phases": phases})
+    return result
+
+
+def _sections(incident: Incident) -> set[str]:
+    return {n.section for n in incident.notes}
+
+
+def _output(event: Event) -> dict[str, Any]:
+    data = event.data
+    return {
+        "at": event.at.isoformat(),
+        "actor": event.actor,
+        "title": str(data.get("title", data.get("step", "output"))),
+        "excerpt": str(data.get("excerpt", "")),
+    }
+
+
+def _entry(event: Event) -> dict[str, Any]:
+    return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind, **event.data}
+
+
+def _span(delta: timedelta) -> str:
+    return format_duration(timedelta(seconds=max(0, int(delta.total_seconds()))))
+
+
+def _stamp(iso: str, *, date: bool = False) -> str:
+    moment = datetime.fromisoformat(iso)
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if date else f"{moment:%H:%M}"

@@ -1,0 +1,182 @@
+"""SLA clocks, derived from journal timestamps only, so a restart (or a second console) shows the same time.
+
+Every clock runs from a start to a deadline and stops when what it waits for happens: the response clock
+at acknowledgement, a phase's time box when its last step is ticked, an issue runbook's resolution and
+escalation clocks when the incident is resolved. Levels change at 50 %, 80 % and 100 % of the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tessa_tui.config_model import Severity
+from tessa_tui.durations import format_clock
+from tessa_tui.incident import Incident
+from tessa_tui.runbook_load import RunbookPack
+
+LEVELS = ("ok", "warn", "danger", "breach")  # below 50 %, from 50 %, from 80 %, past the deadline
+THRESHOLDS = ((1.0, "breach"), (0.8, "danger"), (0.5, "warn"))
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """One countdown."""
+
+    key: str  # stable across restarts: notifications remember which thresholds they announced by it
+    label: str
+    kind: str  # response, phase, resolution, escalate
+    start: datetime
+    deadline: datetime
+    stopped_at: datetime | None = None
+
+    @property
+    def budget(self) -> timedelta:
+        return self.deadline - self.start
+
+    def used(self, now: datetime) -> float:
+        """Share of the budget used (frozen once stopped)."""
+        end = min(now, self.stopped_at) if self.stopped_at else now
+        seconds = self.budget.total_seconds()
+        return (end - self.start).total_seconds() / seconds if seconds > 0 else 1.0
+
+    def level(self, now: datetime) -> str:
+        used = self.used(now)
+        return next((level for limit, level in THRESHOLDS if used >= limit), "ok")
+
+    def remaining(self, now: datetime) -> timedelta:
+        end = min(now, self.stopped_at) if self.stopped_at else now
+        return self.deadline - end
+
+    def running(self, now: datetime) -> bool:
+        return self.stopped_at is None or self.stopped_at > now
+
+    def text(self, now: datetime) -> str:
+        """`12:41 left`, `03:10 over`, or `met with 04:12 to spare` / `missed by 01:02` once stopped."""
+        remaining = self.remaining(now)
+        if not self.running(now):
+            if remaining >= timedelta(0):
+                return f"met, {format_clock(remaining)} to spare"
+            return f"missed by {format_clock(-remaining)}"
+        if remaining >= timedelta(0):
+            return f"{format_clock(remaining)} left"
+        return f"{format_clock(-remaining)} over"
+
+
+def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity]) -> list[Clock]:
+    """Every clock of an incident: response, phase time boxes, issue runbooks' resolution and escalation."""
+    resolved = incident.resolved_at
+    clocks: list[Clock] = []
+    severity = severities.get(incident.severity)
+    if severity is not None:
+        # The response target runs from detection, across severity changes, to acknowledgement.
+        start = incident.milestones.get("detected", incident.declared_at)
+        acked = incident.milestones.get("acknowledged")
+        clocks.append(
+            Clock(
+                "response",
+                f"Response ({incident.severity})",
+                "response",
+                start,
+                start + severity.response_target,
+                _first(acked, resolved),
+            )
+        )
+    began = incident.milestones.get("began", incident.declared_at)
+    for attachment in incident.runbooks:
+        runbook = pack.runbooks.get(attachment.runbook)
+        if runbook is None:
+            continue
+        for phase in runbook.phases:
+            if phase.within is None:
+                continue
+            ticks = [incident.ticked(runbook.id, s.id) for s in phase.steps]
+            done = max(t.at for t in ticks if t) if all(ticks) else None
+            clocks.append(
+                Clock(
+                    f"phase:{runbook.id}:{phase.name}",
+                    phase.name,
+                    "phase",
+                    began,
+                    began + phase.within,
+                    _first(done, resolved),
+                )
+            )
+        since = attachment.at
+        if runbook.time_to_resolution is not None:
+            clocks.append(
+                Clock(
+                    f"resolution:{runbook.id}",
+                    f"{runbook.title}: expected resolution",
+                    "resolution",
+                    since,
+                    since + runbook.time_to_resolution.max,
+                    resolved,
+                )
+            )
+        if runbook.escalate_after is not None:
+            clocks.append(
+                Clock(
+                    f"escalate:{runbook.id}",
+                    f"{runbook.title}: escalate if unresolved",
+                    "escalate",
+                    since,
+                    since + runbook.escalate_after,
+                    resolved,
+                )
+            )
+    return clocks
+
+
+def current_phase(clocks: Iterable[Clock], now: datetime) -> Clock | None:
+    """The running phase whose deadline comes first (the one the team should be working)."""
+    running = [c for c in clocks if c.kind == "phase" and c.running(now)]
+    return min(running, key=lambda c: c.deadline, default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A clock crossed a threshold: what to tell the room."""
+
+    clock: Clock
+    level: str
+
+    def message(self, now: datetime) -> str:
+        if self.clock.kind == "escalate" and self.level == "breach":
+            subject = self.clock.label.rsplit(": ", 1)[0]
+            return f"Escalate now: {subject} unresolved after {format_clock(self.clock.budget)}"
+        share = {"warn": "half", "danger": "80 %", "breach": "all"}[self.level]
+        return f"{self.clock.label}: {share} of the time used, {self.clock.text(now)}"
+
+
+class ThresholdWatcher:
+    """Remembers which thresholds were announced, so each is announced once, even across restarts."""
+
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self._now = clock
+        self._announced: dict[str, str] = {}
+
+    def prime(self, clocks: Iterable[Clock]) -> None:
+        """Accept the clocks' current levels as already announced (on start-up: no burst of old news)."""
+        now = self._now()
+        for c in clocks:
+            self._announced[c.key] = c.level(now)
+
+    def check(self, clocks: Iterable[Clock]) -> list[Alert]:
+        """Alerts for running clocks that reached a higher level since the last check."""
+        now = self._now()
+        alerts: list[Alert] = []
+        for c in clocks:
+            level = c.level(now)
+            before = self._announced.get(c.key, "ok")
+            if LEVELS.index(level) > LEVELS.index(before):
+                self._announced[c.key] = level
+                if c.running(now):
+                    alerts.append(Alert(c, level))
+        return alerts
+
+
+def _first(*moments: datetime | None) -> datetime | None:
+    present = [m for m in moments if m is not None]
+    return min(present) if present else None

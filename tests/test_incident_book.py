@@ -1,0 +1,151 @@
+"""Incident commands and the fold: what is accepted, what is refused and why, and what the incident becomes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from tessa_tui.errors import UserError
+from tessa_tui.incident_book import IncidentBook
+from tests.incident_fixtures import START, ManualClock
+
+Book = Callable[..., IncidentBook]
+
+
+def declare(book: IncidentBook, severity: str = "SEV1", title: str = "Frontend returns 503", **kw: object) -> str:
+    return book.record(book.declare(severity, title, **kw)).incident  # type: ignore[arg-type]
+
+
+def test_declaring_sev1_attaches_its_procedure_and_starts_the_clocks(make_book: Book) -> None:
+    book = make_book()
+    incident = book.get(declare(book, runbooks=["service-unavailable"], services=["Frontend"]))
+    assert incident.id == "INC-1"
+    assert incident.runbook_ids == ["sev1-service-down", "service-unavailable"]
+    assert incident.milestones == {"began": START, "detected": START}
+    assert incident.services == ["Frontend"] and incident.declared_by == "alice"
+    assert book.active() is incident
+
+
+def test_ticks_by_number_id_or_runbook_slash_id(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = declare(book, runbooks=["service-unavailable"])
+    clock.advance(seconds=30)
+    book.record(book.tick(incident_id, "1"))
+    book.record(book.tick(incident_id, "post-incidents-channel"))
+    book.record(book.tick(incident_id, "sev1-service-down/status-investigating"))
+    incident = book.get(incident_id)
+    assert set(incident.ticks) == {
+        ("sev1-service-down", "ack-pagerduty"),
+        ("sev1-service-down", "post-incidents-channel"),
+        ("sev1-service-down", "status-investigating"),
+    }
+    assert incident.ticks[("sev1-service-down", "ack-pagerduty")].at == START + timedelta(seconds=30)
+    book.record(book.tick(incident_id, "1", done=False))
+    assert ("sev1-service-down", "ack-pagerduty") not in book.get(incident_id).ticks
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        (lambda b: b.tick("INC-1", "1"), "already ticked"),
+        (lambda b: b.tick("INC-1", "2", done=False), "is not ticked"),
+        (lambda b: b.tick("INC-1", "999"), "INC-1 has steps 1-"),
+        (lambda b: b.tick("INC-1", "no-such-step"), "no step 'no-such-step'"),
+        (lambda b: b.tick("INC-9", "1"), "no incident 'INC-9'"),
+        (lambda b: b.declare("SEV7", "x"), "choose one of SEV1, SEV2, SEV3, SEV4"),
+        (lambda b: b.declare("SEV1", "x", runbooks=["nope"]), "no runbook 'nope'"),
+        (lambda b: b.note("INC-1", "   "), "note: empty"),
+        (lambda b: b.note("INC-1", "x", section="gossip"), "choose one of note, impact"),
+        (lambda b: b.assign("INC-1", "chef", "bob"), "choose one of commander, comms, scribe"),
+        (lambda b: b.attach("INC-1", "sev1-service-down"), "already attached"),
+        (lambda b: b.change_severity("INC-1", "SEV1"), "already SEV1"),
+        (lambda b: b.acknowledge("INC-1"), "already acknowledged"),
+        (lambda b: b.reopen("INC-1"), "is not resolved"),
+        (lambda b: b.milestone("INC-1", "lunch"), "choose one of began, detected"),
+    ],
+)
+def test_refused_commands_say_why_and_record_nothing(
+    make_book: Book, command: Callable[[IncidentBook], object], message: str
+) -> None:
+    book = make_book()
+    incident_id = declare(book)
+    book.record(book.tick(incident_id, "1"))
+    book.record(book.acknowledge(incident_id))
+    before = len(book.journal.events_since(0))
+    with pytest.raises(UserError, match=message):
+        command(book)
+    assert len(book.journal.events_since(0)) == before
+
+
+def test_milestones_must_stay_in_order(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = declare(book)
+    clock.advance(minutes=10)
+    book.record(book.acknowledge(incident_id))  # acknowledged at 14:10
+    with pytest.raises(UserError, match=r"Root cause identified at 14:05:00 would be before on-call acknowledged"):
+        book.milestone(incident_id, "root-cause", START + timedelta(minutes=5))
+    with pytest.raises(UserError, match="in the future"):
+        book.milestone(incident_id, "root-cause", clock.now + timedelta(minutes=1))
+    # Corrections are allowed when they keep the order: the incident began before it was detected.
+    book.record(book.milestone(incident_id, "began", START - timedelta(minutes=7)))
+    assert book.get(incident_id).milestones["began"] == START - timedelta(minutes=7)
+
+
+def test_a_severity_change_swaps_the_procedure_and_keeps_progress(make_book: Book) -> None:
+    book = make_book()
+    incident_id = declare(book, severity="SEV2", runbooks=["ai-chat-not-responding"])
+    book.record(book.tick(incident_id, "sev2-major-feature-down/ack-pagerduty"))
+    issue_step = book.pack.runbooks["ai-chat-not-responding"].phases[0].steps[0].id
+    book.record(book.tick(incident_id, f"ai-chat-not-responding/{issue_step}"))
+    book.record(book.change_severity(incident_id, "SEV1"))
+    incident = book.get(incident_id)
+    assert incident.severity == "SEV1"
+    assert incident.runbook_ids == ["sev1-service-down", "ai-chat-not-responding"]
+    assert ("sev1-service-down", "ack-pagerduty") in incident.ticks  # the shared step stays ticked
+    assert ("ai-chat-not-responding", issue_step) in incident.ticks
+    assert [s for _, s in incident.severity_history] == ["SEV2", "SEV1"]
+
+
+def test_resolve_stops_and_reopen_restarts(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = declare(book)
+    clock.advance(minutes=20)
+    book.record(book.resolve(incident_id, "rolled back the deploy"))
+    incident = book.get(incident_id)
+    assert incident.status == "resolved" and book.active() is None
+    assert incident.milestones["verified_resolved"] == clock.now
+    with pytest.raises(UserError, match="resolved; reopen it first"):
+        book.acknowledge(incident_id)
+    book.record(book.reopen(incident_id))
+    reopened = book.get(incident_id)
+    assert reopened.is_open and "verified_resolved" not in reopened.milestones
+
+
+def test_a_second_process_sees_every_event(make_book: Book) -> None:
+    alice, bob = make_book("alice"), make_book("bob")
+    incident_id = declare(alice)
+    assert bob.sync() == {incident_id}
+    bob.record(bob.tick(incident_id, "1"))
+    alice.sync()
+    assert alice.get(incident_id).ticks[("sev1-service-down", "ack-pagerduty")].actor == "bob"
+
+
+def test_the_most_severe_open_incident_is_active(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    declare(book, severity="SEV3", title="slow")
+    clock.advance(minutes=1)
+    sev1 = declare(book, severity="SEV1", title="down")
+    clock.advance(minutes=1)
+    declare(book, severity="SEV2", title="chat")
+    assert book.active() is not None and book.active().id == sev1  # type: ignore[union-attr]
+
+
+def test_untrusted_text_is_sanitised(make_book: Book) -> None:
+    book = make_book()
+    incident_id = declare(book, title="evil \x1b[2Jtitle")
+    assert "\x1b" not in book.get(incident_id).title
+    book.record(book.note(incident_id, "line one\nline two \x1b]0;pwned\x07"))
+    assert book.get(incident_id).notes[0].text.startswith("line one\nline two")
+    assert "\x1b" not in book.get(incident_id).notes[0].text

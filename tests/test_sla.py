@@ -1,0 +1,118 @@
+"""SLA clocks with an injected clock: levels and alerts at 50 %, 80 % and the breach; a restart keeps time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from tessa_tui.incident_book import IncidentBook
+from tessa_tui.sla import Clock, ThresholdWatcher, current_phase, incident_clocks
+from tests.incident_fixtures import START, ManualClock
+
+Book = Callable[..., IncidentBook]
+
+
+def clocks_of(book: IncidentBook, incident_id: str) -> dict[str, Clock]:
+    return {c.key: c for c in incident_clocks(book.get(incident_id), book.pack, book.severities)}
+
+
+def test_sev1_response_clock_changes_level_at_each_threshold(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    response = clocks_of(book, incident_id)["response"]
+    assert response.deadline - response.start == timedelta(minutes=15)  # the seed's SEV1 target
+    seen = []
+    for minute in (0, 7, 7.5, 11.9, 12, 14.9, 15, 16):
+        now = START + timedelta(minutes=minute)
+        seen.append((minute, response.level(now), response.text(now)))
+    assert seen == [
+        (0, "ok", "15:00 left"),
+        (7, "ok", "08:00 left"),
+        (7.5, "warn", "07:30 left"),
+        (11.9, "warn", "03:06 left"),
+        (12, "danger", "03:00 left"),
+        (14.9, "danger", "00:06 left"),
+        (15, "breach", "00:00 left"),
+        (16, "breach", "01:00 over"),
+    ]
+
+
+def test_acknowledging_stops_the_response_clock(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV2", "chat down")).incident
+    clock.advance(minutes=20)
+    book.record(book.acknowledge(incident_id))
+    response = clocks_of(book, incident_id)["response"]
+    later = clock.now + timedelta(hours=3)
+    assert not response.running(later)
+    assert response.text(later) == "met, 10:00 to spare"
+    assert response.level(later) == "warn"  # 20 of 30 minutes used: the record shows how close it was
+
+
+def test_phase_boxes_and_the_current_phase(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    phases = {c.label: c for c in clocks_of(book, incident_id).values() if c.kind == "phase"}
+    assert {label: c.deadline - START for label, c in phases.items()} == {
+        "Immediate actions": timedelta(minutes=5),
+        "Investigation": timedelta(minutes=15),
+        "Resolution": timedelta(minutes=30),
+    }
+    assert current_phase(phases.values(), START).label == "Immediate actions"  # type: ignore[union-attr]
+    clock.advance(minutes=3)
+    for n in range(1, 5):  # the four immediate actions, done at 3 minutes
+        book.record(book.tick(incident_id, str(n)))
+    immediate = clocks_of(book, incident_id)["phase:sev1-service-down:Immediate actions"]
+    assert immediate.text(clock.now + timedelta(hours=1)) == "met, 02:00 to spare"
+    now_phase = current_phase(clocks_of(book, incident_id).values(), clock.now)
+    assert now_phase is not None and now_phase.label == "Investigation"
+
+
+def test_issue_runbooks_escalate_after_their_limit(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "503s")).incident
+    clock.advance(minutes=2)
+    book.record(book.attach(incident_id, "service-unavailable"))
+    escalate = clocks_of(book, incident_id)["escalate:service-unavailable"]
+    assert escalate.start == START + timedelta(minutes=2)
+    assert escalate.deadline == START + timedelta(minutes=17)  # "Escalate if unresolved within 15 minutes"
+    watcher = ThresholdWatcher(clock)
+    watcher.prime(clocks_of(book, incident_id).values())
+    clock.advance(minutes=15)
+    messages = [a.message(clock.now) for a in watcher.check(clocks_of(book, incident_id).values())]
+    assert "Escalate now: Service Unavailable error unresolved after 15:00" in messages
+
+
+def test_each_threshold_is_announced_once(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    watcher = ThresholdWatcher(clock)
+    watcher.prime(clocks_of(book, incident_id).values())
+    announced: list[tuple[str, str]] = []
+    for _ in range(20 * 60):  # every second for 20 minutes, as the dashboard's tick does
+        clock.advance(seconds=1)
+        announced += [(a.clock.key, a.level) for a in watcher.check(clocks_of(book, incident_id).values())]
+    response = [level for key, level in announced if key == "response"]
+    assert response == ["warn", "danger", "breach"]
+    immediate = [level for key, level in announced if key == "phase:sev1-service-down:Immediate actions"]
+    assert immediate == ["warn", "danger", "breach"]
+    assert len(announced) == len(set(announced))
+
+
+def test_a_restart_keeps_time_and_does_not_repeat_old_alerts(
+    make_book: Book, clock: ManualClock, tmp_path: object
+) -> None:
+    first = make_book()
+    incident_id = first.record(first.declare("SEV1", "down")).incident
+    clock.advance(minutes=13)
+    before = clocks_of(first, incident_id)["response"]
+    restarted = make_book()  # a new process on the same journal file
+    after = clocks_of(restarted, incident_id)["response"]
+    assert after == before
+    assert after.text(clock.now) == "02:00 left" and after.level(clock.now) == "danger"
+    watcher = ThresholdWatcher(clock)
+    watcher.prime(clocks_of(restarted, incident_id).values())
+    assert watcher.check(clocks_of(restarted, incident_id).values()) == []
+    clock.advance(minutes=2)
+    levels = [(a.clock.key, a.level) for a in watcher.check(clocks_of(restarted, incident_id).values())]
+    assert ("response", "breach") in levels
