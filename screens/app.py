@@ -12,7 +12,11 @@ from textual.screen import Screen
 
 from screens.dashboard import DashboardScreen
 from screens.help_screen import HelpScreen
+from screens.incident_actions import IncidentActions
+from screens.incident_desk import IncidentDesk, IncidentsChanged
+from screens.incident_screen import IncidentScreen
 from screens.keys import bind
+from screens.panes.incident_pane import IncidentPane
 from screens.themes import THEMES
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.keymap import KEYS
@@ -54,11 +58,31 @@ class TessaApp(App[int]):
         self.theme = self.config.theme
         self._chosen_theme = self.config.theme
         self.set_keymap(self.config.keymap)
+        self.desk = IncidentDesk(self, loaded, clock)
+        self.incident_actions = IncidentActions(self, self.desk)
 
     def on_mount(self) -> None:
         # Everything built at start-up lives as long as the app: keep it out of the collector's full
         # passes, which otherwise stall the event loop for tens of milliseconds (benchmarks/poll_fanout.py).
         self.call_after_refresh(gc.freeze)
+        self.run_worker(self.desk.open(), name="open the journal")
+
+    def on_unmount(self) -> None:
+        self.desk.close()
+
+    def on_incidents_changed(self, message: IncidentsChanged) -> None:
+        """Redraw whatever shows incidents, on every screen in the stack."""
+        for screen in self.screen_stack:
+            for pane in screen.query(IncidentPane):
+                pane.show()
+            if isinstance(screen, IncidentScreen):
+                screen.redraw()
+
+    def action_open_incident(self, incident_id: str) -> None:
+        """The incident screen for one incident (on top of the dashboard)."""
+        if isinstance(self.screen, IncidentScreen):
+            self.screen.dismiss()
+        self.push_screen(IncidentScreen(incident_id, self.desk, self.incident_actions, self.clock))
 
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen(self.loaded, self.clock, readonly=self.readonly, live=self.live)

@@ -37,6 +37,7 @@ class DashboardScreen(Screen[None]):
         bind("focus_logs", "focus_pane('logs')"),
         bind("focus_database", "focus_pane('database')"),
         bind("maximize", "toggle_maximize"),
+        bind("declare", "declare"),
     ]
 
     def __init__(
@@ -54,7 +55,7 @@ class DashboardScreen(Screen[None]):
         yield StatusHeader(config, self._clock, readonly=self._readonly)
         with Grid(id="pane-grid"):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
-            yield IncidentPane(config.severities)
+            yield IncidentPane(config.severities, getattr(self.app, "desk", None), self._clock)
             yield LogsPane(config.logs, live=self._live)
             yield DatabasePane(config.database, self._clock, self._loaded.secrets, live=self._live)
         yield Footer()
@@ -70,6 +71,25 @@ class DashboardScreen(Screen[None]):
             tick = getattr(pane, "tick", None)
             if tick is not None:
                 tick()
+        desk = getattr(self.app, "desk", None)
+        for alert in desk.alerts() if desk else []:
+            self.notify(alert, title="SLA", severity="warning", markup=False, timeout=10)
+            if self._config.notifications.bell:
+                self.app.bell()
+
+    def action_declare(self) -> None:
+        """Declare an incident: the dialog offers the severities (1-4), the title is suggested."""
+        actions = getattr(self.app, "incident_actions", None)
+        if actions is None:
+            return
+        now = self._clock()
+        states = self.query_one(ServicesPane).states.values()
+        down = [s.check.name for s in states if s.display_state(now) == "down"]
+        title = f"{', '.join(down)} down" if down else ""
+        actions.declare(title, down, lambda incident_id: self.app.action_open_incident(incident_id))  # type: ignore[attr-defined]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action == "declare" and getattr(self.app, "readonly", False))
 
     def action_focus_pane(self, name: str) -> None:
         """Focus a pane's first focusable widget (its table), else the pane itself."""

@@ -37,18 +37,18 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("Keys", style="bold"), id="help-title")
             table: DataTable[Text] = DataTable(id="help-table", cursor_type="row")
             table.add_column("Key", key="key")
-            table.add_column("Does", key="does")
             table.add_column("Binding id", key="id")
+            table.add_column("Does", key="does")
             for spec in KEYS:
                 keys = self._keymap.get(spec.id, spec.key)
                 table.add_row(
                     Text(self._key_display.get(spec.id, keys), style="bold"),
-                    Text(spec.description),
                     Text(spec.id, style="dim"),
+                    Text(spec.description),
                     key=spec.id,
                 )
             for key, does, origin in BUILT_IN_KEYS:
-                table.add_row(Text(key, style="bold"), Text(does), Text(origin, style="dim"))
+                table.add_row(Text(key, style="bold"), Text(origin, style="dim"), Text(does))
             yield table
             yield Static(
                 Text("Remap any key by id in tessa.yaml:  keymap: {quit: ctrl+x}   ·   escape or ? closes"),

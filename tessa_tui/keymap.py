@@ -31,7 +31,18 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("maximize", "z", "Maximise / restore the focused pane", "Zoom"),
     KeySpec("high_contrast", "ctrl+t", "Toggle the high-contrast theme", "Contrast"),
     KeySpec("close", "escape", "Close this screen", "Close"),
-    KeySpec("details", "enter", "Details of the selected row", "Details"),
+    KeySpec("details", "enter", "Details of the selected row; open the incident", "Details"),
+    KeySpec("declare", "d", "Declare an incident (then 1-4 or enter picks the severity)", "Declare"),
+    KeySpec("acknowledge", "a", "Acknowledge the incident (stops the response clock)", "Ack"),
+    KeySpec("tick", "space", "Tick / untick the selected step (retry one NOT SAVED)", "Tick"),
+    KeySpec("note", "n", "Add a note, root cause, impact or action item", "Note"),
+    KeySpec("milestone", "m", "Set a post-mortem milestone", "Milestone"),
+    KeySpec("severity", "s", "Change the severity (its procedure replaces the old one)", "Severity"),
+    KeySpec("attach", "plus", "Attach a runbook (search by title or symptom)", "Runbook"),
+    KeySpec("assign_role", "o", "Assign a role: commander, comms, scribe", "Role"),
+    KeySpec("resolve", "r", "Resolve the incident (or reopen a resolved one)", "Resolve"),
+    KeySpec("timeline", "t", "Show the timeline full width / beside the checklist", "Timeline"),
+    KeySpec("export", "e", "Write the post-mortem (Markdown and JSON) beside the journal", "Export"),
 )
 
 KEY_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -58,3 +59,26 @@ def test_hostile_log_bytes_never_reach_the_terminal(terminal: TmuxTerminal, tmp_
     assert "\\e]0;PWNED\\x07" in screen and "[bold]x[/]" in screen
     assert "\\x9b31m" in screen and "\ufffd32m" in screen
     assert "before" in screen  # CSI 2J did not clear the screen
+
+
+def test_sev1_from_the_keyboard_lands_in_the_journal(terminal: TmuxTerminal, tmp_path: Path) -> None:
+    """Two keys declare a SEV1 in a real terminal; a tick there is what `tessa-tui incident show` reads."""
+    journal = tmp_path / "journal.sqlite3"
+    config = tmp_path / "tessa.yaml"
+    config.write_text(f"platform: Drill\njournal:\n  path: '{journal}'\n  actor: e2e\n", encoding="utf-8")
+    terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], terminal_env(tmp_path), REPO)
+    terminal.wait_for(lambda s: "d then 1 for SEV1" in s)  # the journal is open
+    terminal.press("d", "1")
+    screen = terminal.wait_for(lambda s: "Immediate actions" in s and "Timeline" in s)
+    assert "SEV1" in screen and "Response (SEV1)" in screen
+    terminal.press("Space")
+    terminal.wait_for(lambda s: "[x] Acknowledge alert in PagerDuty" in s)
+    terminal.press("Escape")
+    screen = terminal.wait_for(lambda s: "INC-1" in s and "Next:" in s)
+    terminal.press("q")
+    assert "EXIT=0" in terminal.wait_for(lambda s: "EXIT=" in s)
+    shown = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "incident", "show", "INC-1"],
+        capture_output=True, text=True, timeout=60, cwd=REPO,
+    )  # fmt: skip
+    assert "[x] Acknowledge alert in PagerDuty" in shown.stdout and "e2e" in shown.stdout

@@ -51,7 +51,7 @@ async def test_help_lists_every_binding_and_closes(example_config: LoadedConfig)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#help-table", DataTable)
-        ids = {str(table.get_cell_at(Coordinate(row, 2))) for row in range(table.row_count)}
+        ids = {str(table.get_cell_at(Coordinate(row, 1))) for row in range(table.row_count)}
         assert {spec.id for spec in KEYS} <= ids
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)

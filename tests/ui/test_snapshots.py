@@ -146,3 +146,29 @@ def test_unconfigured_panes(
 ) -> None:
     loaded = load_config(write_config("platform: Bare\nenvironment: staging\n"), environ={})
     assert snap_compare(TessaApp(loaded, clock=frozen_clock, live=False), terminal_size=(120, 34))
+
+
+async def _work_an_incident(pilot: Pilot[Any]) -> None:
+    """Declare a SEV1 with an issue runbook attached, tick three steps, note a root cause."""
+    app: TessaApp = pilot.app  # type: ignore[assignment]
+    await pilot.pause()
+    await app.desk.ready.wait()
+    book = app.desk.book
+    assert book is not None
+    incident_id = book.record(book.declare("SEV1", "Frontend returns 503", runbooks=["service-unavailable"])).incident
+    for step in ("1", "2", "5"):
+        book.record(book.tick(incident_id, step))
+    book.record(book.acknowledge(incident_id))
+    book.record(book.note(incident_id, "connection pool exhausted after deploy 4f2a", section="root_cause"))
+    app.action_open_incident(incident_id)
+    await pilot.pause()
+    await pilot.pause()
+
+
+def test_incident_screen(
+    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    config = write_config(f"platform: Tessa\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n")
+    app = TessaApp(load_config(config, environ={}), clock=frozen_clock, live=False)
+    assert snap_compare(app, terminal_size=(140, 40), run_before=_work_an_incident)

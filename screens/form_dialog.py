@@ -1,0 +1,151 @@
+"""One dialog for every incident form: an optional list to choose from, an optional line of text, a submit.
+
+The dialog stays open until its submit succeeds: a write that fails (disk full, read-only journal) shows
+NOT SAVED with the reason and keeps everything typed, so enter retries it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from screens.keys import bind
+
+Submit = Callable[[str | None, str], Awaitable[str | None]]  # (choice id, text) -> error, or None when done
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    """What a dialog asks for."""
+
+    title: str
+    choices: Sequence[tuple[str, str]] = ()  # (id, label)
+    text_label: str | None = None  # None: no text field
+    text_value: str = ""
+    placeholder: str = ""
+    hint: str = ""
+    filter_choices: bool = False  # typing narrows the list (runbook search)
+    digit_picks: bool = False  # 1-9 choose (and submit) the nth choice
+    highlight: str | None = None
+
+
+class FormDialog(ModalScreen[bool]):
+    """Dismissed with True once submitted and saved, False when closed."""
+
+    BINDINGS = [bind("close", "close", show=True), Binding("tab", "switch", "Next field", show=False)]
+
+    def __init__(self, spec: FormSpec, submit: Submit) -> None:
+        super().__init__(classes="form-dialog")
+        self.spec = spec
+        self._submit = submit
+        self._busy = False
+
+    def compose(self) -> ComposeResult:
+        spec = self.spec
+        with Vertical(id="form-box"):
+            yield Static(Text(spec.title, style="bold"), id="form-title")
+            if spec.choices:
+                yield OptionList(*self._options(""), id="form-choices")
+            if spec.text_label is not None:
+                yield Static(Text(spec.text_label), classes="form-label")
+                yield Input(spec.text_value, placeholder=spec.placeholder, id="form-text")
+            yield Static(Text(spec.hint, style="dim"), id="form-hint")
+            yield Static("", id="form-error")
+
+    def on_mount(self) -> None:
+        choices = self.query("#form-choices").results(OptionList)
+        listing = next(choices, None)
+        if listing is not None:
+            if self.spec.highlight is not None:
+                try:
+                    listing.highlighted = listing.get_option_index(self.spec.highlight)
+                except Exception:
+                    listing.highlighted = 0
+            else:
+                listing.highlighted = 0
+        first = self.query_one("#form-text", Input) if self.spec.filter_choices or listing is None else listing
+        first.focus()
+
+    def _options(self, query: str) -> list[Option]:
+        words = query.lower().split()
+        return [
+            Option(Text(label), id=choice)
+            for choice, label in self.spec.choices
+            if not self.spec.filter_choices or all(w in label.lower() for w in words)
+        ]
+
+    @on(Input.Changed, "#form-text")
+    def _filter(self, event: Input.Changed) -> None:
+        if self.spec.filter_choices:
+            listing = self.query_one("#form-choices", OptionList)
+            listing.clear_options()
+            listing.add_options(self._options(event.value))
+            listing.highlighted = 0 if listing.option_count else None
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.key
+        typing = isinstance(self.focused, Input)  # a digit typed right after the opening key is a pick, too
+        if self.spec.digit_picks and not typing and key.isdigit() and key != "0":
+            index = int(key) - 1
+            if index < len(self.spec.choices):
+                event.stop()
+                self.query_one("#form-choices", OptionList).highlighted = index
+                self.run_worker(self._send(), exclusive=True)
+        elif self.spec.filter_choices and key in {"down", "up"} and isinstance(self.focused, Input):
+            event.stop()
+            listing = self.query_one("#form-choices", OptionList)
+            listing.action_cursor_down() if key == "down" else listing.action_cursor_up()
+
+    @on(OptionList.OptionSelected, "#form-choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self.spec.text_label is not None and not self.spec.filter_choices:
+            self.query_one("#form-text", Input).focus()  # choice made; the text comes next
+            return
+        self.run_worker(self._send(), exclusive=True)
+
+    @on(Input.Submitted, "#form-text")
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_worker(self._send(), exclusive=True)
+
+    def action_switch(self) -> None:
+        self.focus_next()
+
+    def action_close(self) -> None:
+        if not self._busy:
+            self.dismiss(False)
+
+    async def _send(self) -> None:
+        if self._busy:
+            return
+        choice: str | None = None
+        listing = next(self.query("#form-choices").results(OptionList), None)
+        if listing is not None:
+            if listing.highlighted is None:
+                self._show_error("choose one from the list")
+                return
+            choice = listing.get_option_at_index(listing.highlighted).id
+        text = self.query_one("#form-text", Input).value if self.spec.text_label is not None else ""
+        self._busy = True
+        self._show_error("saving…", style="dim")
+        try:
+            error = await self._submit(choice, text)
+        finally:
+            self._busy = False
+        if error is None:
+            self.dismiss(True)
+        else:
+            self._show_error(error)
+
+    def _show_error(self, message: str, style: str = "bold red") -> None:
+        self.query_one("#form-error", Static).update(Text(message, style=style))
