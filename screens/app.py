@@ -115,6 +115,11 @@ class TessaApp(App[int]):
             from screens.demo_drills import drill_commands
 
             yield from drill_commands(self, self.config.demo.control_url)
+        if isinstance(screen, DashboardScreen) and not self.readonly:
+            yield SystemCommand(
+                "Declare an incident", "Choose a severity; its procedure is attached", screen.action_declare
+            )
+        yield from self._incident_commands()
         if isinstance(screen, DashboardScreen):
             for name in ("services", "incident", "logs", "database"):
                 yield SystemCommand(
@@ -124,3 +129,17 @@ class TessaApp(App[int]):
                 )
             yield SystemCommand("Maximise / restore pane", "Fill the screen with the focused pane",
                                 screen.action_toggle_maximize)  # fmt: skip
+
+    def _incident_commands(self) -> Iterable[SystemCommand]:
+        """Open any of the ten latest incidents (resolved ones too: to export or reopen them)."""
+        book = self.desk.book
+        if book is None:
+            return
+        latest = sorted(book.incidents.values(), key=lambda i: i.declared_at, reverse=True)[:10]
+        for incident in latest:
+            title = incident.title.replace("[", "(")  # palette titles are markup; an incident title is not
+            yield SystemCommand(
+                f"Incident {incident.id}: {title}",
+                f"{incident.severity} · {incident.status} · declared {incident.declared_at:%Y-%m-%d %H:%M} UTC",
+                lambda incident_id=incident.id: self.action_open_incident(incident_id),
+            )

@@ -149,7 +149,7 @@ async def test_another_process_tick_shows_within_a_second(tmp_path: Path) -> Non
                              TessaConfig().severities)  # fmt: skip
         other.sync()
         other.record(other.tick("INC-1", "3"))
-        await wait_until(pilot, lambda: "bob" in screen_text(app), timeout=1.5)
+        await wait_until(pilot, lambda: "bob" in screen_text(app), timeout=1.0)
         assert '[x] Update status page: "Investigating"' in screen_text(app)
 
 
@@ -188,3 +188,20 @@ async def test_sla_thresholds_colour_the_clock_and_toast_once(tmp_path: Path) ->
         assert len(response) == 3, toasts
         assert response[0].startswith("Response (SEV1): half of the time used")
         assert "all of the time used" in response[2]
+
+
+async def test_a_resolved_incident_opens_from_the_palette_and_reopens(tmp_path: Path) -> None:
+    app = TessaApp(load_config(_config(tmp_path)), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.desk.book is not None)
+        book = app.desk.book
+        assert book is not None
+        incident_id = book.record(book.declare("SEV3", "Slow [queries]")).incident
+        book.record(book.resolve(incident_id, "added an index"))
+        await pilot.press("ctrl+p", *"INC-1", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        assert "Slow [queries]" in screen_text(app) and "resolved" in screen_text(app)
+        await pilot.press("r")  # on a resolved incident: reopen
+        await wait_until(pilot, lambda: isinstance(app.screen, FormDialog))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: book.get(incident_id).is_open)
