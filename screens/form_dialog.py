@@ -41,13 +41,20 @@ class FormSpec:
 class FormDialog(ModalScreen[bool]):
     """Dismissed with True once submitted and saved, False when closed."""
 
-    BINDINGS = [bind("close", "close", show=True), Binding("tab", "switch", "Next field", show=False)]
+    BINDINGS = [
+        bind("close", "close", show=True),
+        Binding("tab", "switch", "Next field", show=False),
+        # Bindings, not on_key: a digit typed right after the key that opened the dialog arrives before
+        # the dialog has focused anything, and only the screen's bindings see it then.
+        *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
+    ]
 
     def __init__(self, spec: FormSpec, submit: Submit) -> None:
         super().__init__(classes="form-dialog")
         self.spec = spec
         self._submit = submit
         self._busy = False
+        self._early_pick: int | None = None
 
     def compose(self) -> ComposeResult:
         spec = self.spec
@@ -74,6 +81,8 @@ class FormDialog(ModalScreen[bool]):
                 listing.highlighted = 0
         first = self.query_one("#form-text", Input) if self.spec.filter_choices or listing is None else listing
         first.focus()
+        if self._early_pick is not None:
+            self.action_pick(self._early_pick)
 
     def _options(self, query: str) -> list[Option]:
         words = query.lower().split()
@@ -91,16 +100,25 @@ class FormDialog(ModalScreen[bool]):
             listing.add_options(self._options(event.value))
             listing.highlighted = 0 if listing.option_count else None
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pick":  # digits are text while the text field has focus
+            return self.spec.digit_picks and not isinstance(self.focused, Input)
+        return True
+
+    def action_pick(self, number: int) -> None:
+        """Choose the nth entry and submit it."""
+        if number > len(self.spec.choices):
+            return
+        listing = next(self.query("#form-choices").results(OptionList), None)
+        if listing is None or not listing.option_count:
+            self._early_pick = number  # not composed yet: picked on mount
+            return
+        listing.highlighted = number - 1
+        self.run_worker(self._send(), exclusive=True)
+
     def on_key(self, event: events.Key) -> None:
         key = event.key
-        typing = isinstance(self.focused, Input)  # a digit typed right after the opening key is a pick, too
-        if self.spec.digit_picks and not typing and key.isdigit() and key != "0":
-            index = int(key) - 1
-            if index < len(self.spec.choices):
-                event.stop()
-                self.query_one("#form-choices", OptionList).highlighted = index
-                self.run_worker(self._send(), exclusive=True)
-        elif self.spec.filter_choices and key in {"down", "up"} and isinstance(self.focused, Input):
+        if self.spec.filter_choices and key in {"down", "up"} and isinstance(self.focused, Input):
             event.stop()
             listing = self.query_one("#form-choices", OptionList)
             listing.action_cursor_down() if key == "down" else listing.action_cursor_up()

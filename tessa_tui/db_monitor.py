@@ -18,6 +18,7 @@ import asyncpg
 from tessa_tui import db_sql
 from tessa_tui.config_model import DatabaseConfig
 from tessa_tui.db_model import DbSnapshot, Section
+from tessa_tui.errors import UserError
 from tessa_tui.redact import mask_url, redact_text
 from tessa_tui.sanitize import sanitize
 
@@ -182,6 +183,25 @@ class DbMonitor:
                 fetched_at=self._clock(),
             )
 
+    async def signal_backend(self, pid: int, *, terminate: bool) -> bool:
+        """Cancel a backend's query (or end its session); True when the server sent the signal.
+
+        Allowed in the read-only session: a signal writes nothing. The server refuses it without
+        superuser or pg_signal_backend; that refusal comes back as a UserError in its own words.
+        """
+        if not self.connected:
+            await self.connect()
+        function = "pg_terminate_backend" if terminate else "pg_cancel_backend"
+        try:
+            rows = await self._fetch(f"SELECT {function}($1::int) AS sent", pid)
+        except asyncpg.PostgresError as exc:
+            raise UserError(f"{function}({pid}): {self._clean(exc)}") from None
+        except (OSError, asyncpg.InterfaceError, TimeoutError) as exc:
+            self.reason = "no answer from the server" if isinstance(exc, TimeoutError) else self._clean(exc)
+            await self.close()
+            raise ConnectionError(self.reason) from None
+        return bool(rows[0]["sent"])
+
     def snapshot(self) -> DbSnapshot:
         """What is known now (sections keep their last data and its age while disconnected)."""
         return DbSnapshot(self.target, self.connected, self.reason, dict(self.server), dict(self.sections))
@@ -195,3 +215,12 @@ async def report(config: DatabaseConfig, *, secrets: Iterable[str] = ()) -> DbSn
     snapshot = monitor.snapshot()
     await monitor.close()
     return snapshot
+
+
+async def signal_backend(config: DatabaseConfig, pid: int, *, terminate: bool, secrets: Iterable[str] = ()) -> bool:
+    """Cancel / terminate `pid` on a short-lived connection of its own (the pane's poll keeps its one)."""
+    monitor = DbMonitor(config, secrets=secrets)
+    try:
+        return await monitor.signal_backend(pid, terminate=terminate)
+    finally:
+        await monitor.close()

@@ -216,6 +216,10 @@ def describe_event(event: Event) -> str:
             f" at {datetime.fromisoformat(str(data.get('at'))):%H:%M:%S}"
         ),
         "retitled": lambda: f"title: {data.get('title')}",
+        "db_action": lambda: (
+            f"database: {data.get('action')} pid {data.get('pid')} ({data.get('result')}): "
+            f"{data.get('reason')} · {data.get('query')}"
+        ),
         "resolved": lambda: "resolved" + (f": {data.get('summary')}" if data.get("summary") else ""),
         "reopened": lambda: "reopened",
     }

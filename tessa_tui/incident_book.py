@@ -18,6 +18,7 @@ from tessa_tui.config_model import Severity, TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold
 from tessa_tui.journal import Event, Journal, PendingEvent, new_event
+from tessa_tui.redact import redact_text
 from tessa_tui.runbook_load import RunbookPack, configured_pack
 from tessa_tui.runbook_model import Runbook, Step
 from tessa_tui.sanitize import sanitize
@@ -242,6 +243,22 @@ class IncidentBook:
             if other_position > position and other_at < when:
                 raise UserError(_order(key, when, other, other_at, "after"))
         return new_event(incident.id, "milestone_set", milestone=key, at=when.isoformat())
+
+    def db_action(
+        self, incident_id: str, *, action: str, pid: int, query: str, reason: str, result: str, target: str
+    ) -> PendingEvent:
+        """A query cancelled or a session terminated from the database pane, with why and what came of it."""
+        incident = self.get(incident_id)
+        return new_event(
+            incident.id,
+            "db_action",
+            action=action,
+            pid=pid,
+            query=redact_text(sanitize(query))[:500],
+            reason=_text(reason, "reason", 500),
+            result=result,
+            target=target,
+        )
 
     def retitle(self, incident_id: str, title: str) -> PendingEvent:
         incident = self.get(incident_id)

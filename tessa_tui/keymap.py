@@ -42,6 +42,12 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("assign_role", "o", "Assign a role: commander, comms, scribe", "Role"),
     KeySpec("resolve", "r", "Resolve the incident (or reopen a resolved one)", "Resolve"),
     KeySpec("timeline", "t", "Show the timeline full width / beside the checklist", "Timeline"),
+    KeySpec(
+        "cancel_query",
+        "x",
+        "Cancel or terminate the selected query (confirmed, recorded in the incident)",
+        "Cancel query",
+    ),
     KeySpec("export", "e", "Write the post-mortem (Markdown and JSON) beside the journal", "Export"),
 )
 

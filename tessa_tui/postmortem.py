@@ -146,10 +146,16 @@ def _actions_taken(incident: Incident) -> list[dict[str, Any]]:
         (e.data["runbook"], e.data["step"]): e.data.get("text", "") for e in incident.events if e.kind == "step_ticked"
     }
     ticks = sorted(incident.ticks.items(), key=lambda item: item[1].at)
-    return [
-        {"at": t.at.isoformat(), "actor": t.actor, "runbook": rb, "step": step, "text": texts.get((rb, step)) or step}
+    taken: list[dict[str, Any]] = [
+        {"at": t.at, "actor": t.actor, "runbook": rb, "step": step, "text": texts.get((rb, step)) or step}
         for (rb, step), t in ticks
     ]
+    taken += [
+        {"at": e.at, "actor": e.actor, "runbook": "database", "step": e.data["action"],
+         "text": f"{e.data['action']} backend {e.data['pid']} ({e.data['result']}): {e.data['reason']}"}
+        for e in incident.events if e.kind == "db_action"
+    ]  # fmt: skip
+    return [{**item, "at": item["at"].isoformat()} for item in sorted(taken, key=lambda item: item["at"])]
 
 
 def _checklist(incident: Incident, pack: RunbookPack) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from screens.keys import bind
 from screens.panes.pane import Pane
 from screens.state_style import freshness_text
 from screens.table_sync import human_bytes, sync_table
@@ -44,6 +45,8 @@ class DbPolled(Message):
 
 class DatabasePane(Pane):
     """The monitor's latest snapshot; sections update in place, and each keeps its age."""
+
+    BINDINGS = [bind("cancel_query", "cancel_query")]
 
     def __init__(
         self,
@@ -199,6 +202,45 @@ class DatabasePane(Pane):
         if summary.plain != self._summary:  # steady while fresh: no repaint, no relayout
             self._summary = summary.plain
             self.query_one("#database-summary", Static).update(summary)
+
+    def _selected_backend(self) -> tuple[int, str] | None:
+        """The pid and query of the focused long-query row (or, in blocking locks, the blocker)."""
+        table = self.app.focused
+        if not isinstance(table, DataTable) or table.id not in {"db-long_queries", "db-blocking"}:
+            return None
+        if table.row_count == 0 or self._snapshot is None:
+            return None
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        name = str(table.id).removeprefix("db-")
+        section = self._snapshot.sections.get(name)
+        if section is None:
+            return None
+        key_of = _row_key(name)
+        row = next((r for r in section.rows if key_of(r) == key.rstrip("'")), None)
+        if row is None:
+            return None
+        if name == "blocking":
+            columns = list(section.columns)
+            return int(row[columns.index("blocking_pid")]), str(row[columns.index("blocking_query")])
+        columns = list(section.columns)
+        return int(row[columns.index("pid")]), str(row[columns.index("query")])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_query":
+            if self._database is None or getattr(self.app, "readonly", False):
+                return False
+            return True if self._selected_backend() is not None else None
+        return True
+
+    def action_cancel_query(self) -> None:
+        """Confirm, signal the backend on a connection of its own, record it in the open incident."""
+        selected = self._selected_backend()
+        if selected is None or self._database is None:
+            return
+        pid, query = selected
+        from screens.cancel_query import confirm_cancel
+
+        confirm_cancel(self.app, self._database, self._secrets, pid, query)
 
 
 def _row_key(name: str) -> Callable[[Any], str]:

@@ -54,3 +54,48 @@ async def test_server_down_shows_the_reason_and_retry_and_never_blocks(write_con
         assert "retrying every 5s" in shown
         await pilot.press("1")  # the UI still answers keys while the database is down
         assert app.focused is not None
+
+
+async def test_a_long_query_is_cancelled_after_confirmation_and_the_timeline_records_it(
+    tmp_path: Path, write_config: Callable[[str], Path], pg_dsn: str
+) -> None:
+    config = (
+        f"database:\n  dsn: '{pg_dsn}'\n  activity-interval: 500ms\n  long-query-threshold: 1s\n"
+        f"journal:\n  path: {tmp_path / 'journal.sqlite3'}\n  actor: alice\n"
+    )
+    app = TessaApp(load_config(write_config(config), environ={}))
+    conn = await asyncpg.connect(pg_dsn, server_settings={"application_name": "runaway-report"})
+    task = asyncio.create_task(conn.execute("SELECT pg_sleep(60) /* runaway */"))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_until(pilot, lambda: app.desk.book is not None)
+            book = app.desk.book
+            assert book is not None
+            incident_id = book.record(book.declare("SEV3", "Database slow queries")).incident
+            table = app.screen.query_one("#db-long_queries", DataTable)
+            await wait_until(
+                pilot, lambda: any("runaway-report" in str(table.get_row_at(i)) for i in range(table.row_count))
+            )
+            await pilot.press("4")
+            table.focus()
+            row = next(i for i in range(table.row_count) if "runaway-report" in str(table.get_row_at(i)))
+            table.move_cursor(row=row)
+            await pilot.pause()
+            await pilot.press("x")
+            await wait_until(pilot, lambda: "Stop backend" in screen_text(app))
+            await pilot.press("enter")  # choose "cancel": the reason comes next
+            await pilot.press("enter")  # no reason: refused, nothing sent
+            await wait_until(pilot, lambda: "say why" in screen_text(app))
+            assert not task.done()
+            await pilot.press(*"blocks chat_messages", "enter")
+            await asyncio.wait([task], timeout=10)
+            assert isinstance(task.exception(), asyncpg.QueryCanceledError)
+            await wait_until(pilot, lambda: any(e.kind == "db_action" for e in book.get(incident_id).events))
+            event = next(e for e in book.get(incident_id).events if e.kind == "db_action")
+            assert event.data["action"] == "cancel" and event.data["result"] == "sent"
+            assert event.data["reason"] == "blocks chat_messages" and "runaway" in event.data["query"]
+            assert event.actor == "alice"
+    finally:
+        conn.terminate()
+        with contextlib.suppress(BaseException):
+            await task
