@@ -96,6 +96,15 @@ class ServiceCheck(Section, frozen=True):
             raise ValueError("`interval` and `timeout` must be longer than 0s")
 
 
+class NamedQuery(Section, frozen=True):
+    """A query whose first value is watched as a tile, e.g. failed logins in the last 15 minutes."""
+
+    name: Name
+    sql: Annotated[str, doc("Read-only SQL; the first column of the first row is the tile's value.", min_length=1)]
+    warn_above: Annotated[float | None, doc("The tile turns amber above this value.")] = None
+    critical_above: Annotated[float | None, doc("The tile turns red above this value.")] = None
+
+
 class DatabaseConfig(Section, frozen=True):
     """The PostgreSQL database the database pane watches (read-only)."""
 
@@ -113,6 +122,15 @@ class DatabaseConfig(Section, frozen=True):
     behind_pooler: Annotated[
         bool, doc("True behind a transaction-mode pooler (pgbouncer, Supavisor): no statement cache.")
     ] = False
+    queries: Annotated[
+        list[NamedQuery], doc("Named queries shown as tiles (polled with activity), e.g. sync queue backlog.")
+    ] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        names = [q.name for q in self.queries]
+        twice = next((n for n in names if names.count(n) > 1), None)
+        if twice is not None:
+            raise ValueError(f"`queries`: name {twice!r} is used twice")
 
 
 class LogSource(Section, frozen=True):

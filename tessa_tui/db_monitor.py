@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -36,9 +37,15 @@ TITLES = {
     "vacuum": "Vacuum and analyze",
     "missing_indexes": "Missing-index hints",
     "wraparound": "Transaction-id wraparound",
+    "named_queries": "Named queries",
 }
 # Sections whose rows describe other sessions: without pg_read_all_stats they silently shrink.
 NEEDS_STATS_ROLE = {"connections", "long_queries", "blocking", "slow_queries"}
+
+
+def activity_sections(config: DatabaseConfig) -> tuple[str, ...]:
+    """The sections polled on the activity cadence (named queries when the config has any)."""
+    return (*ACTIVITY_SECTIONS, "named_queries") if config.queries else ACTIVITY_SECTIONS
 
 
 def _now() -> datetime:
@@ -155,6 +162,9 @@ class DbMonitor:
             if name in self.disabled:
                 self.sections[name] = Section(name, TITLES[name], error=self.disabled[name], fetched_at=self._clock())
                 continue
+            if name == "named_queries":
+                self.sections[name] = await self._named_queries()
+                continue
             statement = self._statement(name)
             if statement is None:
                 self.sections[name] = Section(name, TITLES[name], note=self._absent(name), fetched_at=self._clock())
@@ -182,6 +192,29 @@ class DbMonitor:
                 note=PARTIAL if partial and name in NEEDS_STATS_ROLE else "",
                 fetched_at=self._clock(),
             )
+
+    async def _named_queries(self) -> Section:
+        """Each configured query's first value against its thresholds; one failing query fails alone."""
+        rows = []
+        for query in self.config.queries:
+            limit = query.critical_above if query.critical_above is not None else query.warn_above
+            try:
+                found = await self._fetch(query.sql)
+            except (asyncpg.PostgresError, TimeoutError) as exc:
+                if isinstance(exc, asyncpg.PostgresConnectionError | TimeoutError):
+                    raise
+                rows.append((query.name, None, limit, f"error: {self._clean(exc)}"))
+                continue
+            first = found[0][0] if found and len(found[0]) else None
+            value = _cell(float(first) if isinstance(first, Decimal) else first)
+            rows.append((query.name, value, limit, _tile_state(value, query.warn_above, query.critical_above)))
+        return Section(
+            "named_queries",
+            TITLES["named_queries"],
+            columns=("query", "value", "limit", "state"),
+            rows=tuple(rows),
+            fetched_at=self._clock(),
+        )
 
     async def signal_backend(self, pid: int, *, terminate: bool) -> bool:
         """Cancel a backend's query (or end its session); True when the server sent the signal.
@@ -211,7 +244,7 @@ async def report(config: DatabaseConfig, *, secrets: Iterable[str] = ()) -> DbSn
     """One full snapshot (the `tessa-tui db report` twin of the pane)."""
     monitor = DbMonitor(config, secrets=secrets)
     with contextlib.suppress(ConnectionError):  # the snapshot carries the reason
-        await monitor.poll((*ACTIVITY_SECTIONS, *SIZE_SECTIONS))
+        await monitor.poll((*activity_sections(config), *SIZE_SECTIONS))
     snapshot = monitor.snapshot()
     await monitor.close()
     return snapshot
@@ -224,3 +257,14 @@ async def signal_backend(config: DatabaseConfig, pid: int, *, terminate: bool, s
         return await monitor.signal_backend(pid, terminate=terminate)
     finally:
         await monitor.close()
+
+
+def _tile_state(value: Any, warn: float | None, critical: float | None) -> str:
+    """`critical`, `warn` or `ok` for a numeric value; `-` when the value is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "-"
+    if critical is not None and value > critical:
+        return "critical"
+    if warn is not None and value > warn:
+        return "warn"
+    return "ok"

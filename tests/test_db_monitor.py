@@ -206,3 +206,26 @@ def test_db_report_cli_json_and_text(pg_dsn: str, write_config: Any) -> None:
                              capture_output=True, text=True, timeout=60)  # fmt: skip
     assert refused.returncode == 1
     assert "NOT CONNECTED" in refused.stdout
+
+
+async def test_named_queries_become_tiles_with_thresholds(pg_dsn: str) -> None:
+    queries = [
+        {"name": "backlog", "sql": "SELECT 420", "warn-above": 100, "critical-above": 500},
+        {"name": "failed logins", "sql": "SELECT 7::numeric", "warn-above": 5, "critical-above": 50},
+        {"name": "quiet", "sql": "SELECT count(*) FROM pg_class WHERE false", "warn-above": 1},
+        {"name": "label", "sql": "SELECT '[bold]x\x1b[2J'"},
+        {"name": "broken", "sql": "SELECT * FROM no_such_table"},
+        {"name": "writes", "sql": "CREATE TABLE tile_write (id int)"},
+    ]
+    monitor = DbMonitor(db_config(pg_dsn, queries=queries))
+    try:
+        await monitor.poll(["named_queries"])
+        rows = {row[0]: row for row in monitor.snapshot().sections["named_queries"].rows}
+    finally:
+        await monitor.close()
+    assert rows["backlog"][1:] == (420, 500, "warn")
+    assert rows["failed logins"][1:] == (7.0, 50, "warn")
+    assert rows["quiet"][1:] == (0, 1, "ok")
+    assert rows["label"][1] == "[bold]x\\e[2J" and rows["label"][3] == "-"
+    assert rows["broken"][3].startswith('error: relation "no_such_table" does not exist')
+    assert "read-only transaction" in rows["writes"][3]  # the monitor's session cannot write

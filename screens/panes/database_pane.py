@@ -30,7 +30,9 @@ TABS = {
     "Slow": ("slow_queries",),
     "Tables": ("top_tables", "missing_indexes", "vacuum"),
     "Health": ("connections", "wraparound", "replication"),
+    "Queries": ("named_queries",),
 }
+TILE_STYLE = {"warn": "bold yellow", "critical": "bold red"}
 TAB_OF = {name: title for title, names in TABS.items() for name in names}
 
 
@@ -74,6 +76,8 @@ class DatabasePane(Pane):
         yield Static(Text(f"{mask_url(self._database.dsn)} · connecting…"), id="database-summary")
         with TabbedContent(id="database-tabs"):
             for title, names in TABS.items():
+                if title == "Queries" and not self._database.queries:
+                    continue
                 with TabPane(title, id=f"db-tab-{title.lower()}"):
                     for name in names:
                         yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
@@ -102,7 +106,7 @@ class DatabasePane(Pane):
         loop = asyncio.get_running_loop()
         try:
             while True:
-                names: tuple[str, ...] = module.ACTIVITY_SECTIONS
+                names: tuple[str, ...] = module.activity_sections(self._database)
                 if loop.time() >= next_sizes:
                     names += module.SIZE_SECTIONS
                 try:
@@ -188,6 +192,11 @@ class DatabasePane(Pane):
             style = "bold red" if pct >= 80 else "yellow" if pct >= 50 else ""
             summary.append(" · connections ")
             summary.append(f"{used}/{limit} ({pct:.0f}%)", style=style)
+        named = sections.get("named_queries")
+        for query, value, limit, state in named.rows if named else ():
+            if state in {"warn", "critical"}:
+                mark = "✖" if state == "critical" else "▲"
+                summary.append(f"\n{mark} {query}: {value} (above {limit:g})", style=TILE_STYLE[state])
         now = self._clock()
         ages = [
             f"{label} {freshness_text((now - section.fetched_at).total_seconds(), every.total_seconds())}"

@@ -60,6 +60,15 @@ database:
   dsn: {dsn}
   activity-interval: 10s
   long-query-threshold: 5s
+  queries:
+    - name: Failed logins (15 min)
+      sql: SELECT count(*) FROM failed_login_attempts WHERE attempted_at > now() - interval '15 minutes'
+      warn-above: 50
+      critical-above: 200
+    - name: Sync queue backlog
+      sql: SELECT count(*) FROM sync_queue WHERE status <> 'done'
+      warn-above: 100
+      critical-above: 500
 
 logs:
   - name: app
