@@ -19,6 +19,7 @@ from screens.panes.pane import Pane
 from screens.panes.services_pane import ServicesPane
 from screens.status_header import HeaderClock, StatusHeader
 from tessa_tui.config_load import LoadedConfig
+from tessa_tui.user_dirs import data_dir
 
 PANE_IDS = {
     "services": "services-pane",
@@ -57,7 +58,10 @@ class DashboardScreen(Screen[None]):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
             yield IncidentPane(config.severities, getattr(self.app, "desk", None), self._clock)
             yield LogsPane(config.logs, live=self._live)
-            yield DatabasePane(config.database, self._clock, self._loaded.secrets, live=self._live)
+            history = config.journal.journal_path(data_dir()).parent / "size_history.sqlite3"
+            yield DatabasePane(
+                config.database, self._clock, self._loaded.secrets, live=self._live, history_path=history
+            )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sqlite3
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -21,6 +23,7 @@ from screens.table_sync import human_bytes, sync_table
 from tessa_tui.config_model import DatabaseConfig
 from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.redact import mask_url
+from tessa_tui.size_history import Growth, SizeHistory
 
 EXAMPLE = "database:\n  dsn: ${TESSA_DATABASE_URL}"
 RETRY_S = 5.0
@@ -39,10 +42,11 @@ TAB_OF = {name: title for title, names in TABS.items() for name in names}
 class DbPolled(Message):
     """The monitor finished a poll (or lost the server): a snapshot to show."""
 
-    def __init__(self, snapshot: DbSnapshot, retry_in: float | None = None) -> None:
+    def __init__(self, snapshot: DbSnapshot, retry_in: float | None = None, growth: list[Growth] | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.retry_in = retry_in
+        self.growth = growth
 
 
 class DatabasePane(Pane):
@@ -57,6 +61,7 @@ class DatabasePane(Pane):
         secrets: frozenset[str],
         *,
         live: bool = True,
+        history_path: Path | None = None,
     ) -> None:
         super().__init__("Database", 4, id="database-pane")
         self._database = database
@@ -68,6 +73,9 @@ class DatabasePane(Pane):
         self._titles: dict[str, str] = {}
         self._summary = ""
         self._unshown: set[str] = set()
+        self._history_path = history_path
+        self._history: SizeHistory | None = None
+        self._growth: list[Growth] = []
 
     def compose(self) -> ComposeResult:
         if self._database is None:
@@ -115,15 +123,33 @@ class DatabasePane(Pane):
                     self.post_message(DbPolled(monitor.snapshot(), retry_in=RETRY_S))
                     await asyncio.sleep(RETRY_S)
                     continue
+                growth = None
                 if module.SIZE_SECTIONS[0] in names:
                     next_sizes = loop.time() + sizes_every
-                self.post_message(DbPolled(monitor.snapshot()))
+                    growth = await asyncio.to_thread(self._keep_size, monitor.snapshot())
+                self.post_message(DbPolled(monitor.snapshot(), growth=growth))
                 await asyncio.sleep(activity_every)
         finally:
             await monitor.close()
 
+    def _keep_size(self, snapshot: DbSnapshot) -> list[Growth] | None:
+        """Record the size sample and read the growth (in a worker thread: SQLite waits for the disk)."""
+        size = snapshot.sections.get("database_size")
+        if self._history_path is None or size is None or not size.rows or size.fetched_at is None:
+            return None
+        try:
+            if self._history is None:
+                self._history = SizeHistory(self._history_path)
+            bytes_now = int(size.rows[0][0])
+            self._history.record(snapshot.target, size.fetched_at, bytes_now)
+            return self._history.growth(snapshot.target, size.fetched_at, bytes_now)
+        except (sqlite3.Error, OSError):
+            return None  # growth is a nicety: the size itself is still shown
+
     def on_db_polled(self, message: DbPolled) -> None:
         message.stop()
+        if message.growth is not None:
+            self._growth = message.growth
         first = self._snapshot is None
         self._snapshot = message.snapshot
         self._retry_in = message.retry_in
@@ -184,6 +210,9 @@ class DatabasePane(Pane):
         size = sections.get("database_size")
         if size and size.rows:
             summary.append(f"\nsize {human_bytes(int(size.rows[0][0]))}")
+            if self._growth:
+                changes = ", ".join(f"{_signed(g.bytes)}/{g.window}" for g in self._growth)
+                summary.append(f" ({changes})", style="dim")
         connections = sections.get("connections")
         limit = snapshot.server.get("max_connections")
         if connections and connections.fetched_at and limit:
@@ -250,6 +279,10 @@ class DatabasePane(Pane):
         from screens.cancel_query import confirm_cancel
 
         confirm_cancel(self.app, self._database, self._secrets, pid, query)
+
+
+def _signed(delta: int) -> str:
+    return ("+" if delta >= 0 else "-") + human_bytes(abs(delta))
 
 
 def _row_key(name: str) -> Callable[[Any], str]:

@@ -99,3 +99,29 @@ async def test_a_long_query_is_cancelled_after_confirmation_and_the_timeline_rec
         conn.terminate()
         with contextlib.suppress(BaseException):
             await task
+
+
+async def test_the_summary_shows_size_growth_from_the_local_history(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    from datetime import timedelta
+
+    from screens.panes.database_pane import DatabasePane, DbPolled
+    from tessa_tui.db_model import DbSnapshot, Section
+    from tessa_tui.size_history import SizeHistory
+    from tests.conftest import FROZEN_NOW
+
+    journal = tmp_path / "journal.sqlite3"
+    config = f"database:\n  dsn: 'postgresql://tessa@127.0.0.1:1/tessa'\njournal:\n  path: {journal}\n"
+    old = SizeHistory(tmp_path / "size_history.sqlite3")
+    old.record("postgresql://tessa@127.0.0.1:1/tessa", FROZEN_NOW - timedelta(days=1, minutes=1), 20 * 1024 * 1024)
+    old.close()
+    app = TessaApp(load_config(write_config(config), environ={}), live=False, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(DatabasePane)
+        size = Section("database_size", "Database size", ("bytes",), ((23 * 1024 * 1024,),), fetched_at=FROZEN_NOW)
+        snapshot = DbSnapshot("postgresql://tessa@127.0.0.1:1/tessa", True, sections={"database_size": size})
+        pane.on_db_polled(DbPolled(snapshot, growth=pane._keep_size(snapshot)))
+        pane.tick()
+        await pilot.pause()
+        assert "size 23.0 MB (+3.0 MB/24h)" in screen_text(app)
