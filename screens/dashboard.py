@@ -19,7 +19,7 @@ from screens.panes.pane import Pane
 from screens.panes.services_pane import ServicesPane
 from screens.status_header import HeaderClock, StatusHeader
 from tessa_tui.config_load import LoadedConfig
-from tessa_tui.user_dirs import data_dir
+from tessa_tui.incident_book import journal_file
 
 PANE_IDS = {
     "services": "services-pane",
@@ -58,7 +58,7 @@ class DashboardScreen(Screen[None]):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
             yield IncidentPane(config.severities, getattr(self.app, "desk", None), self._clock)
             yield LogsPane(config.logs, live=self._live)
-            history = config.journal.journal_path(data_dir()).parent / "size_history.sqlite3"
+            history = journal_file(self._loaded).parent / "size_history.sqlite3"
             yield DatabasePane(
                 config.database, self._clock, self._loaded.secrets, live=self._live, history_path=history
             )

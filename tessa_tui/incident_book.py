@@ -11,6 +11,7 @@ import getpass
 import os
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
@@ -37,12 +38,20 @@ def default_actor(configured: str | None) -> str:
         return os.environ.get("USER") or "unknown"
 
 
+def journal_file(loaded: LoadedConfig | None) -> Path:
+    """The journal's path: `journal.path` (relative to the config file's folder), else the user data dir's."""
+    if loaded is None:
+        return data_dir() / "journal.sqlite3"
+    path = loaded.config.journal.journal_path(data_dir())
+    return path if path.is_absolute() else loaded.path.parent / path
+
+
 def open_book(loaded: LoadedConfig | None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> IncidentBook:
     """The configured journal and runbook pack (defaults without a config file), folded and ready."""
     config = loaded.config if loaded else TessaConfig()
     pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None)
     actor = default_actor(config.journal.actor)
-    journal = Journal(config.journal.journal_path(data_dir()), actor=actor, clock=clock)
+    journal = Journal(journal_file(loaded), actor=actor, clock=clock)
     book = IncidentBook(journal, pack, config.severities, clock)
     book.sync()
     return book

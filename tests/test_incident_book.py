@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from tessa_tui.errors import UserError
-from tessa_tui.incident_book import IncidentBook
+from tessa_tui.config_load import load_config
+from tessa_tui.incident_book import IncidentBook, journal_file
 from tests.incident_fixtures import START, ManualClock
 
 Book = Callable[..., IncidentBook]
@@ -149,3 +151,10 @@ def test_untrusted_text_is_sanitised(make_book: Book) -> None:
     book.record(book.note(incident_id, "line one\nline two \x1b]0;pwned\x07"))
     assert book.get(incident_id).notes[0].text.startswith("line one\nline two")
     assert "\x1b" not in book.get(incident_id).notes[0].text
+
+
+def test_a_relative_journal_path_is_beside_the_config_file(tmp_path: Path) -> None:
+    folder = tmp_path / "ops"
+    folder.mkdir()
+    (folder / "tessa.yaml").write_text("journal:\n  path: incidents/journal.sqlite3\n", encoding="utf-8")
+    assert journal_file(load_config(folder / "tessa.yaml")) == folder / "incidents" / "journal.sqlite3"
