@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import time
@@ -12,6 +13,7 @@ from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.errors import UserError
+from tessa_tui.log_command import CommandFollower
 from tessa_tui.log_follow import FileFollower
 from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
 
@@ -36,20 +38,14 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     if source is None:
         have = ", ".join(sorted(sources)) or "none configured"
         raise UserError(f"no log source {args.name!r} (have: {have})", source=str(loaded.path))
-    if source.path is None:
-        raise UserError(f"log source {args.name!r} is a command; only file sources can be read here for now")
     try:
         pattern = re.compile(args.grep) if args.grep else None
     except re.error as exc:
         raise UserError(f"--grep: not a regular expression: {exc}") from None
     floor = LEVELS.index(args.level) if args.level else 0
-    path = Path(source.path).expanduser()
-    if not path.exists() and not args.follow:
-        raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
-    follower = FileFollower(path)
-    while True:
-        records = parse_lines(follower.poll(), source.format)
-        for record in records:
+
+    def emit(lines: list[str]) -> None:
+        for record in parse_lines(lines, source.format):
             if record.level != "unknown" and LEVELS.index(record.level) < floor:
                 continue
             if args.level and record.level == "unknown":
@@ -57,9 +53,33 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
             if pattern is not None and not pattern.search(record.full):
                 continue
             print(_json(record) if args.json else record.full, flush=True)
+
+    if source.command is not None:
+        return asyncio.run(_run_command(source.command, emit, follow=args.follow))
+    path = Path(source.path or "").expanduser()
+    if not path.exists() and not args.follow:
+        raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
+    follower = FileFollower(path)
+    while True:
+        emit(follower.poll())
         if not args.follow:
             return 0
         time.sleep(FOLLOW_POLL_S)
+
+
+async def _run_command(argv: list[str], emit: Callable[[list[str]], None], *, follow: bool) -> int:
+    """A command source: its output until it exits (with --follow: restarted, as the pane does)."""
+    follower = CommandFollower(argv)
+    try:
+        while True:
+            emit(await follower.poll())
+            if follower.status.startswith("cannot start"):
+                raise UserError(f"{argv[0]}: {follower.status.split(';')[0]}")
+            if not follow and "exited" in follower.status:
+                return 0
+            await asyncio.sleep(0.05 if follower.status.startswith("running") else FOLLOW_POLL_S)
+    finally:
+        await follower.close()
 
 
 def _json(record: LogRecord) -> str:

@@ -170,3 +170,20 @@ def test_logs_cli_reads_filters_and_prints_json(write_config: Callable[[str], Pa
     missing = cli("nope")
     assert missing.returncode == 2 and "no log source 'nope' (have: app)" in missing.stderr
     assert cli("app", "--grep", "(").returncode == 2
+
+
+def test_logs_cli_reads_a_command_source_until_it_exits(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    script = tmp_path / "tool.py"
+    script.write_text('print(\'{"level":"error","msg":"boom"}\'); print(\'plain info line\')\n')
+    config = write_config(
+        f"logs:\n  - name: edge\n    command: ['{sys.executable}', '{script}']\n"
+        "  - name: gone\n    command: ['/nonexistent/supabase', 'logs']\n"
+    )
+    run = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "edge", "--json"],
+                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [(r["level"], r["message"]) for r in records] == [("error", "boom"), ("info", "plain info line")]
+    gone = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "gone"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert gone.returncode == 2 and "/nonexistent/supabase: cannot start" in gone.stderr

@@ -7,11 +7,9 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Static
 
 from screens.log_view import LogLine, LogView
 from screens.panes.pane import Pane
@@ -62,10 +60,6 @@ class LogsPane(Pane):
         if self._sources is None:
             yield self.not_configured("logs", EXAMPLE)
             return
-        commands = [s for s in self._sources if s.command is not None]
-        if commands:
-            names = ", ".join(s.name for s in commands)
-            yield Static(Text(f"command sources not followed in this version: {names}", style="dim"), id="logs-note")
         buffer = max((s.buffer_lines for s in self._sources), default=100_000)
         yield LogView(buffer, id="log-view")
 
@@ -77,6 +71,8 @@ class LogsPane(Pane):
             for source in self._sources:
                 if source.path is not None:
                     self.call_after_refresh(self._follow, source)
+                else:
+                    self.call_after_refresh(self._follow_command, source)
 
     @work(group="log-followers", exit_on_error=False, description="follow a log file")
     async def _follow(self, source: LogSource) -> None:
@@ -92,6 +88,20 @@ class LogsPane(Pane):
                 await asyncio.sleep(POLL_S)
         finally:
             follower.close()
+
+    @work(group="log-followers", exit_on_error=False, description="follow a log command")
+    async def _follow_command(self, source: LogSource) -> None:
+        from tessa_tui.log_command import CommandFollower
+
+        follower = CommandFollower(source.command or [])
+        try:
+            while True:
+                records = parse_lines(await follower.poll(), source.format)
+                if records or self._status.get(source.name) != follower.status:
+                    self.post_message(LogLines(source.name, records, follower.status))
+                await asyncio.sleep(POLL_S)
+        finally:
+            await follower.close()  # the command's whole process group goes with the pane
 
     def on_log_lines(self, message: LogLines) -> None:
         message.stop()
@@ -131,6 +141,9 @@ class LogsPane(Pane):
             text += f" · errors {self.error_rate():.1%}"
         if waiting:
             text += f" · waiting for {', '.join(waiting)}"
+        for name, status in self._status.items():
+            if "restarting" in status:  # a command source that exited: say so, with when it comes back
+                text += f" · {name} {status}"
         if text != self._subtitle:  # setting a border title always repaints the pane
             self._subtitle = text
             self.border_subtitle = text
