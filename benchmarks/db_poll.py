@@ -35,6 +35,7 @@ import msgspec
 from tessa_tui.config_model import DatabaseConfig, decode_hook
 from tessa_tui.db_monitor import ACTIVITY_SECTIONS, SIZE_SECTIONS, DbMonitor
 from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.process_death import die_with_parent
 
 SECTIONS = (*ACTIVITY_SECTIONS, *SIZE_SECTIONS)
 APP = "tessa-tui"  # the monitor's application_name
@@ -89,24 +90,24 @@ async def load(dsn: str, sessions: int, tables: int) -> None:
 
     async def busy(conn: Any) -> None:
         while True:
-            pick, table = random.random(), f"t_{random.randint(1, tables)}"
+            pick, table = random.random(), f"t_{random.randint(1, tables)}"  # generated names only
             if pick < 0.5:
                 await conn.execute("SELECT pg_sleep(0.05)")
             elif pick < 0.75:
-                await conn.execute(
-                    f"INSERT INTO {table} VALUES ($1, md5(random()::text)) ON CONFLICT (id) DO UPDATE SET v = excluded.v",
-                    random.randint(1, 200),
-                )
+                upsert = f"INSERT INTO {table} VALUES ($1, md5(random()::text)) ON CONFLICT (id) DO UPDATE SET v = 'u'"  # noqa: S608
+                await conn.execute(upsert, random.randint(1, 200))
             else:
-                await conn.execute(f"UPDATE {table} SET v = md5(random()::text) WHERE id = $1", random.randint(1, 50))
+                update = f"UPDATE {table} SET v = md5(random()::text) WHERE id = $1"  # noqa: S608
+                await conn.execute(update, random.randint(1, 50))
 
     await asyncio.gather(*(busy(conn) for conn in conns))
 
 
 def run_load(dsn: str, sessions: int, tables: int) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # connections close with the process
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(load(dsn, sessions, tables))
+    # Stop at once on SIGTERM or Ctrl+C: the kernel closes the sockets, the server ends the sessions.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: os._exit(0))
+    asyncio.run(load(dsn, sessions, tables))
 
 
 # --- setup ---
@@ -130,7 +131,7 @@ async def populate(dsn: str, tables: int) -> None:
                       EXECUTE format('DELETE FROM t_%s WHERE id %% 3 = 0', i);
                     END IF;
                   END LOOP;
-                END $$""")
+                END $$""")  # noqa: S608 - integers only
         # One table big enough (> 1 MB, > 100,000 rows read by seq scans) for a missing-index hint.
         await conn.execute("""
             CREATE TABLE events (at timestamptz, kind text, payload text);
@@ -147,30 +148,24 @@ async def populate(dsn: str, tables: int) -> None:
 # --- measurement ---
 
 
-def psql_round(psql: Path, dsn: str, script: Path) -> tuple[float, list[float]]:
+def psql_round(psql: Path, dsn: str, script: Path, settings: dict[str, str]) -> tuple[float, list[float]]:
     """Wall seconds for one psql run of `script`, and its per-statement \\timing in seconds."""
     env = {
         **os.environ,
         "PGAPPNAME": PSQL_APP,
         # The monitor's session, as startup options like asyncpg's server_settings.
-        "PGOPTIONS": " ".join(f"-c {key}={value}" for key, value in psql_settings().items()),
+        "PGOPTIONS": " ".join(f"-c {key}={value}" for key, value in settings.items()),
     }
     start = time.perf_counter()
     done = subprocess.run(
         [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(script)],
         capture_output=True, text=True, env=env, timeout=60,
+        start_new_session=True,  # Ctrl+C interrupts the benchmark, not a round half-way
     )  # fmt: skip
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"psql failed: {done.stderr.strip()[-500:]}")
     return seconds, [float(ms) / 1000 for ms in TIMING.findall(done.stdout)]
-
-
-SETTINGS: dict[str, str] = {}
-
-
-def psql_settings() -> dict[str, str]:
-    return SETTINGS
 
 
 async def sample_connections(dsn: str, counts: list[int], stop: asyncio.Event) -> None:
@@ -189,14 +184,13 @@ async def sample_connections(dsn: str, counts: list[int], stop: asyncio.Event) -
 async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, workdir: Path) -> None:
     config = msgspec.convert({"dsn": pg.dsn}, DatabaseConfig, dec_hook=decode_hook)
     monitor = TimedMonitor(config)
-    SETTINGS.update(
-        {
-            "default_transaction_read_only": "on",
-            "statement_timeout": str(int(config.statement_timeout.total_seconds() * 1000)),
-            "lock_timeout": str(int(config.lock_timeout.total_seconds() * 1000)),
-            "idle_in_transaction_session_timeout": "10000",
-        }
-    )
+    # DbMonitor.connect()'s server_settings, less application_name (psql's must not count as the monitor).
+    settings = {
+        "default_transaction_read_only": "on",
+        "statement_timeout": str(int(config.statement_timeout.total_seconds() * 1000)),
+        "lock_timeout": str(int(config.lock_timeout.total_seconds() * 1000)),
+        "idle_in_transaction_session_timeout": "10000",
+    }
     load_process: subprocess.Popen[str] | None = None
     stop = asyncio.Event()
     sampler: asyncio.Task[None] | None = None
@@ -205,7 +199,7 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
         load_process = subprocess.Popen(
             [sys.executable, __file__, "--load", pg.dsn, "--sessions", str(args.sessions),
              "--tables", str(args.tables)],
-            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1],
+            stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent(),
         )  # fmt: skip
         assert load_process.stdout is not None
         if load_process.stdout.readline().strip() != "ready":
@@ -213,13 +207,12 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
         await asyncio.sleep(2)  # let the load settle and fill pg_stat_statements
 
         await monitor.connect()
-        statements = {name: monitor._statement(name) for name in SECTIONS}
-        by_sql = {s[0]: name for name, s in statements.items() if s is not None}
-        in_file = [name for name in SECTIONS if statements[name] is not None]
+        # Exactly what poll() runs: sections that do not apply to this server (None) are skipped by both.
+        statements = {name: s for name in SECTIONS if (s := monitor._statement(name)) is not None}
+        by_sql = {sql: name for name, (sql, _) in statements.items()}
+        in_file = list(statements)
         script = workdir / "poll.sql"
-        script.write_text(
-            "\\timing on\n" + "".join(inline(*statements[n]).strip() + ";\n" for n in in_file)  # type: ignore[misc]
-        )
+        script.write_text("\\timing on\n" + "".join(inline(sql, a).strip() + ";\n" for sql, a in statements.values()))
         empty = workdir / "empty.sql"
         empty.write_text("")
 
@@ -227,7 +220,7 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
         sampler = asyncio.create_task(sample_connections(pg.dsn, counts, stop))
         # Warm-up (not counted): the monitor prepares and caches its statements, psql's files get cached.
         await monitor.poll(SECTIONS)
-        psql_round(psql, pg.dsn, script)
+        psql_round(psql, pg.dsn, script, settings)
         monitor.fetch_seconds.clear()
 
         monitor_times, psql_times, empty_times = [], [], []
@@ -236,11 +229,11 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
             start = time.perf_counter()
             await monitor.poll(SECTIONS)
             monitor_times.append(time.perf_counter() - start)
-            seconds, timings = await asyncio.to_thread(psql_round, psql, pg.dsn, script)
+            seconds, timings = await asyncio.to_thread(psql_round, psql, pg.dsn, script, settings)
             psql_times.append(seconds)
             for name, took in zip(in_file, timings, strict=True):
                 psql_sections[name].append(took)
-            empty_times.append((await asyncio.to_thread(psql_round, psql, pg.dsn, empty))[0])
+            empty_times.append((await asyncio.to_thread(psql_round, psql, pg.dsn, empty, settings))[0])
         stop.set()
         await sampler
         sampler = None
@@ -329,6 +322,9 @@ def main() -> None:
         print(f"populated:               {args.tables} tables + ANALYZE in {time.perf_counter() - start:.1f} s",
               flush=True)  # fmt: skip
         asyncio.run(measure(pg, psql, args, workdir))
+    except KeyboardInterrupt:
+        print("interrupted: cleaning up", file=sys.stderr)
+        sys.exit(130)
     finally:
         if pg is not None:
             pg.stop()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.errors import UserError
 from tessa_tui.config_load import load_config
+from tessa_tui.errors import UserError
 from tessa_tui.incident_book import IncidentBook, journal_file
 from tests.incident_fixtures import START, ManualClock
 
