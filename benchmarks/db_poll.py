@@ -5,7 +5,8 @@ with rows, and 50 busy sessions (pg_sleep, upserts, updates) run in a separate p
 measurement. Each round times one `DbMonitor.poll()` of every section on its already-open connection,
 then `psql -X -q -f` on a file holding exactly the SQL the monitor ran (args inlined), with the
 monitor's session settings passed as startup options; the two alternate so machine noise hits both.
-psql's time includes starting the process and connecting; the empty-file line shows that share.
+psql's time includes starting the process and connecting (the empty-file line shows that share) and a
+fresh backend's cold catalog caches, which the monitor's long-lived connection pays once, in the warm-up.
 
     .venv/bin/python benchmarks/db_poll.py [--rounds 10] [--tables 5000] [--sessions 50]
 """
@@ -192,6 +193,24 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
         "idle_in_transaction_session_timeout": "10000",
     }
     load_process: subprocess.Popen[str] | None = None
+    # Ctrl+C: cancel this task, and remember it, should a library swallow the cancellation (3.11's wait_for can).
+    interrupted: list[bool] = []
+    task = asyncio.current_task()
+    assert task is not None
+
+    def on_interrupt() -> None:
+        interrupted.append(True)
+        task.cancel()
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with SIGINT ignored
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_interrupt)
+
+    def check() -> None:
+        if interrupted:
+            raise KeyboardInterrupt
+        if load_process is None or load_process.poll() is not None:
+            raise RuntimeError("the load process died during the measurement")
+
     stop = asyncio.Event()
     sampler: asyncio.Task[None] | None = None
     try:
@@ -202,9 +221,10 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
             stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent(),
         )  # fmt: skip
         assert load_process.stdout is not None
-        if load_process.stdout.readline().strip() != "ready":
+        if (await asyncio.to_thread(load_process.stdout.readline)).strip() != "ready":
             raise RuntimeError("the load process did not start")
         await asyncio.sleep(2)  # let the load settle and fill pg_stat_statements
+        check()
 
         await monitor.connect()
         # Exactly what poll() runs: sections that do not apply to this server (None) are skipped by both.
@@ -220,12 +240,13 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
         sampler = asyncio.create_task(sample_connections(pg.dsn, counts, stop))
         # Warm-up (not counted): the monitor prepares and caches its statements, psql's files get cached.
         await monitor.poll(SECTIONS)
-        psql_round(psql, pg.dsn, script, settings)
+        await asyncio.to_thread(psql_round, psql, pg.dsn, script, settings)
         monitor.fetch_seconds.clear()
 
         monitor_times, psql_times, empty_times = [], [], []
         psql_sections: dict[str, list[float]] = defaultdict(list)
         for _ in range(args.rounds):
+            check()
             start = time.perf_counter()
             await monitor.poll(SECTIONS)
             monitor_times.append(time.perf_counter() - start)
@@ -237,8 +258,12 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
         stop.set()
         await sampler
         sampler = None
-        if load_process.poll() is not None:
-            raise RuntimeError("the load process died during the measurement")
+        check()
+    except asyncio.CancelledError:
+        if interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    else:
         report(args, monitor, by_sql, monitor_times, psql_times, empty_times, psql_sections, counts)
     finally:
         stop.set()

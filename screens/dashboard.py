@@ -39,7 +39,11 @@ class DashboardScreen(Screen[None]):
         bind("focus_database", "focus_pane('database')"),
         bind("maximize", "toggle_maximize"),
         bind("declare", "declare"),
+        bind("close", "restore_pane", show=False),
     ]
+    # Escape restores a zoomed pane through the binding above, so a focused widget's own escape (the
+    # logs filter field clears itself) comes first, which Textual's escape-to-minimize would override.
+    ESCAPE_TO_MINIMIZE = False
 
     def __init__(
         self, loaded: LoadedConfig, clock: Callable[[], datetime], *, readonly: bool, live: bool = True
@@ -80,6 +84,10 @@ class DashboardScreen(Screen[None]):
             self.notify(alert, title="SLA", severity="warning", markup=False, timeout=10)
             if self._config.notifications.bell:
                 self.app.bell()
+
+    def action_restore_pane(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
 
     def action_declare(self) -> None:
         """Declare an incident: the dialog offers the severities (1-4), the title is suggested."""

@@ -114,7 +114,7 @@ class FormDialog(ModalScreen[bool]):
             self._early_pick = number  # not composed yet: picked on mount
             return
         listing.highlighted = number - 1
-        self.run_worker(self._send(), exclusive=True)
+        self._submit_once()
 
     def on_key(self, event: events.Key) -> None:
         key = event.key
@@ -129,12 +129,19 @@ class FormDialog(ModalScreen[bool]):
         if self.spec.text_label is not None and not self.spec.filter_choices:
             self.query_one("#form-text", Input).focus()  # choice made; the text comes next
             return
-        self.run_worker(self._send(), exclusive=True)
+        self._submit_once()
 
     @on(Input.Submitted, "#form-text")
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.run_worker(self._send(), exclusive=True)
+        self._submit_once()
+
+    def _submit_once(self) -> None:
+        """Start a save unless one is running: a second enter must not record the same thing twice."""
+        if self._busy:
+            return
+        self._busy = True  # set here, synchronously: the next key sees it
+        self.run_worker(self._send())
 
     def action_switch(self) -> None:
         self.focus_next()
@@ -144,17 +151,15 @@ class FormDialog(ModalScreen[bool]):
             self.dismiss(False)
 
     async def _send(self) -> None:
-        if self._busy:
-            return
         choice: str | None = None
         listing = next(self.query("#form-choices").results(OptionList), None)
         if listing is not None:
             if listing.highlighted is None:
                 self._show_error("choose one from the list")
+                self._busy = False
                 return
             choice = listing.get_option_at_index(listing.highlighted).id
         text = self.query_one("#form-text", Input).value if self.spec.text_label is not None else ""
-        self._busy = True
         self._show_error("saving…", style="dim")
         try:
             error = await self._submit(choice, text)

@@ -73,9 +73,16 @@ class IncidentDesk:
     async def record(self, pending: PendingEvent) -> Event:
         """Commit an event; returns once it is durable (JournalError when it is not: nothing recorded)."""
         book = self._ready()
-        event = await self._call(lambda: book.record(pending))
-        self._app.post_message(IncidentsChanged({event.incident}))
-        return event
+        write = asyncio.get_running_loop().run_in_executor(self._thread, book.record, pending)
+
+        def announce(done: asyncio.Future[Event]) -> None:
+            # Even when the caller was cancelled mid-write (its screen closed): the commit happened, and
+            # the book has already folded it in, so no later poll would report it.
+            if not done.cancelled() and done.exception() is None:
+                self._app.post_message(IncidentsChanged({done.result().incident}))
+
+        write.add_done_callback(announce)
+        return await asyncio.shield(write)
 
     async def export(self, incident_id: str) -> list[Path]:
         """Write the post-mortem as Markdown and JSON beside the journal; return the two paths."""
@@ -133,6 +140,9 @@ class IncidentDesk:
             changed = await self._call(book.sync)
         except UserError as exc:
             self.error = str(exc)
+            return
+        except (ValueError, KeyError, TypeError) as exc:  # an event this version cannot fold: say so, go on
+            self.error = f"journal event not understood: {type(exc).__name__}: {exc}"
             return
         if changed:
             self._app.post_message(IncidentsChanged(changed))

@@ -289,7 +289,8 @@ class IncidentScreen(Screen[None]):
         return not (getattr(self.app, "readonly", False) and action in READONLY_HIDDEN)
 
 
-READONLY_HIDDEN = {"tick", "acknowledge", "note", "milestone", "severity", "attach", "assign_role", "resolve"}
+# Everything that writes: the journal, or files (the post-mortem export).
+READONLY_HIDDEN = {"tick", "acknowledge", "note", "milestone", "severity", "attach", "assign_role", "resolve", "export"}
 
 
 def _clip(text: str, limit: int = 400) -> str:

@@ -6,6 +6,7 @@ screen (about 16 ms a batch here); this view keeps its size, so an append repain
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from rich.style import Style
 from textual.binding import Binding
 from textual.strip import Strip
 from textual.widget import Widget
+
+from tessa_tui.log_parse import LEVELS
 
 LEVEL_STYLES = {
     "fatal": Style.parse("bold white on red"),
@@ -52,17 +55,45 @@ class LogView(Widget, can_focus=True):
 
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.lines: deque[LogLine] = deque(maxlen=max_lines)
+        self.all_lines: deque[LogLine] = deque(maxlen=max_lines)
+        self.lines: deque[LogLine] = self.all_lines
+        """What the view shows: every line, or the lines that pass the filter (bounded the same way)."""
         self.from_end = 0
         """How many newer lines are below the view (0: following the tail)."""
+        self.paused = False
+        """Paused: lines keep arriving (and count as `from_end`) but the view stays where it is."""
+        self.filter: LineFilter | None = None
 
     def append(self, lines: Iterable[LogLine]) -> None:
-        """Add lines; a view scrolled back stays on the lines it shows."""
-        before = len(self.lines)
-        self.lines.extend(lines)
-        if self.from_end:
-            added = len(self.lines) - before if len(self.lines) < (self.lines.maxlen or 0) else 0
-            self.from_end = min(self.from_end + added, max(0, len(self.lines) - self.size.height))
+        """Add lines; a paused or scrolled-back view stays on the lines it shows."""
+        batch = list(lines)
+        self.all_lines.extend(batch)
+        if self.filter is not None:
+            batch = [line for line in batch if self.filter.matches(line)]
+            self.lines.extend(batch)
+        if self.paused:  # hold still even when everything would fit: new lines wait below
+            self.from_end = min(self.from_end + len(batch), len(self.lines))
+        elif self.from_end:
+            self.from_end = min(self.from_end + len(batch), max(0, len(self.lines) - self.size.height))
+        self.refresh()
+
+    def set_filter(self, line_filter: LineFilter | None) -> None:
+        """Show only matching lines (None: all); the filtered view follows the tail again."""
+        self.filter = line_filter
+        if line_filter is None:
+            self.lines = self.all_lines
+        else:
+            self.lines = deque(
+                (line for line in self.all_lines if line_filter.matches(line)), maxlen=self.all_lines.maxlen
+            )
+        self.from_end = 0
+        self.refresh()
+
+    def toggle_pause(self) -> None:
+        """Pause (the view holds still; the backlog grows) or resume (back to the tail)."""
+        self.paused = not self.paused
+        if not self.paused:
+            self.from_end = 0
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
@@ -98,4 +129,64 @@ class LogView(Widget, can_focus=True):
 
     def action_scroll_end(self) -> None:
         self.from_end = 0
+        self.paused = False
         self.refresh()
+
+
+@dataclass(frozen=True)
+class LineFilter:
+    """`/` in the logs pane: words (all must appear, any case), `re:PATTERN`, `level:warn` (and worse),
+    `source:NAME`; a leading `!` inverts the whole filter. Parts combine with AND."""
+
+    text: str
+    words: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    min_level: int | None = None
+    source: str | None = None
+    invert: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> LineFilter:
+        """Raises ValueError with a readable reason for a bad regex or level."""
+        body = text.strip()
+        invert = body.startswith("!")
+        body = body.removeprefix("!").strip()
+        words: list[str] = []
+        pattern = None
+        min_level = None
+        source = None
+        if body.startswith("re:"):
+            try:
+                pattern = re.compile(body[3:], re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+            body = ""
+        for part in body.split():
+            key, _, value = part.partition(":")
+            if key == "level" and value:
+                if value not in LEVEL_ORDER:
+                    raise ValueError(f"level {value!r}: choose one of {', '.join(LEVEL_ORDER)}")
+                min_level = LEVEL_ORDER.index(value)
+            elif key == "source" and value:
+                source = value
+            else:
+                words.append(part.lower())
+        return cls(text, tuple(words), pattern, min_level, source, invert)
+
+    def matches(self, line: LogLine) -> bool:
+        hit = True
+        if self.min_level is not None:
+            hit = line.level in LEVEL_ORDER and LEVEL_ORDER.index(line.level) >= self.min_level
+        if hit and self.source is not None:
+            hit = line.source == self.source
+        if hit and (self.words or self.pattern):
+            haystack = f"{line.level} {line.source} {line.message}"
+            if self.pattern is not None:
+                hit = self.pattern.search(haystack) is not None
+            else:
+                lowered = haystack.lower()
+                hit = all(word in lowered for word in self.words)
+        return hit != self.invert
+
+
+LEVEL_ORDER = tuple(level for level in LEVELS if level != "unknown")

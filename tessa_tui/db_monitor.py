@@ -110,14 +110,16 @@ class DbMonitor:
             await self.close()
             self.reason = f"no answer within {deadline:g}s"
             raise ConnectionError(self.reason) from None
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # First: TLS verification errors and asyncpg's client-configuration errors are ValueErrors too,
+            # and must say what they are, not pass for a DSN that does not parse.
+            await self.close()
+            self.reason = self._clean(exc)
+            raise ConnectionError(self.reason) from None
         except ValueError:
             # asyncpg's DSN parse errors quote pieces of the DSN, password included: say nothing of it.
             await self.close()
             self.reason = "the DSN could not be parsed (URL-encode special characters in the password: # is %23)"
-            raise ConnectionError(self.reason) from None
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            await self.close()
-            self.reason = self._clean(exc)
             raise ConnectionError(self.reason) from None
 
     async def close(self) -> None:

@@ -32,6 +32,7 @@ WHERE pid <> pg_backend_pid() AND backend_type = 'client backend' AND state NOT 
 ORDER BY query_start LIMIT 50
 """
 
+# pg_blocking_pids() briefly locks the lock manager: call it only for sessions that wait on a lock.
 BLOCKING = """
 SELECT blocked.pid AS blocked_pid, blocked.application_name AS blocked_application,
        extract(epoch FROM clock_timestamp() - blocked.query_start)::float8 AS waiting_seconds,
@@ -41,7 +42,7 @@ SELECT blocked.pid AS blocked_pid, blocked.application_name AS blocked_applicati
 FROM pg_stat_activity AS blocked
 CROSS JOIN LATERAL unnest(pg_blocking_pids(blocked.pid)) AS b(pid)
 JOIN pg_stat_activity AS blocker ON blocker.pid = b.pid
-WHERE blocked.pid <> pg_backend_pid()
+WHERE blocked.pid <> pg_backend_pid() AND blocked.wait_event_type = 'Lock'
 ORDER BY waiting_seconds DESC NULLS LAST LIMIT 50
 """
 

@@ -144,7 +144,8 @@ def _apply(incident: Incident, event: Event) -> None:
         if data["runbook"] not in incident.runbook_ids:
             incident.runbooks.append(Attachment(str(data["runbook"]), event.at))
     elif kind == "step_ticked":
-        incident.ticks[(str(data["runbook"]), str(data["step"]))] = Tick(event.at, event.actor)
+        # Two consoles can tick one step at once: the first commit is when it was done, and by whom.
+        incident.ticks.setdefault((str(data["runbook"]), str(data["step"])), Tick(event.at, event.actor))
     elif kind == "step_unticked":
         incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
     elif kind == "note":

@@ -48,6 +48,8 @@ KEYS: tuple[KeySpec, ...] = (
         "Cancel or terminate the selected query (confirmed, recorded in the incident)",
         "Cancel query",
     ),
+    KeySpec("log_filter", "slash", "Filter the logs: words, re:REGEX, level:warn, source:NAME, ! inverts", "Filter"),
+    KeySpec("log_pause", "p", "Pause / resume the log view (lines keep arriving; the backlog is counted)", "Pause"),
     KeySpec("export", "e", "Write the post-mortem (Markdown and JSON) beside the journal", "Export"),
 )
 

@@ -198,7 +198,8 @@ def _output(event: Event) -> dict[str, Any]:
 
 
 def _entry(event: Event) -> dict[str, Any]:
-    return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind, **event.data}
+    return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind,
+            "data": dict(event.data)}  # fmt: skip
 
 
 def _span(delta: timedelta) -> str:

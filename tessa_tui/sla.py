@@ -24,7 +24,7 @@ THRESHOLDS = ((1.0, "breach"), (0.8, "danger"), (0.5, "warn"))
 class Clock:
     """One countdown."""
 
-    key: str  # stable across restarts: notifications remember which thresholds they announced by it
+    key: str  # `INC-3:response`: stable across restarts; notifications remember what they announced by it
     label: str
     kind: str  # response, phase, resolution, escalate
     start: datetime
@@ -75,7 +75,7 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
         acked = incident.milestones.get("acknowledged")
         clocks.append(
             Clock(
-                "response",
+                f"{incident.id}:response",
                 f"Response ({incident.severity})",
                 "response",
                 start,
@@ -95,7 +95,7 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
             done = max(t.at for t in ticks if t) if all(ticks) else None
             clocks.append(
                 Clock(
-                    f"phase:{runbook.id}:{phase.name}",
+                    f"{incident.id}:phase:{runbook.id}:{phase.name}",
                     phase.name,
                     "phase",
                     began,
@@ -107,7 +107,7 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
         if runbook.time_to_resolution is not None:
             clocks.append(
                 Clock(
-                    f"resolution:{runbook.id}",
+                    f"{incident.id}:resolution:{runbook.id}",
                     f"{runbook.title}: expected resolution",
                     "resolution",
                     since,
@@ -118,7 +118,7 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
         if runbook.escalate_after is not None:
             clocks.append(
                 Clock(
-                    f"escalate:{runbook.id}",
+                    f"{incident.id}:escalate:{runbook.id}",
                     f"{runbook.title}: escalate if unresolved",
                     "escalate",
                     since,
@@ -143,11 +143,12 @@ class Alert:
     level: str
 
     def message(self, now: datetime) -> str:
+        incident = self.clock.key.split(":", 1)[0]
         if self.clock.kind == "escalate" and self.level == "breach":
             subject = self.clock.label.rsplit(": ", 1)[0]
-            return f"Escalate now: {subject} unresolved after {format_clock(self.clock.budget)}"
+            return f"{incident}: escalate now: {subject} unresolved after {format_clock(self.clock.budget)}"
         share = {"warn": "half", "danger": "80 %", "breach": "all"}[self.level]
-        return f"{self.clock.label}: {share} of the time used, {self.clock.text(now)}"
+        return f"{incident} {self.clock.label}: {share} of the time used, {self.clock.text(now)}"
 
 
 class ThresholdWatcher:

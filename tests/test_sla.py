@@ -19,7 +19,7 @@ def clocks_of(book: IncidentBook, incident_id: str) -> dict[str, Clock]:
 def test_sev1_response_clock_changes_level_at_each_threshold(make_book: Book, clock: ManualClock) -> None:
     book = make_book()
     incident_id = book.record(book.declare("SEV1", "down")).incident
-    response = clocks_of(book, incident_id)["response"]
+    response = clocks_of(book, incident_id)[f"{incident_id}:response"]
     assert response.deadline - response.start == timedelta(minutes=15)  # the seed's SEV1 target
     seen = []
     for minute in (0, 7, 7.5, 11.9, 12, 14.9, 15, 16):
@@ -42,7 +42,7 @@ def test_acknowledging_stops_the_response_clock(make_book: Book, clock: ManualCl
     incident_id = book.record(book.declare("SEV2", "chat down")).incident
     clock.advance(minutes=20)
     book.record(book.acknowledge(incident_id))
-    response = clocks_of(book, incident_id)["response"]
+    response = clocks_of(book, incident_id)[f"{incident_id}:response"]
     later = clock.now + timedelta(hours=3)
     assert not response.running(later)
     assert response.text(later) == "met, 10:00 to spare"
@@ -62,7 +62,7 @@ def test_phase_boxes_and_the_current_phase(make_book: Book, clock: ManualClock) 
     clock.advance(minutes=3)
     for n in range(1, 5):  # the four immediate actions, done at 3 minutes
         book.record(book.tick(incident_id, str(n)))
-    immediate = clocks_of(book, incident_id)["phase:sev1-service-down:Immediate actions"]
+    immediate = clocks_of(book, incident_id)[f"{incident_id}:phase:sev1-service-down:Immediate actions"]
     assert immediate.text(clock.now + timedelta(hours=1)) == "met, 02:00 to spare"
     now_phase = current_phase(clocks_of(book, incident_id).values(), clock.now)
     assert now_phase is not None and now_phase.label == "Investigation"
@@ -73,14 +73,14 @@ def test_issue_runbooks_escalate_after_their_limit(make_book: Book, clock: Manua
     incident_id = book.record(book.declare("SEV1", "503s")).incident
     clock.advance(minutes=2)
     book.record(book.attach(incident_id, "service-unavailable"))
-    escalate = clocks_of(book, incident_id)["escalate:service-unavailable"]
+    escalate = clocks_of(book, incident_id)[f"{incident_id}:escalate:service-unavailable"]
     assert escalate.start == START + timedelta(minutes=2)
     assert escalate.deadline == START + timedelta(minutes=17)  # "Escalate if unresolved within 15 minutes"
     watcher = ThresholdWatcher(clock)
     watcher.prime(clocks_of(book, incident_id).values())
     clock.advance(minutes=15)
     messages = [a.message(clock.now) for a in watcher.check(clocks_of(book, incident_id).values())]
-    assert "Escalate now: Service Unavailable error unresolved after 15:00" in messages
+    assert "INC-1: escalate now: Service Unavailable error unresolved after 15:00" in messages
 
 
 def test_each_threshold_is_announced_once(make_book: Book, clock: ManualClock) -> None:
@@ -92,9 +92,9 @@ def test_each_threshold_is_announced_once(make_book: Book, clock: ManualClock) -
     for _ in range(20 * 60):  # every second for 20 minutes, as the dashboard's tick does
         clock.advance(seconds=1)
         announced += [(a.clock.key, a.level) for a in watcher.check(clocks_of(book, incident_id).values())]
-    response = [level for key, level in announced if key == "response"]
+    response = [level for key, level in announced if key == "INC-1:response"]
     assert response == ["warn", "danger", "breach"]
-    immediate = [level for key, level in announced if key == "phase:sev1-service-down:Immediate actions"]
+    immediate = [level for key, level in announced if key == "INC-1:phase:sev1-service-down:Immediate actions"]
     assert immediate == ["warn", "danger", "breach"]
     assert len(announced) == len(set(announced))
 
@@ -105,9 +105,9 @@ def test_a_restart_keeps_time_and_does_not_repeat_old_alerts(
     first = make_book()
     incident_id = first.record(first.declare("SEV1", "down")).incident
     clock.advance(minutes=13)
-    before = clocks_of(first, incident_id)["response"]
+    before = clocks_of(first, incident_id)[f"{incident_id}:response"]
     restarted = make_book()  # a new process on the same journal file
-    after = clocks_of(restarted, incident_id)["response"]
+    after = clocks_of(restarted, incident_id)[f"{incident_id}:response"]
     assert after == before
     assert after.text(clock.now) == "02:00 left" and after.level(clock.now) == "danger"
     watcher = ThresholdWatcher(clock)
@@ -115,4 +115,19 @@ def test_a_restart_keeps_time_and_does_not_repeat_old_alerts(
     assert watcher.check(clocks_of(restarted, incident_id).values()) == []
     clock.advance(minutes=2)
     levels = [(a.clock.key, a.level) for a in watcher.check(clocks_of(restarted, incident_id).values())]
-    assert ("response", "breach") in levels
+    assert ("INC-1:response", "breach") in levels
+
+
+def test_two_incidents_are_announced_separately(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    first = book.record(book.declare("SEV1", "down")).incident
+    second = book.record(book.declare("SEV1", "also down")).incident
+    watcher = ThresholdWatcher(clock)
+
+    def all_clocks() -> list[Clock]:
+        return [c for i in (first, second) for c in clocks_of(book, i).values()]
+
+    watcher.prime(all_clocks())
+    clock.advance(minutes=16)
+    breached = {a.clock.key for a in watcher.check(all_clocks()) if a.level == "breach"}
+    assert {f"{first}:response", f"{second}:response"} <= breached

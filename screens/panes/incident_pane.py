@@ -59,6 +59,8 @@ class IncidentPane(Pane):
         return self._desk.active() if self._desk else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "acknowledge" and getattr(self.app, "readonly", False):
+            return False
         if action in {"open_incident", "acknowledge"}:
             incident = self.incident()
             if incident is None or (action == "acknowledge" and "acknowledged" in incident.milestones):

@@ -7,11 +7,14 @@ import shlex
 from collections import Counter
 from pathlib import Path
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.message import Message
+from textual.widgets import Input
 
-from screens.log_view import LogLine, LogView
+from screens.keys import bind
+from screens.log_view import LineFilter, LogLine, LogView
 from screens.panes.pane import Pane
 from tessa_tui.config_model import LogSource
 from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
@@ -43,8 +46,24 @@ def display_line(source: str, record: LogRecord) -> LogLine:
     return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "))
 
 
+class FilterInput(Input):
+    """The `/` field: escape clears the filter and hides the field (before escape restores a zoomed pane)."""
+
+    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
+
+    class Cleared(Message):
+        """The filter was cleared with escape."""
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.display = False
+        self.post_message(self.Cleared())
+
+
 class LogsPane(Pane):
     """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
+
+    BINDINGS = [bind("log_filter", "filter"), bind("log_pause", "pause")]
 
     def __init__(self, sources: list[LogSource] | None, *, live: bool = True) -> None:
         super().__init__("Logs", 3, id="logs-pane")
@@ -62,6 +81,44 @@ class LogsPane(Pane):
             return
         buffer = max((s.buffer_lines for s in self._sources), default=100_000)
         yield LogView(buffer, id="log-view")
+        field = FilterInput(placeholder="words · re:REGEX · level:warn · source:NAME · ! inverts", id="log-filter")
+        field.display = False
+        yield field
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self._sources is not None if action in {"filter", "pause"} else True
+
+    def action_filter(self) -> None:
+        """Show the filter field (what is there stays; escape clears it)."""
+        field = self.query_one("#log-filter", Input)
+        field.display = True
+        field.focus()
+
+    def action_pause(self) -> None:
+        self.query_one("#log-view", LogView).toggle_pause()
+        self._update_subtitle()
+
+    @on(Input.Changed, "#log-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        view = self.query_one("#log-view", LogView)
+        try:
+            view.set_filter(LineFilter.parse(event.value) if event.value.strip() else None)
+            event.input.border_subtitle = ""
+        except ValueError as exc:
+            event.input.border_subtitle = str(exc)  # the last good filter stays until this one parses
+        self._update_subtitle()
+
+    @on(Input.Submitted, "#log-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            event.input.display = False
+        self.query_one("#log-view", LogView).focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.query_one("#log-view", LogView).focus()
 
     def on_mount(self) -> None:
         if self._sources is None:
@@ -124,7 +181,8 @@ class LogsPane(Pane):
             self.query_one("#log-view", LogView).append(pending)
         self._ticks += 1
         # Counts move with every line; repainting the border for them every 5 s is plenty.
-        if self._ticks % 5 == 1 or not self._subtitle:
+        paused = self._sources is not None and self.query_one("#log-view", LogView).paused
+        if self._ticks % 5 == 1 or not self._subtitle or paused:  # paused: the backlog count is news
             self._update_subtitle()
 
     def error_rate(self) -> float:
@@ -144,6 +202,11 @@ class LogsPane(Pane):
         for name, status in self._status.items():
             if "restarting" in status:  # a command source that exited: say so, with when it comes back
                 text += f" · {name} {status}"
+        view = next(self.query("#log-view").results(LogView), None)
+        if view is not None and view.filter is not None:
+            text = f"filter {view.filter.text!r}: {len(view.lines)} of {len(view.all_lines)} · " + text
+        if view is not None and view.paused:
+            text = f"PAUSED · {view.from_end} new below (p resumes) · " + text
         if text != self._subtitle:  # setting a border title always repaints the pane
             self._subtitle = text
             self.border_subtitle = text

@@ -184,9 +184,9 @@ async def test_sla_thresholds_colour_the_clock_and_toast_once(tmp_path: Path) ->
             toasts = [n.message for n in app._notifications]
         dashboard._tick()  # nothing new: no repeated toast
         await pilot.pause()
-        response = [t for t in (n.message for n in app._notifications) if t.startswith("Response (SEV1)")]
+        response = [t for t in (n.message for n in app._notifications) if t.startswith("INC-1 Response (SEV1)")]
         assert len(response) == 3, toasts
-        assert response[0].startswith("Response (SEV1): half of the time used")
+        assert response[0].startswith("INC-1 Response (SEV1): half of the time used")
         assert "all of the time used" in response[2]
 
 

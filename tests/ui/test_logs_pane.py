@@ -42,3 +42,40 @@ async def test_a_missing_file_is_waited_for(write_config: Callable[[str], Path],
         log.write_text("2026-11-28 10:00:03 ERROR it exists now\n")
         pane = app.screen.query_one(LogsPane)
         await wait_until(pilot, lambda: pane.counts["error"] == 1)
+
+
+async def test_filter_and_pause_from_the_keyboard(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    from screens.log_view import LogView
+
+    log = tmp_path / "app.log"
+    log.write_text(
+        "2026-11-28 10:00:01 INFO started\n2026-11-28 10:00:02 ERROR db timeout\n"
+        "2026-11-28 10:00:03 WARN slow request /api/chat\n2026-11-28 10:00:04 INFO healthy\n"
+    )
+    app = TessaApp(load_config(write_config(f"logs:\n  - name: app\n    path: '{log}'\n"), environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        pane = app.screen.query_one(LogsPane)
+        await wait_until(pilot, lambda: pane.counts["info"] == 2)
+        await pilot.press("3", "z", "slash", *"level:warn")
+        await wait_until(pilot, lambda: "filter 'level:warn': 2 of 4" in screen_text(app))
+        shown = screen_text(app)
+        assert "db timeout" in shown and "slow request" in shown and "healthy" not in shown
+        await pilot.press("enter")  # the filter stays; the keyboard goes back to the lines
+        await pilot.press("slash", "home", "!", "enter")  # "!level:warn": inverted
+        await wait_until(pilot, lambda: "healthy" in screen_text(app) and "db timeout" not in screen_text(app))
+        await pilot.press("slash")
+        await pilot.pause()
+        await pilot.press("escape")  # escape clears the filter (the pane stays zoomed)
+        assert app.screen.maximized is not None
+        await wait_until(pilot, lambda: "db timeout" in screen_text(app) and "healthy" in screen_text(app))
+
+        await pilot.press("p")
+        assert app.screen.query_one(LogView).paused
+        with log.open("a") as handle:
+            handle.write("2026-11-28 10:00:05 ERROR arrived while paused\n")
+        await wait_until(pilot, lambda: "PAUSED · 1 new below" in screen_text(app))
+        assert "arrived while paused" not in screen_text(app)
+        await pilot.press("p")
+        await wait_until(pilot, lambda: "arrived while paused" in screen_text(app))
+        await pilot.press("slash", *"re:(", "enter")  # a bad regex: said so, the view keeps working
+        await wait_until(pilot, lambda: "not a regular expression" in screen_text(app))
