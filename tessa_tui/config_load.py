@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from tessa_tui.config_model import TessaConfig, schema_hook
+from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.safe_yaml import LoadedYaml, Location, format_location, load_yaml_file
-from tessa_tui.typed_yaml import convert_document
+from tessa_tui.typed_yaml import convert_document, json_schema
 from tessa_tui.user_dirs import config_dir
 
 CONFIG_ENV = "TESSA_CONFIG"
@@ -112,13 +110,4 @@ def _interpolate(
 
 def config_json_schema() -> dict[str, Any]:
     """JSON Schema of tessa.yaml (keys as written in the file) for editors' YAML plugins."""
-    generated: dict[str, Any] = msgspec.json.schema(TessaConfig, schema_hook=schema_hook)
-    definitions = generated["$defs"]
-    # The root's properties at the top level, as editors' YAML plugins expect.
-    root = definitions.pop("TessaConfig")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **root,
-        "title": "tessa-tui configuration (tessa.yaml)",
-        "$defs": definitions,
-    }
+    return json_schema(TessaConfig, "tessa-tui configuration (tessa.yaml)")

@@ -7,13 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
-from tessa_tui.config_model import schema_hook
 from tessa_tui.errors import UserError
 from tessa_tui.runbook_model import Runbook
 from tessa_tui.safe_yaml import load_yaml_file
-from tessa_tui.typed_yaml import convert_document
+from tessa_tui.typed_yaml import convert_document, json_schema
 
 
 def load_runbook(path: Path) -> Runbook:
@@ -106,12 +103,4 @@ def configured_pack(extra: Sequence[str], config_path: Path | None) -> RunbookPa
 
 def runbook_json_schema() -> dict[str, Any]:
     """JSON Schema of a runbook file, for editors and for `runbooks/runbook.schema.json`."""
-    generated: dict[str, Any] = msgspec.json.schema(Runbook, schema_hook=schema_hook)
-    definitions = generated["$defs"]
-    root = definitions.pop("Runbook")
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        **root,
-        "title": "tessa-tui runbook",
-        "$defs": definitions,
-    }
+    return json_schema(Runbook, "tessa-tui runbook")

@@ -10,11 +10,19 @@ from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
 
-from tessa_tui.config_model import decode_hook
+from tessa_tui.config_model import decode_hook, schema_hook
 from tessa_tui.errors import UserError
 from tessa_tui.safe_yaml import LoadedYaml, Location, format_location
 
 T = TypeVar("T")
+
+
+def json_schema(root: type, title: str) -> dict[str, Any]:
+    """JSON Schema of a file whose top level is `root`: its properties at the top, as editors' YAML plugins expect."""
+    generated: dict[str, Any] = msgspec.json.schema(root, schema_hook=schema_hook)
+    definitions = generated["$defs"]
+    top = definitions.pop(root.__name__)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **top, "title": title, "$defs": definitions}
 
 
 def convert_document(data: Any, root: type[T], document: LoadedYaml, secrets: Set[str] = frozenset()) -> T:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from screens.app import TessaApp
@@ -27,6 +29,13 @@ def fill_up(journal: Journal) -> None:
         with contextlib.suppress(JournalError):
             while True:
                 journal.append(new_event("filler", "note", text="x" * size))
+
+
+async def declare_sev1(app: TessaApp, pilot: Pilot[Any]) -> None:
+    """What a person does first: `d` `1` once the console is up; the incident screen opens."""
+    await wait_until(pilot, lambda: app.desk.book is not None)
+    await pilot.press("d", "1")
+    await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
 
 
 def _config(tmp_path: Path) -> Path:
@@ -83,9 +92,7 @@ async def test_sev1_in_two_keys_then_tick_milestone_resolve_export(tmp_path: Pat
 async def test_a_tick_that_cannot_be_saved_shows_not_saved_and_retries(tmp_path: Path) -> None:
     app = TessaApp(load_config(_config(tmp_path)), live=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.desk.book is not None)
-        await pilot.press("d", "1")
-        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await declare_sev1(app, pilot)
         journal = app.desk.book.journal  # type: ignore[union-attr]
         fill_up(journal)
         await pilot.press("space")
@@ -103,9 +110,7 @@ async def test_a_tick_that_cannot_be_saved_shows_not_saved_and_retries(tmp_path:
 async def test_a_note_that_cannot_be_saved_keeps_the_text(tmp_path: Path) -> None:
     app = TessaApp(load_config(_config(tmp_path)), live=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.desk.book is not None)
-        await pilot.press("d", "1")
-        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await declare_sev1(app, pilot)
         journal = app.desk.book.journal  # type: ignore[union-attr]
         fill_up(journal)
         await pilot.press("n", "enter")  # a plain note: the text field is next
@@ -142,9 +147,7 @@ async def test_another_process_tick_shows_within_a_second(tmp_path: Path) -> Non
 
     app = TessaApp(load_config(_config(tmp_path)), live=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: app.desk.book is not None)
-        await pilot.press("d", "1")
-        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await declare_sev1(app, pilot)
         other = IncidentBook(Journal(tmp_path / "journal.sqlite3", actor="bob"), load_pack([pack_dir()]),
                              TessaConfig().severities)  # fmt: skip
         other.sync()
