@@ -9,6 +9,8 @@ reads the screen every 50 ms and notes when each milestone first shows:
 - database: the database pane shows connections against the limit.
 
     .venv/bin/python benchmarks/demo_live.py [--runs 3]
+    .venv/bin/python benchmarks/demo_live.py --runs 1 --repo /tmp/fresh-clone   # README command 1 there,
+                                                       # venv creation and install included
 """
 
 from __future__ import annotations
@@ -40,14 +42,17 @@ def tmux(socket: str, *args: str) -> str:
     return subprocess.run(["tmux", "-L", socket, *args], capture_output=True, text=True, timeout=15).stdout
 
 
-def one_run(timeout: float) -> dict[str, float]:
+def one_run(timeout: float, repo: Path | None) -> dict[str, float]:
     socket = f"tessa-bench-{uuid.uuid4().hex[:8]}"
     state = Path(tempfile.mkdtemp(prefix="tessa-live-"))
     home = state / "home"
     env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", ""), "HOME": str(home), "TZ": "UTC"}
-    argv = [sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(state / "demo")]
+    if repo is None:
+        argv = [sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(state / "demo")]
+    else:  # README command 1 in a fresh clone: `python3 dev.py demo`, which first builds the .venv
+        argv = ["python3", "dev.py", "demo", "--state-dir", str(state / "demo")]
     exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-    command = f"cd {shlex.quote(str(REPO))} && env -i {exports} {shlex.join(argv)}"
+    command = f"cd {shlex.quote(str(repo or REPO))} && env -i {exports} {shlex.join(argv)}"
     seen: dict[str, float] = {}
     started = time.monotonic()
     tmux(socket, "new-session", "-d", "-s", "demo", "-x", "140", "-y", "40", command)
@@ -71,10 +76,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=90)
+    parser.add_argument("--repo", type=Path, help="a fresh clone: run `python3 dev.py demo` there (timeout 900)")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("demo_live needs tmux")
-    runs = [one_run(args.timeout) for _ in range(args.runs)]
+    timeout = 900 if args.repo and args.timeout == 90 else args.timeout
+    runs = [one_run(timeout, args.repo) for _ in range(args.runs)]
     print(f"tessa-tui demo, fresh state dir each run, 140x40 tmux, {args.runs} runs (seconds from the command):")
     for name in MILESTONES:
         times = [run[name] for run in runs if name in run]
