@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -28,6 +29,7 @@ LEVEL_STYLES = {
     "trace": Style.parse("dim"),
 }
 DIM = Style.parse("dim")
+SELECTED = Style.parse("reverse")
 MESSAGE_STYLES = {"fatal": Style.parse("red"), "error": Style.parse("red")}
 
 
@@ -39,14 +41,17 @@ class LogLine:
     level: str
     source: str
     message: str
+    full: str = ""
+    """The whole record (newlines kept), for the detail view and for pinning."""
 
 
 class LogView(Widget, can_focus=True):
     """The newest lines at the bottom while following; j/k, page keys and g/G move back and forth."""
 
     BINDINGS = [
-        Binding("up,k", "scroll_lines(1)", "Older", show=False),
-        Binding("down,j", "scroll_lines(-1)", "Newer", show=False),
+        Binding("up,k", "select(-1)", "Older", show=False),
+        Binding("down,j", "select(1)", "Newer", show=False),
+        Binding("enter", "open", "Detail", show=False),
         Binding("pageup", "scroll_page(1)", "Page up", show=False),
         Binding("pagedown", "scroll_page(-1)", "Page down", show=False),
         Binding("home,g", "scroll_home", "Oldest", show=False),
@@ -63,6 +68,15 @@ class LogView(Widget, can_focus=True):
         self.paused = False
         """Paused: lines keep arriving (and count as `from_end`) but the view stays where it is."""
         self.filter: LineFilter | None = None
+        self.selected: LogLine | None = None
+        """The highlighted line (k/j move it; enter opens it); None while simply following."""
+
+    class Opened(Message):
+        """Enter on a selected line."""
+
+        def __init__(self, line: LogLine) -> None:
+            super().__init__()
+            self.line = line
 
     def append(self, lines: Iterable[LogLine]) -> None:
         """Add lines; a paused or scrolled-back view stays on the lines it shows."""
@@ -96,6 +110,35 @@ class LogView(Widget, can_focus=True):
             self.from_end = 0
         self.refresh()
 
+    def _index_of_selected(self) -> int | None:
+        """Where the selected line is now (it moves as the ring buffer drops old lines); None if gone."""
+        if self.selected is None:
+            return None
+        for index in range(len(self.lines) - 1, -1, -1):  # usually near the end: scan from there
+            if self.lines[index] is self.selected:
+                return index
+        return None
+
+    def action_select(self, step: int) -> None:
+        """Move the highlight one line older (-1) or newer (+1), scrolling to keep it in view."""
+        if not self.lines:
+            return
+        end = len(self.lines) - self.from_end
+        index = self._index_of_selected()
+        index = end - 1 if index is None else max(0, min(len(self.lines) - 1, index + step))
+        self.selected = self.lines[index]
+        top = max(0, end - self.size.height)
+        if index < top:
+            self.from_end = len(self.lines) - (index + self.size.height)
+        elif index >= end:
+            self.from_end = len(self.lines) - index - 1
+        self.from_end = max(0, min(self.from_end, max(0, len(self.lines) - self.size.height)))
+        self.refresh()
+
+    def action_open(self) -> None:
+        if self.selected is not None and self._index_of_selected() is not None:
+            self.post_message(self.Opened(self.selected))
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         end = len(self.lines) - self.from_end
@@ -105,6 +148,8 @@ class LogView(Widget, can_focus=True):
         line = self.lines[index]
         level = line.level.upper() if line.level != "unknown" else ""
         base = self.rich_style  # the widget's own colours under every segment, padding included
+        if line is self.selected:
+            base = base + SELECTED
         segments = [
             Segment(f"{line.clock:8} ", base + DIM),
             Segment(f"{level:5}", base + LEVEL_STYLES.get(line.level, DIM)),
@@ -118,9 +163,6 @@ class LogView(Widget, can_focus=True):
         self.from_end = min(max(0, self.from_end + lines), limit)
         self.refresh()
 
-    def action_scroll_lines(self, lines: int) -> None:
-        self._move(lines)
-
     def action_scroll_page(self, pages: int) -> None:
         self._move(pages * max(1, self.size.height - 1))
 
@@ -130,6 +172,7 @@ class LogView(Widget, can_focus=True):
     def action_scroll_end(self) -> None:
         self.from_end = 0
         self.paused = False
+        self.selected = None
         self.refresh()
 
 

@@ -217,6 +217,7 @@ def describe_event(event: Event) -> str:
             f" at {datetime.fromisoformat(str(data.get('at'))):%H:%M:%S}"
         ),
         "retitled": lambda: f"title: {data.get('title')}",
+        "log_pinned": lambda: f"pinned {data.get('title')}: {_first_line(str(data.get('excerpt', '')))}",
         "db_action": lambda: (
             f"database: {data.get('action')} pid {data.get('pid')} ({data.get('result')}): "
             f"{data.get('reason')} · {data.get('query')}"
@@ -226,3 +227,7 @@ def describe_event(event: Event) -> str:
     }
     text = texts.get(kind)
     return text() if text else f"{kind}: {data.get('title') or data.get('excerpt') or ''}".rstrip(": ")
+
+
+def _first_line(text: str, limit: int = 200) -> str:
+    return (text.splitlines() or [""])[0][:limit]

@@ -269,6 +269,13 @@ class IncidentBook:
             target=target,
         )
 
+    def pin_log(self, incident_id: str, *, source: str, clock: str, level: str, text: str) -> PendingEvent:
+        """A log record kept in the timeline as evidence (a diagnostic output in the post-mortem)."""
+        incident = self.get(incident_id)
+        excerpt = redact_text(sanitize(text, keep_newlines=True))[:MAX_TEXT]
+        return new_event(incident.id, "log_pinned", source=source, clock=clock, level=level, excerpt=excerpt,
+                         title=f"log {source} {clock} {level.upper()}")  # fmt: skip
+
     def retitle(self, incident_id: str, title: str) -> PendingEvent:
         incident = self.get(incident_id)
         return new_event(incident.id, "retitled", title=_text(title, "title", 200))

@@ -50,6 +50,7 @@ KEYS: tuple[KeySpec, ...] = (
     ),
     KeySpec("log_filter", "slash", "Filter the logs: words, re:REGEX, level:warn, source:NAME, ! inverts", "Filter"),
     KeySpec("log_pause", "p", "Pause / resume the log view (lines keep arriving; the backlog is counted)", "Pause"),
+    KeySpec("pin_log", "i", "Pin the selected log line to the open incident's timeline", "Pin"),
     KeySpec("export", "e", "Write the post-mortem (Markdown and JSON) beside the journal", "Export"),
 )
 

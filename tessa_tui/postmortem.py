@@ -74,7 +74,7 @@ def postmortem(
         "resolution": [n.text for n in notes.get("resolution", [])] + ([incident.summary] if incident.summary else []),
         "actions_taken": _actions_taken(incident),
         "notes": [{"at": n.at.isoformat(), "actor": n.actor, "text": n.text} for n in notes.get("note", [])],
-        "diagnostic_outputs": [_output(e) for e in incident.events if e.kind == "action_output"],
+        "diagnostic_outputs": [_output(e) for e in incident.events if e.kind in {"action_output", "log_pinned"}],
         "checklist": _checklist(incident, pack),
         "action_items": [{"text": n.text, "owner": n.actor, "recorded": True} for n in notes.get("action_item", [])]
         + [{"text": text, "owner": None, "recorded": False} for text in STANDING_ACTIONS],

@@ -118,3 +118,13 @@ def test_export_of_an_open_incident_says_ongoing(make_book: Book, clock: ManualC
     report = postmortem(book.get(incident_id), book.pack, book.severities, clock.now)
     assert report["summary"]["duration"] == "42m (ongoing)"
     assert "--:-- - Verified resolved" in to_markdown(report)
+
+
+def test_pinned_log_lines_are_diagnostic_outputs(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV2", "chat timeouts")).incident
+    book.record(book.pin_log(incident_id, source="edge", clock="14:00:09", level="error",
+                             text='{"msg":"openai timeout","token":"sk-live-abcdefghijklmnopqrstuv"}'))  # fmt: skip
+    markdown = to_markdown(postmortem(book.get(incident_id), book.pack, book.severities, clock.now))
+    outputs = markdown.split("## Diagnostic Outputs")[1]
+    assert "### 14:00 log edge 14:00:09 ERROR" in outputs and "openai timeout" in outputs

@@ -17,6 +17,7 @@ from screens.keys import bind
 from screens.log_view import LineFilter, LogLine, LogView
 from screens.panes.pane import Pane
 from tessa_tui.config_model import LogSource
+from tessa_tui.errors import UserError
 from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
@@ -43,7 +44,7 @@ class LogLines(Message):
 def display_line(source: str, record: LogRecord) -> LogLine:
     """`12:03:07 ERROR app  message`: the record's time of day, level, source and message."""
     clock = record.time[11:19] if len(record.time) >= 19 and record.time[10] in "T " else record.time[:8]
-    return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "))
+    return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "), record.full)
 
 
 class FilterInput(Input):
@@ -63,7 +64,7 @@ class FilterInput(Input):
 class LogsPane(Pane):
     """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
 
-    BINDINGS = [bind("log_filter", "filter"), bind("log_pause", "pause")]
+    BINDINGS = [bind("log_filter", "filter"), bind("log_pause", "pause"), bind("pin_log", "pin")]
 
     def __init__(self, sources: list[LogSource] | None, *, live: bool = True) -> None:
         super().__init__("Logs", 3, id="logs-pane")
@@ -86,13 +87,55 @@ class LogsPane(Pane):
         yield field
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return self._sources is not None if action in {"filter", "pause"} else True
+        if action == "pin" and getattr(self.app, "readonly", False):
+            return False
+        return self._sources is not None if action in {"filter", "pause", "pin"} else True
 
     def action_filter(self) -> None:
         """Show the filter field (what is there stays; escape clears it)."""
         field = self.query_one("#log-filter", Input)
         field.display = True
         field.focus()
+
+    def on_log_view_opened(self, message: LogView.Opened) -> None:
+        from screens.log_detail import LogDetailScreen
+
+        line = message.line
+        self.app.push_screen(LogDetailScreen(line), lambda pin: self._pin(line) if pin else None)
+
+    def action_pin(self) -> None:
+        """Pin the selected line (k/j select one) to the open incident."""
+        line = self.query_one("#log-view", LogView).selected
+        if line is None:
+            self.notify("select a line first (k / j)", severity="warning", markup=False)
+            return
+        self._pin(line)
+
+    def _pin(self, line: LogLine) -> None:
+        desk = getattr(self.app, "desk", None)
+        incident = desk.active() if desk else None
+        if desk is None or incident is None:
+            self.notify("no open incident to pin it to", severity="warning", markup=False)
+            return
+
+        async def save() -> None:
+            try:
+                pending = desk.plan(
+                    lambda b: b.pin_log(
+                        incident.id,
+                        source=line.source,
+                        clock=line.clock,
+                        level=line.level,
+                        text=line.full or line.message,
+                    )
+                )
+                await desk.record(pending)
+            except UserError as exc:  # JournalError included: nothing was recorded
+                self.notify(f"NOT SAVED: {exc.message}", severity="error", markup=False)
+                return
+            self.notify(f"pinned to {incident.id}", markup=False)
+
+        self.run_worker(save())
 
     def action_pause(self) -> None:
         self.query_one("#log-view", LogView).toggle_pause()

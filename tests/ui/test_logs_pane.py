@@ -79,3 +79,26 @@ async def test_filter_and_pause_from_the_keyboard(write_config: Callable[[str], 
         await wait_until(pilot, lambda: "arrived while paused" in screen_text(app))
         await pilot.press("slash", *"re:(", "enter")  # a bad regex: said so, the view keeps working
         await wait_until(pilot, lambda: "not a regular expression" in screen_text(app))
+
+
+async def test_select_open_and_pin_a_line_to_the_incident(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text(
+        '{"level":"error","time":"2026-11-28T10:00:02Z","msg":"db timeout","pool":{"size":20,"waiting":31}}\n'
+        "2026-11-28 10:00:03 INFO recovered\n"
+    )
+    config = f"logs:\n  - name: app\n    path: '{log}'\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n"
+    app = TessaApp(load_config(write_config(config), environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        pane = app.screen.query_one(LogsPane)
+        await wait_until(pilot, lambda: pane.counts["info"] == 1 and app.desk.book is not None)
+        book = app.desk.book
+        assert book is not None
+        incident_id = book.record(book.declare("SEV3", "DB timeouts")).incident
+        await pilot.press("3", "k", "k", "enter")  # the older line: the JSON one
+        await wait_until(pilot, lambda: '"waiting": 31' in screen_text(app))
+        assert '"pool": {' in screen_text(app)  # pretty-printed, not one long line
+        await pilot.press("i")
+        await wait_until(pilot, lambda: any(e.kind == "log_pinned" for e in book.get(incident_id).events))
+        pinned = next(e for e in book.get(incident_id).events if e.kind == "log_pinned")
+        assert pinned.data["title"] == "log app 10:00:02 ERROR" and '"waiting":31' in pinned.data["excerpt"]
