@@ -24,12 +24,12 @@ def state_text(state: str, theme: Theme) -> Text:
     return Text(f"{STATE_SYMBOL.get(state, '?')} {state}", style=style)
 
 
-def sparkline(values: list[float], width: int = 12) -> str:
-    """Latest `width` values as block characters, scaled between their own min and max."""
+def sparkline(values: list[float], width: int = 12, *, from_zero: bool = False) -> str:
+    """Latest `width` values as block characters, scaled between their own min (or 0) and max."""
     recent = values[-width:]
     if not recent:
         return ""
-    low, high = min(recent), max(recent)
+    low, high = (0.0 if from_zero else min(recent)), max(recent)
     span = high - low or 1.0
     return "".join(SPARK[min(len(SPARK) - 1, int((v - low) / span * (len(SPARK) - 1)))] for v in recent)
 

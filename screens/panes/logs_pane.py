@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-from collections import Counter
+import time
+from collections import Counter, deque
 from pathlib import Path
 
 from textual import on, work
@@ -16,12 +17,19 @@ from textual.widgets import Input
 from screens.keys import bind
 from screens.log_view import LineFilter, LogLine, LogView
 from screens.panes.pane import Pane
+from screens.state_style import sparkline
 from tessa_tui.config_model import LogSource
 from tessa_tui.errors import UserError
 from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
+ERROR_RATE_MINUTES = 15
 POLL_S = 1.0  # once a second, like the flush: a flood is read in slices of 4 MiB per poll
+
+
+def arrival_minute() -> int:
+    """The minute lines arrived in (monotonic: a clock change cannot reorder the sparkline)."""
+    return int(time.monotonic() // 60)
 
 
 def source_origin(source: LogSource) -> str:
@@ -75,6 +83,8 @@ class LogsPane(Pane):
         self._subtitle = ""
         self._pending: list[LogLine] = []
         self._ticks = 0
+        self._minutes: deque[list[int]] = deque(maxlen=ERROR_RATE_MINUTES)
+        """[minute, records with a level, errors] per minute of arrival: the error-rate sparkline."""
 
     def compose(self) -> ComposeResult:
         if self._sources is None:
@@ -208,6 +218,7 @@ class LogsPane(Pane):
         self._status[message.source] = message.status
         first = not self.counts
         self.counts.update(record.level for record in message.records)
+        self._count_minute(message.records)
         self._pending += [display_line(message.source, record) for record in message.records]
         if first and self.counts:  # the first lines at once; after that, once a second
             self._flush()
@@ -228,6 +239,18 @@ class LogsPane(Pane):
         if self._ticks % 5 == 1 or not self._subtitle or paused:  # paused: the backlog count is news
             self._update_subtitle()
 
+    def _count_minute(self, records: list[LogRecord]) -> None:
+        minute = arrival_minute()
+        if not self._minutes or self._minutes[-1][0] != minute:
+            self._minutes.append([minute, 0, 0])
+        bucket = self._minutes[-1]
+        bucket[1] += sum(1 for r in records if r.level != "unknown")
+        bucket[2] += sum(1 for r in records if r.level in {"error", "fatal"})
+
+    def error_rates(self) -> list[float]:
+        """Errors as a share of leveled records, per minute, oldest first (minutes without lines omitted)."""
+        return [errors / leveled for _, leveled, errors in self._minutes if leveled]
+
     def error_rate(self) -> float:
         """Errors and fatals as a share of the records with a level."""
         known = sum(n for level, n in self.counts.items() if level != "unknown")
@@ -240,6 +263,9 @@ class LogsPane(Pane):
         text = " · ".join(parts) or "no lines yet"
         if parts:
             text += f" · errors {self.error_rate():.1%}"
+            rates = self.error_rates()
+            if len(rates) > 1:
+                text += f" · per minute {sparkline(rates, ERROR_RATE_MINUTES, from_zero=True)} {rates[-1]:.1%}"
         if waiting:
             text += f" · waiting for {', '.join(waiting)}"
         for name, status in self._status.items():

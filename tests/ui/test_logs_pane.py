@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from screens.app import TessaApp
 from screens.panes.logs_pane import LogsPane
 from tessa_tui.config_load import load_config
@@ -102,3 +104,27 @@ async def test_select_open_and_pin_a_line_to_the_incident(write_config: Callable
         await wait_until(pilot, lambda: any(e.kind == "log_pinned" for e in book.get(incident_id).events))
         pinned = next(e for e in book.get(incident_id).events if e.kind == "log_pinned")
         assert pinned.data["title"] == "log app 10:00:02 ERROR" and '"waiting":31' in pinned.data["excerpt"]
+
+
+async def test_error_rate_per_minute_sparkline(
+    write_config: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screens.panes import logs_pane
+    from screens.panes.logs_pane import LogLines
+    from tessa_tui.log_parse import parse_line
+
+    minute_now = [100]
+    monkeypatch.setattr(logs_pane, "arrival_minute", lambda: minute_now[0])
+    config = write_config(f"logs:\n  - name: app\n    path: '{tmp_path / 'none.log'}'\n")
+    app = TessaApp(load_config(config, environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        pane = app.screen.query_one(LogsPane)
+        for minute, errors in ((0, 0), (1, 1), (2, 5)):
+            minute_now[0] = 100 + minute
+            lines = [f"2026-11-28 10:0{minute}:00 {'ERROR' if n < errors else 'INFO'} line {n}" for n in range(10)]
+            pane.post_message(LogLines("app", [parse_line(line) for line in lines], "following"))
+            await pilot.pause()
+        assert pane.error_rates() == [0.0, 0.1, 0.5]
+        pane._update_subtitle()
+        await pilot.pause()
+        assert "per minute ▁▂█ 50.0%" in screen_text(app)
