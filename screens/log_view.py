@@ -43,6 +43,8 @@ class LogLine:
     message: str
     full: str = ""
     """The whole record (newlines kept), for the detail view and for pinning."""
+    sort_key: str = ""
+    """The record's own time in one comparable form (empty: no time), for the merged view."""
 
 
 class LogView(Widget, can_focus=True):
@@ -179,7 +181,7 @@ class LogView(Widget, can_focus=True):
 @dataclass(frozen=True)
 class LineFilter:
     """`/` in the logs pane: words (all must appear, any case), `re:PATTERN`, `level:warn` (and worse),
-    `source:NAME`; a leading `!` inverts the whole filter. Parts combine with AND."""
+    `source:NAME`; a leading `!` inverts the words, pattern and level (within the source). Parts combine with AND."""
 
     text: str
     words: tuple[str, ...] = ()
@@ -187,6 +189,10 @@ class LineFilter:
     min_level: int | None = None
     source: str | None = None
     invert: bool = False
+
+    def active(self) -> bool:
+        """False for a filter that lets every line through (an empty text on the All tab)."""
+        return bool(self.words or self.pattern or self.min_level is not None or self.source or self.invert)
 
     @classmethod
     def parse(cls, text: str) -> LineFilter:
@@ -217,11 +223,12 @@ class LineFilter:
         return cls(text, tuple(words), pattern, min_level, source, invert)
 
     def matches(self, line: LogLine) -> bool:
+        # The source (a tab, or source:NAME) narrows first; `!` inverts the rest within it.
+        if self.source is not None and line.source != self.source:
+            return False
         hit = True
         if self.min_level is not None:
             hit = line.level in LEVEL_ORDER and LEVEL_ORDER.index(line.level) >= self.min_level
-        if hit and self.source is not None:
-            hit = line.source == self.source
         if hit and (self.words or self.pattern):
             haystack = f"{line.level} {line.source} {line.message}"
             if self.pattern is not None:

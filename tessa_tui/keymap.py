@@ -51,6 +51,8 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("log_filter", "slash", "Filter the logs: words, re:REGEX, level:warn, source:NAME, ! inverts", "Filter"),
     KeySpec("log_pause", "p", "Pause / resume the log view (lines keep arriving; the backlog is counted)", "Pause"),
     KeySpec("pin_log", "i", "Pin the selected log line to the open incident's timeline", "Pin"),
+    KeySpec("log_next_source", "right_square_bracket", "Logs: next source tab", "Next source"),
+    KeySpec("log_previous_source", "left_square_bracket", "Logs: previous source tab", "Prev source"),
     KeySpec("export", "e", "Write the post-mortem (Markdown and JSON) beside the journal", "Export"),
 )
 

@@ -6,13 +6,14 @@ import asyncio
 import shlex
 import time
 from collections import Counter, deque
+from dataclasses import replace
 from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import Input
+from textual.widgets import Input, Tab, Tabs
 
 from screens.keys import bind
 from screens.log_view import LineFilter, LogLine, LogView
@@ -52,7 +53,10 @@ class LogLines(Message):
 def display_line(source: str, record: LogRecord) -> LogLine:
     """`12:03:07 ERROR app  message`: the record's time of day, level, source and message."""
     clock = record.time[11:19] if len(record.time) >= 19 and record.time[10] in "T " else record.time[:8]
-    return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "), record.full)
+    # Timestamps come as `2026-11-28T10:00:01Z` or `2026-11-28 10:00:01,123`: one comparable form.
+    sort_key = record.time.replace("T", " ").replace(",", ".")[:23]
+    return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "), record.full,
+                   sort_key)  # fmt: skip
 
 
 class FilterInput(Input):
@@ -72,7 +76,13 @@ class FilterInput(Input):
 class LogsPane(Pane):
     """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
 
-    BINDINGS = [bind("log_filter", "filter"), bind("log_pause", "pause"), bind("pin_log", "pin")]
+    BINDINGS = [
+        bind("log_filter", "filter"),
+        bind("log_pause", "pause"),
+        bind("pin_log", "pin"),
+        bind("log_next_source", "next_source(1)"),
+        bind("log_previous_source", "next_source(-1)"),
+    ]
 
     def __init__(self, sources: list[LogSource] | None, *, live: bool = True) -> None:
         super().__init__("Logs", 3, id="logs-pane")
@@ -83,6 +93,8 @@ class LogsPane(Pane):
         self._subtitle = ""
         self._pending: list[LogLine] = []
         self._ticks = 0
+        self._typed_filter = LineFilter.parse("")
+        self._tab_source: str | None = None
         self._minutes: deque[list[int]] = deque(maxlen=ERROR_RATE_MINUTES)
         """[minute, records with a level, errors] per minute of arrival: the error-rate sparkline."""
 
@@ -91,6 +103,9 @@ class LogsPane(Pane):
             yield self.not_configured("logs", EXAMPLE)
             return
         buffer = max((s.buffer_lines for s in self._sources), default=100_000)
+        if len(self._sources) > 1:  # one tab per source, and All: merged, in timestamp order
+            yield Tabs(Tab("All", id="source-all"), *(Tab(s.name, id=f"source-{n}") for n, s in
+                                                       enumerate(self._sources)), id="log-sources")  # fmt: skip
         yield LogView(buffer, id="log-view")
         field = FilterInput(placeholder="words · re:REGEX · level:warn · source:NAME · ! inverts", id="log-filter")
         field.display = False
@@ -153,13 +168,31 @@ class LogsPane(Pane):
 
     @on(Input.Changed, "#log-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        view = self.query_one("#log-view", LogView)
         try:
-            view.set_filter(LineFilter.parse(event.value) if event.value.strip() else None)
+            self._typed_filter = LineFilter.parse(event.value)
             event.input.border_subtitle = ""
         except ValueError as exc:
             event.input.border_subtitle = str(exc)  # the last good filter stays until this one parses
+            return
+        self._apply_filter()
+
+    @on(Tabs.TabActivated, "#log-sources")
+    def _source_chosen(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        label = str(event.tab.label)
+        self._tab_source = None if event.tab.id == "source-all" else label
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        """The typed filter, narrowed to the chosen tab's source."""
+        line_filter = replace(self._typed_filter, source=self._tab_source or self._typed_filter.source)
+        self.query_one("#log-view", LogView).set_filter(line_filter if line_filter.active() else None)
         self._update_subtitle()
+
+    def action_next_source(self, step: int) -> None:
+        tabs = next(self.query("#log-sources").results(Tabs), None)
+        if tabs is not None:
+            tabs.action_next_tab() if step > 0 else tabs.action_previous_tab()
 
     @on(Input.Submitted, "#log-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
@@ -232,6 +265,8 @@ class LogsPane(Pane):
         """Draw what arrived since the last flush."""
         if self._pending:
             pending, self._pending = self._pending, []
+            if len(self._status) > 1:  # several sources: merge this second's lines by their own timestamps
+                pending.sort(key=lambda line: line.sort_key)
             self.query_one("#log-view", LogView).append(pending)
         self._ticks += 1
         # Counts move with every line; repainting the border for them every 5 s is plenty.
@@ -273,7 +308,9 @@ class LogsPane(Pane):
                 text += f" · {name} {status}"
         view = next(self.query("#log-view").results(LogView), None)
         if view is not None and view.filter is not None:
-            text = f"filter {view.filter.text!r}: {len(view.lines)} of {len(view.all_lines)} · " + text
+            what = " ".join(p for p in (view.filter.source and f"{view.filter.source} tab",
+                                        view.filter.text.strip() and repr(view.filter.text.strip())) if p)  # fmt: skip
+            text = f"{what}: {len(view.lines)} of {len(view.all_lines)} · " + text
         if view is not None and view.paused:
             text = f"PAUSED · {view.from_end} new below (p resumes) · " + text
         if text != self._subtitle:  # setting a border title always repaints the pane

@@ -59,7 +59,7 @@ async def test_filter_and_pause_from_the_keyboard(write_config: Callable[[str], 
         pane = app.screen.query_one(LogsPane)
         await wait_until(pilot, lambda: pane.counts["info"] == 2)
         await pilot.press("3", "z", "slash", *"level:warn")
-        await wait_until(pilot, lambda: "filter 'level:warn': 2 of 4" in screen_text(app))
+        await wait_until(pilot, lambda: "'level:warn': 2 of 4" in screen_text(app))
         shown = screen_text(app)
         assert "db timeout" in shown and "slow request" in shown and "healthy" not in shown
         await pilot.press("enter")  # the filter stays; the keyboard goes back to the lines
@@ -128,3 +128,37 @@ async def test_error_rate_per_minute_sparkline(
         pane._update_subtitle()
         await pilot.pause()
         assert "per minute ▁▂█ 50.0%" in screen_text(app)
+
+
+async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    from screens.log_view import LogView
+    from screens.panes.logs_pane import LogLines
+    from tessa_tui.log_parse import parse_line
+
+    config = write_config(
+        f"logs:\n  - name: app\n    path: '{tmp_path / 'a.log'}'\n  - name: edge\n    path: '{tmp_path / 'e.log'}'\n"
+    )
+    app = TessaApp(load_config(config, environ={}), live=False)
+    async with app.run_test(size=(150, 40)) as pilot:
+        pane = app.screen.query_one(LogsPane)
+        pane.post_message(LogLines("app", [parse_line("2026-11-28 09:59:59 INFO app zeroth")], "following"))
+        await pilot.pause()  # the first lines are drawn at once; later ones once a second, merged
+        pane.post_message(
+            LogLines(
+                "app",
+                [parse_line("2026-11-28 10:00:03 INFO app third"), parse_line("2026-11-28 10:00:01 INFO app first")],
+                "following",
+            )
+        )
+        pane.post_message(LogLines("edge", [parse_line('{"level":"error","time":"2026-11-28T10:00:02Z",'
+                                                       '"msg":"edge second"}')], "following"))  # fmt: skip
+        await pilot.pause()
+        pane.tick()
+        await pilot.pause()
+        messages = [line.message for line in app.screen.query_one(LogView).lines]
+        assert [m.split()[-1] for m in messages] == ["zeroth", "first", "second", "third"]
+        await pilot.press("3", "right_square_bracket")  # the app tab
+        await wait_until(pilot, lambda: "app tab: 3 of 4" in screen_text(app))
+        assert "edge second" not in screen_text(app)
+        await pilot.press("right_square_bracket", "slash", *"level:error")
+        await wait_until(pilot, lambda: "edge tab 'level:error': 1 of 4" in screen_text(app))
