@@ -45,15 +45,15 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec(
         "cancel_query",
         "x",
-        "Cancel or terminate the selected query (confirmed, recorded in the incident)",
+        "Cancel or end the selected query (confirmed, recorded)",
         "Cancel query",
     ),
-    KeySpec("log_filter", "slash", "Filter the logs: words, re:REGEX, level:warn, source:NAME, ! inverts", "Filter"),
-    KeySpec("log_pause", "p", "Pause / resume the log view (lines keep arriving; the backlog is counted)", "Pause"),
-    KeySpec("pin_log", "i", "Pin the selected log line to the open incident's timeline", "Pin"),
+    KeySpec("log_filter", "slash", "Filter logs: words, re:, level:, source:, ! inverts", "Filter"),
+    KeySpec("log_pause", "p", "Pause / resume the logs (the backlog is counted)", "Pause"),
+    KeySpec("pin_log", "i", "Pin the selected log line to the open incident", "Pin"),
     KeySpec("log_next_source", "right_square_bracket", "Logs: next source tab", "Next source"),
     KeySpec("log_previous_source", "left_square_bracket", "Logs: previous source tab", "Prev source"),
-    KeySpec("export", "e", "Write the post-mortem (Markdown and JSON) beside the journal", "Export"),
+    KeySpec("export", "e", "Write the post-mortem (Markdown + JSON) beside the journal", "Export"),
 )
 
 KEY_BY_ID: dict[str, KeySpec] = {spec.id: spec for spec in KEYS}
