@@ -63,15 +63,26 @@ SELECT application_name AS replica, client_addr::text AS address, state,
 FROM pg_stat_replication ORDER BY 1
 """
 
+# Exact sizes touch every file of every table (two thirds of a poll at 5,000 tables, benchmarks/db_poll.py),
+# so the 50 largest by the planner's page counts are sized exactly and the top 10 of those shown. With fewer
+# than 50 tables that is exact; beyond, a table never vacuumed or analyzed (relpages 0) can be missed.
 TOP_TABLES = """
-SELECT n.nspname AS schema, c.relname AS "table", pg_total_relation_size(c.oid)::bigint AS total_bytes,
-       pg_relation_size(c.oid)::bigint AS table_bytes, pg_indexes_size(c.oid)::bigint AS index_bytes,
-       coalesce(pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)::bigint AS toast_bytes,
-       greatest(c.reltuples, 0)::bigint AS estimated_rows
-FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
-WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg_toast%'
-ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 10
+WITH candidates AS (
+    SELECT c.oid, n.nspname, c.relname, c.reltoastrelid, c.reltuples
+    FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+    LEFT JOIN pg_class AS t ON t.oid = c.reltoastrelid
+    WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg_toast%'
+    ORDER BY c.relpages::bigint + coalesce(t.relpages, 0)
+             + coalesce((SELECT sum(i.relpages) FROM pg_index AS x JOIN pg_class AS i ON i.oid = x.indexrelid
+                         WHERE x.indrelid = c.oid), 0) DESC
+    LIMIT 50
+)
+SELECT nspname AS schema, relname AS "table", pg_total_relation_size(oid)::bigint AS total_bytes,
+       pg_relation_size(oid)::bigint AS table_bytes, pg_indexes_size(oid)::bigint AS index_bytes,
+       coalesce(pg_total_relation_size(nullif(reltoastrelid, 0)), 0)::bigint AS toast_bytes,
+       greatest(reltuples, 0)::bigint AS estimated_rows
+FROM candidates ORDER BY total_bytes DESC LIMIT 10
 """
 
 VACUUM = """
