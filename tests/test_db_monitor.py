@@ -229,3 +229,32 @@ async def test_named_queries_become_tiles_with_thresholds(pg_dsn: str) -> None:
     assert rows["label"][1] == "[bold]x\\e[2J" and rows["label"][3] == "-"
     assert rows["broken"][3].startswith('error: relation "no_such_table" does not exist')
     assert "read-only transaction" in rows["writes"][3]  # the monitor's session cannot write
+
+
+async def test_top_tables_match_exact_sizes_beyond_fifty_tables(pg_dsn: str) -> None:
+    """The cheap candidate pick (page counts) must still find the ten largest tables."""
+    setup = await asyncpg.connect(pg_dsn)
+    try:
+        await setup.execute("CREATE SCHEMA IF NOT EXISTS sizes")
+        # Sizes 1,000 rows (about four pages) apart: no ties at the edge of the top ten.
+        await setup.execute(
+            "DO $$ BEGIN FOR n IN 0..69 LOOP EXECUTE format("
+            "'CREATE TABLE IF NOT EXISTS sizes.t%s AS SELECT g FROM generate_series(1, %s) g', n, n * 1000);"
+            " END LOOP; END $$"
+        )
+        await setup.execute("ANALYZE")
+        exact = await setup.fetch(
+            "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND n.nspname NOT LIKE 'pg_toast%' ORDER BY pg_total_relation_size(c.oid) DESC, c.relname LIMIT 10"
+        )
+        monitor = DbMonitor(db_config(pg_dsn))
+        try:
+            await monitor.poll(["top_tables"])
+            shown = monitor.snapshot().sections["top_tables"].rows
+        finally:
+            await monitor.close()
+        assert {(r[0], r[1]) for r in shown} == {(r[0], r[1]) for r in exact}
+    finally:
+        await setup.execute("DROP SCHEMA sizes CASCADE")
+        await setup.close()
