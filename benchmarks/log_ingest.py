@@ -1,0 +1,550 @@
+"""Log ingest: throughput against Textual's Log, keypress latency and memory under a flood, a 1 GB file, in one run.
+
+(a) throughput: the same realistic mixed lines (JSON, logfmt, plain, access, stack traces) through our path
+    (parse_lines, level counts, a LineFilter, LogView.append of display_line results) and through Textual's
+    plain `Log.write_lines`, each in a headless 140x40 app, timed until every batch is appended and a frame
+    showing the last line has rendered;
+(b) flood: a separate writer process appends --flood-rate lines/s to a file that `tessa-tui --config CFG`
+    follows in a real pseudo-terminal; every ~200 ms `p` toggles pause and the time until the screen (a small
+    terminal emulator fed with the pty output) shows / stops showing "PAUSED" is the keypress latency.
+    Then the writer appends as fast as it can up to --rss-lines in all; the console's VmRSS is read when it
+    has read 50k lines and when it has read all (or after --rss-wait seconds: how far it got is printed).
+    "Read" is the console's file position (/proc/PID/fdinfo), not what the writer wrote;
+(c) big file: a --big-mb MiB file ending in a unique marker line; seconds from starting the console until
+    its first frame and until the marker is on screen.
+
+    .venv/bin/python benchmarks/log_ingest.py [--lines 200000] [--flood-seconds 30] [--rss-lines 5000000]
+                                              [--rss-wait 60] [--big-mb 1024] [--only a,b,c]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import codecs
+import os
+import pty
+import random
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+COLUMNS, ROWS = 140, 40
+PLATFORM = "Ingest Bench"
+SERVICES = ("api", "edge-chat", "worker", "auth", "billing")
+PATHS = ("/api/chat", "/api/sessions", "/health", "/api/messages/42", "/auth/token", "/api/files/upload")
+
+
+def realistic_lines(count: int, seed: int = 7) -> list[str]:
+    """Mixed JSON (pino, structlog, ECS), logfmt, plain, access and syslog lines, a few stack traces."""
+    rng = random.Random(seed)
+    levels = ["info"] * 70 + ["debug"] * 12 + ["warn"] * 10 + ["error"] * 7 + ["fatal"]
+    pino = {"trace": 10, "debug": 20, "info": 30, "warn": 40, "error": 50, "fatal": 60}
+    lines: list[str] = []
+    while len(lines) < count:
+        n = len(lines)
+        level = rng.choice(levels)
+        stamp = f"2026-11-28T10:{n // 60000 % 60:02d}:{n // 1000 % 60:02d}.{n % 1000:03d}Z"
+        service, path = rng.choice(SERVICES), rng.choice(PATHS)
+        ms = rng.randint(1, 4000)
+        kind = rng.randrange(10)
+        if kind < 3:
+            lines.append(
+                f'{{"level":{pino[level]},"time":"{stamp}","pid":{4000 + n % 97},"hostname":"{service}-7f9c",'
+                f'"msg":"request completed","req":{{"method":"GET","url":"{path}"}},"responseTime":{ms}}}'
+            )
+        elif kind < 5:
+            lines.append(
+                f'{{"timestamp":"{stamp}","level":"{level}","event":"db query on {service}",'
+                f'"duration_ms":{ms / 10:.1f},"rows":{rng.randint(0, 500)},"request_id":"req-{n:08x}"}}'
+            )
+        elif kind == 5:
+            lines.append(f'time={stamp} level={level} msg="upstream call {path} took {ms}ms" service={service}')
+        elif kind == 6:
+            status = 500 if level in {"error", "fatal"} else 404 if level == "warn" else 200
+            lines.append(
+                f'10.0.{n % 256}.{ms % 256} - - [28/Nov/2026:10:00:{n % 60:02d} +0000] "GET {path} HTTP/1.1" '
+                f'{status} {ms * 3} "-" "Mozilla/5.0 (X11; Linux x86_64)"'
+            )
+        elif kind == 7:
+            lines.append(
+                f"Nov 28 10:00:{n % 60:02d} host-{n % 7} {service}[{n % 999}]: {level.upper()} queue depth {ms}"
+            )
+        else:
+            stamp = stamp.replace("T", " ").replace(".", ",")[:23]
+            lines.append(
+                f"{stamp} {level.upper()} [{service}-worker-{n % 8}] handled {path} in {ms} ms (user {n % 9973})"
+            )
+            if level == "error" and rng.random() < 0.5:
+                lines += ["Traceback (most recent call last):", '  File "/srv/app/handlers.py", line 88, in handle',
+                          "    raise TimeoutError(path)", f"TimeoutError: {path}"]  # fmt: skip
+    return lines[:count]
+
+
+# --- (a) throughput, headless -----------------------------------------------------------------------------------
+
+
+async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[float, float]:
+    """Lines/s through parse_lines + counts + a LineFilter + LogView.append, and the seconds taken."""
+    from textual.app import App, ComposeResult
+
+    from screens.log_view import LineFilter, LogView
+    from screens.panes.logs_pane import display_line
+    from tessa_tui.log_parse import parse_lines
+    from tests.ui.screen_text import screen_text, wait_until
+
+    class Ours(App[None]):
+        CSS = "LogView { height: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            yield LogView(100_000, id="log-view")
+
+    app = Ours()
+    async with app.run_test(size=(COLUMNS, ROWS)) as pilot:
+        view = app.query_one(LogView)
+        view.set_filter(LineFilter.parse(filter_text))
+        counts: Counter[str] = Counter()
+        await pilot.pause()
+        started = time.perf_counter()
+        for start in range(0, len(lines), batch):
+            records = parse_lines(lines[start : start + batch])
+            counts.update(record.level for record in records)
+            view.append([display_line("app", record) for record in records])
+            await asyncio.sleep(0)
+        await pilot.pause()
+        await wait_until(pilot, lambda: "INGEST-END" in screen_text(app), timeout=60)
+        seconds = time.perf_counter() - started
+    return len(lines) / seconds, seconds
+
+
+async def log_rate(lines: list[str], batch: int) -> tuple[float, float]:
+    """Lines/s through Textual's Log.write_lines, and the seconds. No max_lines: with it (Textual 8.2.8) the Log
+    kept showing lines from before the pruning write, so the last line never appeared."""
+    from textual.app import App, ComposeResult
+    from textual.widgets import Log
+
+    from tests.ui.screen_text import screen_text, wait_until
+
+    class Plain(App[None]):
+        CSS = "Log { height: 1fr; }"
+
+        def compose(self) -> ComposeResult:
+            yield Log()
+
+    app = Plain()
+    async with app.run_test(size=(COLUMNS, ROWS)) as pilot:
+        log = app.query_one(Log)
+        await pilot.pause()
+        started = time.perf_counter()
+        for start in range(0, len(lines), batch):
+            log.write_lines(lines[start : start + batch])
+            await asyncio.sleep(0)
+        await pilot.pause()
+        await wait_until(pilot, lambda: "INGEST-END" in screen_text(app), timeout=60)
+        seconds = time.perf_counter() - started
+    return len(lines) / seconds, seconds
+
+
+def throughput(count: int, batch: int, filter_text: str) -> dict[str, float]:
+    lines = [*realistic_lines(count - 1), "2026-11-28 10:59:59,999 INFO [api] INGEST-END all lines appended"]
+    ours, ours_s = asyncio.run(ours_rate(lines, batch, filter_text))
+    plain, plain_s = asyncio.run(log_rate(lines, batch))
+    print(f"(a) throughput: {count:,} mixed lines in batches of {batch:,}, headless {COLUMNS}x{ROWS}, "
+          f"until a frame shows the last line")  # fmt: skip
+    print(f"    ours (parse, counts, filter {filter_text!r}, LogView): {ours:>10,.0f} lines/s ({ours_s:.2f} s)")
+    print(f"    Textual Log.write_lines (no parsing):          {plain:>10,.0f} lines/s ({plain_s:.2f} s)")
+    print(f"    ratio ours/Log:                                {ours / plain:10.2f}")
+    return {"ours": ours, "log": plain, "ratio": ours / plain}
+
+
+# --- the console in a pty, and a small terminal emulator for what it shows -------------------------------------
+
+_TOKEN = re.compile(
+    r"\x1b\[([0-9;?<=>]*)[ -/]*([@-~])"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
+    r"|\x1b[P^_X][^\x1b]*\x1b\\"  # DCS, PM, APC, SOS
+    r"|\x1b[()*+][0-9A-Za-z]|\x1b[=>78DEMNOc]"
+    r"|[\r\n\b]|[^\x1b\r\n\b]+"
+)
+
+
+class Terminal:
+    """Just enough of a terminal to know what Textual's output shows: cursor moves, erases and text."""
+
+    def __init__(self) -> None:
+        self.rows = [[" "] * COLUMNS for _ in range(ROWS)]
+        self.row = self.col = 0
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._tail = ""
+
+    def feed(self, data: bytes) -> None:
+        text = self._tail + self._decoder.decode(data)
+        position = 0
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            if match is None:  # an escape sequence cut by the read: wait for the rest
+                break
+            position = match.end()
+            piece = match.group(0)
+            if piece[0] == "\x1b":
+                if match.group(2):
+                    self._csi(match.group(1), match.group(2))
+            elif piece == "\r":
+                self.col = 0
+            elif piece == "\n":
+                self.row = min(self.row + 1, ROWS - 1)
+            elif piece == "\b":
+                self.col = max(0, self.col - 1)
+            else:
+                room = COLUMNS - self.col
+                if room > 0:
+                    part = piece[:room]
+                    self.rows[self.row][self.col : self.col + len(part)] = part
+                self.col = min(COLUMNS, self.col + len(piece))
+        self._tail = text[position:]
+        if len(self._tail) > 4096:  # not an escape sequence after all
+            self._tail = ""
+
+    def _csi(self, params: str, final: str) -> None:
+        numbers = [int(p) if p.isdigit() else 0 for p in params.lstrip("?<=>").split(";")]
+        first = numbers[0] or 1
+        if final in "Hf":
+            self.row = min(max(first, 1), ROWS) - 1
+            self.col = min(max((numbers[1] if len(numbers) > 1 else 0) or 1, 1), COLUMNS) - 1
+        elif final == "J" and numbers[0] == 2:
+            self.rows = [[" "] * COLUMNS for _ in range(ROWS)]
+        elif final == "K":
+            start, end = (self.col, COLUMNS) if numbers[0] == 0 else (0, self.col) if numbers[0] == 1 else (0, COLUMNS)
+            self.rows[self.row][start:end] = [" "] * (end - start)
+        elif final == "A":
+            self.row = max(0, self.row - first)
+        elif final == "B":
+            self.row = min(ROWS - 1, self.row + first)
+        elif final == "C":
+            self.col = min(COLUMNS, self.col + first)
+        elif final == "D":
+            self.col = max(0, self.col - first)
+        elif final == "G":
+            self.col = min(first, COLUMNS) - 1
+
+    def text(self) -> str:
+        return "\n".join("".join(row) for row in self.rows)
+
+
+class Console:
+    """`python -m tessa_tui --config CFG` in a 140x40 pseudo-terminal, its output read continuously."""
+
+    def __init__(self, config: Path, home: Path) -> None:
+        self.started = time.monotonic()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(REPO)
+            os.environ.update({"TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(ROWS),
+                               "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+                               "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state"),
+                               "XDG_CACHE_HOME": str(home / "cache")})  # fmt: skip
+            os.execv(sys.executable, [sys.executable, "-m", "tessa_tui", "--config", str(config)])
+        self.pid, self.fd = pid, fd
+        self.screen = Terminal()
+        self.alive = True
+
+    def pump(self, seconds: float) -> bool:
+        """Read (and emulate) output for up to `seconds`; True if something was read."""
+        if not self.alive:
+            time.sleep(max(0.0, seconds))
+            return False
+        ready, _, _ = select.select([self.fd], [], [], max(0.0, seconds))
+        if not ready:
+            return False
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except OSError:
+            data = b""
+        if not data:
+            self.alive = False
+            return False
+        self.screen.feed(data)
+        return True
+
+    def wait_for(self, holds: Callable[[str], bool], timeout: float) -> float | None:
+        """Seconds until the screen satisfies `holds` (None: not within `timeout`)."""
+        start = time.monotonic()
+        while not holds(self.screen.text()):
+            left = timeout - (time.monotonic() - start)
+            if left <= 0 or not self.alive:
+                return None
+            self.pump(min(left, 0.05))
+        return time.monotonic() - start
+
+    def drain(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            self.pump(left)
+
+    def press(self, key: bytes) -> None:
+        os.write(self.fd, key)
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def position(self, path: Path) -> int:
+        """How far the console has read `path` (its file offset; 0 if it has not opened it)."""
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{self.pid}/fd/{fd}") == str(path):
+                    for line in Path(f"/proc/{self.pid}/fdinfo/{fd}").read_text().splitlines():
+                        if line.startswith("pos:"):
+                            return int(line.split()[1])
+            except OSError:
+                continue
+        return 0
+
+    def stop(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                if time.monotonic() > deadline:
+                    os.kill(self.pid, signal.SIGKILL)
+                    os.waitpid(self.pid, 0)
+                    break
+                self.pump(0.05)  # keep reading: a full pty would block its exit
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        os.close(self.fd)
+
+
+def write_config(directory: Path, log: Path) -> Path:
+    config = directory / "tessa.yaml"
+    config.write_text(
+        f"platform: {PLATFORM}\nenvironment: bench\njournal:\n  path: '{directory / 'journal.sqlite3'}'\n"
+        f"logs:\n  - name: app\n    path: '{log}'\n"
+    )
+    return config
+
+
+# --- the writer process ----------------------------------------------------------------------------------------
+
+
+def writer_main(path: Path, rate: float, seconds: float, total: int) -> None:
+    """Append lines to `path`: `rate` lines/s for `seconds` (rate 0: as fast as possible) until `total` lines."""
+    pool = [(line + "\n").encode() for line in realistic_lines(20_000, seed=11)]
+    block = b"".join(pool)
+    written = 0
+    started = time.monotonic()
+    with path.open("ab", buffering=0) as out:
+        while written < total:
+            elapsed = time.monotonic() - started
+            if rate and elapsed >= seconds:
+                break
+            target = min(total, int(elapsed * rate) + 1) if rate else total
+            want = target - written
+            if want <= 0:
+                time.sleep(0.002)
+                continue
+            if want >= len(pool) and written % len(pool) == 0:
+                out.write(block)
+                written += len(pool)
+                continue
+            start = written % len(pool)
+            chunk = pool[start : start + want]
+            out.write(b"".join(chunk))
+            written += len(chunk)
+    print(written, flush=True)
+
+
+def start_writer(path: Path, rate: float, seconds: float, total: int) -> subprocess.Popen[str]:
+    argv = [sys.executable, __file__, "--writer", str(path), str(rate), str(seconds), str(total)]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
+
+
+def mean_line_bytes() -> float:
+    pool = realistic_lines(20_000, seed=11)
+    return sum(len(line.encode()) + 1 for line in pool) / len(pool)
+
+
+# --- (b) flood ---------------------------------------------------------------------------------------------------
+
+
+def flood(work: Path, rate: float, seconds: float, rss_lines: int, rss_wait: float) -> dict[str, float]:
+    log = work / "flood.log"
+    log.touch()
+    config = write_config(work, log)
+    per_line = mean_line_bytes()
+    console = Console(config, work / "home")
+    writer: subprocess.Popen[str] | None = None
+    result: dict[str, float] = {}
+    try:
+        first = console.wait_for(lambda s: PLATFORM in s, 30)
+        if first is None:
+            raise RuntimeError("the console showed no first frame in 30 s")
+        console.wait_for(lambda s: "no lines yet" in s, 5)
+        console.press(b"3")  # focus the logs pane: `p` is its key
+        console.drain(1.0)
+        writer = start_writer(log, rate, seconds, 10**12)
+        latencies: list[float] = []
+        missed = 0
+        rss_50k: tuple[float, float] | None = None
+        flood_started = time.monotonic()
+        while time.monotonic() - flood_started < seconds:
+            if rss_50k is None and console.position(log) >= 50_000 * per_line:
+                rss_50k = (console.rss_mb(), console.position(log) / per_line)
+            paused_now = "PAUSED" in console.screen.text()
+            pressed = time.monotonic()
+            console.press(b"p")
+            want = not paused_now
+            took = console.wait_for(lambda s: ("PAUSED" in s) == want, 5.0)  # noqa: B023 (used at once)
+            if took is None:
+                missed += 1
+            else:
+                latencies.append(took)
+            console.drain(0.2 - (time.monotonic() - pressed))
+        written = int((writer.communicate(timeout=30)[0] or "0").strip() or 0)
+        writer = None
+        read_at_end = console.position(log) / per_line
+        if "PAUSED" in console.screen.text():
+            console.press(b"p")
+        latencies.sort()
+        print(f"(b) flood: writer appended {written:,} lines in {seconds:.0f} s ({written / seconds:,.0f} lines/s, "
+              f"{written * per_line / seconds / 2**20:.1f} MiB/s; {per_line:.0f} B/line)")  # fmt: skip
+        print(f"    console read {read_at_end:,.0f} of them ({read_at_end / seconds:,.0f} lines/s): "
+              f"{max(0, written - read_at_end):,.0f} lines behind at the end of the flood")  # fmt: skip
+        if latencies:
+            p50 = statistics.median(latencies) * 1000
+            p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+            print(f"    keypress `p` to screen (PAUSED shown / gone), {len(latencies)} presses, {missed} never shown "
+                  f"within 5 s: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1] * 1000:.0f} ms")  # fmt: skip
+            result.update(p50=p50, p99=p99 if not missed else float("inf"))
+        else:
+            print(f"    keypress `p`: no change ever seen on screen ({missed} presses)")
+            result.update(p50=float("inf"), p99=float("inf"))
+        # Memory: the writer as fast as it can, up to rss_lines in all; how far the console reads in rss_wait.
+        remaining = max(0, rss_lines - written)
+        writer = start_writer(log, 0, 0, remaining)
+        wait_started = time.monotonic()
+        target = rss_lines * per_line
+        while console.position(log) < target and time.monotonic() - wait_started < rss_wait:
+            if rss_50k is None and console.position(log) >= 50_000 * per_line:
+                rss_50k = (console.rss_mb(), console.position(log) / per_line)
+            console.drain(0.5)
+        writer.communicate(timeout=120)
+        writer = None
+        console.drain(2.0)  # the last read's lines reach the view on the next tick
+        read = console.position(log) / per_line
+        rss_end = console.rss_mb()
+        if rss_50k is None:
+            rss_50k = (rss_end, read)
+        print(f"    memory: writer appended up to {rss_lines:,} lines in all; console read {read:,.0f} "
+              f"({'all' if read >= rss_lines * 0.999 else f'stopped after --rss-wait {rss_wait:.0f} s'})")  # fmt: skip
+        print(f"    VmRSS after reading {rss_50k[1]:,.0f} lines: {rss_50k[0]:7.1f} MiB")
+        print(f"    VmRSS after reading {read:,.0f} lines: {rss_end:7.1f} MiB   ratio {rss_end / rss_50k[0]:.2f}")
+        result.update(rss_small=rss_50k[0], rss_big=rss_end, rss_ratio=rss_end / rss_50k[0], rss_read=read,
+                      flood_read_rate=read_at_end / seconds, flood_written_rate=written / seconds)  # fmt: skip
+    finally:
+        if writer is not None:
+            writer.kill()
+            writer.wait()
+        console.stop()
+    return result
+
+
+# --- (c) big file ------------------------------------------------------------------------------------------------
+
+
+def big_file(work: Path, megabytes: int) -> dict[str, float]:
+    log = work / "big.log"
+    pool = "".join(line + "\n" for line in realistic_lines(20_000, seed=13)).encode()
+    marker = f"BIGFILE-END-{os.getpid()}"
+    made = time.monotonic()
+    with log.open("wb") as out:
+        size = 0
+        while size < megabytes * 2**20:
+            out.write(pool)
+            size += len(pool)
+        out.write(f"2026-11-28 11:00:00,000 ERROR [api] {marker} the last line of the file\n".encode())
+    made = time.monotonic() - made
+    config = write_config(work, log)
+    console = Console(config, work / "home")
+    try:
+        first = console.wait_for(lambda s: PLATFORM in s, 30)
+        last = console.wait_for(lambda s: marker in s, 30)
+    finally:
+        console.stop()
+    first_s = float("inf") if first is None else first
+    last_s = float("inf") if last is None or first is None else first + last
+    print(f"(c) big file: {log.stat().st_size / 2**20:,.0f} MiB (written in {made:.1f} s), console started on it:")
+    print(f"    first frame: {first_s:.2f} s;  last line on screen: {last_s:.2f} s;  "
+          f"after the first frame: {last_s - first_s:.2f} s")  # fmt: skip
+    return {"first": first_s, "last": last_s, "after_first": last_s - first_s}
+
+
+# --- main --------------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    if len(sys.argv) == 6 and sys.argv[1] == "--writer":
+        writer_main(Path(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
+        return
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--lines", type=int, default=200_000, help="(a) lines through each path")
+    parser.add_argument("--batch", type=int, default=5_000, help="(a) lines per batch")
+    parser.add_argument("--filter", default="!health", help="(a) the LineFilter text on our path")
+    parser.add_argument("--flood-rate", type=float, default=50_000, help="(b) writer lines/s")
+    parser.add_argument("--flood-seconds", type=float, default=30)
+    parser.add_argument("--rss-lines", type=int, default=5_000_000, help="(b) lines written in all for memory")
+    parser.add_argument("--rss-wait", type=float, default=60, help="(b) at most this long for the console to read them")
+    parser.add_argument("--big-mb", type=int, default=1024, help="(c) size of the big file, MiB")
+    parser.add_argument("--only", default="a,b,c", help="which parts to run, e.g. a,c")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    work = Path(tempfile.mkdtemp(prefix="tessa-ingest-"))
+    results: dict[str, dict[str, float]] = {}
+    try:
+        if "a" in parts:
+            results["a"] = throughput(args.lines, args.batch, args.filter)
+        if "b" in parts:
+            results["b"] = flood(work, args.flood_rate, args.flood_seconds, args.rss_lines, args.rss_wait)
+            (work / "flood.log").unlink(missing_ok=True)
+        if "c" in parts:
+            results["c"] = big_file(work, args.big_mb)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rows: list[tuple[str, str, str, bool]] = []
+    if "a" in results:
+        a = results["a"]
+        rows.append(("throughput ours/Log", f"{a['ratio']:.2f}", ">= 0.3", a["ratio"] >= 0.3))
+    if "b" in results:
+        b = results["b"]
+        rows.append(("keypress latency p99 (flood)", f"{b['p99']:.0f} ms", "<= 50 ms", b["p99"] <= 50))
+        rows.append((f"RSS({b['rss_read'] / 1e6:.2f}M read)/RSS(50k)", f"{b['rss_ratio']:.2f}", "<= 1.2",
+                     b["rss_ratio"] <= 1.2))  # fmt: skip
+        rows.append(("lines read/s during flood", f"{b['flood_read_rate']:,.0f}",
+                     f">= {b['flood_written_rate']:,.0f} (written)",
+                     b["flood_read_rate"] >= 0.95 * b["flood_written_rate"]))  # fmt: skip
+    if "c" in results:
+        c = results["c"]
+        rows.append(("1 GB file: last line after first frame", f"{c['after_first']:.2f} s", "<= 1 s",
+                     c["after_first"] <= 1))  # fmt: skip
+        rows.append(("1 GB file: first frame (start-up)", f"{c['first']:.2f} s", "(reported)", True))
+    print()
+    print(f"{'measure':42} {'value':>12}  {'goal':24} result")
+    for name, value, goal, ok in rows:
+        print(f"{name:42} {value:>12}  {goal:24} {'pass' if ok else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
