@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from textual.app import App
 
@@ -15,30 +15,40 @@ from tessa_tui.durations import format_duration
 from tessa_tui.errors import UserError
 from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident
 from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import JournalError, PendingEvent
+from tessa_tui.journal import Event, JournalError, PendingEvent
 
 Command = Callable[[IncidentBook], PendingEvent]
-Save = Callable[[tuple[object, ...], Command], Awaitable[str | None]]
+Saved = Callable[[Event], None]
+
+
+class Save(Protocol):
+    """Record what `command` plans; an error text, or None once saved (then `on_saved` gets the event)."""
+
+    def __call__(
+        self, key: tuple[object, ...], command: Command, on_saved: Saved | None = None
+    ) -> Awaitable[str | None]: ...
 
 
 def saver(desk: IncidentDesk) -> Save:
     """A submit helper that reuses the same pending event when identical input is retried after a failure."""
     memo: dict[tuple[object, ...], PendingEvent] = {}
 
-    async def save(key: tuple[object, ...], command: Command) -> str | None:
+    async def save(key: tuple[object, ...], command: Command, on_saved: Saved | None = None) -> str | None:
         pending = memo.get(key)
         if pending is None:
             try:
-                pending = desk.plan(command)
+                pending = await desk.plan_when_ready(command)  # at launch the journal may still be opening
             except UserError as exc:
                 return str(exc.message if exc.source is None else exc)
         try:
-            await desk.record(pending)
+            event = await desk.record(pending)
         except JournalError as exc:
             memo[key] = pending  # retry this very event: if the failed write did land, it is not doubled
             return f"NOT SAVED: {exc.message}. Enter retries; your input is kept."
         except UserError as exc:
             return str(exc)
+        if on_saved is not None:
+            on_saved(event)
         return None
 
     return save
@@ -64,25 +74,16 @@ class IncidentActions:
             (level, f"{n}  {level}  {s.description} · respond within {_short(s.response_target.total_seconds())}")
             for n, (level, s) in enumerate(severities.items(), start=1)
         ]
-        kept: dict[tuple[str, str], PendingEvent] = {}
+        save = saver(self.desk)
         declared: list[str] = []
 
         async def submit(choice: str | None, title: str) -> str | None:
             level = choice or next(iter(severities))
-            pending = kept.get((level, title))
-            try:
-                if pending is None:
-                    pending = await self.desk.plan_when_ready(
-                        lambda b: b.declare(level, title or suggested_title, services=services)
-                    )
-                event = await self.desk.record(pending)
-            except JournalError as exc:
-                kept[(level, title)] = pending  # type: ignore[assignment]  # set: plan() succeeded
-                return f"NOT SAVED: {exc.message}. Enter retries; your input is kept."
-            except UserError as exc:
-                return exc.message
-            declared.append(event.incident)
-            return None
+            return await save(
+                (level, title),
+                lambda b: b.declare(level, title or suggested_title, services=services),
+                lambda event: declared.append(event.incident),
+            )
 
         spec = FormSpec(
             "Declare an incident",
