@@ -1,7 +1,7 @@
 """Log ingest: throughput against Textual's Log, keypress latency and memory under a flood, a 1 GB file, in one run.
 
 (a) throughput: the same realistic mixed lines (JSON, logfmt, plain, access, stack traces) through our path
-    (parse_lines, level counts, a LineFilter, LogView.append of display_line results) and through Textual's
+    (digest: parse, level counts and a LineFilter; then LogView.append) and through Textual's
     plain `Log.write_lines`, each in a headless 140x40 app, timed until every batch is appended and a frame
     showing the last line has rendered;
 (b) flood: a separate writer process appends --flood-rate lines/s to a file that `tessa-tui --config CFG`
@@ -96,12 +96,14 @@ def realistic_lines(count: int, seed: int = 7) -> list[str]:
 
 
 async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[float, float]:
-    """Lines/s through parse_lines + counts + a LineFilter + LogView.append, and the seconds taken."""
+    """Lines/s through the pane's path (parse, count and filter with `digest`, then LogView.append), and the
+    seconds taken. The pane digests in a worker thread; here it runs on the loop, which only makes it slower."""
     from textual.app import App, ComposeResult
 
-    from screens.log_view import LineFilter, LogView
-    from screens.panes.logs_pane import display_line
-    from tessa_tui.log_parse import parse_lines
+    from screens.log_view import LogView
+    from tessa_tui.log_filter import LineFilter
+    from tessa_tui.log_ingest import digest
+    from tessa_tui.log_parse import LogParser
     from tests.ui.screen_text import screen_text, wait_until
 
     class Ours(App[None]):
@@ -114,13 +116,14 @@ async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[flo
     async with app.run_test(size=(COLUMNS, ROWS)) as pilot:
         view = app.query_one(LogView)
         view.set_filter(LineFilter.parse(filter_text))
+        parser = LogParser(source="app")
         counts: Counter[str] = Counter()
         await pilot.pause()
         started = time.perf_counter()
         for start in range(0, len(lines), batch):
-            records = parse_lines(lines[start : start + batch])
-            counts.update(record.level for record in records)
-            view.append([display_line("app", record) for record in records])
+            digested = digest(parser, lines[start : start + batch], "following", view.filter)
+            counts.update(digested.levels)
+            view.append(digested.records, digested.matched_under(view.filter))
             await asyncio.sleep(0)
         await pilot.pause()
         await wait_until(pilot, lambda: "INGEST-END" in screen_text(app), timeout=60)

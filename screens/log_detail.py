@@ -11,16 +11,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.keys import bind
-from screens.log_view import LogLine
+from tessa_tui.log_parse import LogRecord
 
 
-def pretty(line: LogLine) -> str:
+def pretty(line: LogRecord) -> str:
     """The record as read; a JSON record indented (its values were sanitised when read)."""
-    text = line.full or line.message
     try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+        return json.dumps(json.loads(line.full), indent=2, ensure_ascii=False)
     except ValueError:
-        return text
+        return line.full
 
 
 class LogDetailScreen(ModalScreen[bool]):
@@ -28,7 +27,7 @@ class LogDetailScreen(ModalScreen[bool]):
 
     BINDINGS = [bind("close", "dismiss(False)"), bind("pin_log", "dismiss(True)")]
 
-    def __init__(self, line: LogLine) -> None:
+    def __init__(self, line: LogRecord) -> None:
         super().__init__()
         self.line = line
 

@@ -6,10 +6,7 @@ screen (about 16 ms a batch here); this view keeps its size, so an append repain
 
 from __future__ import annotations
 
-import re
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from rich.segment import Segment
 from rich.style import Style
@@ -18,7 +15,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from tessa_tui.log_parse import LEVELS
+from tessa_tui.log_filter import LineFilter
+from tessa_tui.log_parse import LogRecord
 
 LEVEL_STYLES = {
     "fatal": Style.parse("bold white on red"),
@@ -31,20 +29,6 @@ LEVEL_STYLES = {
 DIM = Style.parse("dim")
 SELECTED = Style.parse("reverse")
 MESSAGE_STYLES = {"fatal": Style.parse("red"), "error": Style.parse("red")}
-
-
-@dataclass(frozen=True, slots=True)
-class LogLine:
-    """One displayed line; every field already sanitised plain text."""
-
-    clock: str
-    level: str
-    source: str
-    message: str
-    full: str = ""
-    """The whole record (newlines kept), for the detail view and for pinning."""
-    sort_key: str = ""
-    """The record's own time in one comparable form (empty: no time), for the merged view."""
 
 
 class LogView(Widget, can_focus=True):
@@ -62,30 +46,30 @@ class LogView(Widget, can_focus=True):
 
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.all_lines: deque[LogLine] = deque(maxlen=max_lines)
-        self.lines: deque[LogLine] = self.all_lines
+        self.all_lines: deque[LogRecord] = deque(maxlen=max_lines)
+        self.lines: deque[LogRecord] = self.all_lines
         """What the view shows: every line, or the lines that pass the filter (bounded the same way)."""
         self.from_end = 0
         """How many newer lines are below the view (0: following the tail)."""
         self.paused = False
         """Paused: lines keep arriving (and count as `from_end`) but the view stays where it is."""
         self.filter: LineFilter | None = None
-        self.selected: LogLine | None = None
+        self.selected: LogRecord | None = None
         """The highlighted line (k/j move it; enter opens it); None while simply following."""
 
     class Opened(Message):
         """Enter on a selected line."""
 
-        def __init__(self, line: LogLine) -> None:
+        def __init__(self, line: LogRecord) -> None:
             super().__init__()
             self.line = line
 
-    def append(self, lines: Iterable[LogLine]) -> None:
-        """Add lines; a paused or scrolled-back view stays on the lines it shows."""
-        batch = list(lines)
+    def append(self, batch: list[LogRecord], matched: list[LogRecord] | None = None) -> None:
+        """Add records (`matched`: those of them passing the view's filter, when known); a paused or
+        scrolled-back view stays on the lines it shows."""
         self.all_lines.extend(batch)
         if self.filter is not None:
-            batch = [line for line in batch if self.filter.matches(line)]
+            batch = matched if matched is not None else [line for line in batch if self.filter.matches(line)]
             self.lines.extend(batch)
         if self.paused:  # hold still even when everything would fit: new lines wait below
             self.from_end = min(self.from_end + len(batch), len(self.lines))
@@ -156,7 +140,7 @@ class LogView(Widget, can_focus=True):
             Segment(f"{line.clock:8} ", base + DIM),
             Segment(f"{level:5}", base + LEVEL_STYLES.get(line.level, DIM)),
             Segment(f" {line.source:10.10} ", base + DIM),
-            Segment(line.message, base + MESSAGE_STYLES.get(line.level, Style())),
+            Segment(line.line, base + MESSAGE_STYLES.get(line.level, Style())),
         ]
         return Strip(segments).crop_extend(0, width, base)
 
@@ -176,67 +160,3 @@ class LogView(Widget, can_focus=True):
         self.paused = False
         self.selected = None
         self.refresh()
-
-
-@dataclass(frozen=True)
-class LineFilter:
-    """`/` in the logs pane: words (all must appear, any case), `re:PATTERN`, `level:warn` (and worse),
-    `source:NAME`; a leading `!` inverts the words, pattern and level (within the source). Parts combine with AND."""
-
-    text: str
-    words: tuple[str, ...] = ()
-    pattern: re.Pattern[str] | None = None
-    min_level: int | None = None
-    source: str | None = None
-    invert: bool = False
-
-    def active(self) -> bool:
-        """False for a filter that lets every line through (an empty text on the All tab)."""
-        return bool(self.words or self.pattern or self.min_level is not None or self.source or self.invert)
-
-    @classmethod
-    def parse(cls, text: str) -> LineFilter:
-        """Raises ValueError with a readable reason for a bad regex or level."""
-        body = text.strip()
-        invert = body.startswith("!")
-        body = body.removeprefix("!").strip()
-        words: list[str] = []
-        pattern = None
-        min_level = None
-        source = None
-        if body.startswith("re:"):
-            try:
-                pattern = re.compile(body[3:], re.IGNORECASE)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-            body = ""
-        for part in body.split():
-            key, _, value = part.partition(":")
-            if key == "level" and value:
-                if value not in LEVEL_ORDER:
-                    raise ValueError(f"level {value!r}: choose one of {', '.join(LEVEL_ORDER)}")
-                min_level = LEVEL_ORDER.index(value)
-            elif key == "source" and value:
-                source = value
-            else:
-                words.append(part.lower())
-        return cls(text, tuple(words), pattern, min_level, source, invert)
-
-    def matches(self, line: LogLine) -> bool:
-        # The source (a tab, or source:NAME) narrows first; `!` inverts the rest within it.
-        if self.source is not None and line.source != self.source:
-            return False
-        hit = True
-        if self.min_level is not None:
-            hit = line.level in LEVEL_ORDER and LEVEL_ORDER.index(line.level) >= self.min_level
-        if hit and (self.words or self.pattern):
-            haystack = f"{line.level} {line.source} {line.message}"
-            if self.pattern is not None:
-                hit = self.pattern.search(haystack) is not None
-            else:
-                lowered = haystack.lower()
-                hit = all(word in lowered for word in self.words)
-        return hit != self.invert
-
-
-LEVEL_ORDER = tuple(level for level in LEVELS if level != "unknown")

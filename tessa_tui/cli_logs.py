@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.errors import UserError
 from tessa_tui.log_command import CommandFollower
+from tessa_tui.log_filter import LineFilter
 from tessa_tui.log_follow import FileFollower
-from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
+from tessa_tui.log_ingest import digest
+from tessa_tui.log_parse import LEVELS, LogParser, LogRecord
 
 FOLLOW_POLL_S = 0.5
 
@@ -39,19 +41,13 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
         have = ", ".join(sorted(sources)) or "none configured"
         raise UserError(f"no log source {args.name!r} (have: {have})", source=str(loaded.path))
     try:
-        pattern = re.compile(args.grep) if args.grep else None
-    except re.error as exc:
-        raise UserError(f"--grep: not a regular expression: {exc}") from None
-    floor = LEVELS.index(args.level) if args.level else 0
+        line_filter = LineFilter.of_options(args.level, args.grep)
+    except ValueError as exc:
+        raise UserError(f"--grep: {exc}") from None
+    parser = LogParser(source.format, source.name)
 
     def emit(lines: list[str]) -> None:
-        for record in parse_lines(lines, source.format):
-            if record.level != "unknown" and LEVELS.index(record.level) < floor:
-                continue
-            if args.level and record.level == "unknown":
-                continue
-            if pattern is not None and not pattern.search(record.full):
-                continue
+        for record in digest(parser, lines, "", line_filter).matched:
             print(_json(record) if args.json else record.full, flush=True)
 
     if source.command is not None:
@@ -83,4 +79,5 @@ async def _run_command(argv: list[str], emit: Callable[[list[str]], None], *, fo
 
 
 def _json(record: LogRecord) -> str:
-    return json.dumps({"time": record.time, "level": record.level, "message": record.message, "text": record.full})
+    moment = datetime.fromtimestamp(record.when, UTC).isoformat() if record.when is not None else None
+    return json.dumps({"time": moment, "level": record.level, "message": record.message, "text": record.full})

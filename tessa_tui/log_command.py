@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Sequence
 
-from tessa_tui.log_follow import MAX_LINE
+from tessa_tui.log_follow import LineCutter
 
 READ_SLICE = 256 * 1024
 BACKOFF_START_S = 1.0
@@ -29,10 +29,12 @@ class CommandFollower:
         self.argv = list(argv)
         self.status = "starting"
         self._process: asyncio.subprocess.Process | None = None
-        self._partial = b""
+        self._cutter = LineCutter()
         self._backoff = BACKOFF_START_S
         self._started = 0.0
         self._restart_at = 0.0
+        self.behind = False
+        """The last poll stopped at its budget with more output waiting."""
 
     async def poll(self) -> list[str]:
         """Lines read now (never waits for output); starts or restarts the command when it is due."""
@@ -54,18 +56,12 @@ class CommandFollower:
                 await self._exited()
                 break
             budget -= len(chunk)
-            lines += self._split(chunk)
+            lines += self._cutter.split(chunk)
+        self.behind = budget <= 0
         return [line.decode("utf-8", errors="replace") for line in lines]
 
-    def _split(self, chunk: bytes) -> list[bytes]:
-        *complete, self._partial = (self._partial + chunk).split(b"\n")
-        if len(self._partial) > MAX_LINE:  # a line with no end in sight: cut it rather than grow
-            complete.append(self._partial[:MAX_LINE])
-            self._partial = b""
-        return [line.rstrip(b"\r")[:MAX_LINE] for line in complete]
-
     def _flush(self) -> list[bytes]:
-        rest, self._partial = self._partial, b""
+        rest = self._cutter.rest()
         return [rest] if rest else []
 
     async def _start(self) -> None:

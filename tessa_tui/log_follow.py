@@ -8,8 +8,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 START_WINDOW = 64 * 1024  # on start, show what the last 64 KiB hold
-READ_BUDGET = 4 * 1024 * 1024  # per poll: a flood is read in slices, the loop stays free
+READ_BUDGET = 1024 * 1024  # per poll: a flood is read in slices (`behind` says more is waiting)
 MAX_LINE = 1024 * 1024  # longer lines are cut here (the display cuts far earlier)
+
+
+class LineCutter:
+    """Bytes arriving in pieces into complete lines; a line longer than MAX_LINE is cut there and the rest
+    of it, up to its newline, dropped (one record, not a run of 1 MiB fragments)."""
+
+    def __init__(self, pending: bytes = b"") -> None:
+        self._partial = pending
+        self._skipping = False
+
+    def split(self, data: bytes) -> list[bytes]:
+        *complete, partial = (self._partial + data).split(b"\n")
+        if self._skipping and complete:  # the cut line's end arrived: drop it
+            complete.pop(0)
+            self._skipping = False
+        if self._skipping:
+            partial = b""
+        elif len(partial) > MAX_LINE:
+            complete.append(partial[:MAX_LINE])
+            partial, self._skipping = b"", True
+        self._partial = partial
+        return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
+
+    def rest(self) -> bytes:
+        """What is left without a newline (a command that exited mid-line)."""
+        rest, self._partial = (b"" if self._skipping else self._partial), b""
+        self._skipping = False
+        return rest
 
 
 @dataclass
@@ -21,8 +49,10 @@ class FileFollower:
     _handle: int | None = None
     _inode: int | None = None
     _position: int = 0
-    _partial: bytes = b""
+    _cutter: LineCutter = field(default_factory=LineCutter)
     status: str = field(default="waiting for the file")
+    behind: bool = False
+    """The last poll stopped at READ_BUDGET with more to read: poll again soon rather than after a pause."""
 
     def poll(self) -> list[str]:
         """New complete lines since the last poll, decoded (invalid UTF-8 replaced)."""
@@ -54,7 +84,7 @@ class FileFollower:
             self.status = f"waiting for the file ({exc.strerror})"
             return False
         stat = os.fstat(handle)
-        self._handle, self._inode, self._partial = handle, stat.st_ino, b""
+        self._handle, self._inode, self._cutter = handle, stat.st_ino, LineCutter()
         self._position = max(0, stat.st_size - START_WINDOW) if first and self.start_at_end else 0
         if self._position:
             os.lseek(handle, self._position, os.SEEK_SET)
@@ -67,16 +97,17 @@ class FileFollower:
         chunk = os.read(self._handle, 64 * 1024)
         newline = chunk.find(b"\n")
         self._position += len(chunk)
-        self._partial = chunk[newline + 1 :] if newline != -1 else b""
+        self._cutter = LineCutter(chunk[newline + 1 :] if newline != -1 else b"")
 
     def _read(self) -> list[bytes]:
         assert self._handle is not None
         size = os.fstat(self._handle).st_size
         if size < self._position:  # truncated in place (copytruncate): start over
             os.lseek(self._handle, 0, os.SEEK_SET)
-            self._position, self._partial = 0, b""
+            self._position = 0
+            self._cutter = LineCutter()
             self.status = "following (truncated)"
-        data = self._partial
+        data = b""
         budget = READ_BUDGET
         while budget > 0:
             chunk = os.read(self._handle, min(budget, 1024 * 1024))
@@ -85,11 +116,8 @@ class FileFollower:
             self._position += len(chunk)
             budget -= len(chunk)
             data += chunk
-        *complete, self._partial = data.split(b"\n")
-        if len(self._partial) > MAX_LINE:
-            complete.append(self._partial[:MAX_LINE])
-            self._partial = b""
-        return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
+        self.behind = budget <= 0
+        return self._cutter.split(data)
 
     def close(self) -> None:
         if self._handle is not None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from tessa_tui.sanitize import sanitize
@@ -13,6 +15,7 @@ from tessa_tui.sanitize import sanitize
 Level = Literal["trace", "debug", "info", "warn", "error", "fatal", "unknown"]
 LEVELS: tuple[Level, ...] = ("trace", "debug", "info", "warn", "error", "fatal", "unknown")
 DISPLAY_LIMIT = 2000
+MAX_RECORD = 1024 * 1024  # a record with its stack trace is kept whole up to this many characters
 
 _ALIASES: dict[str, Level] = {
     "trace": "trace", "debug": "debug", "debug1": "debug", "debug2": "debug", "debug3": "debug", "dbug": "debug",
@@ -30,6 +33,7 @@ _SYSLOG_PRIORITY: tuple[Level, ...] = ("fatal", "fatal", "fatal", "error", "warn
 _LEVEL_KEYS = ("level", "log.level", "severity", "severity_text", "severityText", "lvl", "levelname", "loglevel")
 _MESSAGE_KEYS = ("msg", "message", "event", "event_message", "body", "log")
 _TIME_KEYS = ("time", "timestamp", "@timestamp", "ts", "t", "datetime")
+_JSON = json.JSONDecoder(strict=False)  # raw control bytes in strings: read, then sanitised
 _LOGFMT_PAIR = re.compile(r'([\w.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 _ACCESS = re.compile(r'^\S+ \S+ \S+ \[([^\]]+)\] "[^"]*" (\d{3}) ')
 _POSTGRES = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \w+) \[\d+\](?: \S+)? (\w+):\s+(.*)$")
@@ -37,21 +41,43 @@ _SYSLOG = re.compile(r"^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^:\[]+)(?
 _KEYWORD = re.compile(
     r"\b(TRACE|DEBUG\d?|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|PANIC|SEVERE)\b", re.IGNORECASE
 )
+_NUMBER = re.compile(r"\d+\.\d+")
+_ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
+_ACCESS_TIME = re.compile(r"(\d\d)/([A-Za-z]{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d{4})")
+_SYSLOG_TIME = re.compile(r"([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d)")
+_MONTHS = {
+    m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 _LEADING_TIME = re.compile(r"^\[?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)\]?")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class LogRecord:
-    """One log record as the pane and `tessa-tui logs` show it; every text is sanitised."""
+    """One log record as the pane and `tessa-tui logs` keep it; every text is sanitised.
 
-    text: str
-    """The whole record, one display line, cut to DISPLAY_LIMIT characters."""
+    Kept compact (a ring buffer holds 100k of them): the display line is derived when drawn, and equal clocks
+    share one string. Identity, not value, tells two records apart (the view's selection follows it).
+    """
+
     level: Level
-    time: str
-    message: str
+    clock: str
+    """The time of day as the record wrote it (`10:00:01`); empty when it has none."""
     full: str
-    """The record as read (sanitised, newlines kept), for the detail view."""
-    fields: dict[str, Any] | None = None
+    """The record as read (newlines joining a stack trace), for the detail view, pinning and filters."""
+    summary: str = ""
+    """The record's message where it is not the whole text (a JSON record's `msg`); empty otherwise."""
+    when: float | None = None
+    """Seconds since the epoch, for the merged view's order (a time without zone counts as UTC)."""
+    source: str = ""
+
+    @property
+    def message(self) -> str:
+        return self.summary or self.full
+
+    @property
+    def line(self) -> str:
+        """One display line: the message, cut to DISPLAY_LIMIT, newlines as spaces."""
+        return self.message[:DISPLAY_LIMIT].replace("\n", " ")
 
 
 def level_of(value: Any) -> Level:
@@ -86,18 +112,72 @@ def _json_record(line: str, data: dict[str, Any]) -> LogRecord:
     message = next((v for k in _MESSAGE_KEYS if isinstance(v := _get(data, k), str)), None)
     if message is None and isinstance(data.get("fields"), dict):  # Rust tracing
         message = data["fields"].get("message")
-    stamp = next((v for k in _TIME_KEYS if (v := _get(data, k)) is not None), "")
+    stamp = next((v for k in _TIME_KEYS if (v := _get(data, k)) is not None), None)
     level = level_of(level_value) if level_value is not None else "unknown"
     if level == "unknown" and str(data.get("PRIORITY", "")).isdigit():  # journald: syslog priorities 0-7
         level = _SYSLOG_PRIORITY[min(int(data["PRIORITY"]), 7)]
     if level == "unknown" and isinstance(data.get("status"), int):
         level = _status_level(data["status"])
-    text = sanitize(line)
-    return LogRecord(text[:DISPLAY_LIMIT], level, sanitize(str(stamp)), sanitize(str(message or "")), text, data)
+    clock, when = stamp_time(stamp)
+    summary = sanitize(message) if isinstance(message, str) else ""
+    return LogRecord(level, clock, sanitize(line), summary, when)
 
 
 def _status_level(status: int) -> Level:
     return "error" if status >= 500 else "warn" if status >= 400 else "info"
+
+
+def stamp_time(stamp: Any) -> tuple[str, float | None]:
+    """A record's time as (time of day as written, epoch seconds): ISO 8601, PostgreSQL, access-log and syslog
+    stamps, or epoch numbers in s / ms / µs / ns. ("", None) when it is none of these."""
+    if isinstance(stamp, int | float) and not isinstance(stamp, bool):
+        return _epoch(float(stamp))
+    if not isinstance(stamp, str) or not stamp:
+        return "", None
+    if stamp.isdigit() or _NUMBER.fullmatch(stamp):
+        return _epoch(float(stamp))
+    if stamp[:1].isdigit() and (moment := _iso(stamp)) is not None:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return stamp[11:19], moment.timestamp()
+    if match := _ACCESS_TIME.match(stamp):
+        day, month, year, clock, zone = match.groups()
+        offset = (int(zone[1:3]) * 60 + int(zone[3:5])) * (-60 if zone[0] == "-" else 60)
+        return clock, _seconds(int(year), month, int(day), clock, offset)
+    if match := _SYSLOG_TIME.match(stamp):
+        month, day, clock = match.groups()
+        return clock, _seconds(datetime.now(UTC).year, month, int(day), clock, 0)  # syslog has no year: this one
+    return "", None
+
+
+def _seconds(year: int, month: str, day: int, clock: str, offset_s: int) -> float | None:
+    """Epoch seconds from parts (strptime is ten times slower, and this runs for every line of a flood)."""
+    try:
+        hour, minute, second = int(clock[:2]), int(clock[3:5]), int(clock[6:8])
+        moment = datetime(year, _MONTHS[month.lower()], day, hour, minute, second, tzinfo=UTC)
+    except (KeyError, ValueError):
+        return None
+    return moment.timestamp() - offset_s
+
+
+def _iso(stamp: str) -> datetime | None:
+    try:  # the common case, in C: `2026-11-28T10:00:01.123Z`, `2026-11-28 10:00:01,123`
+        return datetime.fromisoformat(stamp)
+    except ValueError:
+        pass
+    match = _ISO.match(stamp)  # a stamp with more after it: `2025-08-13 01:45:01.123 PDT`
+    try:
+        return datetime.fromisoformat(match.group(0)) if match else None
+    except ValueError:
+        return None
+
+
+def _epoch(value: float) -> tuple[str, float | None]:
+    while value >= 1e11:  # seconds stay below 1e11 until the year 5138: bigger numbers are ms, µs or ns
+        value /= 1000
+    if value < 1e8:  # before 1973: a count or an id, not a time
+        return "", None
+    return time.strftime("%H:%M:%S", time.gmtime(value)), value
 
 
 def parse_line(line: str, fmt: str = "auto") -> LogRecord:
@@ -105,7 +185,7 @@ def parse_line(line: str, fmt: str = "auto") -> LogRecord:
     stripped = line.strip()
     if fmt in {"auto", "json"} and stripped.startswith("{"):
         try:
-            data = json.loads(stripped, strict=False)  # raw control bytes in strings: read, then sanitised
+            data = _JSON.decode(stripped)
         except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict):
@@ -115,18 +195,22 @@ def parse_line(line: str, fmt: str = "auto") -> LogRecord:
         pairs = {k: v.strip('"') for k, v in _LOGFMT_PAIR.findall(line)}
         if "level" in pairs or "msg" in pairs:
             level = level_of(pairs.get("level", "")) if "level" in pairs else _keyword_level(line)
-            return LogRecord(text[:DISPLAY_LIMIT], level, sanitize(pairs.get("time", pairs.get("ts", ""))),
-                             sanitize(pairs.get("msg", "")), text)  # fmt: skip
+            clock, when = stamp_time(pairs.get("time", pairs.get("ts", "")))
+            return LogRecord(level, clock, text, sanitize(pairs.get("msg", "")), when)
     if fmt in {"auto", "access"} and (match := _ACCESS.match(line)):
-        return LogRecord(text[:DISPLAY_LIMIT], _status_level(int(match.group(2))), match.group(1), text, text)
+        clock, when = stamp_time(match.group(1))
+        return LogRecord(_status_level(int(match.group(2))), clock, text, "", when)
     if fmt in {"auto", "postgres"} and (match := _POSTGRES.match(line)):
-        return LogRecord(text[:DISPLAY_LIMIT], level_of(match.group(2)), match.group(1), sanitize(match.group(3)), text)
+        clock, when = stamp_time(match.group(1))
+        return LogRecord(level_of(match.group(2)), clock, text, sanitize(match.group(3)), when)
     if fmt in {"auto", "syslog"} and (match := _SYSLOG.match(line)):
-        return LogRecord(text[:DISPLAY_LIMIT], _keyword_level(match.group(4)), match.group(1),
-                         sanitize(match.group(4)), text)  # fmt: skip
+        clock, when = stamp_time(match.group(1))
+        return LogRecord(_keyword_level(match.group(4)), clock, text, sanitize(match.group(4)), when)
     stamp = _LEADING_TIME.match(line)
-    message = sanitize(line[stamp.end() :].lstrip(" :")) if stamp else text
-    return LogRecord(text[:DISPLAY_LIMIT], _keyword_level(line), stamp.group(1) if stamp else "", message, text)
+    if stamp is None:
+        return LogRecord(_keyword_level(line), "", text)
+    clock, when = stamp_time(stamp.group(1))
+    return LogRecord(_keyword_level(line), clock, text, sanitize(line[stamp.end() :].lstrip(" :")), when)
 
 
 def is_continuation(line: str) -> bool:
@@ -134,13 +218,37 @@ def is_continuation(line: str) -> bool:
     return bool(line) and (line[0] in " \t" or line.startswith(("Caused by:", "Traceback ", "During handling")))
 
 
-def parse_lines(lines: list[str], fmt: str = "auto") -> list[LogRecord]:
-    """Parse a batch of lines, folding continuation lines (stack traces) into the record before them."""
-    records: list[LogRecord] = []
-    for line in lines:
-        if records and is_continuation(line):
-            last = records[-1]
-            records[-1] = LogRecord(last.text, last.level, last.time, last.message, f"{last.full}\n{line}", last.fields)
-            continue
-        records.append(parse_line(line, fmt))
-    return records
+class LogParser:
+    """One source's lines into records, batch after batch: a stack trace split across two reads still joins
+    its record, a record without a time takes the one before it (so the merged view keeps it in place),
+    and equal clocks share one string."""
+
+    def __init__(self, fmt: str = "auto", source: str = "") -> None:
+        self.fmt = fmt
+        self.source = source
+        self._last: LogRecord | None = None
+
+    def feed(self, lines: list[str]) -> list[LogRecord]:
+        records: list[LogRecord] = []
+        last = self._last
+        clocks: dict[str, str] = {}
+        for raw in lines:
+            if last is not None and is_continuation(raw):
+                if len(last.full) + len(raw) < MAX_RECORD:  # a runaway "stack trace" stops growing here
+                    last.full = f"{last.full}\n{sanitize(raw)}"
+                continue
+            record = parse_line(raw, self.fmt)
+            record.source = self.source
+            record.clock = clocks.setdefault(record.clock, record.clock)
+            if record.when is None and last is not None:
+                record.when = last.when
+                record.clock = record.clock or last.clock
+            records.append(record)
+            last = record
+        self._last = last
+        return records
+
+
+def parse_lines(lines: list[str], fmt: str = "auto", source: str = "") -> list[LogRecord]:
+    """Parse one batch of lines, folding continuation lines (stack traces) into the record before them."""
+    return LogParser(fmt, source).feed(lines)

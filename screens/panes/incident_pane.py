@@ -21,6 +21,9 @@ from tessa_tui.sla import current_phase
 NEXT_STEPS = 3
 
 
+NO_INCIDENT = "No active incident.  d declares one (d then 1 for SEV1)."
+
+
 class IncidentPane(Pane):
     """With no incident open, shows what each severity promises so the declarer can choose."""
 
@@ -39,7 +42,7 @@ class IncidentPane(Pane):
         self._shown = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("No active incident.  d declares one.", style="bold"), id="incident-status")
+        yield Static(Text(NO_INCIDENT, style="bold"), id="incident-status")
         table: DataTable[Text] = DataTable(id="severity-table", cursor_type="row")
         table.add_column("Severity", key="severity")
         table.add_column("Meaning", key="meaning")
@@ -88,7 +91,7 @@ class IncidentPane(Pane):
         if desk is not None and desk.error and desk.book is None:
             status = Text(f"Journal unavailable: {desk.error}", style="bold red")
         elif incident is None:
-            status = Text("No active incident.  d declares one (d then 1 for SEV1).", style="bold")
+            status = Text(NO_INCIDENT, style="bold")
         else:
             status = self._summary(desk, incident) if desk else Text()
         table = self.query_one("#severity-table", DataTable)

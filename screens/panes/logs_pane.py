@@ -16,16 +16,18 @@ from textual.message import Message
 from textual.widgets import Input, Tab, Tabs
 
 from screens.keys import bind
-from screens.log_view import LineFilter, LogLine, LogView
+from screens.log_view import LogView
 from screens.panes.pane import Pane
 from screens.state_style import sparkline
 from tessa_tui.config_model import LogSource
 from tessa_tui.errors import UserError
-from tessa_tui.log_parse import LEVELS, LogRecord, parse_lines
+from tessa_tui.log_filter import LineFilter
+from tessa_tui.log_ingest import Batch, digest, read_file
+from tessa_tui.log_parse import LEVELS, LogParser, LogRecord
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
-POLL_S = 1.0  # once a second, like the flush: a flood is read in slices of 4 MiB per poll
+POLL_S = 1.0  # once a second, like the flush; a source that is behind is read again at once
 
 
 def arrival_minute() -> int:
@@ -41,22 +43,15 @@ def source_origin(source: LogSource) -> str:
 
 
 class LogLines(Message):
-    """New records from one source (a batch: a flood arrives in few messages)."""
+    """New records from one source, parsed and counted in a worker thread (a flood arrives in few messages)."""
 
-    def __init__(self, source: str, records: list[LogRecord], status: str) -> None:
+    def __init__(self, batch: Batch) -> None:
         super().__init__()
-        self.source = source
-        self.records = records
-        self.status = status
+        self.batch = batch
 
 
-def display_line(source: str, record: LogRecord) -> LogLine:
-    """`12:03:07 ERROR app  message`: the record's time of day, level, source and message."""
-    clock = record.time[11:19] if len(record.time) >= 19 and record.time[10] in "T " else record.time[:8]
-    # Timestamps come as `2026-11-28T10:00:01Z` or `2026-11-28 10:00:01,123`: one comparable form.
-    sort_key = record.time.replace("T", " ").replace(",", ".")[:23]
-    return LogLine(clock, record.level, source, (record.message or record.text).replace("\n", " "), record.full,
-                   sort_key)  # fmt: skip
+def _when(record: LogRecord) -> float:
+    return record.when or 0.0
 
 
 class FilterInput(Input):
@@ -91,7 +86,7 @@ class LogsPane(Pane):
         self.counts: Counter[str] = Counter()
         self._status: dict[str, str] = {}
         self._subtitle = ""
-        self._pending: list[LogLine] = []
+        self._pending: list[Batch] = []
         self._ticks = 0
         self._typed_filter = LineFilter.parse("")
         self._tab_source: str | None = None
@@ -136,7 +131,7 @@ class LogsPane(Pane):
             return
         self._pin(line)
 
-    def _pin(self, line: LogLine) -> None:
+    def _pin(self, line: LogRecord) -> None:
         desk = getattr(self.app, "desk", None)
         incident = desk.active() if desk else None
         if desk is None or incident is None:
@@ -151,7 +146,7 @@ class LogsPane(Pane):
                         source=line.source,
                         clock=line.clock,
                         level=line.level,
-                        text=line.full or line.message,
+                        text=line.full,
                     )
                 )
                 await desk.record(pending)
@@ -217,18 +212,21 @@ class LogsPane(Pane):
                 else:
                     self.call_after_refresh(self._follow_command, source)
 
+    def _view_filter(self) -> LineFilter | None:
+        return self.query_one("#log-view", LogView).filter
+
     @work(group="log-followers", exit_on_error=False, description="follow a log file")
     async def _follow(self, source: LogSource) -> None:
         from tessa_tui.log_follow import FileFollower
 
         follower = FileFollower(Path(source.path or "").expanduser())
+        parser = LogParser(source.format, source.name)
         try:
             while True:
-                lines = await asyncio.to_thread(follower.poll)
-                records = parse_lines(lines, source.format)
-                if records or self._status.get(source.name) != follower.status:
-                    self.post_message(LogLines(source.name, records, follower.status))
-                await asyncio.sleep(POLL_S)
+                batch = await asyncio.to_thread(read_file, follower, parser, self._view_filter())
+                if batch.records or self._status.get(source.name) != batch.status:
+                    self.post_message(LogLines(batch))
+                await asyncio.sleep(0.01 if follower.behind else POLL_S)
         finally:
             follower.close()
 
@@ -237,22 +235,26 @@ class LogsPane(Pane):
         from tessa_tui.log_command import CommandFollower
 
         follower = CommandFollower(source.command or [])
+        parser = LogParser(source.format, source.name)
         try:
             while True:
-                records = parse_lines(await follower.poll(), source.format)
-                if records or self._status.get(source.name) != follower.status:
-                    self.post_message(LogLines(source.name, records, follower.status))
-                await asyncio.sleep(POLL_S)
+                lines = await follower.poll()
+                batch = await asyncio.to_thread(digest, parser, lines, follower.status, self._view_filter())
+                if batch.records or self._status.get(source.name) != batch.status:
+                    self.post_message(LogLines(batch))
+                await asyncio.sleep(0.01 if follower.behind else POLL_S)
         finally:
             await follower.close()  # the command's whole process group goes with the pane
 
     def on_log_lines(self, message: LogLines) -> None:
         message.stop()
-        self._status[message.source] = message.status
+        batch = message.batch
+        self._status[batch.source] = batch.status
         first = not self.counts
-        self.counts.update(record.level for record in message.records)
-        self._count_minute(message.records)
-        self._pending += [display_line(message.source, record) for record in message.records]
+        self.counts.update(batch.levels)
+        self._count_minute(batch.levels)
+        if batch.records:
+            self._pending.append(batch)
         if first and self.counts:  # the first lines at once; after that, once a second
             self._flush()
 
@@ -263,24 +265,28 @@ class LogsPane(Pane):
 
     def _flush(self) -> None:
         """Draw what arrived since the last flush."""
-        if self._pending:
-            pending, self._pending = self._pending, []
-            if len(self._status) > 1:  # several sources: merge this second's lines by their own timestamps
-                pending.sort(key=lambda line: line.sort_key)
-            self.query_one("#log-view", LogView).append(pending)
+        view = self.query_one("#log-view", LogView) if self._sources is not None else None
+        if self._pending and view is not None:
+            batches, self._pending = self._pending, []
+            records = [record for batch in batches for record in batch.records]
+            matched = [record for batch in batches for record in batch.matched_under(view.filter)]
+            if len({batch.source for batch in batches}) > 1:  # several sources: merge by the records' own times
+                records.sort(key=_when)
+                matched.sort(key=_when)
+            view.append(records, matched)
         self._ticks += 1
         # Counts move with every line; repainting the border for them every 5 s is plenty.
-        paused = self._sources is not None and self.query_one("#log-view", LogView).paused
+        paused = view is not None and view.paused
         if self._ticks % 5 == 1 or not self._subtitle or paused:  # paused: the backlog count is news
             self._update_subtitle()
 
-    def _count_minute(self, records: list[LogRecord]) -> None:
+    def _count_minute(self, levels: Counter[str]) -> None:
         minute = arrival_minute()
         if not self._minutes or self._minutes[-1][0] != minute:
             self._minutes.append([minute, 0, 0])
         bucket = self._minutes[-1]
-        bucket[1] += sum(1 for r in records if r.level != "unknown")
-        bucket[2] += sum(1 for r in records if r.level in {"error", "fatal"})
+        bucket[1] += sum(levels.values()) - levels["unknown"]
+        bucket[2] += levels["error"] + levels["fatal"]
 
     def error_rates(self) -> list[float]:
         """Errors as a share of leveled records, per minute, oldest first (minutes without lines omitted)."""

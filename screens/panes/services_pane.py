@@ -70,6 +70,8 @@ class ServicesPane(Pane):
         if self._config.services is None:
             return
         self._update_subtitle()
+        # State colours come from the theme: a switch (ctrl+t on a projector) redraws them now, not a tick later.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.tick())
         if self._live:
             # Start polling after the first frame: loading httpx and aiohttp must not delay it.
             self.call_after_refresh(self._poll)

@@ -10,7 +10,14 @@ import pytest
 from screens.app import TessaApp
 from screens.panes.logs_pane import LogsPane
 from tessa_tui.config_load import load_config
+from tessa_tui.log_ingest import Batch, digest
+from tessa_tui.log_parse import LogParser
 from tests.ui.screen_text import screen_text, wait_until
+
+
+def batch_of(source: str, lines: list[str]) -> Batch:
+    """Lines as a follower hands them to the pane: parsed and counted."""
+    return digest(LogParser(source=source), lines, "following", None)
 
 
 async def test_lines_levels_and_hostile_text(write_config: Callable[[str], Path], tmp_path: Path) -> None:
@@ -111,7 +118,6 @@ async def test_error_rate_per_minute_sparkline(
 ) -> None:
     from screens.panes import logs_pane
     from screens.panes.logs_pane import LogLines
-    from tessa_tui.log_parse import parse_line
 
     minute_now = [100]
     monkeypatch.setattr(logs_pane, "arrival_minute", lambda: minute_now[0])
@@ -122,7 +128,7 @@ async def test_error_rate_per_minute_sparkline(
         for minute, errors in ((0, 0), (1, 1), (2, 5)):
             minute_now[0] = 100 + minute
             lines = [f"2026-11-28 10:0{minute}:00 {'ERROR' if n < errors else 'INFO'} line {n}" for n in range(10)]
-            pane.post_message(LogLines("app", [parse_line(line) for line in lines], "following"))
+            pane.post_message(LogLines(batch_of("app", lines)))
             await pilot.pause()
         assert pane.error_rates() == [0.0, 0.1, 0.5]
         pane._update_subtitle()
@@ -133,7 +139,6 @@ async def test_error_rate_per_minute_sparkline(
 async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[str], Path], tmp_path: Path) -> None:
     from screens.log_view import LogView
     from screens.panes.logs_pane import LogLines
-    from tessa_tui.log_parse import parse_line
 
     config = write_config(
         f"logs:\n  - name: app\n    path: '{tmp_path / 'a.log'}'\n  - name: edge\n    path: '{tmp_path / 'e.log'}'\n"
@@ -141,17 +146,14 @@ async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[
     app = TessaApp(load_config(config, environ={}), live=False)
     async with app.run_test(size=(150, 40)) as pilot:
         pane = app.screen.query_one(LogsPane)
-        pane.post_message(LogLines("app", [parse_line("2026-11-28 09:59:59 INFO app zeroth")], "following"))
+        pane.post_message(LogLines(batch_of("app", ["2026-11-28 09:59:59 INFO app zeroth"])))
         await pilot.pause()  # the first lines are drawn at once; later ones once a second, merged
         pane.post_message(
-            LogLines(
-                "app",
-                [parse_line("2026-11-28 10:00:03 INFO app third"), parse_line("2026-11-28 10:00:01 INFO app first")],
-                "following",
-            )
+            LogLines(batch_of("app", ["2026-11-28 10:00:03 INFO app third", "2026-11-28 10:00:01 INFO app first"]))
         )
-        pane.post_message(LogLines("edge", [parse_line('{"level":"error","time":"2026-11-28T10:00:02Z",'
-                                                       '"msg":"edge second"}')], "following"))  # fmt: skip
+        pane.post_message(
+            LogLines(batch_of("edge", ['{"level":"error","time":"2026-11-28T10:00:02Z","msg":"edge second"}']))
+        )
         await pilot.pause()
         pane.tick()
         await pilot.pause()

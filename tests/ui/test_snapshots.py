@@ -19,7 +19,8 @@ from tessa_tui.check_result import CheckResult
 from tessa_tui.conditions import ConditionResult
 from tessa_tui.config_load import LoadedConfig, load_config
 from tessa_tui.db_model import DbSnapshot, Section
-from tessa_tui.log_parse import parse_line
+from tessa_tui.log_ingest import digest
+from tessa_tui.log_parse import LogParser
 from tests.conftest import FROZEN_NOW
 
 SnapCompare = Callable[..., Any]
@@ -106,7 +107,7 @@ async def _report(pilot: Pilot[Any]) -> None:
         '{"level":"warn","time":"2026-01-21T14:03:01Z","msg":"slow response from edge function chat: 2140ms"}',
         '{"level":"error","time":"2026-01-21T14:03:04Z","msg":"GET /health/database 503: connection pool exhausted"}',
     ]
-    logs.post_message(LogLines("app", [parse_line(line) for line in lines], "following"))
+    logs.post_message(LogLines(digest(LogParser(source="app"), lines, "following", None)))
     await pilot.pause()
     pane.tick()
     logs.tick()

@@ -1,0 +1,50 @@
+"""A log source's new lines made ready for the view off the UI's loop: parsed, counted and filtered in one go.
+
+The logs pane calls these in a worker thread, so a flood costs the event loop only a list append per batch.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tessa_tui.log_filter import LineFilter
+from tessa_tui.log_follow import FileFollower
+from tessa_tui.log_parse import LogParser, LogRecord
+
+
+@dataclass
+class Batch:
+    """What one read of a source brought."""
+
+    source: str
+    records: list[LogRecord]
+    status: str
+    levels: Counter[str] = field(default_factory=Counter)
+    under: LineFilter | None = None
+    """The filter `matched` was computed with (the view's filter when the batch was read)."""
+    matched: list[LogRecord] = field(default_factory=list)
+
+    def matched_under(self, line_filter: LineFilter | None) -> list[LogRecord]:
+        """The records passing `line_filter`: precomputed when it is the filter the batch was read with."""
+        if line_filter is None:
+            return self.records
+        if line_filter is self.under:
+            return self.matched
+        return [record for record in self.records if line_filter.matches(record)]
+
+
+def digest(parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None) -> Batch:
+    """Parse a source's lines and count their levels; the records passing `line_filter` picked out."""
+    records = parser.feed(lines)
+    batch = Batch(parser.source, records, status, Counter(record.level for record in records))
+    if line_filter is not None:
+        batch.under = line_filter
+        batch.matched = [record for record in records if line_filter.matches(record)]
+    return batch
+
+
+def read_file(follower: FileFollower, parser: LogParser, line_filter: LineFilter | None) -> Batch:
+    """One poll of a followed file, digested (blocking: call it in a thread)."""
+    lines = follower.poll()
+    return digest(parser, lines, follower.status, line_filter)
