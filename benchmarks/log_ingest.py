@@ -101,6 +101,7 @@ async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[flo
     from textual.app import App, ComposeResult
 
     from screens.log_view import LogView
+    from tessa_tui.config_model import BUFFER_LINES
     from tessa_tui.log_filter import LineFilter
     from tessa_tui.log_ingest import digest
     from tessa_tui.log_parse import LogParser
@@ -110,7 +111,7 @@ async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[flo
         CSS = "LogView { height: 1fr; }"
 
         def compose(self) -> ComposeResult:
-            yield LogView(100_000, id="log-view")
+            yield LogView(BUFFER_LINES, id="log-view")
 
     app = Ours()
     async with app.run_test(size=(COLUMNS, ROWS)) as pilot:
@@ -123,7 +124,7 @@ async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[flo
         for start in range(0, len(lines), batch):
             digested = digest(parser, lines[start : start + batch], "following", view.filter)
             counts.update(digested.levels)
-            view.append(digested.records, digested.matched_under(view.filter))
+            view.append(digested.rows, digested.matched_under(view.filter))
             await asyncio.sleep(0)
         await pilot.pause()
         await wait_until(pilot, lambda: "INGEST-END" in screen_text(app), timeout=60)
@@ -331,11 +332,11 @@ class Console:
         os.close(self.fd)
 
 
-def write_config(directory: Path, log: Path) -> Path:
+def write_config(directory: Path, log: Path, buffer_lines: int | None = None) -> Path:
     config = directory / "tessa.yaml"
     config.write_text(
         f"platform: {PLATFORM}\nenvironment: bench\njournal:\n  path: '{directory / 'journal.sqlite3'}'\n"
-        f"logs:\n  - name: app\n    path: '{log}'\n"
+        f"logs:\n  - name: app\n    path: '{log}'\n" + (f"    buffer-lines: {buffer_lines}\n" if buffer_lines else "")
     )
     return config
 
@@ -383,10 +384,12 @@ def mean_line_bytes() -> float:
 # --- (b) flood ---------------------------------------------------------------------------------------------------
 
 
-def flood(work: Path, rate: float, seconds: float, rss_lines: int, rss_wait: float) -> dict[str, float]:
+def flood(
+    work: Path, rate: float, seconds: float, rss_lines: int, rss_wait: float, buffer_lines: int | None
+) -> dict[str, float]:
     log = work / "flood.log"
     log.touch()
-    config = write_config(work, log)
+    config = write_config(work, log, buffer_lines)
     per_line = mean_line_bytes()
     console = Console(config, work / "home")
     writer: subprocess.Popen[str] | None = None
@@ -509,6 +512,7 @@ def main() -> None:
     parser.add_argument("--flood-rate", type=float, default=50_000, help="(b) writer lines/s")
     parser.add_argument("--flood-seconds", type=float, default=30)
     parser.add_argument("--rss-lines", type=int, default=5_000_000, help="(b) lines written in all for memory")
+    parser.add_argument("--buffer-lines", type=int, help="(b) the source's buffer-lines (default: the config's)")
     parser.add_argument("--rss-wait", type=float, default=60, help="(b) at most this long for the console to read them")
     parser.add_argument("--big-mb", type=int, default=1024, help="(c) size of the big file, MiB")
     parser.add_argument("--only", default="a,b,c", help="which parts to run, e.g. a,c")
@@ -520,7 +524,9 @@ def main() -> None:
         if "a" in parts:
             results["a"] = throughput(args.lines, args.batch, args.filter)
         if "b" in parts:
-            results["b"] = flood(work, args.flood_rate, args.flood_seconds, args.rss_lines, args.rss_wait)
+            results["b"] = flood(
+                work, args.flood_rate, args.flood_seconds, args.rss_lines, args.rss_wait, args.buffer_lines
+            )
             (work / "flood.log").unlink(missing_ok=True)
         if "c" in parts:
             results["c"] = big_file(work, args.big_mb)

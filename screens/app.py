@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
@@ -65,6 +66,9 @@ class TessaApp(App[int]):
         # Everything built at start-up lives as long as the app: keep it out of the collector's full
         # passes, which otherwise stall the event loop for tens of milliseconds (benchmarks/poll_fanout.py).
         self.call_after_refresh(gc.freeze)
+        # Worker threads (log parsing in a flood, journal writes) hold the GIL for up to the switch interval
+        # each time this thread asks for it back: 1 ms rather than 5 keeps keys and frames prompt.
+        sys.setswitchinterval(0.001)
         self.run_worker(self.desk.open(), name="open the journal")
 
     def on_unmount(self) -> None:

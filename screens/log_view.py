@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tessa_tui.log_filter import LineFilter
-from tessa_tui.log_parse import LogRecord
+from tessa_tui.log_parse import LogRecord, Row
 
 LEVEL_STYLES = {
     "fatal": Style.parse("bold white on red"),
@@ -46,15 +46,15 @@ class LogView(Widget, can_focus=True):
 
     def __init__(self, max_lines: int, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.all_lines: deque[LogRecord] = deque(maxlen=max_lines)
-        self.lines: deque[LogRecord] = self.all_lines
+        self.all_lines: deque[Row] = deque(maxlen=max_lines)
+        self.lines: deque[Row] = self.all_lines
         """What the view shows: every line, or the lines that pass the filter (bounded the same way)."""
         self.from_end = 0
         """How many newer lines are below the view (0: following the tail)."""
         self.paused = False
         """Paused: lines keep arriving (and count as `from_end`) but the view stays where it is."""
         self.filter: LineFilter | None = None
-        self.selected: LogRecord | None = None
+        self.selected: Row | None = None
         """The highlighted line (k/j move it; enter opens it); None while simply following."""
 
     class Opened(Message):
@@ -64,7 +64,7 @@ class LogView(Widget, can_focus=True):
             super().__init__()
             self.line = line
 
-    def append(self, batch: list[LogRecord], matched: list[LogRecord] | None = None) -> None:
+    def append(self, batch: list[Row], matched: list[Row] | None = None, *, repaint: bool = True) -> None:
         """Add records (`matched`: those of them passing the view's filter, when known); a paused or
         scrolled-back view stays on the lines it shows."""
         self.all_lines.extend(batch)
@@ -75,7 +75,8 @@ class LogView(Widget, can_focus=True):
             self.from_end = min(self.from_end + len(batch), len(self.lines))
         elif self.from_end:
             self.from_end = min(self.from_end + len(batch), max(0, len(self.lines) - self.size.height))
-        self.refresh()
+        if repaint:
+            self.refresh()
 
     def set_filter(self, line_filter: LineFilter | None) -> None:
         """Show only matching lines (None: all); the filtered view follows the tail again."""
@@ -123,7 +124,7 @@ class LogView(Widget, can_focus=True):
 
     def action_open(self) -> None:
         if self.selected is not None and self._index_of_selected() is not None:
-            self.post_message(self.Opened(self.selected))
+            self.post_message(self.Opened(LogRecord._make(self.selected)))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -131,10 +132,11 @@ class LogView(Widget, can_focus=True):
         index = max(0, end - self.size.height) + y
         if index >= end or index < 0:
             return Strip.blank(width, self.rich_style)
-        line = self.lines[index]
+        row = self.lines[index]
+        line = LogRecord._make(row)
         level = line.level.upper() if line.level != "unknown" else ""
         base = self.rich_style  # the widget's own colours under every segment, padding included
-        if line is self.selected:
+        if row is self.selected:
             base = base + SELECTED
         segments = [
             Segment(f"{line.clock:8} ", base + DIM),

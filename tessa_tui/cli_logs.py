@@ -47,7 +47,8 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     parser = LogParser(source.format, source.name)
 
     def emit(lines: list[str]) -> None:
-        for record in digest(parser, lines, "", line_filter).matched:
+        for row in digest(parser, lines, "", line_filter).matched:
+            record = LogRecord._make(row)
             print(_json(record) if args.json else record.full, flush=True)
 
     if source.command is not None:

@@ -133,6 +133,9 @@ class DatabaseConfig(Section, frozen=True):
             raise ValueError(f"`queries`: name {twice!r} is used twice")
 
 
+BUFFER_LINES = 50_000  # about 16 MB of records: at 100 lines/s, eight minutes; the file keeps the rest
+
+
 class LogSource(Section, frozen=True):
     """A log the logs pane follows: a file (like `tail -F`) or a command's output."""
 
@@ -143,7 +146,14 @@ class LogSource(Section, frozen=True):
         Literal["auto", "json", "logfmt", "syslog", "access", "postgres", "plain"],
         doc("How lines are parsed; `auto` detects per line."),
     ] = "auto"
-    buffer_lines: Annotated[int, doc("Lines kept in memory (a ring buffer).", ge=100, le=10_000_000)] = 100_000
+    buffer_lines: Annotated[
+        int,
+        doc(
+            "Records the logs pane keeps in memory (a ring buffer; the largest of all sources counts).",
+            ge=100,
+            le=10_000_000,
+        ),
+    ] = BUFFER_LINES
 
     def __post_init__(self) -> None:
         if (self.path is None) == (self.command is None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tessa_tui.log_parse import LEVELS, LogRecord
+from tessa_tui.log_parse import FULL, LEVEL, LEVELS, SOURCE, Row
 
 LEVEL_ORDER = tuple(level for level in LEVELS if level != "unknown")
 
@@ -59,17 +59,17 @@ class LineFilter:
         pattern = compile_pattern(grep) if grep else None
         return cls("", pattern=pattern, min_level=level_floor(level) if level else None)
 
-    def matches(self, record: LogRecord) -> bool:
+    def matches(self, row: Row) -> bool:
         # The source (a tab, or source:NAME) narrows first; `!` inverts the rest within it.
-        if self.source is not None and record.source != self.source:
+        if self.source is not None and row[SOURCE] != self.source:
             return False
         hit = True
         if self.min_level is not None:
-            hit = record.level != "unknown" and LEVEL_ORDER.index(record.level) >= self.min_level
+            hit = row[LEVEL] != "unknown" and LEVEL_ORDER.index(row[LEVEL]) >= self.min_level
         if hit and self.pattern is not None:
-            hit = self.pattern.search(record.full) is not None
+            hit = self.pattern.search(row[FULL]) is not None
         if hit and self.words:
-            haystack = f"{record.level} {record.source} {record.full}".lower()
+            haystack = f"{row[LEVEL]} {row[SOURCE]} {row[FULL]}".lower()
             hit = all(word in haystack for word in self.words)
         return hit != self.invert
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from tessa_tui.log_filter import LineFilter
 from tessa_tui.log_follow import FileFollower
-from tessa_tui.log_parse import LogParser, LogRecord
+from tessa_tui.log_parse import LEVEL, LogParser, Row, row_of
 
 
 @dataclass
@@ -18,29 +18,30 @@ class Batch:
     """What one read of a source brought."""
 
     source: str
-    records: list[LogRecord]
+    rows: list[Row]
+    """The records, as the view stores them."""
     status: str
     levels: Counter[str] = field(default_factory=Counter)
     under: LineFilter | None = None
     """The filter `matched` was computed with (the view's filter when the batch was read)."""
-    matched: list[LogRecord] = field(default_factory=list)
+    matched: list[Row] = field(default_factory=list)
 
-    def matched_under(self, line_filter: LineFilter | None) -> list[LogRecord]:
-        """The records passing `line_filter`: precomputed when it is the filter the batch was read with."""
+    def matched_under(self, line_filter: LineFilter | None) -> list[Row]:
+        """The rows passing `line_filter`: precomputed when it is the filter the batch was read with."""
         if line_filter is None:
-            return self.records
+            return self.rows
         if line_filter is self.under:
             return self.matched
-        return [record for record in self.records if line_filter.matches(record)]
+        return [row for row in self.rows if line_filter.matches(row)]
 
 
 def digest(parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None) -> Batch:
     """Parse a source's lines and count their levels; the records passing `line_filter` picked out."""
-    records = parser.feed(lines)
-    batch = Batch(parser.source, records, status, Counter(record.level for record in records))
+    rows = [row_of(record) for record in parser.feed(lines)]
+    batch = Batch(parser.source, rows, status, Counter(row[LEVEL] for row in rows))
     if line_filter is not None:
         batch.under = line_filter
-        batch.matched = [record for record in records if line_filter.matches(record)]
+        batch.matched = [row for row in rows if line_filter.matches(row)]
     return batch
 
 

@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from tessa_tui.log_follow import MAX_LINE, START_WINDOW, FileFollower
-from tessa_tui.log_parse import is_continuation, level_of, parse_line
+from tessa_tui.log_parse import LogParser, is_continuation, level_of, parse_line, stamp_time
 from tests.conftest import SHARED_DATA
 
 
@@ -188,3 +189,34 @@ def test_logs_cli_reads_a_command_source_until_it_exits(write_config: Callable[[
     gone = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "gone"],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert gone.returncode == 2 and "/nonexistent/supabase: cannot start" in gone.stderr
+
+
+@pytest.mark.parametrize(
+    ("stamp", "clock", "iso"),
+    [
+        ("2026-11-28T10:00:01.250Z", "10:00:01", "2026-11-28T10:00:01.250000+00:00"),
+        ("2026-11-28 10:00:01,250", "10:00:01", "2026-11-28T10:00:01.250000+00:00"),  # no zone: UTC
+        ("2026-11-28T12:00:01+02:00", "12:00:01", "2026-11-28T10:00:01+00:00"),
+        ("2026-11-28 10:00:01.250 UTC", "10:00:01", "2026-11-28T10:00:01.250000+00:00"),  # PostgreSQL
+        ("28/Nov/2026:09:00:01 -0100", "09:00:01", "2026-11-28T10:00:01+00:00"),  # access log
+        (1795860001250, "10:00:01", "2026-11-28T10:00:01.250000+00:00"),  # pino: ms
+        (1795860001.25, "10:00:01", "2026-11-28T10:00:01.250000+00:00"),  # zap: s
+        ("1795860001250000000", "10:00:01", "2026-11-28T10:00:01.250000+00:00"),  # ns, as text
+        ("soon", "", None),
+        (42, "", None),
+    ],
+)
+def test_record_times_in_every_format(stamp: object, clock: str, iso: str | None) -> None:
+    shown, when = stamp_time(stamp)
+    assert shown == clock
+    assert (datetime.fromtimestamp(when, UTC).isoformat() if when is not None else None) == iso
+
+
+def test_a_stack_trace_stays_with_its_record_and_untimed_lines_keep_their_place() -> None:
+    parser = LogParser(source="app")
+    first = parser.feed(["2026-11-28 10:00:01 ERROR boom", "Traceback (most recent call last):", '  File "x"', ""])
+    assert [r.level for r in first] == ["error"]
+    assert first[0].full.count("\n") == 3 and first[0].line == "ERROR boom"
+    later = parser.feed(["    at frame \x1b]0;t\x07", "no time here"])  # the trace goes on in the next read
+    assert later[0].level == "error" and later[0].when == first[0].when and "\x1b" not in later[0].full
+    assert later[1].when == first[0].when  # an untimed line sorts where it arrived

@@ -6,6 +6,7 @@ import asyncio
 import shlex
 import time
 from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,14 +20,15 @@ from screens.keys import bind
 from screens.log_view import LogView
 from screens.panes.pane import Pane
 from screens.state_style import sparkline
-from tessa_tui.config_model import LogSource
+from tessa_tui.config_model import BUFFER_LINES, LogSource
 from tessa_tui.errors import UserError
 from tessa_tui.log_filter import LineFilter
 from tessa_tui.log_ingest import Batch, digest, read_file
-from tessa_tui.log_parse import LEVELS, LogParser, LogRecord
+from tessa_tui.log_parse import LEVELS, WHEN, LogParser, LogRecord, Row
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
+FLUSH_AT = 10_000  # records waiting for the screen that make a flush happen before the next tick
 POLL_S = 1.0  # once a second, like the flush; a source that is behind is read again at once
 
 
@@ -48,10 +50,11 @@ class LogLines(Message):
     def __init__(self, batch: Batch) -> None:
         super().__init__()
         self.batch = batch
+        self.taken = asyncio.Event()
 
 
-def _when(record: LogRecord) -> float:
-    return record.when or 0.0
+def _when(row: Row) -> float:
+    return row[WHEN] or 0.0
 
 
 class FilterInput(Input):
@@ -87,6 +90,10 @@ class LogsPane(Pane):
         self._status: dict[str, str] = {}
         self._subtitle = ""
         self._pending: list[Batch] = []
+        self._pending_records = 0
+        self._undrawn = False
+        self._ingest = ThreadPoolExecutor(1, thread_name_prefix="log-ingest")
+        """One thread parses every source's lines: a flood does its work off the event loop."""
         self._ticks = 0
         self._typed_filter = LineFilter.parse("")
         self._tab_source: str | None = None
@@ -97,7 +104,7 @@ class LogsPane(Pane):
         if self._sources is None:
             yield self.not_configured("logs", EXAMPLE)
             return
-        buffer = max((s.buffer_lines for s in self._sources), default=100_000)
+        buffer = max((s.buffer_lines for s in self._sources), default=BUFFER_LINES)
         if len(self._sources) > 1:  # one tab per source, and All: merged, in timestamp order
             yield Tabs(Tab("All", id="source-all"), *(Tab(s.name, id=f"source-{n}") for n, s in
                                                        enumerate(self._sources)), id="log-sources")  # fmt: skip
@@ -125,11 +132,11 @@ class LogsPane(Pane):
 
     def action_pin(self) -> None:
         """Pin the selected line (k/j select one) to the open incident."""
-        line = self.query_one("#log-view", LogView).selected
-        if line is None:
+        row = self.query_one("#log-view", LogView).selected
+        if row is None:
             self.notify("select a line first (k / j)", severity="warning", markup=False)
             return
-        self._pin(line)
+        self._pin(LogRecord._make(row))
 
     def _pin(self, line: LogRecord) -> None:
         desk = getattr(self.app, "desk", None)
@@ -212,6 +219,9 @@ class LogsPane(Pane):
                 else:
                     self.call_after_refresh(self._follow_command, source)
 
+    def on_unmount(self) -> None:
+        self._ingest.shutdown(wait=False, cancel_futures=True)
+
     def _view_filter(self) -> LineFilter | None:
         return self.query_one("#log-view", LogView).filter
 
@@ -221,11 +231,11 @@ class LogsPane(Pane):
 
         follower = FileFollower(Path(source.path or "").expanduser())
         parser = LogParser(source.format, source.name)
+        loop = asyncio.get_running_loop()
         try:
             while True:
-                batch = await asyncio.to_thread(read_file, follower, parser, self._view_filter())
-                if batch.records or self._status.get(source.name) != batch.status:
-                    self.post_message(LogLines(batch))
+                batch = await loop.run_in_executor(self._ingest, read_file, follower, parser, self._view_filter())
+                await self._hand_over(batch)
                 await asyncio.sleep(0.01 if follower.behind else POLL_S)
         finally:
             follower.close()
@@ -236,44 +246,66 @@ class LogsPane(Pane):
 
         follower = CommandFollower(source.command or [])
         parser = LogParser(source.format, source.name)
+        loop = asyncio.get_running_loop()
         try:
             while True:
                 lines = await follower.poll()
-                batch = await asyncio.to_thread(digest, parser, lines, follower.status, self._view_filter())
-                if batch.records or self._status.get(source.name) != batch.status:
-                    self.post_message(LogLines(batch))
+                batch = await loop.run_in_executor(
+                    self._ingest, digest, parser, lines, follower.status, self._view_filter()
+                )
+                await self._hand_over(batch)
                 await asyncio.sleep(0.01 if follower.behind else POLL_S)
         finally:
             await follower.close()  # the command's whole process group goes with the pane
 
+    async def _hand_over(self, batch: Batch) -> None:
+        """Post a batch and wait until the pane has taken it: a source never reads further ahead of the
+        screen than one batch, so a flood cannot pile up parsed records in memory."""
+        if batch.rows or self._status.get(batch.source) != batch.status:
+            message = LogLines(batch)
+            self.post_message(message)
+            await message.taken.wait()
+
     def on_log_lines(self, message: LogLines) -> None:
         message.stop()
+        message.taken.set()
         batch = message.batch
         self._status[batch.source] = batch.status
         first = not self.counts
         self.counts.update(batch.levels)
         self._count_minute(batch.levels)
-        if batch.records:
+        if batch.rows:
             self._pending.append(batch)
-        if first and self.counts:  # the first lines at once; after that, once a second
+            self._pending_records += len(batch.rows)
+        # The first lines at once; after that once a second. In a flood, records move to the view sooner (memory
+        # stays flat) but are drawn with the next tick: repainting more often would only cost the keyboard.
+        if first and self.counts:
             self._flush()
+        elif self._pending_records >= FLUSH_AT:
+            self._flush(repaint=False)
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: draw what arrived, all sources in one repaint."""
         if self._sources is not None:
             self._flush()
 
-    def _flush(self) -> None:
-        """Draw what arrived since the last flush."""
+    def _flush(self, *, repaint: bool = True) -> None:
+        """Move what arrived since the last flush into the view, and draw it."""
         view = self.query_one("#log-view", LogView) if self._sources is not None else None
         if self._pending and view is not None:
-            batches, self._pending = self._pending, []
-            records = [record for batch in batches for record in batch.records]
-            matched = [record for batch in batches for record in batch.matched_under(view.filter)]
+            batches, self._pending, self._pending_records = self._pending, [], 0
+            rows = [row for batch in batches for row in batch.rows]
+            matched = [row for batch in batches for row in batch.matched_under(view.filter)]
             if len({batch.source for batch in batches}) > 1:  # several sources: merge by the records' own times
-                records.sort(key=_when)
+                rows.sort(key=_when)
                 matched.sort(key=_when)
-            view.append(records, matched)
+            view.append(rows, matched, repaint=repaint)
+            self._undrawn = not repaint
+        elif view is not None and repaint and self._undrawn:  # an early flush left its lines for this tick
+            view.refresh()
+            self._undrawn = False
+        if not repaint:
+            return
         self._ticks += 1
         # Counts move with every line; repainting the border for them every 5 s is plenty.
         paused = view is not None and view.paused

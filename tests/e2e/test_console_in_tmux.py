@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -40,23 +41,44 @@ def test_bad_config_in_a_terminal_is_one_line(terminal: TmuxTerminal, tmp_path: 
     assert "EXIT=2" in screen and "Traceback" not in screen
 
 
-def test_hostile_log_bytes_never_reach_the_terminal(terminal: TmuxTerminal, tmp_path: Path) -> None:
+HOSTILE = (
+    b"2026-11-28 10:00:01 ERROR \x1b]0;PWNED\x07 \x1b]2;PWNED2\x1b\\ \x1b]52;c;cm0gLXJm\x07 \x1b[2J "
+    # A DCS, a C1 CSI encoded as UTF-8, and a raw 0x9b byte (invalid UTF-8: replaced, never a control).
+    b"\x1bP1$r\x1b\\ \xc2\x9b31m \x9b32m [bold]x[/]\n"
+)
+
+
+@pytest.mark.parametrize("kind", ["file", "command"])
+def test_hostile_log_bytes_never_reach_the_terminal(terminal: TmuxTerminal, tmp_path: Path, kind: str) -> None:
     log = tmp_path / "hostile.log"
     log.write_bytes(b"2026-11-28 10:00:00 INFO before\n")
     config = tmp_path / "tessa.yaml"
-    config.write_text(f"platform: Hostile\nlogs:\n  - name: evil\n    path: '{log}'\n")
+    if kind == "file":
+        config.write_text(f"platform: Hostile\nlogs:\n  - name: evil\n    path: '{log}'\n")
+    else:  # a command that prints `before`, waits for a go file, then prints the hostile line and stays
+        go = tmp_path / "go"
+        script = (
+            "import os, sys, time\n"
+            f"sys.stdout.buffer.write(open({str(log)!r}, 'rb').read()); sys.stdout.flush()\n"
+            f"while not os.path.exists({str(go)!r}): time.sleep(0.05)\n"
+            f"sys.stdout.buffer.write({HOSTILE!r}); sys.stdout.flush(); time.sleep(600)\n"
+        )
+        argv = json.dumps([sys.executable, "-c", script])  # JSON is YAML
+        config.write_text(f"platform: Hostile\nlogs:\n  - name: evil\n    command: {argv}\n")
     terminal.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], terminal_env(tmp_path), REPO)
     terminal.wait_for(lambda s: "before" in s)
     title = terminal.title()
-    with log.open("ab") as handle:
-        handle.write(b"2026-11-28 10:00:01 ERROR \x1b]0;PWNED\x07 \x1b]52;c;cm0gLXJm\x07 \x1b[2J ")
-        # A C1 CSI encoded as UTF-8, and a raw 0x9b byte (invalid UTF-8: replaced, never a control).
-        handle.write(b"\x1bP1$r\x1b\\ \xc2\x9b31m \x9b32m [bold]x[/]\n")
+    if kind == "file":
+        with log.open("ab") as handle:
+            handle.write(HOSTILE)
+    else:
+        go.touch()
     terminal.wait_for(lambda s: "PWNED" in s)
     terminal.press("3", "z")
     screen = terminal.wait_for(lambda s: "[bold]x[/]" in s)
-    assert terminal.title() == title != "PWNED"
-    assert "\\e]0;PWNED\\x07" in screen and "[bold]x[/]" in screen
+    assert terminal.title() == title and "PWNED" not in title
+    assert "\\e]0;PWNED\\x07" in screen and "\\e]2;PWNED2\\e\\" in screen and "\\e]52;c;" in screen
+    assert "\\eP1$r" in screen and "[bold]x[/]" in screen
     assert "\\x9b31m" in screen and "\ufffd32m" in screen
     assert "before" in screen  # CSI 2J did not clear the screen
 

@@ -11,7 +11,7 @@ from screens.app import TessaApp
 from screens.panes.logs_pane import LogsPane
 from tessa_tui.config_load import load_config
 from tessa_tui.log_ingest import Batch, digest
-from tessa_tui.log_parse import LogParser
+from tessa_tui.log_parse import LogParser, LogRecord
 from tests.ui.screen_text import screen_text, wait_until
 
 
@@ -157,7 +157,7 @@ async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[
         await pilot.pause()
         pane.tick()
         await pilot.pause()
-        messages = [line.message for line in app.screen.query_one(LogView).lines]
+        messages = [LogRecord._make(row).message for row in app.screen.query_one(LogView).lines]
         assert [m.split()[-1] for m in messages] == ["zeroth", "first", "second", "third"]
         await pilot.press("3", "right_square_bracket")  # the app tab
         await wait_until(pilot, lambda: "app tab: 3 of 4" in screen_text(app))
