@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tessa_tui.cli_runbook_run import add_run_arguments, run_runbook
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.durations import format_duration
 from tessa_tui.errors import UserError
@@ -27,7 +28,7 @@ Loader = Callable[[argparse.Namespace], LoadedConfig | None]  # None: no config 
 def add_runbook_parser(commands: Any, load: Loader) -> argparse.ArgumentParser:
     """Register the `runbook` command group."""
     runbook: argparse.ArgumentParser = commands.add_parser(
-        "runbook", help="the runbook pack: list, show, validate, schema"
+        "runbook", help="the runbook pack: list, show, run, validate, schema"
     )
     actions = runbook.add_subparsers(title="runbook commands", metavar="ACTION", parser_class=type(runbook))
     listing = actions.add_parser("list", help="every runbook: id, kind, severity, title")
@@ -39,6 +40,9 @@ def add_runbook_parser(commands: Any, load: Loader) -> argparse.ArgumentParser:
     validate = actions.add_parser("validate", help="check runbook files or folders (default: the configured pack)")
     validate.add_argument("paths", nargs="*", metavar="PATH")
     validate.set_defaults(run=lambda args: _validate(load, args))
+    run = actions.add_parser("run", help="run a runbook's step actions headless (recorded with --incident)")
+    add_run_arguments(run)
+    run.set_defaults(run=lambda args: run_runbook(load(args), args, readonly=getattr(args, "readonly", False)))
     schema = actions.add_parser("schema", help="print the JSON Schema of a runbook file")
     schema.set_defaults(run=lambda _args: print(json.dumps(runbook_json_schema(), indent=2)) or 0)
     return runbook
@@ -46,7 +50,9 @@ def add_runbook_parser(commands: Any, load: Loader) -> argparse.ArgumentParser:
 
 def _pack(load: Loader, args: argparse.Namespace) -> RunbookPack:
     loaded = load(args)
-    return configured_pack(loaded.config.runbooks.paths, loaded.path) if loaded else configured_pack([], None)
+    if loaded is None:
+        return configured_pack([], None)
+    return configured_pack(loaded.config.runbooks.paths, loaded.path, loaded.config.placeholders)
 
 
 def _list(pack: RunbookPack, query: str) -> int:

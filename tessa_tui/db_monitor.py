@@ -127,6 +127,21 @@ class DbMonitor:
         if conn is not None and not conn.is_closed():
             conn.terminate()  # never wait on a server that stopped answering
 
+    async def run_query(
+        self, sql: str, params: list[str], timeout_s: float, max_rows: int
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """A runbook step's query in a read-only transaction limited to `timeout_s`: column names and at most
+        `max_rows` rows, values sanitised. ValueError with the server's one-line reason when it fails."""
+        try:
+            async with asyncio.timeout(timeout_s + 2), self._conn.transaction(readonly=True):
+                await self._conn.execute(f"SET LOCAL statement_timeout = {int(timeout_s * 1000)}")
+                statement = await self._conn.prepare(sql)
+                columns = [attribute.name for attribute in statement.get_attributes()]
+                records = await statement.fetch(*params)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise ValueError(self._clean(exc)) from None
+        return columns, [tuple(_cell(v) for v in record.values()) for record in records[:max_rows]]
+
     async def _fetch(self, sql: str, *args: Any) -> list[Any]:
         async with asyncio.timeout(self.config.statement_timeout.total_seconds() + 2):
             return list(await self._conn.fetch(sql, *args))

@@ -146,6 +146,8 @@ def _apply(incident: Incident, event: Event) -> None:
     elif kind == "step_ticked":
         # Two consoles can tick one step at once: the first commit is when it was done, and by whom.
         incident.ticks.setdefault((str(data["runbook"]), str(data["step"])), Tick(event.at, event.actor))
+    elif kind == "action_output" and data.get("ticks"):  # its expectations held: done, and why
+        incident.ticks.setdefault((str(data["runbook"]), str(data["step"])), Tick(event.at, event.actor))
     elif kind == "step_unticked":
         incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
     elif kind == "note":
@@ -221,6 +223,11 @@ def describe_event(event: Event) -> str:
         "db_action": lambda: (
             f"database: {data.get('action')} pid {data.get('pid')} ({data.get('result')}): "
             f"{data.get('reason')} · {data.get('query')}"
+        ),
+        "action_output": lambda: (
+            f"ran {data.get('text') or data.get('step')}: {data.get('status')}"
+            + {True: " ✔ expected", False: " ✖ not as expected", None: ""}[data.get("ok")]
+            + (f" · ticked ({data.get('why')})" if data.get("ticks") else "")
         ),
         "resolved": lambda: "resolved" + (f": {data.get('summary')}" if data.get("summary") else ""),
         "reopened": lambda: "reopened",

@@ -49,7 +49,7 @@ def journal_file(loaded: LoadedConfig | None) -> Path:
 def open_book(loaded: LoadedConfig | None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> IncidentBook:
     """The configured journal and runbook pack (defaults without a config file), folded and ready."""
     config = loaded.config if loaded else TessaConfig()
-    pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None)
+    pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None, config.placeholders)
     actor = default_actor(config.journal.actor)
     journal = Journal(journal_file(loaded), actor=actor, clock=clock)
     book = IncidentBook(journal, pack, config.severities, clock)
@@ -268,6 +268,16 @@ class IncidentBook:
             result=result,
             target=target,
         )
+
+    def action_output(self, incident_id: str, step_ref: str, result: dict[str, Any]) -> PendingEvent:
+        """A step's action ran: its result (ActionResult.record()) in the timeline; a result whose
+        expectations held ticks the step in the same event, unless it is ticked already."""
+        incident = self.get(incident_id)
+        runbook, step = self.find_step(incident, step_ref)
+        ticks = result.get("ok") is True and incident.ticked(runbook.id, step.id) is None
+        title = f"{runbook.id}/{step.id}: {result.get('status')}"
+        return new_event(incident.id, "action_output", runbook=runbook.id, step=step.id, text=step.text,
+                         ticks=ticks, title=title, **result)  # fmt: skip
 
     def pin_log(self, incident_id: str, *, source: str, clock: str, level: str, text: str) -> PendingEvent:
         """A log record kept in the timeline as evidence (a diagnostic output in the post-mortem)."""

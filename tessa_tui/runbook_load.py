@@ -10,11 +10,13 @@ from typing import Any
 from tessa_tui.errors import UserError
 from tessa_tui.runbook_model import Runbook
 from tessa_tui.safe_yaml import load_yaml_file
+from tessa_tui.step_placeholders import STANDARD, unknown_placeholders
 from tessa_tui.typed_yaml import convert_document, json_schema
 
 
-def load_runbook(path: Path) -> Runbook:
-    """One runbook file, validated; UserError naming file, line and field otherwise."""
+def load_runbook(path: Path, known: Iterable[str] = ()) -> Runbook:
+    """One runbook file, validated; UserError naming file, line and field otherwise. `known`: placeholder
+    names the config defines, beside the built-in and standard ones."""
     document = load_yaml_file(path)
     if not isinstance(document.data, dict):
         raise UserError("a runbook file is a mapping with id, title, kind and phases", source=str(path), line=1)
@@ -26,6 +28,17 @@ def load_runbook(path: Path) -> Runbook:
             line=document.line_of(("id",)),
             field="id",
         )
+    for _, step in runbook.steps():
+        unknown = unknown_placeholders(step.action, set(known)) if step.action else []
+        if unknown:
+            location = (*_step_location(document.data, step.id), "action")
+            raise UserError(
+                f"unknown placeholder {{{unknown[0]}}}: not built in, not standard ({', '.join(sorted(STANDARD))}), "
+                "not under `placeholders:` in tessa.yaml and not in the step's `ask`",
+                source=str(path),
+                line=document.line_of(location),
+                field=f"step {step.id}: action",
+            )
     return runbook
 
 
@@ -58,11 +71,11 @@ def runbook_files(directories: Iterable[Path]) -> list[Path]:
     return files
 
 
-def load_pack(directories: Sequence[Path]) -> RunbookPack:
+def load_pack(directories: Sequence[Path], known: Iterable[str] = ()) -> RunbookPack:
     """All runbooks from `directories` (later ones override earlier ones by id); links must resolve."""
     pack = RunbookPack()
     for path in runbook_files(directories):
-        runbook = load_runbook(path)
+        runbook = load_runbook(path, known)
         pack.runbooks[runbook.id] = runbook
         pack.sources[runbook.id] = path
     check_links(pack)
@@ -93,12 +106,13 @@ def _step_location(data: Any, step_id: str) -> tuple[str | int, ...]:
     return ()
 
 
-def configured_pack(extra: Sequence[str], config_path: Path | None) -> RunbookPack:
-    """The shipped pack plus the config's `runbooks.paths` (relative to the config file's folder)."""
+def configured_pack(extra: Sequence[str], config_path: Path | None, known: Iterable[str] = ()) -> RunbookPack:
+    """The shipped pack plus the config's `runbooks.paths` (relative to the config file's folder); `known`:
+    the config's placeholder names."""
     from runbooks import pack_dir
 
     base = config_path.parent if config_path else Path.cwd()
-    return load_pack([pack_dir(), *((base / Path(p).expanduser()) for p in extra)])
+    return load_pack([pack_dir(), *((base / Path(p).expanduser()) for p in extra)], known)
 
 
 def runbook_json_schema() -> dict[str, Any]:

@@ -37,9 +37,18 @@ class Action(Section, frozen=True, kw_only=True):
     check: Annotated[str | None, doc("The name of a configured service check to run now.")] = None
     copy: Annotated[str | None, doc("A URL or command to put on the clipboard.")] = None
     timeout: Annotated[Duration | None, doc("Deadline for the action; default 30s.")] = None
-    expect: Annotated[list[str], doc("Conditions on the result that, when all hold, tick the step.")] = msgspec.field(
-        default_factory=list
-    )
+    expect: Annotated[
+        list[str],
+        doc(
+            "Conditions (Gatus syntax) on the result that, when all hold, tick the step. `run`: [STATUS] is the exit "
+            "status, [BODY] the output; `sql`: [BODY].count, [BODY].value (first cell), [BODY].rows; `http`: as "
+            "for service checks; `check`: [BODY].state."
+        ),
+    ] = msgspec.field(default_factory=list)
+    ask: Annotated[
+        list[str],
+        doc("Placeholders asked for before running (prefilled from `placeholders:` in tessa.yaml)."),
+    ] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
         kinds = [k for k in ("http", "sql", "run", "check", "copy") if getattr(self, k) is not None]
@@ -52,6 +61,12 @@ class Action(Section, frozen=True, kw_only=True):
     def kind(self) -> str:
         return next(k for k in ("http", "sql", "run", "check", "copy") if getattr(self, k) is not None)
 
+    def texts(self) -> list[str]:
+        """Every text of the action that may hold {placeholders}."""
+        if self.http is not None:
+            return [self.http.url, *self.http.headers.values(), self.http.body or ""]
+        return [*(self.run or []), self.sql or "", self.copy or "", self.check or ""]
+
 
 class Step(Section, frozen=True, kw_only=True):
     """One checklist item."""
@@ -60,6 +75,9 @@ class Step(Section, frozen=True, kw_only=True):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     notes: str = ""
     destructive: Annotated[bool, doc("Changes a system; running its action needs a typed confirmation.")] = False
+    confirm: Annotated[str | None, doc("The word typed to run a destructive step's action (default: the step id).")] = (
+        None
+    )
     link: Annotated[RunbookId | None, doc("Another runbook this step leads to (attachable from the step).")] = None
     action: Action | None = None
 

@@ -1,0 +1,114 @@
+"""`tessa-tui runbook run ID [--step N] [--incident ID]`: a runbook's step actions, headless, recorded like the
+console records them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from typing import Any
+
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.config_model import TessaConfig
+from tessa_tui.errors import UserError
+from tessa_tui.runbook_model import Runbook, Step
+from tessa_tui.step_actions import ActionResult, run_step, values_for
+
+
+def add_run_arguments(run: argparse.ArgumentParser) -> None:
+    run.add_argument("id", help="the runbook")
+    run.add_argument("--step", help="one step: its number in `runbook show` or its id (default: every step "
+                     "with an action that is not destructive)")  # fmt: skip
+    run.add_argument("--incident", metavar="ID", help="record the results in this incident's timeline "
+                     "(`active`: the latest open one); the runbook must be attached to it")  # fmt: skip
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a placeholder value")
+    run.add_argument("--confirm", metavar="WORD", help="a destructive step's confirm word (see `runbook show`)")
+    run.add_argument("--json", action="store_true", help="one JSON object per step")
+
+
+def pick_steps(runbook: Runbook, step_ref: str | None) -> list[Step]:
+    """The step named by number or id; without one, every step with an action that changes nothing."""
+    steps = [step for _, step in runbook.steps()]
+    if step_ref is None:
+        chosen = [s for s in steps if s.action is not None and not s.destructive]
+        if not chosen:
+            raise UserError(f"runbook {runbook.id} has no step with an action to run")
+        return chosen
+    if step_ref.isdigit():
+        number = int(step_ref)
+        if not 1 <= number <= len(steps):
+            raise UserError(f"--step {number}: runbook {runbook.id} has steps 1-{len(steps)}")
+        step = steps[number - 1]
+    else:
+        found = runbook.step(step_ref)
+        if found is None:
+            raise UserError(f"--step {step_ref!r}: no such step in {runbook.id} (`runbook show {runbook.id}`)")
+        step = found
+    if step.action is None:
+        raise UserError(f"step {step.id} of {runbook.id} has no action; it is ticked by hand")
+    return [step]
+
+
+def parse_sets(items: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--set {item!r}: write NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, readonly: bool) -> int:
+    """Exit 0 when every step ran and met its expectations, 1 when one did not, 2 for bad input."""
+    from tessa_tui.incident_book import open_book
+
+    config = loaded.config if loaded else TessaConfig()
+    book = open_book(loaded)
+    try:
+        runbook = book.pack.get(args.id)
+        steps = pick_steps(runbook, args.step)
+        incident_id = ""
+        if args.incident:
+            active = book.active()
+            if args.incident == "active" and active is None:
+                raise UserError("no open incident (--incident active)")
+            incident = active if args.incident == "active" and active else book.get(args.incident)
+            if runbook.id not in incident.runbook_ids:
+                raise UserError(f"{runbook.id} is not attached to {incident.id}: `incident attach {runbook.id}` first")
+            incident_id = incident.id
+        values = values_for(config, parse_sets(args.set), incident_id)
+        failed = False
+        for step in steps:
+            secrets = loaded.secrets if loaded else frozenset()
+            running = run_step(step, values, config, secrets=secrets, confirmed=args.confirm, readonly=readonly)
+            result = asyncio.run(running)
+            ticked = False
+            if incident_id:
+                event = book.record(book.action_output(incident_id, f"{runbook.id}/{step.id}", result.record()))
+                ticked = bool(event.data.get("ticks"))
+            print(_json(runbook, step, result, ticked) if args.json else _text(step, result, ticked), flush=True)
+            failed = failed or result.ok is False or result.status.startswith(("timed out", "cannot", "error"))
+        return 1 if failed else 0
+    finally:
+        book.journal.close()
+
+
+def _text(step: Step, result: ActionResult, ticked: bool) -> str:
+    mark = {True: "✔", False: "✖", None: "·"}[result.ok]
+    lines = [f"{mark} {step.id}: {result.status} in {result.duration_ms:.0f} ms · {result.command}"]
+    if result.why:
+        lines.append(f"  {result.why}")
+    if ticked:
+        lines.append("  ticked in the timeline: its expectations held")
+    if result.output:
+        lines += ["  " + line for line in result.output.splitlines()[:40]]
+        if result.truncated or len(result.output.splitlines()) > 40:
+            lines.append("  … (the timeline keeps up to 64 KiB)")
+    return "\n".join(lines)
+
+
+def _json(runbook: Runbook, step: Step, result: ActionResult, ticked: bool) -> str:
+    data: dict[str, Any] = {"runbook": runbook.id, "step": step.id, **result.record(), "ticked": ticked}
+    data.pop("excerpt")
+    return json.dumps(data)

@@ -1,0 +1,282 @@
+"""Running a runbook step's action: a command, an HTTP request, a read-only query, a service check or a text
+to copy; each under a deadline, its output capped, sanitised and redacted, its expectations evaluated.
+
+Nothing here raises for what the outside world does (a command that hangs, a server that answers garbage):
+every outcome is an ActionResult. UserError only for what the caller got wrong (a missing value, a
+destructive step without confirmation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tessa_tui.conditions import ConditionResult, Observation, evaluate_all, parse_condition
+from tessa_tui.config_model import TessaConfig
+from tessa_tui.errors import UserError
+from tessa_tui.redact import redact_text
+from tessa_tui.runbook_model import Step
+from tessa_tui.sanitize import sanitize
+from tessa_tui.step_placeholders import Expanded, expand
+
+DEFAULT_TIMEOUT_S = 30.0
+READ_CAP = 4 * 1024 * 1024  # bytes read from a command before the rest is drained unread
+KEEP = 64 * 1024  # characters of output kept (the timeline shows EXCERPT of them)
+EXCERPT = 2000
+MAX_ROWS = 200
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """What running a step's action did, ready to show and to record."""
+
+    kind: str
+    command: str
+    """What ran, as a person would read it (redacted)."""
+    status: str
+    """`exit 0`, `HTTP 503`, `12 rows`, `timed out after 2s`, `up` ..."""
+    ok: bool | None
+    """The step's expectations held (True), failed (False), or it has none (None)."""
+    why: str
+    """The expectations as evaluated (`[STATUS] (0) == 0`), or what went wrong."""
+    duration_ms: float
+    output: str
+    """Sanitised, redacted, at most KEEP characters."""
+    truncated: bool = False
+    expectations: list[ConditionResult] = field(default_factory=list)
+
+    @property
+    def excerpt(self) -> str:
+        return self.output[:EXCERPT] + (" …" if len(self.output) > EXCERPT else "")
+
+    def record(self) -> dict[str, Any]:
+        """The journal's copy of it."""
+        return {
+            "kind": self.kind,
+            "command": self.command,
+            "status": self.status,
+            "ok": self.ok,
+            "why": self.why,
+            "duration_ms": round(self.duration_ms, 1),
+            "excerpt": self.excerpt,
+            "output": self.output,
+            "truncated": self.truncated,
+        }
+
+
+def confirm_word(step: Step) -> str:
+    """What must be typed to run a destructive step."""
+    return step.confirm or step.id
+
+
+def values_for(config: TessaConfig, asked: Mapping[str, str] | None = None, incident_id: str = "") -> dict[str, str]:
+    """Placeholder values: the config's, then built-ins, then what was asked for (which wins)."""
+    values = dict(config.placeholders)
+    values.update(incident_id=incident_id, now=datetime.now(UTC).isoformat(timespec="seconds"))
+    values.update(asked or {})
+    return values
+
+
+async def run_step(
+    step: Step,
+    values: Mapping[str, str],
+    config: TessaConfig,
+    *,
+    secrets: Iterable[str] = (),
+    confirmed: str | None = None,
+    readonly: bool = False,
+) -> ActionResult:
+    """Run a step's action. A destructive step needs `confirmed` to be its confirm word and never runs
+    read-only; both are refused with UserError before anything starts."""
+    action = step.action
+    if action is None:
+        raise UserError(f"step {step.id} has no action to run")
+    if step.destructive:
+        if readonly:
+            raise UserError(f"step {step.id} is destructive; a read-only console cannot run it")
+        if confirmed != confirm_word(step):
+            raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
+    expanded = expand(action, values)
+    hidden = {s for s in secrets if len(s) >= 4}
+    if config.database is not None:
+        hidden.add(config.database.dsn)
+    deadline = action.timeout.total_seconds() if action.timeout else DEFAULT_TIMEOUT_S
+    started = time.perf_counter()
+    observation, status, output, truncated = await _execute(expanded, config, deadline, hidden)
+    elapsed = (time.perf_counter() - started) * 1000
+    observation = _with_time(observation, elapsed)
+    checks = evaluate_all([parse_condition(text) for text in action.expect], observation) if action.expect else []
+    if status.startswith(("timed out", "cannot", "error")):
+        ok: bool | None = False if action.expect else None
+        why = status
+    else:
+        ok = all(c.success for c in checks) if checks else None
+        why = "; ".join(c.display for c in checks)
+    return ActionResult(
+        kind=expanded.kind,
+        command=redact_text(sanitize(expanded.display(), keep_newlines=True), hidden),
+        status=status,
+        ok=ok,
+        why=redact_text(why, hidden),
+        duration_ms=elapsed,
+        output=redact_text(output, hidden),
+        truncated=truncated,
+        expectations=checks,
+    )
+
+
+def _with_time(observation: Observation, elapsed_ms: float) -> Observation:
+    if observation.response_time_ms:
+        return observation
+    return Observation(
+        status=observation.status,
+        response_time_ms=elapsed_ms,
+        body=observation.body,
+        connected=observation.connected,
+        headers=observation.headers,
+    )
+
+
+async def _execute(
+    expanded: Expanded, config: TessaConfig, deadline: float, secrets: set[str]
+) -> tuple[Observation, str, str, bool]:
+    """(what the expectations look at, status line, output, truncated)."""
+    if expanded.kind == "run":
+        return await _run_command(expanded.argv, deadline)
+    if expanded.kind == "http":
+        return await _http(expanded, deadline)
+    if expanded.kind == "sql":
+        return await _sql(expanded, config, deadline, secrets)
+    if expanded.kind == "check":
+        return await _check(expanded.target, config, deadline, secrets)
+    text = sanitize(expanded.target, keep_newlines=True)
+    return Observation(status=0, body=text), "ready to copy", text, False
+
+
+async def _run_command(argv: list[str], deadline: float) -> tuple[Observation, str, str, bool]:
+    """argv in its own process group, stdout and stderr merged; at the deadline the whole group is killed,
+    and so is anything it left running when it exits."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        reason = f"cannot start {argv[0]}: {exc.strerror or exc}"
+        return Observation(status=-1), reason, "", False
+    assert process.stdout is not None
+    chunks: list[bytes] = []
+    size = 0
+    timed_out = False
+    try:
+        async with asyncio.timeout(deadline):
+            while chunk := await process.stdout.read(64 * 1024):
+                if size < READ_CAP:  # beyond the cap: keep draining, so the command is never blocked on us
+                    chunks.append(chunk)
+                size += len(chunk)
+            await process.wait()
+    except TimeoutError:
+        timed_out = True
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            await asyncio.wait_for(process.wait(), 5)
+    text = sanitize(b"".join(chunks).decode("utf-8", errors="replace"), keep_newlines=True)
+    truncated = size > READ_CAP or len(text) > KEEP
+    status = f"timed out after {deadline:g}s (killed)" if timed_out else f"exit {process.returncode}"
+    code = process.returncode if process.returncode is not None and not timed_out else -1
+    return Observation(status=code, body=text), status, text[:KEEP], truncated
+
+
+async def _http(expanded: Expanded, deadline: float) -> tuple[Observation, str, str, bool]:
+    from tessa_tui.http_probe import fetch, make_client
+
+    async with make_client(max_connections=4) as client:
+        outcome = await fetch(
+            client, expanded.method, expanded.url, headers=expanded.headers, body=expanded.body, deadline=deadline
+        )
+    if outcome.error:
+        return Observation(status=0, response_time_ms=outcome.elapsed_ms), f"error: {outcome.error}", "", False
+    text = sanitize(outcome.body.decode("utf-8", errors="replace"), keep_newlines=True)
+    observation = Observation(
+        status=outcome.status,
+        response_time_ms=outcome.elapsed_ms,
+        body=outcome.body,
+        connected=outcome.connected,
+        headers=dict(outcome.headers or {}),
+    )
+    return observation, f"HTTP {outcome.status}", text[:KEEP], outcome.body_truncated or len(text) > KEEP
+
+
+async def _sql(
+    expanded: Expanded, config: TessaConfig, deadline: float, secrets: set[str]
+) -> tuple[Observation, str, str, bool]:
+    if config.database is None:
+        return Observation(), "cannot run: no `database:` in tessa.yaml", "", False
+    from tessa_tui.db_monitor import DbMonitor
+
+    monitor = DbMonitor(config.database, secrets=secrets)
+    try:
+        await monitor.connect()
+        columns, rows = await monitor.run_query(expanded.sql, expanded.params, deadline, MAX_ROWS + 1)
+    except ConnectionError as exc:
+        return Observation(), f"cannot connect: {exc}", "", False
+    except TimeoutError:
+        return Observation(), f"timed out after {deadline:g}s", "", False
+    except ValueError as exc:
+        return Observation(), f"error: {exc}", "", False
+    finally:
+        await monitor.close()
+    truncated = len(rows) > MAX_ROWS
+    rows = rows[:MAX_ROWS]
+    table = [dict(zip(columns, row, strict=True)) for row in rows]
+    first = rows[0][0] if rows and rows[0] else None
+    body = json.dumps({"count": len(rows), "value": first, "rows": table}, default=str)
+    text = format_table(columns, rows)
+    return Observation(status=len(rows), body=body), f"{len(rows)} row{'s' * (len(rows) != 1)}", text, truncated
+
+
+def format_table(columns: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """Rows as an aligned text table (values already sanitised)."""
+    if not columns:
+        return "(no columns)"
+    cells = [[("" if v is None else str(v)).replace("\n", " ")[:80] for v in row] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines) if rows else lines[0] + "\n(no rows)"
+
+
+async def _check(
+    name: str, config: TessaConfig, deadline: float, secrets: set[str]
+) -> tuple[Observation, str, str, bool]:
+    check = next((c for c in config.services or [] if c.name == name), None)
+    if check is None:
+        have = ", ".join(c.name for c in config.services or []) or "none configured"
+        return Observation(), f"cannot run: no service check {name!r} (have: {have})", "", False
+    from tessa_tui.checks import run_check
+    from tessa_tui.http_probe import make_client
+
+    async with make_client(max_connections=4) as client:
+        try:
+            async with asyncio.timeout(deadline):
+                result = await run_check(client, check, secrets=secrets)
+        except TimeoutError:
+            return Observation(), f"timed out after {deadline:g}s", "", False
+    body = json.dumps({"state": result.state, "reason": result.reason, "latency_ms": result.latency_ms})
+    observation = Observation(status=result.http_status or 0, response_time_ms=result.latency_ms or 0, body=body)
+    text = f"{check.name}: {result.state}" + (f" ({result.reason})" if result.reason else "")
+    return observation, result.state, sanitize(text), False
