@@ -275,9 +275,10 @@ class IncidentBook:
         incident = self.get(incident_id)
         runbook, step = self.find_step(incident, step_ref)
         ticks = result.get("ok") is True and incident.ticked(runbook.id, step.id) is None
-        title = f"{runbook.id}/{step.id}: {result.get('status')}"
-        return new_event(incident.id, "action_output", runbook=runbook.id, step=step.id, text=step.text,
-                         ticks=ticks, title=title, **result)  # fmt: skip
+        data = {**result, "action": result.get("kind"), "title": f"{runbook.id}/{step.id}: {result.get('status')}"}
+        data.pop("kind", None)  # the event's own kind is action_output
+        return new_event(incident.id, "action_output", runbook=runbook.id, step=step.id, text=step.text, ticks=ticks,
+                         **data)  # fmt: skip
 
     def pin_log(self, incident_id: str, *, source: str, clock: str, level: str, text: str) -> PendingEvent:
         """A log record kept in the timeline as evidence (a diagnostic output in the post-mortem)."""

@@ -1,0 +1,159 @@
+"""Runbook step actions: placeholder values stay literal, deadlines kill whole process groups, output is made
+safe, destructive steps need their word, and the CLI records results in the timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tessa_tui.config_model import DatabaseConfig, Duration, TessaConfig
+from tessa_tui.errors import UserError
+from tessa_tui.runbook_model import Action, HttpAction, Step
+from tessa_tui.step_actions import ActionResult, run_step
+from tessa_tui.step_placeholders import expand, unknown_placeholders
+from tests.conftest import REPO
+
+HOSTILE = ["; rm -rf /", "$(id)", "`id`", "a\nb", "' OR 1=1 --", "x y", "-rf", "{production_url}"]
+ARGV = [sys.executable, "-c", "import json, sys; print(json.dumps(sys.argv[1:]))"]
+
+
+def step(action: Action, **extra: object) -> Step:
+    return Step(id="s", text="a step", action=action, **extra)  # type: ignore[arg-type]
+
+
+def run(
+    the_step: Step,
+    values: dict[str, str] | None = None,
+    *,
+    secrets: frozenset[str] = frozenset(),
+    confirmed: str | None = None,
+    readonly: bool = False,
+) -> ActionResult:
+    running = run_step(the_step, values or {}, TessaConfig(), secrets=secrets, confirmed=confirmed, readonly=readonly)
+    return asyncio.run(running)
+
+
+@pytest.mark.parametrize("payload", HOSTILE)
+def test_a_placeholder_value_is_one_literal_argument(payload: str) -> None:
+    action = Action(run=[*ARGV, "{client_ip}", "--user={user_email}"], expect=["[STATUS] == 0"])
+    result = run(step(action), {"client_ip": payload, "user_email": payload, "production_url": "NO"})
+    assert json.loads(result.output) == [payload, f"--user={payload}"]
+    assert result.ok is True
+
+
+def test_sql_placeholders_are_parameters_and_urls_are_encoded() -> None:
+    sql = expand(Action(sql="SELECT * FROM t WHERE a = {user_email} OR b = {user_email} OR c = {client_ip}"),
+                 {"user_email": "x'; DROP TABLE t; --", "client_ip": "1.2.3.4"})  # fmt: skip
+    assert sql.sql == "SELECT * FROM t WHERE a = $1 OR b = $1 OR c = $2"
+    assert sql.params == ["x'; DROP TABLE t; --", "1.2.3.4"]
+    values = {"production_url": "https://app.example/", "user_email": "a/../admin?x=1#", "client_ip": "1&b=2"}
+    http = expand(Action(http=HttpAction(url="{production_url}/users/{user_email}?q={client_ip}")), values)
+    assert http.url == "https://app.example/users/a%2F..%2Fadmin%3Fx%3D1%23?q=1%26b%3D2"
+    with pytest.raises(UserError, match="line break"):
+        expand(Action(http=HttpAction(url="http://x/", headers={"X-Who": "{user_email}"})),
+               {"user_email": "a\r\nX-Admin: 1"})  # fmt: skip
+    with pytest.raises(UserError, match="no value for function_name"):
+        expand(Action(run=["deploy", "{function_name}"]), {})
+
+
+def test_unknown_placeholders_are_found() -> None:
+    action = Action(run=["x", "{prodution_url}", "{asked}", "{mine}", "{now}"], ask=["asked"])
+    assert unknown_placeholders(action, {"mine"}) == ["prodution_url"]
+
+
+def test_a_deadline_kills_the_whole_process_group(tmp_path: Path) -> None:
+    marker = f"sleep {9000 + os.getpid() % 997}"  # a command line no other test runs
+    action = Action(run=["sh", "-c", f"{marker} & {marker}"], timeout=Duration(seconds=2))
+    started = time.monotonic()
+    result = run(step(action))
+    assert time.monotonic() - started < 3
+    assert result.status == "timed out after 2s (killed)"
+    time.sleep(0.2)
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True)
+    assert left.stdout == "", "a process of the step outlived its deadline"
+
+
+def test_output_is_sanitised_and_secrets_masked() -> None:
+    script = "import sys; sys.stdout.write('\\x1b]0;PWNED\\x07\\x1b[2J token=hunter22 \\x9b done')"
+    result = run(step(Action(run=[sys.executable, "-c", script])), secrets=frozenset({"hunter22"}))
+    output = result.output
+    assert "\x1b" not in output and "\x9b" not in output and "\x07" not in output
+    assert "\\e]0;PWNED" in output and "hunter22" not in output and "****" in output
+
+
+def test_a_destructive_step_needs_its_word_and_never_runs_read_only(tmp_path: Path) -> None:
+    flag = tmp_path / "ran"
+    destructive = step(Action(run=["touch", str(flag)]), destructive=True, confirm="rollback")
+    for confirmed in (None, "", "Rollback", "s"):
+        with pytest.raises(UserError, match="type 'rollback'"):
+            run(destructive, confirmed=confirmed)
+    with pytest.raises(UserError, match="read-only"):
+        run(destructive, confirmed="rollback", readonly=True)
+    assert not flag.exists()
+    assert run(destructive, confirmed="rollback").status == "exit 0"
+    assert flag.exists()
+
+
+def test_a_missing_program_and_a_failed_expectation_are_results() -> None:
+    missing = run(step(Action(run=["no-such-program-xyz"], expect=["[STATUS] == 0"])))
+    assert missing.status.startswith("cannot start no-such-program-xyz") and missing.ok is False
+    failing = run(step(Action(run=[sys.executable, "-c", "print('busy')"], expect=["[BODY] == pat(*idle*)"])))
+    assert failing.ok is False and "[BODY] (busy) == pat(*idle*)" in failing.why
+
+
+def test_runbook_run_records_in_the_incident_and_ticks_on_expectation(tmp_path: Path) -> None:
+    runbooks = tmp_path / "runbooks"
+    runbooks.mkdir()
+    (runbooks / "probe.yaml").write_text(
+        "id: probe\ntitle: Probe\nkind: issue\nphases:\n  - name: Look\n    steps:\n"
+        "      - id: argv\n        text: Print the arguments\n        action:\n"
+        f"          run: {json.dumps([*ARGV, '{client_ip}'])}\n          expect: ['[BODY] == pat(*1.2.3.4*)']\n"
+        '      - id: wipe\n        text: Wipe\n        destructive: true\n        action:\n          run: ["true"]\n'
+    )
+    config = tmp_path / "tessa.yaml"
+    config.write_text(f"runbooks:\n  paths: [{runbooks}]\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n")
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "tessa_tui", "--config", str(config), *args]
+        return subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=60)
+
+    assert cli("incident", "declare", "SEV3", "Probe test").returncode == 0
+    assert cli("incident", "attach", "INC-1", "probe").returncode == 0
+    ran = cli(
+        "runbook", "run", "probe", "--step", "argv", "--incident", "INC-1", "--set", "client_ip=1.2.3.4", "--json"
+    )
+    assert ran.returncode == 0, ran.stderr
+    result = json.loads(ran.stdout)
+    assert result["ok"] is True and result["ticked"] is True and result["status"] == "exit 0"
+    report = json.loads(cli("incident", "export", "INC-1", "--format", "json").stdout)
+    assert any(e["kind"] == "action_output" and e["data"]["ticks"] for e in report["events"])
+    assert any("1.2.3.4" in output["excerpt"] for output in report["diagnostic_outputs"])
+    again = cli("runbook", "run", "probe", "--step", "1", "--incident", "INC-1", "--set", "client_ip=1.2.3.4")
+    assert again.returncode == 0 and "ticked in the timeline" not in again.stdout  # first tick wins
+    refused = cli("--readonly", "runbook", "run", "probe", "--step", "wipe", "--confirm", "wipe")
+    assert refused.returncode == 2 and refused.stderr.strip().endswith("a read-only console cannot run it")
+    assert cli("runbook", "run", "probe", "--step", "9").returncode == 2
+    assert "no value for client_ip" in cli("runbook", "run", "probe", "--step", "argv").stderr
+
+
+def test_sql_steps_are_read_only_parameterised_and_tabled(pg_dsn: str) -> None:
+    config = TessaConfig(database=DatabaseConfig(dsn=pg_dsn))
+    values = {"user_email": "x'); DROP TABLE pg_class; --"}
+    query = step(Action(sql="SELECT {user_email}::text AS asked, 2 AS n", expect=["[BODY].count == 1"]))
+    result = asyncio.run(run_step(query, values, config))
+    assert result.ok is True and result.status == "1 row"
+    assert result.output.splitlines()[0].split() == ["asked", "n"] and "DROP TABLE pg_class" in result.output
+    write = step(Action(sql="CREATE TABLE tessa_should_not_exist (x int)"))
+    refused = asyncio.run(run_step(write, {}, config))
+    assert refused.status.startswith("error: ") and "read-only transaction" in refused.status
+    slow = step(Action(sql="SELECT pg_sleep(5)", timeout=Duration(seconds=1)))
+    started = time.monotonic()
+    stopped = asyncio.run(run_step(slow, {}, config))
+    assert time.monotonic() - started < 4 and "statement timeout" in stopped.status
