@@ -1,4 +1,5 @@
-"""`tessa-tui check`: every service check once, through the same engine as the services pane."""
+"""`tessa-tui check`: every service check once, through the same engine as the services pane; with
+`--review daily|weekly`, a health review: its measurable items judged, the result saved in the journal."""
 
 from __future__ import annotations
 
@@ -14,8 +15,12 @@ EXIT_ALL_UP = 0
 EXIT_NOT_ALL_UP = 1
 
 
-def run_check_command(loaded: LoadedConfig, *, only: list[str] | None, as_json: bool) -> int:
+def run_check_command(loaded: LoadedConfig, *, only: list[str] | None, as_json: bool, review: str | None = None) -> int:
     """Run the checks, print a table or JSON, exit 0 when every check is up, 1 otherwise."""
+    if review is not None:
+        if only:
+            raise UserError("--only does not go with --review: a review runs its own items")
+        return run_review_command(loaded, review, as_json=as_json)
     from tessa_tui.poller import run_all_once  # httpx and aiohttp load only for commands that poll
 
     checks = list(loaded.config.services or [])
@@ -51,3 +56,18 @@ def _table(results: list[CheckResult]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4] for row in rows]
     return "\n".join(line.rstrip() for line in lines)
+
+
+def run_review_command(loaded: LoadedConfig, which: str, *, as_json: bool) -> int:
+    """Run the daily or weekly review, save it, print it; exit 0 when no measurable item failed, 1 otherwise."""
+    from tessa_tui.incident_book import default_actor, journal_file
+    from tessa_tui.review import format_review, review_runbook, run_review, save_review, to_json
+
+    runbook = review_runbook(loaded, which)
+    journal = journal_file(loaded)
+    review = asyncio.run(run_review(runbook, loaded.config, secrets=loaded.secrets, journal=journal))
+    try:
+        save_review(review, journal, default_actor(loaded.config.journal.actor))
+    finally:  # not saved (JournalError, exit 2): what was measured is still shown
+        print(to_json(review) if as_json else format_review(review), flush=True)
+    return EXIT_ALL_UP if review.passed else EXIT_NOT_ALL_UP

@@ -18,6 +18,7 @@ from tessa_tui.log_filter import LineFilter
 from tessa_tui.log_follow import FileFollower
 from tessa_tui.log_ingest import digest
 from tessa_tui.log_parse import LEVELS, LogParser, LogRecord
+from tessa_tui.step_placeholders import fill_text
 
 FOLLOW_POLL_S = 0.5
 
@@ -52,7 +53,8 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
             print(_json(record) if args.json else record.full, flush=True)
 
     if source.command is not None:
-        return asyncio.run(_run_command(source.command, emit, follow=args.follow))
+        argv = [fill_text(arg, loaded.config.placeholders) for arg in source.command]  # one value, one argument
+        return asyncio.run(_run_command(argv, emit, follow=args.follow))
     path = Path(source.path or "").expanduser()
     if not path.exists() and not args.follow:
         raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")

@@ -21,6 +21,8 @@ from tessa_tui.runbook_load import (
     runbook_json_schema,
 )
 from tessa_tui.runbook_model import Runbook
+from tessa_tui.step_actions import confirm_word
+from tessa_tui.step_placeholders import needed
 
 Loader = Callable[[argparse.Namespace], LoadedConfig | None]  # None: no config file, shipped pack only
 
@@ -90,10 +92,13 @@ def _show(r: Runbook) -> int:
         print(f"\n{phase.name}{box}")
         for step in phase.steps:
             number += 1
-            flags = " [destructive]" if step.destructive else ""
+            flags = f" [destructive: --confirm {confirm_word(step)}]" if step.destructive else ""
             flags += f" -> {step.link}" if step.link else ""
             flags += f" [runs: {step.action.kind}]" if step.action else ""
             print(f"  {number:2}. {step.text}{flags}   ({step.id})")
+            if step.action is not None and (names := needed(step.action)):
+                asked = ", ".join(f"{n} (asked)" if n in step.action.ask else n for n in names)
+                print(f"      placeholders: {asked}")
             if step.notes:
                 print(f"      {step.notes}")
     return 0

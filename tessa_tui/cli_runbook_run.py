@@ -81,7 +81,8 @@ def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, readonly:
         failed = False
         for step in steps:
             secrets = loaded.secrets if loaded else frozenset()
-            running = run_step(step, values, config, secrets=secrets, confirmed=args.confirm, readonly=readonly)
+            running = run_step(step, values, config, secrets=secrets, confirmed=args.confirm, readonly=readonly,
+                               config_path=loaded.path if loaded else None)  # fmt: skip
             result = asyncio.run(running)
             ticked = False
             if incident_id:

@@ -56,9 +56,28 @@ class RunbookPack:
             raise UserError(f"no runbook {runbook_id!r}; `tessa-tui runbook list` shows them") from None
 
     def search(self, query: str) -> list[Runbook]:
-        """Runbooks whose id, title, kind, summary or symptoms contain every word of `query`."""
+        """Runbooks whose id, title, kind, summary or symptoms contain every word of `query`, best first."""
         words = query.lower().split()
-        return [r for r in self.runbooks.values() if all(w in r.search_text() for w in words)]
+        found = [r for r in self.runbooks.values() if all(w in r.search_text() for w in words)]
+        return sorted(found, key=lambda r: (-relevance(r, words), r.title))
+
+
+def relevance(runbook: Runbook, words: list[str]) -> float:
+    """How well the words name this runbook: a symptom or title word starting with one counts most, so "503"
+    finds Service Unavailable and "slow" Database slow queries before runbooks that merely mention them."""
+    symptom_words = {w for s in runbook.symptoms for w in s.lower().split()}
+    title_words = runbook.title.lower().split()
+    score = 0.0
+    for word in words:
+        if any(s.lower() == word for s in runbook.symptoms):
+            score += 5
+        elif any(t.startswith(word) for t in title_words):
+            score += 4
+        elif any(t.startswith(word) for t in symptom_words):
+            score += 3
+        else:
+            score += 1
+    return score + (0.5 if runbook.kind == "issue" else 0)
 
 
 def runbook_files(directories: Iterable[Path]) -> list[Path]:

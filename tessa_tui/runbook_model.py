@@ -11,21 +11,25 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from tessa_tui.conditions import parse_condition
 from tessa_tui.config_model import Duration, Section, doc
 
 Kind = Literal["procedure", "issue", "rollback", "maintenance", "security", "review"]
 StepId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
 RunbookId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
+ProbeName = Literal[
+    "services-green", "error-rate", "api-p95", "overnight-incidents", "backups", "slow-queries", "db-growth", "storage"
+]
+ACTION_KINDS = ("http", "sql", "run", "check", "copy", "probe")
 
 
 class HttpAction(Section, frozen=True, kw_only=True):
-    """Request a URL; `conditions` (Gatus syntax, as for service checks) say whether the answer is good."""
+    """Request a URL; the action's `expect` (Gatus syntax, as for service checks) says whether the answer is good."""
 
     url: str
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     headers: dict[str, str] = msgspec.field(default_factory=dict)
     body: str | None = None
-    conditions: list[str] = msgspec.field(default_factory=list)
 
 
 class Action(Section, frozen=True, kw_only=True):
@@ -36,13 +40,22 @@ class Action(Section, frozen=True, kw_only=True):
     run: Annotated[list[str] | None, doc("An argv list, never a shell string; {placeholders} allowed.")] = None
     check: Annotated[str | None, doc("The name of a configured service check to run now.")] = None
     copy: Annotated[str | None, doc("A URL or command to put on the clipboard.")] = None
+    probe: Annotated[
+        ProbeName | None,
+        doc("A review item measured now (tessa_tui/review_probes.py); its reading is [BODY].value for `expect`."),
+    ] = None
+    only: Annotated[
+        list[str],
+        doc("`probe`: the service checks (services-green, api-p95) or log sources (error-rate) to measure; "
+            "default every one."),
+    ] = msgspec.field(default_factory=list)  # fmt: skip
     timeout: Annotated[Duration | None, doc("Deadline for the action; default 30s.")] = None
     expect: Annotated[
         list[str],
         doc(
             "Conditions (Gatus syntax) on the result that, when all hold, tick the step. `run`: [STATUS] is the exit "
             "status, [BODY] the output; `sql`: [BODY].count, [BODY].value (first cell), [BODY].rows; `http`: as "
-            "for service checks; `check`: [BODY].state."
+            "for service checks; `check`: [BODY].state; `probe`: [BODY].value and the probe's other fields."
         ),
     ] = msgspec.field(default_factory=list)
     ask: Annotated[
@@ -51,21 +64,28 @@ class Action(Section, frozen=True, kw_only=True):
     ] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        kinds = [k for k in ("http", "sql", "run", "check", "copy") if getattr(self, k) is not None]
+        kinds = [k for k in ACTION_KINDS if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(f"an action has exactly one of http, sql, run, check, copy (found {len(kinds)})")
+            raise ValueError(f"an action has exactly one of {', '.join(ACTION_KINDS)} (found {len(kinds)})")
         if self.run is not None and not self.run:
             raise ValueError("`run` needs at least the program name")
+        for text in self.expect:
+            try:
+                parse_condition(text)
+            except ValueError as exc:  # ConditionError: says what is wrong with which condition
+                raise ValueError(f"`expect`: {exc}") from None
+        if self.only and self.probe not in ("services-green", "api-p95", "error-rate"):
+            raise ValueError("`only` goes with probe services-green, api-p95 or error-rate")
 
     @property
     def kind(self) -> str:
-        return next(k for k in ("http", "sql", "run", "check", "copy") if getattr(self, k) is not None)
+        return next(k for k in ACTION_KINDS if getattr(self, k) is not None)
 
     def texts(self) -> list[str]:
         """Every text of the action that may hold {placeholders}."""
         if self.http is not None:
             return [self.http.url, *self.http.headers.values(), self.http.body or ""]
-        return [*(self.run or []), self.sql or "", self.copy or "", self.check or ""]
+        return [*(self.run or []), self.sql or "", self.copy or "", self.check or "", self.probe or ""]
 
 
 class Step(Section, frozen=True, kw_only=True):

@@ -13,10 +13,12 @@ import contextlib
 import json
 import os
 import signal
+import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tessa_tui.conditions import ConditionResult, Observation, evaluate_all, parse_condition
@@ -93,9 +95,12 @@ async def run_step(
     secrets: Iterable[str] = (),
     confirmed: str | None = None,
     readonly: bool = False,
+    journal: Path | None = None,
+    config_path: Path | None = None,
 ) -> ActionResult:
     """Run a step's action. A destructive step needs `confirmed` to be its confirm word and never runs
-    read-only; both are refused with UserError before anything starts."""
+    read-only; both are refused with UserError before anything starts. `journal`: where probes read
+    incidents and size history (default: the config's journal path)."""
     action = step.action
     if action is None:
         raise UserError(f"step {step.id} has no action to run")
@@ -105,18 +110,32 @@ async def run_step(
         if confirmed != confirm_word(step):
             raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
     expanded = expand(action, values)
+    if expanded.kind == "run" and expanded.argv[0] == "tessa-tui":
+        # The console's own CLI: this interpreter and this config, whatever PATH holds.
+        config_args = ["--config", str(config_path)] if config_path else []
+        expanded = replace(expanded, argv=[sys.executable, "-m", "tessa_tui", *config_args, *expanded.argv[1:]])
     hidden = {s for s in secrets if len(s) >= 4}
     if config.database is not None:
         hidden.add(config.database.dsn)
     deadline = action.timeout.total_seconds() if action.timeout else DEFAULT_TIMEOUT_S
     started = time.perf_counter()
-    observation, status, output, truncated = await _execute(expanded, config, deadline, hidden)
+    if expanded.kind == "probe":  # measured in review_probes; this module only runs and judges it
+        from tessa_tui.review_probes import ProbeContext, run_probe
+
+        context = ProbeContext(config, action.only, values, hidden, journal)
+        observation, status, output, truncated = await run_probe(expanded.target, context, deadline)
+    else:
+        observation, status, output, truncated = await _execute(expanded, config, deadline, hidden)
     elapsed = (time.perf_counter() - started) * 1000
     observation = _with_time(observation, elapsed)
-    checks = evaluate_all([parse_condition(text) for text in action.expect], observation) if action.expect else []
+    manual = status.startswith("manual")  # a probe with nothing to measure here: a person's, neither pass nor fail
+    conditions = [] if manual else [parse_condition(text) for text in action.expect]
+    checks = evaluate_all(conditions, observation) if conditions else []
     if status.startswith(("timed out", "cannot", "error")):
         ok: bool | None = False if action.expect else None
         why = status
+    elif manual:
+        ok, why = None, status
     else:
         ok = all(c.success for c in checks) if checks else None
         why = "; ".join(c.display for c in checks)

@@ -48,6 +48,11 @@ def unknown_placeholders(action: Action, known: set[str]) -> list[str]:
     return sorted({name for text in action.texts() for name in names_in(text)} - allowed)
 
 
+def fill_text(text: str, values: Mapping[str, str]) -> str:
+    """A text to show or copy (quick-reference commands) with the known values in; unknown names stay as written."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
 def needed(action: Action) -> list[str]:
     """Every placeholder the action uses, in order of first use."""
     return list(dict.fromkeys(name for text in action.texts() for name in names_in(text)))
@@ -66,7 +71,7 @@ class Expanded:
     sql: str = ""
     params: list[str] = field(default_factory=list)
     target: str = ""
-    """The check's name (`check`) or the text to copy (`copy`)."""
+    """The check's name (`check`), the probe's (`probe`) or the text to copy (`copy`)."""
 
     def display(self) -> str:
         """The exact command, as the confirmation of a destructive step shows it."""
@@ -77,7 +82,7 @@ class Expanded:
         if self.kind == "sql":
             values = "".join(f"\n  ${n} = {value!r}" for n, value in enumerate(self.params, start=1))
             return self.sql + values
-        return f"check {self.target}" if self.kind == "check" else self.target
+        return f"{self.kind} {self.target}" if self.kind in ("check", "probe") else self.target
 
 
 def expand(action: Action, values: Mapping[str, str]) -> Expanded:
@@ -105,6 +110,8 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
         return Expanded("sql", sql=sql, params=params)
     if action.check is not None:
         return Expanded("check", target=plain(action.check))
+    if action.probe is not None:  # a name from a fixed list: nothing in it to expand
+        return Expanded("probe", target=action.probe)
     return Expanded("copy", target=plain(action.copy or ""))
 
 

@@ -25,6 +25,7 @@ from tessa_tui.errors import UserError
 from tessa_tui.log_filter import LineFilter
 from tessa_tui.log_ingest import Batch, digest, read_file
 from tessa_tui.log_parse import LEVELS, WHEN, LogParser, LogRecord, Row
+from tessa_tui.step_placeholders import fill_text
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
@@ -244,7 +245,8 @@ class LogsPane(Pane):
     async def _follow_command(self, source: LogSource) -> None:
         from tessa_tui.log_command import CommandFollower
 
-        follower = CommandFollower(source.command or [])
+        values = getattr(getattr(self.app, "config", None), "placeholders", {})
+        follower = CommandFollower([fill_text(arg, values) for arg in source.command or []])  # one value, one arg
         parser = LogParser(source.format, source.name)
         loop = asyncio.get_running_loop()
         try:

@@ -96,10 +96,17 @@ quick-reference:
     - {{name: Frontend health check, command: "curl {{production_url}}/health"}}
     - {{name: Database health, command: "curl {{production_url}}/health/database"}}
 
+# Values for {{placeholders}} in runbook actions (docs/runbooks.md).
 placeholders:
   production_url: {base}
+  api_url: {base}                      # the Supabase API; the demo serves its edge functions itself
   project_id: tessa-demo
   function_name: chat
+  repo_path: .                         # the app's git checkout: here, wherever the console was started
+  user_email: user7@example.com        # prefills the account-compromise steps
+  client_ip: 198.51.100.7              # the login-failures drill's attacker
+  supabase_anon_key: demo-anon-key
+  supabase_access_token: ""            # the Management API's log queries are not simulated: they fail, not ask
 
 journal:
   path: {state}/journal.sqlite3

@@ -1,0 +1,206 @@
+"""Running a checklist step's action from the incident screen: values stay literal, a destructive step runs
+only after its word is typed and never read-only, the result is recorded and ticks, output is shown inert."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
+
+from screens.app import TessaApp
+from screens.incident_screen import IncidentScreen
+from screens.step_run import AskValues, ConfirmRun, StepOutputScreen
+from tessa_tui.config_load import load_config
+from tests.ui.screen_text import screen_text, wait_until
+from tests.ui.test_incident_ui import fill_up
+
+SIZE = (160, 44)
+HOSTILE = "$(id); rm -rf /"
+
+RUNBOOK = """\
+id: step-actions
+title: Step actions under test
+kind: issue
+phases:
+  - name: Act
+    steps:
+      - id: show-host
+        text: Show the host
+        action:
+          run: [{python}, -c, "import sys; print(sys.argv[1:])", "--host={{target_host}}"]
+          ask: [target_host]
+          expect: ["[STATUS] == 0"]
+      - id: wipe-cache
+        text: Wipe the cache
+        destructive: true
+        confirm: wipe-it
+        action:
+          run: [{python}, -c, "import pathlib, sys; pathlib.Path(sys.argv[1]).write_text('ran')", "{marker}"]
+      - id: count-runs
+        text: Count the runs
+        action:
+          run: [{python}, -c, "import sys; open(sys.argv[1], 'a').write('x'); print('token', sys.argv[2])", "{counter}",
+                "{{api_token}}"]
+          ask: [api_token]
+          expect: ["[STATUS] == 0"]
+      - id: noisy
+        text: Print terminal escapes
+        action:
+          run: [{python}, -c, "print(chr(27) + ']0;x' + chr(7) + 'title' + chr(27) + '[2J' + 'cleared')"]
+"""
+
+
+def _app(tmp_path: Path, *, readonly: bool = False) -> tuple[TessaApp, Path]:
+    """A console whose config adds a runbook folder holding the runbook above; returns it and the marker file
+    the destructive step creates."""
+    folder = tmp_path / "runbooks"
+    folder.mkdir()
+    marker = tmp_path / "wiped"
+    text = RUNBOOK.format(python=sys.executable, marker=marker, counter=tmp_path / "runs")
+    (folder / "step-actions.yaml").write_text(text, encoding="utf-8")
+    config = tmp_path / "tessa.yaml"
+    config.write_text(
+        f"journal:\n  path: {tmp_path / 'journal.sqlite3'}\n  actor: alice\n"
+        f"runbooks:\n  paths: [{folder}]\n"
+        f"placeholders:\n  target_host: '{HOSTILE}'\n",
+        encoding="utf-8",
+    )
+    return TessaApp(load_config(config, environ={}), live=False, readonly=readonly), marker
+
+
+async def _open_on(app: TessaApp, pilot: Pilot[Any], step_id: str) -> IncidentScreen:
+    """An incident with the runbook attached, its screen open, `step_id` highlighted."""
+    await wait_until(pilot, lambda: app.desk.book is not None)
+    book = app.desk.book
+    assert book is not None
+    incident_id = book.record(book.declare("SEV3", "Cache trouble", runbooks=["step-actions"])).incident
+    app.action_open_incident(incident_id)
+    await wait_until(pilot, lambda: "Show the host" in screen_text(app))
+    screen = app.screen
+    assert isinstance(screen, IncidentScreen)
+    listing = screen.query_one("#checklist", OptionList)
+    listing.highlighted = listing.get_option_index(f"step:step-actions:{step_id}")
+    await pilot.pause()
+    return screen
+
+
+def _outputs(app: TessaApp) -> list[dict[str, Any]]:
+    book = app.desk.book
+    assert book is not None
+    return [dict(e.data) for e in book.get("INC-1").events if e.kind == "action_output"]
+
+
+async def test_a_value_stays_literal_and_a_result_that_meets_expect_ticks_once_recorded(tmp_path: Path) -> None:
+    app, _ = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_on(app, pilot, "show-host")
+        assert "▶ [ ] Show the host" in screen_text(app) and "⚠ [ ] Wipe the cache" in screen_text(app)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskValues))
+        assert app.screen.query_one(Input).value == HOSTILE  # prefilled from placeholders:
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "[x] Show the host" in screen_text(app))
+        [output] = _outputs(app)
+        assert output["ticks"] is True and output["ok"] is True and output["status"] == "exit 0"
+        assert f"['--host={HOSTILE}']" in output["output"]  # one argv element, no shell ran it
+        assert app.desk.book.get("INC-1").ticked("step-actions", "show-host") is not None  # type: ignore[union-attr]
+        assert "exit 0 ✔" in screen_text(app) and screen.runs == {}
+
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepOutputScreen))
+        assert f"['--host={HOSTILE}']" in screen_text(app)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+
+
+async def test_a_destructive_step_runs_only_after_its_word_is_typed(tmp_path: Path) -> None:
+    app, marker = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_on(app, pilot, "wipe-cache")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRun))
+        assert str(marker) in screen_text(app)  # the exact command, before anything runs
+        await pilot.press("enter")  # nothing typed
+        await wait_until(pilot, lambda: "Nothing ran: type exactly wipe-it" in screen_text(app))
+        app.screen.query_one(Input).value = "wipe-cache"  # the step id, not its confirm word
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmRun) and not marker.exists() and _outputs(app) == []
+        await pilot.press("escape")  # cancelled: still nothing
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await pilot.pause(0.2)
+        assert not marker.exists() and _outputs(app) == [] and "running" not in screen_text(app)
+
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRun))
+        await pilot.press(*"wipe-it", "enter")
+        await wait_until(pilot, lambda: len(_outputs(app)) == 1)
+        assert marker.read_text(encoding="utf-8") == "ran"
+        assert _outputs(app)[0]["status"] == "exit 0"
+        await wait_until(pilot, lambda: "Wipe the cache · destructive · exit 0" in screen_text(app))
+
+
+async def test_a_readonly_console_never_runs_a_destructive_step(tmp_path: Path) -> None:
+    app, marker = _app(tmp_path, readonly=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_on(app, pilot, "wipe-cache")
+        assert screen.check_action("run_step", ()) is False  # hidden from the footer, the key does nothing
+        await pilot.press("g")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IncidentScreen)
+        screen.action_run_step()  # and the path itself refuses, whoever calls it
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IncidentScreen) and not marker.exists()
+        assert any("read-only" in n.message for n in app._notifications)
+
+        listing = screen.query_one("#checklist", OptionList)  # a step that changes nothing still runs
+        listing.highlighted = listing.get_option_index("step:step-actions:noisy")
+        await pilot.pause()
+        assert screen.check_action("run_step", ()) is True
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "not recorded: read-only console" in screen_text(app))
+        assert _outputs(app) == [] and not marker.exists()
+
+
+async def test_output_escapes_are_shown_not_executed(tmp_path: Path) -> None:
+    app, _ = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_on(app, pilot, "noisy")
+        await pilot.press("g")
+        await wait_until(pilot, lambda: len(_outputs(app)) == 1)
+        await pilot.press("v")
+        await wait_until(pilot, lambda: isinstance(app.screen, StepOutputScreen))
+        text = app.screen.query_one("#output-text").render()
+        shown = str(text)
+        assert "\\e]0;x\\x07title\\e[2Jcleared" in shown and "\x1b" not in shown and "\x07" not in shown
+        assert "\\e]0;x\\x07title\\e[2Jcleared" in screen_text(app)
+
+
+async def test_a_result_that_cannot_be_recorded_says_not_saved_and_g_retries_the_record_not_the_command(
+    tmp_path: Path,
+) -> None:
+    app, _ = _app(tmp_path)
+    counter = tmp_path / "runs"
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_on(app, pilot, "count-runs")
+        journal = app.desk.book.journal  # type: ignore[union-attr]
+        fill_up(journal)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskValues))
+        field = app.screen.query_one(Input)
+        assert field.password  # a credential is typed masked
+        field.value = "s3cr3t-value"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: "NOT SAVED" in screen_text(app))
+        assert counter.read_text(encoding="utf-8") == "x"
+        assert "[x] Count the runs" not in screen_text(app) and _outputs(app) == []
+
+        journal._db.execute("PRAGMA max_page_count=1073741823")  # space again
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "[x] Count the runs" in screen_text(app))
+        assert counter.read_text(encoding="utf-8") == "x"  # recorded, not run again
+        [output] = _outputs(app)
+        assert "s3cr3t-value" not in str(output) and "token" in output["output"]
