@@ -18,6 +18,7 @@ from screens.incident_desk import IncidentDesk, IncidentsChanged
 from screens.incident_screen import IncidentScreen
 from screens.keys import bind
 from screens.panes.incident_pane import IncidentPane
+from screens.runbook_commands import RunbookCommands
 from screens.themes import THEMES
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.keymap import KEYS
@@ -37,7 +38,11 @@ class TessaApp(App[int]):
         bind("help", "help"),
         bind("command_palette", "command_palette", show=False, priority=True),
         bind("high_contrast", "toggle_high_contrast"),
+        # Off the footer (it is full on the incident screen); `?` and the README list them.
+        bind("command_mode", "command_mode", show=False),
+        bind("contacts", "contacts", show=False),
     ]
+    COMMANDS = App.COMMANDS | {RunbookCommands}
 
     def __init__(
         self,
@@ -84,9 +89,43 @@ class TessaApp(App[int]):
 
     def action_open_incident(self, incident_id: str) -> None:
         """The incident screen for one incident (on top of the dashboard)."""
-        if isinstance(self.screen, IncidentScreen):
-            self.screen.dismiss()
-        self.push_screen(IncidentScreen(incident_id, self.desk, self.incident_actions, self.clock))
+        # One incident screen at most: one already open (perhaps under a dialog) is pointed at this incident.
+        existing = next((s for s in self.screen_stack if isinstance(s, IncidentScreen)), None)
+        if existing is not None:
+            existing.show_incident(incident_id)
+        else:
+            self.push_screen(IncidentScreen(incident_id, self.desk, self.incident_actions, self.clock))
+
+    def incident_declared(self, incident_id: str) -> None:
+        """Open a just-declared incident; at the most severe level the contacts come up over it (who to call)."""
+        self.action_open_incident(incident_id)
+        book = self.desk.book
+        incident = book.incidents.get(incident_id) if book else None
+        most_severe = next(iter(self.config.severities), None)
+        if incident is not None and incident.severity == most_severe and self.config.contacts.people:
+            self.action_contacts(f"{incident.id} is a {incident.severity}: who to call")
+
+    def action_contacts(self, title: str = "Contacts and quick reference") -> None:
+        from screens.contacts_screen import ContactsScreen
+
+        if not isinstance(self.screen, ContactsScreen):
+            self.push_screen(ContactsScreen(self.config, title))
+
+    def action_command_mode(self) -> None:
+        """The `:` command line."""
+        from screens.command_line import CommandLine, run_command_line
+
+        def done(line: str | None) -> None:
+            if line:  # once the prompt is gone: what the command says must land on the screen that stays
+                self.call_after_refresh(run_command_line, self, line)
+
+        self.push_screen(CommandLine(list(self.config.severities)), done)
+
+    def action_review(self, which: str) -> None:
+        """Run the daily or weekly health review on a screen of its own."""
+        from screens.review_screen import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.loaded, which))
 
     def get_default_screen(self) -> Screen[None]:
         return DashboardScreen(self.loaded, self.clock, readonly=self.readonly, live=self.live)
@@ -124,6 +163,9 @@ class TessaApp(App[int]):
                 "Declare an incident", "Choose a severity; its procedure is attached", screen.action_declare
             )
         yield from self._incident_commands()
+        for which in ("daily", "weekly"):
+            yield SystemCommand(f"Run {which} review", f"The {which} health review: each measurable item judged, "
+                                "then saved", lambda which=which: self.action_review(which))  # fmt: skip
         if isinstance(screen, DashboardScreen):
             for name in ("services", "incident", "logs", "database"):
                 yield SystemCommand(

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
+from screens.alerts import raise_alert
 from screens.keys import bind
 from screens.panes.database_pane import DatabasePane
 from screens.panes.incident_pane import IncidentPane
@@ -18,6 +19,7 @@ from screens.panes.logs_pane import LogsPane
 from screens.panes.pane import Pane
 from screens.panes.services_pane import ServicesPane
 from screens.status_header import HeaderClock, StatusHeader
+from screens.war_room import WarRoomScreen
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.incident_book import journal_file
 
@@ -39,6 +41,7 @@ class DashboardScreen(Screen[None]):
         bind("focus_database", "focus_pane('database')"),
         bind("maximize", "toggle_maximize"),
         bind("declare", "declare"),
+        bind("war_room", "war_room"),
         bind("close", "restore_pane", show=False),
     ]
     # Escape restores a zoomed pane through the binding above, so a focused widget's own escape (the
@@ -75,15 +78,18 @@ class DashboardScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.query_one(HeaderClock).tick()
+        if isinstance(self.app.screen, WarRoomScreen):  # it has no timer of its own
+            self.app.screen.tick()
         for pane in self.query(Pane):
             tick = getattr(pane, "tick", None)
             if tick is not None:
                 tick()
         desk = getattr(self.app, "desk", None)
         for alert in desk.alerts() if desk else []:
-            self.notify(alert, title="SLA", severity="warning", markup=False, timeout=10)
-            if self._config.notifications.bell:
-                self.app.bell()
+            raise_alert(self.app, alert, title="SLA")
+
+    def action_war_room(self) -> None:
+        self.app.push_screen(WarRoomScreen(self._clock))
 
     def action_restore_pane(self) -> None:
         if self.maximized is not None:
@@ -98,7 +104,7 @@ class DashboardScreen(Screen[None]):
         states = self.query_one(ServicesPane).states.values()
         down = [s.check.name for s in states if s.display_state(now) == "down"]
         title = f"{', '.join(down)} down" if down else ""
-        actions.declare(title, down, lambda incident_id: self.app.action_open_incident(incident_id))  # type: ignore[attr-defined]
+        actions.declare(title, down, lambda incident_id: self.app.incident_declared(incident_id))  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "declare" and getattr(self.app, "readonly", False))

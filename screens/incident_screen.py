@@ -2,19 +2,23 @@
 
 A step shows as ticked only once its event is committed to the journal: while the write is on its way the
 step says `saving`, and if the write fails it says NOT SAVED with the reason until space retries it.
+A step's action (g) follows the same rule: its result is shown at once, the tick it earns only once recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
@@ -23,10 +27,25 @@ from screens.incident_actions import IncidentActions
 from screens.incident_desk import IncidentDesk
 from screens.incident_style import clock_text, severity_badge
 from screens.keys import bind
+from screens.step_run import (
+    MARKS,
+    AskValues,
+    ConfirmRun,
+    StepOutputScreen,
+    names_to_ask,
+    secret_names,
+    shown_command,
+)
+from screens.war_room import WarRoomScreen
+from tessa_tui.config_load import LoadedConfig
+from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.incident import Incident, describe_event
-from tessa_tui.journal import JournalError, PendingEvent
+from tessa_tui.journal import Event, JournalError, PendingEvent
 from tessa_tui.runbook_model import Runbook, Step
+from tessa_tui.sanitize import sanitize
+from tessa_tui.step_actions import ActionResult, confirm_word, run_step, values_for
+from tessa_tui.step_placeholders import expand
 
 
 @dataclass
@@ -37,24 +56,36 @@ class StepWrite:
     error: str | None = None
 
 
+@dataclass
+class StepRun:
+    """A step's action in this console: running (no result yet), its result on its way to the journal,
+    one whose record failed (kept, with its event, for the retry), or one not recorded (read-only)."""
+
+    result: ActionResult | None = None
+    pending: PendingEvent | None = None
+    error: str | None = None
+
+
 class IncidentScreen(Screen[None]):
-    """Work one incident from the keyboard: j/k move, space ticks, n m s r + t e for the rest."""
+    """Work one incident from the keyboard: j/k move, space ticks, g runs a step, n m s r + t e for the rest."""
 
     BINDINGS = [
         bind("close", "close"),
         bind("tick", "tick"),
+        bind("run_step", "run_step"),
+        bind("step_output", "step_output", show=False),  # the footer is full; the step's notes say `v`
         bind("acknowledge", "acknowledge"),
         bind("note", "note"),
         bind("milestone", "milestone"),
         bind("severity", "severity"),
         bind("attach", "attach"),
-        bind("assign_role", "assign_role"),
+        bind("assign_role", "assign_role", show=False),  # the footer is full; `?` lists it
         bind("resolve", "resolve"),
-        bind("timeline", "timeline"),
+        bind("timeline", "timeline", show=False),
+        bind("war_room", "war_room", show=False),  # a full footer: `?` and the dashboard list it
         bind("export", "export"),
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
-        Binding("g", "cursor('first')", "First", show=False),
         Binding("G", "cursor('last')", "Last", show=False),
     ]
 
@@ -67,6 +98,7 @@ class IncidentScreen(Screen[None]):
         self._actions = actions
         self._clock = clock
         self.writes: dict[tuple[str, str], StepWrite] = {}
+        self.runs: dict[tuple[str, str], StepRun] = {}
         self._drawn_events = 0
         self._shown_clocks = ""
 
@@ -79,6 +111,18 @@ class IncidentScreen(Screen[None]):
                 yield Static(id="step-notes")
             yield RichLog(id="timeline", markup=False, wrap=True, auto_scroll=True)
         yield Footer()
+
+    def show_incident(self, incident_id: str) -> None:
+        """Show another incident here (the console has one incident screen; see TessaApp.action_open_incident)."""
+        if incident_id == self.incident_id:
+            return
+        self.incident_id = incident_id
+        self.writes.clear()
+        self.runs.clear()
+        self._drawn_events = 0
+        self._shown_clocks = ""
+        self.query_one("#timeline", RichLog).clear()
+        self.redraw()
 
     @property
     def incident(self) -> Incident:
@@ -95,6 +139,8 @@ class IncidentScreen(Screen[None]):
 
     def redraw(self) -> None:
         """Everything from the folded incident (after a commit here or an event from another process)."""
+        if not self.query("#incident-head"):  # an event arrived before the screen was composed: on_mount draws
+            return
         incident = self.incident
         head = Text().append_text(severity_badge(incident.severity))
         head.append(f" {incident.id} ", style="bold").append(incident.title, style="bold")
@@ -113,6 +159,7 @@ class IncidentScreen(Screen[None]):
         listing = self.query_one("#checklist", OptionList)
         highlighted = listing.highlighted
         options: list[Option] = []
+        results = _last_results(incident)
         runbook_id, phase_name = "", ""
         for runbook, phase, step in book.checklist(incident):
             if runbook.id != runbook_id:
@@ -125,24 +172,31 @@ class IncidentScreen(Screen[None]):
                 phase_name = phase
                 options.append(Option(Text(f" {phase}", style="bold underline"), id=f"phase:{runbook.id}:{phase}",
                                       disabled=True))  # fmt: skip
-            options.append(Option(self._step_line(incident, runbook, step), id=f"step:{runbook.id}:{step.id}"))
+            line = self._step_line(incident, runbook, step, results.get((runbook.id, step.id)))
+            options.append(Option(line, id=f"step:{runbook.id}:{step.id}"))
         listing.clear_options()
         listing.add_options(options)
         first_step = next((i for i, o in enumerate(options) if not o.disabled), None)
         listing.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first_step
         self._show_step_notes()
 
-    def _step_line(self, incident: Incident, runbook: Runbook, step: Step) -> Text:
+    def _step_line(self, incident: Incident, runbook: Runbook, step: Step, last: Event | None) -> Text:
         write = self.writes.get((runbook.id, step.id))
         tick = incident.ticked(runbook.id, step.id)
-        line = Text("   ")
+        line = Text(" ")
+        if step.action is None:
+            line.append(" ")
+        else:  # the marker says `g` does something here, and whether it changes a system
+            line.append("⚠" if step.destructive else "▶", style="bold red" if step.destructive else "cyan")
+        line.append(" ")
+        run_status = self._run_status(self.runs.get((runbook.id, step.id)), last)
         if write is not None and write.error:
             line.append("[!] ", style="bold red").append(step.text)
             line.append(f" · NOT SAVED: {write.error} (space retries)", style="bold red")
-            return line
+            return line.append_text(run_status)
         if write is not None:
             line.append("[…] ", style="yellow").append(step.text).append(" · saving", style="yellow")
-            return line
+            return line.append_text(run_status)
         if tick:
             line.append("[x] ", style="bold green").append(step.text, style="dim")
             line.append(f" · {tick.at:%H:%M:%S} {tick.actor}", style="dim")
@@ -152,7 +206,29 @@ class IncidentScreen(Screen[None]):
             line.append(" · destructive", style="bold red")
         if step.link:
             line.append(f" · → {step.link}", style="cyan")
-        return line
+        return line.append_text(run_status)
+
+    @staticmethod
+    def _run_status(run: StepRun | None, last: Event | None) -> Text:
+        """The action's state in this console, else its last recorded result (from any console or the CLI)."""
+        text = Text()
+        if run is not None and run.result is None:
+            return text.append(" · running…", style="bold yellow")
+        if run is not None and run.result is not None:
+            status = run.result.status
+            if run.pending is not None and run.error is None:
+                return text.append(f" · {status} · saving", style="yellow")
+            if run.pending is not None:
+                return text.append(f" · {status} · NOT SAVED: {run.error} (g retries the record)", style="bold red")
+            mark, style = MARKS[run.result.ok]
+            text.append(f" · {status}").append(f" {mark}" if mark else "", style=style)
+            return text.append(f" · not recorded: {run.error or 'read-only console'}", style="dim")
+        if last is not None:
+            ok = last.data.get("ok")
+            mark, style = MARKS[ok if isinstance(ok, bool) else None]
+            text.append(f" · {sanitize(str(last.data.get('status', '')))}", style="dim")
+            text.append(f" {mark}" if mark else "", style=style)
+        return text
 
     def _draw_timeline(self, incident: Incident) -> None:
         log = self.query_one("#timeline", RichLog)
@@ -181,9 +257,13 @@ class IncidentScreen(Screen[None]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_step_notes()
+        self.refresh_bindings()  # run_step is hidden on destructive steps in a read-only console
 
     def _selected_step(self) -> tuple[Runbook, Step] | None:
-        listing = self.query_one("#checklist", OptionList)
+        try:
+            listing = self.query_one("#checklist", OptionList)
+        except NoMatches:  # not composed yet (check_action asks early)
+            return None
         if listing.highlighted is None:
             return None
         option_id = listing.get_option_at_index(listing.highlighted).id or ""
@@ -207,7 +287,8 @@ class IncidentScreen(Screen[None]):
             if step.link:
                 text.append(f"\n→ leads to runbook {step.link}: + attaches it", style="cyan")
             if step.action is not None:
-                text.append(f"\nruns: {step.action.kind}", style="dim")
+                does = ACTION_DOES.get(step.action.kind, step.action.kind)
+                text.append(f"\n{'⚠' if step.destructive else '▶'} g {does} · v shows its last result", style="dim")
             if step.destructive:
                 text.append("\ndestructive: changes a system", style="bold red")
         self.query_one("#step-notes", Static).update(text)
@@ -252,6 +333,148 @@ class IncidentScreen(Screen[None]):
             del self.writes[key]
         self._draw_checklist(self.incident)
 
+    @property
+    def _readonly(self) -> bool:
+        return bool(getattr(self.app, "readonly", False))
+
+    def _loaded(self) -> tuple[TessaConfig, frozenset[str]]:
+        loaded = getattr(self.app, "loaded", None)
+        return (loaded.config, loaded.secrets) if isinstance(loaded, LoadedConfig) else (TessaConfig(), frozenset())
+
+    def action_run_step(self) -> None:
+        """Run the highlighted step's action: ask its values, confirm a destructive one, run, record."""
+        selected = self._selected_step()
+        if selected is None:
+            return
+        runbook, step = selected
+        if step.action is None:
+            self.notify(f"{step.text}: this step has no action to run; tick it by hand (space)", markup=False)
+            return
+        if step.destructive and self._readonly:
+            self.notify("A read-only console does not run destructive steps", severity="warning", markup=False)
+            return
+        key = (runbook.id, step.id)
+        run = self.runs.get(key)
+        if run is not None and run.result is None:
+            self.notify(f"{step.text}: already running", markup=False)
+            return
+        if run is not None and run.pending is not None and run.error is not None:
+            run.error = None  # retry the record, never the command: it already ran
+            self._draw_checklist(self.incident)
+            self._start(self._record_run(runbook, step, run), f"record {runbook.id}/{step.id}")
+            return
+        self._start(self._run_step(runbook, step), f"run {runbook.id}/{step.id}")
+
+    def _start(self, work: Coroutine[Any, Any, None], description: str) -> None:
+        # On the app, not this screen: closing the screen must not kill a command half-way or lose its record.
+        self.app.run_worker(work, name=description, group="step-actions", description=description,
+                            exit_on_error=False)  # fmt: skip
+
+    async def _run_step(self, runbook: Runbook, step: Step) -> None:
+        app, action, key = self.app, step.action, (runbook.id, step.id)
+        assert action is not None
+        config, secrets = self._loaded()
+        values = values_for(config, {}, self.incident_id)
+        run: StepRun | None = None
+        try:
+            names = names_to_ask(action, values)
+            if names:
+                hidden = secret_names(names, values, secrets)
+                asked = await app.push_screen_wait(AskValues(step, names, values, hidden))
+                if asked is None:
+                    app.notify(f"{step.text}: not run", markup=False)
+                    return
+                values = values_for(config, asked, self.incident_id)
+                secrets |= {asked[name] for name in hidden}  # masked in the command, the output and the journal
+            expanded = expand(action, values)
+            if expanded.kind == "copy":
+                app.copy_to_clipboard(expanded.target)
+                app.notify(f"Copied: {shown_command(expanded.target, secrets)}", title=step.text, markup=False)
+                return
+            confirmed: str | None = None
+            if step.destructive:
+                if self._readonly:  # the key is hidden too; this is the path every caller goes through
+                    raise UserError("a read-only console does not run destructive steps")
+                command = shown_command(expanded.display(), secrets)
+                confirmed = await app.push_screen_wait(ConfirmRun(step, command, confirm_word(step)))
+                if confirmed is None:
+                    app.notify(f"{step.text}: not run", markup=False)
+                    return
+            run = self.runs[key] = StepRun()
+            self._redraw_checklist()
+            run.result = await run_step(
+                step,
+                values,
+                config,
+                secrets=secrets,
+                confirmed=confirmed,
+                readonly=self._readonly,
+                config_path=getattr(app, "loaded", None) and app.loaded.path,  # type: ignore[attr-defined]
+            )
+            if self._readonly:  # spectators see the result; only a working console writes the journal
+                app.notify(f"{step.text}: {run.result.status} (not recorded: read-only)", markup=False)
+                return
+            result = run.result
+            run.pending = self._desk.plan(
+                lambda b: b.action_output(self.incident_id, f"{runbook.id}/{step.id}", result.record())
+            )
+        except UserError as exc:
+            if run is not None and run.result is not None:
+                run.error = exc.message  # it ran; say why it is not in the timeline
+            elif run is not None:
+                del self.runs[key]
+            app.notify(exc.message, title=step.text, severity="warning", markup=False)
+            return
+        finally:
+            if run is not None and run.result is None:
+                self.runs.pop(key, None)  # cancelled mid-run: the command's group is killed
+            self._redraw_checklist()
+        await self._record_run(runbook, step, run)
+
+    async def _record_run(self, runbook: Runbook, step: Step, run: StepRun) -> None:
+        """Commit the result's event; the tick it earns shows only once the fold has it."""
+        assert run.pending is not None and run.result is not None
+        key = (runbook.id, step.id)
+        try:
+            event = await self._desk.record(run.pending)
+        except JournalError as exc:
+            run.error = exc.message
+            self.app.notify(f"NOT SAVED: {exc.message}", title="Journal", severity="error", markup=False)
+        except UserError as exc:
+            run.error = exc.message
+        else:
+            if self.runs.get(key) is run:
+                del self.runs[key]
+            said = " ".join(part for part in (run.result.status, MARKS[run.result.ok][0]) if part)
+            said += " · ticked" if event.data.get("ticks") else ""
+            severity: SeverityLevel = "warning" if run.result.ok is False else "information"
+            self.app.notify(said, title=step.text, severity=severity, markup=False)
+        self._redraw_checklist()
+
+    def _redraw_checklist(self) -> None:
+        if self.is_attached:  # the screen may have closed while the action ran
+            self._draw_checklist(self.incident)
+
+    def action_step_output(self) -> None:
+        """The highlighted step's last result in full: this console's, else the journal's latest."""
+        selected = self._selected_step()
+        if selected is None:
+            return
+        runbook, step = selected
+        title = f"{runbook.id}/{step.id}: {step.text}"
+        run = self.runs.get((runbook.id, step.id))
+        if run is not None and run.result is not None:
+            state = "saving" if run.error is None else f"NOT SAVED: {run.error}"
+            state = state if run.pending is not None else f"not recorded: {run.error or 'read-only console'}"
+            self.app.push_screen(StepOutputScreen(title, run.result.record(), f"this console · {state}"))
+            return
+        last = _last_results(self.incident).get((runbook.id, step.id))
+        if last is None:
+            hint = "g runs it" if step.action is not None else "it has no action"
+            self.notify(f"{step.text}: no result yet ({hint})", markup=False)
+            return
+        self.app.push_screen(StepOutputScreen(title, last.data, f"{last.at:%H:%M:%S} {last.actor}"))
+
     def action_close(self) -> None:
         self.dismiss()
 
@@ -280,17 +503,39 @@ class IncidentScreen(Screen[None]):
     def action_export(self) -> None:
         self._actions.export(self.incident)
 
+    def action_war_room(self) -> None:
+        self.app.push_screen(WarRoomScreen(self._clock))
+
     def action_timeline(self) -> None:
         self.query_one("#checklist-box").display = not self.query_one("#checklist-box").display
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "acknowledge" and "acknowledged" in self.incident.milestones:
             return None
+        if action == "run_step" and self._readonly:
+            selected = self._selected_step()
+            return not (selected is not None and selected[1].destructive)
         return not (getattr(self.app, "readonly", False) and action in READONLY_HIDDEN)
 
 
 # Everything that writes: the journal, or files (the post-mortem export).
 READONLY_HIDDEN = {"tick", "acknowledge", "note", "milestone", "severity", "attach", "assign_role", "resolve", "export"}
+
+
+ACTION_DOES = {
+    "run": "runs a command",
+    "http": "sends an HTTP request",
+    "sql": "runs a database query",
+    "check": "runs a service check",
+    "copy": "copies to the clipboard",
+}
+
+
+def _last_results(incident: Incident) -> dict[tuple[str, str], Event]:
+    """Each step's latest recorded action result."""
+    return {
+        (str(e.data.get("runbook")), str(e.data.get("step"))): e for e in incident.events if e.kind == "action_output"
+    }
 
 
 def _clip(text: str, limit: int = 400) -> str:

@@ -18,6 +18,7 @@ from tessa_tui.cli_demo import add_demo_parser
 from tessa_tui.cli_incident import add_incident_parser
 from tessa_tui.cli_logs import add_logs_parser, run_logs
 from tessa_tui.cli_runbook import add_runbook_parser
+from tessa_tui.cli_serve import add_serve_parser, run_serve
 from tessa_tui.config_load import (
     CONFIG_ENV,
     CONFIG_NAME,
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="run every service check once; exit 0 when all are up, 1 if not")
     check.add_argument("--json", action="store_true", help="print the documented JSON (docs/cli-json.md)")
     check.add_argument("--only", metavar="NAME", action="append", help="run only this check (repeatable)")
+    check.add_argument("--review", choices=["daily", "weekly"], help="run a health review's measurable items and "
+                       "save it; exit 0 when none failed")  # fmt: skip
     check.set_defaults(run=_run_check)
 
     add_demo_parser(commands)
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     incident = add_incident_parser(commands, _load_optional)
     incident.set_defaults(run=lambda _args: _usage(incident))
     add_logs_parser(commands, lambda args: run_logs(_load(args), args))
+    add_serve_parser(commands, lambda args: run_serve(_load(args), args))
     db = add_db_parser(commands, lambda args: run_db_report(_load(args), as_json=args.json))
     db.set_defaults(run=lambda _args: _usage(db))
 
@@ -107,7 +111,7 @@ def _run_console(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     from tessa_tui.cli_check import run_check_command
 
-    return run_check_command(_load(args), only=args.only, as_json=args.json)
+    return run_check_command(_load(args), only=args.only, as_json=args.json, review=args.review)
 
 
 def _run_config_validate(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.notifications import SeverityLevel
 from textual.widgets import DataTable
 
+from screens.alerts import raise_alert
 from screens.keys import bind
 from screens.messages import CheckReported
 from screens.panes.pane import Pane
@@ -104,9 +105,7 @@ class ServicesPane(Pane):
     def _announce(self, flip: Flip) -> None:
         text = f"{flip.name}: {flip.old} → {flip.new}" + (f"\n{flip.reason}" if flip.reason else "")
         severity: SeverityLevel = FLIP_SEVERITY.get(flip.new, "information")
-        self.app.notify(text, title="Service state", severity=severity, markup=False)
-        if self._config.notifications.bell:
-            self.app.bell()
+        raise_alert(self.app, text, title="Service state", severity=severity, timeout=5)
 
     def _cells(self, state: ServiceState, now: datetime) -> dict[str, tuple[str, Text]]:
         """Each column's content, keyed by what it depends on, so unchanged cells are skipped."""

@@ -21,7 +21,7 @@ from tessa_tui.config_load import LoadedConfig, load_config
 from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.log_ingest import digest
 from tessa_tui.log_parse import LogParser
-from tests.conftest import FROZEN_NOW
+from tests.conftest import EXAMPLE_CONFIG, FROZEN_NOW
 
 SnapCompare = Callable[..., Any]
 
@@ -173,3 +173,50 @@ def test_incident_screen(
     config = write_config(f"platform: Tessa\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n")
     app = TessaApp(load_config(config, environ={}), clock=frozen_clock, live=False)
     assert snap_compare(app, terminal_size=(140, 40), run_before=_work_an_incident)
+
+
+def _war_room_app(write_config: Callable[[str], Path], clock: Callable[[], datetime], tmp_path: Path) -> TessaApp:
+    """The example config (its services for the lights) on a journal of the test's own."""
+    journal = f"\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n"
+    config = write_config(EXAMPLE_CONFIG.read_text(encoding="utf-8") + journal)
+    return TessaApp(load_config(config, environ={}), clock=clock, live=False)
+
+
+async def _sev1_in_progress(pilot: Pilot[Any]) -> None:
+    """The services' mixed states, and a SEV1 detected 9 minutes ago (over half its 15 minutes) with two ticks."""
+    await _report(pilot)
+    app: TessaApp = pilot.app  # type: ignore[assignment]
+    await app.desk.ready.wait()
+    book = app.desk.book
+    assert book is not None
+    declared = book.declare("SEV1", "Database health down", detected_at=FROZEN_NOW - timedelta(minutes=9))
+    incident_id = book.record(declared).incident
+    for step in ("1", "2"):
+        book.record(book.tick(incident_id, step))
+    book.record(book.note(incident_id, "pool exhausted after deploy 4f2a", section="root_cause"))
+    app.desk.alerts()  # the 50 % toast is announced now, not by whichever tick lands before the snapshot
+    await pilot.pause()
+
+
+def test_war_room(
+    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = _war_room_app(write_config, frozen_clock, tmp_path)
+    assert snap_compare(app, terminal_size=(120, 40), press=["w"], run_before=_sev1_in_progress)
+
+
+def test_war_room_wall_screen(
+    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = _war_room_app(write_config, frozen_clock, tmp_path)
+    assert snap_compare(app, terminal_size=(240, 67), press=["w"], run_before=_sev1_in_progress)
+
+
+def test_war_room_high_contrast(
+    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    app = _war_room_app(write_config, frozen_clock, tmp_path)
+    assert snap_compare(app, terminal_size=(120, 40), press=["w", "ctrl+t"], run_before=_sev1_in_progress)

@@ -1,0 +1,117 @@
+"""The `:` command line at the bottom of the screen: `:sev1 database down`, `:ack`, `:run 503`, `:note …`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Static
+
+from screens.incident_actions import Command as BookCommand
+from screens.keys import bind
+from tessa_tui.command_mode import Command, parse_command, usage
+from tessa_tui.errors import UserError
+
+if TYPE_CHECKING:
+    from screens.app import TessaApp
+
+CHANGES = {"declare", "ack", "note", "resolve"}
+
+
+class CommandLine(ModalScreen[str | None]):
+    """A one-line prompt docked at the bottom; enter runs it, escape cancels."""
+
+    DEFAULT_CSS = """
+    CommandLine { align: left bottom; background: $background 0%; }
+    CommandLine > Vertical { height: auto; width: 100%; background: $panel; }
+    CommandLine Input { border: none; height: 1; padding: 0 1; }
+    """
+    BINDINGS = [bind("close", "dismiss(None)")]
+
+    def __init__(self, severities: list[str]) -> None:
+        super().__init__()
+        self.severities = severities
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(usage(self.severities), style="dim"), id="command-usage")
+            yield Input(placeholder=":", id="command-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+
+def run_command_line(app: TessaApp, line: str) -> None:
+    """Parse and do one command; a problem is a toast saying what is possible."""
+    try:
+        command = parse_command(line, list(app.config.severities))
+    except UserError as exc:
+        app.notify(exc.message, title="Command", severity="warning", markup=False)
+        return
+    if command.verb in CHANGES and app.readonly:
+        app.notify("read-only console: commands that change an incident are off", severity="warning", markup=False)
+        return
+    _dispatch(app, command)
+
+
+def _dispatch(app: TessaApp, command: Command) -> None:
+    from screens.runbook_commands import open_runbook
+
+    verb = command.verb
+    if verb == "help":
+        app.action_help()
+        return
+    if verb == "contacts":
+        app.action_contacts()
+        return
+    if verb == "war":
+        action = getattr(app.screen, "action_war_room", None)
+        if action is None:
+            app.notify("war-room mode is on the dashboard and the incident screen", markup=False)
+        else:
+            action()
+        return
+    book = app.desk.book
+    if book is None:
+        app.notify("the journal is still opening", severity="warning", markup=False)
+        return
+    if verb == "declare":
+        _record(app, lambda b: b.declare(command.severity, command.text), "declared", open_after=True)
+        return
+    if verb == "runbook":
+        found = book.pack.search(command.text)
+        if not found:
+            app.notify(f"no runbook matches {command.text!r}", severity="warning", markup=False)
+        else:
+            open_runbook(app, found[0].id)
+        return
+    incident = app.desk.active()
+    if incident is None:
+        app.notify("no open incident (:sev1 <title> declares one)", severity="warning", markup=False)
+    elif verb == "ack":
+        app.incident_actions.acknowledge(incident)
+    elif verb == "note":
+        _record(app, lambda b: b.note(incident.id, command.text), "note added")
+    elif verb == "resolve":
+        if command.text:
+            _record(app, lambda b: b.resolve(incident.id, command.text), "resolved")
+        else:
+            app.incident_actions.resolve_or_reopen(incident)
+
+
+def _record(app: TessaApp, plan: BookCommand, what: str, *, open_after: bool = False) -> None:
+    async def save() -> None:
+        try:
+            event = await app.desk.record(app.desk.plan(plan))
+        except UserError as exc:  # JournalError included: nothing was recorded
+            app.notify(f"NOT SAVED: {exc.message}", severity="error", markup=False)
+            return
+        app.notify(f"{event.incident}: {what}", markup=False)
+        if open_after:
+            app.incident_declared(event.incident)
+
+    app.run_worker(save(), name=f"command: {what}")

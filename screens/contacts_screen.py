@@ -1,0 +1,66 @@
+"""Contacts and the quick reference: who to call (on-call, escalation, vendors, channels) and the service URLs
+and commands with their placeholders filled. Enter copies the selected value (OSC 52) and shows it, since
+some terminals do not pass clipboard writes through."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Static
+
+from screens.keys import bind
+from tessa_tui.config_model import TessaConfig
+from tessa_tui.step_placeholders import fill_text
+
+
+def contact_rows(config: TessaConfig) -> list[tuple[str, str, str]]:
+    """(what, who or name, how to reach: the value enter copies)."""
+    rows: list[tuple[str, str, str]] = []
+    for person in config.contacts.people:
+        ways = [w for w in (person.phone, person.slack, person.email) if w]
+        rows.append((person.role, person.name, " · ".join(ways)))
+    rows += [("vendor", v.name, " · ".join(w for w in (v.contact, v.url) if w)) for v in config.contacts.vendors]
+    rows += [("channel", c.name, c.url or "") for c in config.contacts.channels]
+    values = dict(config.placeholders)
+    rows += [("url", link.name, fill_text(link.url, values)) for link in config.quick_reference.urls]
+    rows += [("command", c.name, fill_text(c.command, values)) for c in config.quick_reference.commands]
+    return rows
+
+
+class ContactsScreen(ModalScreen[None]):
+    """Everything to reach people and systems, in one table; enter copies the row's value."""
+
+    BINDINGS = [bind("close", "dismiss")]
+
+    def __init__(self, config: TessaConfig, title: str = "Contacts and quick reference") -> None:
+        super().__init__()
+        self.config = config
+        self.heading = title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="detail-box"):
+            yield Static(Text(self.heading, style="bold"))
+            table: DataTable[Text] = DataTable(id="contacts-table", cursor_type="row")
+            table.add_columns("what", "name", "reach / value")
+            rows = contact_rows(self.config)
+            for what, name, value in rows:
+                table.add_row(Text(what), Text(name), Text(value))  # config text: never markup
+            if not rows:
+                table.add_row(
+                    Text("-"), Text("nothing configured"), Text("add contacts: and quick-reference: to tessa.yaml")
+                )
+            yield table
+            yield Static(Text("enter copies the value (and shows it) · escape closes", style="dim"), id="copied")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a row (the table's own select key): copy its value."""
+        event.stop()
+        rows = contact_rows(self.config)
+        if not rows or event.cursor_row >= len(rows):
+            return
+        value = rows[event.cursor_row][2]
+        self.app.copy_to_clipboard(value)
+        # Shown as well: some terminals drop OSC 52, and then the value is there to select by hand.
+        self.query_one("#copied", Static).update(Text(f"copied (OSC 52): {value}", style="bold"))
