@@ -154,7 +154,7 @@ class TessaApp(App[int]):
         yield SystemCommand(
             "High-contrast theme", "Toggle the projector-friendly theme", self.action_toggle_high_contrast
         )
-        if self.config.demo is not None:
+        if self.config.demo is not None and not self.readonly:  # a drill changes the platform
             from screens.demo_drills import drill_commands
 
             yield from drill_commands(self, self.config.demo.control_url)
@@ -163,7 +163,7 @@ class TessaApp(App[int]):
                 "Declare an incident", "Choose a severity; its procedure is attached", screen.action_declare
             )
         yield from self._incident_commands()
-        for which in ("daily", "weekly"):
+        for which in ("daily", "weekly") if not self.readonly else ():  # a review is saved in the journal
             yield SystemCommand(f"Run {which} review", f"The {which} health review: each measurable item judged, "
                                 "then saved", lambda which=which: self.action_review(which))  # fmt: skip
         if isinstance(screen, DashboardScreen):

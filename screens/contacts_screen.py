@@ -8,8 +8,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
+from screens.filter_input import FilterInput, words_match
 from screens.keys import bind
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.step_placeholders import fill_text
@@ -32,35 +33,65 @@ def contact_rows(config: TessaConfig) -> list[tuple[str, str, str]]:
 class ContactsScreen(ModalScreen[None]):
     """Everything to reach people and systems, in one table; enter copies the row's value."""
 
-    BINDINGS = [bind("close", "dismiss")]
+    BINDINGS = [bind("close", "dismiss"), bind("list_filter", "filter")]
 
     def __init__(self, config: TessaConfig, title: str = "Contacts and quick reference") -> None:
         super().__init__()
         self.config = config
         self.heading = title
+        self.rows = contact_rows(config)
+        """What the table shows, in order (the `/` filter narrows it)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box"):
             yield Static(Text(self.heading, style="bold"))
             table: DataTable[Text] = DataTable(id="contacts-table", cursor_type="row")
             table.add_columns("what", "name", "reach / value")
-            rows = contact_rows(self.config)
-            for what, name, value in rows:
-                table.add_row(Text(what), Text(name), Text(value))  # config text: never markup
-            if not rows:
-                table.add_row(
-                    Text("-"), Text("nothing configured"), Text("add contacts: and quick-reference: to tessa.yaml")
-                )
             yield table
-            yield Static(Text("enter copies the value (and shows it) · escape closes", style="dim"), id="copied")
+            field = FilterInput(placeholder="words in a role, name or value", id="contacts-filter")
+            field.display = False
+            yield field
+            yield Static(
+                Text("enter copies the value (and shows it) · / filters · escape closes", style="dim"), id="copied"
+            )
+
+    def on_mount(self) -> None:
+        self._fill("")
+
+    def _fill(self, query: str) -> None:
+        table: DataTable[Text] = self.query_one("#contacts-table", DataTable)
+        table.clear()
+        self.rows = [row for row in contact_rows(self.config) if words_match(query, *row)]
+        for what, name, value in self.rows:
+            table.add_row(Text(what), Text(name), Text(value))  # config text: never markup
+        if not contact_rows(self.config):
+            hint = "add contacts: and quick-reference: to tessa.yaml"
+            table.add_row(Text("-"), Text("nothing configured"), Text(hint))
+
+    def action_filter(self) -> None:
+        field = self.query_one("#contacts-filter", FilterInput)
+        field.display = True
+        field.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one("#contacts-table", DataTable).focus()
+
+    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self._fill("")
+        self.query_one("#contacts-table", DataTable).focus()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row (the table's own select key): copy its value."""
         event.stop()
-        rows = contact_rows(self.config)
-        if not rows or event.cursor_row >= len(rows):
+        if event.cursor_row >= len(self.rows):
             return
-        value = rows[event.cursor_row][2]
+        value = self.rows[event.cursor_row][2]
         self.app.copy_to_clipboard(value)
         # Shown as well: some terminals drop OSC 52, and then the value is there to select by hand.
         self.query_one("#copied", Static).update(Text(f"copied (OSC 52): {value}", style="bold"))

@@ -53,6 +53,7 @@ KEYS: tuple[KeySpec, ...] = (
         "Cancel or end the selected query (confirmed, recorded)",
         "Cancel query",
     ),
+    KeySpec("list_filter", "slash", "Filter this list: type words (all must appear); escape clears", "Filter"),
     KeySpec("log_filter", "slash", "Filter logs: words, re:, level:, source:, ! inverts", "Filter"),
     KeySpec("log_pause", "p", "Pause / resume the logs (the backlog is counted)", "Pause"),
     KeySpec("pin_log", "i", "Pin the selected log line to the open incident", "Pin"),

@@ -12,10 +12,10 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input, Tab, Tabs
 
+from screens.filter_input import FilterInput
 from screens.keys import bind
 from screens.log_view import LogView
 from screens.panes.pane import Pane
@@ -56,20 +56,6 @@ class LogLines(Message):
 
 def _when(row: Row) -> float:
     return row[WHEN] or 0.0
-
-
-class FilterInput(Input):
-    """The `/` field: escape clears the filter and hides the field (before escape restores a zoomed pane)."""
-
-    BINDINGS = [Binding("escape", "clear_filter", "Clear filter", show=False)]
-
-    class Cleared(Message):
-        """The filter was cleared with escape."""
-
-    def action_clear_filter(self) -> None:
-        self.value = ""
-        self.display = False
-        self.post_message(self.Cleared())
 
 
 class LogsPane(Pane):

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from screens.alerts import raise_alert
+from screens.filter_input import FilterInput, words_match
 from screens.keys import bind
 from screens.messages import CheckReported
 from screens.panes.pane import Pane
@@ -40,7 +41,7 @@ def grouped(checks: list[ServiceCheck]) -> list[ServiceCheck]:
 class ServicesPane(Pane):
     """Rows in a stable order; a result updates only the cells that changed."""
 
-    BINDINGS = [bind("details", "details")]
+    BINDINGS = [bind("details", "details"), bind("list_filter", "filter")]
 
     def __init__(
         self, config: TessaConfig, clock: Callable[[], datetime], secrets: frozenset[str], *, live: bool = True
@@ -54,6 +55,8 @@ class ServicesPane(Pane):
         self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
         self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
         self._subtitle = ""
+        self._query = ""
+        """The `/` filter's words; rows of checks that do not match are left out of the table."""
 
     def compose(self) -> ComposeResult:
         if self._config.services is None:
@@ -66,6 +69,9 @@ class ServicesPane(Pane):
             table.add_row(*(Text("") for _ in COLUMNS), key=name)
             self._render_row(table, state)
         yield table
+        field = FilterInput(placeholder="words in a service's name, group, state or reason", id="services-filter")
+        field.display = False
+        yield field
 
     def on_mount(self) -> None:
         if self._config.services is None:
@@ -127,8 +133,15 @@ class ServicesPane(Pane):
             "reason": (reason, Text(reason, style="" if last else "dim")),
         }
 
+    def _matches(self, state: ServiceState) -> bool:
+        last = state.last
+        return words_match(self._query, state.check.name, state.check.group, state.display_state(self._clock()),
+                           last.reason if last else "")  # fmt: skip
+
     def _render_row(self, table: DataTable[Text], state: ServiceState) -> None:
         row = state.check.name
+        if row not in table.rows:  # filtered out
+            return
         for column, (key, value) in self._cells(state, self._clock()).items():
             if self._shown.get((row, column)) != key:
                 self._shown[(row, column)] = key
@@ -145,6 +158,42 @@ class ServicesPane(Pane):
             self._render_row(table, state)
         self._update_subtitle()
 
+    def action_filter(self) -> None:
+        """Show the `/` field (what is typed there stays until escape)."""
+        field = self.query_one("#services-filter", FilterInput)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#services-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query = event.value
+        self._apply_filter()
+
+    @on(Input.Submitted, "#services-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.display = bool(event.value.strip())
+        self.query_one("#services-table", DataTable).focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self._query = ""
+        self._apply_filter()
+        self.query_one("#services-table", DataTable).focus()
+
+    def _apply_filter(self) -> None:
+        """Rebuild the rows in config order with only the matching checks (a handful: cheap)."""
+        table: DataTable[Text] = self.query_one("#services-table", DataTable)
+        table.clear()
+        self._shown.clear()
+        for name, state in self.states.items():
+            if self._matches(state):
+                table.add_row(*(Text("") for _ in COLUMNS), key=name)
+                self._render_row(table, state)
+        self._update_subtitle()
+
     def _update_subtitle(self) -> None:
         now = self._clock()
         counts: dict[str, int] = {}
@@ -153,13 +202,16 @@ class ServicesPane(Pane):
             counts[shown] = counts.get(shown, 0) + 1
         order = ("down", "degraded", "stale", "maintenance", "up", "unknown")
         subtitle = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
+        if self._query.strip():
+            rows = self.query_one("#services-table", DataTable).row_count
+            subtitle = f"{self._query.strip()!r}: {rows} of {len(self.states)} · {subtitle}"
         if subtitle != self._subtitle:  # setting a border title always repaints the whole pane
             self._subtitle = subtitle
             self.border_subtitle = subtitle
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No details to offer (nor a footer key for them) without configured checks."""
-        return self._config.services is not None if action == "details" else True
+        return self._config.services is not None if action in {"details", "filter"} else True
 
     def action_details(self) -> None:
         """Open the detail view of the selected check."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from textual.command import CommandPalette
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from screens.app import TessaApp
 from screens.command_line import CommandLine
@@ -142,3 +143,32 @@ def test_command_parsing() -> None:
     assert parse_command(":c", levels).verb == "contacts"
     with pytest.raises(UserError, match="'r' could be runbook, resolve"):
         parse_command(":r", levels)
+
+
+async def test_slash_filters_the_services_and_the_contacts(tmp_path: Path) -> None:
+    services = "services:\n" + "".join(
+        f"  - {{name: {name}, group: {group}, url: 'http://127.0.0.1:9/{name}'}}\n"
+        for name, group in (("Frontend", "web"), ("Auth", "supabase"), ("Storage", "supabase"), ("Chat", "ai"))
+    )
+    app = make_app(tmp_path, services + CONTACTS)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("1", "slash", *"supabase")
+        table = app.screen.query_one("#services-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count == 2)
+        assert [str(key.value) for key in table.rows] == ["Auth", "Storage"]
+        await wait_until(pilot, lambda: "'supabase': 2 of 4" in screen_text(app))
+        await pilot.press("enter", "enter")  # back to the table, then details of the first match
+        await wait_until(pilot, lambda: "Auth" in screen_text(app) and "Frontend" not in screen_text(app))
+        await pilot.press("escape")  # close the details
+        await pilot.press("slash", "escape")  # clear the filter
+        await wait_until(pilot, lambda: table.row_count == 4)
+
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, ContactsScreen))
+        await pilot.press("slash", *"lee")
+        contacts = app.screen.query_one("#contacts-table", DataTable)
+        await wait_until(pilot, lambda: contacts.row_count == 1)
+        copied: list[str] = []
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
+        await pilot.press("enter", "enter")  # keep the filter, copy the one row left
+        assert copied == ["+1 555 0199"]
