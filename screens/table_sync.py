@@ -29,6 +29,17 @@ def cell_text(value: Any, column: str = "") -> Text:
     return Text(str(value).replace("\n", " "))
 
 
+def keyed_rows(rows: Sequence[Sequence[Any]], key: Callable[[Sequence[Any]], str]) -> dict[str, Sequence[Any]]:
+    """`rows` by the row key `sync_table` gives them, so a key read from the table finds its row again."""
+    keyed: dict[str, Sequence[Any]] = {}
+    for row in rows:
+        row_key = key(row)
+        while row_key in keyed:  # two rows with one identity (same query text): keep both, distinctly
+            row_key += "'"
+        keyed[row_key] = row
+    return keyed
+
+
 def sync_table(
     table: DataTable[Text],
     columns: Sequence[str],
@@ -40,12 +51,7 @@ def sync_table(
         table.clear(columns=True)
         for name in columns:
             table.add_column(name.replace("_", " "), key=name)
-    wanted: dict[str, Sequence[Any]] = {}
-    for row in rows:
-        row_key = key(row)
-        while row_key in wanted:  # two rows with one identity (same query text): keep both, distinctly
-            row_key += "'"
-        wanted[row_key] = row
+    wanted = keyed_rows(rows, key)
     for existing in [str(k.value) for k in table.rows]:
         if existing not in wanted:
             table.remove_row(existing)

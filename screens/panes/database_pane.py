@@ -5,21 +5,23 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
+from screens.filter_input import FilterInput, words_match
 from screens.keys import bind
 from screens.panes.pane import Pane
 from screens.state_style import freshness_text
-from screens.table_sync import human_bytes, sync_table
+from screens.table_sync import cell_text, human_bytes, keyed_rows, sync_table
 from tessa_tui.config_model import DatabaseConfig
 from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.redact import mask_url
@@ -52,7 +54,7 @@ class DbPolled(Message):
 class DatabasePane(Pane):
     """The monitor's latest snapshot; sections update in place, and each keeps its age."""
 
-    BINDINGS = [bind("cancel_query", "cancel_query")]
+    BINDINGS = [bind("cancel_query", "cancel_query"), bind("list_filter", "filter")]
 
     def __init__(
         self,
@@ -76,6 +78,12 @@ class DatabasePane(Pane):
         self._history_path = history_path
         self._history: SizeHistory | None = None
         self._growth: list[Growth] = []
+        self._query = ""
+        """The `/` filter's words: a table shows only the rows that have all of them in their cells."""
+        self._counts: dict[str, tuple[int, int]] = {}
+        """Per section as last drawn: rows shown, rows in the snapshot (the subtitle's `N of M`)."""
+        self._subtitle = ""
+        self._before_filter: Widget | None = None
 
     def compose(self) -> ComposeResult:
         if self._database is None:
@@ -91,6 +99,9 @@ class DatabasePane(Pane):
                         yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
                         table: DataTable[Text] = DataTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
                         yield table
+        field = FilterInput(placeholder="words in any cell of this tab's rows", id="database-filter")
+        field.display = False
+        yield field
 
     def on_mount(self) -> None:
         if self._database is None:
@@ -174,6 +185,7 @@ class DatabasePane(Pane):
                 self._unshown.discard(name)
                 self._show_section(section)
         self._refresh_summary()
+        self._refresh_subtitle(active)
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
@@ -195,8 +207,64 @@ class DatabasePane(Pane):
         if self._titles.get(section.name) != label.plain:  # Static.update relayouts: only on change
             self._titles[section.name] = label.plain
             title.update(label)
+        rows = self._shown_rows(section)
+        self._counts[section.name] = (len(rows), len(section.rows))
         if section.rows or not section.error:
-            sync_table(table, section.columns, section.rows, key=_row_key(section.name))
+            sync_table(table, section.columns, rows, key=_row_key(section.name))
+
+    def _shown_rows(self, section: Section) -> Sequence[Sequence[Any]]:
+        """The section's rows under the `/` filter, matched against the cells as shown (`23.0 MB`, `-`)."""
+        if not self._query.strip():
+            return section.rows
+        return [
+            row
+            for row in section.rows
+            if words_match(self._query, *(cell_text(v, c).plain for c, v in zip(section.columns, row, strict=True)))
+        ]
+
+    def _refresh_subtitle(self, active: str | None) -> None:
+        """`'words': N of M rows` for the open tab while filtering; nothing otherwise."""
+        query = self._query.strip()
+        names = next((names for title, names in TABS.items() if f"db-tab-{title.lower()}" == active), ())
+        counts = [self._counts[name] for name in names if name in self._counts]
+        subtitle = f"{query!r}: {sum(n for n, _ in counts)} of {sum(m for _, m in counts)} rows" if query else ""
+        if subtitle != self._subtitle:  # setting a border title always repaints the pane
+            self._subtitle = subtitle
+            self.border_subtitle = subtitle
+
+    def action_filter(self) -> None:
+        """Show the `/` field (what is typed there stays until escape)."""
+        field = self.query_one("#database-filter", FilterInput)
+        if self.screen.focused is not field:
+            self._before_filter = self.screen.focused  # enter and escape return there: `x` acts on its row
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#database-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query = event.value
+        if self._snapshot is not None:  # every section again under the new words; hidden tabs when opened
+            self._unshown = set(self._snapshot.sections) & set(TAB_OF)
+        self._draw()
+
+    @on(Input.Submitted, "#database-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.display = bool(event.value.strip())
+        self._focus_back()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self._focus_back()
+
+    def _focus_back(self) -> None:
+        before = self._before_filter
+        if before is not None and before.is_attached and before.focusable:
+            before.focus()
+        else:
+            self.focus()
 
     def _refresh_summary(self) -> None:
         snapshot = self._snapshot
@@ -253,8 +321,8 @@ class DatabasePane(Pane):
         section = self._snapshot.sections.get(name)
         if section is None:
             return None
-        key_of = _row_key(name)
-        row = next((r for r in section.rows if key_of(r) == key.rstrip("'")), None)
+        # Keyed as the table was drawn (filtered, duplicates primed): the key finds the very row under the cursor.
+        row = keyed_rows(self._shown_rows(section), _row_key(name)).get(key)
         if row is None:
             return None
         if name == "blocking":

@@ -1,0 +1,118 @@
+"""The `/` filter in the incident checklist and the database pane: narrow, act on the row shown, escape restores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, OptionList
+
+from screens.app import TessaApp
+from screens.filter_input import FilterInput
+from screens.incident_screen import IncidentScreen
+from screens.panes.database_pane import DatabasePane
+from tessa_tui.config_load import load_config
+from tessa_tui.db_model import DbSnapshot, Section
+from tests.conftest import FROZEN_NOW
+from tests.ui.screen_text import screen_text, wait_until
+from tests.ui.test_incident_ui import declare_sev1
+
+SIZE = (140, 40)
+STATUS_PAGE_STEPS = ('Update status page: "Investigating"', "If third-party (Supabase, OpenAI), update status page",
+                     'Update status page: "Resolved"')  # fmt: skip
+
+
+async def slash(pilot: Pilot[Any], field: str) -> None:
+    """`/`, then wait for the field to take focus (it does after the key): `s` or escape must reach the field."""
+    await pilot.press("slash")
+    await wait_until(pilot, lambda: pilot.app.screen.query_one(field, FilterInput).has_focus)
+
+
+def _journal(tmp_path: Path) -> str:
+    return f"journal:\n  path: {tmp_path / 'journal.sqlite3'}\n  actor: alice\n"
+
+
+async def test_the_checklist_narrows_and_space_ticks_the_step_shown(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    app = TessaApp(load_config(write_config(_journal(tmp_path)), environ={}), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await declare_sev1(app, pilot)
+        checklist = app.screen.query_one("#checklist", OptionList)
+        everything = checklist.option_count
+        await slash(pilot, "#checklist-filter")
+        await pilot.press(*"status page")
+        await wait_until(pilot, lambda: "'status page': 3 of 16 steps" in screen_text(app))
+        text = screen_text(app)
+        assert all(step in text for step in STATUS_PAGE_STEPS)
+        assert "Acknowledge alert in PagerDuty" not in text
+        # The runbook, three phases (Investigation has no match: no header), three steps. The second step shown
+        # sits at index 4; unfiltered, index 4 is status-investigating: the tick must follow the list shown.
+        assert [option.id for option in checklist.options] == [
+            "runbook:sev1-service-down", "phase:sev1-service-down:Immediate actions",
+            "step:sev1-service-down:status-investigating", "phase:sev1-service-down:Resolution",
+            "step:sev1-service-down:third-party-status", "phase:sev1-service-down:Post-incident",
+            "step:sev1-service-down:status-resolved",
+        ]  # fmt: skip
+        await pilot.press("enter")  # back to the list, the filter stays
+        await wait_until(pilot, lambda: checklist.has_focus)  # focus moves after the key: `j` must not be typed
+        await pilot.press("j", "space")
+        book = app.desk.book
+        assert book is not None
+        await wait_until(pilot, lambda: bool(book.get("INC-1").ticks))
+        assert list(book.get("INC-1").ticks) == [("sev1-service-down", "third-party-status")]
+        await wait_until(pilot, lambda: "[x] If third-party" in screen_text(app))
+
+        await slash(pilot, "#checklist-filter")
+        await pilot.press("escape")  # escape in the field clears it: every step again
+        await wait_until(pilot, lambda: checklist.option_count == everything and checklist.has_focus)
+        await wait_until(pilot, lambda: "of 16 steps" not in screen_text(app))
+        assert "Acknowledge alert in PagerDuty" in screen_text(app)
+        await pilot.press("escape")  # escape again closes, as before
+        await wait_until(pilot, lambda: not isinstance(app.screen, IncidentScreen))
+
+
+def _snapshot() -> DbSnapshot:
+    columns = ("pid", "user", "application", "state", "seconds", "waiting_on", "query")
+    long_queries = Section("long_queries", "Long-running queries", columns, (
+        (4242, "tessa", "tessa-migration", "active", 73.2, "Timeout:PgSleep", "LOCK TABLE chat_messages"),
+        (4250, "tessa", "tessa-app", "active", 12.9, "Lock:relation", "UPDATE chat_messages SET tokens = 1"),
+    ), fetched_at=FROZEN_NOW)  # fmt: skip
+    return DbSnapshot("postgresql://tessa@127.0.0.1:1/tessa", True, sections={"long_queries": long_queries})
+
+
+async def test_a_database_table_narrows_and_x_acts_on_the_row_shown(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    config = "database:\n  dsn: 'postgresql://tessa@127.0.0.1:1/tessa'\n" + _journal(tmp_path)
+    app = TessaApp(load_config(write_config(config), environ={}), live=False, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(DatabasePane)
+        pane.show_snapshot(_snapshot())
+        table = app.screen.query_one("#db-long_queries", DataTable)
+        await pilot.pause()
+        assert table.row_count == 2
+        table.focus()
+        await wait_until(pilot, lambda: table.has_focus)  # `/` and `enter` later come back to it
+        await slash(pilot, "#database-filter")
+        await pilot.press(*"set tokens")
+        await wait_until(pilot, lambda: table.row_count == 1)
+        assert "tessa-app" in str(table.get_row_at(0)) and pane.border_subtitle == "'set tokens': 1 of 2 rows"
+
+        pane.show_snapshot(_snapshot())  # a new snapshot is drawn under the filter
+        await pilot.pause()
+        assert table.row_count == 1
+
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: table.has_focus)
+        await pilot.press("x")  # the table's first row is 4250 now: the row shown, not 4242
+        await wait_until(pilot, lambda: "Stop backend 4250?" in screen_text(app))
+        await pilot.press("escape")  # leaves it running
+        await wait_until(pilot, lambda: "Stop backend" not in screen_text(app))
+
+        await slash(pilot, "#database-filter")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: table.row_count == 2 and table.has_focus)
+        assert not pane.border_subtitle
