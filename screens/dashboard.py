@@ -63,7 +63,10 @@ class DashboardScreen(Screen[None]):
         yield StatusHeader(config, self._clock, readonly=self._readonly)
         with Grid(id="pane-grid"):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
-            yield IncidentPane(config.severities, getattr(self.app, "desk", None), self._clock)
+            yield IncidentPane(
+                config.severities, getattr(self.app, "desk", None), self._clock,
+                config=config, secrets=self._loaded.secrets, live=self._live,
+            )  # fmt: skip
             yield LogsPane(config.logs, live=self._live)
             history = journal_file(self._loaded).parent / "size_history.sqlite3"
             yield DatabasePane(

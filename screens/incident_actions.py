@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from textual.app import App
@@ -64,8 +64,18 @@ class IncidentActions:
     def _open(self, spec: FormSpec, submit: Submit, done: Callable[[bool | None], None] | None = None) -> None:
         self.app.push_screen(FormDialog(spec, submit), done)
 
-    def declare(self, suggested_title: str, services: list[str], on_declared: Callable[[str], None]) -> None:
-        """The declare dialog: 1-4 (or enter on the list) declares at once; the title is optional."""
+    def declare(
+        self,
+        suggested_title: str,
+        services: list[str],
+        on_declared: Callable[[str], None],
+        *,
+        detected_at: datetime | None = None,
+        pagerduty_incident: str | None = None,
+    ) -> None:
+        """The declare dialog: 1-4 (or enter on the list) declares at once; the title is optional.
+        Declared from a PagerDuty incident: its id is recorded, and it began and was detected at `detected_at`
+        (when PagerDuty opened it), so the clocks and the post-mortem count from there."""
         if self.desk.error:
             self.app.notify(self.desk.error, severity="error", markup=False)
             return
@@ -81,7 +91,14 @@ class IncidentActions:
             level = choice or next(iter(severities))
             return await save(
                 (level, title),
-                lambda b: b.declare(level, title or suggested_title, services=services),
+                lambda b: b.declare(
+                    level,
+                    title or suggested_title,
+                    services=services,
+                    detected_at=detected_at,
+                    began_at=detected_at,  # it began no later than PagerDuty saw it: time to detect is not negative
+                    pagerduty_incident=pagerduty_incident,
+                ),
                 lambda event: declared.append(event.incident),
             )
 

@@ -13,16 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, RichLog, Static
+from textual.widgets import Footer, Input, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
+from screens.filter_input import FilterInput, words_match
 from screens.incident_actions import IncidentActions
 from screens.incident_desk import IncidentDesk
 from screens.incident_style import clock_text, severity_badge
@@ -84,6 +85,7 @@ class IncidentScreen(Screen[None]):
         bind("timeline", "timeline", show=False),
         bind("war_room", "war_room", show=False),  # a full footer: `?` and the dashboard list it
         bind("export", "export"),
+        bind("list_filter", "filter", show=False),  # the footer is full; `?` lists it
         Binding("j", "cursor('down')", "Down", show=False),
         Binding("k", "cursor('up')", "Up", show=False),
         Binding("G", "cursor('last')", "Last", show=False),
@@ -101,6 +103,8 @@ class IncidentScreen(Screen[None]):
         self.runs: dict[tuple[str, str], StepRun] = {}
         self._drawn_events = 0
         self._shown_clocks = ""
+        self._query = ""
+        """The `/` filter's words: steps that do not match are left out of the checklist."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="incident-head")
@@ -108,6 +112,11 @@ class IncidentScreen(Screen[None]):
         with Horizontal(id="incident-body"):
             with Vertical(id="checklist-box"):
                 yield OptionList(id="checklist")
+                field = FilterInput(
+                    placeholder="words in a step's text or id, its runbook or phase", id="checklist-filter"
+                )
+                field.display = False
+                yield field
                 yield Static(id="step-notes")
             yield RichLog(id="timeline", markup=False, wrap=True, auto_scroll=True)
         yield Footer()
@@ -121,6 +130,9 @@ class IncidentScreen(Screen[None]):
         self.runs.clear()
         self._drawn_events = 0
         self._shown_clocks = ""
+        self._query = ""  # another incident, another checklist: words typed for this one would hide its steps
+        for field in self.query("#checklist-filter").results(FilterInput):
+            field.value, field.display = "", False
         self.query_one("#timeline", RichLog).clear()
         self.redraw()
 
@@ -157,11 +169,15 @@ class IncidentScreen(Screen[None]):
         book = self._desk.book
         assert book is not None
         listing = self.query_one("#checklist", OptionList)
-        highlighted = listing.highlighted
+        # Kept by id, not index: the filter and attached runbooks move a step to another index.
+        highlighted = listing.highlighted_option.id if listing.highlighted_option is not None else None
         options: list[Option] = []
         results = _last_results(incident)
         runbook_id, phase_name = "", ""
-        for runbook, phase, step in book.checklist(incident):
+        steps = book.checklist(incident)
+        for runbook, phase, step in steps:
+            if not words_match(self._query, step.text, step.id, runbook.title, phase):
+                continue  # headers are added with a runbook's or phase's first matching step, so none is empty
             if runbook.id != runbook_id:
                 runbook_id, phase_name = runbook.id, ""
                 title = Text(f"━━ {runbook.title}", style="bold")
@@ -176,8 +192,11 @@ class IncidentScreen(Screen[None]):
             options.append(Option(line, id=f"step:{runbook.id}:{step.id}"))
         listing.clear_options()
         listing.add_options(options)
-        first_step = next((i for i, o in enumerate(options) if not o.disabled), None)
-        listing.highlighted = highlighted if highlighted is not None and highlighted < len(options) else first_step
+        step_rows = [i for i, option in enumerate(options) if not option.disabled]
+        kept = next((i for i in step_rows if options[i].id == highlighted), None)
+        listing.highlighted = kept if kept is not None else (step_rows[0] if step_rows else None)
+        query = self._query.strip()
+        listing.border_subtitle = f"{query!r}: {len(step_rows)} of {len(steps)} steps" if query else ""
         self._show_step_notes()
 
     def _step_line(self, incident: Incident, runbook: Runbook, step: Step, last: Event | None) -> Text:
@@ -292,6 +311,32 @@ class IncidentScreen(Screen[None]):
             if step.destructive:
                 text.append("\ndestructive: changes a system", style="bold red")
         self.query_one("#step-notes", Static).update(text)
+
+    def action_filter(self) -> None:
+        """Show the `/` field (what is typed there stays until escape)."""
+        self.query_one("#checklist-box").display = True  # a full-width timeline (t) would hide the field
+        field = self.query_one("#checklist-filter", FilterInput)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#checklist-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query = event.value
+        self._draw_checklist(self.incident)
+
+    @on(Input.Submitted, "#checklist-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.display = bool(event.value.strip())
+        self.query_one("#checklist", OptionList).focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self._query = ""
+        self._draw_checklist(self.incident)
+        self.query_one("#checklist", OptionList).focus()
 
     def action_cursor(self, where: str) -> None:
         listing = self.query_one("#checklist", OptionList)
@@ -410,6 +455,7 @@ class IncidentScreen(Screen[None]):
                 confirmed=confirmed,
                 readonly=self._readonly,
                 config_path=getattr(app, "loaded", None) and app.loaded.path,  # type: ignore[attr-defined]
+                incident=self.incident,  # PagerDuty / Slack / Statuspage steps act on this incident
             )
             if self._readonly:  # spectators see the result; only a working console writes the journal
                 app.notify(f"{step.text}: {run.result.status} (not recorded: read-only)", markup=False)

@@ -11,14 +11,15 @@ from typing import Any
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
-from tessa_tui.runbook_model import Runbook, Step
+from tessa_tui.incident import Incident
+from tessa_tui.runbook_model import INTEGRATION_KINDS, Runbook, Step
 from tessa_tui.step_actions import ActionResult, run_step, values_for
 
 
 def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("id", help="the runbook")
     run.add_argument("--step", help="one step: its number in `runbook show` or its id (default: every step "
-                     "with an action that is not destructive)")  # fmt: skip
+                     "with an action, neither destructive nor a PagerDuty / Slack / Statuspage call)")  # fmt: skip
     run.add_argument("--incident", metavar="ID", help="record the results in this incident's timeline "
                      "(`active`: the latest open one); the runbook must be attached to it")  # fmt: skip
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a placeholder value")
@@ -30,7 +31,8 @@ def pick_steps(runbook: Runbook, step_ref: str | None) -> list[Step]:
     """The step named by number or id; without one, every step with an action that changes nothing."""
     steps = [step for _, step in runbook.steps()]
     if step_ref is None:
-        chosen = [s for s in steps if s.action is not None and not s.destructive]
+        # Integration steps tell the outside world (PagerDuty, Slack, the status page): only when named.
+        chosen = [s for s in steps if s.action and not s.destructive and s.action.kind not in INTEGRATION_KINDS]
         if not chosen:
             raise UserError(f"runbook {runbook.id} has no step with an action to run")
         return chosen
@@ -69,6 +71,7 @@ def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, readonly:
         runbook = book.pack.get(args.id)
         steps = pick_steps(runbook, args.step)
         incident_id = ""
+        incident: Incident | None = None
         if args.incident:
             active = book.active()
             if args.incident == "active" and active is None:
@@ -81,8 +84,10 @@ def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, readonly:
         failed = False
         for step in steps:
             secrets = loaded.secrets if loaded else frozenset()
+            if incident_id:  # refolded: a step may act on what an earlier one recorded (a status page incident)
+                incident = book.get(incident_id)
             running = run_step(step, values, config, secrets=secrets, confirmed=args.confirm, readonly=readonly,
-                               config_path=loaded.path if loaded else None)  # fmt: skip
+                               config_path=loaded.path if loaded else None, incident=incident)  # fmt: skip
             result = asyncio.run(running)
             ticked = False
             if incident_id:

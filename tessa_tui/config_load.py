@@ -75,6 +75,16 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
     secrets: set[str] = set()
     data = _interpolate(document.data, (), document, env, secrets)
     config = convert_document(data, TessaConfig, document, secrets)
+    for key, value in config.integrations.tokens():
+        if value is not None and value not in secrets:
+            # A credential written into the file would be shown, copied and committed with it.
+            location = ("integrations", *key.split("."))
+            raise UserError(
+                "a credential comes from the environment: write `${NAME}`, never the value",
+                source=document.source,
+                line=document.line_of(location),
+                field=format_location(location),
+            )
     return LoadedConfig(config, path, frozenset(secrets))
 
 

@@ -18,6 +18,7 @@ MILESTONE_LABELS = {
     "verified_resolved": "Verified resolved",
 }
 ROLES = ("commander", "comms", "scribe")
+LINK_KEYS = ("pagerduty_incident",)
 NOTE_SECTIONS = ("note", "impact", "detection", "root_cause", "resolution", "action_item")
 
 
@@ -66,6 +67,8 @@ class Incident:
     severity_history: list[tuple[datetime, str]] = field(default_factory=list)
     resolved_at: datetime | None = None
     summary: str = ""
+    links: dict[str, str] = field(default_factory=dict)
+    """Outside records it was declared from, e.g. `pagerduty_incident` (the PagerDuty incident id)."""
     events: list[Event] = field(default_factory=list)
 
     @property
@@ -121,6 +124,7 @@ def _declared(event: Event) -> Incident:
         services=list(data.get("services", [])),
     )
     incident.runbooks = [Attachment(r, event.at) for r in data.get("runbooks", [])]
+    incident.links = {key: str(data[key]) for key in LINK_KEYS if data.get(key)}
     incident.severity_history.append((event.at, incident.severity))
     incident.milestones["began"] = _time(data.get("began_at")) or event.at
     incident.milestones["detected"] = _time(data.get("detected_at")) or event.at

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,8 +138,10 @@ class IncidentBook:
         services: Sequence[str] = (),
         detected_at: datetime | None = None,
         began_at: datetime | None = None,
+        pagerduty_incident: str | None = None,
     ) -> PendingEvent:
-        """A new incident at `severity` with its procedure and any other runbooks attached."""
+        """A new incident at `severity` with its procedure and any other runbooks attached; `pagerduty_incident`:
+        the PagerDuty incident it was declared from (its checklist's PagerDuty steps act on that one)."""
         level = self._severity(severity)
         attached = [p for p in [self.severities[level].procedure] if p]
         for runbook_id in runbooks:
@@ -161,6 +164,10 @@ class IncidentBook:
             data["detected_at"] = detected_at.astimezone(UTC).isoformat()
         if began_at:
             data["began_at"] = began_at.astimezone(UTC).isoformat()
+        if pagerduty_incident:
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", pagerduty_incident):
+                raise UserError(f"pagerduty incident {sanitize(pagerduty_incident)[:50]!r}: not a PagerDuty id")
+            data["pagerduty_incident"] = pagerduty_incident
         return PendingEvent("", "declared", data)
 
     def acknowledge(self, incident_id: str) -> PendingEvent:

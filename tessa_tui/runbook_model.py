@@ -20,7 +20,9 @@ RunbookId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_len
 ProbeName = Literal[
     "services-green", "error-rate", "api-p95", "overnight-incidents", "backups", "slow-queries", "db-growth", "storage"
 ]
-ACTION_KINDS = ("http", "sql", "run", "check", "copy", "probe")
+ACTION_KINDS = ("http", "sql", "run", "check", "copy", "probe", "pagerduty", "slack", "statuspage")
+INTEGRATION_KINDS = frozenset({"pagerduty", "slack", "statuspage"})  # succeed when the call does: no `expect`
+TemplateName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
 
 
 class HttpAction(Section, frozen=True, kw_only=True):
@@ -43,6 +45,19 @@ class Action(Section, frozen=True, kw_only=True):
     probe: Annotated[
         ProbeName | None,
         doc("A review item measured now (tessa_tui/review_probes.py); its reading is [BODY].value for `expect`."),
+    ] = None
+    pagerduty: Annotated[
+        Literal["acknowledge", "resolve"] | None,
+        doc("The PagerDuty incident linked at declaration (REST API), else by dedup key = the incident id (Events)."),
+    ] = None
+    slack: Annotated[
+        TemplateName | None,
+        doc("Post this Slack template (declared, severity, update, resolved or a configured one), filled from the "
+            "incident; the posted text goes into the timeline."),
+    ] = None  # fmt: skip
+    statuspage: Annotated[
+        Literal["investigating", "identified", "monitoring", "resolved"] | None,
+        doc("Create the incident's status page incident (the first time), or update it, with its components."),
     ] = None
     only: Annotated[
         list[str],
@@ -74,6 +89,8 @@ class Action(Section, frozen=True, kw_only=True):
                 parse_condition(text)
             except ValueError as exc:  # ConditionError: says what is wrong with which condition
                 raise ValueError(f"`expect`: {exc}") from None
+        if self.kind in INTEGRATION_KINDS and (self.expect or self.ask):
+            raise ValueError(f"`{self.kind}` succeeds when the call does: it takes no `expect` or `ask`")
         if self.only and self.probe not in ("services-green", "api-p95", "error-rate"):
             raise ValueError("`only` goes with probe services-green, api-p95 or error-rate")
 
@@ -85,6 +102,8 @@ class Action(Section, frozen=True, kw_only=True):
         """Every text of the action that may hold {placeholders}."""
         if self.http is not None:
             return [self.http.url, *self.http.headers.values(), self.http.body or ""]
+        if self.kind in INTEGRATION_KINDS:  # fixed words; a Slack template's fields come from the incident
+            return []
         return [*(self.run or []), self.sql or "", self.copy or "", self.check or "", self.probe or ""]
 
 

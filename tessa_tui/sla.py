@@ -2,7 +2,9 @@
 
 Every clock runs from a start to a deadline and stops when what it waits for happens: the response clock
 at acknowledgement, a phase's time box when its last step is ticked, an issue runbook's resolution and
-escalation clocks when the incident is resolved. Levels change at 50 %, 80 % and 100 % of the budget.
+escalation clocks when the incident is resolved. The stakeholder-update clock is the exception that
+restarts: it runs from the last update posted (a Slack or Statuspage step's action) to the severity's
+`update_every`. Levels change at 50 %, 80 % and 100 % of the budget.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tessa_tui.config_model import Severity
-from tessa_tui.durations import format_clock
+from tessa_tui.durations import format_clock, format_duration
 from tessa_tui.incident import Incident
 from tessa_tui.runbook_load import RunbookPack
 
+UPDATE_ACTIONS = frozenset({"slack", "statuspage"})  # step actions that tell stakeholders where things stand
 LEVELS = ("ok", "warn", "danger", "breach")  # below 50 %, from 50 %, from 80 %, past the deadline
 THRESHOLDS = ((1.0, "breach"), (0.8, "danger"), (0.5, "warn"))
 
@@ -26,7 +29,7 @@ class Clock:
 
     key: str  # `INC-3:response`: stable across restarts; notifications remember what they announced by it
     label: str
-    kind: str  # response, phase, resolution, escalate
+    kind: str  # response, update, phase, resolution, escalate
     start: datetime
     deadline: datetime
     stopped_at: datetime | None = None
@@ -65,7 +68,8 @@ class Clock:
 
 
 def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity]) -> list[Clock]:
-    """Every clock of an incident: response, phase time boxes, issue runbooks' resolution and escalation."""
+    """Every clock of an incident: response, stakeholder updates, phase time boxes, issue runbooks'
+    resolution and escalation."""
     resolved = incident.resolved_at
     clocks: list[Clock] = []
     severity = severities.get(incident.severity)
@@ -83,6 +87,18 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
                 _first(acked, resolved),
             )
         )
+        if severity.update_every is not None:
+            last = last_update(incident)
+            clocks.append(
+                Clock(
+                    f"{incident.id}:update",
+                    "Next stakeholder update",
+                    "update",
+                    last,
+                    last + severity.update_every,
+                    resolved,
+                )
+            )
     began = incident.milestones.get("began", incident.declared_at)
     for attachment in incident.runbooks:
         runbook = pack.runbooks.get(attachment.runbook)
@@ -129,6 +145,17 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
     return clocks
 
 
+def last_update(incident: Incident) -> datetime:
+    """When stakeholders last heard: the last Slack / Statuspage step that went out, else the declaration."""
+    posted = [
+        e.at
+        for e in incident.events
+        # A post that failed told nobody anything, so only one that went out (its expectations held) counts.
+        if e.kind == "action_output" and e.data.get("action") in UPDATE_ACTIONS and e.data.get("ok") is True
+    ]
+    return max(posted, default=incident.declared_at)
+
+
 def current_phase(clocks: Iterable[Clock], now: datetime) -> Clock | None:
     """The running phase whose deadline comes first (the one the team should be working)."""
     running = [c for c in clocks if c.kind == "phase" and c.running(now)]
@@ -147,22 +174,28 @@ class Alert:
         if self.clock.kind == "escalate" and self.level == "breach":
             subject = self.clock.label.rsplit(": ", 1)[0]
             return f"{incident}: escalate now: {subject} unresolved after {format_clock(self.clock.budget)}"
+        if self.clock.kind == "update" and self.level == "breach":
+            return f"{incident}: stakeholder update overdue: none posted in {format_duration(self.clock.budget)}"
         share = {"warn": "half", "danger": "80 %", "breach": "all"}[self.level]
         return f"{incident} {self.clock.label}: {share} of the time used, {self.clock.text(now)}"
 
 
 class ThresholdWatcher:
-    """Remembers which thresholds were announced, so each is announced once, even across restarts."""
+    """Remembers which thresholds were announced, so each is announced once, even across restarts.
+
+    A clock whose start moved (the update clock after an update was posted) is a new countdown: its
+    thresholds are announced afresh.
+    """
 
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._now = clock
-        self._announced: dict[str, str] = {}
+        self._announced: dict[str, tuple[datetime, str]] = {}
 
     def prime(self, clocks: Iterable[Clock]) -> None:
         """Accept the clocks' current levels as already announced (on start-up: no burst of old news)."""
         now = self._now()
         for c in clocks:
-            self._announced[c.key] = c.level(now)
+            self._announced[c.key] = (c.start, c.level(now))
 
     def check(self, clocks: Iterable[Clock]) -> list[Alert]:
         """Alerts for running clocks that reached a higher level since the last check."""
@@ -170,9 +203,11 @@ class ThresholdWatcher:
         alerts: list[Alert] = []
         for c in clocks:
             level = c.level(now)
-            before = self._announced.get(c.key, "ok")
+            start, before = self._announced.get(c.key, (c.start, "ok"))
+            if start != c.start:
+                before = "ok"  # restarted: a new countdown
             if LEVELS.index(level) > LEVELS.index(before):
-                self._announced[c.key] = level
+                self._announced[c.key] = (c.start, level)
                 if c.running(now):
                     alerts.append(Alert(c, level))
         return alerts

@@ -21,11 +21,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from tessa_tui.conditions import ConditionResult, Observation, evaluate_all, parse_condition
-from tessa_tui.config_model import TessaConfig
+from tessa_tui.config_model import Duration, TessaConfig
 from tessa_tui.errors import UserError
+from tessa_tui.incident import Incident
 from tessa_tui.redact import redact_text
-from tessa_tui.runbook_model import Step
+from tessa_tui.runbook_model import INTEGRATION_KINDS, Step
 from tessa_tui.sanitize import sanitize
 from tessa_tui.step_placeholders import Expanded, expand
 
@@ -54,6 +57,8 @@ class ActionResult:
     """Sanitised, redacted, at most KEEP characters."""
     truncated: bool = False
     expectations: list[ConditionResult] = field(default_factory=list)
+    link: dict[str, str] = field(default_factory=dict)
+    """Outside records the action made, found again by later steps (`statuspage_incident`: its id)."""
 
     @property
     def excerpt(self) -> str:
@@ -71,6 +76,7 @@ class ActionResult:
             "excerpt": self.excerpt,
             "output": self.output,
             "truncated": self.truncated,
+            **({"link": self.link} if self.link else {}),
         }
 
 
@@ -97,10 +103,12 @@ async def run_step(
     readonly: bool = False,
     journal: Path | None = None,
     config_path: Path | None = None,
+    incident: Incident | None = None,
 ) -> ActionResult:
     """Run a step's action. A destructive step needs `confirmed` to be its confirm word and never runs
     read-only; both are refused with UserError before anything starts. `journal`: where probes read
-    incidents and size history (default: the config's journal path)."""
+    incidents and size history (default: the config's journal path). `incident`: the one the step is
+    run for; integration steps (PagerDuty, Slack, Statuspage) act on it and fail without it."""
     action = step.action
     if action is None:
         raise UserError(f"step {step.id} has no action to run")
@@ -109,6 +117,8 @@ async def run_step(
             raise UserError(f"step {step.id} is destructive; a read-only console cannot run it")
         if confirmed != confirm_word(step):
             raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
+    if readonly and action.kind in INTEGRATION_KINDS:
+        raise UserError(f"step {step.id} calls {action.kind}; a read-only console cannot run it")
     expanded = expand(action, values)
     if expanded.kind == "run" and expanded.argv[0] == "tessa-tui":
         # The console's own CLI: this interpreter and this config, whatever PATH holds.
@@ -117,6 +127,8 @@ async def run_step(
     hidden = {s for s in secrets if len(s) >= 4}
     if config.database is not None:
         hidden.add(config.database.dsn)
+    if expanded.kind in INTEGRATION_KINDS:
+        return await _integration(expanded, config, hidden, incident, action.timeout)
     deadline = action.timeout.total_seconds() if action.timeout else DEFAULT_TIMEOUT_S
     started = time.perf_counter()
     if expanded.kind == "probe":  # measured in review_probes; this module only runs and judges it
@@ -149,6 +161,29 @@ async def run_step(
         output=redact_text(output, hidden),
         truncated=truncated,
         expectations=checks,
+    )
+
+
+async def _integration(
+    expanded: Expanded, config: TessaConfig, hidden: set[str], incident: Incident | None, timeout: Duration | None
+) -> ActionResult:
+    """A PagerDuty / Slack / Statuspage call: ok when the service took it (no `expect`), False with why not."""
+    from tessa_tui.integration_actions import run_integration
+
+    if timeout is not None:  # the step's own deadline replaces the integrations' default for this call
+        config = msgspec.structs.replace(config, integrations=msgspec.structs.replace(config.integrations,
+                                                                                      timeout=timeout))  # fmt: skip
+    started = time.perf_counter()
+    outcome = await run_integration(expanded.kind, expanded.target, incident, config, hidden)
+    return ActionResult(
+        kind=expanded.kind,
+        command=expanded.display(),
+        status=outcome.status,
+        ok=outcome.ok,
+        why=outcome.why,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        output=sanitize(outcome.output, keep_newlines=True)[:KEEP],
+        link=outcome.link,
     )
 
 

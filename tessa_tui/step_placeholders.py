@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from tessa_tui.errors import UserError
-from tessa_tui.runbook_model import Action
+from tessa_tui.runbook_model import INTEGRATION_KINDS, Action
 
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -82,7 +82,7 @@ class Expanded:
         if self.kind == "sql":
             values = "".join(f"\n  ${n} = {value!r}" for n, value in enumerate(self.params, start=1))
             return self.sql + values
-        return f"{self.kind} {self.target}" if self.kind in ("check", "probe") else self.target
+        return f"{self.kind} {self.target}" if self.kind != "copy" else self.target
 
 
 def expand(action: Action, values: Mapping[str, str]) -> Expanded:
@@ -110,6 +110,8 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
         return Expanded("sql", sql=sql, params=params)
     if action.check is not None:
         return Expanded("check", target=plain(action.check))
+    if action.kind in INTEGRATION_KINDS:  # a fixed word; integration_actions fills from the incident
+        return Expanded(action.kind, target=str(getattr(action, action.kind)))
     if action.probe is not None:  # a name from a fixed list: nothing in it to expand
         return Expanded("probe", target=action.probe)
     return Expanded("copy", target=plain(action.copy or ""))

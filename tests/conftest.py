@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tessa_tui.config_load import LoadedConfig, load_config
+from tests.contract_servers import contract_servers, contract_servers_session  # noqa: F401 - fixtures
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures

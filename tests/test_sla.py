@@ -131,3 +131,61 @@ def test_two_incidents_are_announced_separately(make_book: Book, clock: ManualCl
     clock.advance(minutes=16)
     breached = {a.clock.key for a in watcher.check(all_clocks()) if a.level == "breach"}
     assert {f"{first}:response", f"{second}:response"} <= breached
+
+
+def _posted(kind: str, ok: bool = True) -> dict[str, object]:
+    """An ActionResult.record() of a Slack / Statuspage step as the runner hands it to the journal."""
+    return {"kind": kind, "command": f"{kind} post", "status": "200" if ok else "500", "ok": ok, "why": "",
+            "duration_ms": 12.0, "excerpt": "", "output": "", "truncated": False}  # fmt: skip
+
+
+def test_the_update_clock_restarts_when_an_update_is_posted(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    update = clocks_of(book, incident_id)[f"{incident_id}:update"]
+    assert (update.label, update.start, update.deadline) == (
+        "Next stakeholder update",
+        START,
+        START + timedelta(minutes=30),
+    )
+    watcher = ThresholdWatcher(clock)
+    watcher.prime(clocks_of(book, incident_id).values())
+    clock.advance(minutes=25)
+    assert [a.level for a in watcher.check(clocks_of(book, incident_id).values()) if a.clock.kind == "update"] == [
+        "danger"
+    ]
+    book.record(book.action_output(incident_id, "post-incidents-channel", _posted("slack")))
+    update = clocks_of(book, incident_id)[f"{incident_id}:update"]
+    assert update.start == clock.now and update.text(clock.now) == "30:00 left" and update.level(clock.now) == "ok"
+    clock.advance(minutes=16)
+    book.record(book.action_output(incident_id, "status-investigating", _posted("statuspage", ok=False)))
+    assert clocks_of(book, incident_id)[f"{incident_id}:update"].start == update.start  # a failed post is no update
+    # The restarted countdown's thresholds are announced again, from the first.
+    assert [a.level for a in watcher.check(clocks_of(book, incident_id).values()) if a.clock.kind == "update"] == [
+        "warn"
+    ]
+    book.record(book.action_output(incident_id, "status-investigating", _posted("statuspage")))
+    assert clocks_of(book, incident_id)[f"{incident_id}:update"].deadline == clock.now + timedelta(minutes=30)
+
+
+def test_the_update_clock_breaches_when_no_update_is_posted(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV2", "chat down")).incident  # SEV2: every hour
+    book.record(book.note(incident_id, "users see a spinner"))  # a note is not a stakeholder update
+    watcher = ThresholdWatcher(clock)
+    watcher.prime(clocks_of(book, incident_id).values())
+    alerts = []
+    for _ in range(61):
+        clock.advance(minutes=1)
+        alerts += [a for a in watcher.check(clocks_of(book, incident_id).values()) if a.clock.kind == "update"]
+    assert [a.level for a in alerts] == ["warn", "danger", "breach"]
+    assert alerts[-1].message(clock.now) == "INC-1: stakeholder update overdue: none posted in 1h"
+    assert clocks_of(book, incident_id)[f"{incident_id}:update"].text(clock.now) == "01:00 over"
+    book.record(book.resolve(incident_id, "back up"))
+    assert not clocks_of(book, incident_id)[f"{incident_id}:update"].running(clock.now)  # resolved: no more updates
+
+
+def test_severities_without_a_cadence_have_no_update_clock(make_book: Book) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV4", "typo")).incident
+    assert f"{incident_id}:update" not in clocks_of(book, incident_id)

@@ -1,0 +1,48 @@
+"""Slack: a message to an incoming webhook, or chat.postMessage with a bot token."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tessa_tui.config_model import Slack, TessaConfig
+from tessa_tui.integration_http import IntegrationError, Reply, call_json
+
+
+def settings(config: TessaConfig) -> Slack:
+    slack = config.integrations.slack
+    if slack is None:
+        raise IntegrationError("Slack is not configured (`integrations: slack:` in tessa.yaml)")
+    return slack
+
+
+def escape(text: str) -> str:
+    """Outside text as Slack shows it literally: `<!channel>` or `<https://x|y>` in a title neither pings
+    nor links (Slack's own escaping rule: &, <, >)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def post_message(config: TessaConfig, text: str, secrets: Iterable[str] = ()) -> Reply:
+    """Post `text`; a webhook answers 200 `ok`, chat.postMessage answers 200 with `{"ok": false, "error"}`
+    on failure, which is turned into `error` here."""
+    slack = settings(config)
+    hidden = {*secrets, *(s for s in (slack.webhook_url, slack.bot_token) if s)}
+    deadline, retries = config.integrations.timeout.total_seconds(), config.integrations.retries
+    if slack.webhook_url is not None:
+        return await call_json(
+            "POST", slack.webhook_url, service="Slack", headers={}, body={"text": text}, secrets=hidden,
+            deadline=deadline, retries=retries,
+        )  # fmt: skip
+    reply = await call_json(
+        "POST",
+        f"{slack.api_url.rstrip('/')}/chat.postMessage",
+        service="Slack",
+        headers={"Authorization": f"Bearer {slack.bot_token}"},
+        body={"channel": slack.channel, "text": text},
+        secrets=hidden,
+        deadline=deadline,
+        retries=retries,
+    )
+    if reply.ok and not (isinstance(reply.body, dict) and reply.body.get("ok") is True):
+        error = reply.body.get("error", "no `ok` in the answer") if isinstance(reply.body, dict) else "not JSON"
+        return Reply(reply.status, reply.body, reply.attempts, reply.elapsed_s, f"Slack: {str(error)[:200]}")
+    return reply

@@ -1,0 +1,397 @@
+"""Loopback servers that implement the documented contracts of PagerDuty (REST API v2 and Events API v2),
+Slack (incoming webhook and chat.postMessage) and Atlassian Statuspage (manage API v1), recording every
+request they receive.
+
+They refuse what the real APIs refuse, with the same status codes and error bodies: a wrong or missing
+auth header (401, or Slack's 200 `{"ok": false, "error": "invalid_auth"}`), a missing `From:` on a
+PagerDuty write, a malformed body (400 / 422), an unknown id (404). `fail()` queues answers (429 with
+Retry-After, 5xx) that come before the real ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+PD_TOKEN = "pd-rest-token-8c2f0e91"
+PD_FROM = "oncall@tessa.example"
+ROUTING_KEY = "R0UT1NGKEY0123456789abcdef012345"  # 32 characters, as PagerDuty's
+SLACK_BOT_TOKEN = "xoxb-1111-2222-slacksecret"
+SLACK_CHANNEL = "#incidents"
+WEBHOOK_PATH = "/services/T0001/B0002/webhooksecret0003"
+SP_TOKEN = "sp-oauth-key-5d7a9b"
+SP_PAGE = "pg1abc"
+SP_COMPONENTS = {"api": "cmp-api", "web": "cmp-web"}
+SECRETS = (PD_TOKEN, ROUTING_KEY, SLACK_BOT_TOKEN, WEBHOOK_PATH.rsplit("/", 1)[1], SP_TOKEN)
+
+PD_ACCEPT = "application/vnd.pagerduty+json;version=2"
+SERVICES = ("pagerduty", "events", "slack", "statuspage")
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the server saw it (header names lower-cased) and what it answered."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: Any
+    answered: int
+    at: float
+
+
+@dataclass
+class ContractState:
+    received: dict[str, list[Received]] = field(default_factory=lambda: {s: [] for s in SERVICES})
+    faults: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=lambda: {s: [] for s in SERVICES})
+    pd_incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sp_incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        for service in SERVICES:
+            self.received[service].clear()
+            self.faults[service].clear()
+        self.sp_incidents.clear()
+        self.pd_incidents = {
+            i["id"]: i
+            for i in (
+                _pd_incident("PABC123", 41, "API 5xx above 5%", "triggered", "PSVC1", "Tessa API"),
+                _pd_incident("PDEF456", 42, "Login failures spike", "acknowledged", "PSVC2", "Auth"),
+                _pd_incident("PGHI789", 40, "Old one", "resolved", "PSVC1", "Tessa API"),
+                _pd_incident("POTHER1", 43, "Someone else's", "triggered", "PSVC9", "Billing"),
+            )
+        }
+
+
+def _pd_incident(pd_id: str, number: int, title: str, status: str, service: str, name: str) -> dict[str, Any]:
+    return {
+        "id": pd_id,
+        "type": "incident",
+        "incident_number": number,
+        "title": title,
+        "summary": f"[#{number}] {title}",
+        "status": status,
+        "urgency": "high",
+        "created_at": f"2026-01-21T13:{number:02d}:00Z",
+        "html_url": f"https://tessa.pagerduty.com/incidents/{pd_id}",
+        "service": {"id": service, "type": "service_reference", "summary": name},
+    }
+
+
+@dataclass
+class ContractServers:
+    """The base URLs to configure, what each service received, and the fault queue."""
+
+    pagerduty: str
+    """REST API v2 base (api-url)."""
+    events: str
+    """Events API v2 base (events-url)."""
+    slack: str
+    """Web API base (api-url); the incoming webhook is `webhook`."""
+    webhook: str
+    statuspage: str
+    state: ContractState
+
+    def received(self, service: str) -> list[Received]:
+        return list(self.state.received[service])
+
+    def fail(self, service: str, status: int, times: int = 1, retry_after: str | None = None) -> None:
+        """Answer the next `times` requests to `service` with `status` (and a Retry-After) before the real answer."""
+        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        self.state.faults[service] += [(status, headers)] * times
+
+    def config(self, **overrides: Any) -> dict[str, Any]:
+        """An `integrations:` section (as YAML data) pointing at these servers, tokens as ${ENV} references."""
+        section: dict[str, Any] = {
+            "pagerduty": {
+                "token": "${PD_TOKEN}",
+                "from": PD_FROM,
+                "service-ids": ["PSVC1", "PSVC2"],
+                "routing-key": "${PD_ROUTING_KEY}",
+                "api-url": self.pagerduty,
+                "events-url": self.events,
+            },
+            "slack": {"webhook-url": "${SLACK_WEBHOOK_URL}"},
+            "statuspage": {
+                "token": "${STATUSPAGE_TOKEN}",
+                "page-id": SP_PAGE,
+                "components": SP_COMPONENTS,
+                "api-url": self.statuspage,
+            },
+            "timeout": "5s",
+            "retries": 3,
+        }
+        section.update(overrides)
+        return section
+
+    def environ(self) -> dict[str, str]:
+        """The environment the config() section reads its credentials from."""
+        return {
+            "PD_TOKEN": PD_TOKEN,
+            "PD_ROUTING_KEY": ROUTING_KEY,
+            "SLACK_WEBHOOK_URL": self.webhook,
+            "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
+            "STATUSPAGE_TOKEN": SP_TOKEN,
+        }
+
+
+Handler = Any
+
+
+def _recorded(state: ContractState, service: str, handler: Handler) -> Handler:
+    """Record the request, answer a queued fault if any, else run the contract's handler."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        raw = await request.read()
+        try:
+            body: Any = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", errors="replace")
+        faults = state.faults[service]
+        if faults:
+            status, headers = faults.pop(0)
+            response: web.StreamResponse = _fault(service, status, headers)
+        else:
+            response = await handler(request, body)
+        state.received[service].append(
+            Received(
+                request.method,
+                request.path,
+                list(request.query.items()),
+                {k.lower(): v for k, v in request.headers.items()},
+                body,
+                response.status,
+                time.monotonic(),
+            )
+        )
+        return response
+
+    return wrapped
+
+
+def _fault(service: str, status: int, headers: dict[str, str]) -> web.Response:
+    if service == "slack" and status == 429:  # Slack's Web API rate limit body
+        return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
+    if service in ("pagerduty",):
+        error = {"error": {"message": "Rate Limit Exceeded" if status == 429 else "Internal Server Error"}}
+        return web.json_response(error, status=status, headers=headers)
+    return web.json_response({"error": "rate limited" if status == 429 else "unavailable"}, status=status,
+                             headers=headers)  # fmt: skip
+
+
+def _pd_error(status: int, message: str, code: int, errors: list[str] | None = None) -> web.Response:
+    return web.json_response({"error": {"message": message, "code": code, "errors": errors or []}}, status=status)
+
+
+def _pagerduty_app(state: ContractState) -> web.Application:
+    def auth_problem(request: web.Request) -> web.Response | None:
+        if request.headers.get("Authorization") != f"Token token={PD_TOKEN}":
+            return _pd_error(401, "Authentication required", 2006)
+        if request.headers.get("Accept") != PD_ACCEPT:
+            return _pd_error(400, "Invalid Input Provided", 2001, ["Accept must request API version 2"])
+        return None
+
+    async def list_incidents(request: web.Request, _: Any) -> web.Response:
+        if problem := auth_problem(request):
+            return problem
+        services = request.query.getall("service_ids[]", [])
+        statuses = request.query.getall("statuses[]", [])
+        found = [
+            i
+            for i in state.pd_incidents.values()
+            if (not services or i["service"]["id"] in services) and (not statuses or i["status"] in statuses)
+        ]
+        found.sort(key=lambda i: i["created_at"])
+        return web.json_response({"incidents": found, "limit": 100, "offset": 0, "more": False, "total": None})
+
+    async def update_incident(request: web.Request, body: Any) -> web.Response:
+        if problem := auth_problem(request):
+            return problem
+        if request.headers.get("From") != PD_FROM:
+            return _pd_error(400, "Invalid Input Provided", 2001, ["Requester User Not Found"])
+        if request.content_type != "application/json":
+            return _pd_error(400, "Invalid Input Provided", 2001, ["Content-Type must be application/json"])
+        incident = state.pd_incidents.get(request.match_info["id"])
+        if incident is None:
+            return _pd_error(404, "Not Found", 2100)
+        change = body.get("incident") if isinstance(body, dict) else None
+        if (
+            not isinstance(change, dict)
+            or change.get("type") != "incident_reference"
+            or change.get("status") not in ("acknowledged", "resolved")
+        ):
+            return _pd_error(400, "Invalid Input Provided", 2001, ["Incident Status is invalid"])
+        incident["status"] = change["status"]
+        return web.json_response({"incident": incident})
+
+    app = web.Application()
+    app.router.add_get("/incidents", _recorded(state, "pagerduty", list_incidents))
+    app.router.add_put("/incidents/{id}", _recorded(state, "pagerduty", update_incident))
+    return app
+
+
+def _events_app(state: ContractState) -> web.Application:
+    async def enqueue(request: web.Request, body: Any) -> web.Response:
+        def invalid(*errors: str) -> web.Response:
+            return web.json_response(
+                {"status": "invalid event", "message": "Event object is invalid", "errors": list(errors)}, status=400
+            )
+
+        if not isinstance(body, dict):
+            return invalid("Malformed JSON")
+        if body.get("routing_key") != ROUTING_KEY:
+            return invalid("'routing_key' is invalid")
+        action = body.get("event_action")
+        if action not in ("trigger", "acknowledge", "resolve"):
+            return invalid("'event_action' is invalid")
+        if action != "trigger" and not body.get("dedup_key"):
+            return invalid("'dedup_key' is required for acknowledge and resolve")
+        answer = {"status": "success", "message": "Event processed", "dedup_key": body["dedup_key"]}
+        return web.json_response(answer, status=202)
+
+    app = web.Application()
+    app.router.add_post("/v2/enqueue", _recorded(state, "events", enqueue))
+    return app
+
+
+def _slack_app(state: ContractState) -> web.Application:
+    async def webhook(request: web.Request, body: Any) -> web.Response:
+        if request.path != WEBHOOK_PATH:
+            return web.Response(status=403, text="invalid_token")
+        if not isinstance(body, dict):
+            return web.Response(status=400, text="invalid_payload")
+        if not body.get("text") and not body.get("blocks"):
+            return web.Response(status=400, text="no_text")
+        return web.Response(text="ok")
+
+    async def post_message(request: web.Request, body: Any) -> web.Response:
+        auth = request.headers.get("Authorization", "")
+        if not auth:
+            return web.json_response({"ok": False, "error": "not_authed"})
+        if auth != f"Bearer {SLACK_BOT_TOKEN}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        if not isinstance(body, dict) or not body.get("channel"):
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        if body["channel"] != SLACK_CHANNEL:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        if not body.get("text"):
+            return web.json_response({"ok": False, "error": "no_text"})
+        message = {"type": "message", "text": body["text"], "ts": "1769004000.000100"}
+        return web.json_response({"ok": True, "channel": "C0INCIDENTS", "ts": message["ts"], "message": message})
+
+    app = web.Application()
+    app.router.add_post("/services/{team}/{bot}/{secret}", _recorded(state, "slack", webhook))
+    app.router.add_post("/chat.postMessage", _recorded(state, "slack", post_message))
+    return app
+
+
+SP_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+SP_COMPONENT_STATUSES = ("operational", "degraded_performance", "partial_outage", "major_outage")
+
+
+def _statuspage_app(state: ContractState) -> web.Application:
+    def problem(request: web.Request, body: Any, creating: bool) -> web.Response | None:
+        if request.headers.get("Authorization") != f"OAuth {SP_TOKEN}":
+            return web.json_response({"error": "Could not authenticate"}, status=401)
+        if request.match_info["page"] != SP_PAGE:
+            return web.json_response({"error": "Page not found"}, status=404)
+        incident = body.get("incident") if isinstance(body, dict) else None
+        if not isinstance(incident, dict):
+            return web.json_response({"error": "incident is missing"}, status=400)
+        errors = []
+        if creating and not incident.get("name"):
+            errors.append("Name can't be blank")
+        if incident.get("status") not in SP_STATUSES:
+            errors.append("Status is not included in the list")
+        known = set(SP_COMPONENTS.values())
+        components = incident.get("components") or {}
+        if not set(incident.get("component_ids") or []) <= known or not set(components) <= known:
+            errors.append("Components are not on this page")
+        if any(v not in SP_COMPONENT_STATUSES for v in components.values()):
+            errors.append("Component status is not included in the list")
+        return web.json_response({"error": errors}, status=422) if errors else None
+
+    def answer(incident_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        saved = state.sp_incidents.setdefault(incident_id, {"id": incident_id, "updates": []})
+        saved.update(name=data.get("name") or saved.get("name"), status=data["status"],
+                     shortlink=f"https://stspg.io/{incident_id}")  # fmt: skip
+        saved["updates"].append({"status": data["status"], "body": data.get("body", "")})
+        saved["components"] = [{"id": c, "status": s} for c, s in (data.get("components") or {}).items()]
+        return saved
+
+    async def create(request: web.Request, body: Any) -> web.Response:
+        if refused := problem(request, body, creating=True):
+            return refused
+        incident_id = f"sp{len(state.sp_incidents) + 1:04d}"
+        return web.json_response(answer(incident_id, body["incident"]), status=201)
+
+    async def update(request: web.Request, body: Any) -> web.Response:
+        if refused := problem(request, body, creating=False):
+            return refused
+        incident_id = request.match_info["id"]
+        if incident_id not in state.sp_incidents:
+            return web.json_response({"error": "Incident not found"}, status=404)
+        return web.json_response(answer(incident_id, body["incident"]))
+
+    app = web.Application()
+    app.router.add_post("/pages/{page}/incidents", _recorded(state, "statuspage", create))
+    app.router.add_patch("/pages/{page}/incidents/{id}", _recorded(state, "statuspage", update))
+    return app
+
+
+@contextmanager
+def running_contract_servers() -> Iterator[ContractServers]:
+    """The four servers on free loopback ports, in one background thread with its own event loop."""
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    state = ContractState()
+    state.reset()
+    loop = asyncio.new_event_loop()
+    runners: list[web.AppRunner] = []
+    urls: list[str] = []
+
+    async def start() -> None:
+        for app in (_pagerduty_app(state), _events_app(state), _slack_app(state), _statuspage_app(state)):
+            runner = web.AppRunner(app, shutdown_timeout=0.1)
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", 0).start()
+            runners.append(runner)
+            urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
+
+    async def stop() -> None:
+        for runner in runners:
+            await runner.cleanup()
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True, name="contract-servers")
+    thread.start()
+    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
+    try:
+        yield ContractServers(urls[0], urls[1], urls[2], urls[2] + WEBHOOK_PATH, urls[3], state)
+    finally:
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+
+@pytest.fixture(scope="session")
+def contract_servers_session() -> Iterator[ContractServers]:
+    with running_contract_servers() as servers:
+        yield servers
+
+
+@pytest.fixture
+def contract_servers(contract_servers_session: ContractServers) -> ContractServers:
+    """The contract servers with fresh recordings, no queued faults and the seeded PagerDuty incidents."""
+    contract_servers_session.state.reset()
+    return contract_servers_session
