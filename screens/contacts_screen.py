@@ -8,9 +8,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import DataTable, Static
 
-from screens.filter_input import FilterInput, words_match
+from screens.filter_input import FilterHost, FilterInput, words_match
 from screens.keys import bind
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.step_placeholders import fill_text
@@ -30,8 +30,10 @@ def contact_rows(config: TessaConfig) -> list[tuple[str, str, str]]:
     return rows
 
 
-class ContactsScreen(ModalScreen[None]):
-    """Everything to reach people and systems, in one table; enter copies the row's value."""
+class ContactsScreen(FilterHost, ModalScreen[None]):
+    """Everything to reach people and systems, in one table; enter copies the row's value; `/` filters."""
+
+    FILTER_FIELD = "contacts-filter"
 
     BINDINGS = [bind("close", "dismiss"), bind("list_filter", "filter")]
 
@@ -68,23 +70,11 @@ class ContactsScreen(ModalScreen[None]):
             hint = "add contacts: and quick-reference: to tessa.yaml"
             table.add_row(Text("-"), Text("nothing configured"), Text(hint))
 
-    def action_filter(self) -> None:
-        field = self.query_one("#contacts-filter", FilterInput)
-        field.display = True
-        field.focus()
+    def filtered_list(self) -> DataTable[Text]:
+        return self.query_one("#contacts-table", DataTable)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._fill(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.query_one("#contacts-table", DataTable).focus()
-
-    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
-        event.stop()
-        self._fill("")
-        self.query_one("#contacts-table", DataTable).focus()
+    def apply_filter(self) -> None:
+        self._fill(self.filter_query)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on a row (the table's own select key): copy its value."""

@@ -13,17 +13,17 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, RichLog, Static
+from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
-from screens.filter_input import FilterInput, words_match
+from screens.filter_input import FilterHost, FilterInput, words_match
 from screens.incident_actions import IncidentActions
 from screens.incident_desk import IncidentDesk
 from screens.incident_style import clock_text, severity_badge
@@ -67,8 +67,10 @@ class StepRun:
     error: str | None = None
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(FilterHost, Screen[None]):
     """Work one incident from the keyboard: j/k move, space ticks, g runs a step, n m s r + t e for the rest."""
+
+    FILTER_FIELD = "checklist-filter"
 
     BINDINGS = [
         bind("close", "close"),
@@ -103,8 +105,6 @@ class IncidentScreen(Screen[None]):
         self.runs: dict[tuple[str, str], StepRun] = {}
         self._drawn_events = 0
         self._shown_clocks = ""
-        self._query = ""
-        """The `/` filter's words: steps that do not match are left out of the checklist."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="incident-head")
@@ -130,7 +130,7 @@ class IncidentScreen(Screen[None]):
         self.runs.clear()
         self._drawn_events = 0
         self._shown_clocks = ""
-        self._query = ""  # another incident, another checklist: words typed for this one would hide its steps
+        self.filter_query = ""  # another incident, another checklist: words typed for this one would hide its steps
         for field in self.query("#checklist-filter").results(FilterInput):
             field.value, field.display = "", False
         self.query_one("#timeline", RichLog).clear()
@@ -176,7 +176,7 @@ class IncidentScreen(Screen[None]):
         runbook_id, phase_name = "", ""
         steps = book.checklist(incident)
         for runbook, phase, step in steps:
-            if not words_match(self._query, step.text, step.id, runbook.title, phase):
+            if not words_match(self.filter_query, step.text, step.id, runbook.title, phase):
                 continue  # headers are added with a runbook's or phase's first matching step, so none is empty
             if runbook.id != runbook_id:
                 runbook_id, phase_name = runbook.id, ""
@@ -195,7 +195,7 @@ class IncidentScreen(Screen[None]):
         step_rows = [i for i, option in enumerate(options) if not option.disabled]
         kept = next((i for i in step_rows if options[i].id == highlighted), None)
         listing.highlighted = kept if kept is not None else (step_rows[0] if step_rows else None)
-        query = self._query.strip()
+        query = self.filter_query.strip()
         listing.border_subtitle = f"{query!r}: {len(step_rows)} of {len(steps)} steps" if query else ""
         self._show_step_notes()
 
@@ -313,30 +313,14 @@ class IncidentScreen(Screen[None]):
         self.query_one("#step-notes", Static).update(text)
 
     def action_filter(self) -> None:
-        """Show the `/` field (what is typed there stays until escape)."""
         self.query_one("#checklist-box").display = True  # a full-width timeline (t) would hide the field
-        field = self.query_one("#checklist-filter", FilterInput)
-        field.display = True
-        field.focus()
+        super().action_filter()
 
-    @on(Input.Changed, "#checklist-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._query = event.value
+    def filtered_list(self) -> OptionList:
+        return self.query_one("#checklist", OptionList)
+
+    def apply_filter(self) -> None:
         self._draw_checklist(self.incident)
-
-    @on(Input.Submitted, "#checklist-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        event.stop()
-        event.input.display = bool(event.value.strip())
-        self.query_one("#checklist", OptionList).focus()
-
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
-        event.stop()
-        self._query = ""
-        self._draw_checklist(self.incident)
-        self.query_one("#checklist", OptionList).focus()
 
     def action_cursor(self, where: str) -> None:
         listing = self.query_one("#checklist", OptionList)

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from screens.alerts import raise_alert
-from screens.filter_input import FilterInput, words_match
+from screens.filter_input import FilterHost, FilterInput, words_match
 from screens.keys import bind
 from screens.messages import CheckReported
 from screens.panes.pane import Pane
@@ -38,8 +38,11 @@ def grouped(checks: list[ServiceCheck]) -> list[ServiceCheck]:
     return sorted(checks, key=lambda c: first_seen[c.group])
 
 
-class ServicesPane(Pane):
-    """Rows in a stable order; a result updates only the cells that changed."""
+class ServicesPane(FilterHost, Pane):
+    """Rows in a stable order; a result updates only the cells that changed; `/` leaves out rows of checks
+    that do not match."""
+
+    FILTER_FIELD = "services-filter"
 
     BINDINGS = [bind("details", "details"), bind("list_filter", "filter")]
 
@@ -55,8 +58,6 @@ class ServicesPane(Pane):
         self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
         self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
         self._subtitle = ""
-        self._query = ""
-        """The `/` filter's words; rows of checks that do not match are left out of the table."""
 
     def compose(self) -> ComposeResult:
         if self._config.services is None:
@@ -135,7 +136,7 @@ class ServicesPane(Pane):
 
     def _matches(self, state: ServiceState) -> bool:
         last = state.last
-        return words_match(self._query, state.check.name, state.check.group, state.display_state(self._clock()),
+        return words_match(self.filter_query, state.check.name, state.check.group, state.display_state(self._clock()),
                            last.reason if last else "")  # fmt: skip
 
     def _render_row(self, table: DataTable[Text], state: ServiceState) -> None:
@@ -158,32 +159,10 @@ class ServicesPane(Pane):
             self._render_row(table, state)
         self._update_subtitle()
 
-    def action_filter(self) -> None:
-        """Show the `/` field (what is typed there stays until escape)."""
-        field = self.query_one("#services-filter", FilterInput)
-        field.display = True
-        field.focus()
+    def filtered_list(self) -> DataTable[Text]:
+        return self.query_one("#services-table", DataTable)
 
-    @on(Input.Changed, "#services-filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._query = event.value
-        self._apply_filter()
-
-    @on(Input.Submitted, "#services-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        event.stop()
-        event.input.display = bool(event.value.strip())
-        self.query_one("#services-table", DataTable).focus()
-
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
-        event.stop()
-        self._query = ""
-        self._apply_filter()
-        self.query_one("#services-table", DataTable).focus()
-
-    def _apply_filter(self) -> None:
+    def apply_filter(self) -> None:
         """Rebuild the rows in config order with only the matching checks (a handful: cheap)."""
         table: DataTable[Text] = self.query_one("#services-table", DataTable)
         table.clear()
@@ -202,9 +181,9 @@ class ServicesPane(Pane):
             counts[shown] = counts.get(shown, 0) + 1
         order = ("down", "degraded", "stale", "maintenance", "up", "unknown")
         subtitle = " · ".join(f"{counts[s]} {s}" for s in order if counts.get(s))
-        if self._query.strip():
+        if self.filter_query.strip():
             rows = self.query_one("#services-table", DataTable).row_count
-            subtitle = f"{self._query.strip()!r}: {rows} of {len(self.states)} · {subtitle}"
+            subtitle = f"{self.filter_query.strip()!r}: {rows} of {len(self.states)} · {subtitle}"
         if subtitle != self._subtitle:  # setting a border title always repaints the whole pane
             self._subtitle = subtitle
             self.border_subtitle = subtitle
