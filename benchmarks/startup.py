@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PANE_TEXT = b"activity every"  # inside the database pane, in both apps
+PANE_TEXT = b"No active incident."  # inside the incident pane, in both apps
 FOOTER_END = b"alette"  # "^p Palette" / "^p palette": the last cells of the footer, the last line
 
 
