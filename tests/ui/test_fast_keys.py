@@ -94,6 +94,7 @@ async def test_sev1_in_two_keys_shows_who_to_call_and_copies_a_command(
         await pilot.press("d", "1")  # launch -> SEV1 with its procedure
         await wait_until(pilot, lambda: isinstance(app.screen, ContactsScreen))
         assert app.desk.book.get("INC-1").runbook_ids == ["sev1-service-down"]  # type: ignore[union-attr]
+        await wait_until(pilot, lambda: "who to call" in screen_text(app))  # drawn, not only pushed
         text = screen_text(app)
         assert "INC-1 is a SEV1: who to call" in text and "Dana On-Call" in text and "+1 555 0199" in text
         assert "supabase functions logs chat --project-ref tessa-prod" in text  # placeholders filled

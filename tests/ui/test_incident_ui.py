@@ -36,6 +36,7 @@ async def declare_sev1(app: TessaApp, pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: app.desk.book is not None)
     await pilot.press("d", "1")
     await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+    await wait_until(pilot, lambda: "Immediate actions" in screen_text(app))  # drawn, not only pushed
 
 
 def _config(tmp_path: Path) -> Path:
@@ -54,6 +55,7 @@ async def test_sev1_in_two_keys_then_tick_milestone_resolve_export(tmp_path: Pat
         assert isinstance(screen, IncidentScreen)
         incident = app.desk.book.get("INC-1")  # type: ignore[union-attr]
         assert incident.severity == "SEV1" and incident.runbook_ids == ["sev1-service-down"]
+        await wait_until(pilot, lambda: "Immediate actions" in screen_text(app))  # the screen's first frame
         text = screen_text(app)
         assert "SEV1" in text and "Response (SEV1)" in text and "Immediate actions" in text
 
@@ -203,7 +205,7 @@ async def test_a_resolved_incident_opens_from_the_palette_and_reopens(tmp_path: 
         book.record(book.resolve(incident_id, "added an index"))
         await pilot.press("ctrl+p", *"INC-1", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
-        assert "Slow [queries]" in screen_text(app) and "resolved" in screen_text(app)
+        await wait_until(pilot, lambda: "Slow [queries]" in screen_text(app) and "resolved" in screen_text(app))
         await pilot.press("r")  # on a resolved incident: reopen
         await wait_until(pilot, lambda: isinstance(app.screen, FormDialog))
         await pilot.press("enter")

@@ -76,7 +76,7 @@ async def test_declare_from_pagerduty_then_run_the_first_three_steps(
         assert app.focused is pane.query_one("#pd-table", DataTable)
         await pilot.press("d")
         await wait_until(pilot, lambda: isinstance(app.screen, FormDialog))
-        assert "API 5xx above 5%" in screen_text(app)  # the suggested title
+        await wait_until(pilot, lambda: "API 5xx above 5%" in screen_text(app))  # the suggested title
         await pilot.press("1")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
         book = app.desk.book
@@ -133,7 +133,7 @@ async def test_enter_on_a_pagerduty_incident_opens_the_declare_dialog(
         await wait_until(pilot, lambda: len(pane.pd_incidents) == 2)
         await pilot.press("2", "down", "enter")  # the second row: #42
         await wait_until(pilot, lambda: isinstance(app.screen, FormDialog))
-        assert "Login failures spike" in screen_text(app)
+        await wait_until(pilot, lambda: "Login failures spike" in screen_text(app))
         await pilot.press("escape")
         await wait_until(pilot, lambda: not isinstance(app.screen, FormDialog))
         assert app.desk.book is not None and app.desk.book.incidents == {}

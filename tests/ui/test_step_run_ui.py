@@ -111,7 +111,7 @@ async def test_a_value_stays_literal_and_a_result_that_meets_expect_ticks_once_r
 
         await pilot.press("v")
         await wait_until(pilot, lambda: isinstance(app.screen, StepOutputScreen))
-        assert f"['--host={HOSTILE}']" in screen_text(app)
+        await wait_until(pilot, lambda: f"['--host={HOSTILE}']" in screen_text(app))
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
 
@@ -122,7 +122,7 @@ async def test_a_destructive_step_runs_only_after_its_word_is_typed(tmp_path: Pa
         await _open_on(app, pilot, "wipe-cache")
         await pilot.press("g")
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRun))
-        assert str(marker) in screen_text(app)  # the exact command, before anything runs
+        await wait_until(pilot, lambda: str(marker) in screen_text(app))  # the exact command, before anything runs
         await pilot.press("enter")  # nothing typed
         await wait_until(pilot, lambda: "Nothing ran: type exactly wipe-it" in screen_text(app))
         app.screen.query_one(Input).value = "wipe-cache"  # the step id, not its confirm word

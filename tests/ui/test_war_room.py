@@ -132,6 +132,7 @@ async def test_w_opens_the_war_room_from_the_dashboard_and_w_or_escape_leaves(tm
         phase, in_phase, steps, _ = _first_phase(await _book(app, pilot), await _sev1(app, pilot))
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: "Checkout returns 503" in screen_text(app))  # drawn, not only pushed
         text = screen_text(app)
         assert "SEV1" in text and "INC-1" in text and "Checkout returns 503" in text and "OPEN" in text
         assert "RESPONSE · acknowledge within" in text and "● ON TRACK · target 15:00" in text
