@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Input, Static, Tab, TabbedContent, TabPane, Tabs
 
 CSS = """
 #top { height: 1; }
@@ -15,11 +15,30 @@ Grid { grid-size: 2 2; }
 """
 
 
+DATABASE_TABS = {
+    "Activity": ("long queries", "blocking"),
+    "Slow": ("slow queries",),
+    "Tables": ("top tables", "missing indexes", "vacuum"),
+    "Health": ("connections", "wraparound", "replication"),
+}
+
+
+def _hidden_input() -> Input:
+    field = Input()
+    field.display = False
+    return field
+
+
 class BareApp(App[None]):
-    """Header row, four bordered panes with tables / text, footer: the same widget tree as the dashboard."""
+    """Header row, four bordered panes with tables / text, footer: the same widget tree as the dashboard
+    (kept in step with it: the database pane's tabs of tables, the log source tabs, the hidden `/` fields,
+    a footer of a dozen keys), so the start-up ratio compares like with like."""
 
     CSS = CSS
-    BINDINGS = [("q", "quit", "Quit"), ("1", "focus_next", "Next")]
+    BINDINGS = [(key, "focus_next", label) for key, label in (
+        ("slash", "Filter"), ("1", "Services"), ("2", "Incident"), ("3", "Logs"), ("4", "Database"), ("z", "Zoom"),
+        ("d", "Declare"), ("w", "War room"), ("q", "Quit"), ("question_mark", "Help"), ("ctrl+t", "Contrast"),
+    )]  # fmt: skip
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):
@@ -32,6 +51,7 @@ class BareApp(App[None]):
                 for i in range(5):
                     table.add_row(*(Text(f"cell {i}") for _ in range(5)))
                 yield table
+                yield _hidden_input()
             with Vertical(classes="pane"):
                 yield Static(Text("No active incident."))
                 severities: DataTable[Text] = DataTable()
@@ -40,12 +60,18 @@ class BareApp(App[None]):
                     severities.add_row(*(Text(f"SEV{i + 1}") for _ in range(4)))
                 yield severities
             with Vertical(classes="pane"):
-                sources: DataTable[Text] = DataTable()
-                sources.add_columns("Source", "Format", "From")
-                sources.add_row(Text("app"), Text("json"), Text("/var/log/app.log"))
-                yield sources
+                yield Tabs(Tab("All"), Tab("app"), Tab("edge-functions"))
+                yield Static(Text("no lines yet"))
+                yield _hidden_input()
             with Vertical(classes="pane"):
-                yield Static(Text("target postgresql://db\nactivity every 5s"))
+                yield Static(Text("postgresql://db · connecting…"))
+                with TabbedContent():
+                    for title, names in DATABASE_TABS.items():
+                        with TabPane(title):
+                            for name in names:
+                                yield Static(Text(name))
+                                yield DataTable()
+                yield _hidden_input()
         yield Footer()
 
 
