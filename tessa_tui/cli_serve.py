@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
+from tessa_tui.console import serve_console
 from tessa_tui.errors import UserError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -35,10 +36,8 @@ def run_serve(loaded: LoadedConfig, args: argparse.Namespace) -> int:
         raise UserError(f"--host {args.host}: the console would be reachable from other machines; add --public")
     if not 0 < args.port < 65536:
         raise UserError(f"--port {args.port}: choose 1-65535")
-    from textual_serve.server import Server
-
     mode = "read-write" if args.write else "read-only"
     print(f"tessa-tui: serving the console ({mode}) on http://{args.host}:{args.port}/ · ctrl+c stops", flush=True)
     title = f"tessa-tui · {loaded.config.platform}"
-    Server(serve_command(loaded, write=args.write), host=args.host, port=args.port, title=title).serve()
+    serve_console(serve_command(loaded, write=args.write), host=args.host, port=args.port, title=title)
     return 0

@@ -1,4 +1,5 @@
-"""Opening the Textual console: the one place the engine reaches into the UI, lazily."""
+"""Opening the Textual console, in the terminal or in a browser: the one place the engine reaches into the UI
+(Textual and textual-serve), lazily."""
 
 from __future__ import annotations
 
@@ -13,3 +14,10 @@ def open_console(loaded: LoadedConfig, *, readonly: bool = False) -> int:
     app = TessaApp(loaded, readonly=readonly)
     app.run()
     return app.return_code or 0
+
+
+def serve_console(command: str, *, host: str, port: int, title: str) -> None:
+    """Serve `command` (a console) to browsers until interrupted: each tab runs its own process."""
+    from textual_serve.server import Server
+
+    Server(command, host=host, port=port, title=title).serve()
