@@ -8,14 +8,7 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import DataTable
 
-
-def human_bytes(value: float) -> str:
-    """`2.4 MB`-style sizes."""
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(value) < 1024 or unit == "TB":
-            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TB"
+from tessa_tui.db_model import human_bytes
 
 
 def cell_text(value: Any, column: str = "") -> Text:

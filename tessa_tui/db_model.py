@@ -52,3 +52,17 @@ class DbSnapshot:
             "server": self.server,
             "sections": {name: section.to_json() for name, section in self.sections.items()},
         }
+
+
+def human_bytes(value: float) -> str:
+    """`2.4 MB`-style sizes."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(value) < 1024 or unit == "TB":
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TB"
+
+
+def signed_bytes(delta: float) -> str:
+    """A size change: `+2.4 MB`, `-512 B`."""
+    return ("+" if delta >= 0 else "-") + human_bytes(abs(delta))

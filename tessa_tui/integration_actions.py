@@ -9,7 +9,6 @@ incident an earlier statuspage step created (its result's `link`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -19,6 +18,7 @@ from tessa_tui.incident import Incident
 from tessa_tui.integration_http import IntegrationError, Reply
 from tessa_tui.redact import redact_text
 from tessa_tui.sanitize import sanitize
+from tessa_tui.step_placeholders import fill_text
 
 SLACK_TEMPLATES = {
     "declared": ":rotating_light: *{severity} declared* {id}: {title}\nStatus: {status} · Commander: {commander} "
@@ -37,7 +37,6 @@ STATUSPAGE_BODIES = {  # Statuspage's own suggested texts
 }
 OUTAGE_BY_SEVERITY = {"SEV1": "major_outage", "SEV2": "partial_outage"}  # others: degraded_performance
 STATUSPAGE_LINK = "statuspage_incident"
-_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 @dataclass(frozen=True)
@@ -138,7 +137,7 @@ def slack_text(name: str, incident: Incident, config: TessaConfig) -> str | None
         return None
     filled = {**config.placeholders, **incident_fields(incident, config)}
     values = {key: _escape(value) for key, value in filled.items()}
-    return _FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), template).strip()
+    return fill_text(template, values).strip()
 
 
 def _escape(text: str) -> str:

@@ -35,6 +35,11 @@ class Batch:
         return [row for row in self.rows if line_filter.matches(row)]
 
 
+def error_share(levels: Counter[str]) -> tuple[int, int]:
+    """(errors and fatals, records with a level): the logs pane's error rate and the daily review's."""
+    return levels["error"] + levels["fatal"], sum(levels.values()) - levels["unknown"]
+
+
 def digest(parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None) -> Batch:
     """Parse a source's lines and count their levels; the records passing `line_filter` picked out."""
     rows = [row_of(record) for record in parser.feed(lines)]

@@ -25,6 +25,7 @@ from typing import Any
 
 from tessa_tui.conditions import Observation
 from tessa_tui.config_model import LogSource, ServiceCheck, TessaConfig
+from tessa_tui.db_model import human_bytes, signed_bytes
 from tessa_tui.sanitize import sanitize
 from tessa_tui.user_dirs import data_dir
 
@@ -205,17 +206,13 @@ def level_counts(source: LogSource, lines: list[str], since: float) -> Counter[s
     return Counter(row[LEVEL] for row in rows if row[WHEN] is None or row[WHEN] >= since)
 
 
-def error_share(counts: Counter[str]) -> tuple[int, int]:
-    """(errors and fatals, records with a level): the logs pane's error rate."""
-    leveled = sum(n for level, n in counts.items() if level != "unknown")
-    return counts["error"] + counts["fatal"], leveled
-
-
 async def error_rate(context: ProbeContext) -> Measure:
     """Errors and fatals as a share of the records with a level, over the recent lines of each log source."""
     sources: list[LogSource] = _chosen(context.config.logs or [], context.only, "log source")
     if not sources:
         return manual("no log sources configured: look at the error rate in your log platform")
+    from tessa_tui.log_ingest import error_share
+
     since = (context.now() - LOG_WINDOW).timestamp()
     read = await asyncio.gather(*(_source_lines(s) for s in sources))
     errors = leveled = 0
@@ -292,7 +289,7 @@ async def backups(context: ProbeContext) -> Measure:
 
     found, modified, size = await asyncio.to_thread(newest)
     hours = (context.now().timestamp() - modified) / 3600
-    why = f"newest backup {found.name}: {hours:.1f} h old, {_size(size)}"
+    why = f"newest backup {found.name}: {hours:.1f} h old, {human_bytes(size)}"
     return Measure(round(hours, 2), why, {"bytes": size, "file": str(found)}, [str(found)])
 
 
@@ -312,14 +309,6 @@ async def _database(context: ProbeContext, sections: tuple[str, ...]) -> Any:
     finally:
         await monitor.close()
     return monitor.snapshot()
-
-
-def _size(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(count) < 1024 or unit == "GB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return ""  # unreachable: GB ends the loop
 
 
 async def slow_queries(context: ProbeContext) -> Measure:
@@ -375,8 +364,8 @@ async def storage(context: ProbeContext) -> Measure:
     if context.config.database is None:
         return manual("no `database:` in tessa.yaml: Supabase dashboard, Settings, Usage")
     _, size, _ = await _database_size(context)
-    why = f"database {_size(size)} (file storage buckets: Supabase dashboard, Storage)"
-    return Measure(size, why, {"size": _size(size)})
+    why = f"database {human_bytes(size)} (file storage buckets: Supabase dashboard, Storage)"
+    return Measure(size, why, {"size": human_bytes(size)})
 
 
 async def db_growth(context: ProbeContext) -> Measure:
@@ -396,13 +385,15 @@ async def db_growth(context: ProbeContext) -> Measure:
             history.close()
 
     growth = await asyncio.to_thread(grow)
-    shorter = "; ".join(f"{w}: {'+' if g.bytes >= 0 else '-'}{_size(abs(g.bytes))}" for w, g in growth.items())
+    shorter = "; ".join(f"{w}: {signed_bytes(g.bytes)}" for w, g in growth.items())
     week = growth.get("7d")
     if week is None:
-        return manual(f"no size sample from 7-14 days ago yet; now {_size(size)}" + (f"; {shorter}" if shorter else ""))
+        return manual(
+            f"no size sample from 7-14 days ago yet; now {human_bytes(size)}" + (f"; {shorter}" if shorter else "")
+        )
     before = size - week.bytes
     percent = 100 * week.bytes / before if before else 0.0
-    why = f"{'+' if week.bytes >= 0 else '-'}{_size(abs(week.bytes))} ({percent:+.1f} %) in 7 days; now {_size(size)}"
+    why = f"{signed_bytes(week.bytes)} ({percent:+.1f} %) in 7 days; now {human_bytes(size)}"
     return Measure(week.bytes, why, {"percent": round(percent, 2), "size": size}, [shorter])
 
 

@@ -21,9 +21,9 @@ from screens.filter_input import FilterInput, words_match
 from screens.keys import bind
 from screens.panes.pane import Pane
 from screens.state_style import freshness_text
-from screens.table_sync import cell_text, human_bytes, keyed_rows, sync_table
+from screens.table_sync import cell_text, keyed_rows, sync_table
 from tessa_tui.config_model import DatabaseConfig
-from tessa_tui.db_model import DbSnapshot, Section
+from tessa_tui.db_model import DbSnapshot, Section, human_bytes, signed_bytes
 from tessa_tui.redact import mask_url
 from tessa_tui.size_history import Growth, SizeHistory
 
@@ -279,7 +279,7 @@ class DatabasePane(Pane):
         if size and size.rows:
             summary.append(f"\nsize {human_bytes(int(size.rows[0][0]))}")
             if self._growth:
-                changes = ", ".join(f"{_signed(g.bytes)}/{g.window}" for g in self._growth)
+                changes = ", ".join(f"{signed_bytes(g.bytes)}/{g.window}" for g in self._growth)
                 summary.append(f" ({changes})", style="dim")
         connections = sections.get("connections")
         limit = snapshot.server.get("max_connections")
@@ -347,10 +347,6 @@ class DatabasePane(Pane):
         from screens.cancel_query import confirm_cancel
 
         confirm_cancel(self.app, self._database, self._secrets, pid, query)
-
-
-def _signed(delta: int) -> str:
-    return ("+" if delta >= 0 else "-") + human_bytes(abs(delta))
 
 
 def _row_key(name: str) -> Callable[[Any], str]:

@@ -23,7 +23,7 @@ from screens.state_style import sparkline
 from tessa_tui.config_model import BUFFER_LINES, LogSource
 from tessa_tui.errors import UserError
 from tessa_tui.log_filter import LineFilter
-from tessa_tui.log_ingest import Batch, digest, read_file
+from tessa_tui.log_ingest import Batch, digest, error_share, read_file
 from tessa_tui.log_parse import LEVELS, WHEN, LogParser, LogRecord, Row
 from tessa_tui.step_placeholders import fill_text
 
@@ -304,9 +304,10 @@ class LogsPane(Pane):
         minute = arrival_minute()
         if not self._minutes or self._minutes[-1][0] != minute:
             self._minutes.append([minute, 0, 0])
+        errors, leveled = error_share(levels)
         bucket = self._minutes[-1]
-        bucket[1] += sum(levels.values()) - levels["unknown"]
-        bucket[2] += levels["error"] + levels["fatal"]
+        bucket[1] += leveled
+        bucket[2] += errors
 
     def error_rates(self) -> list[float]:
         """Errors as a share of leveled records, per minute, oldest first (minutes without lines omitted)."""
@@ -314,8 +315,7 @@ class LogsPane(Pane):
 
     def error_rate(self) -> float:
         """Errors and fatals as a share of the records with a level."""
-        known = sum(n for level, n in self.counts.items() if level != "unknown")
-        bad = self.counts["error"] + self.counts["fatal"]
+        bad, known = error_share(self.counts)
         return bad / known if known else 0.0
 
     def _update_subtitle(self) -> None:
