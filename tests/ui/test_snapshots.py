@@ -22,6 +22,7 @@ from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.log_ingest import digest
 from tessa_tui.log_parse import LogParser
 from tests.conftest import EXAMPLE_CONFIG, FROZEN_NOW
+from tests.ui.screen_text import wait_until
 
 SnapCompare = Callable[..., Any]
 
@@ -198,12 +199,29 @@ async def _sev1_in_progress(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def _war_room_shown(pilot: Pilot[Any]) -> None:
+    """The SEV1 above, then `w`; the snapshot waits until the screen's width class has been applied and laid
+    out (a breakpoint class arrives after the first layout: a snapshot in between showed a clipped timeline)."""
+    from screens.war_room import WarRoomScreen
+
+    await _sev1_in_progress(pilot)
+    await pilot.press("w")
+    app = pilot.app
+    wide = app.size.width >= 180
+    await wait_until(
+        pilot,
+        lambda: isinstance(app.screen, WarRoomScreen) and app.screen.has_class("-wide" if wide else "-compact"),
+    )
+    await pilot.pause()
+    await pilot.pause()
+
+
 def test_war_room(
     snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
     tmp_path: Path,
 ) -> None:  # fmt: skip
     app = _war_room_app(write_config, frozen_clock, tmp_path)
-    assert snap_compare(app, terminal_size=(120, 40), press=["w"], run_before=_sev1_in_progress)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=_war_room_shown)
 
 
 def test_war_room_wall_screen(
@@ -211,7 +229,7 @@ def test_war_room_wall_screen(
     tmp_path: Path,
 ) -> None:  # fmt: skip
     app = _war_room_app(write_config, frozen_clock, tmp_path)
-    assert snap_compare(app, terminal_size=(240, 67), press=["w"], run_before=_sev1_in_progress)
+    assert snap_compare(app, terminal_size=(240, 67), run_before=_war_room_shown)
 
 
 def test_war_room_high_contrast(
@@ -219,4 +237,4 @@ def test_war_room_high_contrast(
     tmp_path: Path,
 ) -> None:  # fmt: skip
     app = _war_room_app(write_config, frozen_clock, tmp_path)
-    assert snap_compare(app, terminal_size=(120, 40), press=["w", "ctrl+t"], run_before=_sev1_in_progress)
+    assert snap_compare(app, terminal_size=(120, 40), press=["ctrl+t"], run_before=_war_room_shown)
