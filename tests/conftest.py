@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tessa_tui.config_load import LoadedConfig, load_config
 from tests.contract_servers import contract_servers, contract_servers_session  # noqa: F401 - fixtures
@@ -21,6 +22,16 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "examples" / "tessa.yaml"
 SHARED_DATA = REPO.parent / "shared" / "data"
 FROZEN_NOW = datetime(2026, 1, 21, 14, 3, 7, tzinfo=UTC)
+
+# Property tests. `ci` (the default) runs at least 2,000 examples per parser; `deep` (100,000) on demand:
+# TESSA_HYPOTHESIS=deep python3 dev.py test tests/hostile. The deadline is a hang guard, not a speed assertion:
+# generous enough for a busy 2-core machine, far below "loops forever".
+_HANG_GUARD = 5000  # ms per example
+_NOT_A_BUG = [HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=2000, deadline=_HANG_GUARD, suppress_health_check=_NOT_A_BUG)
+settings.register_profile("deep", max_examples=100_000, deadline=_HANG_GUARD, suppress_health_check=_NOT_A_BUG)
+settings.register_profile("quick", max_examples=100, deadline=_HANG_GUARD, suppress_health_check=_NOT_A_BUG)
+settings.load_profile(os.environ.get("TESSA_HYPOTHESIS", "ci"))
 
 # Snapshots and clock assertions must not depend on the machine's zone.
 os.environ["TZ"] = "UTC"
