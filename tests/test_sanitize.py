@@ -15,6 +15,11 @@ HOSTILE = {
     "bidi": ("abc\u202edef", "abc\\u202edef"),
     "nul-del": ("a\x00b\x7f", "a\\0b\\x7f"),
     "carriage-return": ("ok\rFAKE", "ok\\rFAKE"),
+    "zero-width": ("pass\u200bword", "pass\\u200bword"),
+    "line-separator": ("a\u2028b\u2029c", "a\\u2028b\\u2029c"),
+    "tag-characters": ("ok\U000e0041\U000e007f", "ok\\U000e0041\\U000e007f"),
+    "soft-hyphen-bom": ("\ufeffa\xadb", "\\ufeffa\\xadb"),
+    "lone-surrogate": ("a\ud800", "a\\ud800"),
 }
 
 
@@ -35,3 +40,7 @@ def test_markup_is_left_as_text() -> None:
 def test_excerpt_decodes_invalid_utf8_and_cuts() -> None:
     assert excerpt(b"ok \xff\xfe\x1b[31m") == "ok \ufffd\ufffd\\e[31m"
     assert excerpt(b"x" * 50, limit=10) == "x" * 10 + " …"
+
+
+def test_ordinary_unicode_and_private_use_are_kept() -> None:
+    assert sanitize("café ✓ 日本 😀 \ue000", keep_newlines=True) == "café ✓ 日本 😀 \ue000"
