@@ -43,6 +43,8 @@ class CheckResult:
     excerpt: str = ""
     """The start of the response body, sanitised, for the detail view."""
     vendor: VendorStatus | None = None
+    internal_error: bool = False
+    """The run met a bug in tessa-tui, not a fault of the target: `reason` says so, the crash log has details."""
 
     def to_json(self) -> dict[str, Any]:
         """The documented `check --json` object for this check (see docs/cli-json.md)."""

@@ -17,7 +17,9 @@ import httpx
 from tessa_tui.check_result import CheckResult, CheckState
 from tessa_tui.conditions import Condition, ConditionResult, Observation, evaluate_all, parse_condition
 from tessa_tui.config_model import ServiceCheck
-from tessa_tui.http_probe import MAX_BODY_BYTES, HttpOutcome, fetch
+from tessa_tui.http_probe import MAX_BODY_BYTES, HttpOutcome, describe_error, fetch, transport_errors
+from tessa_tui.isolate import isolated
+from tessa_tui.jsonpath import clean_surrogates
 from tessa_tui.redact import mask_url, redact_text
 from tessa_tui.sanitize import excerpt, sanitize
 from tessa_tui.statuspage import StatusPageError, VendorStatus, parse_statuspage
@@ -41,11 +43,23 @@ def check_secrets(check: ServiceCheck, known: Iterable[str] = ()) -> set[str]:
     for url in (check.url, check.statuspage):
         if not url:
             continue
-        parts = urlsplit(url)
-        if parts.password:
-            secrets.add(parts.password)
-        secrets.update(value for _, value in parse_qsl(parts.query) if len(value) >= 4)
+        secrets.add(_raw_password(url))
+        try:
+            parts = urlsplit(url)
+            secrets.add(parts.password or "")
+            secrets.update(value for _, value in parse_qsl(parts.query) if len(value) >= 4)
+        except ValueError:
+            continue  # the raw password above is still masked
     return {s for s in secrets if len(s) >= 4}
+
+
+def _raw_password(url: str) -> str:
+    """The password as written between `user:` and the last `@`: an unencoded `#` or `/` fools urlsplit."""
+    rest = url.partition("://")[2]
+    query = rest.find("?")
+    at = rest.rfind("@", 0, query if query != -1 else len(rest))
+    userinfo = rest[:at] if at != -1 else ""
+    return userinfo.partition(":")[2]
 
 
 def describe_target(check: ServiceCheck) -> str:
@@ -60,6 +74,8 @@ class _Prepared:
     """What a check needs on every run, worked out once: parsed URL and conditions, target text, secrets."""
 
     url: httpx.URL | None
+    url_error: str
+    """Why the URL cannot be requested (httpx refuses what urlsplit let through); empty when it can."""
     target: str
     conditions: tuple[Condition, ...]
     secrets: frozenset[str]
@@ -75,8 +91,17 @@ def _prepared(check: ServiceCheck) -> _Prepared:
         return entry[1]
     if len(_PREPARED) > 4096:
         _PREPARED.clear()
+    url: httpx.URL | None = None
+    url_error = ""
+    if check.url:
+        try:
+            url = httpx.URL(check.url)
+        except transport_errors() as exc:
+            url_error = describe_error(exc)
+            url_error = url_error if url_error.startswith("invalid URL") else f"invalid URL: {url_error}"
     prepared = _Prepared(
-        url=httpx.URL(check.url) if check.url else None,
+        url=url,
+        url_error=url_error,
         target=describe_target(check),
         conditions=parsed_conditions(tuple(check.conditions)),
         secrets=frozenset(check_secrets(check)),
@@ -88,19 +113,67 @@ def _prepared(check: ServiceCheck) -> _Prepared:
 async def run_check(
     client: httpx.AsyncClient, check: ServiceCheck, *, secrets: Iterable[str] = (), clock: Clock = _utc_now
 ) -> CheckResult:
-    """Run one check once; every failure becomes a result with a one-line reason, never an exception."""
+    """Run one check once; every failure becomes a result with a one-line reason, never an exception.
+
+    This is the check's fault boundary: a bug met on the way (ours, or a library's) is an `unknown` result
+    flagged `internal_error`, logged to the crash log; the other checks never notice.
+    """
+    hidden = frozenset(s for s in secrets if len(s) >= 4)
+    return await isolated(
+        _run_check(client, check, hidden, clock),
+        context=f"check {check.name!r}",
+        on_fault=lambda reason: fault_result(check, reason, hidden, clock),
+        secrets=hidden | _safe_secrets(check),
+    )
+
+
+async def _run_check(
+    client: httpx.AsyncClient, check: ServiceCheck, secrets: frozenset[str], clock: Clock
+) -> CheckResult:
     prepared = _prepared(check)
     if check.statuspage:
         result = await _run_statuspage(client, check, prepared, clock)
     else:
         result = await _run_http(client, check, prepared, clock)
-    return _cleaned(result, prepared.secrets.union(s for s in secrets if len(s) >= 4))
+    return _cleaned(result, prepared.secrets | secrets)
+
+
+def _safe_secrets(check: ServiceCheck) -> frozenset[str]:
+    try:
+        return frozenset(check_secrets(check))
+    except Exception:  # the boundary's own helpers must not raise: mask the raw URLs whole instead
+        return frozenset(u for u in (check.url, check.statuspage) if u)
+
+
+def fault_result(
+    check: ServiceCheck, reason: str, secrets: frozenset[str] = frozenset(), clock: Clock = _utc_now
+) -> CheckResult:
+    """The result of a run that met a bug: unknown, with the one-line reason (already logged)."""
+    try:
+        target = describe_target(check)
+    except Exception:
+        target = "(target not shown)"
+    result = CheckResult(
+        name=check.name,
+        group=check.group,
+        kind="statuspage" if check.statuspage else "http",
+        target=target,
+        state="unknown",
+        reason=reason,
+        checked_at=clock(),
+        latency_ms=None,
+        internal_error=True,
+    )
+    return _cleaned(result, secrets | _safe_secrets(check))
 
 
 async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Clock) -> CheckResult:
     deadline = check.timeout.total_seconds()
     url = check.url or ""
     target = prepared.url or url
+    if prepared.url_error:
+        outcome = HttpOutcome(error=prepared.url_error)
+        return _result("http", check, prepared, outcome, clock(), "down", outcome.error)
     outcome = await fetch(client, check.method, target, headers=check.headers, body=check.body, deadline=deadline)
     conditions = prepared.conditions
     observation = Observation(
@@ -235,11 +308,12 @@ def _cleaned(result: CheckResult, secrets: frozenset[str]) -> CheckResult:
     """The same result with its texts on one sanitised line each and every secret replaced by ****."""
 
     def clean(text: str) -> str:
-        return redact_text(sanitize(text), secrets) if text else text
+        # Lone surrogates (a JSON `\ud800`) cannot be printed or encoded: U+FFFD, as the excerpt does.
+        return redact_text(sanitize(clean_surrogates(text)), secrets) if text else text
 
     return replace(
         result,
         reason=clean(result.reason),
-        excerpt=redact_text(result.excerpt, secrets) if result.excerpt else "",
+        excerpt=redact_text(clean_surrogates(result.excerpt), secrets) if result.excerpt else "",
         conditions=tuple(ConditionResult(c.condition, c.success, clean(c.display)) for c in result.conditions),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import ssl
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -98,10 +99,27 @@ async def fetch(
             return await _exchange(client, method, target, dict(headers or {}), body, started, max_body)
     except TimeoutError:
         return HttpOutcome(elapsed_ms=_ms(started), error=f"timed out after {deadline:g}s without a complete response")
-    except httpx.HTTPError as exc:
+    except transport_errors() as exc:
         return HttpOutcome(elapsed_ms=_ms(started), error=describe_error(exc))
-    except (OSError, ssl.SSLError, ValueError) as exc:
-        return HttpOutcome(elapsed_ms=_ms(started), error=describe_error(exc))
+
+
+def transport_errors() -> tuple[type[BaseException], ...]:
+    """Every exception a server, the network or a URL can cause: a down result, never a crash.
+
+    httpx maps only some of aiohttp's errors (a malformed status line or chunked body comes through as
+    aiohttp's own ClientResponseError / ClientPayloadError); a bad URL is httpx.InvalidURL, which is no
+    httpx.HTTPError; UnicodeError and the `idna` errors are ValueErrors. Anything else is our bug and
+    goes to the caller's fault boundary. Evaluated only when an exception is being matched.
+    """
+    errors: list[type[BaseException]] = [httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, EOFError]
+    aiohttp = sys.modules.get("aiohttp")  # only a loaded aiohttp can have raised
+    if aiohttp is not None:
+        errors += [aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError]
+    for name, attribute in (("h11", "ProtocolError"), ("anyio", "BrokenResourceError"), ("anyio", "EndOfStream")):
+        module = sys.modules.get(name)
+        if module is not None and isinstance(found := getattr(module, attribute, None), type):
+            errors.append(found)
+    return tuple(errors)
 
 
 async def _exchange(
@@ -184,8 +202,22 @@ def describe_error(exc: BaseException) -> str:
             return "connection refused"
         if isinstance(e, OSError) and e.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return "network unreachable"
+    for e in chain:
+        kinds = {cls.__name__ for cls in type(e).__mro__}
+        message = getattr(e, "message", None)
+        if kinds & {"ClientResponseError", "HttpProcessingError"} and isinstance(message, str):
+            # aiohttp's parser: a malformed status line, chunk size, header or an oversized header.
+            first = message.strip().splitlines()[0].rstrip(":") if message.strip() else type(e).__name__
+            first = first.split(": b'")[0].split(': b"')[0]  # not the server's bytes, just what is wrong
+            return f"invalid HTTP response: {first}"[:200]
+        if "ClientPayloadError" in kinds:
+            return "invalid or incomplete response body"
     if "ServerDisconnectedError" in names or isinstance(exc, httpx.RemoteProtocolError):
         return "server closed the connection without a complete response"
+    if isinstance(exc, httpx.InvalidURL) or "InvalidURL" in names:
+        # Only what is wrong, never the piece it quotes: with a `#` in a password that piece is the password.
+        what = str(exc).split(":")[0].strip() or "cannot be parsed"
+        return f"invalid URL: {what} (percent-encode # / ? @ in a user or password: # is %23)"[:200]
     if isinstance(exc, httpx.UnsupportedProtocol):
         return "unsupported URL (only http:// and https://)"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

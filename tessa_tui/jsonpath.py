@@ -33,7 +33,7 @@ def utf8_len(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
-def _clean(text: str) -> str:
+def clean_surrogates(text: str) -> str:
     """Replace lone surrogates (from `\\ud800` escapes) with U+FFFD, as Go's decoder does."""
     return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
@@ -136,7 +136,7 @@ def go_sprint(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _clean(value)
+        return clean_surrogates(value)
     if isinstance(value, int | float):
         return format_number(value)
     if isinstance(value, list | tuple):
@@ -147,7 +147,7 @@ def go_sprint(value: object) -> str:
 
 
 def _quote(text: str) -> str:
-    return json.dumps(_clean(text), ensure_ascii=False).translate(_HTML_ESCAPES)
+    return json.dumps(clean_surrogates(text), ensure_ascii=False).translate(_HTML_ESCAPES)
 
 
 def go_marshal(value: object) -> str:
@@ -271,7 +271,7 @@ def render(value: object) -> tuple[str, int]:
         text = go_marshal(value)
         return text, utf8_len(text)
     if isinstance(value, str):
-        return _clean(value), utf8_len(value)
+        return clean_surrogates(value), utf8_len(value)
     if isinstance(value, list):
         return go_sprint(value), len(value)
     text = go_sprint(value)

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 import httpx
 
 from tessa_tui.check_result import CheckResult
-from tessa_tui.checks import run_check
+from tessa_tui.checks import fault_result, run_check
 from tessa_tui.config_model import ServiceCheck
 from tessa_tui.http_probe import make_client
+from tessa_tui.isolate import internal_reason
 
 # Starting hundreds of requests in one pass of the event loop blocks it for as long as they take to
 # send; starting them in small batches lets timers, input and responses run in between.
@@ -38,7 +39,14 @@ async def run_batch(
             asyncio.create_task(run_check(client, c, secrets=secrets)) for c in checks[start : start + LAUNCH_BATCH]
         ]
         await asyncio.sleep(0)
-    return list(await asyncio.gather(*tasks))
+    done = await asyncio.gather(*tasks, return_exceptions=True)
+    # run_check is its own fault boundary; this only keeps a result for every check if that ever fails.
+    return [
+        r
+        if isinstance(r, CheckResult)
+        else fault_result(c, internal_reason(r, f"check {c.name!r}"), frozenset(secrets))
+        for c, r in zip(checks, done, strict=True)
+    ]
 
 
 class ServicePoller:
@@ -56,15 +64,29 @@ class ServicePoller:
         self._secrets = tuple(secrets)
 
     async def run(self) -> None:
-        """Poll until cancelled; the client is closed on the way out."""
-        async with make_client() as client, asyncio.TaskGroup() as group:
-            for index, check in enumerate(self._checks):
-                group.create_task(self._loop(client, check), name=f"check:{check.name}")
-                if index % LAUNCH_BATCH == LAUNCH_BATCH - 1:
-                    await asyncio.sleep(0)
+        """Poll until cancelled; the client is closed on the way out.
+
+        No TaskGroup: one that sees a task fail cancels all the others. Each loop is its own boundary.
+        """
+        async with make_client() as client:
+            tasks: list[asyncio.Task[None]] = []
+            try:
+                for index, check in enumerate(self._checks):
+                    tasks.append(asyncio.create_task(self._loop(client, check), name=f"check:{check.name}"))
+                    if index % LAUNCH_BATCH == LAUNCH_BATCH - 1:
+                        await asyncio.sleep(0)
+                await asyncio.gather(*tasks, return_exceptions=True)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _loop(self, client: httpx.AsyncClient, check: ServiceCheck) -> None:
+        """One check on its interval, forever: neither its own faults nor its listener's stop it."""
         while True:
             result = await run_check(client, check, secrets=self._secrets)
-            self._on_result(result)
+            try:
+                self._on_result(result)
+            except Exception as exc:  # the listener's bug: logged, and the check keeps its schedule
+                internal_reason(exc, f"reporting check {check.name!r}", self._secrets)
             await asyncio.sleep(check.interval.total_seconds())

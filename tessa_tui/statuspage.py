@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from tessa_tui.jsonpath import clean_surrogates
 from tessa_tui.sanitize import sanitize
 
 VendorState = Literal["up", "degraded", "down", "maintenance", "unknown"]
@@ -68,33 +69,55 @@ class VendorStatus:
 
 
 def _text(value: Any, limit: int = 300) -> str:
-    return sanitize(value if isinstance(value, str) else "")[:limit]
+    """Outside text for display: a string cut to `limit`, sanitised, lone surrogates replaced; else empty."""
+    return sanitize(clean_surrogates(value[: limit * 2]))[:limit] if isinstance(value, str) else ""
+
+
+def _list(document: dict[str, Any], key: str) -> list[Any] | None:
+    """The list under `key`; None when absent; StatusPageError when it is there but no list."""
+    value = document.get(key)
+    if value is None or isinstance(value, list):
+        return value
+    raise StatusPageError(f"not a Statuspage document: `{key}` is a {_json_type(value)}, not a list")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "list" if isinstance(value, list) else "object" if isinstance(value, dict) else "null"
 
 
 def parse_statuspage(document: Any) -> VendorStatus:
-    """Read a summary.json or status.json document; raise StatusPageError when it is neither."""
+    """Read a summary.json or status.json document; raise StatusPageError when it is neither.
+
+    Total over any decoded JSON: every other field of any other type is ignored or read as absent.
+    """
     if not isinstance(document, dict):
-        raise StatusPageError("not a Statuspage document: expected a JSON object")
+        raise StatusPageError(f"not a Statuspage document: a {_json_type(document)}, not an object")
     status = document.get("status")
     if not isinstance(status, dict) or not isinstance(status.get("indicator"), str):
         raise StatusPageError("not a Statuspage document: no status.indicator")
     indicator = status["indicator"]
     state = INDICATOR_STATE.get(indicator, "unknown")
     components = tuple(
-        VendorComponent(_text(c.get("name")), _text(c.get("status")))
-        for c in document.get("components") or []
-        if isinstance(c, dict) and not c.get("group") and c.get("status") not in (None, "operational")
+        VendorComponent(_text(c.get("name")), _text(c.get("status"), 40))
+        for c in _list(document, "components") or []
+        if isinstance(c, dict) and not c.get("group") and _down(c.get("status"))
     )
-    raw_incidents = document.get("incidents")
+    raw_incidents = _list(document, "incidents")
     incidents: tuple[VendorIncident, ...] | None = None
-    if isinstance(raw_incidents, list):
+    if raw_incidents is not None:
         incidents = tuple(
             _incident(i)
             for i in raw_incidents
-            if isinstance(i, dict) and i.get("status") not in ("resolved", "postmortem")
+            if isinstance(i, dict) and _text(i.get("status"), 40) not in ("resolved", "postmortem")
         )
     page = document.get("page")
-    updated_at = _text(page.get("updated_at")) if isinstance(page, dict) else None
+    updated_at = _text(page.get("updated_at"), 40) if isinstance(page, dict) else None
     return VendorStatus(
         state=state,
         indicator=_text(indicator, 40),
@@ -105,9 +128,15 @@ def parse_statuspage(document: Any) -> VendorStatus:
     )
 
 
+def _down(status: Any) -> bool:
+    """A component status worth listing: any text but `operational` (a status of another type is not one)."""
+    return isinstance(status, str) and status != "operational"
+
+
 def _incident(raw: dict[str, Any]) -> VendorIncident:
-    updates = [u for u in raw.get("incident_updates") or [] if isinstance(u, dict)]
-    latest = max(updates, key=lambda u: str(u.get("display_at") or u.get("created_at") or ""), default={})
+    listed = raw.get("incident_updates")
+    updates = [u for u in listed if isinstance(u, dict)] if isinstance(listed, list) else []
+    latest = max(updates, key=lambda u: _text(u.get("display_at"), 40) or _text(u.get("created_at"), 40), default={})
     return VendorIncident(
         name=_text(raw.get("name")),
         status=_text(raw.get("status"), 40),
