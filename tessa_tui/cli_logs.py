@@ -61,6 +61,8 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     follower = FileFollower(path)
     while True:
         emit(follower.poll())
+        if follower.error is not None:  # a FIFO, a device, a directory: not a file to follow, now or later
+            raise UserError(f"log source {args.name!r}: {follower.error}")
         if not args.follow:
             return 0
         time.sleep(FOLLOW_POLL_S)

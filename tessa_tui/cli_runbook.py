@@ -114,7 +114,7 @@ def _validate(load: Loader, args: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise UserError("does not exist", source=str(path))
-    files = [p for p in paths if p.is_file()] + runbook_files([p for p in paths if p.is_dir()])
+    files = [p for p in paths if not p.is_dir()] + runbook_files([p for p in paths if p.is_dir()])  # FIFOs too
     for path in files:
         runbook = load_runbook(path)
         if runbook.id in pack.runbooks:

@@ -52,11 +52,7 @@ def locate_config(flag: str | None, environ: Mapping[str, str] | None = None) ->
 def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedConfig:
     """Read, interpolate and validate one config file; raise UserError on the first problem."""
     env = os.environ if environ is None else environ
-    if not path.exists():
-        raise UserError("file does not exist", source=str(path))
-    if path.is_dir():
-        raise UserError("is a directory, not a YAML file", source=str(path))
-    document = load_yaml_file(path)
+    document = load_yaml_file(path)  # refuses a missing file, a directory, a FIFO, a device ... in one line
     if document.data is None:
         raise UserError(
             "file is empty; it needs at least `platform:` and `services:`",

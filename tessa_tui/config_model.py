@@ -7,11 +7,13 @@ time, which is most of what separates the console's first frame from a bare Text
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
 
@@ -38,13 +40,54 @@ def doc(description: str, **constraints: Any) -> msgspec.Meta:
     return msgspec.Meta(description=description, **constraints)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def http_url(value: str | None, field: str) -> None:
-    """Raise unless `value` is an http(s) URL with a host."""
+    """Raise unless `value` is an http(s) URL with a host (and a port in range, no control characters):
+    what the HTTP client would refuse at the first check is refused here, with the field's name."""
     if value is None:
         return
-    parts = urlsplit(value)
+    message = f"`{field}` must be an http:// or https:// URL with a host"
+    if _CONTROL.search(value):
+        raise ValueError(f"{message}, without control characters")
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535" ...: never the value itself
+        raise ValueError(f"{message}: {str(exc).split(' as ')[0]}") from None
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"`{field}` must be an http:// or https:// URL with a host")
+        raise ValueError(message)
+    if port == 0:
+        raise ValueError(f"`{field}`: port 0 is not a port to connect to (1-65535)")
+
+
+def no_nul(value: str | None, field: str) -> None:
+    """A path or argument with a NUL character cannot reach the operating system: refuse it here."""
+    if value is not None and "\0" in value:
+        raise ValueError(f"`{field}` contains a NUL character")
+
+
+def postgres_dsn(dsn: str) -> None:
+    """Refuse what asyncpg would only refuse with an internal error at connect time: a scheme other than
+    postgres(ql):// and ports out of range. Messages never quote the DSN (it holds the password)."""
+    try:
+        parts = urlsplit(dsn.strip())
+        query = parse_qs(parts.query, strict_parsing=True) if parts.query else {}
+    except ValueError:
+        return  # asyncpg says "the DSN could not be parsed" at connect, with the %23 hint; nothing to add here
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise ValueError("`dsn` must be a postgresql:// URL, e.g. postgresql://user@host:5432/dbname")
+    hosts = parts.netloc.rpartition("@")[2]
+    ports = [spec.rpartition("]")[2].partition(":")[2] for spec in hosts.split(",") if spec[:1] != "/"]
+    ports += [p for value in query.get("port", []) for p in value.split(",")]
+    for text in ports:
+        try:
+            port = int(unquote(text))  # as asyncpg reads it
+        except ValueError:
+            continue  # asyncpg's own parse error, handled at connect
+        if not 1 <= port <= 65535:
+            raise ValueError(f"`dsn`: port {port if abs(port) < 10**6 else '...'} is out of range (1-65535)")
 
 
 class Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="kebab", kw_only=True):
@@ -55,6 +98,7 @@ class Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="k
 
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
@@ -88,6 +132,9 @@ class ServiceCheck(Section, frozen=True):
             raise ValueError("give exactly one of `url` (an HTTP check) or `statuspage` (a status page)")
         http_url(self.url, "url")
         http_url(self.statuspage, "statuspage")
+        for key, value in self.headers.items():
+            if not _TOKEN.fullmatch(key) or _CONTROL.search(value.replace("\t", " ")):
+                raise ValueError(f"`headers`: {key[:40]!r} is not a valid header (name a token, value one line)")
         for text in self.conditions:
             try:
                 parse_condition(text)
@@ -128,10 +175,22 @@ class DatabaseConfig(Section, frozen=True):
     ] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:
-        names = [q.name for q in self.queries]
-        twice = next((n for n in names if names.count(n) > 1), None)
+        twice = _twice(q.name for q in self.queries)
         if twice is not None:
             raise ValueError(f"`queries`: name {twice!r} is used twice")
+        postgres_dsn(self.dsn)
+        for name, value in (("statement-timeout", self.statement_timeout), ("lock-timeout", self.lock_timeout)):
+            if value > PG_MAX_TIMEOUT:  # PostgreSQL takes milliseconds in a 32-bit int
+                raise ValueError(f"`{name}` is at most {format_duration(PG_MAX_TIMEOUT)} (PostgreSQL's limit)")
+
+
+PG_MAX_TIMEOUT = timedelta(milliseconds=2**31 - 1)
+
+
+def _twice(names: Iterable[str]) -> str | None:
+    """The first name that occurs more than once (a Counter: a list's count() per name is quadratic)."""
+    counts = Counter(names)
+    return next((name for name, n in counts.items() if n > 1), None)
 
 
 BUFFER_LINES = 50_000  # about 16 MB of records: at 100 lines/s, eight minutes; the file keeps the rest
@@ -161,6 +220,9 @@ class LogSource(Section, frozen=True):
             raise ValueError("give exactly one of `path` (a file) or `command` (an argument list)")
         if self.command is not None and not self.command:
             raise ValueError("`command` must name a program")
+        no_nul(self.path, "path")
+        for arg in self.command or []:
+            no_nul(arg, "command")
 
 
 class Person(Section, frozen=True):
@@ -258,12 +320,19 @@ class Runbooks(Section, frozen=True):
         list[str], doc("Extra runbook directories; a runbook with a shipped runbook's id replaces it.")
     ] = msgspec.field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        for path in self.paths:
+            no_nul(path, "paths")
+
 
 class Journal(Section, frozen=True):
     """Where incidents are recorded, and who is recorded as doing things."""
 
     path: Annotated[str | None, doc("SQLite journal file; default: the user data dir's journal.sqlite3.")] = None
     actor: Annotated[str | None, doc("Name stamped on every event; default: the OS user name.")] = None
+
+    def __post_init__(self) -> None:
+        no_nul(self.path, "path")
 
     def journal_path(self, data_dir: Path) -> Path:
         """The configured journal file, or the default one under `data_dir`."""
@@ -416,8 +485,7 @@ class TessaConfig(Section, frozen=True):
 
     def __post_init__(self) -> None:
         for field, items in (("services", self.services), ("logs", self.logs)):
-            names = [item.name for item in items or []]
-            twice = next((n for n in names if names.count(n) > 1), None)
+            twice = _twice(item.name for item in items or [])
             if twice is not None:
                 raise ValueError(f"`{field}`: name {twice!r} is used twice; names must be unique")
         if not self.severities:

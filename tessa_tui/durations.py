@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_WHOLE = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+")
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", re.ASCII)
+_WHOLE = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
+MAX_DAYS = 3650
+"""The longest duration accepted: ten years. Longer ones overflow dates and timers downstream (a deadline is
+now + duration), and no interval, timeout or time box of an incident console means one."""
 
 
 def parse_duration(value: object) -> timedelta:
@@ -17,17 +22,29 @@ def parse_duration(value: object) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 30s, 15m or 2h, not a boolean")
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("a duration cannot be negative")
-        return timedelta(seconds=value)
+        try:
+            return _bounded(float(value))
+        except OverflowError:  # an int too large for a float
+            raise ValueError(f"a duration is at most {MAX_DAYS}d (ten years)") from None
     if not isinstance(value, str):
         raise ValueError("expected a duration such as 30s, 15m or 2h")
     text = value.strip().replace(" ", "")
-    if text.isdigit():
-        return timedelta(seconds=int(text))
+    if _DIGITS.fullmatch(text):
+        return _bounded(float(text))  # float, not int: a 5,000-digit number is inf here, not a ValueError later
     if not _WHOLE.fullmatch(text):
-        raise ValueError(f"{value!r} is not a duration; use a number with ms, s, m, h or d, e.g. 30s, 15m, 1h30m")
-    seconds = sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(text))
+        shown = value if len(value) <= 40 else value[:40] + "..."
+        raise ValueError(f"{shown!r} is not a duration; use a number with ms, s, m, h or d, e.g. 30s, 15m, 1h30m")
+    return _bounded(sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(text)))
+
+
+def _bounded(seconds: float) -> timedelta:
+    """`seconds` as a timedelta, refusing what is negative, not a number or longer than MAX_DAYS."""
+    if math.isnan(seconds):
+        raise ValueError("a duration must be a number")
+    if seconds < 0:
+        raise ValueError("a duration cannot be negative")
+    if seconds > MAX_DAYS * 86400:
+        raise ValueError(f"a duration is at most {MAX_DAYS}d (ten years)")
     return timedelta(seconds=seconds)
 
 

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tessa_tui.regular_file import NotRegularFile, open_regular
+
 START_WINDOW = 64 * 1024  # on start, show what the last 64 KiB hold
 READ_BUDGET = 1024 * 1024  # per poll: a flood is read in slices (`behind` says more is waiting)
 MAX_LINE = 1024 * 1024  # longer lines are cut here (the display cuts far earlier)
@@ -51,11 +53,22 @@ class FileFollower:
     _position: int = 0
     _cutter: LineCutter = field(default_factory=LineCutter)
     status: str = field(default="waiting for the file")
+    error: str | None = None
+    """Why the path cannot be followed though it exists (`/x is a FIFO, not a regular file`); None otherwise.
+    The follower keeps trying: the path may become a regular file again."""
     behind: bool = False
     """The last poll stopped at READ_BUDGET with more to read: poll again soon rather than after a pause."""
 
     def poll(self) -> list[str]:
-        """New complete lines since the last poll, decoded (invalid UTF-8 replaced)."""
+        """New complete lines since the last poll, decoded (invalid UTF-8 replaced); never blocks."""
+        try:
+            return [line.decode("utf-8", errors="replace") for line in self._poll()]
+        except OSError as exc:  # EIO on a failing disk, a path turned into a loop of symlinks ...
+            self.close()
+            self.status = f"cannot read {self.path}: {exc.strerror or exc}; retrying"
+            return []
+
+    def _poll(self) -> list[bytes]:
         lines: list[bytes] = []
         if self._handle is None and not self._open(first=self._inode is None):
             return []
@@ -63,7 +76,7 @@ class FileFollower:
         lines += self._read()
         try:
             current = os.stat(self.path)
-        except FileNotFoundError:
+        except OSError:  # removed (or no longer reachable): finish what was opened
             current = None
         if current is not None and current.st_ino != self._inode:
             # Rotated by rename: finish the old file, then read the new one from its start.
@@ -72,17 +85,22 @@ class FileFollower:
             self._handle = None
             if self._open(first=False):
                 lines += self._read()
-            self.status = "following (rotated)"
+                self.status = "following (rotated)"
         elif current is None:
             self.status = "file removed; waiting for it to come back"
-        return [line.decode("utf-8", errors="replace") for line in lines]
+        return lines
 
     def _open(self, *, first: bool) -> bool:
         try:
-            handle = os.open(self.path, os.O_RDONLY)
+            handle = open_regular(self.path)  # non-blocking: a FIFO or a device is refused, never waited on
+        except NotRegularFile as exc:
+            self.error = self.status = f"cannot follow: {exc.strerror}"
+            return False
         except OSError as exc:
+            self.error = None
             self.status = f"waiting for the file ({exc.strerror})"
             return False
+        self.error = None
         stat = os.fstat(handle)
         self._handle, self._inode, self._cutter = handle, stat.st_ino, LineCutter()
         self._position = max(0, stat.st_size - START_WINDOW) if first and self.start_at_end else 0

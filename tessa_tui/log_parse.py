@@ -37,14 +37,16 @@ _TIME_KEYS = ("time", "timestamp", "@timestamp", "ts", "t", "datetime")
 _CLOCKS: dict[str, str] = {}
 _JSON = json.JSONDecoder(strict=False)  # raw control bytes in strings: read, then sanitised
 _FAST_JSON = msgspec.json.Decoder()  # three times faster than json; strict, so the above takes what it refuses
-_LOGFMT_PAIR = re.compile(r'([\w.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
+# A key starts where a word starts: without the lookbehind, a 1 MiB word after `level=` is retried from each of
+# its characters (quadratic: minutes for one line).
+_LOGFMT_PAIR = re.compile(r'(?<![\w.\-])([\w.\-]+)=("(?:[^"\\]|\\.)*"|\S*)')
 _ACCESS = re.compile(r'^\S+ \S+ \S+ \[([^\]]+)\] "[^"]*" (\d{3}) ')
 _POSTGRES = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? \w+) \[\d+\](?: \S+)? (\w+):\s+(.*)$")
 _SYSLOG = re.compile(r"^([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) (\S+) ([^:\[]+)(?:\[\d+\])?: (.*)$")
 _KEYWORD = re.compile(
     r"\b(TRACE|DEBUG\d?|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|PANIC|SEVERE)\b", re.IGNORECASE
 )
-_NUMBER = re.compile(r"\d+\.\d+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?", re.ASCII)  # str.isdigit() also takes `²`, which int() refuses
 _ISO = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?")
 _ACCESS_TIME = re.compile(r"(\d\d)/([A-Za-z]{3})/(\d{4}):(\d\d:\d\d:\d\d) ([+-]\d{4})")
 _SYSLOG_TIME = re.compile(r"([A-Z][a-z]{2}) +(\d{1,2}) (\d\d:\d\d:\d\d)")
@@ -105,8 +107,8 @@ def level_of(value: Any) -> Level:
         return next((name for floor, name in _NUMERIC if value >= floor), "trace")
     if isinstance(value, str):
         text = value.strip().lower()
-        if text.isdigit():
-            return level_of(int(text))
+        if _NUMBER.fullmatch(text):
+            return level_of(float(text))  # float: a 5,000-digit level is inf, not int()'s ValueError
         return _ALIASES.get(text, "unknown")
     return "unknown"
 
@@ -131,13 +133,23 @@ def _json_record(line: str, data: dict[str, Any], source: str) -> LogRecord:
         message = data["fields"].get("message")
     stamp = next((v for k in _TIME_KEYS if (v := _get(data, k)) is not None), None)
     level = level_of(level_value) if level_value is not None else "unknown"
-    if level == "unknown" and str(data.get("PRIORITY", "")).isdigit():  # journald: syslog priorities 0-7
-        level = _SYSLOG_PRIORITY[min(int(data["PRIORITY"]), 7)]
+    if level == "unknown" and (priority := _priority(data.get("PRIORITY"))) is not None:
+        level = _SYSLOG_PRIORITY[priority]  # journald: syslog priorities 0-7
     if level == "unknown" and isinstance(data.get("status"), int):
         level = _status_level(data["status"])
     clock, when = stamp_time(stamp)
     summary = sanitize(message) if isinstance(message, str) else ""
     return LogRecord(level, clock, sanitize(line), summary, when, source)
+
+
+def _priority(value: Any) -> int | None:
+    """journald's PRIORITY (a number or a digit string) as 0-7; None for anything else."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        digits = value.lstrip("0")
+        return 7 if len(digits) > 1 else min(int(digits or "0"), 7)  # never int() on 5,000 digits
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return min(value, 7)
+    return None
 
 
 def _status_level(status: int) -> Level:
@@ -155,10 +167,10 @@ def stamp_time(stamp: Any) -> tuple[str, float | None]:
     """A record's time as (time of day as written, epoch seconds): ISO 8601, PostgreSQL, access-log and syslog
     stamps, or epoch numbers in s / ms / µs / ns. ("", None) when it is none of these."""
     if isinstance(stamp, int | float) and not isinstance(stamp, bool):
-        return _epoch(float(stamp))
+        return _epoch(stamp)
     if not isinstance(stamp, str) or not stamp:
         return "", None
-    if stamp.isdigit() or _NUMBER.fullmatch(stamp):
+    if _NUMBER.fullmatch(stamp):
         return _epoch(float(stamp))
     if stamp[:1].isdigit() and (moment := _iso(stamp)) is not None:
         if moment.tzinfo is None:
@@ -196,10 +208,16 @@ def _iso(stamp: str) -> datetime | None:
         return None
 
 
-def _epoch(value: float) -> tuple[str, float | None]:
-    while value >= 1e11:  # seconds stay below 1e11 until the year 5138: bigger numbers are ms, µs or ns
+def _epoch(number: float) -> tuple[str, float | None]:
+    """Epoch seconds from a number in s / ms / µs / ns; ("", None) for a count, an id, inf, NaN or 1e400."""
+    if not 1e8 <= number < 1e20:  # before 1973 (a count, an id) or after 5138 in ns; NaN and inf fail too
+        return "", None
+    value = float(number)
+    for _ in range(3):  # seconds stay below 1e11 until the year 5138: bigger numbers are ms, µs or ns
+        if value < 1e11:
+            break
         value /= 1000
-    if value < 1e8:  # before 1973: a count or an id, not a time
+    if value < 1e8:  # 1e11..1e14 ms and the like: before 1973
         return "", None
     return _shared(time.strftime("%H:%M:%S", time.gmtime(value))), value
 
@@ -262,21 +280,34 @@ class LogParser:
     def feed(self, lines: list[str]) -> list[LogRecord]:
         records: list[LogRecord] = []
         last = self._last
+        trace: list[str] = []  # continuation lines of records[-1], joined once it is complete (not per line:
+        size = 0  # appending to a 1 MiB string line by line copies it each time, quadratic in a flood)
         for raw in lines:
             if last is not None and is_continuation(raw):
-                if records and len(last.full) + len(raw) < MAX_RECORD:  # a runaway trace stops growing here
-                    last = records[-1] = last._replace(full=f"{last.full}\n{sanitize(raw)}")
-                elif not records:  # the record before is already shown: go on in its level and time
+                if not records:  # the record before is already shown: go on in its level and time
                     last = LogRecord(last.level, last.clock, sanitize(raw), "", last.when, self.source)
                     records.append(last)
+                    size = len(last.full)
+                elif size + len(raw) < MAX_RECORD:  # a runaway trace stops growing here
+                    trace.append(sanitize(raw))
+                    size += len(trace[-1]) + 1
                 continue
+            if trace:
+                records[-1] = _joined(records[-1], trace)
+                trace = []
             record = parse_line(raw, self.fmt, self.source)
             if record.when is None and last is not None:
                 record = record._replace(when=last.when, clock=record.clock or last.clock)
             records.append(record)
-            last = record
-        self._last = last
+            last, size = record, len(record.full)
+        if trace:
+            records[-1] = _joined(records[-1], trace)
+        self._last = records[-1] if records else last
         return records
+
+
+def _joined(record: LogRecord, trace: list[str]) -> LogRecord:
+    return record._replace(full="\n".join([record.full, *trace]))
 
 
 def parse_lines(lines: list[str], fmt: str = "auto", source: str = "") -> list[LogRecord]:

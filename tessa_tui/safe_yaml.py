@@ -14,6 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tessa_tui.errors import UserError
+from tessa_tui.regular_file import FileTooLarge, NotRegularFile, read_regular
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 50
@@ -48,10 +49,13 @@ def load_yaml_file(path: Path) -> LoadedYaml:
     """Read and parse one YAML file, refusing oversized, non-UTF-8 or hostile content."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise UserError(f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}", source=source)
-        raw = path.read_bytes()
+        raw = read_regular(path, MAX_FILE_BYTES)
+    except FileTooLarge:
+        raise UserError(f"file is over the limit of {MAX_FILE_BYTES:,} bytes", source=source) from None
+    except NotRegularFile as exc:
+        raise UserError(exc.reason, source=source) from None
+    except FileNotFoundError:
+        raise UserError("file does not exist", source=source) from None
     except OSError as exc:
         raise UserError(f"cannot read file: {exc.strerror or exc}", source=source) from None
     try:

@@ -330,7 +330,7 @@ class LogsPane(Pane):
         if waiting:
             text += f" · waiting for {', '.join(waiting)}"
         for name, status in self._status.items():
-            if "restarting" in status:  # a command source that exited: say so, with when it comes back
+            if "restarting" in status or status.startswith("cannot"):  # exited, or not a file to follow: why
                 text += f" · {name} {status}"
         view = next(self.query("#log-view").results(LogView), None)
         if view is not None and view.filter is not None:
