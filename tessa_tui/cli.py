@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
-from tessa_tui import __version__
+from tessa_tui import __version__, secret_registry
 from tessa_tui.cli_db import add_db_parser, run_db_report
 from tessa_tui.cli_demo import add_demo_parser
 from tessa_tui.cli_incident import add_incident_parser
@@ -28,9 +28,10 @@ from tessa_tui.config_load import (
     locate_config,
 )
 from tessa_tui.console import open_console
+from tessa_tui.crash_log import write_crash
 from tessa_tui.errors import UserError
 from tessa_tui.redact import redact_text
-from tessa_tui.user_dirs import config_dir, state_dir
+from tessa_tui.user_dirs import config_dir
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -131,34 +132,76 @@ def _run_config_schema(_args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; bad input is one line on stderr with exit 2, never a traceback."""
+    """Run the CLI; bad input is one line on stderr with exit 2, never a traceback. Everything it prints
+    passes through the secret registry's mask (see `_MaskedStream`)."""
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _MaskedStream(sys.stdout), _MaskedStream(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        for masked in (sys.stdout, sys.stderr):
+            if isinstance(masked, _MaskedStream):
+                with contextlib.suppress(OSError, ValueError):
+                    masked.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except UserError as exc:
-        print(f"tessa-tui: error: {exc}", file=sys.stderr)
+        print(f"tessa-tui: error: {redact_text(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK  # `tessa-tui ... | head` closed the pipe: not an error
     except Exception as exc:  # the last line of defence: the user sees one line, the log keeps the rest
+        # Only the type: a message can quote a secret (an invalid port quotes the netloc, password and all).
         where = _log_crash(exc)
         print(f"tessa-tui: internal error: {type(exc).__name__}; details in {where}", file=sys.stderr)
         return EXIT_INTERNAL
 
 
 def _log_crash(exc: BaseException) -> Path | str:
-    """Append the traceback (secrets masked) to the crash log; return where it went."""
-    text = redact_text("".join(traceback.format_exception(exc)))
-    try:
-        folder = state_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "crash.log"
-        with path.open("a", encoding="utf-8") as log:
-            log.write(f"--- {datetime.now(UTC).isoformat()} tessa-tui {__version__}\n{text}\n")
-        return path
-    except OSError:
-        return "(crash log could not be written)"
+    """Append the traceback (no locals, secrets masked) to the crash log; return where it went."""
+    return write_crash(exc, "tessa-tui command line")
+
+
+class _MaskedStream(io.TextIOBase):
+    """stdout / stderr with every registered secret masked: whole lines are masked (a secret split over two
+    writes, as json.dump and print make them, is still one line), the rest when flushed."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        end = self._pending.rfind("\n") + 1
+        if end:
+            done, self._pending = self._pending[:end], self._pending[end:]
+            self._stream.write(secret_registry.mask(done))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            done, self._pending = self._pending, ""
+            self._stream.write(secret_registry.mask(done))
+        self._stream.flush()
+
+    def isatty(self) -> bool:
+        return self._stream.isatty()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return getattr(self._stream, "encoding", "utf-8")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tessa_tui import secret_registry
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
+from tessa_tui.redact import register_url
 from tessa_tui.safe_yaml import LoadedYaml, Location, format_location, load_yaml_file
 from tessa_tui.typed_yaml import convert_document, json_schema
 from tessa_tui.user_dirs import config_dir
@@ -70,6 +72,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
         )
     secrets: set[str] = set()
     data = _interpolate(document.data, (), document, env, secrets)
+    _register_secrets(data, secrets)
     config = convert_document(data, TessaConfig, document, secrets)
     for key, value in config.integrations.tokens():
         if value is not None and value not in secrets:
@@ -82,6 +85,21 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
                 field=format_location(location),
             )
     return LoadedConfig(config, path, frozenset(secrets))
+
+
+def _register_secrets(data: Any, from_env: set[str]) -> None:
+    """Every secret the config holds joins the process's registry, masked at every exit from now on: values
+    from the environment, and the passwords and credential query values of URLs and DSNs written anywhere."""
+    secret_registry.register(*from_env)
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and ("://" in value or "password" in value.lower()):
+            register_url(value)
 
 
 def _interpolate(

@@ -53,12 +53,13 @@ def _now() -> datetime:
 
 
 def _cell(value: Any) -> Any:
-    """Values as they may be shown: text sanitised, everything else plain JSON types."""
+    """Values as they may be shown: text sanitised and redacted (query text quotes `PASSWORD '...'`
+    literals and registered secrets), everything else plain JSON types."""
     if isinstance(value, str):
-        return sanitize(value)
+        return redact_text(sanitize(value))
     if value is None or isinstance(value, bool | int | float):
         return value
-    return sanitize(str(value))
+    return redact_text(sanitize(str(value)))
 
 
 class DbMonitor:

@@ -1,56 +1,95 @@
-"""Masking of secrets in URLs, DSNs and free text, so nothing secret is shown, logged or exported."""
+"""Masking of secrets in URLs, DSNs, SQL and free text, so nothing secret is shown, logged or exported.
+
+`redact_text` masks every secret the process has registered (tessa_tui.secret_registry) in every form, plus the
+shapes that are secret wherever they appear: URL userinfo passwords, libpq `password=` values, SQL
+`PASSWORD '...'` literals. `mask_url` shows a URL or DSN without its password or credential query values.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote_plus
 
-MASK = "****"
+from tessa_tui import secret_registry
+from tessa_tui.secret_registry import MASK, SECRET_NAME
 
-# Query parameters whose values are credentials in the wild (signed URLs, API keys, OAuth tokens).
-_SECRET_PARAM = re.compile(r"(?i)(token|key|secret|password|passwd|pwd|signature|sig|auth|credential|session|code)")
-# key=value pairs in libpq keyword DSNs (`host=db password=hunter2`).
-_KEYWORD_PASSWORD = re.compile(r"(?i)\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)")
-# scheme://user:password@ anywhere in text, e.g. inside an error message.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@]*):([^@\s/]*)@")
+__all__ = ["MASK", "mask_sql_passwords", "mask_url", "redact_text", "register_url"]
+
+# key=value pairs in libpq keyword DSNs (`host=db password=hunter2`); a quoted value may be cut off.
+_KEYWORD_PASSWORD = re.compile(r"(?i)\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\[\s\S])*\\?'?|\S+)")
+# scheme://user:password@ in free text: the password runs to the token's last `@`.
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@?#\[\]]*):(\S*)@")
+# name=value pairs in a query or fragment.
+_PAIR = re.compile(r"([?&;#])([^=&;#]*)=([^&;#]*)")
+# SQL password literals: 'x' (doubled quotes; backslash escapes too, in case standard_conforming_strings is off),
+# E'x', U&'x', $$x$$ and $tag$x$tag$; a literal cut off (pg_stat_activity truncates query text) runs to the end.
+_SQL_PASSWORD = re.compile(
+    r"(?i)\b(PASSWORD\s+)(?:(?:E|U&)?'(?:[^'\\]|\\[\s\S]|'')*(?:'|\Z)|(\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)[\s\S]*?(?:\2|\Z))"
+)
 
 
 def mask_url(url: str) -> str:
-    """Return the URL with its password and credential-like query values replaced by ****."""
+    """The URL (or libpq keyword DSN) with its password and credential-like query values replaced by ****.
+
+    Total: never raises. A raw password may hold any of `@ : / ? #`; the userinfo is taken to run from the
+    first `:` after the user to the last `@`, so an ambiguous URL is masked too much, never too little.
+    """
     if "://" not in url:
-        return _KEYWORD_PASSWORD.sub(lambda m: f"{m.group(1)}={MASK}", url)
-    url = _mask_raw_password(url)
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return _USERINFO.sub(rf"\1:{MASK}@", url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hostport = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:{MASK}@{hostport}" if ":" in userinfo else f"{user}@{hostport}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode([(k, MASK if _SECRET_PARAM.search(k) else v) for k, v in pairs], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def _mask_raw_password(url: str) -> str:
-    """Mask `user:password@` before any parsing: an unencoded `#`, `/` or `?` in a password fools urlsplit."""
+        return redact_text(_KEYWORD_PASSWORD.sub(rf"\1={MASK}", url))
     scheme, _, rest = url.partition("://")
-    end = rest.find("?")
-    at = rest.rfind("@", 0, end if end != -1 else len(rest))
-    if at == -1 or ":" not in rest[:at]:
-        return url
-    user = rest[: rest.index(":")]
-    return f"{scheme}://{user}:{MASK}@{rest[at + 1 :]}"
+    user, colon, after = rest.partition(":")
+    at = after.rfind("@")
+    if colon and at != -1 and not any(c in user for c in "/?#[]@"):
+        rest = f"{user}:{MASK}@{after[at + 1 :]}"
+    return redact_text(f"{scheme}://{_mask_query(rest)}")
+
+
+def _mask_query(rest: str) -> str:
+    """Credential-like `name=value` values after the first `?` or `#` replaced by ****."""
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i != -1), default=-1)
+    if cut == -1:
+        return rest
+
+    def one(match: re.Match[str]) -> str:
+        secret = SECRET_NAME.search(unquote_plus(match.group(2)))
+        return f"{match.group(1)}{match.group(2)}={MASK}" if secret else match.group(0)
+
+    return rest[:cut] + _PAIR.sub(one, rest[cut:])
+
+
+def register_url(url: str) -> None:
+    """Register the secrets a configured URL or DSN carries: its password (with its Basic-auth form) and its
+    credential query values, so they are masked wherever they turn up later."""
+    if "://" not in url:
+        for match in _KEYWORD_PASSWORD.finditer(url):
+            value = match.group(2)
+            if value.startswith("'"):
+                value = re.sub(r"\\([\s\S])", r"\1", value[1:].removesuffix("'"))
+            secret_registry.register_password(value)
+        return
+    _, _, rest = url.partition("://")
+    user, colon, after = rest.partition(":")
+    at = after.rfind("@")
+    if colon and at != -1 and not any(c in user for c in "/?#[]@"):
+        password = after[:at]
+        secret_registry.register_password(password, user)
+        secret_registry.register_password(unquote_plus(password), unquote_plus(user))
+        rest = after[at + 1 :]
+    for match in _PAIR.finditer(rest):
+        if SECRET_NAME.search(unquote_plus(match.group(2))):
+            secret_registry.register(match.group(3), unquote_plus(match.group(3)))
+
+
+def mask_sql_passwords(sql: str) -> str:
+    """SQL text with every `PASSWORD '...'` literal (any quoting) replaced by '****'."""
+    return _SQL_PASSWORD.sub(lambda m: f"{m.group(1)}'{MASK}'", sql)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """Mask known secret values and any URL userinfo password in free text."""
-    for secret in sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(secret, MASK)
+    """Mask registered secrets (and `secrets`, registered from now on) in every form, URL userinfo passwords,
+    libpq `password=` values and SQL password literals in free text."""
+    text = secret_registry.mask(text, secrets)
     text = _USERINFO.sub(rf"\1:{MASK}@", text)
-    return _KEYWORD_PASSWORD.sub(lambda m: f"{m.group(1)}={MASK}", text)
+    text = _KEYWORD_PASSWORD.sub(rf"\1={MASK}", text)
+    return mask_sql_passwords(text)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tessa_tui import secret_registry
 from tessa_tui.config_load import LoadedConfig, load_config
 from tests.contract_servers import contract_servers, contract_servers_session  # noqa: F401 - fixtures
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
@@ -42,6 +43,14 @@ time.tzset()
 def private_user_data(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Every test gets its own user data dir: the console opens the default journal there."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
+@pytest.fixture(autouse=True)
+def fresh_secret_registry() -> Iterator[None]:
+    """The secret registry is process-wide: one test's secrets must not mask another test's text."""
+    secret_registry.clear()
+    yield
+    secret_registry.clear()
 
 
 @pytest.fixture
