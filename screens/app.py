@@ -7,9 +7,11 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from screens.dashboard import DashboardScreen
 from screens.help_screen import HelpScreen
@@ -21,7 +23,10 @@ from screens.panes.incident_pane import IncidentPane
 from screens.runbook_commands import RunbookCommands
 from screens.themes import THEMES
 from tessa_tui.config_load import LoadedConfig
+from tessa_tui.crash_log import write_crash
 from tessa_tui.keymap import KEYS
+
+EXIT_INTERNAL = 70  # as the CLI's: a bug in tessa-tui, never the user's input
 
 
 def _utc_now() -> datetime:
@@ -78,6 +83,26 @@ class TessaApp(App[int]):
 
     def on_unmount(self) -> None:
         self.desk.close()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unhandled exception ends the app, as in Textual, but the terminal gets one line naming only its
+        type (a message can quote a secret) and crash.log the traceback, without locals, secrets masked.
+
+        Replaces Textual 8's `App._handle_exception`, whose `_fatal_error` prints a Rich traceback with every
+        frame's local variables (the config's secrets among them) to the terminal.
+        """
+        cause = error.error if isinstance(error, WorkerFailed) and isinstance(error.error, Exception) else error
+        try:
+            where: object = write_crash(cause, "the console")
+        except Exception:  # the crash log itself failed: still one line, still exit
+            where = "(crash log could not be written)"
+        self._return_code = EXIT_INTERNAL
+        if self._exception is None:  # Pilot re-raises the first exception for the test that ran the app
+            self._exception = error
+            self._exception_event.set()
+        line = f"tessa-tui: internal error: {type(cause).__name__}; details in {where}"
+        self._exit_renderables.append(Text(line, no_wrap=True, overflow="ignore"))
+        self._close_messages_no_wait()
 
     def on_incidents_changed(self, message: IncidentsChanged) -> None:
         """Redraw whatever shows incidents, on every screen in the stack."""

@@ -8,6 +8,7 @@ import asyncio
 import json
 from typing import Any
 
+from tessa_tui import secret_registry
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
@@ -57,6 +58,7 @@ def parse_sets(items: list[str]) -> dict[str, str]:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
             raise UserError(f"--set {item!r}: write NAME=VALUE")
+        secret_registry.register_named(name.strip(), value)  # --set db_password=...: masked from here on
         values[name.strip()] = value
     return values
 

@@ -20,6 +20,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from tessa_tui.sanitize import sanitize
@@ -141,3 +142,17 @@ def mask(text: str, extra: Iterable[str] = ()) -> str:
         if masked == text:
             return masked
         text = masked
+
+
+def mask_data(value: Any) -> Any:
+    """A JSON-like value (dicts, lists, strings ...) with every string, keys included, masked: for records
+    written whole, such as a journal event's data (masking its JSON text could cut through the syntax)."""
+    if _pattern is None:
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {mask_data(k): mask_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(mask_data(v) for v in value)
+    return value
