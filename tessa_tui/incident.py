@@ -1,4 +1,9 @@
-"""An incident is the fold of its journal events: nothing about it is stored anywhere else."""
+"""An incident is the fold of its journal events: nothing about it is stored anywhere else.
+
+The fold is total: an event of a known kind whose data has the wrong shape (a missing field, a list where
+text belongs, a time that is not one) is skipped and kept in `Incident.unreadable`, never raised, so one bad
+row costs one timeline entry, not the journal.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tessa_tui.journal import Event
+from tessa_tui.journal import Event, Unreadable, parse_time
 
 MILESTONES = ("began", "detected", "acknowledged", "root_cause", "resolution_applied", "verified_resolved")
 MILESTONE_LABELS = {
@@ -70,6 +75,8 @@ class Incident:
     links: dict[str, str] = field(default_factory=dict)
     """Outside records it was declared from, e.g. `pagerduty_incident` (the PagerDuty incident id)."""
     events: list[Event] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    """Its events that could not be folded (wrong shape, or before the declaration), each with why."""
 
     @property
     def is_open(self) -> bool:
@@ -90,19 +97,39 @@ class Incident:
 
 
 def fold(events: Iterable[Event]) -> Incident:
-    """Apply one incident's events in order; the first must be `declared`."""
-    incident: Incident | None = None
-    for event in events:
-        if incident is None:
-            if event.kind != "declared":
-                raise ValueError(f"{event.incident}: the first event is {event.kind!r}, not 'declared'")
-            incident = _declared(event)
-        else:
-            _apply(incident, event)
-        incident.events.append(event)
+    """Apply one incident's events in order; ValueError when none of them is a readable declaration."""
+    incident, _ = fold_checked(events)
     if incident is None:
-        raise ValueError("no events")
+        raise ValueError("no readable 'declared' event")
     return incident
+
+
+def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreadable]]:
+    """Fold what can be folded, never raising: the incident (None without a readable declaration) and
+    the events skipped, each with why. Events of an id never declared (reviews' REV-N) are not incidents."""
+    incident: Incident | None = None
+    early: list[Unreadable] = []
+    for event in events:
+        reason = event_problem(event)
+        if reason is None and (event.kind == "declared") == (incident is not None):
+            reason = f"{event.incident} was already declared" if incident else f"before {event.incident} was declared"
+        if reason is None:
+            try:
+                if incident is None:
+                    incident = _declared(event)
+                else:
+                    _apply(incident, event)
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:  # event_problem should prevent these
+                reason = f"not understood: {type(exc).__name__}: {exc}"[:200]
+        if reason is None and incident is not None:
+            incident.events.append(event)
+        elif reason is not None:
+            skipped = Unreadable(event.seq, event.id, event.incident, event.kind, reason)
+            (incident.unreadable if incident else early).append(skipped)
+    if incident is None:
+        return None, [u for u in early if u.kind == "declared" or not u.reason.startswith("before ")]
+    incident.unreadable[:0] = early
+    return incident, incident.unreadable
 
 
 def fold_all(events: Iterable[Event]) -> dict[str, Incident]:
@@ -110,7 +137,78 @@ def fold_all(events: Iterable[Event]) -> dict[str, Incident]:
     grouped: dict[str, list[Event]] = {}
     for event in events:
         grouped.setdefault(event.incident, []).append(event)
-    return {incident_id: fold(evs) for incident_id, evs in grouped.items() if evs[0].kind == "declared"}
+    folded = {incident_id: fold_checked(evs)[0] for incident_id, evs in grouped.items()}
+    return {incident_id: incident for incident_id, incident in folded.items() if incident is not None}
+
+
+Check = Callable[[object], bool]
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _maybe_text(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _maybe_texts(value: object) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _moment(value: object) -> bool:
+    return parse_time(value) is not None
+
+
+def _maybe_moment(value: object) -> bool:
+    return value is None or value == "" or parse_time(value) is not None
+
+
+def _maybe_flag(value: object) -> bool:
+    return value is None or isinstance(value, bool)
+
+
+def _milestone(value: object) -> bool:
+    return isinstance(value, str) and value in MILESTONES
+
+
+def _whole(value: object) -> bool:
+    return type(value) is int
+
+
+_STEP: dict[str, Check] = {"runbook": _text, "step": _text, "text": _maybe_text}
+# What the fold, the timeline, the clocks and the post-mortem rely on, per kind; a field absent is None.
+# Kinds not listed (integration calls, a newer version's kinds) are timeline entries of any object shape.
+SHAPES: dict[str, dict[str, Check]] = {
+    "declared": {"severity": _text, "title": _maybe_text, "runbooks": _maybe_texts, "services": _maybe_texts,
+                 "detected_at": _maybe_moment, "began_at": _maybe_moment, "pagerduty_incident": _maybe_text},
+    "acknowledged": {},
+    "severity_changed": {"severity": _text, "previous": _maybe_text, "procedure": _maybe_text,
+                         "replaces": _maybe_text},
+    "runbook_attached": {"runbook": _text, "title": _maybe_text},
+    "step_ticked": _STEP,
+    "step_unticked": _STEP,
+    "action_output": {**_STEP, "ticks": _maybe_flag, "ok": _maybe_flag, "action": _maybe_text,
+                      "status": _maybe_text, "why": _maybe_text, "title": _maybe_text, "excerpt": _maybe_text},
+    "note": {"text": _text, "section": _maybe_text},
+    "role_assigned": {"role": _text, "person": _text},
+    "milestone_set": {"milestone": _milestone, "at": _moment},
+    "retitled": {"title": _text},
+    "log_pinned": {"title": _maybe_text, "excerpt": _maybe_text},
+    "db_action": {"action": _text, "pid": _whole, "result": _text, "reason": _text, "query": _maybe_text},
+    "resolved": {"summary": _maybe_text},
+    "reopened": {},
+}  # fmt: skip
+
+
+def event_problem(event: Event) -> str | None:
+    """Why an event cannot be folded (None when it can): a field of its kind missing or of the wrong type."""
+    for name, check in SHAPES.get(event.kind, {}).items():
+        if not check(event.data.get(name)):
+            value = event.data.get(name)
+            got = "missing" if value is None else f"a JSON {type(value).__name__}"
+            return f"{event.kind}: field {name!r} is {got}" + (" of the wrong form" if _text(value) else "")
+    return None
 
 
 def _declared(event: Event) -> Incident:
@@ -121,9 +219,9 @@ def _declared(event: Event) -> Incident:
         severity=str(data.get("severity", "")),
         declared_at=event.at,
         declared_by=event.actor,
-        services=list(data.get("services", [])),
+        services=list(data.get("services") or []),
     )
-    incident.runbooks = [Attachment(r, event.at) for r in data.get("runbooks", [])]
+    incident.runbooks = [Attachment(r, event.at) for r in data.get("runbooks") or []]
     incident.links = {key: str(data[key]) for key in LINK_KEYS if data.get(key)}
     incident.severity_history.append((event.at, incident.severity))
     incident.milestones["began"] = _time(data.get("began_at")) or event.at
@@ -155,7 +253,7 @@ def _apply(incident: Incident, event: Event) -> None:
     elif kind == "step_unticked":
         incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
     elif kind == "note":
-        incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section", "note"))))
+        incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section") or "note")))
     elif kind == "role_assigned":
         incident.roles[str(data["role"])] = str(data["person"])
     elif kind == "milestone_set":
@@ -165,7 +263,7 @@ def _apply(incident: Incident, event: Event) -> None:
     elif kind == "resolved":
         incident.status = "resolved"
         incident.resolved_at = event.at
-        incident.summary = str(data.get("summary", "")) or incident.summary
+        incident.summary = str(data.get("summary") or "") or incident.summary
         # Resolving says the fix is in and verified, unless those moments were recorded earlier.
         incident.milestones.setdefault("resolution_applied", event.at)
         incident.milestones.setdefault("verified_resolved", event.at)
@@ -198,7 +296,7 @@ def _explicit(incident: Incident, milestone: str) -> bool:
 
 
 def _time(value: object) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+    return parse_time(value)
 
 
 def describe_event(event: Event) -> str:

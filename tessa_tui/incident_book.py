@@ -11,15 +11,15 @@ import getpass
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.config_model import Severity, TessaConfig
 from tessa_tui.errors import UserError
-from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold
-from tessa_tui.journal import Event, Journal, PendingEvent, new_event
+from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
+from tessa_tui.journal import Event, Journal, PendingEvent, Unreadable, new_event
 from tessa_tui.redact import redact_text
 from tessa_tui.runbook_load import RunbookPack, configured_pack
 from tessa_tui.runbook_model import Runbook, Step
@@ -27,6 +27,9 @@ from tessa_tui.sanitize import sanitize
 from tessa_tui.user_dirs import data_dir
 
 MAX_TEXT = 4000
+CLOCK_TOLERANCE = timedelta(seconds=60)
+"""How far another machine's clock may run ahead before its times are called into question (NTP keeps
+healthy clocks within milliseconds; a minute leaves room for a slow one, never for a wrong time zone)."""
 
 
 def default_actor(configured: str | None) -> str:
@@ -47,12 +50,18 @@ def journal_file(loaded: LoadedConfig | None) -> Path:
     return path if path.is_absolute() else loaded.path.parent / path
 
 
-def open_book(loaded: LoadedConfig | None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> IncidentBook:
-    """The configured journal and runbook pack (defaults without a config file), folded and ready."""
+def open_book(
+    loaded: LoadedConfig | None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    *,
+    readonly: bool = False,
+) -> IncidentBook:
+    """The configured journal and runbook pack (defaults without a config file), folded and ready;
+    `readonly`: open the journal read-only, so every command is refused before anything is written."""
     config = loaded.config if loaded else TessaConfig()
     pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None, config.placeholders)
     actor = default_actor(config.journal.actor)
-    journal = Journal(journal_file(loaded), actor=actor, clock=clock)
+    journal = Journal(journal_file(loaded), actor=actor, clock=clock, readonly=readonly)
     book = IncidentBook(journal, pack, config.severities, clock)
     book.sync()
     return book
@@ -74,6 +83,7 @@ class IncidentBook:
         self.clock = clock
         self.incidents: dict[str, Incident] = {}
         self._events: dict[str, list[Event]] = {}
+        self._skipped: dict[str, list[Unreadable]] = {}
         self._seq = 0
         for level, severity in severities.items():
             if severity.procedure and severity.procedure not in pack.runbooks:
@@ -84,15 +94,43 @@ class IncidentBook:
     def sync(self) -> set[str]:
         """Fold in what any process committed since the last sync; return the ids of incidents that changed."""
         changed: set[str] = set()
-        for event in self.journal.events_since(self._seq):
-            self._seq = max(self._seq, event.seq)
+        events, bad = self.journal.read_since(self._seq)
+        self._seq = max([self._seq, *(e.seq for e in events), *(u.seq for u in bad)])
+        for event in events:
             self._events.setdefault(event.incident, []).append(event)
             changed.add(event.incident)
-        folded = {i: fold(self._events[i]) for i in changed if self._events[i][0].kind == "declared"}
+        folded: dict[str, Incident] = {}
+        for incident_id in changed:
+            incident, self._skipped[incident_id] = fold_checked(self._events[incident_id])
+            if incident is not None:
+                folded[incident_id] = incident
         if folded:
             # A new dict swapped in whole: a reader on another thread sees the old state or the new, never half.
             self.incidents = {**self.incidents, **folded}
         return changed
+
+    @property
+    def read_only(self) -> str | None:
+        """Why this book cannot record anything (None when it can)."""
+        return self.journal.read_only
+
+    def unreadable(self) -> list[Unreadable]:
+        """Every row read so far that could not be read or folded, in journal order."""
+        rows = {u.seq: u for u in self.journal.unreadable.values()}
+        rows.update((u.seq, u) for skipped in self._skipped.values() for u in skipped)
+        return [rows[seq] for seq in sorted(rows)]
+
+    def unreadable_notice(self) -> str | None:
+        """One line for stderr or a toast when some rows could not be read; None when all could."""
+        rows = self.unreadable()
+        if not rows:
+            return None
+        ids = ", ".join(u.id for u in rows[:3]) + (", …" if len(rows) > 3 else "")
+        many = len(rows) != 1
+        return (
+            f"{len(rows)} journal event{'s' if many else ''} could not be read: id{'s' if many else ''} {ids}; "
+            "see `tessa-tui journal check`"
+        )
 
     def get(self, incident_id: str) -> Incident:
         """An incident by id (`INC-3` or `3`)."""
@@ -122,6 +160,9 @@ class IncidentBook:
 
     def record(self, pending: PendingEvent) -> Event:
         """Commit a command's event and fold it in; JournalError (with nothing recorded) when it cannot."""
+        incident = self.incidents.get(pending.incident)
+        if incident is not None and pending.kind != "declared":
+            _clock_not_behind(incident, self.clock())
         if pending.kind == "declared":
             event = self.journal.declare(event_id=pending.id, **pending.data)
         else:
@@ -175,6 +216,7 @@ class IncidentBook:
         if "acknowledged" in incident.milestones:
             at = incident.milestones["acknowledged"]
             raise UserError(f"{incident.id} was already acknowledged at {at:%H:%M:%S} UTC")
+        _in_order(incident, "acknowledged", self.clock())
         return new_event(incident.id, "acknowledged")
 
     def change_severity(self, incident_id: str, severity: str) -> PendingEvent:
@@ -251,13 +293,7 @@ class IncidentBook:
         when = (at or self.clock()).astimezone(UTC)
         if when > self.clock():
             raise UserError(f"milestone {name}: {when:%Y-%m-%d %H:%M:%S} UTC is in the future")
-        position = MILESTONES.index(key)
-        for other, other_at in incident.milestones.items():
-            other_position = MILESTONES.index(other)
-            if other_position < position and other_at > when:
-                raise UserError(_order(key, when, other, other_at, "before"))
-            if other_position > position and other_at < when:
-                raise UserError(_order(key, when, other, other_at, "after"))
+        _in_order(incident, key, when)
         return new_event(incident.id, "milestone_set", milestone=key, at=when.isoformat())
 
     def db_action(
@@ -300,6 +336,9 @@ class IncidentBook:
 
     def resolve(self, incident_id: str, summary: str = "") -> PendingEvent:
         incident = self._open(incident_id)
+        for implied in ("resolution_applied", "verified_resolved"):  # resolving sets these unless set already
+            if implied not in incident.milestones:
+                _in_order(incident, implied, self.clock())
         return new_event(incident.id, "resolved", summary=_text(summary, "summary", MAX_TEXT, keep_newlines=True))
 
     def reopen(self, incident_id: str) -> PendingEvent:
@@ -321,6 +360,34 @@ class IncidentBook:
         if level not in self.severities:
             raise UserError(f"severity {severity!r}: choose one of {', '.join(self.severities)}")
         return level
+
+
+def _in_order(incident: Incident, key: str, when: datetime) -> None:
+    """Refuse a milestone (set, or implied by ack / resolve) that would contradict the others' order: the
+    mark of a wrong clock here, or on the machine that recorded the others."""
+    position = MILESTONES.index(key)
+    for other, other_at in incident.milestones.items():
+        if other == key:
+            continue
+        other_position = MILESTONES.index(other)
+        if other_position < position and other_at > when:
+            raise UserError(_order(key, when, other, other_at, "before") + _CHECK_CLOCK)
+        if other_position > position and other_at < when:
+            raise UserError(_order(key, when, other, other_at, "after") + _CHECK_CLOCK)
+
+
+_CHECK_CLOCK = " (if that is now, check this machine's clock)"
+
+
+def _clock_not_behind(incident: Incident, now: datetime) -> None:
+    """Refuse to record at a time before the incident's last event: this clock (or the one that wrote it)
+    is wrong, and a timeline out of order would make every clock of the incident a lie."""
+    last = incident.last_change()
+    if now < last - CLOCK_TOLERANCE:
+        raise UserError(
+            f"{incident.id}: this machine's clock ({now:%Y-%m-%d %H:%M:%S} UTC) is behind the incident's last event "
+            f"({last:%Y-%m-%d %H:%M:%S} UTC); nothing recorded: check the clock (NTP)"
+        )
 
 
 def _order(key: str, when: datetime, other: str, other_at: datetime, relation: str) -> str:

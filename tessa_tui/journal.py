@@ -4,11 +4,17 @@ WAL with `synchronous=FULL` makes a commit survive a crash or power loss the mom
 is one `BEGIN IMMEDIATE` transaction, so several processes on one host queue for the write lock instead of
 failing half-way. Each event carries a client-made id (UNIQUE): retrying a write whose outcome was unknown
 can never record it twice. Triggers refuse UPDATE and DELETE, so the timeline is a true record.
+
+Because nothing can be deleted, a bad row (another tool's INSERT, a damaged copy) must never stop the rest
+from being read: a row that cannot become an `Event` is kept aside as `Unreadable` and reported. A journal
+this process cannot write (or was told not to) opens read-only: every read works, every write is refused.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import sqlite3
 import threading
 import uuid
@@ -19,9 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from tessa_tui.errors import UserError
+from tessa_tui.sanitize import sanitize
 
 BUSY_TIMEOUT_S = 10.0  # how long a writer waits for another process's transaction
 SCHEMA_VERSION = 1
+MAX_DATA_BYTES = 1 << 20  # an event's data; ours stay far below (texts are capped at 4,000 characters)
+MAX_FIELD_BYTES = 512  # id, incident, time, actor, kind
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # outside this range a time is damage, not a moment, and
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)  # clock arithmetic near datetime.max would overflow
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -58,6 +69,17 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A journal row that could not be read or folded: shown by `tessa-tui journal check`, skipped elsewhere."""
+
+    seq: int
+    id: str
+    incident: str
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class PendingEvent:
     """An event not yet committed; keeps its id so a retry after a failure is idempotent."""
 
@@ -72,8 +94,16 @@ def new_event(incident: str, kind: str, **data: Any) -> PendingEvent:
     return PendingEvent(incident, kind, data)
 
 
+class JournalReadOnly(JournalError):
+    """A write to a journal opened read-only; nothing was recorded."""
+
+
 class Journal:
-    """One connection to the journal file; thread-safe (one lock), so a worker thread can own the writes."""
+    """One connection to the journal file; thread-safe (one lock), so a worker thread can own the writes.
+
+    `readonly=True` (spectator mode) opens it read-only; so does a file, folder or file system this process
+    cannot write. `read_only` then says why, and every write raises `JournalReadOnly`.
+    """
 
     def __init__(
         self,
@@ -82,29 +112,39 @@ class Journal:
         actor: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_pages: int | None = None,
+        readonly: bool = False,
     ) -> None:
         self.path = path
         self.actor = actor
         self._clock = clock
         self._lock = threading.Lock()
+        self.read_only: str | None = "--readonly was given" if readonly else _not_writable(path)
+        self.unreadable: dict[int, Unreadable] = {}
+        """Rows seen by the last reads that could not become events, by seq."""
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            if max_pages is not None:  # tests: a journal that fills up like a full disk does
-                self._db.execute(f"PRAGMA max_page_count={int(max_pages)}")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise JournalError(
-                    f"written by a newer tessa-tui (schema {version}; this one knows {SCHEMA_VERSION})",
-                    source=str(path),
-                )
-            if version < SCHEMA_VERSION:
-                # One transaction (executescript would commit a surrounding one): all of the schema or none.
-                self._db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+            try:
+                self._db = self._open_writable(max_pages) if self.read_only is None else _open_read_only(path)
+            except sqlite3.OperationalError as exc:
+                if self.read_only is not None or "readonly" not in str(exc):
+                    raise
+                self.read_only = _reason(exc)  # a refusal access() did not foresee: read what is there
+                self._db = _open_read_only(path)
+            self._db.text_factory = _text_or_bytes
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal: {_reason(exc)}", source=str(path)) from None
+
+    def _open_writable(self, max_pages: int | None) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        if max_pages is not None:  # tests: a journal that fills up like a full disk does
+            db.execute(f"PRAGMA max_page_count={int(max_pages)}")
+        version = _version(db, self.path)
+        if version < SCHEMA_VERSION:
+            # One transaction (executescript would commit a surrounding one): all of the schema or none.
+            db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+        return db
 
     def close(self) -> None:
         with self._lock:
@@ -120,12 +160,18 @@ class Journal:
 
         def insert(db: sqlite3.Connection) -> Event:
             count = db.execute("SELECT count(*) FROM events WHERE kind = 'declared'").fetchone()[0]
-            pending = PendingEvent(f"INC-{count + 1}", "declared", data, **({"id": event_id} if event_id else {}))
+            number = count + 1
+            # A row written by something else may already use that id: never merge two incidents.
+            while db.execute("SELECT 1 FROM events WHERE incident = ? LIMIT 1", (f"INC-{number}",)).fetchone():
+                number += 1
+            pending = PendingEvent(f"INC-{number}", "declared", data, **({"id": event_id} if event_id else {}))
             return self._insert(db, pending, at)
 
         return self._write(insert)
 
     def _write(self, body: Callable[[sqlite3.Connection], Event]) -> Event:
+        if self.read_only is not None:  # the one place every write passes: nothing is attempted
+            raise JournalReadOnly(f"journal is read-only: {self.read_only}; nothing recorded", source=str(self.path))
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -141,9 +187,12 @@ class Journal:
             return event
 
     def _insert(self, db: sqlite3.Connection, pending: PendingEvent, at: datetime | None) -> Event:
-        existing = db.execute("SELECT * FROM events WHERE id = ?", (pending.id,)).fetchone()
+        existing = db.execute(f"{_SELECT} WHERE id = ?", (pending.id,)).fetchone()
         if existing is not None:
-            return _event(existing)
+            row = _event(existing)
+            if isinstance(row, Event):
+                return row
+            raise JournalError(f"event {pending.id} is in the journal but unreadable: {row.reason}")
         when = (at or self._clock()).astimezone(UTC)
         data = json.dumps(dict(pending.data), ensure_ascii=False, sort_keys=True)
         cursor = db.execute(
@@ -152,13 +201,18 @@ class Journal:
         )
         return Event(cursor.lastrowid or 0, pending.id, pending.incident, when, self.actor, pending.kind, pending.data)
 
+    def read_since(self, seq: int = 0) -> tuple[list[Event], list[Unreadable]]:
+        """Every row committed after `seq` (from any process), in order: the events, and the rows that
+        could not be read (each with why)."""
+        return self._read(f"{_SELECT} WHERE seq > ? ORDER BY seq", (seq,))
+
     def events_since(self, seq: int = 0) -> list[Event]:
-        """Every event committed after `seq`, in order (from any process)."""
-        return self._read("SELECT * FROM events WHERE seq > ? ORDER BY seq", (seq,))
+        """Every readable event committed after `seq`, in order; unreadable rows land in `unreadable`."""
+        return self.read_since(seq)[0]
 
     def events_of(self, incident: str) -> list[Event]:
-        """One incident's events, in order."""
-        return self._read("SELECT * FROM events WHERE incident = ? ORDER BY seq", (incident,))
+        """One incident's readable events, in order."""
+        return self._read(f"{_SELECT} WHERE incident = ? ORDER BY seq", (incident,))[0]
 
     def last_seq(self) -> int:
         """The newest event's sequence number (0 when empty): cheap enough to poll for other writers."""
@@ -169,8 +223,17 @@ class Journal:
         """SQLite's own integrity check: `ok` for a healthy file."""
         return str(self._read_raw("PRAGMA integrity_check", ())[0][0])
 
-    def _read(self, sql: str, params: tuple[Any, ...]) -> list[Event]:
-        return [_event(row) for row in self._read_raw(sql, params)]
+    def _read(self, sql: str, params: tuple[Any, ...]) -> tuple[list[Event], list[Unreadable]]:
+        events: list[Event] = []
+        bad: list[Unreadable] = []
+        for raw in self._read_raw(sql, params):
+            row = _event(raw)
+            if isinstance(row, Event):
+                events.append(row)
+            else:
+                bad.append(row)
+                self.unreadable[row.seq] = row
+        return events, bad
 
     def _read_raw(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         with self._lock:
@@ -180,9 +243,140 @@ class Journal:
                 raise JournalError(f"cannot read the journal: {_reason(exc)}", source=str(self.path)) from None
 
 
-def _event(row: Any) -> Event:
+# Oversized values never leave SQLite: a 1 GB row is read as NULL (and reported), not into memory.
+# The limits are MAX_FIELD_BYTES and MAX_DATA_BYTES.
+_SELECT = """SELECT seq,
+    CASE WHEN length(CAST(id AS BLOB)) > 512 THEN NULL ELSE id END,
+    CASE WHEN length(CAST(incident AS BLOB)) > 512 THEN NULL ELSE incident END,
+    CASE WHEN length(CAST(at AS BLOB)) > 512 THEN NULL ELSE at END,
+    CASE WHEN length(CAST(actor AS BLOB)) > 512 THEN NULL ELSE actor END,
+    CASE WHEN length(CAST(kind AS BLOB)) > 512 THEN NULL ELSE kind END,
+    CASE WHEN length(CAST(data AS BLOB)) > 1048576 THEN NULL ELSE data END
+FROM events"""
+
+
+def _text_or_bytes(raw: bytes) -> str | bytes:
+    """SQLite TEXT as str; text that is not UTF-8 stays bytes (one bad row must not fail the whole query)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw
+
+
+def _event(row: Any) -> Event | Unreadable:
+    """A row as an Event, or as Unreadable with the reason (never an exception)."""
     seq, event_id, incident, at, actor, kind, data = row
-    return Event(seq, event_id, incident, datetime.fromisoformat(at), actor, kind, json.loads(data))
+    label = [_shown(v) for v in (event_id, incident, kind)]
+    try:
+        for name, value in (("id", event_id), ("incident", incident), ("time", at), ("actor", actor), ("kind", kind)):
+            _need_text(name, value, MAX_FIELD_BYTES)
+        _need_text("data", data, MAX_DATA_BYTES)
+        moment = parse_time(at)
+        if moment is None:
+            raise ValueError(f"time {_shown(at)!r} is not an ISO 8601 time with a zone in 1970..9000")
+        payload = json.loads(data, parse_constant=_no_constant, parse_float=_finite_float)
+        if not isinstance(payload, dict):
+            raise ValueError(f"data is a JSON {type(payload).__name__}, not an object")
+    except (ValueError, TypeError, RecursionError) as exc:  # JSONDecodeError and int-size limits are ValueErrors
+        return Unreadable(int(seq), label[0], label[1], label[2], str(exc)[:200])
+    return Event(int(seq), event_id, incident, moment, actor, kind, payload)
+
+
+def parse_time(value: object) -> datetime | None:
+    """An ISO 8601 time with a zone, in UTC, between 1970 and 9000; None for anything else."""
+    if not isinstance(value, str) or not value or len(value) > 64:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            return None
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment if EARLIEST <= moment < LATEST else None
+
+
+def _need_text(name: str, value: object, limit: int) -> None:
+    if value is None:
+        raise ValueError(f"{name} is missing or over {limit} bytes")
+    if isinstance(value, bytes):
+        raise ValueError(f"{name} is not UTF-8 text (invalid bytes or a blob)")
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is a {type(value).__name__}, not text")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"data holds {name}, which is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"data holds a number out of range ({text[:20]})")
+    return number
+
+
+def _shown(value: object) -> str:
+    """A column's value fit for a report line: decoded, visible, short."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    text = "" if value is None else str(value)
+    return sanitize(text[:80]) + ("…" if len(text) > 80 else "")
+
+
+def _version(db: sqlite3.Connection, path: Path) -> int:
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise JournalError(
+            f"written by a newer tessa-tui (schema {version}; this one knows {SCHEMA_VERSION})", source=str(path)
+        )
+    return version
+
+
+def _not_writable(path: Path) -> str | None:
+    """Why this process cannot write the journal (None when it can): SQLite needs the file and, for its
+    -wal and -shm files, the folder. Root passes access() checks, except on a read-only file system."""
+    target = path if path.exists() else next((p for p in path.parents if p.exists()), None)
+    if target is None:
+        return None
+    folder = target if target.is_dir() else target.parent
+    for what, place in (("the file", path), ("the folder", folder)):
+        if place.exists() and not os.access(place, os.W_OK | (os.X_OK if place.is_dir() else 0)):
+            try:
+                probe = os.statvfs(place)
+                if probe.f_flag & os.ST_RDONLY:
+                    return "the file system is read-only"
+            except OSError:
+                pass
+            return f"{what} is not writable by this user"
+    return None
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """The journal for reading only, writing nothing: `mode=ro`, or `immutable=1` when not even SQLite's
+    -wal / -shm files can be made; no file (or no schema yet) reads as an empty journal."""
+    if path.exists():
+        failure: sqlite3.Error | None = None
+        for flags in ("mode=ro", "immutable=1"):
+            uri = f"{path.absolute().as_uri()}?{flags}"
+            db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            try:
+                if _version(db, path) < SCHEMA_VERSION:
+                    db.close()
+                    break  # an empty file: no schema, so no events
+                db.execute("SELECT count(*) FROM events").fetchone()
+                return db
+            except sqlite3.Error as exc:
+                failure = exc
+                db.close()
+            except JournalError:
+                db.close()
+                raise
+        else:
+            raise failure or sqlite3.OperationalError("unable to open the journal for reading")
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.executescript(_SCHEMA)
+    return db
 
 
 def _reason(exc: BaseException) -> str:

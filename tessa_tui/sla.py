@@ -5,6 +5,10 @@ at acknowledgement, a phase's time box when its last step is ticked, an issue ru
 escalation clocks when the incident is resolved. The stakeholder-update clock is the exception that
 restarts: it runs from the last update posted (a Slack or Statuspage step's action) to the severity's
 `update_every`. Levels change at 50 %, 80 % and 100 % of the budget.
+
+Times come from whichever machine recorded them. When they contradict the incident's order (acknowledged
+before detection, ticked before the incident began, a time in the future) the clock is `suspect`, with why,
+and never reports a target as met.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ from datetime import datetime, timedelta
 
 from tessa_tui.config_model import Severity
 from tessa_tui.durations import format_clock, format_duration
-from tessa_tui.incident import Incident
+from tessa_tui.incident import MILESTONES, Incident
 from tessa_tui.runbook_load import RunbookPack
 
 UPDATE_ACTIONS = frozenset({"slack", "statuspage"})  # step actions that tell stakeholders where things stand
 LEVELS = ("ok", "warn", "danger", "breach")  # below 50 %, from 50 %, from 80 %, past the deadline
 THRESHOLDS = ((1.0, "breach"), (0.8, "danger"), (0.5, "warn"))
+SKEW_TOLERANCE = timedelta(seconds=60)  # a time this far past now is another machine's wrong clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,10 @@ class Clock:
     start: datetime
     deadline: datetime
     stopped_at: datetime | None = None
+    suspect: str = ""
+    """Why its times cannot be trusted (from the incident's order), or empty."""
+    newest: datetime | None = None
+    """The incident's latest recorded time: past `now` (beyond a tolerance) it makes the clock suspect."""
 
     @property
     def budget(self) -> timedelta:
@@ -55,8 +64,21 @@ class Clock:
     def running(self, now: datetime) -> bool:
         return self.stopped_at is None or self.stopped_at > now
 
+    def doubt(self, now: datetime) -> str:
+        """Why this clock's result cannot be trusted at `now`, or empty."""
+        if self.suspect:
+            return self.suspect
+        future = [t for t in (self.start, self.stopped_at, self.newest) if t is not None and t > now + SKEW_TOLERANCE]
+        if future:
+            return f"recorded in the future ({max(future):%Y-%m-%d %H:%M} UTC): a clock is wrong"
+        return ""
+
     def text(self, now: datetime) -> str:
-        """`12:41 left`, `03:10 over`, or `met with 04:12 to spare` / `missed by 01:02` once stopped."""
+        """`12:41 left`, `03:10 over`, or `met with 04:12 to spare` / `missed by 01:02` once stopped;
+        `suspect: why` when its times contradict each other."""
+        doubt = self.doubt(now)
+        if doubt:
+            return f"suspect: {doubt}"
         remaining = self.remaining(now)
         if not self.running(now):
             if remaining >= timedelta(0):
@@ -72,33 +94,30 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
     resolution and escalation."""
     resolved = incident.resolved_at
     clocks: list[Clock] = []
+    order = _disorder(incident)
+    newest = max((e.at for e in incident.events), default=None)
+
+    def clock(key: str, label: str, kind: str, start: datetime, deadline: datetime, stop: datetime | None,
+              start_word: str) -> Clock:  # fmt: skip
+        suspect = order
+        if not suspect and stop is not None and stop < start:
+            what = "resolved" if stop == resolved else _STOP_WORDS[kind]
+            suspect = f"{what} before {start_word}"
+        clocks.append(Clock(key, label, kind, start, deadline, stop, suspect, newest))
+        return clocks[-1]
+
     severity = severities.get(incident.severity)
     if severity is not None:
         # The response target runs from detection, across severity changes, to acknowledgement.
         start = incident.milestones.get("detected", incident.declared_at)
         acked = incident.milestones.get("acknowledged")
-        clocks.append(
-            Clock(
-                f"{incident.id}:response",
-                f"Response ({incident.severity})",
-                "response",
-                start,
-                start + severity.response_target,
-                _first(acked, resolved),
-            )
-        )
+        stop = _first(acked, resolved)
+        clock(f"{incident.id}:response", f"Response ({incident.severity})", "response", start,
+              start + severity.response_target, stop, "detection")  # fmt: skip
         if severity.update_every is not None:
             last = last_update(incident)
-            clocks.append(
-                Clock(
-                    f"{incident.id}:update",
-                    "Next stakeholder update",
-                    "update",
-                    last,
-                    last + severity.update_every,
-                    resolved,
-                )
-            )
+            clock(f"{incident.id}:update", "Next stakeholder update", "update", last, last + severity.update_every,
+                  resolved, "the last update")  # fmt: skip
     began = incident.milestones.get("began", incident.declared_at)
     for attachment in incident.runbooks:
         runbook = pack.runbooks.get(attachment.runbook)
@@ -109,40 +128,45 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
                 continue
             ticks = [incident.ticked(runbook.id, s.id) for s in phase.steps]
             done = max(t.at for t in ticks if t) if all(ticks) else None
-            clocks.append(
-                Clock(
-                    f"{incident.id}:phase:{runbook.id}:{phase.name}",
-                    phase.name,
-                    "phase",
-                    began,
-                    began + phase.within,
-                    _first(done, resolved),
-                )
-            )
+            clock(f"{incident.id}:phase:{runbook.id}:{phase.name}", phase.name, "phase", began, began + phase.within,
+                  _first(done, resolved), "the incident began")  # fmt: skip
         since = attachment.at
         if runbook.time_to_resolution is not None:
-            clocks.append(
-                Clock(
-                    f"{incident.id}:resolution:{runbook.id}",
-                    f"{runbook.title}: expected resolution",
-                    "resolution",
-                    since,
-                    since + runbook.time_to_resolution.max,
-                    resolved,
-                )
-            )
+            clock(f"{incident.id}:resolution:{runbook.id}", f"{runbook.title}: expected resolution", "resolution",
+                  since, since + runbook.time_to_resolution.max, resolved, "the runbook was attached")  # fmt: skip
         if runbook.escalate_after is not None:
-            clocks.append(
-                Clock(
-                    f"{incident.id}:escalate:{runbook.id}",
-                    f"{runbook.title}: escalate if unresolved",
-                    "escalate",
-                    since,
-                    since + runbook.escalate_after,
-                    resolved,
-                )
-            )
+            clock(f"{incident.id}:escalate:{runbook.id}", f"{runbook.title}: escalate if unresolved", "escalate",
+                  since, since + runbook.escalate_after, resolved, "the runbook was attached")  # fmt: skip
     return clocks
+
+
+_STOP_WORDS = {"response": "acknowledged", "phase": "its steps were ticked"}
+_DONE = {
+    "began": "began",
+    "detected": "detected",
+    "acknowledged": "acknowledged",
+    "root_cause": "root cause found",
+    "resolution_applied": "resolution applied",
+    "verified_resolved": "verified resolved",
+}
+_MOMENT = {
+    "began": "the incident began",
+    "detected": "detection",
+    "acknowledged": "acknowledgement",
+    "root_cause": "the root cause",
+    "resolution_applied": "the resolution",
+    "verified_resolved": "verification",
+}
+
+
+def _disorder(incident: Incident) -> str:
+    """The first pair of milestones out of order (`acknowledged before detection`), or empty."""
+    present = [(m, incident.milestones[m]) for m in MILESTONES if m in incident.milestones]
+    for n, (later, later_at) in enumerate(present):
+        for earlier, earlier_at in present[:n]:
+            if later_at < earlier_at:
+                return f"{_DONE[later]} before {_MOMENT[earlier]}"
+    return ""
 
 
 def last_update(incident: Incident) -> datetime:
