@@ -40,6 +40,8 @@ def parsed_conditions(texts: tuple[str, ...]) -> tuple[Condition, ...]:
 def check_secrets(check: ServiceCheck, known: Iterable[str] = ()) -> set[str]:
     """Values that must never be shown for this check: URL password, credential query values, headers."""
     secrets = set(known) | set(check.headers.values())
+    # `Bearer <token>`, `Token token=<token>`: the credential alone must be masked too, wherever it shows.
+    secrets.update(value.split()[-1].rpartition("=")[2] for value in check.headers.values() if " " in value.strip())
     for url in (check.url, check.statuspage):
         if not url:
             continue

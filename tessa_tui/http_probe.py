@@ -218,6 +218,8 @@ def describe_error(exc: BaseException) -> str:
         # Only what is wrong, never the piece it quotes: with a `#` in a password that piece is the password.
         what = str(exc).split(":")[0].strip() or "cannot be parsed"
         return f"invalid URL: {what} (percent-encode # / ? @ in a user or password: # is %23)"[:200]
+    if any("IDNAError" in {cls.__name__ for cls in type(e).__mro__} for e in chain):
+        return "invalid URL: the host name is not a valid international (IDNA) name"
     if isinstance(exc, httpx.UnsupportedProtocol):
         return "unsupported URL (only http:// and https://)"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -10,7 +10,9 @@ from typing import Any, Literal
 from urllib.parse import quote, urlencode
 
 from tessa_tui.config_model import PagerDuty, TessaConfig
+from tessa_tui.errors import UserError
 from tessa_tui.integration_http import IntegrationError, Reply, call_json
+from tessa_tui.isolate import internal_reason
 from tessa_tui.sanitize import sanitize
 
 __all__ = ["IntegrationError", "PdIncident", "events_v2", "list_incidents", "set_status"]
@@ -53,7 +55,22 @@ def _hidden(pd: PagerDuty, secrets: Iterable[str]) -> set[str]:
 
 async def list_incidents(config: TessaConfig, secrets: frozenset[str] = frozenset()) -> list[PdIncident]:
     """Triggered and acknowledged incidents of the configured services, oldest first; IntegrationError
-    (one line, no token) when PagerDuty cannot be asked or refuses."""
+    (one line, no token) when PagerDuty cannot be asked or refuses.
+
+    The poll's fault boundary: a bug met on the way (ours or a library's) is an IntegrationError too, with
+    its details in the crash log, so the incident pane shows one masked line and polls again.
+    """
+    try:
+        return await _list_incidents(config, secrets)
+    except UserError:
+        raise
+    except Exception as exc:
+        pd = config.integrations.pagerduty
+        hidden = _hidden(pd, secrets) if pd is not None else set(secrets)
+        raise IntegrationError(f"PagerDuty: {internal_reason(exc, 'PagerDuty poll', hidden)}") from None
+
+
+async def _list_incidents(config: TessaConfig, secrets: frozenset[str]) -> list[PdIncident]:
     pd = _settings(config)
     query = [("service_ids[]", s) for s in pd.service_ids] + [("statuses[]", s) for s in OPEN_STATUSES]
     query += [("limit", "100"), ("sort_by", "created_at:asc")]

@@ -19,6 +19,7 @@ from screens.keys import bind
 from screens.messages import CheckReported
 from screens.panes.pane import Pane
 from screens.state_style import freshness_text, latency_text, sparkline, state_text
+from tessa_tui.check_result import CheckResult
 from tessa_tui.config_model import ServiceCheck, TessaConfig
 from tessa_tui.service_state import Flip, ServiceState
 
@@ -57,6 +58,7 @@ class ServicesPane(FilterHost, Pane):
         checks = config.services
         self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
         self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
+        self._faulted: set[str] = set()  # checks whose last run met an internal error (toasted once)
         self._subtitle = ""
 
     def compose(self) -> ComposeResult:
@@ -86,13 +88,21 @@ class ServicesPane(FilterHost, Pane):
 
     @work(exclusive=True, group="services-poller", exit_on_error=False, description="poll service checks")
     async def _poll(self) -> None:
-        poller_module = await asyncio.to_thread(importlib.import_module, "tessa_tui.poller")
-        poller = poller_module.ServicePoller(
-            list(self.states[name].check for name in self.states),
-            lambda result: self.post_message(CheckReported(result)),
-            secrets=self._secrets,
-        )
-        await poller.run()
+        # Each check is isolated inside the poller; this catches only what would stop polling altogether
+        # (the import, the shared client): said once, loudly, instead of every row silently going stale.
+        try:
+            poller_module = await asyncio.to_thread(importlib.import_module, "tessa_tui.poller")
+            poller = poller_module.ServicePoller(
+                list(self.states[name].check for name in self.states),
+                lambda result: self.post_message(CheckReported(result)),
+                secrets=self._secrets,
+            )
+            await poller.run()
+        except Exception as exc:
+            from tessa_tui.isolate import internal_reason
+
+            reason = internal_reason(exc, "services poller", self._secrets)
+            raise_alert(self.app, f"Service checks stopped: {reason}", title="Services", severity="error", timeout=30)
 
     def on_check_reported(self, message: CheckReported) -> None:
         message.stop()
@@ -101,6 +111,7 @@ class ServicesPane(FilterHost, Pane):
             return
         first = state.last is None
         flip = state.observe(message.result)
+        self._note_fault(message.result)
         # Drawn by the next tick, with everything else that changed this second: one frame a second, not one
         # per result. A first result is drawn at once: the seconds to a live screen matter at start-up.
         if first:
@@ -108,6 +119,14 @@ class ServicesPane(FilterHost, Pane):
             self._update_subtitle()
         if flip is not None and flip.old != "unknown":
             self._announce(flip)
+
+    def _note_fault(self, result: CheckResult) -> None:
+        """A check that met an internal error: one toast until it runs cleanly again (its row says why)."""
+        if not result.internal_error:
+            self._faulted.discard(result.name)
+        elif result.name not in self._faulted:
+            self._faulted.add(result.name)
+            raise_alert(self.app, f"{result.name}: {result.reason}", title="Check failed", severity="error", timeout=10)
 
     def _announce(self, flip: Flip) -> None:
         text = f"{flip.name}: {flip.old} → {flip.new}" + (f"\n{flip.reason}" if flip.reason else "")
