@@ -20,6 +20,7 @@ from tessa_tui import db_sql
 from tessa_tui.config_model import DatabaseConfig
 from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.errors import UserError
+from tessa_tui.isolate import internal_reason
 from tessa_tui.redact import mask_url, redact_text
 from tessa_tui.sanitize import sanitize
 
@@ -122,6 +123,10 @@ class DbMonitor:
             await self.close()
             self.reason = "the DSN could not be parsed (URL-encode special characters in the password: # is %23)"
             raise ConnectionError(self.reason) from None
+        except Exception as exc:  # a bug of ours or a driver's: the pane shows it and retries, never stops
+            await self.close()
+            self.reason = internal_reason(exc, "database connect", self._secrets | {self.config.dsn})
+            raise ConnectionError(self.reason) from None
 
     async def close(self) -> None:
         conn, self._conn = self._conn, None
@@ -177,39 +182,57 @@ class DbMonitor:
             await self.connect()
         partial = not (self.server.get("superuser") or self.server.get("read_all_stats"))
         for name in names:
-            if name in self.disabled:
-                self.sections[name] = Section(name, TITLES[name], error=self.disabled[name], fetched_at=self._clock())
-                continue
-            if name == "named_queries":
-                self.sections[name] = await self._named_queries()
-                continue
-            statement = self._statement(name)
-            if statement is None:
-                self.sections[name] = Section(name, TITLES[name], note=self._absent(name), fetched_at=self._clock())
-                continue
-            sql, args = statement
+            # Each section is its own fault boundary: one that fails (a view this server lacks, a bug of
+            # ours) shows its error and the others are still read. Only a lost connection stops the poll.
             try:
-                rows = await self._fetch(sql, *args)
-            except asyncpg.InsufficientPrivilegeError as exc:
-                self.disabled[name] = f"switched off for this session: {self._clean(exc)}"
-                self.sections[name] = Section(name, TITLES[name], error=self.disabled[name], fetched_at=self._clock())
-                continue
-            except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError) as exc:
-                self.sections[name] = Section(name, TITLES[name], error=self._clean(exc), fetched_at=self._clock())
-                continue
-            except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, TimeoutError) as exc:
-                self.reason = "no answer from the server" if isinstance(exc, TimeoutError) else self._clean(exc)
-                await self.close()
-                raise ConnectionError(self.reason) from None
-            columns = tuple(rows[0].keys()) if rows else ()
-            self.sections[name] = Section(
-                name,
-                TITLES[name],
-                columns=columns,
-                rows=tuple(tuple(_cell(v) for v in row.values()) for row in rows),
-                note=PARTIAL if partial and name in NEEDS_STATS_ROLE else "",
-                fetched_at=self._clock(),
-            )
+                self.sections[name] = await self._section(name, partial)
+            except ConnectionError:
+                raise
+            except asyncpg.PostgresError as exc:
+                if isinstance(exc, asyncpg.PostgresConnectionError):
+                    raise ConnectionError(await self._lost(exc)) from None
+                self.sections[name] = self._failed(name, self._clean(exc))
+            except Exception as exc:
+                reason = internal_reason(exc, f"database section {name}", self._secrets | {self.config.dsn})
+                self.sections[name] = self._failed(name, reason)
+
+    def _failed(self, name: str, reason: str) -> Section:
+        return Section(name, TITLES.get(name, name), error=reason, fetched_at=self._clock())
+
+    async def _lost(self, exc: BaseException) -> str:
+        """Close the connection after `exc` and return the one-line reason the snapshot carries."""
+        self.reason = "no answer from the server" if isinstance(exc, TimeoutError) else self._clean(exc)
+        await self.close()
+        return self.reason
+
+    async def _section(self, name: str, partial: bool) -> Section:
+        """Read one section; ConnectionError when the connection is gone."""
+        if name in self.disabled:
+            return self._failed(name, self.disabled[name])
+        if name == "named_queries":
+            return await self._named_queries()
+        statement = self._statement(name)
+        if statement is None:
+            return Section(name, TITLES[name], note=self._absent(name), fetched_at=self._clock())
+        sql, args = statement
+        try:
+            rows = await self._fetch(sql, *args)
+        except asyncpg.InsufficientPrivilegeError as exc:
+            self.disabled[name] = f"switched off for this session: {self._clean(exc)}"
+            return self._failed(name, self.disabled[name])
+        except (asyncpg.QueryCanceledError, asyncpg.LockNotAvailableError) as exc:
+            return self._failed(name, self._clean(exc))
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, TimeoutError) as exc:
+            raise ConnectionError(await self._lost(exc)) from None
+        columns = tuple(rows[0].keys()) if rows else ()
+        return Section(
+            name,
+            TITLES[name],
+            columns=columns,
+            rows=tuple(tuple(_cell(v) for v in row.values()) for row in rows),
+            note=PARTIAL if partial and name in NEEDS_STATS_ROLE else "",
+            fetched_at=self._clock(),
+        )
 
     async def _named_queries(self) -> Section:
         """Each configured query's first value against its thresholds; one failing query fails alone."""
@@ -218,9 +241,9 @@ class DbMonitor:
             limit = query.critical_above if query.critical_above is not None else query.warn_above
             try:
                 found = await self._fetch(query.sql)
-            except (asyncpg.PostgresError, TimeoutError) as exc:
-                if isinstance(exc, asyncpg.PostgresConnectionError | TimeoutError):
-                    raise
+            except (OSError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError, TimeoutError) as exc:
+                raise ConnectionError(await self._lost(exc)) from None
+            except asyncpg.PostgresError as exc:
                 rows.append((query.name, None, limit, f"error: {self._clean(exc)}"))
                 continue
             first = found[0][0] if found and len(found[0]) else None
