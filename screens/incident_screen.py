@@ -33,6 +33,7 @@ from screens.step_run import (
     AskValues,
     ConfirmRun,
     StepOutputScreen,
+    capabilities_of,
     names_to_ask,
     secret_names,
     shown_command,
@@ -60,7 +61,7 @@ class StepWrite:
 @dataclass
 class StepRun:
     """A step's action in this console: running (no result yet), its result on its way to the journal,
-    one whose record failed (kept, with its event, for the retry), or one not recorded (read-only)."""
+    one whose record failed (kept, with its event, for the retry), or one that could not be recorded."""
 
     result: ActionResult | None = None
     pending: PendingEvent | None = None
@@ -241,7 +242,7 @@ class IncidentScreen(FilterHost, Screen[None]):
                 return text.append(f" · {status} · NOT SAVED: {run.error} (g retries the record)", style="bold red")
             mark, style = MARKS[run.result.ok]
             text.append(f" · {status}").append(f" {mark}" if mark else "", style=style)
-            return text.append(f" · not recorded: {run.error or 'read-only console'}", style="dim")
+            return text.append(f" · not recorded: {run.error or 'unknown'}", style="dim")
         if last is not None:
             ok = last.data.get("ok")
             mark, style = MARKS[ok if isinstance(ok, bool) else None]
@@ -276,7 +277,7 @@ class IncidentScreen(FilterHost, Screen[None]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_step_notes()
-        self.refresh_bindings()  # run_step is hidden on destructive steps in a read-only console
+        self.refresh_bindings()
 
     def _selected_step(self) -> tuple[Runbook, Step] | None:
         try:
@@ -362,10 +363,6 @@ class IncidentScreen(FilterHost, Screen[None]):
             del self.writes[key]
         self._draw_checklist(self.incident)
 
-    @property
-    def _readonly(self) -> bool:
-        return bool(getattr(self.app, "readonly", False))
-
     def _loaded(self) -> tuple[TessaConfig, frozenset[str]]:
         loaded = getattr(self.app, "loaded", None)
         return (loaded.config, loaded.secrets) if isinstance(loaded, LoadedConfig) else (TessaConfig(), frozenset())
@@ -379,8 +376,10 @@ class IncidentScreen(FilterHost, Screen[None]):
         if step.action is None:
             self.notify(f"{step.text}: this step has no action to run; tick it by hand (space)", markup=False)
             return
-        if step.destructive and self._readonly:
-            self.notify("A read-only console does not run destructive steps", severity="warning", markup=False)
+        try:
+            capabilities_of(self.app).require("act", step.text)
+        except UserError as exc:
+            self.notify(exc.message, severity="warning", markup=False)
             return
         key = (runbook.id, step.id)
         run = self.runs.get(key)
@@ -404,27 +403,29 @@ class IncidentScreen(FilterHost, Screen[None]):
         assert action is not None
         config, secrets = self._loaded()
         values = values_for(config, {}, self.incident_id)
+        capabilities = capabilities_of(app)
+        masked: set[str] = set()  # typed secrets: masked in the command, the output and the journal
         run: StepRun | None = None
         try:
+            capabilities.require("act", step.text)  # before any dialog: a read-only console asks for nothing
             names = names_to_ask(action, values)
             if names:
-                hidden = secret_names(names, values, secrets)
+                hidden = secret_names(action, names, values, secrets)
                 asked = await app.push_screen_wait(AskValues(step, names, values, hidden))
                 if asked is None:
                     app.notify(f"{step.text}: not run", markup=False)
                     return
                 values = values_for(config, asked, self.incident_id)
-                secrets |= {asked[name] for name in hidden}  # masked in the command, the output and the journal
+                masked = {asked[name] for name in hidden}
             expanded = expand(action, values)
             if expanded.kind == "copy":
                 app.copy_to_clipboard(expanded.target)
-                app.notify(f"Copied: {shown_command(expanded.target, secrets)}", title=step.text, markup=False)
+                shown = shown_command(expanded.target, secrets | masked)
+                app.notify(f"Copied: {shown}", title=step.text, markup=False)
                 return
             confirmed: str | None = None
             if step.destructive:
-                if self._readonly:  # the key is hidden too; this is the path every caller goes through
-                    raise UserError("a read-only console does not run destructive steps")
-                command = shown_command(expanded.display(), secrets)
+                command = shown_command(expanded.display(), secrets | masked)
                 confirmed = await app.push_screen_wait(ConfirmRun(step, command, confirm_word(step)))
                 if confirmed is None:
                     app.notify(f"{step.text}: not run", markup=False)
@@ -435,15 +436,13 @@ class IncidentScreen(FilterHost, Screen[None]):
                 step,
                 values,
                 config,
+                capabilities=capabilities,
                 secrets=secrets,
+                masked=masked,
                 confirmed=confirmed,
-                readonly=self._readonly,
                 config_path=getattr(app, "loaded", None) and app.loaded.path,  # type: ignore[attr-defined]
                 incident=self.incident,  # PagerDuty / Slack / Statuspage steps act on this incident
             )
-            if self._readonly:  # spectators see the result; only a working console writes the journal
-                app.notify(f"{step.text}: {run.result.status} (not recorded: read-only)", markup=False)
-                return
             result = run.result
             run.pending = self._desk.plan(
                 lambda b: b.action_output(self.incident_id, f"{runbook.id}/{step.id}", result.record())
@@ -454,6 +453,15 @@ class IncidentScreen(FilterHost, Screen[None]):
             elif run is not None:
                 del self.runs[key]
             app.notify(exc.message, title=step.text, severity="warning", markup=False)
+            return
+        except Exception as exc:  # a bug outside the step itself (which is its own boundary): said, logged
+            from tessa_tui.crash_log import write_crash
+
+            where = write_crash(exc, f"console: step {runbook.id}/{step.id}", secrets | masked)
+            if run is not None and run.result is not None:
+                run.error = f"internal error ({type(exc).__name__}); details in {where}"
+            app.notify(f"internal error ({type(exc).__name__}); details in {where}", title=step.text,
+                       severity="error", markup=False)  # fmt: skip
             return
         finally:
             if run is not None and run.result is None:
@@ -495,7 +503,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         run = self.runs.get((runbook.id, step.id))
         if run is not None and run.result is not None:
             state = "saving" if run.error is None else f"NOT SAVED: {run.error}"
-            state = state if run.pending is not None else f"not recorded: {run.error or 'read-only console'}"
+            state = state if run.pending is not None else f"not recorded: {run.error or 'unknown'}"
             self.app.push_screen(StepOutputScreen(title, run.result.record(), f"this console · {state}"))
             return
         last = _last_results(self.incident).get((runbook.id, step.id))
@@ -542,9 +550,8 @@ class IncidentScreen(FilterHost, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "acknowledge" and "acknowledged" in self.incident.milestones:
             return None
-        if action == "run_step" and self._readonly:
-            selected = self._selected_step()
-            return not (selected is not None and selected[1].destructive)
+        if action == "run_step":
+            return capabilities_of(self.app).allows("act")  # read-only: g offers nothing
         return not (getattr(self.app, "readonly", False) and action in READONLY_HIDDEN)
 
 

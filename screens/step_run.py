@@ -19,10 +19,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from screens.keys import bind
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.redact import redact_text
 from tessa_tui.runbook_model import Action, Step
 from tessa_tui.sanitize import sanitize
-from tessa_tui.step_placeholders import BUILTIN, STANDARD, needed
+from tessa_tui.step_placeholders import BUILTIN, STANDARD, names_in, needed
 
 MARKS: dict[bool | None, tuple[str, str]] = {True: ("✔", "bold green"), False: ("✖", "bold red"), None: ("", "")}
 """A result's expectations held, failed, or there were none: its mark and style."""
@@ -42,16 +43,25 @@ def shown_command(display: str, secrets: Iterable[str]) -> str:
 SECRET_NAME = re.compile(r"token|password|passwd|secret|api_?key|private", re.IGNORECASE)
 
 
-def secret_names(names: Iterable[str], values: Mapping[str, str], secrets: Iterable[str]) -> set[str]:
-    """Placeholders whose value must not be shown: it came from `${ENV}`, or the name says it is a credential."""
+def secret_names(action: Action, names: Iterable[str], values: Mapping[str, str], secrets: Iterable[str]) -> set[str]:
+    """Placeholders that are secrets: the value came from `${ENV}`, the name says it is a credential, or it goes
+    into a request header (Authorization, apikey). They are typed masked, and never prefilled: a prefilled
+    secret could be sent wherever the other fields point."""
     hidden = set(secrets)
-    return {name for name in names if values.get(name) in hidden or SECRET_NAME.search(name)}
+    in_headers = {n for value in (action.http.headers.values() if action.http else ()) for n in names_in(value)}
+    return {name for name in names if values.get(name) in hidden or SECRET_NAME.search(name) or name in in_headers}
+
+
+def capabilities_of(app: object) -> Capabilities:
+    """The console's capabilities: the app's own, else made from its `readonly` flag."""
+    found = getattr(app, "capabilities", None)
+    return found if isinstance(found, Capabilities) else Capabilities.from_flag(bool(getattr(app, "readonly", True)))
 
 
 class AskValues(ModalScreen[dict[str, str] | None]):
     """The placeholders a step asks for, prefilled; dismissed with the values, or None (escape: nothing runs).
 
-    A secret is typed (or kept) in a masked field: the screen may be shared in a war room."""
+    A secret is typed in a masked field and never prefilled: the screen may be shared in a war room."""
 
     DEFAULT_CSS = "AskValues { align: center middle; }"
     BINDINGS = [bind("close", "close", show=True)]
@@ -69,8 +79,12 @@ class AskValues(ModalScreen[dict[str, str] | None]):
             for name in self.names:
                 about = BUILTIN.get(name) or STANDARD.get(name) or "a value this step asks for"
                 yield Static(Text(f"{{{name}}}: {about}"), classes="form-label")
-                yield Input(self.prefill.get(name, ""), password=name in self.hidden, id=f"ask-{name}")
-            hint = "each value is taken literally: it cannot change the command's shape · enter: next, then run"
+                secret = name in self.hidden
+                yield Input("" if secret else self.prefill.get(name, ""), password=secret, id=f"ask-{name}")
+            hint = (
+                "each value is taken literally: it cannot change the command's shape (one starting with - where it "
+                "would be an option is refused) · enter: next, then run"
+            )
             yield Static(Text(hint + " · escape: do not run", style="dim"), id="form-hint")
             yield Static("", id="form-error")
 

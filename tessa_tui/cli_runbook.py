@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.cli_runbook_run import add_run_arguments, run_runbook
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.durations import format_duration
@@ -44,7 +45,7 @@ def add_runbook_parser(commands: Any, load: Loader) -> argparse.ArgumentParser:
     validate.set_defaults(run=lambda args: _validate(load, args))
     run = actions.add_parser("run", help="run a runbook's step actions headless (recorded with --incident)")
     add_run_arguments(run)
-    run.set_defaults(run=lambda args: run_runbook(load(args), args, readonly=getattr(args, "readonly", False)))
+    run.set_defaults(run=lambda args: run_runbook(load(args), args, Capabilities.from_flag(args.readonly)))
     schema = actions.add_parser("schema", help="print the JSON Schema of a runbook file")
     schema.set_defaults(run=lambda _args: print(json.dumps(runbook_json_schema(), indent=2)) or 0)
     return runbook

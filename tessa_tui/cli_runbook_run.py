@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from tessa_tui import secret_registry
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
@@ -63,10 +64,14 @@ def parse_sets(items: list[str]) -> dict[str, str]:
     return values
 
 
-def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, readonly: bool) -> int:
-    """Exit 0 when every step ran and met its expectations, 1 when one did not, 2 for bad input."""
+def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, capabilities: Capabilities) -> int:
+    """Exit 0 when every step ran and met its expectations, 1 when one did not (or failed inside), 2 for bad
+    input or a read-only process (refused before the journal is even opened)."""
     from tessa_tui.incident_book import open_book
 
+    capabilities.require("act", "runbook run")
+    if args.incident:
+        capabilities.require("journal", "runbook run --incident")
     config = loaded.config if loaded else TessaConfig()
     book = open_book(loaded)
     try:
@@ -88,8 +93,9 @@ def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, readonly:
             secrets = loaded.secrets if loaded else frozenset()
             if incident_id:  # refolded: a step may act on what an earlier one recorded (a status page incident)
                 incident = book.get(incident_id)
-            running = run_step(step, values, config, secrets=secrets, confirmed=args.confirm, readonly=readonly,
-                               config_path=loaded.path if loaded else None, incident=incident)  # fmt: skip
+            running = run_step(step, values, config, capabilities=capabilities, secrets=secrets,
+                               confirmed=args.confirm, config_path=loaded.path if loaded else None,
+                               incident=incident)  # fmt: skip
             result = asyncio.run(running)
             ticked = False
             if incident_id:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.incident import Incident
 from tessa_tui.integration_http import IntegrationError, Reply
@@ -51,9 +52,16 @@ class Outcome:
 
 
 async def run_integration(
-    kind: str, target: str, incident: Incident | None, config: TessaConfig, secrets: Iterable[str]
+    kind: str,
+    target: str,
+    incident: Incident | None,
+    config: TessaConfig,
+    secrets: Iterable[str],
+    capabilities: Capabilities,
 ) -> Outcome:
-    """Run one integration action; secrets are masked in everything returned."""
+    """Run one integration action; secrets are masked in everything returned. ReadOnlyError (nothing sent)
+    when `capabilities` may not post."""
+    capabilities.require("post", f"{kind} {target}")
     hidden = {s for s in (*secrets, *_credentials(config)) if s and len(s) >= 4}
     if incident is None:
         return Outcome("cannot run: no incident (run it from an incident's checklist, or with --incident)", False)

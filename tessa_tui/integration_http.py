@@ -74,10 +74,32 @@ async def call_json(
     retries: int = 3,
 ) -> Reply:
     """Send `body` as JSON (if given) and decode the answer; never raises for what the network or the
-    service does. A 2xx is success; anything else ends as `error` ("Slack: HTTP 404 channel_not_found")."""
+    service does, nor for a bug met on the way (its traceback goes to crash.log). A 2xx is success; anything
+    else ends as `error` ("Slack: HTTP 404 channel_not_found")."""
+    hidden = {s for s in secrets if len(s) >= 4}
+    started = time.monotonic()
+    try:
+        return await _call(method, url, service, headers, body, hidden, deadline, retries)
+    except Exception as exc:  # a fault boundary: one failed call, never a dead step or console
+        from tessa_tui.crash_log import write_crash
+
+        where = write_crash(exc, f"{service} call", hidden)
+        problem = f"internal error ({type(exc).__name__}); details in {where}"
+        return _failed(service, problem, 0, None, 1, time.monotonic() - started, hidden)
+
+
+async def _call(
+    method: str,
+    url: str,
+    service: str,
+    headers: Mapping[str, str],
+    body: Any,
+    hidden: set[str],
+    deadline: float,
+    retries: int,
+) -> Reply:
     from tessa_tui.http_probe import fetch, make_client
 
-    hidden = {s for s in secrets if len(s) >= 4}
     sent = {"Accept": "application/json", **headers}
     content = None
     if body is not None:
@@ -126,7 +148,7 @@ def _decode(data: bytes) -> Any:
     text = data.decode("utf-8", errors="replace")
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         return text.strip()
 
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from tessa_tui.capabilities import MEASURE
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
@@ -135,7 +136,7 @@ async def run_review(
             )
         else:
             try:
-                result = await run_step(step, values, config, secrets=hidden, readonly=True, journal=journal)
+                result = await run_step(step, values, config, capabilities=MEASURE, secrets=hidden, journal=journal)
             except UserError as exc:  # a value the step needs is not configured: it could not be measured
                 item = ReviewItem(step.id, step.text, "failed", f"cannot run: {exc}")
             else:

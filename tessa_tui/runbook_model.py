@@ -75,8 +75,13 @@ class Action(Section, frozen=True, kw_only=True):
     ] = msgspec.field(default_factory=list)
     ask: Annotated[
         list[str],
-        doc("Placeholders asked for before running (prefilled from `placeholders:` in tessa.yaml)."),
+        doc("Placeholders asked for before running (prefilled from `placeholders:` in tessa.yaml, except secrets)."),
     ] = msgspec.field(default_factory=list)
+    allow_option: Annotated[
+        list[str],
+        doc("`run`: placeholders whose value may begin an argument with `-` (be an option); any other such value "
+            "is refused, so a value cannot turn into `--output=FILE`."),
+    ] = msgspec.field(default_factory=list)  # fmt: skip
 
     def __post_init__(self) -> None:
         kinds = [k for k in ACTION_KINDS if getattr(self, k) is not None]
@@ -91,6 +96,9 @@ class Action(Section, frozen=True, kw_only=True):
                 raise ValueError(f"`expect`: {exc}") from None
         if self.kind in INTEGRATION_KINDS and (self.expect or self.ask):
             raise ValueError(f"`{self.kind}` succeeds when the call does: it takes no `expect` or `ask`")
+        unused = [n for n in self.allow_option if not any(f"{{{n}}}" in arg for arg in self.run or [])]
+        if unused:
+            raise ValueError(f"`allow-option`: {{{unused[0]}}} is not a placeholder of `run`")
         if self.only and self.probe not in ("services-green", "api-p95", "error-rate"):
             raise ValueError("`only` goes with probe services-green, api-p95 or error-rate")
 

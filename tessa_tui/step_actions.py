@@ -1,9 +1,9 @@
 """Running a runbook step's action: a command, an HTTP request, a read-only query, a service check or a text
 to copy; each under a deadline, its output capped, sanitised and redacted, its expectations evaluated.
 
-Nothing here raises for what the outside world does (a command that hangs, a server that answers garbage):
-every outcome is an ActionResult. UserError only for what the caller got wrong (a missing value, a
-destructive step without confirmation).
+Nothing here raises for what the outside world does (a command that hangs, a server that answers garbage),
+nor for a bug met while a step runs: every outcome is an ActionResult. UserError only for what the caller got
+wrong or may not do (a missing value, a destructive step without confirmation, a read-only process).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 import msgspec
 
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.conditions import ConditionResult, Observation, evaluate_all, parse_condition
 from tessa_tui.config_model import Duration, TessaConfig
 from tessa_tui.errors import UserError
@@ -30,6 +31,7 @@ from tessa_tui.incident import Incident
 from tessa_tui.redact import redact_text
 from tessa_tui.runbook_model import INTEGRATION_KINDS, Step
 from tessa_tui.sanitize import sanitize
+from tessa_tui.secret_egress import check_destination
 from tessa_tui.step_placeholders import Expanded, expand
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -98,39 +100,84 @@ async def run_step(
     values: Mapping[str, str],
     config: TessaConfig,
     *,
+    capabilities: Capabilities,
     secrets: Iterable[str] = (),
+    masked: Iterable[str] = (),
     confirmed: str | None = None,
-    readonly: bool = False,
     journal: Path | None = None,
     config_path: Path | None = None,
     incident: Incident | None = None,
 ) -> ActionResult:
-    """Run a step's action. A destructive step needs `confirmed` to be its confirm word and never runs
-    read-only; both are refused with UserError before anything starts. `journal`: where probes read
-    incidents and size history (default: the config's journal path). `incident`: the one the step is
-    run for; integration steps (PagerDuty, Slack, Statuspage) act on it and fail without it."""
+    """Run a step's action. Refused with UserError before anything starts: any step when `capabilities` may not
+    act (read-only), an integration step when it may not post, a destructive step without `confirmed` = its
+    confirm word, a value that would change the command, and a request carrying one of `secrets` (the config's)
+    to a host neither the config nor the runbook names. `masked`: more values to hide (typed secrets).
+    `journal`: where probes read incidents and size history (default: the config's journal path). `incident`:
+    the one the step is run for; integration steps (PagerDuty, Slack, Statuspage) act on it.
+
+    Once it starts, the step is a fault boundary: whatever goes wrong is a failed result, never an exception."""
     action = step.action
     if action is None:
         raise UserError(f"step {step.id} has no action to run")
-    if step.destructive:
-        if readonly:
-            raise UserError(f"step {step.id} is destructive; a read-only console cannot run it")
-        if confirmed != confirm_word(step):
-            raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
-    if readonly and action.kind in INTEGRATION_KINDS:
-        raise UserError(f"step {step.id} calls {action.kind}; a read-only console cannot run it")
+    capabilities.require("act", f"step {step.id}")
+    if action.kind in INTEGRATION_KINDS:
+        capabilities.require("post", f"step {step.id} ({action.kind})")
+    if step.destructive and confirmed != confirm_word(step):
+        raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
+    configured = {s for s in (*secrets, *(v for _, v in config.integrations.tokens() if v)) if len(s) >= 4}
+    hidden = configured | {s for s in masked if len(s) >= 4}
+    if config.database is not None:
+        hidden.add(config.database.dsn)
     expanded = expand(action, values)
     if expanded.kind == "run" and expanded.argv[0] == "tessa-tui":
         # The console's own CLI: this interpreter and this config, whatever PATH holds.
         config_args = ["--config", str(config_path)] if config_path else []
         expanded = replace(expanded, argv=[sys.executable, "-m", "tessa_tui", *config_args, *expanded.argv[1:]])
-    hidden = {s for s in secrets if len(s) >= 4}
-    if config.database is not None:
-        hidden.add(config.database.dsn)
-    if expanded.kind in INTEGRATION_KINDS:
-        return await _integration(expanded, config, hidden, incident, action.timeout)
-    deadline = action.timeout.total_seconds() if action.timeout else DEFAULT_TIMEOUT_S
+    if action.http is not None:
+        texts = [*expanded.headers.values(), expanded.body or ""]
+        check_destination(expanded.url, action.http.url, texts, config, configured)
     started = time.perf_counter()
+    try:
+        if expanded.kind in INTEGRATION_KINDS:
+            return await _integration(expanded, config, hidden, incident, action.timeout, capabilities)
+        return await _run(step, expanded, values, config, hidden, journal, started)
+    except UserError:
+        raise
+    except Exception as exc:  # a bug met in this step: the step fails, the incident and the console go on
+        return _crashed(step, expanded, exc, hidden, started)
+
+
+def _crashed(step: Step, expanded: Expanded, exc: Exception, hidden: set[str], started: float) -> ActionResult:
+    """A step that raised: failed, unticked, one masked line; the traceback (no locals) to crash.log."""
+    from tessa_tui.crash_log import write_crash
+
+    where = write_crash(exc, f"step {step.id} ({expanded.kind})", hidden)
+    reason = redact_text(sanitize(f"{type(exc).__name__}: {exc}")[:200], hidden)
+    why = f"error: internal error in this step ({reason}); details in {where}"
+    return ActionResult(
+        kind=expanded.kind,
+        command=redact_text(sanitize(expanded.display(), keep_newlines=True), hidden),
+        status=why,
+        ok=False,
+        why=why,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        output="",
+    )
+
+
+async def _run(
+    step: Step,
+    expanded: Expanded,
+    values: Mapping[str, str],
+    config: TessaConfig,
+    hidden: set[str],
+    journal: Path | None,
+    started: float,
+) -> ActionResult:
+    """A run / http / sql / check / copy / probe action executed and judged by its expectations."""
+    action = step.action
+    assert action is not None
+    deadline = action.timeout.total_seconds() if action.timeout else DEFAULT_TIMEOUT_S
     if expanded.kind == "probe":  # measured in review_probes; this module only runs and judges it
         from tessa_tui.review_probes import ProbeContext, run_probe
 
@@ -165,7 +212,12 @@ async def run_step(
 
 
 async def _integration(
-    expanded: Expanded, config: TessaConfig, hidden: set[str], incident: Incident | None, timeout: Duration | None
+    expanded: Expanded,
+    config: TessaConfig,
+    hidden: set[str],
+    incident: Incident | None,
+    timeout: Duration | None,
+    capabilities: Capabilities,
 ) -> ActionResult:
     """A PagerDuty / Slack / Statuspage call: ok when the service took it (no `expect`), False with why not."""
     from tessa_tui.integration_actions import run_integration
@@ -174,7 +226,7 @@ async def _integration(
         config = msgspec.structs.replace(config, integrations=msgspec.structs.replace(config.integrations,
                                                                                       timeout=timeout))  # fmt: skip
     started = time.perf_counter()
-    outcome = await run_integration(expanded.kind, expanded.target, incident, config, hidden)
+    outcome = await run_integration(expanded.kind, expanded.target, incident, config, hidden, capabilities)
     return ActionResult(
         kind=expanded.kind,
         command=expanded.display(),

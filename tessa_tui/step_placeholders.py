@@ -3,7 +3,9 @@ shape of a command.
 
 A value becomes exactly one argv element (it replaces text inside the element it was written in), one SQL
 parameter (`$1`, never spliced into the SQL), a percent-encoded piece of a URL, or plain body text. So
-`; rm -rf /`, `$(id)` or a newline stay literal wherever they are put.
+`; rm -rf /`, `$(id)` or a newline stay literal wherever they are put. A value that would begin an argument
+with `-` (and so be read as an option: `--output=FILE`) is refused unless the action's `allow-option` names
+its placeholder, and a NUL byte, which no argument can carry, is refused everywhere in `run`.
 """
 
 from __future__ import annotations
@@ -96,13 +98,13 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
         return PLACEHOLDER.sub(lambda m: values[m.group(1)], text)
 
     if action.run is not None:
-        return Expanded("run", argv=[plain(arg) for arg in action.run])
+        return Expanded("run", argv=[_argument(arg, values, action.allow_option) for arg in action.run])
     if action.http is not None:
         http = action.http
         headers = {name: plain(value) for name, value in http.headers.items()}
-        bad = next((name for name, value in headers.items() if "\r" in value or "\n" in value), None)
+        bad = next((name for name, value in headers.items() if any(c in value for c in "\r\n\0")), None)
         if bad is not None:
-            raise UserError(f"header {bad}: a placeholder value holds a line break")
+            raise UserError(f"header {bad}: a placeholder value holds a line break or a NUL byte")
         body = plain(http.body) if http.body is not None else None
         return Expanded("http", method=http.method, url=_url(http.url, values), headers=headers, body=body)
     if action.sql is not None:
@@ -115,6 +117,32 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
     if action.probe is not None:  # a name from a fixed list: nothing in it to expand
         return Expanded("probe", target=action.probe)
     return Expanded("copy", target=plain(action.copy or ""))
+
+
+def _argument(template: str, values: Mapping[str, str], allow_option: list[str]) -> str:
+    """One argv element: the template's text with the values in; refused when a value would make it an option."""
+    argument = PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+    if "\0" in argument:
+        name = next((n for n in names_in(template) if "\0" in values[n]), None)
+        what = f"{{{name}}}: the value" if name else "an argument of `run`"
+        raise UserError(f"{what} holds a NUL byte, which no argument can carry")
+    lead = _leading(template, values)
+    if lead is not None and values[lead].startswith("-") and lead not in allow_option:
+        raise UserError(
+            f"{{{lead}}}: the value starts with '-' and would be read as an option; refused "
+            f"(a runbook that means it says `allow-option: [{lead}]`)"
+        )
+    return argument
+
+
+def _leading(template: str, values: Mapping[str, str]) -> str | None:
+    """The placeholder whose value begins the argument, if its first character comes from a value at all."""
+    position = 0
+    while (match := PLACEHOLDER.match(template, position)) is not None:
+        if values[match.group(1)]:
+            return match.group(1)
+        position = match.end()  # an empty value: the next placeholder (or literal) begins the argument
+    return None
 
 
 def _url(template: str, values: Mapping[str, str]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tessa_tui.capabilities import READ_ONLY, READ_WRITE
 from tessa_tui.cli import main
 from tessa_tui.config_load import LoadedConfig, load_config
 from tessa_tui.config_model import SLACK_FIELDS, Duration, TessaConfig
@@ -63,7 +64,8 @@ def run(book: IncidentBook, loaded: LoadedConfig, incident_id: str, step_id: str
     incident = book.get(incident_id)
     runbook, step = book.find_step(incident, f"{RUNBOOK}/{step_id}")
     values = values_for(loaded.config, {}, incident_id)
-    result = asyncio.run(run_step(step, values, loaded.config, secrets=loaded.secrets, incident=incident))
+    running = run_step(step, values, loaded.config, capabilities=READ_WRITE, secrets=loaded.secrets, incident=incident)
+    result = asyncio.run(running)
     event = book.record(book.action_output(incident_id, f"{runbook.id}/{step.id}", result.record()))
     return result, event
 
@@ -440,8 +442,9 @@ def test_a_steps_timeout_bounds_the_call_and_a_readonly_console_never_calls(
     incident = book.get(declare(book))
     step = Step(id="post", text="Post", action=Action(slack="update", timeout=Duration(seconds=1)))
     contract_servers.fail("slack", 429, retry_after="3")
-    result = asyncio.run(run_step(step, {}, loaded.config, secrets=loaded.secrets, incident=incident))
+    running = run_step(step, {}, loaded.config, capabilities=READ_WRITE, secrets=loaded.secrets, incident=incident)
+    result = asyncio.run(running)
     assert result.ok is False and "Retry-After 3s; the 1s deadline would pass" in result.status
-    with pytest.raises(UserError, match="read-only console cannot run it"):
-        asyncio.run(run_step(step, {}, loaded.config, readonly=True, incident=incident))
+    with pytest.raises(UserError, match="read-only"):
+        asyncio.run(run_step(step, {}, loaded.config, capabilities=READ_ONLY, incident=incident))
     assert len(contract_servers.received("slack")) == 1

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tessa_tui.capabilities import MEASURE
 from tessa_tui.config_load import load_config
 from tessa_tui.config_model import Duration, LogSource, ServiceCheck, TessaConfig
 from tessa_tui.errors import UserError
@@ -36,7 +37,7 @@ def probe(name: ProbeName, *expect: str, only: tuple[str, ...] = ()) -> Step:
 
 
 async def judge(step: Step, config: TessaConfig, values: dict[str, str] | None = None, **kw: object) -> ActionResult:
-    return await run_step(step, values or {}, config, **kw)  # type: ignore[arg-type]
+    return await run_step(step, values or {}, config, **{"capabilities": MEASURE, **kw})  # type: ignore[arg-type]
 
 
 # -- probes against their thresholds ---------------------------------------------------------------------------------

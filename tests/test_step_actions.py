@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tessa_tui.capabilities import READ_ONLY, READ_WRITE, Capabilities
 from tessa_tui.config_model import DatabaseConfig, Duration, TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.runbook_model import Action, HttpAction, Step
@@ -34,16 +35,22 @@ def run(
     *,
     secrets: frozenset[str] = frozenset(),
     confirmed: str | None = None,
-    readonly: bool = False,
+    capabilities: Capabilities = READ_WRITE,
 ) -> ActionResult:
-    running = run_step(the_step, values or {}, TessaConfig(), secrets=secrets, confirmed=confirmed, readonly=readonly)
+    config = TessaConfig()
+    running = run_step(the_step, values or {}, config, capabilities=capabilities, secrets=secrets, confirmed=confirmed)
     return asyncio.run(running)
 
 
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_a_placeholder_value_is_one_literal_argument(payload: str) -> None:
     action = Action(run=[*ARGV, "{client_ip}", "--user={user_email}"], expect=["[STATUS] == 0"])
-    result = run(step(action), {"client_ip": payload, "user_email": payload, "production_url": "NO"})
+    values = {"client_ip": payload, "user_email": payload, "production_url": "NO"}
+    if payload.startswith("-"):  # it would begin an argument: an option, unless the runbook allows it
+        with pytest.raises(UserError, match=r"^\{client_ip\}: the value starts with '-'"):
+            run(step(action), values)
+        action = Action(run=action.run, expect=action.expect, allow_option=["client_ip"])
+    result = run(step(action), values)
     assert json.loads(result.output) == [payload, f"--user={payload}"]
     assert result.ok is True
 
@@ -95,7 +102,7 @@ def test_a_destructive_step_needs_its_word_and_never_runs_read_only(tmp_path: Pa
         with pytest.raises(UserError, match="type 'rollback'"):
             run(destructive, confirmed=confirmed)
     with pytest.raises(UserError, match="read-only"):
-        run(destructive, confirmed="rollback", readonly=True)
+        run(destructive, confirmed="rollback", capabilities=READ_ONLY)
     assert not flag.exists()
     assert run(destructive, confirmed="rollback").status == "exit 0"
     assert flag.exists()
@@ -138,7 +145,7 @@ def test_runbook_run_records_in_the_incident_and_ticks_on_expectation(tmp_path: 
     again = cli("runbook", "run", "probe", "--step", "1", "--incident", "INC-1", "--set", "client_ip=1.2.3.4")
     assert again.returncode == 0 and "ticked in the timeline" not in again.stdout  # first tick wins
     refused = cli("--readonly", "runbook", "run", "probe", "--step", "wipe", "--confirm", "wipe")
-    assert refused.returncode == 2 and refused.stderr.strip().endswith("a read-only console cannot run it")
+    assert refused.returncode == 2 and "read-only mode runs no step action" in refused.stderr
     assert cli("runbook", "run", "probe", "--step", "9").returncode == 2
     assert "no value for client_ip" in cli("runbook", "run", "probe", "--step", "argv").stderr
 
@@ -147,13 +154,13 @@ def test_sql_steps_are_read_only_parameterised_and_tabled(pg_dsn: str) -> None:
     config = TessaConfig(database=DatabaseConfig(dsn=pg_dsn))
     values = {"user_email": "x'); DROP TABLE pg_class; --"}
     query = step(Action(sql="SELECT {user_email}::text AS asked, 2 AS n", expect=["[BODY].count == 1"]))
-    result = asyncio.run(run_step(query, values, config))
+    result = asyncio.run(run_step(query, values, config, capabilities=READ_WRITE))
     assert result.ok is True and result.status == "1 row"
     assert result.output.splitlines()[0].split() == ["asked", "n"] and "DROP TABLE pg_class" in result.output
     write = step(Action(sql="CREATE TABLE tessa_should_not_exist (x int)"))
-    refused = asyncio.run(run_step(write, {}, config))
+    refused = asyncio.run(run_step(write, {}, config, capabilities=READ_WRITE))
     assert refused.status.startswith("error: ") and "read-only transaction" in refused.status
     slow = step(Action(sql="SELECT pg_sleep(5)", timeout=Duration(seconds=1)))
     started = time.monotonic()
-    stopped = asyncio.run(run_step(slow, {}, config))
+    stopped = asyncio.run(run_step(slow, {}, config, capabilities=READ_WRITE))
     assert time.monotonic() - started < 4 and "statement timeout" in stopped.status
