@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tessa_tui.config_load import LoadedConfig
 
 
@@ -16,8 +18,12 @@ def open_console(loaded: LoadedConfig, *, readonly: bool = False) -> int:
     return app.return_code or 0
 
 
-def serve_console(command: str, *, host: str, port: int, title: str) -> None:
-    """Serve `command` (a console) to browsers until interrupted: each tab runs its own process."""
-    from textual_serve.server import Server
+def serve_console(
+    command: str, *, host: str, port: int, title: str, token: str, max_sessions: int, on_listening: Callable[[], None]
+) -> None:
+    """Serve `command` (a console) to browsers holding `token` until interrupted: each tab runs its own process,
+    at most `max_sessions` at once; `on_listening` runs once the port is bound."""
+    from screens.serve_guard import GuardedServer
 
-    Server(command, host=host, port=port, title=title).serve()
+    server = GuardedServer(command, host=host, port=port, title=title, token=token, max_sessions=max_sessions)
+    server.serve(on_listening=on_listening)
