@@ -5,11 +5,12 @@ A value becomes exactly one argv element (it replaces text inside the element it
 parameter (`$1`, never spliced into the SQL), a percent-encoded piece of a URL, or plain body text. So
 `; rm -rf /`, `$(id)` or a newline stay literal wherever they are put. A value that would begin an argument
 with `-` (and so be read as an option: `--output=FILE`) is refused unless the action's `allow-option` names
-its placeholder, and a NUL byte, which no argument can carry, is refused everywhere in `run`.
+its placeholder, and a NUL byte or an unpaired surrogate, which no argument can carry, is refused everywhere in `run`.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from collections.abc import Mapping
@@ -122,10 +123,10 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
 def _argument(template: str, values: Mapping[str, str], allow_option: list[str]) -> str:
     """One argv element: the template's text with the values in; refused when a value would make it an option."""
     argument = PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
-    if "\0" in argument:
-        name = next((n for n in names_in(template) if "\0" in values[n]), None)
+    if not _passable(argument):
+        name = next((n for n in names_in(template) if not _passable(values[n])), None)
         what = f"{{{name}}}: the value" if name else "an argument of `run`"
-        raise UserError(f"{what} holds a NUL byte, which no argument can carry")
+        raise UserError(f"{what} holds a NUL byte or an unpaired surrogate, which no argument can carry")
     lead = _leading(template, values)
     if lead is not None and values[lead].startswith("-") and lead not in allow_option:
         raise UserError(
@@ -133,6 +134,14 @@ def _argument(template: str, values: Mapping[str, str], allow_option: list[str])
             f"(a runbook that means it says `allow-option: [{lead}]`)"
         )
     return argument
+
+
+def _passable(text: str) -> bool:
+    """Can `text` be handed to a program as an argument (no NUL; encodable for the OS)?"""
+    try:
+        return b"\0" not in os.fsencode(text)
+    except UnicodeEncodeError:
+        return False
 
 
 def _leading(template: str, values: Mapping[str, str]) -> str | None:
