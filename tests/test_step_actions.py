@@ -6,15 +6,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tessa_tui.capabilities import READ_ONLY, READ_WRITE, Capabilities
-from tessa_tui.config_model import DatabaseConfig, Duration, TessaConfig
+from tessa_tui.config_model import DatabaseConfig, Duration, ServiceCheck, TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.runbook_model import Action, HttpAction, Step
 from tessa_tui.step_actions import ActionResult, run_step
@@ -164,3 +167,124 @@ def test_sql_steps_are_read_only_parameterised_and_tabled(pg_dsn: str) -> None:
     started = time.monotonic()
     stopped = asyncio.run(run_step(slow, {}, config, capabilities=READ_WRITE))
     assert time.monotonic() - started < 4 and "statement timeout" in stopped.status
+
+
+# -- each step action is a fault boundary ---------------------------------------------------------------------------
+
+SECRET = "s3cret-boundary-9f2e"
+
+
+def _raise(*_: object, **__: object) -> object:
+    raise RuntimeError(f"boom with {SECRET}\nsecond line")
+
+
+async def _araise(*_: object, **__: object) -> object:
+    return _raise()
+
+
+BOUNDARY_CASES = {
+    "http": (Action(http=HttpAction(url="http://127.0.0.1:9/")), "tessa_tui.http_probe.fetch", _araise),
+    "sql": (Action(sql="SELECT 1"), "tessa_tui.db_monitor.DbMonitor.connect", _araise),
+    "run": (Action(run=["true"]), "asyncio.create_subprocess_exec", _araise),
+    "check": (Action(check="api"), "tessa_tui.checks.run_check", _araise),
+    "copy": (Action(copy="text"), "tessa_tui.step_actions.Observation", _raise),
+    "probe": (Action(probe="backups"), "tessa_tui.review_probes.run_probe", _araise),
+    "slack": (Action(slack="update"), "tessa_tui.integration_actions.run_integration", _araise),
+}
+
+
+@pytest.mark.parametrize("kind", list(BOUNDARY_CASES))
+def test_a_step_that_raises_is_a_failed_result_and_a_crash_log_entry(
+    kind: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    action, target, replacement = BOUNDARY_CASES[kind]
+    monkeypatch.setattr(target, replacement)
+    config = TessaConfig(
+        database=DatabaseConfig(dsn="postgresql://nobody@127.0.0.1:9/none"),
+        services=[ServiceCheck(name="api", url="http://127.0.0.1:9/")],
+    )
+    running = run_step(step(action), {}, config, capabilities=READ_WRITE, secrets={SECRET})
+    result = asyncio.run(running)
+    assert result.ok is False and result.status.startswith("error: internal error in this step (RuntimeError: boom")
+    assert "\n" not in result.status and SECRET not in json.dumps(result.record())
+    log = (tmp_path / "state").rglob("crash.log")
+    text = "".join(path.read_text(encoding="utf-8") for path in log)
+    assert f"step s ({kind})" in text and "RuntimeError: boom with" in text and SECRET not in text
+
+
+def _malformed_server(answer: bytes) -> tuple[str, Callable[[], None]]:
+    """A TCP server on 127.0.0.1 that answers every connection with `answer` and closes it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}", server.close
+
+
+def _incident_config(tmp_path: Path, url: str) -> Path:
+    runbooks = tmp_path / "runbooks"
+    runbooks.mkdir()
+    (runbooks / "probe.yaml").write_text(
+        "id: probe\ntitle: Probe\nkind: issue\nphases:\n  - name: Look\n    steps:\n"
+        f"      - id: get\n        text: Get it\n        action:\n          http: {{url: '{url}/'}}\n"
+        "          expect: ['[STATUS] == 200']\n"
+    )
+    config = tmp_path / "tessa.yaml"
+    config.write_text(f"runbooks:\n  paths: [{runbooks}]\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n")
+    return config
+
+
+@pytest.mark.parametrize("answer", [b"HTTP/1.1 abc\r\n\r\n", b"HTTP/1.1 200 \xff\xfe\r\n\r\n", b"\x00\x01garbage\r\n"])
+def test_a_malformed_status_line_fails_the_step_in_one_line_unticked(tmp_path: Path, answer: bytes) -> None:
+    url, stop = _malformed_server(answer)
+    config = _incident_config(tmp_path, url)
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "tessa_tui", "--config", str(config), *args]
+        return subprocess.run(argv, capture_output=True, text=True, cwd=REPO, timeout=60, env=env)
+
+    try:
+        assert cli("incident", "declare", "SEV3", "Bad server").returncode == 0
+        assert cli("incident", "attach", "INC-1", "probe").returncode == 0
+        ran = cli("runbook", "run", "probe", "--step", "get", "--incident", "INC-1", "--json")
+    finally:
+        stop()
+    assert ran.returncode == 1, (ran.stdout, ran.stderr)
+    assert ran.stderr == "" and len(ran.stdout.strip().splitlines()) == 1
+    result = json.loads(ran.stdout)
+    assert result["ok"] is False and result["ticked"] is False and result["status"].startswith("error: ")
+    assert "\n" not in result["status"]
+    events = json.loads(cli("incident", "export", "INC-1", "--format", "json").stdout)["events"]
+    [output] = [e["data"] for e in events if e["kind"] == "action_output"]
+    assert output["ok"] is False and output["ticks"] is False
+
+
+def test_runbook_run_exits_1_not_70_when_a_step_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tessa_tui.cli import main
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    config = _incident_config(tmp_path, "http://127.0.0.1:9")
+    assert main(["--config", str(config), "incident", "declare", "SEV3", "Bug"]) == 0
+    assert main(["--config", str(config), "incident", "attach", "INC-1", "probe"]) == 0
+    monkeypatch.setattr("tessa_tui.http_probe.fetch", _araise)
+    capsys.readouterr()
+    code = main(["--config", str(config), "runbook", "run", "probe", "--step", "get", "--incident", "INC-1"])
+    out = capsys.readouterr()
+    assert code == 1 and "internal error in this step (RuntimeError" in out.out and out.err == ""
+    assert main(["--config", str(config), "incident", "show", "INC-1"]) == 0
+    assert "[ ] Get it" in capsys.readouterr().out
