@@ -18,7 +18,7 @@ from tests.ui.screen_text import screen_text, wait_until
 # Binding actions that change an incident, the journal, the database or the platform.
 CHANGING = {
     "declare", "acknowledge", "tick", "note", "milestone", "severity", "attach", "assign_role", "resolve",
-    "export", "pin", "cancel", "cancel_query",
+    "export", "pin", "cancel", "cancel_query", "run_step",
 }  # fmt: skip
 
 
@@ -64,7 +64,7 @@ async def test_readonly_offers_no_change_anywhere(tmp_path: Path) -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
         offered = _offered(app)
         assert not offered & CHANGING, offered & CHANGING
-        for key in ("space", "a", "n", "m", "s", "plus", "o", "r", "e", "d"):
+        for key in ("space", "a", "n", "m", "s", "plus", "o", "r", "e", "d", "g"):
             await pilot.press(key)
         await pilot.pause(0.3)
         assert isinstance(app.screen, IncidentScreen)  # no dialog opened

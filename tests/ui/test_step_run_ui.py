@@ -3,16 +3,22 @@ only after its word is typed and never read-only, the result is recorded and tic
 
 from __future__ import annotations
 
+import re
+import socket
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from screens.app import TessaApp
 from screens.incident_screen import IncidentScreen
 from screens.step_run import AskValues, ConfirmRun, StepOutputScreen
+from tessa_tui import http_probe
 from tessa_tui.config_load import load_config
 from tessa_tui.incident_book import open_book
 from tests.ui.screen_text import screen_text, wait_until
@@ -54,22 +60,29 @@ phases:
 """
 
 
-def _app(tmp_path: Path, *, readonly: bool = False) -> tuple[TessaApp, Path]:
-    """A console whose config adds a runbook folder holding the runbook above; returns it and the marker file
-    the destructive step creates."""
+def _app(
+    tmp_path: Path,
+    *,
+    readonly: bool = False,
+    steps: str = "",
+    config_extra: str = "",
+    environ: dict[str, str] | None = None,
+) -> tuple[TessaApp, Path]:
+    """A console whose config adds a runbook folder holding the runbook above (plus `steps`); returns it and the
+    marker file the destructive step creates."""
     folder = tmp_path / "runbooks"
     folder.mkdir()
     marker = tmp_path / "wiped"
-    text = RUNBOOK.format(python=sys.executable, marker=marker, counter=tmp_path / "runs")
+    text = RUNBOOK.format(python=sys.executable, marker=marker, counter=tmp_path / "runs") + steps
     (folder / "step-actions.yaml").write_text(text, encoding="utf-8")
     config = tmp_path / "tessa.yaml"
     config.write_text(
         f"journal:\n  path: {tmp_path / 'journal.sqlite3'}\n  actor: alice\n"
         f"runbooks:\n  paths: [{folder}]\n"
-        f"placeholders:\n  target_host: '{HOSTILE}'\n",
+        f"placeholders:\n  target_host: '{HOSTILE}'\n" + config_extra,
         encoding="utf-8",
     )
-    loaded = load_config(config, environ={})
+    loaded = load_config(config, environ=environ or {})
     if readonly:  # a spectator watches an incident someone else declared
         book = open_book(loaded)
         book.record(book.declare("SEV3", "Cache trouble", runbooks=["step-actions"]))
@@ -212,3 +225,118 @@ async def test_a_result_that_cannot_be_recorded_says_not_saved_and_g_retries_the
         assert counter.read_text(encoding="utf-8") == "x"  # recorded, not run again
         [output] = _outputs(app)
         assert "s3cr3t-value" not in str(output) and "token" in output["output"]
+
+
+async def test_g_on_a_step_whose_server_answers_garbage_shows_the_failure_on_the_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 abc\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    steps = (
+        f"      - id: get-bad\n        text: Get the bad server\n        action:\n          http: {{url: '{url}/'}}\n"
+        "          expect: ['[STATUS] == 200']\n"
+        f"      - id: get-bug\n        text: Meet a bug\n        action:\n          http: {{url: '{url}/bug'}}\n"
+    )
+    app, _ = _app(tmp_path, steps=steps)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_on(app, pilot, "get-bad")
+            await pilot.press("g")
+            await wait_until(pilot, lambda: len(_outputs(app)) == 1)
+            await wait_until(
+                pilot, lambda: re.search(r"\[ \] Get the bad server · error: .* ✖", screen_text(app)) is not None
+            )
+            [output] = _outputs(app)
+            assert output["ok"] is False and output["ticks"] is False
+
+            real_fetch = http_probe.fetch
+
+            async def buggy(*args: Any, **kwargs: Any) -> Any:
+                if str(args[2]).endswith("/bug"):
+                    raise RuntimeError("a bug in the exchange")
+                return await real_fetch(*args, **kwargs)
+
+            monkeypatch.setattr(http_probe, "fetch", buggy)
+            screen = app.screen
+            assert isinstance(screen, IncidentScreen)
+            listing = screen.query_one("#checklist", OptionList)
+            listing.highlighted = listing.get_option_index("step:step-actions:get-bug")
+            await pilot.pause()
+            await pilot.press("g")
+            await wait_until(pilot, lambda: len(_outputs(app)) == 2)
+            await wait_until(pilot, lambda: "Meet a bug · error: internal error in this step" in screen_text(app))
+            assert isinstance(app.screen, IncidentScreen)  # the console goes on
+    finally:
+        server.close()
+
+
+TOKEN = "tok-console-5e8d2a91"
+
+
+async def test_a_configured_secret_is_never_prefilled_nor_sent_to_a_typed_host(tmp_path: Path) -> None:
+    received: list[str] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            received.append(f"{self.path} {self.headers.get('Authorization')}")
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    other = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    steps = (
+        "      - id: call-api\n        text: Call the API\n        action:\n"
+        "          http:\n            url: '{target_url}/v1'\n"
+        "            headers: {Authorization: 'Bearer {api_token}'}\n"
+        "          ask: [target_url, api_token]\n"
+        "      - id: call-api-configured\n        text: Call the API as configured\n        action:\n"
+        "          http:\n            url: '{target_url}/v1'\n"
+        "            headers: {Authorization: 'Bearer {api_token}'}\n"
+        "          ask: [target_url]\n"
+    )
+    extra = "  api_token: ${API_TOKEN}\n  target_url: https://api.example.invalid\n"
+    app, _ = _app(tmp_path, steps=steps, config_extra=extra, environ={"API_TOKEN": TOKEN})
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await _open_on(app, pilot, "call-api")
+            await pilot.press("g")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskValues))
+            token_field = app.screen.query_one("#ask-api_token", Input)
+            assert token_field.password and token_field.value == ""  # masked, and not prefilled from ${API_TOKEN}
+            assert app.screen.query_one("#ask-target_url", Input).value == "https://api.example.invalid"
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+
+            listing = screen.query_one("#checklist", OptionList)
+            listing.highlighted = listing.get_option_index("step:step-actions:call-api-configured")
+            await pilot.pause()
+            await pilot.press("g")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskValues))
+            app.screen.query_one("#ask-target_url", Input).value = f"http://127.0.0.1:{other.server_address[1]}"
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: any("not sent" in n.message for n in app._notifications))
+            await pilot.pause(0.3)
+            assert received == [] and _outputs(app) == []
+            assert TOKEN not in screen_text(app)
+    finally:
+        other.shutdown()
+        other.server_close()
