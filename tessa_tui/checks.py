@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -22,7 +21,7 @@ from tessa_tui.isolate import isolated
 from tessa_tui.jsonpath import clean_surrogates
 from tessa_tui.redact import mask_url, redact_text
 from tessa_tui.sanitize import excerpt, sanitize
-from tessa_tui.statuspage import StatusPageError, VendorStatus, parse_statuspage
+from tessa_tui.statuspage import StatusPageError, VendorStatus, read_statuspage
 
 Clock = Callable[[], datetime]
 
@@ -260,10 +259,9 @@ async def _run_statuspage(
     if outcome.body_truncated:
         return result("unknown", f"status page document over {MAX_BODY_BYTES // 1024} KiB")
     try:
-        vendor = parse_statuspage(json.loads(outcome.body))
-    except (ValueError, RecursionError) as exc:
-        message = str(exc) if isinstance(exc, StatusPageError) else "status page did not return JSON"
-        return result("unknown", message)
+        vendor = read_statuspage(outcome.body)
+    except StatusPageError as exc:
+        return result("unknown", str(exc))
     reason = vendor.reason()
     if vendor.incidents is None and vendor.state == "up":
         reason = "incidents not reported by this page"

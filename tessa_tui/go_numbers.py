@@ -70,7 +70,8 @@ def parse_go_duration(text: str) -> int | None:
         part = _DURATION_PART.match(text, position)
         if part is None or not (part[1] or part[2]):
             return None
-        whole_digits, fraction_digits, unit = part[1], part[2] or "", _DURATION_UNITS.get(part[3])
+        # Leading zeros off: int() refuses more than 4,300 digits, zeros included (Go reads any number of them).
+        whole_digits, fraction_digits, unit = part[1].lstrip("0"), part[2] or "", _DURATION_UNITS.get(part[3])
         if unit is None or len(whole_digits.lstrip("0")) > 19 or int(whole_digits or "0") > _INT64 // unit:
             return None
         # Go keeps the fraction digits that fit in 63 bits and scales them through a float64; so do we.

@@ -187,9 +187,11 @@ def _split_keys(path: str) -> list[str]:
 
 def _atoi(text: str) -> int | None:
     """Go's strconv.Atoi: optional sign, ASCII digits, 64-bit range."""
-    if not _INDEX.fullmatch(text) or len(text.lstrip("+-").lstrip("0")) > 19:
+    digits = text.lstrip("+-").lstrip("0")
+    if not _INDEX.fullmatch(text) or len(digits) > 19:
         return None
-    value = int(text)
+    # Without the leading zeros: int() refuses strings of more than 4,300 digits, zeros included.
+    value = int(digits or "0") * (-1 if text.startswith("-") else 1)
     return value if -(2**63) <= value < 2**63 else None
 
 

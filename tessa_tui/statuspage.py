@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -89,6 +90,15 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "string"
     return "list" if isinstance(value, list) else "object" if isinstance(value, dict) else "null"
+
+
+def read_statuspage(body: bytes | str) -> VendorStatus:
+    """A response body (any bytes) read as a Statuspage document; StatusPageError, one line, when it is not one."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, too deep, an integer past 4,300 digits
+        raise StatusPageError("status page did not return JSON") from None
+    return parse_statuspage(document)
 
 
 def parse_statuspage(document: Any) -> VendorStatus:

@@ -146,10 +146,10 @@ async def test_faults_do_not_delay_other_checks(client: httpx.AsyncClient, serve
     faults = ["hang", "drip", "big", "gzipbomb", "loop", "badjson"]
     slow = [asyncio.create_task(check(client, url=f"{servers.http}/{f}", timeout="2s")) for f in faults]
     await asyncio.sleep(0.1)
-    started = time.monotonic()
     healthy = await check(client, url=f"{servers.http}/ok")
     assert healthy.state == "up"
-    assert time.monotonic() - started < 0.5
+    # Answered while the faults still run (they end at their 2 s deadline): not queued behind them.
+    assert not any(task.done() for task, fault in zip(slow, faults, strict=True) if fault in ("hang", "drip"))
     states = dict(zip(faults, [r.state for r in await asyncio.gather(*slow)], strict=True))
     assert states["hang"] == states["drip"] == states["loop"] == "down"
 

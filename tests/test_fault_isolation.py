@@ -294,3 +294,20 @@ async def test_a_bug_in_the_pagerduty_poll_is_an_integration_error_with_the_toke
     assert message.startswith("PagerDuty: internal error (AttributeError:") and "pd-secret-token-1234" not in message
     log = (state_home / "crash.log").read_text()
     assert "PagerDuty poll" in log and "pd-secret-token-1234" not in log
+
+
+def test_crash_log_entry_has_no_locals_no_secret_no_escape(state_home: Path) -> None:
+    from tessa_tui.crash_log import write_crash
+
+    def failing(token: str) -> None:
+        body = f"local body holding {token}"
+        raise ValueError(f"server said \x1b]0;owned\x07 to http://u:{token}@host/ {len(body)}")
+
+    with pytest.raises(ValueError, match="server said") as raised:
+        failing("s3cret-value-42")
+    where = write_crash(raised.value, "check 'api'", secrets={"s3cret-value-42"})
+    assert where == state_home / "crash.log"
+    text = where.read_text()
+    assert "check 'api'" in text and "Traceback" in text and "ValueError" in text
+    assert "s3cret-value-42" not in text and "local body holding" not in text
+    assert "\x1b" not in text and "\x07" not in text

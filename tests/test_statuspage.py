@@ -75,3 +75,29 @@ def test_hostile_text_in_a_status_page_is_sanitised() -> None:
     assert "\x9b" not in status.components[0].name
     assert status.description == "\\e]0;pwned\\x07Outage\\e[2J"
     assert status.incidents is not None and "\x1b" not in status.incidents[0].latest_update
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        ({"status": {"indicator": "none"}, "components": 5}, "`components` is a number, not a list"),
+        ({"status": {"indicator": "none"}, "incidents": "x"}, "`incidents` is a string, not a list"),
+        ({"status": []}, "no status.indicator"),
+        ([1, 2], "a list, not an object"),
+    ],
+)
+def test_a_document_of_the_wrong_shape_is_one_line(document: Any, reason: str) -> None:
+    with pytest.raises(StatusPageError) as raised:
+        parse_statuspage(document)
+    assert str(raised.value) == f"not a Statuspage document: {reason}"
+
+
+def test_fields_of_any_other_type_are_ignored() -> None:
+    status = parse_statuspage({
+        "status": {"indicator": "major", "description": 5},
+        "components": [5, {"name": 1, "status": 2}, {"name": "API", "status": "major_outage"}],
+        "incidents": [{"name": "x", "incident_updates": 5}, {"name": "y", "incident_updates": [{"body": []}]}],
+        "page": {"updated_at": 1e400},
+    })  # fmt: skip
+    assert (status.state, status.description, [c.name for c in status.components]) == ("down", "", ["API"])
+    assert status.incidents is not None and [i.name for i in status.incidents] == ["x", "y"]
