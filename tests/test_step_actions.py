@@ -288,3 +288,15 @@ def test_runbook_run_exits_1_not_70_when_a_step_raises(
     assert code == 1 and "internal error in this step (RuntimeError" in out.out and out.err == ""
     assert main(["--config", str(config), "incident", "show", "INC-1"]) == 0
     assert "[ ] Get it" in capsys.readouterr().out
+
+
+def test_an_integration_call_is_a_boundary_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tessa_tui.integration_http import _decode, call_json
+
+    assert _decode(b"[" * 200_000 + b"]" * 200_000).startswith("[[[")  # deeper than the parser: text, no raise
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setattr("tessa_tui.http_probe.fetch", _araise)
+    reply = asyncio.run(call_json("POST", "http://127.0.0.1:9/", service="Slack", headers={}, secrets={SECRET}))
+    assert not reply.ok and reply.error.startswith("Slack: internal error (RuntimeError); details in ")
+    assert "\n" not in reply.error and SECRET not in reply.error
+    assert "RuntimeError: boom with" in "".join(p.read_text() for p in (tmp_path / "state").rglob("crash.log"))
