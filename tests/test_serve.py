@@ -135,7 +135,8 @@ def serve(tmp_path: Path, *args: str, host: str = "127.0.0.1") -> Iterator[Serve
         yield Served(process, port, lines, match[1])
     finally:
         children = Served(process, port, lines, "").sessions() if process.poll() is None else []
-        os.killpg(process.pid, signal.SIGTERM)
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         poll(lambda: not any(alive(pid) for pid in children), GONE_LIMIT, "serve left consoles behind")
         rest = []
@@ -260,6 +261,17 @@ def test_a_closed_browser_ends_its_session(tmp_path: Path) -> None:
         origin = f"http://127.0.0.1:{served.port}"
         asyncio.run(first_screen(served.ws_url(), origin))  # connects, reads, closes
         poll(lambda: served.sessions() == [], GONE_LIMIT, "the closed browser's console is still running")
+
+
+def test_stopping_the_server_ends_its_consoles(tmp_path: Path) -> None:
+    with serve(tmp_path) as served:
+        sock = raw_websocket(served, 80, 24)
+        poll(lambda: len(served.sessions()) == 1, START_LIMIT, "no console started")
+        (pid,) = served.sessions()
+        served.process.send_signal(signal.SIGTERM)  # the server alone: each console has a session of its own
+        assert served.process.wait(timeout=START_LIMIT) == 0
+        poll(lambda: not alive(pid), GONE_LIMIT, "the stopped server left its console running")
+        sock.close()
 
 
 def test_sessions_are_capped_and_a_closed_one_frees_its_slot(tmp_path: Path) -> None:
