@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from tessa_tui.durations import format_duration
 from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, Incident
 from tessa_tui.journal import Event
 from tessa_tui.runbook_load import RunbookPack
+from tessa_tui.sanitize import sanitize
 from tessa_tui.sla import incident_clocks
 
 # The seed's standing action items; recorded ones (`action_item` notes) come first.
@@ -32,7 +34,8 @@ DURATIONS = (
 def postmortem(
     incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity], now: datetime
 ) -> dict[str, Any]:
-    """Everything the template asks for, as plain JSON-ready data (times in UTC ISO 8601)."""
+    """Everything the template asks for, as plain JSON-ready data (times in UTC ISO 8601), every text in it
+    sanitised: the JSON export is read by people too, and must not hide text in invisible characters."""
     milestones = incident.milestones
     notes = {section: [n for n in incident.notes if n.section == section] for section in _sections(incident)}
     durations = {}
@@ -42,7 +45,7 @@ def postmortem(
             durations[key] = {"label": label, "seconds": int(delta.total_seconds()), "text": _span(delta)}
     began = milestones.get("began", incident.declared_at)
     total = (milestones.get("verified_resolved") or now) - began
-    return {
+    report: dict[str, Any] = {
         "incident": incident.id,
         "title": incident.title,
         "status": incident.status,
@@ -80,64 +83,108 @@ def postmortem(
         + [{"text": text, "owner": None, "recorded": False} for text in STANDING_ACTIONS],
         "events": [_entry(e) for e in incident.events],
     }
+    cleaned: dict[str, Any] = _clean(report)
+    return cleaned
 
 
 def to_markdown(report: Mapping[str, Any]) -> str:
-    """The seed's post-mortem template, filled."""
+    """The seed's post-mortem template, filled. A pure function of the report: every value in it is outside
+    text and is escaped (`_md`, `_lines`) or fenced (`_fence`), so none can add a heading, HTML, a link, an image,
+    emphasis, a table or a list item, or end a code block; the structure is the template's alone."""
     summary = report["summary"]
-    lines = [f"# Post-mortem: {report['incident']} {report['title']}", ""]
-    history = " → ".join(h["severity"] for h in summary["severity_history"])
+    lines = [f"# Post-mortem: {_md(report['incident'])} {_md(report['title'])}", ""]
+    history = " → ".join(_md(h["severity"]) for h in summary["severity_history"])
     lines += [
         "## Incident Summary",
         "",
         f"- **Date/Time**: {_stamp(summary['date_time'], date=True)}",
-        f"- **Duration**: {summary['duration']}",
-        f"- **Severity**: {summary['severity']}" + (f" (history: {history})" if "→" in history else ""),
-        f"- **Services Affected**: {', '.join(summary['services_affected']) or 'not recorded'}",
-        f"- **User Impact**: {'; '.join(summary['user_impact']) or 'not recorded'}",
+        f"- **Duration**: {_md(summary['duration'])}",
+        f"- **Severity**: {_md(summary['severity'])}" + (f" (history: {history})" if "→" in history else ""),
+        f"- **Services Affected**: {', '.join(map(_md, summary['services_affected'])) or 'not recorded'}",
+        f"- **User Impact**: {_lines('; '.join(summary['user_impact']), 2) or 'not recorded'}",
     ]
     if summary["roles"]:
-        lines.append("- **Roles**: " + ", ".join(f"{role} {who}" for role, who in summary["roles"].items()))
+        lines.append("- **Roles**: " + ", ".join(f"{_md(role)} {_md(who)}" for role, who in summary["roles"].items()))
     lines += ["", "## Timeline", ""]
     for item in report["timeline"]:
         when = _stamp(item["at"]) if item["at"] else "--:--"
-        how = f" ({'; '.join(item['how'])})" if item.get("how") else ""
-        lines.append(f"- {when} - {item['label']}{how}")
+        how = f" ({_lines('; '.join(item['how']), 2)})" if item.get("how") else ""
+        lines.append(f"- {when} - {_md(item['label'])}{how}")
     lines += ["", "## Durations", ""]
-    lines += [f"- {d['label']}: {d['text']}" for d in report["durations"].values()] or ["- not enough milestones"]
-    lines += [f"- {c['clock']}: {c['result']}" for c in report["sla"]]
+    lines += [f"- {_md(d['label'])}: {_md(d['text'])}" for d in report["durations"].values()] or [
+        "- not enough milestones"
+    ]
+    # SLA results as the clocks word them (`met, 11:00 to spare`, `missed by ...`): sla.Clock.text.
+    lines += [f"- {_md(c['clock'])}: {_md(c['result'])}" for c in report["sla"]]
     lines += ["", "## Root Cause", ""]
-    lines += [f"- {text}" for text in report["root_cause"]] or [
+    lines += [f"- {_lines(text, 2)}" for text in report["root_cause"]] or [
         "- What happened?",
         "- Why did it happen?",
         "- Why wasn't it caught earlier?",
     ]
     lines += ["", "## Resolution", ""]
-    lines += [f"- {text}" for text in report["resolution"]] or ["- What fixed it?"]
+    lines += [f"- {_lines(text, 2)}" for text in report["resolution"]] or ["- What fixed it?"]
     lines += ["", "## Actions Taken", ""]
-    lines += [f"- {_stamp(a['at'])} {a['actor']}: {a['text']} ({a['runbook']})" for a in report["actions_taken"]] or [
-        "- none recorded"
-    ]
+    lines += [
+        f"- {_stamp(a['at'])} {_md(a['actor'])}: {_lines(a['text'], 2)} ({_md(a['runbook'])})"
+        for a in report["actions_taken"]
+    ] or ["- none recorded"]
     if report["notes"]:
         lines += ["", "## Notes", ""]
-        lines += [f"- {_stamp(n['at'])} {n['actor']}: {n['text']}" for n in report["notes"]]
+        lines += [f"- {_stamp(n['at'])} {_md(n['actor'])}: {_lines(n['text'], 2)}" for n in report["notes"]]
     if report["diagnostic_outputs"]:
         lines += ["", "## Diagnostic Outputs", ""]
         for output in report["diagnostic_outputs"]:
-            lines += [f"### {_stamp(output['at'])} {output['title']}", "", "```", output["excerpt"], "```", ""]
+            lines += [f"### {_stamp(output['at'])} {_md(output['title'])}", "", *_fence(output["excerpt"]), ""]
     lines += ["", "## Checklist", ""]
     for runbook in report["checklist"]:
-        lines.append(f"### {runbook['title']}")
+        lines.append(f"### {_md(runbook['title'])}")
         for phase in runbook["phases"]:
-            lines.append(f"- {phase['name']}")
+            lines.append(f"- {_lines(phase['name'], 2)}")
             for step in phase["steps"]:
-                done = f" ({_stamp(step['at'])} {step['actor']})" if step["done"] else ""
-                lines.append(f"  - [{'x' if step['done'] else ' '}] {step['text']}{done}")
+                done = f" ({_stamp(step['at'])} {_md(step['actor'])})" if step["done"] else ""
+                lines.append(f"  - [{'x' if step['done'] else ' '}] {_lines(step['text'], 8)}{done}")
         lines.append("")
     lines += ["## Action Items", ""]
     for item in report["action_items"]:
-        lines.append(f"- [ ] [{item['owner'] or 'Owner'}] - {item['text']}")
+        lines.append(f"- [ ] [{_md(item['owner'] or 'Owner')}] - {_lines(item['text'], 2)}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+# Markdown escaping. Anywhere in a line: the characters that open emphasis, code, links, images, HTML,
+# entities, tables, strikethrough and heading closers. At a line's start also those that begin a block there:
+# list markers (`-`, `+`, `1.`, `1)`), setext underlines (`=`, `-`) and table delimiter rows (`:-:`).
+# Letters, digits, spaces and other punctuation are left alone, so ordinary text reads as it was written.
+_INLINE_META = re.compile(r"([\\`*_\[\]<>&!#|~])")
+_LIST_OR_UNDERLINE = frozenset("-+=:")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])")
+
+
+def _md(value: object) -> str:
+    """One line of outside text as inert Markdown: sanitised (a newline shows as `\\n`), trimmed, escaped."""
+    return _escape_line(sanitize(str(value)).strip())
+
+
+def _lines(value: object, indent: int) -> str:
+    """Outside text that may span lines, kept inside the list item it starts: each line escaped, trimmed
+    (indentation would make code or nested blocks) and joined by hard line breaks at the item's indent."""
+    rows = [_escape_line(line.strip()) for line in sanitize(str(value), keep_newlines=True).split("\n")]
+    return ("\\\n" + " " * indent).join(row for row in rows if row)
+
+
+def _escape_line(line: str) -> str:
+    escaped = _INLINE_META.sub(r"\\\1", line)
+    if escaped[:1] in _LIST_OR_UNDERLINE:
+        return "\\" + escaped
+    return _ORDERED.sub(r"\1\\\2", escaped)
+
+
+def _fence(value: object) -> list[str]:
+    """Output shown verbatim in a code block whose fence is longer than any backtick run inside it."""
+    text = sanitize(str(value), keep_newlines=True)
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *text.split("\n"), fence]
 
 
 def _actions_taken(incident: Incident) -> list[dict[str, Any]]:
@@ -200,6 +247,17 @@ def _output(event: Event) -> dict[str, Any]:
 def _entry(event: Event) -> dict[str, Any]:
     return {"seq": event.seq, "at": event.at.isoformat(), "actor": event.actor, "kind": event.kind,
             "data": dict(event.data)}  # fmt: skip
+
+
+def _clean(value: Any) -> Any:
+    """Every string in JSON-shaped data (keys too) sanitised, newlines kept."""
+    if isinstance(value, str):
+        return sanitize(value, keep_newlines=True)
+    if isinstance(value, Mapping):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(item) for item in value]
+    return value
 
 
 def _span(delta: timedelta) -> str:

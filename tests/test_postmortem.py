@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tessa_tui.incident_book import IncidentBook
+from tessa_tui.journal import new_event
 from tessa_tui.postmortem import postmortem, to_markdown
 from tests.conftest import REPO
 from tests.incident_fixtures import ManualClock
@@ -128,3 +129,30 @@ def test_pinned_log_lines_are_diagnostic_outputs(make_book: Book, clock: ManualC
     markdown = to_markdown(postmortem(book.get(incident_id), book.pack, book.severities, clock.now))
     outputs = markdown.split("## Diagnostic Outputs")[1]
     assert "### 14:00 log edge 14:00:09 ERROR" in outputs and "openai timeout" in outputs
+
+
+def test_forged_markdown_in_user_text_stays_text(make_book: Book, clock: ManualClock) -> None:
+    """A note cannot add a section, a title cannot add HTML or an image, an output cannot close its fence."""
+    book = make_book()
+    incident_id = book.record(book.declare("SEV2", "<img src=x onerror=alert(1)> ![x](y)")).incident
+    book.record(book.note(incident_id, "pool exhausted\n## Root Cause\nit was *DNS*", section="root_cause"))
+    book.record(book.note(incident_id, "see [docs](javascript:alert(1))\n1. not a list", section="note"))
+    book.record(book.pin_log(incident_id, source="edge", clock="14:00:09", level="error", text="a\n```\n# owned"))
+    markdown = to_markdown(postmortem(book.get(incident_id), book.pack, book.severities, clock.now))
+    assert markdown.startswith("# Post-mortem: INC-1 \\<img src=x onerror=alert(1)\\> \\!\\[x\\](y)\n")
+    assert markdown.count("## Root Cause") == 1
+    assert "- pool exhausted\\\n  \\#\\# Root Cause\\\n  it was \\*DNS\\*\n" in markdown
+    assert ": see \\[docs\\](javascript:alert(1))\\\n  1\\. not a list" in markdown
+    assert "\n````\na\n```\n# owned\n````\n" in markdown
+
+
+def test_invisible_characters_are_shown_in_both_exports(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV3", "checkout slow")).incident
+    # Written by another process (the book would sanitise it first): the export still shows the characters.
+    book.journal.append(new_event(incident_id, "note", text="approve\u200b\u202eevil\u2028x\U000e0041", section="note"))
+    book.sync()
+    report = postmortem(book.get(incident_id), book.pack, book.severities, clock.now)
+    shown = "approve\\u200b\\u202eevil\\u2028x\\U000e0041"
+    assert report["notes"][0]["text"] == shown and report["events"][-1]["data"]["text"] == shown
+    assert ": " + shown.replace("\\", "\\\\") + "\n" in to_markdown(report)  # a backslash is escaped there
