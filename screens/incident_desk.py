@@ -50,13 +50,17 @@ class IncidentDesk:
         self.error: str | None = None
         self.watcher = ThresholdWatcher(clock)
         self.severities = loaded.config.severities
+        self.notice: str | None = None
+        """The last word on unreadable journal rows, as shown in the toast."""
+        self._unreadable_seen = 0
         self.ready = asyncio.Event()
         """Set once the journal is open (or failed to open): keys typed at launch wait for it."""
 
     async def open(self) -> None:
         """Open the journal (off the event loop); on failure keep the reason for the incident pane."""
+        readonly = bool(getattr(self._app, "readonly", False))  # spectators never write the journal
         try:
-            self.book = await self._call(lambda: open_book(self._loaded, self.clock))
+            self.book = await self._call(lambda: open_book(self._loaded, self.clock, readonly=readonly))
         except UserError as exc:
             self.error = str(exc)
             self._app.post_message(IncidentsChanged(set()))
@@ -64,6 +68,7 @@ class IncidentDesk:
         finally:
             self.ready.set()
         self.watcher.prime(self._all_clocks())
+        self._announce_unreadable()
         self._app.post_message(IncidentsChanged(set(self.book.incidents)))
         self._app.set_interval(POLL_S, self._poll, name="journal-poll")
 
@@ -144,8 +149,17 @@ class IncidentDesk:
         except (ValueError, KeyError, TypeError) as exc:  # an event this version cannot fold: say so, go on
             self.error = f"journal event not understood: {type(exc).__name__}: {exc}"
             return
+        self._announce_unreadable()
         if changed:
             self._app.post_message(IncidentsChanged(changed))
+
+    def _announce_unreadable(self) -> None:
+        """One toast when journal rows could not be read (again only when more turn up): they are skipped."""
+        count = len(self.book.unreadable()) if self.book else 0
+        if count > self._unreadable_seen and self.book is not None:
+            self._unreadable_seen = count
+            self.notice = self.book.unreadable_notice()
+            self._app.notify(self.notice or "", title="Journal", severity="warning", timeout=30, markup=False)
 
     async def _call(self, work: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._thread, work)

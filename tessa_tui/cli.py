@@ -16,6 +16,7 @@ from tessa_tui import __version__, secret_registry
 from tessa_tui.cli_db import add_db_parser, run_db_report
 from tessa_tui.cli_demo import add_demo_parser
 from tessa_tui.cli_incident import add_incident_parser
+from tessa_tui.cli_journal import add_journal_parser
 from tessa_tui.cli_logs import add_logs_parser, run_logs
 from tessa_tui.cli_runbook import add_runbook_parser
 from tessa_tui.cli_serve import add_serve_parser, run_serve
@@ -71,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     runbook.set_defaults(run=lambda _args: _usage(runbook))
     incident = add_incident_parser(commands, _load_optional)
     incident.set_defaults(run=lambda _args: _usage(incident))
+    journal = add_journal_parser(commands, _load_optional)
+    journal.set_defaults(run=lambda _args: _usage(journal))
     add_logs_parser(commands, lambda args: run_logs(_load(args), args))
     add_serve_parser(commands, lambda args: run_serve(_load(args), args))
     db = add_db_parser(commands, lambda args: run_db_report(_load(args), as_json=args.json))

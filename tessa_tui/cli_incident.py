@@ -1,7 +1,9 @@
 """`tessa-tui incident ...`: the incident pane's headless twin, for scripts, bots and a second terminal.
 
 Every write goes through the same `IncidentBook` commands as the console and prints one line once the
-event is committed; a refused command prints why and exits 2 with nothing recorded.
+event is committed; a refused command prints why and exits 2 with nothing recorded. With `--readonly`
+(before or after the subcommand) the journal opens read-only and every write is refused the same way.
+Journal rows that cannot be read are skipped with one line on stderr; `tessa-tui journal check` lists them.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +24,7 @@ from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLE
 from tessa_tui.incident_book import IncidentBook, open_book
 from tessa_tui.journal import Event, PendingEvent
 from tessa_tui.postmortem import postmortem, to_markdown
+from tessa_tui.sanitize import sanitize
 from tessa_tui.sla import incident_clocks
 
 Loader = Callable[[argparse.Namespace], LoadedConfig | None]
@@ -34,11 +38,13 @@ def add_incident_parser(
     parser: argparse.ArgumentParser = commands.add_parser(
         "incident", help="incidents in the journal: list, show, declare, tick, export ..."
     )
+    add_readonly_flag(parser)
     actions = parser.add_subparsers(title="incident commands", metavar="ACTION", parser_class=type(parser))
 
     def command(name: str, help_text: str, run: Callable[[IncidentBook, argparse.Namespace], int]) -> Any:
         sub = actions.add_parser(name, help=help_text)
-        sub.set_defaults(run=lambda args: run(open_book(load(args), clock), args))
+        add_readonly_flag(sub)
+        sub.set_defaults(run=lambda args: _run(run, open_book(load(args), clock, readonly=_readonly(args)), name, args))
         return sub
 
     listing = command("list", "incidents, open first", _list)
@@ -86,6 +92,32 @@ def add_incident_parser(
 
 
 ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
+WRITES = frozenset({"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "resolve", "reopen"})
+
+
+def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
+    """`--readonly` after a subcommand too; SUPPRESS keeps a subparser from resetting the global flag."""
+    parser.add_argument(
+        "--readonly", action="store_true", default=argparse.SUPPRESS, help="open the journal read-only: write nothing"
+    )
+
+
+def _readonly(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "readonly", False))
+
+
+def _run(
+    run: Callable[[IncidentBook, argparse.Namespace], int], book: IncidentBook, name: str, args: argparse.Namespace
+) -> int:
+    """Say once what could not be read, refuse a write to a read-only journal before anything else, run."""
+    notice = book.unreadable_notice()
+    if notice:
+        print(f"tessa-tui: warning: {notice}", file=sys.stderr)
+    if name in WRITES:
+        book.journal.require_writable()
+    return run(book, args)
+
+
 TIME_HELP = "UTC time: HH:MM[:SS] today, an ISO 8601 timestamp, or `10m` ago"
 
 
@@ -140,17 +172,18 @@ def _list(book: IncidentBook, args: argparse.Namespace) -> int:
         rows = book.checklist(i)
         done = sum(1 for runbook, _, step in rows if i.ticked(runbook.id, step.id))
         total = len(rows)
-        print(f"{i.id:8} {i.severity:5} {i.status:12} {i.declared_at:%Y-%m-%d %H:%M} UTC  {done}/{total}  {i.title}")
+        line = f"{i.id:8} {i.severity:5} {i.status:12} {i.declared_at:%Y-%m-%d %H:%M} UTC  {done}/{total}  {i.title}"
+        print(sanitize(line))
     return 0
 
 
 def _show(book: IncidentBook, args: argparse.Namespace) -> int:
     incident = _incident(book, args.id)
     now = book.clock()
-    print(f"{incident.id} {incident.severity} {incident.status}: {incident.title}")
-    print(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}")
+    print(sanitize(f"{incident.id} {incident.severity} {incident.status}: {incident.title}"))
+    print(sanitize(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"))
     if incident.roles:
-        print("roles: " + ", ".join(f"{role} {who}" for role, who in incident.roles.items()))
+        print(sanitize("roles: " + ", ".join(f"{role} {who}" for role, who in incident.roles.items())))
     for clock in incident_clocks(incident, book.pack, book.severities):
         print(f"  clock {clock.label}: {clock.text(now)} [{clock.level(now)}]")
     print("milestones:")
@@ -167,7 +200,7 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
         print(f"  {number:2}. [{'x' if tick else ' '}] {step.text}{done}")
     print("timeline:")
     for event in incident.events:
-        print(f"  {event.at:%H:%M:%S} {event.actor:12} {describe_event(event)}")
+        print(sanitize(f"  {event.at:%H:%M:%S} {event.actor:12} {describe_event(event)}"))
     return 0
 
 

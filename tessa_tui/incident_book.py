@@ -159,7 +159,9 @@ class IncidentBook:
     # Commands
 
     def record(self, pending: PendingEvent) -> Event:
-        """Commit a command's event and fold it in; JournalError (with nothing recorded) when it cannot."""
+        """Commit a command's event and fold it in; JournalError (with nothing recorded) when it cannot,
+        JournalReadOnly when the book was opened read-only."""
+        self.journal.require_writable()
         incident = self.incidents.get(pending.incident)
         if incident is not None and pending.kind != "declared":
             _clock_not_behind(incident, self.clock())
@@ -366,7 +368,8 @@ def _in_order(incident: Incident, key: str, when: datetime) -> None:
     """Refuse a milestone (set, or implied by ack / resolve) that would contradict the others' order: the
     mark of a wrong clock here, or on the machine that recorded the others."""
     position = MILESTONES.index(key)
-    for other, other_at in incident.milestones.items():
+    nearest_first = sorted(incident.milestones.items(), key=lambda item: abs(MILESTONES.index(item[0]) - position))
+    for other, other_at in nearest_first:
         if other == key:
             continue
         other_position = MILESTONES.index(other)

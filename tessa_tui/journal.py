@@ -121,14 +121,18 @@ class Journal:
         self.read_only: str | None = "--readonly was given" if readonly else _not_writable(path)
         self.unreadable: dict[int, Unreadable] = {}
         """Rows seen by the last reads that could not become events, by seq."""
+        self._immutable = False  # read-only without a writer's -wal: reopened once a writer appears
         try:
             try:
-                self._db = self._open_writable(max_pages) if self.read_only is None else _open_read_only(path)
+                if self.read_only is None:
+                    self._db = self._open_writable(max_pages)
+                else:
+                    self._db, self._immutable = _open_read_only(path)
             except sqlite3.OperationalError as exc:
                 if self.read_only is not None or "readonly" not in str(exc):
                     raise
                 self.read_only = _reason(exc)  # a refusal access() did not foresee: read what is there
-                self._db = _open_read_only(path)
+                self._db, self._immutable = _open_read_only(path)
             self._db.text_factory = _text_or_bytes
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal: {_reason(exc)}", source=str(path)) from None
@@ -169,9 +173,13 @@ class Journal:
 
         return self._write(insert)
 
+    def require_writable(self) -> None:
+        """Raise JournalReadOnly when this journal was opened read-only: the one check every write passes."""
+        if self.read_only is not None:
+            raise JournalReadOnly(f"journal {self.path} is read-only: {self.read_only}; nothing recorded")
+
     def _write(self, body: Callable[[sqlite3.Connection], Event]) -> Event:
-        if self.read_only is not None:  # the one place every write passes: nothing is attempted
-            raise JournalReadOnly(f"journal is read-only: {self.read_only}; nothing recorded", source=str(self.path))
+        self.require_writable()
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -238,6 +246,11 @@ class Journal:
     def _read_raw(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         with self._lock:
             try:
+                if self._immutable and _wal(self.path).exists():  # a writer started: follow its -wal
+                    db, self._immutable = _open_read_only(self.path)
+                    db.text_factory = _text_or_bytes
+                    self._db.close()
+                    self._db = db
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise JournalError(f"cannot read the journal: {_reason(exc)}", source=str(self.path)) from None
@@ -266,7 +279,6 @@ def _text_or_bytes(raw: bytes) -> str | bytes:
 def _event(row: Any) -> Event | Unreadable:
     """A row as an Event, or as Unreadable with the reason (never an exception)."""
     seq, event_id, incident, at, actor, kind, data = row
-    label = [_shown(v) for v in (event_id, incident, kind)]
     try:
         for name, value in (("id", event_id), ("incident", incident), ("time", at), ("actor", actor), ("kind", kind)):
             _need_text(name, value, MAX_FIELD_BYTES)
@@ -274,11 +286,16 @@ def _event(row: Any) -> Event | Unreadable:
         moment = parse_time(at)
         if moment is None:
             raise ValueError(f"time {_shown(at)!r} is not an ISO 8601 time with a zone in 1970..9000")
-        payload = json.loads(data, parse_constant=_no_constant, parse_float=_finite_float)
+        try:
+            payload = _DECODER.decode(data)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"data is not JSON: {exc.msg} at character {exc.pos}") from None
+        except RecursionError:
+            raise ValueError("data is nested too deeply") from None
         if not isinstance(payload, dict):
             raise ValueError(f"data is a JSON {type(payload).__name__}, not an object")
-    except (ValueError, TypeError, RecursionError) as exc:  # JSONDecodeError and int-size limits are ValueErrors
-        return Unreadable(int(seq), label[0], label[1], label[2], str(exc)[:200])
+    except (ValueError, TypeError) as exc:  # int-size limits are ValueErrors too
+        return Unreadable(int(seq), _shown(event_id), _shown(incident), _shown(kind), str(exc)[:200])
     return Event(int(seq), event_id, incident, moment, actor, kind, payload)
 
 
@@ -314,6 +331,9 @@ def _finite_float(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"data holds a number out of range ({text[:20]})")
     return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite_float)
 
 
 def _shown(value: object) -> str:
@@ -352,12 +372,15 @@ def _not_writable(path: Path) -> str | None:
     return None
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    """The journal for reading only, writing nothing: `mode=ro`, or `immutable=1` when not even SQLite's
-    -wal / -shm files can be made; no file (or no schema yet) reads as an empty journal."""
+def _open_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
+    """The journal for reading only, creating nothing: `immutable=1` while no writer has a -wal file (a
+    `mode=ro` connection would create -wal and -shm), else `mode=ro` to follow the writer (falling back to
+    immutable when even that cannot be opened). No file, or no schema yet, reads as an empty journal.
+    Returns the connection and whether it is immutable."""
     if path.exists():
         failure: sqlite3.Error | None = None
-        for flags in ("mode=ro", "immutable=1"):
+        modes = ("mode=ro", "immutable=1") if _wal(path).exists() else ("immutable=1",)
+        for flags in modes:
             uri = f"{path.absolute().as_uri()}?{flags}"
             db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             try:
@@ -365,7 +388,7 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
                     db.close()
                     break  # an empty file: no schema, so no events
                 db.execute("SELECT count(*) FROM events").fetchone()
-                return db
+                return db, flags == "immutable=1"
             except sqlite3.Error as exc:
                 failure = exc
                 db.close()
@@ -376,7 +399,11 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
             raise failure or sqlite3.OperationalError("unable to open the journal for reading")
     db = sqlite3.connect(":memory:", check_same_thread=False)
     db.executescript(_SCHEMA)
-    return db
+    return db, False
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + "-wal")
 
 
 def _reason(exc: BaseException) -> str:

@@ -163,7 +163,7 @@ def _disorder(incident: Incident) -> str:
     """The first pair of milestones out of order (`acknowledged before detection`), or empty."""
     present = [(m, incident.milestones[m]) for m in MILESTONES if m in incident.milestones]
     for n, (later, later_at) in enumerate(present):
-        for earlier, earlier_at in present[:n]:
+        for earlier, earlier_at in reversed(present[:n]):  # the nearest first: "before detection"
             if later_at < earlier_at:
                 return f"{_DONE[later]} before {_MOMENT[earlier]}"
     return ""

@@ -158,3 +158,63 @@ def test_a_relative_journal_path_is_beside_the_config_file(tmp_path: Path) -> No
     folder.mkdir()
     (folder / "tessa.yaml").write_text("journal:\n  path: incidents/journal.sqlite3\n", encoding="utf-8")
     assert journal_file(load_config(folder / "tessa.yaml")) == folder / "incidents" / "journal.sqlite3"
+
+
+def test_commands_refuse_times_that_contradict_the_incident(make_book: Book, clock: ManualClock) -> None:
+    """A machine whose clock is behind the one that recorded the incident: each write says so, none lands."""
+    book = make_book()
+    incident_id = declare(book)
+    clock.advance(minutes=10)
+    book.record(book.milestone(incident_id, "root-cause"))  # 14:10
+    clock.now = START + timedelta(minutes=5)  # this clock now says 14:05
+    with pytest.raises(UserError, match=r"Resolution applied at 14:05:00 would be before root cause .*check this"):
+        book.resolve(incident_id)
+    with pytest.raises(UserError, match=r"this machine's clock \(2026-01-21 14:05:00 UTC\) is behind .*14:10:00"):
+        book.record(book.acknowledge(incident_id))  # in order with the milestones, but not with the timeline
+    clock.now = START - timedelta(hours=2)
+    with pytest.raises(UserError, match=r"this machine's clock \(2026-01-21 12:00:00 UTC\) is behind .*14:10:00"):
+        book.record(book.note(incident_id, "from the past"))
+    clock.now = START + timedelta(minutes=10, seconds=-30)  # half a minute behind: within the tolerance
+    book.record(book.note(incident_id, "close enough"))
+    assert [e.kind for e in book.journal.events_since(0)] == ["declared", "milestone_set", "note"]
+
+
+def test_a_book_opened_read_only_refuses_every_write(make_book: Book, pack: object, clock: ManualClock) -> None:
+    from tessa_tui.config_model import TessaConfig
+    from tessa_tui.journal import Journal, JournalReadOnly
+
+    writer = make_book()
+    incident_id = declare(writer)
+    path = writer.journal.path
+    reader = IncidentBook(Journal(path, actor="bob", readonly=True), writer.pack, TessaConfig().severities, clock)
+    reader.sync()
+    assert reader.read_only == "--readonly was given" and reader.get(incident_id).title == "Frontend returns 503"
+    for pending in (reader.note(incident_id, "x"), reader.acknowledge(incident_id), reader.declare("SEV2", "y")):
+        with pytest.raises(JournalReadOnly, match="is read-only: --readonly was given; nothing recorded"):
+            reader.record(pending)
+    assert len(writer.journal.events_since(0)) == 1
+
+
+def test_the_fold_skips_bad_events_and_keeps_the_rest(make_book: Book) -> None:
+    from tessa_tui.incident import fold_checked
+    from tessa_tui.journal import Event
+
+    book = make_book()
+    incident_id = declare(book)
+    book.record(book.note(incident_id, "kept"))
+    good = book.journal.events_since(0)
+    at = good[-1].at
+    bad = [
+        Event(90, "b1", incident_id, at, "m", "step_ticked", {"runbook": ["not", "text"], "step": "s"}),
+        Event(91, "b2", incident_id, at, "m", "milestone_set", {"milestone": "root_cause", "at": "2026-01-21T14:05"}),
+        Event(92, "b3", incident_id, at, "m", "declared", {"severity": "SEV2"}),
+        Event(93, "b4", incident_id, at, "m", "future_kind", {"anything": [1, {"x": None}]}),  # a newer version's
+    ]
+    incident, skipped = fold_checked([*good, *bad])
+    assert incident is not None and [n.text for n in incident.notes] == ["kept"]
+    assert [(u.id, u.reason) for u in skipped] == [
+        ("b1", "step_ticked: field 'runbook' is a JSON list"),
+        ("b2", "milestone_set: field 'at' is a JSON str of the wrong form"),
+        ("b3", f"{incident_id} was already declared"),
+    ]
+    assert incident.events[-1].kind == "future_kind"  # unknown kinds stay timeline entries

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Journal, JournalError, new_event
+from tessa_tui.journal import Journal, JournalError, JournalReadOnly, new_event
 from tests.incident_fixtures import ManualClock
 
 CRASH_CYCLES = 200
@@ -66,11 +66,14 @@ def test_a_full_disk_is_reported_and_the_event_is_kept_for_retry(tmp_path: Path)
 
 
 def test_a_read_only_journal_is_reported(tmp_path: Path) -> None:
-    """A journal the user cannot write (root can write anything, so as root the writer runs as nobody)."""
+    """A journal the user cannot write (root can write anything, so as root the writer runs as nobody):
+    it opens read-only, every event reads, and a write says so in one line with nothing recorded."""
     folder = Path(tempfile.mkdtemp(prefix="tessa-ro-", dir="/var/tmp"))
     try:
         path = folder / "j.sqlite3"
-        Journal(path, actor="alice").append(new_event("INC-1", "note", text="x"))
+        writer = Journal(path, actor="alice")
+        writer.append(new_event("INC-1", "note", text="x"))
+        writer.close()  # checkpointed: no -wal or -shm left, and as nobody none can be made
         path.chmod(0o444)
         folder.chmod(0o555)
         read_end, write_end = os.pipe()
@@ -81,9 +84,11 @@ def test_a_read_only_journal_is_reported(tmp_path: Path) -> None:
                 if os.geteuid() == 0:
                     os.setgid(65534)
                     os.setuid(65534)
-                Journal(path, actor="alice").append(new_event("INC-1", "note", text="y"))
+                journal = Journal(path, actor="alice")
+                message = f"read {len(journal.events_since(0))}; "
+                journal.append(new_event("INC-1", "note", text="y"))
             except JournalError as exc:
-                message = str(exc)
+                message += str(exc)
             finally:
                 os.write(write_end, message.encode())
                 os._exit(0)
@@ -91,11 +96,38 @@ def test_a_read_only_journal_is_reported(tmp_path: Path) -> None:
         os.waitpid(pid, 0)
         message = os.read(read_end, 4096).decode()
         os.close(read_end)
-        assert message.startswith(str(path)) and ("read-only" in message or "cannot open" in message), message
+        assert message == (
+            f"read 1; journal {path} is read-only: the file is not writable by this user; nothing recorded"
+        ), message
+        assert sorted(p.name for p in folder.iterdir()) == ["j.sqlite3"]  # not even a -wal or -shm
         assert len(Journal(path, actor="check").events_since(0)) == 1
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_readonly_writes_nothing_not_even_a_missing_journal(tmp_path: Path) -> None:
+    path = tmp_path / "not-yet" / "j.sqlite3"
+    journal = Journal(path, actor="alice", readonly=True)
+    assert journal.events_since(0) == [] and journal.last_seq() == 0
+    with pytest.raises(JournalReadOnly, match=r"is read-only: --readonly was given; nothing recorded"):
+        journal.declare(severity="SEV1", title="x", runbooks=[])
+    assert not path.parent.exists()
+
+
+def test_a_readonly_reader_follows_a_writer_that_starts_later(tmp_path: Path) -> None:
+    """Read-only opens immutable while no writer is about (creating no -wal / -shm), then follows one."""
+    path = tmp_path / "j.sqlite3"
+    first = Journal(path, actor="alice")
+    first.append(new_event("INC-1", "note", text="x"))
+    first.close()  # checkpointed: no writer about
+    reader = Journal(path, actor="spectator", readonly=True)
+    assert len(reader.events_since(0)) == 1 and not path.with_name("j.sqlite3-wal").exists()
+    writer = Journal(path, actor="alice")
+    writer.append(new_event("INC-1", "note", text="y"))
+    assert [e.data["text"] for e in reader.events_since(0)] == ["x", "y"]
+    writer.append(new_event("INC-1", "note", text="z"))
+    assert [e.data["text"] for e in reader.events_since(1)] == ["y", "z"]
 
 
 def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path: Path) -> None:

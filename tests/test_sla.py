@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tessa_tui.incident_book import IncidentBook
 from tessa_tui.sla import Clock, ThresholdWatcher, current_phase, incident_clocks
@@ -189,3 +189,44 @@ def test_severities_without_a_cadence_have_no_update_clock(make_book: Book) -> N
     book = make_book()
     incident_id = book.record(book.declare("SEV4", "typo")).incident
     assert f"{incident_id}:update" not in clocks_of(book, incident_id)
+
+
+def _skewed(book: IncidentBook, incident_id: str, kind: str, at: datetime, **data: object) -> None:
+    """A row as another machine with a wrong clock wrote it: the command there saw nothing wrong."""
+    from tessa_tui.journal import new_event
+
+    book.journal.append(new_event(incident_id, kind, **data), at=at)
+    book.sync()
+
+
+def test_an_acknowledgement_before_detection_is_suspect_never_met(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    _skewed(book, incident_id, "acknowledged", START - timedelta(hours=2))  # "met, 2h to spare" before the fix
+    response = clocks_of(book, incident_id)[f"{incident_id}:response"]
+    later = START + timedelta(hours=3)
+    assert response.text(later) == "suspect: acknowledged before detection"
+    assert all(c.text(later).startswith("suspect: ") for c in clocks_of(book, incident_id).values())
+
+
+def test_steps_ticked_before_the_incident_began_are_suspect(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    for step in ("ack-pagerduty", "post-incidents-channel", "status-investigating", "recent-deployments"):
+        _skewed(book, incident_id, "step_ticked", START - timedelta(minutes=30), runbook="sev1-service-down", step=step)
+    clocks = clocks_of(book, incident_id)
+    immediate = clocks[f"{incident_id}:phase:sev1-service-down:Immediate actions"]
+    assert immediate.stopped_at is not None, "the four steps should stop the phase clock"
+    assert immediate.text(START + timedelta(hours=1)) == "suspect: its steps were ticked before the incident began"
+
+
+def test_times_in_the_future_are_suspect_beyond_a_minute(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = book.record(book.declare("SEV2", "chat down")).incident
+    _skewed(book, incident_id, "note", START + timedelta(seconds=50), text="a clock 50 s fast")
+    response = clocks_of(book, incident_id)[f"{incident_id}:response"]
+    assert response.text(START) == "30:00 left"  # within the tolerance: healthy clocks differ a little
+    _skewed(book, incident_id, "note", START + timedelta(hours=5), text="a clock 5 h fast")
+    response = clocks_of(book, incident_id)[f"{incident_id}:response"]
+    assert response.text(START) == "suspect: recorded in the future (2026-01-21 19:00 UTC): a clock is wrong"
+    assert not response.text(START + timedelta(hours=6)).startswith("suspect")  # once that time has come
