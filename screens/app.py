@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from rich.text import Text
+from rich.segment import Segment, Segments
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -101,7 +101,8 @@ class TessaApp(App[int]):
             self._exception = error
             self._exception_event.set()
         line = f"tessa-tui: internal error: {type(cause).__name__}; details in {where}"
-        self._exit_renderables.append(Text(line, no_wrap=True, overflow="ignore"))
+        # As segments: printed as they are, one line however narrow the terminal (it wraps, not Rich).
+        self._exit_renderables.append(Segments([Segment(line), Segment.line()]))
         self._close_messages_no_wait()
 
     def on_incidents_changed(self, message: IncidentsChanged) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from tessa_tui import secret_registry
 from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
-from tessa_tui.redact import register_url
+from tessa_tui.redact import register_auth_header, register_url
 from tessa_tui.safe_yaml import LoadedYaml, Location, format_location, load_yaml_file
 from tessa_tui.typed_yaml import convert_document, json_schema
 from tessa_tui.user_dirs import config_dir
@@ -20,6 +20,7 @@ from tessa_tui.user_dirs import config_dir
 CONFIG_ENV = "TESSA_CONFIG"
 CONFIG_NAME = "tessa.yaml"
 
+_AUTH_HEADER = re.compile(r"(?i)(basic|bearer|token)\s+\S+$")
 # ${NAME} or ${NAME:-default}; $${...} is a literal "${...}".
 _ENV_REF = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -98,8 +99,11 @@ def _register_secrets(data: Any, from_env: set[str]) -> None:
             stack.extend(value.values())
         elif isinstance(value, list):
             stack.extend(value)
-        elif isinstance(value, str) and ("://" in value or "password" in value.lower()):
-            register_url(value)
+        elif isinstance(value, str):
+            if "://" in value or "password" in value.lower():
+                register_url(value)
+            if scheme := _AUTH_HEADER.match(value):  # `Basic ...` / `Bearer ...` written in the file
+                register_auth_header(scheme.group(0))
 
 
 def _interpolate(

@@ -7,6 +7,7 @@ shapes that are secret wherever they appear: URL userinfo passwords, libpq `pass
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterable
 from urllib.parse import unquote_plus
@@ -14,8 +15,9 @@ from urllib.parse import unquote_plus
 from tessa_tui import secret_registry
 from tessa_tui.secret_registry import MASK, SECRET_NAME
 
-__all__ = ["MASK", "mask_sql_passwords", "mask_url", "redact_text", "register_url"]
+__all__ = ["MASK", "mask_sql_passwords", "mask_url", "redact_text", "register_auth_header", "register_url"]
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 # key=value pairs in libpq keyword DSNs (`host=db password=hunter2`); a quoted value may be cut off.
 _KEYWORD_PASSWORD = re.compile(r"(?i)\b(password|sslpassword)\s*=\s*('(?:[^'\\]|\\[\s\S])*\\?'?|\S+)")
 # scheme://user:password@ in free text: the password runs to the token's last `@`.
@@ -35,7 +37,7 @@ def mask_url(url: str) -> str:
     Total: never raises. A raw password may hold any of `@ : / ? #`; the userinfo is taken to run from the
     first `:` after the user to the last `@`, so an ambiguous URL is masked too much, never too little.
     """
-    if "://" not in url:
+    if not _SCHEME.match(url):
         return redact_text(_KEYWORD_PASSWORD.sub(rf"\1={MASK}", url))
     scheme, _, rest = url.partition("://")
     user, colon, after = rest.partition(":")
@@ -61,7 +63,7 @@ def _mask_query(rest: str) -> str:
 def register_url(url: str) -> None:
     """Register the secrets a configured URL or DSN carries: its password (with its Basic-auth form) and its
     credential query values, so they are masked wherever they turn up later."""
-    if "://" not in url:
+    if not _SCHEME.match(url):
         for match in _KEYWORD_PASSWORD.finditer(url):
             value = match.group(2)
             if value.startswith("'"):
@@ -79,6 +81,19 @@ def register_url(url: str) -> None:
     for match in _PAIR.finditer(rest):
         if SECRET_NAME.search(unquote_plus(match.group(2))):
             secret_registry.register(match.group(3), unquote_plus(match.group(3)))
+
+
+def register_auth_header(value: str) -> None:
+    """Register an Authorization header's credential; a Basic one's password and user:password too."""
+    scheme, _, credential = value.strip().partition(" ")
+    credential = credential.strip()
+    secret_registry.register(credential)
+    if scheme.lower() == "basic":
+        try:
+            user, _, password = base64.b64decode(credential, validate=True).decode().partition(":")
+        except ValueError:  # not base64, or not UTF-8: the credential itself is registered
+            return
+        secret_registry.register_password(password, user)
 
 
 def mask_sql_passwords(sql: str) -> str:
