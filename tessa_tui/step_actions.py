@@ -125,9 +125,9 @@ async def run_step(
     if step.destructive and confirmed != confirm_word(step):
         raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
     configured = {s for s in (*secrets, *(v for _, v in config.integrations.tokens() if v)) if len(s) >= 4}
+    # Not the whole DSN: its password is masked wherever it appears (redact), and hidden values are registered
+    # for the whole process, so the DSN itself would turn every later display of the database target into ****.
     hidden = configured | {s for s in masked if len(s) >= 4}
-    if config.database is not None:
-        hidden.add(config.database.dsn)
     expanded = expand(action, values)
     if expanded.kind == "run" and expanded.argv[0] == "tessa-tui":
         # The console's own CLI: this interpreter and this config, whatever PATH holds.
