@@ -27,7 +27,7 @@ _PAIR = re.compile(r"([?&;#])([^=&;#]*)=([^&;#]*)")
 # SQL password literals: 'x' (doubled quotes; backslash escapes too, in case standard_conforming_strings is off),
 # E'x', U&'x', $$x$$ and $tag$x$tag$; a literal cut off (pg_stat_activity truncates query text) runs to the end.
 _SQL_PASSWORD = re.compile(
-    r"(?i)\b(PASSWORD\s+)(?:(?:E|U&)?'(?:[^'\\]|\\[\s\S]|'')*(?:'|\Z)|(\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)[\s\S]*?(?:\2|\Z))"
+    r"(?i)\b(PASSWORD\s+)(?:(?:E|U&)?'(?:[^'\\]|\\[\s\S]|'')*\\?(?:'|\Z)|(\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$)[\s\S]*?(?:\2|\Z))"
 )
 
 

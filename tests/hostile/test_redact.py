@@ -82,11 +82,16 @@ def test_sql_password_literals_are_masked_in_every_quoting(password: str, quotin
         literal = "E'" + password.replace("\\", "\\\\").replace("'", "\\'") + "'"
     elif quoting in ("dollar", "tag"):
         tag = "$$" if quoting == "dollar" else "$pw$"
-        assume(tag not in password)
+        assume((password + tag).find(tag) == len(password))  # else PostgreSQL itself ends the literal earlier
         literal = f"{tag}{password}{tag}"
     else:  # pg_stat_activity cut the query text inside the literal
         literal = "'" + password.replace("'", "''")
     tail = "" if quoting == "cut" else " VALID UNTIL 'infinity'"
     sql = f"ALTER ROLE app WITH LOGIN {keyword} {literal}{tail}"
     masked = mask_sql_passwords(sql)
-    assert masked == f"ALTER ROLE app WITH LOGIN {keyword} '****'{tail}"
+    head = f"ALTER ROLE app WITH LOGIN {keyword} '****'"
+    # A backslash in a plain literal is read as an escape too (standard_conforming_strings may be off): the
+    # mask may then run on into what follows, never stop short of the literal's end.
+    assert masked.startswith(head) and tail.endswith(masked[len(head) :])
+    if "\\" not in password:
+        assert masked == head + tail
