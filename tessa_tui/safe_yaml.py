@@ -6,6 +6,7 @@ without bound; this loader refuses each of those with a `file:line` message.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tessa_tui.errors import UserError
 from tessa_tui.regular_file import FileTooLarge, NotRegularFile, read_regular
+from tessa_tui.sanitize import sanitize
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 50
@@ -82,9 +84,9 @@ def load_yaml_text(text: str, source: str) -> LoadedYaml:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "invalid YAML"
-        raise UserError(f"invalid YAML: {problem}", source=source, line=line, field="(document)") from None
+        raise UserError(f"invalid YAML: {sanitize(problem)}", source=source, line=line, field="(document)") from None
     except yaml.YAMLError as exc:
-        raise UserError(f"invalid YAML: {exc}", source=source) from None
+        raise UserError(f"invalid YAML: {sanitize(str(exc))}", source=source) from None
     if node is None:
         return LoadedYaml(None, source)
     builder = _Builder(source)
@@ -112,6 +114,7 @@ class _Builder:
         self.source = source
         self.lines: dict[Location, int] = {}
         self._built = 0
+        self._depth = 0
         self._scalars = yaml.SafeLoader("")
 
     def _fail(self, message: str, node: Node, location: Location) -> UserError:
@@ -122,6 +125,15 @@ class _Builder:
         if self._built > MAX_VALUES:
             # Aliases share nodes, so a small file can expand to billions of values.
             raise self._fail(f"more than {MAX_VALUES:,} values (an alias expansion bomb?)", node, location)
+        self._depth += 1
+        try:
+            return self._build(node, location)
+        finally:
+            self._depth -= 1
+
+    def _build(self, node: Node, location: Location) -> Any:
+        if self._depth > MAX_DEPTH:  # an alias inside its own anchor (`a: &a [*a]`) nests without end
+            raise self._fail(f"nesting deeper than {MAX_DEPTH} levels (a recursive alias?)", node, location)
         if isinstance(node, ScalarNode):
             return self._scalar(node, location)
         if isinstance(node, SequenceNode):
@@ -141,7 +153,10 @@ class _Builder:
             return node.value  # dates stay text: no field of ours takes a datetime object
         if node.tag not in _SCALAR_TAGS:
             raise self._fail(f"tag {_short_tag(node.tag)} is not allowed", node, location)
-        return self._scalars.construct_object(node)
+        try:
+            return self._scalars.construct_object(node)
+        except ValueError:  # an int past Python's 4,300-digit conversion limit: PyYAML lets int() raise
+            raise self._fail("a number with too many digits", node, location) from None
 
     def _mapping(self, node: MappingNode, location: Location) -> dict[Any, Any]:
         if node.tag != f"{_TAG}map":
@@ -172,7 +187,7 @@ class _Builder:
             for source_node in sources:
                 if not isinstance(source_node, MappingNode):
                     raise self._fail("a merge (<<) takes a mapping or a list of mappings", source_node, location)
-                for key, value in self._mapping(source_node, location).items():
+                for key, value in self.build(source_node, location).items():
                     result.setdefault(key, value)
         return result
 
@@ -186,5 +201,11 @@ def format_location(location: Location) -> str:
     """Render a path like `services[2].url`; the empty path is `(top level)`."""
     text = ""
     for part in location:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if not isinstance(part, str) or not _PLAIN_KEY.fullmatch(part):  # a key with spaces, newlines, `.` ...
+            text += f"[{sanitize(repr(part))}]"  # quoted and visible: the field stays one line
+        else:
+            text += f".{part}" if text else part
     return text or "(top level)"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_@$-]+")

@@ -13,6 +13,7 @@ import msgspec
 from tessa_tui.config_model import decode_hook, schema_hook
 from tessa_tui.errors import UserError
 from tessa_tui.safe_yaml import LoadedYaml, Location, format_location
+from tessa_tui.sanitize import sanitize
 
 T = TypeVar("T")
 
@@ -66,7 +67,7 @@ def _describe(exc: msgspec.ValidationError, root: type, document: LoadedYaml, se
         if len(secret) >= 4:
             message = message.replace(secret, "****")
     return UserError(
-        message,
+        sanitize(message),  # msgspec quotes keys and values as they are: newlines and escapes made visible
         source=document.source,
         line=_line(document, location),
         field=format_location(location),
