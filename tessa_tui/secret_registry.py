@@ -15,6 +15,7 @@ registry is one attribute read.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import re
@@ -37,6 +38,7 @@ _lock = threading.Lock()
 _values: set[str] = set()
 _forms: set[str] = set()
 _pattern: re.Pattern[str] | None = None
+_generation = 0  # bumped on every change: the key of the cached patterns with a caller's extra secrets
 
 
 def forms(secret: str, *, pieces: bool = False) -> set[str]:
@@ -95,21 +97,23 @@ def register_named(name: str, value: str) -> None:
 
 
 def _add(new_forms: set[str], new_values: set[str]) -> None:
-    global _pattern
+    global _pattern, _generation
     with _lock:
         _values.update(new_values)
-        _forms.update(new_forms)
-        ordered = sorted(_forms, key=lambda f: (-len(f), f))
-        _pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+        if new_forms - _forms:
+            _forms.update(new_forms)
+            _pattern = _compile(_forms) if _forms else None
+            _generation += 1
 
 
 def clear() -> None:
     """Forget every secret (tests; a process that loads a new config keeps the old secrets masked)."""
-    global _pattern
+    global _pattern, _generation
     with _lock:
         _values.clear()
         _forms.clear()
         _pattern = None
+        _generation += 1
 
 
 def known() -> frozenset[str]:
@@ -130,10 +134,9 @@ def pattern() -> re.Pattern[str] | None:
 
 def mask(text: str, extra: Iterable[str] = ()) -> str:
     """`text` with every registered secret (and `extra` ones) in every form replaced by MASK."""
-    extras = tuple(s for s in extra if s and len(s) >= MIN_LENGTH)
-    if extras:
-        register(*extras)  # a secret a caller knows is a secret of the process
-    compiled = _pattern
+    extras = frozenset(s for s in extra if s and len(s) >= MIN_LENGTH) - _values
+    # Extras mask this text only: registering them would mask, say, a whole password-less DSN everywhere.
+    compiled = _with_extras(extras, _generation) if extras else _pattern
     if compiled is None or compiled.search(text) is None:
         return text
     # Until nothing matches: masking one form can leave another form of a secret spanning the mask.
@@ -142,6 +145,17 @@ def mask(text: str, extra: Iterable[str] = ()) -> str:
         if masked == text:
             return masked
         text = masked
+
+
+@functools.lru_cache(maxsize=32)
+def _with_extras(extras: frozenset[str], generation: int) -> re.Pattern[str]:
+    """The registry's alternation plus the forms of `extras` (cached per registry generation)."""
+    del generation  # part of the cache key only
+    return _compile(_forms | {f for s in extras for f in forms(s)})
+
+
+def _compile(all_forms: set[str]) -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(all_forms, key=lambda f: (-len(f), f)))))
 
 
 def mask_data(value: Any) -> Any:
