@@ -311,3 +311,17 @@ def test_crash_log_entry_has_no_locals_no_secret_no_escape(state_home: Path) -> 
     assert "check 'api'" in text and "Traceback" in text and "ValueError" in text
     assert "s3cret-value-42" not in text and "local body holding" not in text
     assert "\x1b" not in text and "\x07" not in text
+
+
+def test_a_password_with_a_hash_is_a_config_error_at_its_line(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    config = write_config('services:\n  - name: api\n    url: "http://user:pa#ss-word-9@127.0.0.1:9/health"\n')
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "check", "--json"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"tessa-tui: error: {config}:3: services[0].url: ")
+    assert "ss-word-9" not in result.stderr and len(result.stderr.splitlines()) == 1

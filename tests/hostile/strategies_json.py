@@ -27,10 +27,16 @@ NUMBERS = st.one_of(
 )
 SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, TEXT)
 _KEYS = st.one_of(TEXT, st.sampled_from(["status", "components", "incidents", "a", "id"]))
+# Bounded leaves keep generation cheap (2,000 examples per test on a shared 2-core machine); depth comes from DEEP.
 JSON_VALUES = st.recursive(
     SCALARS,
-    lambda children: st.one_of(st.lists(children, max_size=6), st.dictionaries(_KEYS, children, max_size=6)),
-    max_leaves=40,
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(_KEYS, children, max_size=4)),
+    max_leaves=16,
+)
+SMALL_JSON = st.recursive(
+    SCALARS,
+    lambda children: st.one_of(st.lists(children, max_size=2), st.dictionaries(_KEYS, children, max_size=2)),
+    max_leaves=4,
 )
 
 

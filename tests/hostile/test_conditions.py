@@ -62,8 +62,12 @@ def operands(draw: st.DrawFn) -> str:
     return wrap.format(base)
 
 
+# Composed conditions; spaces inside an operand would make most of them invalid (wasted examples).
+COMPOSED = st.tuples(operands(), st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), operands()).map(
+    lambda t: f"{t[0].replace(' ', '')} {t[1]} {t[2].replace(' ', '')}"
+)
 CONDITION_TEXTS = st.one_of(
-    st.tuples(operands(), st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), operands()).map(" ".join),
+    COMPOSED,
     TEXT,
     st.sampled_from(["[STATUS] == 200", "[BODY].data[*].id > 0", "[BODY][*][*] == 1", "len([BODY]) < 10"]),
 )
@@ -82,7 +86,7 @@ def test_parse_condition_returns_or_says_why(text: str) -> None:
     assert message.startswith("invalid condition")
 
 
-@given(CONDITION_TEXTS, BODIES, HEADERS, st.integers(-1, 1000), st.floats(allow_nan=True, allow_infinity=True))
+@given(COMPOSED, BODIES, HEADERS, st.integers(-1, 1000), st.floats(allow_nan=True, allow_infinity=True))
 @example("[BODY].a[-" + "0" * 5000 + "1] == 1", b'{"a": [1]}', {}, 200, 0.0)
 @example("[BODY][*] == 1", b"[" * 100_000 + b"]" * 100_000, {}, 200, 0.0)
 @example("[BODY].status == ok", b'{"status": 1e400}', {}, 200, float("nan"))

@@ -14,35 +14,33 @@ from hypothesis import strategies as st
 
 from tessa_tui.check_result import CheckResult
 from tessa_tui.statuspage import StatusPageError, VendorStatus, parse_statuspage, read_statuspage
-from tests.hostile.strategies_json import BODIES, JSON_VALUES, TEXT
+from tests.hostile.strategies_json import BODIES, JSON_VALUES, SCALARS, SMALL_JSON, TEXT
 
-INDICATORS = st.one_of(st.sampled_from(["none", "minor", "major", "critical", "maintenance"]), TEXT, JSON_VALUES)
+INDICATORS = st.one_of(st.sampled_from(["none", "minor", "major", "critical", "maintenance"]), TEXT, SMALL_JSON)
+FIELD = st.one_of(SCALARS, SMALL_JSON)  # any JSON type where a string is expected
 COMPONENT = st.fixed_dictionaries(
-    {},
-    optional={"name": JSON_VALUES, "status": st.one_of(st.sampled_from(["major_outage", "operational"]), JSON_VALUES),
-              "group": JSON_VALUES},
-)  # fmt: skip
+    {}, optional={"name": FIELD, "status": st.sampled_from(["major_outage", "operational"]) | FIELD, "group": FIELD}
+)
+UPDATE = st.fixed_dictionaries({}, optional={"body": FIELD, "display_at": FIELD, "created_at": FIELD})
 INCIDENT = st.fixed_dictionaries(
     {},
     optional={
-        "name": JSON_VALUES, "status": st.one_of(st.sampled_from(["investigating", "resolved"]), JSON_VALUES),
-        "impact": JSON_VALUES, "updated_at": JSON_VALUES,
-        "incident_updates": st.one_of(st.lists(st.one_of(JSON_VALUES, st.fixed_dictionaries(
-            {}, optional={"body": JSON_VALUES, "display_at": JSON_VALUES, "created_at": JSON_VALUES}))), JSON_VALUES),
+        "name": FIELD, "status": st.sampled_from(["investigating", "resolved"]) | FIELD, "impact": FIELD,
+        "updated_at": FIELD, "incident_updates": st.lists(UPDATE | FIELD, max_size=3) | FIELD,
     },
 )  # fmt: skip
+STATUS = st.fixed_dictionaries({"indicator": INDICATORS}, optional={"description": FIELD})
 DOCUMENTS = st.one_of(
     JSON_VALUES,
     st.fixed_dictionaries(
-        {"status": st.one_of(st.fixed_dictionaries({"indicator": INDICATORS}, optional={"description": JSON_VALUES}),
-                             JSON_VALUES)},
+        {"status": STATUS | FIELD},
         optional={
-            "components": st.one_of(st.lists(st.one_of(COMPONENT, JSON_VALUES), max_size=8), JSON_VALUES),
-            "incidents": st.one_of(st.lists(st.one_of(INCIDENT, JSON_VALUES), max_size=4), JSON_VALUES),
-            "page": st.one_of(st.fixed_dictionaries({}, optional={"updated_at": JSON_VALUES}), JSON_VALUES),
+            "components": st.lists(COMPONENT | FIELD, max_size=6) | FIELD,
+            "incidents": st.lists(INCIDENT | FIELD, max_size=3) | FIELD,
+            "page": st.fixed_dictionaries({}, optional={"updated_at": FIELD}) | FIELD,
         },
     ),
-)  # fmt: skip
+)
 
 
 def _shown(vendor: VendorStatus) -> None:
