@@ -230,7 +230,7 @@ def parse_line(line: str, fmt: str = "auto", source: str = "") -> LogRecord:
             data = _FAST_JSON.decode(stripped)
         except RecursionError:
             data = None
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeEncodeError):  # a lone surrogate cannot be UTF-8: json takes it
             try:
                 data = _JSON.decode(stripped)
             except (ValueError, RecursionError):

@@ -3,6 +3,7 @@ returns a Runbook or raises UserError (one line); nothing else escapes and nothi
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -24,7 +25,7 @@ def _file_name(text: str) -> str:
     except (yaml.YAMLError, ValueError, RecursionError):
         return "x"
     wanted = data.get("id") if isinstance(data, dict) else None
-    if isinstance(wanted, str) and wanted.isascii() and wanted.isalnum() and len(wanted) <= 60:
+    if isinstance(wanted, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]{0,59}", wanted):
         return wanted
     return "x"
 
