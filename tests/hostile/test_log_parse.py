@@ -121,6 +121,7 @@ def check(record: LogRecord) -> None:
 @example('{"ts": NaN, "level": NaN}', "auto")
 @example('{"time": ' + "9" * 5000 + ', "level": "' + "9" * 5000 + '", "PRIORITY": "²"}', "json")
 @example('{"level": "²", "PRIORITY": ' + "9" * 5000 + "}", "auto")
+@example('{"msg": "\ud800", "level": 50}', "json")  # a lone surrogate: msgspec cannot encode it
 def test_parse_line_always_returns_a_sane_record(line: str, fmt: str) -> None:
     check(parse_line(line, fmt, "src"))
 
