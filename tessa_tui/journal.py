@@ -121,18 +121,18 @@ class Journal:
         self.read_only: str | None = "--readonly was given" if readonly else _not_writable(path)
         self.unreadable: dict[int, Unreadable] = {}
         """Rows seen by the last reads that could not become events, by seq."""
-        self._immutable = False  # read-only without a writer's -wal: reopened once a writer appears
+        self._waiting = ""  # read-only: "immutable" until a writer's -wal appears, "empty" until a journal does
         try:
             try:
                 if self.read_only is None:
                     self._db = self._open_writable(max_pages)
                 else:
-                    self._db, self._immutable = _open_read_only(path)
+                    self._db, self._waiting = _open_read_only(path)
             except sqlite3.OperationalError as exc:
                 if self.read_only is not None or "readonly" not in str(exc):
                     raise
                 self.read_only = _reason(exc)  # a refusal access() did not foresee: read what is there
-                self._db, self._immutable = _open_read_only(path)
+                self._db, self._waiting = _open_read_only(path)
             self._db.text_factory = _text_or_bytes
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal: {_reason(exc)}", source=str(path)) from None
@@ -246,8 +246,8 @@ class Journal:
     def _read_raw(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         with self._lock:
             try:
-                if self._immutable and _wal(self.path).exists():  # a writer started: follow its -wal
-                    db, self._immutable = _open_read_only(self.path)
+                if self._waiting and (_wal(self.path) if self._waiting == "immutable" else self.path).exists():
+                    db, self._waiting = _open_read_only(self.path)  # a writer came: follow it
                     db.text_factory = _text_or_bytes
                     self._db.close()
                     self._db = db
@@ -372,11 +372,11 @@ def _not_writable(path: Path) -> str | None:
     return None
 
 
-def _open_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
+def _open_read_only(path: Path) -> tuple[sqlite3.Connection, str]:
     """The journal for reading only, creating nothing: `immutable=1` while no writer has a -wal file (a
     `mode=ro` connection would create -wal and -shm), else `mode=ro` to follow the writer (falling back to
     immutable when even that cannot be opened). No file, or no schema yet, reads as an empty journal.
-    Returns the connection and whether it is immutable."""
+    Returns the connection and what it waits for: "immutable" (a writer's -wal), "empty" (a journal), or ""."""
     if path.exists():
         failure: sqlite3.Error | None = None
         modes = ("mode=ro", "immutable=1") if _wal(path).exists() else ("immutable=1",)
@@ -388,7 +388,7 @@ def _open_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
                     db.close()
                     break  # an empty file: no schema, so no events
                 db.execute("SELECT count(*) FROM events").fetchone()
-                return db, flags == "immutable=1"
+                return db, "immutable" if flags == "immutable=1" else ""
             except sqlite3.Error as exc:
                 failure = exc
                 db.close()
@@ -399,7 +399,7 @@ def _open_read_only(path: Path) -> tuple[sqlite3.Connection, bool]:
             raise failure or sqlite3.OperationalError("unable to open the journal for reading")
     db = sqlite3.connect(":memory:", check_same_thread=False)
     db.executescript(_SCHEMA)
-    return db, False
+    return db, "empty"
 
 
 def _wal(path: Path) -> Path:

@@ -130,6 +130,16 @@ def test_a_readonly_reader_follows_a_writer_that_starts_later(tmp_path: Path) ->
     assert [e.data["text"] for e in reader.events_since(1)] == ["y", "z"]
 
 
+def test_a_readonly_reader_of_a_journal_not_yet_made_sees_it_once_made(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    reader = Journal(path, actor="spectator", readonly=True)
+    assert reader.events_since(0) == [] and not path.exists()
+    writer = Journal(path, actor="alice")
+    writer.declare(severity="SEV1", title="down", runbooks=[])
+    writer.close()  # gone before the reader looks again: the file is there, no -wal
+    assert [e.kind for e in reader.events_since(0)] == ["declared"]
+
+
 def test_a_file_that_is_not_a_journal_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "j.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
