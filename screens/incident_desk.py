@@ -58,9 +58,8 @@ class IncidentDesk:
 
     async def open(self) -> None:
         """Open the journal (off the event loop); on failure keep the reason for the incident pane."""
-        readonly = bool(getattr(self._app, "readonly", False))  # spectators never write the journal
         try:
-            self.book = await self._call(lambda: open_book(self._loaded, self.clock, readonly=readonly))
+            self.book = await self._call(lambda: open_book(self._loaded, self.clock))
         except UserError as exc:
             self.error = str(exc)
             self._app.post_message(IncidentsChanged(set()))
