@@ -32,6 +32,7 @@ from tessa_tui.console import open_console
 from tessa_tui.crash_log import write_crash
 from tessa_tui.errors import UserError
 from tessa_tui.redact import redact_text
+from tessa_tui.sanitize import sanitize
 from tessa_tui.user_dirs import config_dir
 
 EXIT_OK = 0
@@ -156,7 +157,8 @@ def _main(argv: Sequence[str] | None) -> int:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except UserError as exc:
-        print(f"tessa-tui: error: {redact_text(str(exc))}", file=sys.stderr)
+        # The message quotes what the user typed: shown, never obeyed (no escape reaches the terminal).
+        print(f"tessa-tui: error: {sanitize(redact_text(str(exc)))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return 130
