@@ -69,7 +69,7 @@ class TessaApp(App[int]):
         self.theme = self.config.theme
         self._chosen_theme = self.config.theme
         self.set_keymap(self.config.keymap)
-        self.desk = IncidentDesk(self, loaded, clock)
+        self.desk = IncidentDesk(self, loaded, clock, readonly=readonly)
         self.incident_actions = IncidentActions(self, self.desk)
 
     def on_mount(self) -> None:

@@ -41,9 +41,12 @@ class IncidentsChanged(Message):
 class IncidentDesk:
     """Owns the IncidentBook; screens ask it for state and hand it validated events to record."""
 
-    def __init__(self, app: App[Any], loaded: LoadedConfig, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, app: App[Any], loaded: LoadedConfig, clock: Callable[[], datetime], *, readonly: bool = False
+    ) -> None:
         self._app = app
         self._loaded = loaded
+        self._readonly = readonly
         self.clock = clock
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.book: IncidentBook | None = None
@@ -59,7 +62,8 @@ class IncidentDesk:
     async def open(self) -> None:
         """Open the journal (off the event loop); on failure keep the reason for the incident pane."""
         try:
-            self.book = await self._call(lambda: open_book(self._loaded, self.clock))
+            # A spectator's journal is opened read-only: the book itself refuses every write, whatever asks.
+            self.book = await self._call(lambda: open_book(self._loaded, self.clock, readonly=self._readonly))
         except UserError as exc:
             self.error = str(exc)
             self._app.post_message(IncidentsChanged(set()))

@@ -197,7 +197,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         kept = next((i for i in step_rows if options[i].id == highlighted), None)
         listing.highlighted = kept if kept is not None else (step_rows[0] if step_rows else None)
         query = self.filter_query.strip()
-        listing.border_subtitle = f"{query!r}: {len(step_rows)} of {len(steps)} steps" if query else ""
+        listing.border_subtitle = Text(f"{query!r}: {len(step_rows)} of {len(steps)} steps" if query else "")
         self._show_step_notes()
 
     def _step_line(self, incident: Incident, runbook: Runbook, step: Step, last: Event | None) -> Text:

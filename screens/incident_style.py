@@ -22,6 +22,8 @@ def clock_text(clock: Clock, now: datetime, *, label: str | None = None) -> Text
     """`Response (SEV1)  12:41 left ●`, coloured by level; a stopped clock says whether it was met."""
     level = clock.level(now)
     text = Text(f"{label or clock.label}  ", style="bold" if clock.running(now) else "dim")
+    if clock.doubt(now):  # its times contradict each other: neither met nor missed, and never green
+        return text.append(f"? {clock.text(now)}", style="bold magenta")
     if not clock.running(now):
         met = clock.remaining(now).total_seconds() >= 0
         return text.append(clock.text(now), style="green" if met else "red")

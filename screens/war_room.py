@@ -69,6 +69,9 @@ def countdown(incident: Incident, clocks: list[Clock], now: datetime) -> Countdo
     level = chosen.level(now)
     overdue = "OVERDUE · " if remaining < timedelta(0) else ""
     detail = f"{LEVEL_WORDS[level]} · {overdue}target {format_clock(chosen.budget)}"
+    doubt = chosen.doubt(now)
+    if doubt:  # the room must not trust digits computed from contradicting times
+        detail = f"SUSPECT · {doubt}"
     return Countdown(label, digits, level, detail)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from tessa_tui import __version__, secret_registry
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.cli_db import add_db_parser, run_db_report
 from tessa_tui.cli_demo import add_demo_parser
 from tessa_tui.cli_incident import add_incident_parser
@@ -88,7 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(run=_run_config_validate)
     schema = config_commands.add_parser("schema", help="print the JSON Schema of tessa.yaml")
     schema.set_defaults(run=_run_config_schema)
+    _accept_global_options_anywhere(parser)
     return parser
+
+
+def _accept_global_options_anywhere(parser: argparse.ArgumentParser) -> None:
+    """`--config` and `--readonly` after any subcommand too (`tessa-tui check --readonly`), as before it.
+    SUPPRESS as the default keeps a subcommand from resetting a value given before it."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in set(action.choices.values()):
+            have = {option for known in sub._actions for option in known.option_strings}
+            if "--config" not in have:
+                sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            if "--readonly" not in have:
+                sub.add_argument("--readonly", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            _accept_global_options_anywhere(sub)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -116,6 +133,8 @@ def _run_console(args: argparse.Namespace) -> int:
 def _run_check(args: argparse.Namespace) -> int:
     from tessa_tui.cli_check import run_check_command
 
+    if args.review:  # a review runs its measuring steps and saves itself as REV-N: neither is read-only
+        Capabilities.from_flag(args.readonly).require("act", f"check --review {args.review}")
     return run_check_command(_load(args), only=args.only, as_json=args.json, review=args.review)
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tessa_tui import secret_registry
 from tessa_tui.errors import UserError
 from tessa_tui.sanitize import sanitize
 
@@ -202,12 +203,14 @@ class Journal:
                 return row
             raise JournalError(f"event {pending.id} is in the journal but unreadable: {row.reason}")
         when = (at or self._clock()).astimezone(UTC)
-        data = json.dumps(dict(pending.data), ensure_ascii=False, sort_keys=True)
+        kept: dict[str, Any] = _storable(dict(pending.data))
+        data = json.dumps(kept, ensure_ascii=False, sort_keys=True)
+        actor = _storable(self.actor)
         cursor = db.execute(
             "INSERT INTO events (id, incident, at, actor, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (pending.id, pending.incident, when.isoformat(), self.actor, pending.kind, data),
+            (pending.id, _storable(pending.incident), when.isoformat(), actor, pending.kind, data),
         )
-        return Event(cursor.lastrowid or 0, pending.id, pending.incident, when, self.actor, pending.kind, pending.data)
+        return Event(cursor.lastrowid or 0, pending.id, pending.incident, when, actor, pending.kind, kept)
 
     def read_since(self, seq: int = 0) -> tuple[list[Event], list[Unreadable]]:
         """Every row committed after `seq` (from any process), in order: the events, and the rows that
@@ -416,3 +419,16 @@ def _reason(exc: BaseException) -> str:
     if "locked" in text:
         return f"another tessa-tui held the journal for over {BUSY_TIMEOUT_S:g}s (database is locked)"
     return text
+
+
+def _storable(value: Any) -> Any:
+    """What the journal keeps of a value: every known secret masked (a note may quote one), and text SQLite can
+    encode (a lone surrogate, say from a `$USER` with undecodable bytes, kept visibly as `\\udc80`)."""
+    value = secret_registry.mask_data(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value

@@ -295,3 +295,28 @@ def test_an_acknowledgement_recorded_before_detection_is_suspect_never_met(
     code, markdown, _ = run(config, "incident", "export", "1", capsys=capsys)
     assert code == 0 and "- Response (SEV1): suspect: acknowledged before detection" in markdown
     assert "to spare" not in markdown
+
+
+def test_a_note_quoting_a_secret_is_kept_masked_in_the_file(
+    make_book: Callable[..., IncidentBook], tmp_path: Path
+) -> None:
+    """A responder pastes a command line with the token in it: the journal (WAL included) never holds it."""
+    from tessa_tui import secret_registry
+
+    token = "tk_live_9f8e7d6c5b4a"
+    secret_registry.register(token)
+    book = make_book()
+    incident = book.record(book.declare("SEV2", "API down")).incident
+    saved = book.record(book.note(incident, f"ran: curl -H 'Authorization: Bearer {token}' /v1/things"))
+    assert token not in saved.data["text"] and "Bearer ****" in saved.data["text"]
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("journal.sqlite3*"))
+    assert token.encode() not in stored and b"Bearer ****" in stored
+
+
+def test_an_actor_name_that_is_not_valid_utf8_is_recorded_visibly(make_book: Callable[..., IncidentBook]) -> None:
+    """`$USER` decoded with surrogateescape (bytes that are not UTF-8) used to fail every write with a raw
+    UnicodeEncodeError from SQLite: an internal error for a user's name."""
+    book = make_book(actor="ops\udcff")
+    event = book.record(book.declare("SEV3", "slow"))
+    assert event.actor == "ops\\udcff"
+    assert make_book().get(event.incident).title == "slow"

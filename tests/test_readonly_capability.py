@@ -184,6 +184,18 @@ def test_readonly_runbook_run_runs_nothing_posts_nothing_writes_nothing(
     assert all(contract_servers.received(service) == [] for service in ("slack", "pagerduty", "statuspage"))
 
 
+@pytest.mark.parametrize("review", ["daily", "weekly"])
+def test_readonly_review_measures_nothing_and_saves_nothing(setup: Setup, review: str) -> None:
+    """A review runs its measuring steps and saves itself as REV-N: a spectator may do neither."""
+    before = setup.rows()
+    refused = setup.cli("check", "--review", review, "--readonly")
+    assert refused.returncode == 2 and refused.stdout == "", refused.stderr
+    assert refused.stderr.strip() == (
+        f"tessa-tui: error: read-only: check --review {review} refused (read-only mode runs no step action)"
+    )
+    assert setup.rows() == before
+
+
 def test_the_same_commands_without_readonly_do_act(setup: Setup, contract_servers: ContractServers) -> None:
     """The control: the refusals above are the flag's doing, not a broken setup."""
     before = setup.rows()

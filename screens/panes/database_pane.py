@@ -230,7 +230,7 @@ class DatabasePane(Pane):
         subtitle = f"{query!r}: {sum(n for n, _ in counts)} of {sum(m for _, m in counts)} rows" if query else ""
         if subtitle != self._subtitle:  # setting a border title always repaints the pane
             self._subtitle = subtitle
-            self.border_subtitle = subtitle
+            self.border_subtitle = Text(subtitle)  # holds typed text: never markup
 
     def action_filter(self) -> None:
         """Show the `/` field (what is typed there stays until escape)."""

@@ -25,6 +25,7 @@ from tessa_tui.config_model import Severity, TessaConfig
 from tessa_tui.durations import format_duration
 from tessa_tui.errors import UserError
 from tessa_tui.incident import Incident
+from tessa_tui.isolate import internal_reason
 from tessa_tui.sanitize import sanitize
 from tessa_tui.sla import current_phase
 
@@ -151,7 +152,7 @@ class IncidentPane(Pane):
             except UserError as exc:
                 report = PagerDutyReported([], exc.message)
             except Exception as exc:  # whatever an outside service does, the console goes on
-                report = PagerDutyReported([], f"{type(exc).__name__}: {exc}")
+                report = PagerDutyReported([], internal_reason(exc, "PagerDuty poll"))
             self.post_message(report)
             await asyncio.sleep(PD_POLL_S)
 

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.message import Message
@@ -25,6 +26,7 @@ from tessa_tui.errors import UserError
 from tessa_tui.log_filter import LineFilter
 from tessa_tui.log_ingest import Batch, digest, error_share, read_file
 from tessa_tui.log_parse import LEVELS, WHEN, LogParser, LogRecord, Row
+from tessa_tui.sanitize import sanitize
 from tessa_tui.step_placeholders import fill_text
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
@@ -161,7 +163,7 @@ class LogsPane(Pane):
             self._typed_filter = LineFilter.parse(event.value)
             event.input.border_subtitle = ""
         except ValueError as exc:
-            event.input.border_subtitle = str(exc)  # the last good filter stays until this one parses
+            event.input.border_subtitle = Text(sanitize(str(exc)))  # the last good filter stays until this one parses
             return
         self._apply_filter()
 
@@ -341,4 +343,4 @@ class LogsPane(Pane):
             text = f"PAUSED · {view.from_end} new below (p resumes) · " + text
         if text != self._subtitle:  # setting a border title always repaints the pane
             self._subtitle = text
-            self.border_subtitle = text
+            self.border_subtitle = Text(sanitize(text))  # typed filter, paths, reasons: never markup

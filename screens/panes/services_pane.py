@@ -205,7 +205,7 @@ class ServicesPane(FilterHost, Pane):
             subtitle = f"{self.filter_query.strip()!r}: {rows} of {len(self.states)} · {subtitle}"
         if subtitle != self._subtitle:  # setting a border title always repaints the whole pane
             self._subtitle = subtitle
-            self.border_subtitle = subtitle
+            self.border_subtitle = Text(subtitle)  # holds typed text: never markup
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """No details to offer (nor a footer key for them) without configured checks."""

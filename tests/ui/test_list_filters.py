@@ -116,3 +116,16 @@ async def test_a_database_table_narrows_and_x_acts_on_the_row_shown(
         await pilot.press("escape")
         await wait_until(pilot, lambda: table.row_count == 2 and table.has_focus)
         assert not pane.border_subtitle
+
+
+async def test_typed_filter_text_is_shown_as_typed_never_as_markup(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    """The subtitle echoes what was typed: `[/]` used to be parsed as markup (an error), `[b]` as bold."""
+    app = TessaApp(load_config(write_config(_journal(tmp_path)), environ={}), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await declare_sev1(app, pilot)
+        await slash(pilot, "#checklist-filter")
+        await pilot.press(*"[/][b]x")
+        await wait_until(pilot, lambda: "'[/][b]x': 0 of 16 steps" in screen_text(app))
+        assert app.is_running

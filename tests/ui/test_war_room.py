@@ -23,7 +23,7 @@ from tessa_tui.check_result import CheckResult
 from tessa_tui.config_load import load_config
 from tessa_tui.durations import format_clock
 from tessa_tui.incident import Incident
-from tessa_tui.incident_book import IncidentBook
+from tessa_tui.incident_book import IncidentBook, open_book
 from tessa_tui.sla import Clock, incident_clocks
 from tests.conftest import EXAMPLE_CONFIG
 from tests.incident_fixtures import START, ManualClock
@@ -70,6 +70,11 @@ async def _book(app: TessaApp, pilot: Pilot[Any]) -> IncidentBook:
 
 async def _sev1(app: TessaApp, pilot: Pilot[Any]) -> str:
     book = await _book(app, pilot)
+    if app.readonly:  # a spectator's book refuses writes: someone else declares, the spectator's poll sees it
+        writer = open_book(app.loaded, app.clock)
+        incident = writer.record(writer.declare("SEV1", "Checkout returns 503")).incident
+        await wait_until(pilot, lambda: incident in book.incidents)
+        return incident
     return book.record(book.declare("SEV1", "Checkout returns 503")).incident
 
 
