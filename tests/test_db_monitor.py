@@ -258,3 +258,24 @@ async def test_top_tables_match_exact_sizes_beyond_fifty_tables(pg_dsn: str) -> 
     finally:
         await setup.execute("DROP SCHEMA sizes CASCADE")
         await setup.close()
+
+
+async def test_a_password_literal_in_a_live_query_is_masked(pg_dsn: str) -> None:
+    """A DBA's `CREATE ROLE ... PASSWORD '...'` sits idle in its transaction: the pane shows the statement, not the
+    password (real pg_stat_activity text, not a string we made up)."""
+    password = "Hunter2-live-literal"
+    conn = await asyncpg.connect(pg_dsn, server_settings={"application_name": "dba"})
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        await conn.execute(f"CREATE ROLE masked_probe LOGIN PASSWORD '{password}'")
+        await asyncio.sleep(1.5)  # past the 1 s long-query threshold
+        snapshot = await report(db_config(pg_dsn))
+    finally:
+        await transaction.rollback()
+        await conn.close()
+    texts = [str(v) for section in snapshot.sections.values() for row in section.rows for v in row]
+    shown = [t for t in texts if "masked_probe" in t]
+    assert shown, "the idle-in-transaction session is listed"
+    assert all(password not in t and "PASSWORD '****'" in t for t in shown)
+    assert not any(password in t for t in texts)
