@@ -8,10 +8,32 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+
+def answering(answer: bytes) -> tuple[str, Callable[[], None]]:
+    """A blocking TCP server on 127.0.0.1 that answers every connection with exactly `answer` and closes it;
+    returns its base URL and the function that stops it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(65536)
+                conn.sendall(answer)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}", server.close
 
 
 def _response(body: bytes, *, head: bytes = b"HTTP/1.1 200 OK", content_type: bytes = b"application/json") -> bytes:

@@ -6,12 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +20,7 @@ from tessa_tui.runbook_model import Action, HttpAction, Step
 from tessa_tui.step_actions import ActionResult, run_step
 from tessa_tui.step_placeholders import expand, unknown_placeholders
 from tests.conftest import REPO
+from tests.hostile_http import answering
 
 HOSTILE = ["; rm -rf /", "$(id)", "`id`", "a\nb", "' OR 1=1 --", "x y", "-rf", "{production_url}"]
 ARGV = [sys.executable, "-c", "import json, sys; print(json.dumps(sys.argv[1:]))"]
@@ -213,26 +211,6 @@ def test_a_step_that_raises_is_a_failed_result_and_a_crash_log_entry(
     assert f"step s ({kind})" in text and "RuntimeError: boom with" in text and SECRET not in text
 
 
-def _malformed_server(answer: bytes) -> tuple[str, Callable[[], None]]:
-    """A TCP server on 127.0.0.1 that answers every connection with `answer` and closes it."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(answer)
-
-    threading.Thread(target=serve, daemon=True).start()
-    return f"http://127.0.0.1:{server.getsockname()[1]}", server.close
-
-
 def _incident_config(tmp_path: Path, url: str) -> Path:
     runbooks = tmp_path / "runbooks"
     runbooks.mkdir()
@@ -248,7 +226,7 @@ def _incident_config(tmp_path: Path, url: str) -> Path:
 
 @pytest.mark.parametrize("answer", [b"HTTP/1.1 abc\r\n\r\n", b"HTTP/1.1 200 \xff\xfe\r\n\r\n", b"\x00\x01garbage\r\n"])
 def test_a_malformed_status_line_fails_the_step_in_one_line_unticked(tmp_path: Path, answer: bytes) -> None:
-    url, stop = _malformed_server(answer)
+    url, stop = answering(answer)
     config = _incident_config(tmp_path, url)
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
 

@@ -4,7 +4,6 @@ only after its word is typed and never read-only, the result is recorded and tic
 from __future__ import annotations
 
 import re
-import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +20,7 @@ from screens.step_run import AskValues, ConfirmRun, StepOutputScreen
 from tessa_tui import http_probe
 from tessa_tui.config_load import load_config
 from tessa_tui.incident_book import open_book
+from tests.hostile_http import answering
 from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_incident_ui import fill_up
 
@@ -231,22 +231,7 @@ async def test_g_on_a_step_whose_server_answers_garbage_shows_the_failure_on_the
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen()
-
-    def serve() -> None:
-        while True:
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 abc\r\n\r\n")
-
-    threading.Thread(target=serve, daemon=True).start()
-    url = f"http://127.0.0.1:{server.getsockname()[1]}"
+    url, stop_server = answering(b"HTTP/1.1 abc\r\n\r\n")
     steps = (
         f"      - id: get-bad\n        text: Get the bad server\n        action:\n          http: {{url: '{url}/'}}\n"
         "          expect: ['[STATUS] == 200']\n"
@@ -282,7 +267,7 @@ async def test_g_on_a_step_whose_server_answers_garbage_shows_the_failure_on_the
             await wait_until(pilot, lambda: "Meet a bug · error: internal error in this step" in screen_text(app))
             assert isinstance(app.screen, IncidentScreen)  # the console goes on
     finally:
-        server.close()
+        stop_server()
 
 
 TOKEN = "tok-console-5e8d2a91"
