@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from screens.keys import bind
+from tessa_tui import secret_registry
 from tessa_tui.capabilities import Capabilities
 from tessa_tui.redact import redact_text
 from tessa_tui.runbook_model import Action, Step
@@ -103,6 +104,8 @@ class AskValues(ModalScreen[dict[str, str] | None]):
             self.query_one(f"#ask-{empty}", Input).focus()
             self.query_one("#form-error", Static).update(Text(f"{{{empty}}} needs a value", style="bold red"))
             return
+        for name in self.hidden & set(values):  # typed in a masked field: masked wherever it shows up later
+            secret_registry.register(values[name])
         self.dismiss(values)
 
     def action_close(self) -> None:

@@ -3,6 +3,7 @@ only after its word is typed and never read-only, the result is recorded and tic
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import threading
@@ -325,3 +326,50 @@ async def test_a_configured_secret_is_never_prefilled_nor_sent_to_a_typed_host(t
     finally:
         other.shutdown()
         other.server_close()
+
+
+async def test_a_secret_typed_in_a_masked_field_is_masked_in_what_comes_back(tmp_path: Path) -> None:
+    """The server echoes the typed token: the output on screen and in the journal show ****, not the token."""
+    typed = "typed-token-5e1f9a"
+
+    class Echo(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = f"you sent {self.headers.get('Authorization')}".encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: object) -> None:
+            pass
+
+    echo = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    steps = (
+        "      - id: call-api\n        text: Call the API\n        action:\n"
+        "          http:\n            url: '{target_url}/v1'\n"
+        "            headers: {Authorization: 'Bearer {api_token}'}\n"
+        "          ask: [target_url, api_token]\n"
+    )
+    app, _ = _app(tmp_path, steps=steps)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await _open_on(app, pilot, "call-api")
+            await pilot.press("g")
+            await wait_until(pilot, lambda: isinstance(app.screen, AskValues))
+            assert app.screen.query_one("#ask-api_token", Input).password
+            app.screen.query_one("#ask-target_url", Input).value = f"http://127.0.0.1:{echo.server_address[1]}"
+            app.screen.query_one("#ask-api_token", Input).value = typed
+            app.screen.query_one("#ask-api_token", Input).focus()
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: len(_outputs(app)) == 1)
+            [output] = _outputs(app)
+            assert "you sent Bearer ****" in json.dumps(output) and typed not in json.dumps(output)
+            await pilot.press("v")
+            await wait_until(pilot, lambda: "you sent Bearer ****" in screen_text(app))
+            assert typed not in screen_text(app)
+        stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*.sqlite3*"))
+        assert typed.encode() not in stored
+    finally:
+        echo.shutdown()
+        echo.server_close()
