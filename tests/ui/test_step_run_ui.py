@@ -329,7 +329,8 @@ async def test_a_configured_secret_is_never_prefilled_nor_sent_to_a_typed_host(t
 
 
 async def test_a_secret_typed_in_a_masked_field_is_masked_in_what_comes_back(tmp_path: Path) -> None:
-    """The server echoes the typed token: the output on screen and in the journal show ****, not the token."""
+    """The server echoes the typed token: the output on screen and in the journal show ****, not the token; and the
+    token stays known for the rest of the run (a later note quoting it is masked too)."""
     typed = "typed-token-5e1f9a"
 
     class Echo(BaseHTTPRequestHandler):
@@ -368,6 +369,11 @@ async def test_a_secret_typed_in_a_masked_field_is_masked_in_what_comes_back(tmp
             await pilot.press("v")
             await wait_until(pilot, lambda: "you sent Bearer ****" in screen_text(app))
             assert typed not in screen_text(app)
+            book = app.desk.book
+            assert book is not None  # later, someone pastes the token into a note: the journal keeps it masked
+            assert book.record(book.note("INC-1", f"rotated {typed} after the call")).data["text"] == (
+                "rotated **** after the call"
+            )
         stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*.sqlite3*"))
         assert typed.encode() not in stored
     finally:
