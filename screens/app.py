@@ -175,7 +175,10 @@ class TessaApp(App[int]):
             self.theme = "tessa-high-contrast"
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if self.readonly and command.title == "Screenshot":  # it writes an SVG file: a spectator writes nothing
+                continue
+            yield command
         yield SystemCommand("Help: every key", "List every binding and its id", self.action_help)
         yield SystemCommand(
             "High-contrast theme", "Toggle the projector-friendly theme", self.action_toggle_high_contrast

@@ -70,7 +70,12 @@ class DashboardScreen(Screen[None]):
             yield LogsPane(config.logs, live=self._live)
             history = journal_file(self._loaded).parent / "size_history.sqlite3"
             yield DatabasePane(
-                config.database, self._clock, self._loaded.secrets, live=self._live, history_path=history
+                config.database,
+                self._clock,
+                self._loaded.secrets,
+                live=self._live,
+                history_path=history,
+                readonly=self._readonly,
             )
         yield Footer()
 

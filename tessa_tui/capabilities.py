@@ -16,7 +16,7 @@ Need = Literal["act", "post", "journal"]
 """act: run a step's action (a command, a request, a query, a check); post: call PagerDuty / Slack / Statuspage;
 journal: append to the incident journal."""
 
-WHAT = {"act": "runs no step action", "post": "posts to no integration", "journal": "writes nothing to the journal"}
+WHAT = {"act": "runs no step action", "post": "posts to no integration", "journal": "writes nothing"}
 
 
 class ReadOnlyError(UserError):

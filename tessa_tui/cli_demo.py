@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.console import open_console
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES
 from tessa_tui.errors import UserError
@@ -52,7 +53,8 @@ def run_demo(args: argparse.Namespace) -> int:
         return _serve_only(folder, args.parent_pid, tuple(args.with_drill))
     if args.print_config:
         return _print_config(folder)
-    if args.drill:
+    if args.drill:  # a drill breaks the platform on purpose: a change, so not read-only
+        Capabilities.from_flag(args.readonly).require("act", f"demo --drill {args.drill}")
         return _drill(folder, args.drill)
     return _demo_console(folder, readonly=args.readonly)
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tessa_tui.capabilities import Capabilities
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.durations import parse_duration
 from tessa_tui.errors import UserError
@@ -268,6 +269,7 @@ def _export(book: IncidentBook, args: argparse.Namespace) -> int:
     report = postmortem(incident, book.pack, book.severities, book.clock())
     text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else to_markdown(report)
     if args.output:
+        Capabilities.from_flag(_readonly(args)).require("journal", "export --output")  # writes a file: not read-only
         target = Path(args.output)
         try:
             target.write_text(text, encoding="utf-8")

@@ -6,6 +6,8 @@ import math
 import re
 from datetime import timedelta
 
+from tessa_tui import secret_registry
+
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)", re.ASCII)
 _WHOLE = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+", re.ASCII)
@@ -32,7 +34,8 @@ def parse_duration(value: object) -> timedelta:
     if _DIGITS.fullmatch(text):
         return _bounded(float(text))  # float, not int: a 5,000-digit number is inf here, not a ValueError later
     if not _WHOLE.fullmatch(text):
-        shown = value if len(value) <= 40 else value[:40] + "..."
+        shown = secret_registry.mask(value)  # masked before cut: a value from ${ENV} may be a secret
+        shown = shown if len(shown) <= 40 else shown[:40] + "..."
         raise ValueError(f"{shown!r} is not a duration; use a number with ms, s, m, h or d, e.g. 30s, 15m, 1h30m")
     return _bounded(sum(float(n) * _UNIT_SECONDS[unit] for n, unit in _PART.findall(text)))
 

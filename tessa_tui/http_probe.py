@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from tessa_tui.redact import clip
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -223,4 +225,4 @@ def describe_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.UnsupportedProtocol):
         return "unsupported URL (only http:// and https://)"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"{type(exc).__name__}: {text}"[:200]
+    return clip(f"{type(exc).__name__}: {text}", 200)  # a message may quote the URL, password and all

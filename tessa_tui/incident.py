@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tessa_tui.journal import Event, Unreadable, parse_time
+from tessa_tui.redact import clip
 
 MILESTONES = ("began", "detected", "acknowledged", "root_cause", "resolution_applied", "verified_resolved")
 MILESTONE_LABELS = {
@@ -120,7 +121,7 @@ def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreada
                 else:
                     _apply(incident, event)
             except (KeyError, TypeError, ValueError, OverflowError) as exc:  # event_problem should prevent these
-                reason = f"not understood: {type(exc).__name__}: {exc}"[:200]
+                reason = clip(f"not understood: {type(exc).__name__}: {exc}", 200)
         if reason is None and incident is not None:
             incident.events.append(event)
         elif reason is not None:

@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tessa_tui.errors import UserError
-from tessa_tui.redact import redact_text
+from tessa_tui.redact import clip
 from tessa_tui.sanitize import sanitize
 
 BACKOFF_S = 0.25  # first wait without a Retry-After; doubles on each retry
@@ -140,8 +140,8 @@ async def _call(
 def _failed(
     service: str, problem: str, status: int, body: Any, attempts: int, elapsed: float, hidden: set[str]
 ) -> Reply:
-    line = sanitize(f"{service}: {problem}").replace("\n", " ")[:300]
-    return Reply(status, body, attempts, elapsed, redact_text(line, hidden))
+    line = sanitize(f"{service}: {problem}").replace("\n", " ")
+    return Reply(status, body, attempts, elapsed, clip(line, 300, hidden))
 
 
 def _decode(data: bytes) -> Any:
@@ -156,7 +156,7 @@ def _message(body: Any) -> str:
     """The error text of the usual API shapes: PagerDuty's {"error": {"message", "errors"}}, Slack's
     {"error": "channel_not_found"} or plain text, Statuspage's {"error": "..."} or {"error": [...]}."""
     if isinstance(body, str):
-        return body[:200]
+        return body[:4096]  # a bound on work, far past what _failed keeps once masked
     if not isinstance(body, dict):
         return ""
     error = body.get("error", body.get("message", ""))

@@ -101,6 +101,11 @@ def mask_sql_passwords(sql: str) -> str:
     return _SQL_PASSWORD.sub(lambda m: f"{m.group(1)}'{MASK}'", sql)
 
 
+def clip(text: str, limit: int, secrets: Iterable[str] = ()) -> str:
+    """`text` masked, then cut to `limit` characters: cutting first could leave a secret's beginning unmasked."""
+    return redact_text(text, secrets)[:limit]
+
+
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """Mask registered secrets (and `secrets`, registered from now on) in every form, URL userinfo passwords,
     libpq `password=` values and SQL password literals in free text."""

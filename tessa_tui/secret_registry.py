@@ -132,6 +132,10 @@ def pattern() -> re.Pattern[str] | None:
     return _pattern
 
 
+MAX_PASSES = 4
+WITHHELD = "**** (text withheld: it keeps re-forming a secret when masked)"
+
+
 def mask(text: str, extra: Iterable[str] = ()) -> str:
     """`text` with every registered secret (and `extra` ones) in every form replaced by MASK."""
     extras = frozenset(s for s in extra if s and len(s) >= MIN_LENGTH) - _values
@@ -139,12 +143,15 @@ def mask(text: str, extra: Iterable[str] = ()) -> str:
     compiled = _with_extras(extras, _generation) if extras else _pattern
     if compiled is None or compiled.search(text) is None:
         return text
-    # Until nothing matches: masking one form can leave another form of a secret spanning the mask.
-    while True:
+    # Masking one form can leave another spanning the mask, so a few passes. A secret that begins or ends with
+    # the mask's own `*` can re-form next to every mask it leaves (one more match per pass: quadratic on a long
+    # line); past the passes the text is withheld whole rather than shown or masked for an hour.
+    for _ in range(MAX_PASSES):
         masked = compiled.sub(MASK, text)
         if masked == text:
             return masked
         text = masked
+    return text if compiled.search(text) is None else WITHHELD
 
 
 @functools.lru_cache(maxsize=32)

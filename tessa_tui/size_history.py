@@ -28,7 +28,17 @@ class Growth:
 class SizeHistory:
     """Samples of one or more databases' sizes, by target (the masked DSN)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        """`readonly` (a spectator): read what others recorded, create and write nothing, not even -wal or -shm
+        (sqlite3.Error when there is nothing to read yet)."""
+        self.readonly = readonly
+        if readonly:
+            # A writer's -wal present: follow it read-only; none: the file as it is, creating nothing beside it.
+            flags = "mode=ro" if path.with_name(path.name + "-wal").exists() else "mode=ro&immutable=1"
+            uri = f"{path.absolute().as_uri()}?{flags}"
+            self._db = sqlite3.connect(uri, uri=True, timeout=5, isolation_level=None, check_same_thread=False)
+            self._db.execute("SELECT count(*) FROM sizes").fetchone()
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -39,7 +49,9 @@ class SizeHistory:
         self._db.close()
 
     def record(self, target: str, at: datetime, size: int) -> None:
-        """Keep a sample (unless one was kept less than a minute ago) and drop the oldest."""
+        """Keep a sample (unless one was kept less than a minute ago) and drop the oldest; read-only: nothing."""
+        if self.readonly:
+            return
         at = at.astimezone(UTC)  # one offset in every stored time: they compare as text
         last = self._db.execute("SELECT max(at) FROM sizes WHERE target = ?", (target,)).fetchone()[0]
         if last is not None and at - datetime.fromisoformat(last) < MIN_GAP:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from tessa_tui.config_model import Slack, TessaConfig
 from tessa_tui.integration_http import IntegrationError, Reply, call_json
+from tessa_tui.redact import clip
 
 
 def settings(config: TessaConfig) -> Slack:
@@ -44,5 +45,7 @@ async def post_message(config: TessaConfig, text: str, secrets: Iterable[str] = 
     )
     if reply.ok and not (isinstance(reply.body, dict) and reply.body.get("ok") is True):
         error = reply.body.get("error", "no `ok` in the answer") if isinstance(reply.body, dict) else "not JSON"
-        return Reply(reply.status, reply.body, reply.attempts, reply.elapsed_s, f"Slack: {str(error)[:200]}")
+        return Reply(
+            reply.status, reply.body, reply.attempts, reply.elapsed_s, f"Slack: {clip(str(error), 200, hidden)}"
+        )
     return reply

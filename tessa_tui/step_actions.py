@@ -28,7 +28,7 @@ from tessa_tui.conditions import ConditionResult, Observation, evaluate_all, par
 from tessa_tui.config_model import Duration, TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.incident import Incident
-from tessa_tui.redact import redact_text
+from tessa_tui.redact import clip, redact_text
 from tessa_tui.runbook_model import INTEGRATION_KINDS, Step
 from tessa_tui.sanitize import sanitize
 from tessa_tui.secret_egress import check_destination
@@ -152,7 +152,7 @@ def _crashed(step: Step, expanded: Expanded, exc: Exception, hidden: set[str], s
     from tessa_tui.crash_log import write_crash
 
     where = write_crash(exc, f"step {step.id} ({expanded.kind})", hidden)
-    reason = redact_text(sanitize(f"{type(exc).__name__}: {exc}")[:200], hidden)
+    reason = clip(sanitize(f"{type(exc).__name__}: {exc}"), 200, hidden)
     why = f"error: internal error in this step ({reason}); details in {where}"
     return ActionResult(
         kind=expanded.kind,
@@ -234,7 +234,7 @@ async def _integration(
         ok=outcome.ok,
         why=outcome.why,
         duration_ms=(time.perf_counter() - started) * 1000,
-        output=sanitize(outcome.output, keep_newlines=True)[:KEEP],
+        output=clip(sanitize(outcome.output, keep_newlines=True), KEEP, hidden),
         link=outcome.link,
     )
 
@@ -256,9 +256,9 @@ async def _execute(
 ) -> tuple[Observation, str, str, bool]:
     """(what the expectations look at, status line, output, truncated)."""
     if expanded.kind == "run":
-        return await _run_command(expanded.argv, deadline)
+        return await _run_command(expanded.argv, deadline, secrets)
     if expanded.kind == "http":
-        return await _http(expanded, deadline)
+        return await _http(expanded, deadline, secrets)
     if expanded.kind == "sql":
         return await _sql(expanded, config, deadline, secrets)
     if expanded.kind == "check":
@@ -267,7 +267,7 @@ async def _execute(
     return Observation(status=0, body=text), "ready to copy", text, False
 
 
-async def _run_command(argv: list[str], deadline: float) -> tuple[Observation, str, str, bool]:
+async def _run_command(argv: list[str], deadline: float, secrets: set[str]) -> tuple[Observation, str, str, bool]:
     """argv in its own process group, stdout and stderr merged; at the deadline the whole group is killed,
     and so is anything it left running when it exits."""
     try:
@@ -299,14 +299,15 @@ async def _run_command(argv: list[str], deadline: float) -> tuple[Observation, s
             os.killpg(process.pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             await asyncio.wait_for(process.wait(), 5)
-    text = sanitize(b"".join(chunks).decode("utf-8", errors="replace"), keep_newlines=True)
+    # Masked before it is cut: a cut first could leave a secret's beginning at the end of what is kept.
+    text = redact_text(sanitize(b"".join(chunks).decode("utf-8", errors="replace"), keep_newlines=True), secrets)
     truncated = size > READ_CAP or len(text) > KEEP
     status = f"timed out after {deadline:g}s (killed)" if timed_out else f"exit {process.returncode}"
     code = process.returncode if process.returncode is not None and not timed_out else -1
     return Observation(status=code, body=text), status, text[:KEEP], truncated
 
 
-async def _http(expanded: Expanded, deadline: float) -> tuple[Observation, str, str, bool]:
+async def _http(expanded: Expanded, deadline: float, secrets: set[str]) -> tuple[Observation, str, str, bool]:
     from tessa_tui.http_probe import fetch, make_client
 
     async with make_client(max_connections=4) as client:
@@ -315,7 +316,7 @@ async def _http(expanded: Expanded, deadline: float) -> tuple[Observation, str, 
         )
     if outcome.error:
         return Observation(status=0, response_time_ms=outcome.elapsed_ms), f"error: {outcome.error}", "", False
-    text = sanitize(outcome.body.decode("utf-8", errors="replace"), keep_newlines=True)
+    text = redact_text(sanitize(outcome.body.decode("utf-8", errors="replace"), keep_newlines=True), secrets)
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,

@@ -196,6 +196,19 @@ def test_readonly_review_measures_nothing_and_saves_nothing(setup: Setup, review
     assert setup.rows() == before
 
 
+def test_readonly_export_prints_but_writes_no_file_and_starts_no_drill(setup: Setup, tmp_path: Path) -> None:
+    target = tmp_path / "pm.md"
+    refused = setup.cli("--readonly", "incident", "export", "INC-1", "--output", str(target))
+    assert refused.returncode == 2 and not target.exists()
+    assert (
+        refused.stderr.strip() == "tessa-tui: error: read-only: export --output refused (read-only mode writes nothing)"
+    )
+    printed = setup.cli("--readonly", "incident", "export", "INC-1")
+    assert printed.returncode == 0 and printed.stdout.startswith("# Post-mortem: INC-1")
+    drill = setup.cli("demo", "--drill", "db-slow", "--readonly")
+    assert drill.returncode == 2 and "read-only: demo --drill db-slow refused" in drill.stderr
+
+
 def test_the_same_commands_without_readonly_do_act(setup: Setup, contract_servers: ContractServers) -> None:
     """The control: the refusals above are the flag's doing, not a broken setup."""
     before = setup.rows()

@@ -297,3 +297,50 @@ def test_console_crash_is_one_line_without_locals_or_secret(
     log = (tmp_path / "state" / "tessa-tui" / "crash.log").read_text(encoding="utf-8")
     assert "RuntimeError" in log and "secrets_here =" not in log
     assert_clean(log, "crash.log")
+
+
+def test_a_secret_that_re_forms_next_to_its_mask_is_withheld_in_linear_time() -> None:
+    """`*abc` next to the `****` it leaves is `*abc` again: unbounded passes took 17 s for a 60 KB log line (an hour
+    at 1 MiB). A few passes, then the text is withheld whole; and no pass count is ever unbounded."""
+    secret_registry.register("*abc")
+    assert secret_registry.mask("x *abc y") == "x **** y"
+    line = "*" + "abc" * 400_000  # 1.2 MB: would take hours at one match per pass
+    assert secret_registry.mask(line) == secret_registry.WITHHELD
+    assert "*abc" not in secret_registry.mask("*abc" * 10_000)
+
+
+@pytest.mark.parametrize("cut_at", [1, 6, 12])
+def test_output_is_masked_before_it_is_cut(tmp_path: Path, cut_at: int) -> None:
+    """A command whose output puts a secret across the 64 KiB it keeps: the kept part ends without its beginning."""
+    import asyncio
+
+    from tessa_tui.capabilities import READ_WRITE
+    from tessa_tui.config_model import TessaConfig
+    from tessa_tui.runbook_load import load_runbook
+    from tessa_tui.step_actions import KEEP, run_step
+
+    secret = "S3cretPassw0rdXYZ"
+    secret_registry.register(secret)
+    padding = "x" * (KEEP - cut_at)
+    path = tmp_path / "leak.yaml"
+    script = f"import sys; sys.stdout.write({padding!r} + {secret!r} + 'y' * 100)"
+    path.write_text(
+        "id: leak\ntitle: Leak\nkind: issue\nphases:\n  - name: Look\n    steps:\n"
+        f"      - id: tail\n        text: Tail\n        action:\n          run: [{json.dumps(sys.executable)}, -c, "
+        f"{json.dumps(script)}]\n"
+    )
+    step = load_runbook(path).phases[0].steps[0]
+    result = asyncio.run(run_step(step, {}, TessaConfig(), capabilities=READ_WRITE))
+    assert result.truncated and result.output.startswith("xxx")
+    assert not any(secret[:n] in result.output[-n:] for n in range(3, len(secret) + 1))
+
+
+def test_a_config_error_quoting_an_env_value_masks_it_before_cutting(tmp_path: Path) -> None:
+    config = tmp_path / "tessa.yaml"
+    config.write_text("services:\n  - name: a\n    url: http://127.0.0.1:9/\n    interval: ${TESSA_X}\n")
+    value = "Sup3rSecretValueThatIsQuiteLongIndeed_0123456789abcdef"
+    env = {**os.environ, "TESSA_X": value}
+    result = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "config", "validate"],
+                            capture_output=True, text=True, timeout=60, env=env, cwd=REPO)  # fmt: skip
+    assert result.returncode == 2 and "interval" in result.stderr and "****" in result.stderr
+    assert value[:8] not in result.stderr

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from tessa_tui.size_history import SizeHistory
 from tests.incident_fixtures import START
@@ -36,3 +39,20 @@ def test_samples_closer_than_a_minute_are_not_kept(tmp_path: Path) -> None:
     history.record("db", START + timedelta(minutes=2), 2 * MB)
     growth = history.growth("db", START + timedelta(hours=1, seconds=30), 3 * MB)
     assert [(g.window, g.bytes // MB) for g in growth] == [("1h", 2)]
+
+
+def test_read_only_reads_what_a_writer_kept_and_creates_nothing(tmp_path: Path) -> None:
+    """A spectator's console shows growth from the samples others keep, and writes no file of its own."""
+    path = tmp_path / "h.sqlite3"
+    with pytest.raises(sqlite3.Error):
+        SizeHistory(path, readonly=True)  # nothing recorded yet: nothing to read, and nothing created
+    assert list(tmp_path.iterdir()) == []
+    writer = SizeHistory(path)
+    writer.record("db", START, 1000)
+    writer.close()
+    before = sorted(p.name for p in tmp_path.iterdir())
+    reader = SizeHistory(path, readonly=True)
+    reader.record("db", START + timedelta(hours=2), 5000)  # a no-op
+    assert [(g.window, g.bytes) for g in reader.growth("db", START + timedelta(hours=1), 1500)] == [("1h", 500)]
+    reader.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -64,6 +64,7 @@ class DatabasePane(Pane):
         *,
         live: bool = True,
         history_path: Path | None = None,
+        readonly: bool = False,
     ) -> None:
         super().__init__("Database", 4, id="database-pane")
         self._database = database
@@ -76,6 +77,7 @@ class DatabasePane(Pane):
         self._summary = ""
         self._unshown: set[str] = set()
         self._history_path = history_path
+        self._readonly = readonly
         self._history: SizeHistory | None = None
         self._growth: list[Growth] = []
         self._query = ""
@@ -150,7 +152,7 @@ class DatabasePane(Pane):
             return None
         try:
             if self._history is None:
-                self._history = SizeHistory(self._history_path)
+                self._history = SizeHistory(self._history_path, readonly=self._readonly)
             bytes_now = int(size.rows[0][0])
             self._history.record(snapshot.target, size.fetched_at, bytes_now)
             return self._history.growth(snapshot.target, size.fetched_at, bytes_now)

@@ -52,10 +52,11 @@ async def test_readonly_offers_no_change_anywhere(tmp_path: Path) -> None:
 
         await pilot.press("ctrl+p")
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
-        for words in ("declare", "review", "drill"):
+        for words in ("declare", "review", "drill", "screenshot"):  # a screenshot is a file written
             await pilot.press(*words)
             await pilot.pause(0.3)
-            assert "Declare an incident" not in screen_text(app) and "Run daily review" not in screen_text(app)
+            shown = screen_text(app)
+            assert "Declare an incident" not in shown and "Run daily review" not in shown and "Save an SVG" not in shown
             for _ in words:
                 await pilot.press("backspace")
         await pilot.press("escape")
@@ -70,3 +71,17 @@ async def test_readonly_offers_no_change_anywhere(tmp_path: Path) -> None:
         assert isinstance(app.screen, IncidentScreen)  # no dialog opened
         incident = app.desk.book.get("INC-1")  # type: ignore[union-attr]
         assert len(incident.events) == 1 and not incident.ticks and not incident.notes
+
+
+async def test_a_spectator_on_a_live_database_writes_no_file(tmp_path: Path, pg_dsn: str) -> None:
+    """The database pane keeps size samples beside the journal: a read-only console reads them, writes none
+    (it wrote size_history.sqlite3 and its -wal and -shm), and opens the journal without creating anything."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    config = tmp_path / "tessa.yaml"
+    config.write_text(f"journal:\n  path: {folder / 'journal.sqlite3'}\ndatabase:\n  dsn: '{pg_dsn}'\n")
+    app = TessaApp(load_config(config, environ={}), readonly=True, live=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await wait_until(pilot, lambda: "Database size" in screen_text(app) or "MB" in screen_text(app), timeout=30)
+        await pilot.pause(1.0)  # the size sample would be kept right after the first size poll
+    assert sorted(p.name for p in folder.iterdir()) == []
