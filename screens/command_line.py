@@ -27,7 +27,8 @@ class CommandLine(ModalScreen[str | None]):
     DEFAULT_CSS = """
     CommandLine { align: left bottom; background: $background 0%; }
     CommandLine > Vertical { height: auto; width: 100%; background: $panel; }
-    CommandLine Input { border: none; height: 1; padding: 0 1; }
+    /* Three rows and a border in every state: Input's own `:focus` border would eat a one-row field. */
+    CommandLine #command-input, CommandLine #command-input:focus { border: tall $accent; height: 3; padding: 0 1; }
     """
     BINDINGS = [bind("close", "dismiss(None)")]
 

@@ -79,10 +79,16 @@ class FormDialog(ModalScreen[bool]):
                     listing.highlighted = 0
             else:
                 listing.highlighted = 0
-        first = self.query_one("#form-text", Input) if self.spec.filter_choices or listing is None else listing
-        first.focus()
+        self._first_field(listing).focus()
         if self._early_pick is not None:
             self.action_pick(self._early_pick)
+
+    def _first_field(self, listing: OptionList | None) -> OptionList | Input:
+        """Where a person types first: the text field (up/down still move the list's highlight), unless the
+        list is picked by digit (declare: 1-4) or there is no text field."""
+        if listing is None or (self.spec.text_label is not None and not self.spec.digit_picks):
+            return self.query_one("#form-text", Input)
+        return listing
 
     def _options(self, query: str) -> list[Option]:
         words = query.lower().split()
@@ -118,10 +124,23 @@ class FormDialog(ModalScreen[bool]):
 
     def on_key(self, event: events.Key) -> None:
         key = event.key
-        if self.spec.filter_choices and key in {"down", "up"} and isinstance(self.focused, Input):
-            event.stop()
-            listing = self.query_one("#form-choices", OptionList)
+        listing = next(self.query("#form-choices").results(OptionList), None)
+        if listing is None or self.spec.text_label is None:
+            return
+        if key in {"down", "up"} and isinstance(self.focused, Input):
+            event.stop()  # the text field has focus; the arrows choose from the list above it
             listing.action_cursor_down() if key == "down" else listing.action_cursor_up()
+        elif self.focused is listing and event.is_printable and event.character and not self._digit_pick(key):
+            # Typed on the list: the text belongs in the text field, never lost.
+            event.stop()
+            field = self.query_one("#form-text", Input)
+            field.select_on_focus = False  # the focus arrives after this character: it must not select it
+            field.focus()
+            field.insert_text_at_cursor(event.character)
+
+    def _digit_pick(self, key: str) -> bool:
+        """A digit the list's picks take (a binding: it must reach the bindings, not the text field)."""
+        return self.spec.digit_picks and key.isdigit() and 0 < int(key) <= len(self.spec.choices)
 
     @on(OptionList.OptionSelected, "#form-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -6,9 +6,22 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tessa_tui.db_model import human_bytes
+
+
+class RowTable(DataTable[Text]):
+    """A table whose rows a key acts on: the row cursor is always drawn, and j/k move it like the arrows."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, cursor_type="row", show_cursor=True)
 
 
 def cell_text(value: Any, column: str = "") -> Text:

@@ -21,7 +21,7 @@ from screens.filter_input import FilterInput, words_match
 from screens.keys import bind
 from screens.panes.pane import Pane
 from screens.state_style import freshness_text
-from screens.table_sync import cell_text, keyed_rows, sync_table
+from screens.table_sync import RowTable, cell_text, keyed_rows, sync_table
 from tessa_tui.config_model import DatabaseConfig
 from tessa_tui.db_model import DbSnapshot, Section, human_bytes, signed_bytes
 from tessa_tui.redact import mask_url
@@ -37,6 +37,7 @@ TABS = {
     "Health": ("connections", "wraparound", "replication"),
     "Queries": ("named_queries",),
 }
+ACTIONABLE = ("long_queries", "blocking")  # the sections whose rows `x` cancels or terminates
 TILE_STYLE = {"warn": "bold yellow", "critical": "bold red"}
 TAB_OF = {name: title for title, names in TABS.items() for name in names}
 
@@ -99,7 +100,11 @@ class DatabasePane(Pane):
                 with TabPane(title, id=f"db-tab-{title.lower()}"):
                     for name in names:
                         yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
-                        table: DataTable[Text] = DataTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
+                        table: DataTable[Text] = (
+                            RowTable(id=f"db-{name}")  # `x` acts on the row under the cursor: it is drawn
+                            if name in ACTIONABLE
+                            else DataTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
+                        )
                         yield table
         field = FilterInput(placeholder="words in any cell of this tab's rows", id="database-filter")
         field.display = False
@@ -314,7 +319,7 @@ class DatabasePane(Pane):
     def _selected_backend(self) -> tuple[int, str] | None:
         """The pid and query of the focused long-query row (or, in blocking locks, the blocker)."""
         table = self.app.focused
-        if not isinstance(table, DataTable) or table.id not in {"db-long_queries", "db-blocking"}:
+        if not isinstance(table, DataTable) or str(table.id).removeprefix("db-") not in ACTIONABLE:
             return None
         if table.row_count == 0 or self._snapshot is None:
             return None

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from screens.incident_desk import IncidentDesk
@@ -20,7 +21,7 @@ from screens.keys import bind
 from screens.messages import PagerDutyReported
 from screens.panes.pane import Pane
 from screens.state_style import age_text
-from screens.table_sync import sync_table
+from screens.table_sync import RowTable, sync_table
 from tessa_tui.config_model import Severity, TessaConfig
 from tessa_tui.durations import format_duration
 from tessa_tui.errors import UserError
@@ -80,8 +81,8 @@ class IncidentPane(Pane):
         yield Static(Text(NO_INCIDENT, style="bold"), id="incident-status")
         if self._pagerduty:
             yield Static(Text("PagerDuty: asking…", style="dim"), id="pd-status")
-            pd_table: DataTable[Text] = DataTable(id="pd-table", cursor_type="row")
-            pd_table.display = False  # shown once there is a row: an empty table would take the pane's focus
+            pd_table: DataTable[Text] = RowTable(id="pd-table")  # d / enter declare from the row under the cursor
+            _show_table(pd_table, False)  # shown once there is a row: an empty table would take the pane's focus
             yield pd_table
         table: DataTable[Text] = DataTable(id="severity-table", cursor_type="row")
         table.add_column("Severity", key="severity")
@@ -193,7 +194,7 @@ class IncidentPane(Pane):
         ids = {id(row): pd_id for row, pd_id in zip(rows, self.pd_incidents, strict=True)}
         table = self.query_one("#pd-table", DataTable)
         sync_table(table, PD_COLUMNS, rows, key=lambda row: ids[id(row)])
-        table.display = bool(rows)
+        _show_table(table, bool(rows))
 
     def selected_pd_incident(self) -> PdIncident | None:
         """The PagerDuty incident under the cursor, when its table has focus."""
@@ -238,8 +239,7 @@ class IncidentPane(Pane):
             status = Text(NO_INCIDENT, style="bold")
         else:
             status = self._summary(desk, incident) if desk else Text()
-        table = self.query_one("#severity-table", DataTable)
-        table.display = incident is None
+        _show_table(self.query_one("#severity-table", DataTable), incident is None)
         if status.markup != self._shown:
             self._shown = status.markup
             self.query_one("#incident-status", Static).update(status)
@@ -272,3 +272,16 @@ class IncidentPane(Pane):
                 text.append(f"\n  [ ] {step.text}")
         text.append("\nenter opens the checklist · a acknowledges", style="dim")
         return text
+
+
+def _show_table(table: DataTable[Text], shown: bool) -> None:
+    """Show or hide a table; a hidden one can hold no focus, or it would swallow enter (`enter opens the
+    checklist`) and every other key meant for the pane."""
+    if table.display == shown and table.can_focus == shown:
+        return
+    table.display = shown
+    table.can_focus = shown
+    if not shown and table.has_focus and table.parent is not None:
+        parent = table.parent
+        if isinstance(parent, Widget):
+            parent.focus()
