@@ -56,6 +56,9 @@ class ServiceDetailScreen(ModalScreen[None]):
                     conditions.add_row(
                         Text("!"), Text(f"incident {incident.name} ({incident.status}): {incident.latest_update}")
                     )
+                for work in last.vendor.maintenances:  # in progress first, then upcoming
+                    when = " to ".join(t for t in (work.scheduled_for, work.scheduled_until) if t)
+                    conditions.add_row(Text("◆"), Text(f"maintenance {work.name} ({work.status}): {when}"))
             yield conditions
             body = VerticalScroll(id="detail-body")
             body.border_title = "response body (start, sanitised)"

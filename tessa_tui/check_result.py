@@ -73,5 +73,9 @@ class CheckResult:
                     {"name": i.name, "status": i.status, "impact": i.impact, "updated_at": i.updated_at}
                     for i in self.vendor.incidents
                 ],
+                "maintenances": [
+                    {"name": m.name, "status": m.status, "for": m.scheduled_for, "until": m.scheduled_until}
+                    for m in self.vendor.maintenances
+                ],
             }
         return data

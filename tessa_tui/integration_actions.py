@@ -38,6 +38,8 @@ STATUSPAGE_BODIES = {  # Statuspage's own suggested texts
 }
 OUTAGE_BY_SEVERITY = {"SEV1": "major_outage", "SEV2": "partial_outage"}  # others: degraded_performance
 STATUSPAGE_LINK = "statuspage_incident"
+PAGERDUTY_DEDUP_LINK = "pagerduty_dedup_key"
+"""An alert's dedup key linked to the incident (an incident link, or an earlier step result's `link`)."""
 
 
 @dataclass(frozen=True)
@@ -104,19 +106,49 @@ async def _pagerduty(target: str, incident: Incident, config: TessaConfig, hidde
     action: Literal["acknowledge", "resolve"] = "resolve" if target == "resolve" else "acknowledge"
     linked = incident.links.get("pagerduty_incident")
     if linked and pd.token:
-        status: Literal["acknowledged", "resolved"] = "resolved" if action == "resolve" else "acknowledged"
-        reply = await pagerduty.set_status(config, linked, status, hidden)
-        if not reply.ok:
-            return _failed(reply)
-        return Outcome(f"PagerDuty {reply.status} {status}", True, _retried(reply), f"{linked}: {status}")
+        return await _pagerduty_rest(linked, action, config, hidden)
     if pd.routing_key:
-        reply = await pagerduty.events_v2(config, incident.id, action, hidden)
+        dedup_key = incident.links.get(PAGERDUTY_DEDUP_LINK) or (_earlier(incident, PAGERDUTY_DEDUP_LINK) or {}).get(
+            PAGERDUTY_DEDUP_LINK
+        )
+        if not dedup_key:
+            # PagerDuty answers 202 to an acknowledge for any dedup key, one no alert carries included: sending
+            # the incident id would tick the step with nothing acknowledged.
+            reason = (
+                f"no PagerDuty alert is linked to {incident.id}: the Events API {action}s an alert by the dedup key "
+                "it was triggered with, and this console triggered or linked none"
+                + (f" (the linked incident {linked} needs the REST API `token`)" if linked else "")
+            )
+            return Outcome(f"cannot run: {reason}", False, reason)
+        reply = await pagerduty.events_v2(config, dedup_key, action, hidden)
         if not reply.ok:
             return _failed(reply)
-        output = f"dedup key {incident.id}: {action}"
+        output = f"dedup key {dedup_key}: {action}"
         return Outcome(f"PagerDuty Events {reply.status} {action}", True, _retried(reply), output)
     reason = "no PagerDuty incident linked (declare from a PagerDuty incident, or configure `routing-key`)"
     return Outcome(f"cannot run: {reason}", False, reason)
+
+
+async def _pagerduty_rest(
+    linked: str, action: Literal["acknowledge", "resolve"], config: TessaConfig, hidden: set[str]
+) -> Outcome:
+    """Read the incident's status, then change it only when that moves it forward: PagerDuty reopens a
+    resolved incident that is set to acknowledged, and re-assigns an acknowledged one to the `from` user."""
+    from tessa_tui import pagerduty
+
+    status: Literal["acknowledged", "resolved"] = "resolved" if action == "resolve" else "acknowledged"
+    current, now = await pagerduty.get_status(config, linked, hidden)
+    if not current.ok:
+        return _failed(current)
+    if now == "resolved" and action == "acknowledge":
+        reason = f"PagerDuty incident {linked} is already resolved: not acknowledged (that would reopen it)"
+        return Outcome(f"cannot run: {reason}", False, reason, f"{linked}: resolved")
+    if now == status:
+        return Outcome(f"PagerDuty {linked} already {status}", True, "nothing sent", f"{linked}: {status}")
+    reply = await pagerduty.set_status(config, linked, status, hidden)
+    if not reply.ok:
+        return _failed(reply)
+    return Outcome(f"PagerDuty {reply.status} {status}", True, _retried(reply), f"{linked}: {status}")
 
 
 def incident_fields(incident: Incident, config: TessaConfig) -> dict[str, str]:

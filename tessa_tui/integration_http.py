@@ -1,6 +1,12 @@
 """One JSON call to an integration's API (PagerDuty, Slack, Statuspage): a total deadline, retries with
 exponential backoff on 429 / 5xx / connection errors that honour `Retry-After`, and a one-line error.
 
+A call that is not idempotent (a Slack message, a Statuspage incident or update: each retry would post
+again) is retried only when the vendor says it was not processed (429, Statuspage's 420) or the request
+never left (connection refused, no DNS, no route, TLS refused). After an ambiguous failure (a 5xx, a
+timeout or a connection lost once the request was sent) it is not sent again: the Reply is `ambiguous` and
+its error says the post may have gone through.
+
 The deadline covers every attempt and every wait: a Retry-After that would end beyond it is not waited
 for (the call fails at once, saying so), so a step never hangs on a rate-limited service. Credentials are
 masked (tessa_tui.redact) in everything this returns; nothing here logs.
@@ -25,6 +31,9 @@ BACKOFF_S = 0.25  # first wait without a Retry-After; doubles on each retry
 MAX_WAIT_S = 30.0  # a Retry-After longer than this is capped (the deadline caps it further)
 # 420: Statuspage's historical "enhance your calm" rate limit.
 RETRY_STATUSES = frozenset({420, 429, 500, 502, 503, 504})
+NOT_PROCESSED_STATUSES = frozenset({420, 429})  # the vendor refused before doing anything: safe to send again
+# Failures of http_probe.fetch (its describe_error) where the request cannot have reached the service.
+NOT_SENT_PREFIXES = ("connection refused", "DNS:", "network unreachable", "TLS:", "invalid URL", "unsupported URL")
 
 
 class IntegrationError(UserError):
@@ -40,6 +49,8 @@ class Reply:
     attempts: int
     elapsed_s: float
     error: str = ""
+    ambiguous: bool = False
+    """A non-idempotent call failed in a way that does not say whether the service acted on it."""
 
     @property
     def ok(self) -> bool:
@@ -72,14 +83,15 @@ async def call_json(
     secrets: Iterable[str] = (),
     deadline: float = 10.0,
     retries: int = 3,
+    idempotent: bool = True,
 ) -> Reply:
     """Send `body` as JSON (if given) and decode the answer; never raises for what the network or the
     service does, nor for a bug met on the way (its traceback goes to crash.log). A 2xx is success; anything
-    else ends as `error` ("Slack: HTTP 404 channel_not_found")."""
+    else ends as `error` ("Slack: HTTP 404 channel_not_found"). `idempotent=False`: see the module text."""
     hidden = {s for s in secrets if len(s) >= 4}
     started = time.monotonic()
     try:
-        return await _call(method, url, service, headers, body, hidden, deadline, retries)
+        return await _call(method, url, service, headers, body, hidden, deadline, retries, idempotent)
     except Exception as exc:  # a fault boundary: one failed call, never a dead step or console
         from tessa_tui.crash_log import write_crash
 
@@ -97,6 +109,7 @@ async def _call(
     hidden: set[str],
     deadline: float,
     retries: int,
+    idempotent: bool = True,
 ) -> Reply:
     from tessa_tui.http_probe import fetch, make_client
 
@@ -117,6 +130,8 @@ async def _call(
                 timed_out = outcome.error.startswith("timed out")  # this attempt had what was left of the deadline
                 problem, wait = (f"no answer within the {deadline:g}s deadline" if timed_out else outcome.error), None
                 retryable = not timed_out
+                if not idempotent and not outcome.error.startswith(NOT_SENT_PREFIXES):
+                    return _ambiguous(service, problem, outcome.status, attempt, elapsed, hidden)
             else:
                 decoded = _decode(outcome.body)
                 if 200 <= outcome.status < 300:
@@ -124,6 +139,10 @@ async def _call(
                 problem = f"HTTP {outcome.status}" + (f" {_message(decoded)}" if _message(decoded) else "")
                 wait = retry_after((outcome.headers or {}).get("retry-after"))
                 retryable = outcome.status in RETRY_STATUSES
+                if not idempotent and outcome.status >= 500:
+                    return _ambiguous(service, problem, outcome.status, attempt, elapsed, hidden)
+                if not idempotent:
+                    retryable = outcome.status in NOT_PROCESSED_STATUSES
                 if not retryable:
                     return _failed(service, problem, outcome.status, decoded, attempt, elapsed, hidden)
             if not retryable or attempt > retries:
@@ -142,6 +161,13 @@ def _failed(
 ) -> Reply:
     line = sanitize(f"{service}: {problem}").replace("\n", " ")
     return Reply(status, body, attempts, elapsed, clip(line, 300, hidden))
+
+
+def _ambiguous(service: str, problem: str, status: int, attempts: int, elapsed: float, hidden: set[str]) -> Reply:
+    """A post that may have gone through: said so, and not sent again (a retry could post it twice)."""
+    reply = _failed(service, problem, status, None, attempts, elapsed, hidden)
+    note = "; it may have been posted all the same, so it was not sent again: look before running the step again"
+    return Reply(reply.status, None, attempts, elapsed, reply.error + note, ambiguous=True)
 
 
 def _decode(data: bytes) -> Any:

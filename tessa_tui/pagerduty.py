@@ -3,6 +3,7 @@ the Events API v2 (acknowledge or resolve by dedup key, for setups with an integ
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,10 +16,12 @@ from tessa_tui.integration_http import IntegrationError, Reply, call_json
 from tessa_tui.isolate import internal_reason
 from tessa_tui.sanitize import sanitize
 
-__all__ = ["IntegrationError", "PdIncident", "events_v2", "list_incidents", "set_status"]
+__all__ = ["IntegrationError", "PdIncident", "events_v2", "get_status", "list_incidents", "set_status"]
 
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 OPEN_STATUSES = ("triggered", "acknowledged")
+PAGE_SIZE = 100  # PagerDuty's maximum `limit`
+MAX_PAGES = 10  # at most 1,000 open incidents a poll; past that the oldest are the ones left out
 
 
 @dataclass(frozen=True)
@@ -71,24 +74,42 @@ async def list_incidents(config: TessaConfig, secrets: frozenset[str] = frozense
 
 
 async def _list_incidents(config: TessaConfig, secrets: frozenset[str]) -> list[PdIncident]:
+    """Every page (`more`, `offset`), newest first so that the page limit drops the oldest, over all dates:
+    without `date_range=all` PagerDuty searches the last month only, and an incident open for longer would
+    vanish from the pane. The deadline bounds all the pages together."""
     pd = _settings(config)
-    query = [("service_ids[]", s) for s in pd.service_ids] + [("statuses[]", s) for s in OPEN_STATUSES]
-    query += [("limit", "100"), ("sort_by", "created_at:asc")]
-    reply = await call_json(
-        "GET",
-        f"{pd.api_url.rstrip('/')}/incidents?{urlencode(query)}",
-        service="PagerDuty",
-        headers=_rest_headers(pd),
-        secrets=_hidden(pd, secrets),
-        deadline=config.integrations.timeout.total_seconds(),
-        retries=config.integrations.retries,
-    )
-    if not reply.ok:
-        raise IntegrationError(reply.error)
-    items = reply.body.get("incidents") if isinstance(reply.body, dict) else None
-    if not isinstance(items, list):
-        raise IntegrationError("PagerDuty: the answer has no `incidents` list")
-    return [incident for item in items if (incident := _incident(item)) is not None]
+    base = [("service_ids[]", s) for s in pd.service_ids] + [("statuses[]", s) for s in OPEN_STATUSES]
+    base += [("date_range", "all"), ("limit", str(PAGE_SIZE)), ("sort_by", "created_at:desc")]
+    deadline = config.integrations.timeout.total_seconds()
+    started = time.monotonic()
+    found: dict[str, PdIncident] = {}
+    offset = 0
+    for _ in range(MAX_PAGES):
+        left = deadline - (time.monotonic() - started)
+        if left <= 0:
+            raise IntegrationError(f"PagerDuty: the incident list took longer than the {deadline:g}s deadline")
+        query = [*base, ("offset", str(offset))] if offset else base
+        reply = await call_json(
+            "GET",
+            f"{pd.api_url.rstrip('/')}/incidents?{urlencode(query)}",
+            service="PagerDuty",
+            headers=_rest_headers(pd),
+            secrets=_hidden(pd, secrets),
+            deadline=left,
+            retries=config.integrations.retries,
+        )
+        if not reply.ok:
+            raise IntegrationError(reply.error)
+        items = reply.body.get("incidents") if isinstance(reply.body, dict) else None
+        if not isinstance(items, list):
+            raise IntegrationError("PagerDuty: the answer has no `incidents` list")
+        for item in items:
+            if (incident := _incident(item)) is not None:
+                found.setdefault(incident.id, incident)  # an incident moved by a new one is not listed twice
+        if not items or reply.body.get("more") is not True:
+            break
+        offset += len(items)
+    return sorted(found.values(), key=lambda i: i.created_at)
 
 
 def _incident(item: Any) -> PdIncident | None:
@@ -115,12 +136,31 @@ def _incident(item: Any) -> PdIncident | None:
     )
 
 
+async def get_status(config: TessaConfig, incident_id: str, secrets: Iterable[str] = ()) -> tuple[Reply, str]:
+    """GET /incidents/{id}: the Reply and the incident's status now ("" when the answer has none)."""
+    pd = _settings(config)
+    reply = await call_json(
+        "GET",
+        f"{pd.api_url.rstrip('/')}/incidents/{quote(incident_id, safe='')}",
+        service="PagerDuty",
+        headers=_rest_headers(pd),
+        secrets=_hidden(pd, secrets),
+        deadline=config.integrations.timeout.total_seconds(),
+        retries=config.integrations.retries,
+    )
+    incident = reply.body.get("incident") if reply.ok and isinstance(reply.body, dict) else None
+    status = incident.get("status") if isinstance(incident, dict) else None
+    return reply, sanitize(status)[:20] if isinstance(status, str) else ""
+
+
 async def set_status(
     config: TessaConfig, incident_id: str, status: Literal["acknowledged", "resolved"], secrets: Iterable[str] = ()
 ) -> Reply:
-    """PUT /incidents/{id}: acknowledge or resolve it as the configured `from` user."""
+    """PUT /incidents/{id}: acknowledge or resolve it as the configured `from` user. PagerDuty reopens a
+    resolved incident that is set to acknowledged: callers read its status first (get_status)."""
     pd = _settings(config)
-    headers = {**_rest_headers(pd), "From": pd.from_ or ""}
+    # The description's Content-Type is exactly `application/json` (an enum), not with a charset.
+    headers = {**_rest_headers(pd), "From": pd.from_ or "", "Content-Type": "application/json"}
     return await call_json(
         "PUT",
         f"{pd.api_url.rstrip('/')}/incidents/{quote(incident_id, safe='')}",

@@ -24,14 +24,15 @@ def escape(text: str) -> str:
 
 async def post_message(config: TessaConfig, text: str, secrets: Iterable[str] = ()) -> Reply:
     """Post `text`; a webhook answers 200 `ok`, chat.postMessage answers 200 with `{"ok": false, "error"}`
-    on failure, which is turned into `error` here."""
+    on failure, which is turned into `error` here. Sent again only when Slack says it was not processed
+    (429) or it never left; after a 5xx or a timeout the Reply is `ambiguous` (it may have been posted)."""
     slack = settings(config)
     hidden = {*secrets, *(s for s in (slack.webhook_url, slack.bot_token) if s)}
     deadline, retries = config.integrations.timeout.total_seconds(), config.integrations.retries
     if slack.webhook_url is not None:
         return await call_json(
             "POST", slack.webhook_url, service="Slack", headers={}, body={"text": text}, secrets=hidden,
-            deadline=deadline, retries=retries,
+            deadline=deadline, retries=retries, idempotent=False,
         )  # fmt: skip
     reply = await call_json(
         "POST",
@@ -42,6 +43,7 @@ async def post_message(config: TessaConfig, text: str, secrets: Iterable[str] = 
         secrets=hidden,
         deadline=deadline,
         retries=retries,
+        idempotent=False,  # a retry after a 5xx or a timeout could post the message twice
     )
     if reply.ok and not (isinstance(reply.body, dict) and reply.body.get("ok") is True):
         error = reply.body.get("error", "no `ok` in the answer") if isinstance(reply.body, dict) else "not JSON"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from tessa_tui.jsonpath import clean_surrogates
@@ -44,6 +45,24 @@ class VendorIncident:
 
 
 @dataclass(frozen=True)
+class VendorMaintenance:
+    """A scheduled maintenance that is in progress or still to come (times as the page wrote them)."""
+
+    name: str
+    status: str
+    scheduled_for: str
+    scheduled_until: str
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in MAINTENANCE_UNDER_WAY
+
+
+MAINTENANCE_UNDER_WAY = ("in_progress", "verifying")
+MAINTENANCE_UPCOMING = ("scheduled",)
+
+
+@dataclass(frozen=True)
 class VendorStatus:
     """What a vendor's status page says right now."""
 
@@ -54,12 +73,18 @@ class VendorStatus:
     incidents: tuple[VendorIncident, ...] | None
     """None when the page did not report incidents at all, which is not the same as "none"."""
     updated_at: str | None
+    maintenances: tuple[VendorMaintenance, ...] = ()
+    """Scheduled maintenances in progress (these make an `up` page `maintenance`), then upcoming ones."""
 
     def reason(self) -> str:
         """One line for the services pane: empty when all is well and known."""
         parts: list[str] = []
-        if self.state != "up":
+        under_way = [m for m in self.maintenances if m.in_progress]
+        if self.state != "up" and not (self.state == "maintenance" and under_way and self.indicator == "none"):
             parts.append(self.description or f"indicator {self.indicator}")
+        if under_way:
+            until = f" until {under_way[0].scheduled_until}" if under_way[0].scheduled_until else ""
+            parts.append(f"maintenance in progress: {under_way[0].name}{until}")
         if self.components:
             shown = ", ".join(f"{c.name} ({c.status.replace('_', ' ')})" for c in self.components[:3])
             more = len(self.components) - 3
@@ -126,6 +151,18 @@ def parse_statuspage(document: Any) -> VendorStatus:
             for i in raw_incidents
             if isinstance(i, dict) and _text(i.get("status"), 40) not in ("resolved", "postmortem")
         )
+    maintenances = tuple(
+        sorted(
+            (
+                _maintenance(m)
+                for m in _list(document, "scheduled_maintenances") or []
+                if isinstance(m, dict) and m.get("status") in (*MAINTENANCE_UNDER_WAY, *MAINTENANCE_UPCOMING)
+            ),
+            key=lambda m: (not m.in_progress, _moment(m.scheduled_for)),
+        )
+    )
+    if state == "up" and any(m.in_progress for m in maintenances):
+        state = "maintenance"  # the page's indicator stays `none` while a maintenance is under way
     page = document.get("page")
     updated_at = _text(page.get("updated_at"), 40) if isinstance(page, dict) else None
     return VendorStatus(
@@ -135,6 +172,7 @@ def parse_statuspage(document: Any) -> VendorStatus:
         components=components,
         incidents=incidents,
         updated_at=updated_at or None,
+        maintenances=maintenances,
     )
 
 
@@ -146,11 +184,33 @@ def _down(status: Any) -> bool:
 def _incident(raw: dict[str, Any]) -> VendorIncident:
     listed = raw.get("incident_updates")
     updates = [u for u in listed if isinstance(u, dict)] if isinstance(listed, list) else []
-    latest = max(updates, key=lambda u: _text(u.get("display_at"), 40) or _text(u.get("created_at"), 40), default={})
+    # By the moment each update stands for, not by its text: as strings "2026-10-25T01:50:00+01:00" (summer
+    # time) sorts after "2026-10-25T01:10:00+00:00", the update written 20 minutes later, once clocks went back.
+    latest = max(updates, key=lambda u: _moment(u.get("display_at") or u.get("created_at")), default={})
     return VendorIncident(
         name=_text(raw.get("name")),
         status=_text(raw.get("status"), 40),
         impact=_text(raw.get("impact"), 40),
         updated_at=_text(raw.get("updated_at"), 40),
         latest_update=_text(latest.get("body")),
+    )
+
+
+def _moment(value: Any) -> float:
+    """An ISO 8601 time as seconds since the epoch (no zone: UTC); anything else sorts first."""
+    if not isinstance(value, str):
+        return float("-inf")
+    try:
+        moment = datetime.fromisoformat(value[:64].replace("Z", "+00:00"))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+    except (ValueError, OverflowError):  # not a time, or one that has no place on the time line
+        return float("-inf")
+
+
+def _maintenance(raw: dict[str, Any]) -> VendorMaintenance:
+    return VendorMaintenance(
+        name=_text(raw.get("name")),
+        status=_text(raw.get("status"), 40),
+        scheduled_for=_text(raw.get("scheduled_for"), 40),
+        scheduled_until=_text(raw.get("scheduled_until"), 40),
     )

@@ -51,4 +51,7 @@ async def save_incident(
         secrets={*secrets, sp.token},
         deadline=config.integrations.timeout.total_seconds(),
         retries=config.integrations.retries,
+        # Each request posts an incident update to subscribers (and a POST a new incident): after a 5xx or
+        # a timeout it may have been done, so only a 420/429 or a request that never left is sent again.
+        idempotent=False,
     )

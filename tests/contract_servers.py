@@ -2,6 +2,15 @@
 Slack (incoming webhook and chat.postMessage) and Atlassian Statuspage (manage API v1), recording every
 request they receive.
 
+Every request is first checked against the vendor's published API description (tests/vendor_specs/, with
+openapi-core): method, path, query, the headers it describes, security and body. A request that does not
+match is answered 400 and recorded in `state.violations`, and the `contract_servers` fixture fails the test.
+
+They behave as the vendors do where the console has been caught out: PagerDuty lists at most `limit`
+incidents a page (`more`, `offset`), searches the last month unless `date_range=all`, reopens a resolved
+incident that is set to acknowledged, and answers 202 to an Events acknowledge for a dedup key no alert
+carries (acknowledging nothing).
+
 They refuse what the real APIs refuse, with the same status codes and error bodies: a wrong or missing
 auth header (401, or Slack's 200 `{"ok": false, "error": "invalid_auth"}`), a missing `From:` on a
 PagerDuty write, a malformed body (400 / 422), an unknown id (404). `fail()` queues answers (429 with
@@ -18,6 +27,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,18 +63,68 @@ class Received:
     at: float
 
 
+SPECS = Path(__file__).parent / "vendor_specs"
+# service -> (description file, the vendor's base URL the loopback paths stand for); the webhook has none.
+SPEC_OF = {
+    "pagerduty": ("pagerduty_rest.openapi.json", "https://api.pagerduty.com"),
+    "events": ("pagerduty_events_v2.openapi.json", "https://events.pagerduty.com"),
+    "slack": ("slack_web.openapi.json", "https://slack.com/api"),
+    "statuspage": ("statuspage_manage.openapi.json", "https://api.statuspage.io/v1"),
+}
+PD_DEFAULT_WINDOW = timedelta(days=30)  # PagerDuty's default `since`: one month back
+
+
+@cache
+def _openapi(name: str) -> Any:
+    from openapi_core import OpenAPI
+
+    return OpenAPI.from_dict(json.loads((SPECS / name).read_text(encoding="utf-8")))
+
+
+def spec_violation(service: str, request: web.Request, raw: bytes) -> str | None:
+    """Why this request does not match the vendor's published description, or None when it does."""
+    if service == "slack" and request.path.startswith("/services/"):
+        return None  # incoming webhooks have no published description; the handler checks them
+    from openapi_core.testing import MockRequest
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    name, base = SPEC_OF[service]
+    host, _, prefix = base.partition("://")[2].partition("/")
+    mock = MockRequest(
+        f"https://{host}",
+        request.method.lower(),
+        f"/{prefix}{request.path}" if prefix else request.path,
+        args=ImmutableMultiDict(list(request.query.items())),
+        headers=dict(request.headers),
+        data=raw or None,
+        content_type=request.headers.get("Content-Type", "").split(";")[0].strip() or "application/json",
+    )
+    try:
+        _openapi(name).validate_request(mock)
+    except Exception as exc:  # openapi-core's validation errors: the first cause says what is wrong
+        causes = [str(e).splitlines()[0] for e in getattr(exc.__cause__, "schema_errors", None) or ()]
+        return f"{request.method} {request.path}: {exc}" + (f" ({'; '.join(causes)})" if causes else "")
+    return None
+
+
 @dataclass
 class ContractState:
     received: dict[str, list[Received]] = field(default_factory=lambda: {s: [] for s in SERVICES})
     faults: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=lambda: {s: [] for s in SERVICES})
     pd_incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
     sp_incidents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    violations: list[str] = field(default_factory=list)
+    """Requests that did not match the vendor's published description (each one fails the test)."""
+    alerts: dict[str, str] = field(default_factory=dict)
+    """Events API alerts: dedup key -> triggered / acknowledged / resolved."""
 
     def reset(self) -> None:
         for service in SERVICES:
             self.received[service].clear()
             self.faults[service].clear()
         self.sp_incidents.clear()
+        self.violations.clear()
+        self.alerts.clear()
         self.pd_incidents = {
             i["id"]: i
             for i in (
@@ -74,7 +136,13 @@ class ContractState:
         }
 
 
-def _pd_incident(pd_id: str, number: int, title: str, status: str, service: str, name: str) -> dict[str, Any]:
+def _created(incident: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(incident["created_at"]).replace("Z", "+00:00"))
+
+
+def _pd_incident(
+    pd_id: str, number: int, title: str, status: str, service: str, name: str, created_at: str | None = None
+) -> dict[str, Any]:
     return {
         "id": pd_id,
         "type": "incident",
@@ -83,7 +151,7 @@ def _pd_incident(pd_id: str, number: int, title: str, status: str, service: str,
         "summary": f"[#{number}] {title}",
         "status": status,
         "urgency": "high",
-        "created_at": f"2026-01-21T13:{number:02d}:00Z",
+        "created_at": created_at or f"2026-01-21T13:{number:02d}:00Z",
         "html_url": f"https://tessa.pagerduty.com/incidents/{pd_id}",
         "service": {"id": service, "type": "service_reference", "summary": name},
     }
@@ -102,6 +170,14 @@ class ContractServers:
     webhook: str
     statuspage: str
     state: ContractState
+
+    def add_pd_incident(
+        self, pd_id: str, number: int, status: str = "triggered", created_at: datetime | None = None
+    ) -> None:
+        """One more PagerDuty incident on service PSVC1 (created `created_at`, default now)."""
+        when = (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.state.pd_incidents[pd_id] = _pd_incident(pd_id, number, f"Incident {number}", status, "PSVC1",
+                                                      "Tessa API", when)  # fmt: skip
 
     def received(self, service: str) -> list[Received]:
         return list(self.state.received[service])
@@ -159,9 +235,15 @@ def _recorded(state: ContractState, service: str, handler: Handler) -> Handler:
         except ValueError:
             body = raw.decode("utf-8", errors="replace")
         faults = state.faults[service]
-        if faults:
+        violation = spec_violation(service, request, raw)
+        if violation is not None:
+            state.violations.append(violation)
+            response: web.StreamResponse = web.json_response(
+                {"error": f"request does not match the published API description: {violation}"}, status=400
+            )
+        elif faults:
             status, headers = faults.pop(0)
-            response: web.StreamResponse = _fault(service, status, headers)
+            response = _fault(service, status, headers)
         else:
             response = await handler(request, body)
         state.received[service].append(
@@ -207,13 +289,26 @@ def _pagerduty_app(state: ContractState) -> web.Application:
             return problem
         services = request.query.getall("service_ids[]", [])
         statuses = request.query.getall("statuses[]", [])
+        since = datetime.now(UTC) - PD_DEFAULT_WINDOW
         found = [
             i
             for i in state.pd_incidents.values()
-            if (not services or i["service"]["id"] in services) and (not statuses or i["status"] in statuses)
+            if (not services or i["service"]["id"] in services)
+            and (not statuses or i["status"] in statuses)
+            and (request.query.get("date_range") == "all" or _created(i) >= since)
         ]
-        found.sort(key=lambda i: i["created_at"])
-        return web.json_response({"incidents": found, "limit": 100, "offset": 0, "more": False, "total": None})
+        found.sort(key=_created, reverse=request.query.get("sort_by", "").endswith(":desc"))
+        limit = min(int(request.query.get("limit", "25")), 100)
+        offset = int(request.query.get("offset", "0"))
+        page = found[offset : offset + limit]
+        more = offset + limit < len(found)
+        return web.json_response({"incidents": page, "limit": limit, "offset": offset, "more": more, "total": None})
+
+    async def get_incident(request: web.Request, _: Any) -> web.Response:
+        if problem := auth_problem(request):
+            return problem
+        incident = state.pd_incidents.get(request.match_info["id"])
+        return _pd_error(404, "Not Found", 2100) if incident is None else web.json_response({"incident": incident})
 
     async def update_incident(request: web.Request, body: Any) -> web.Response:
         if problem := auth_problem(request):
@@ -232,11 +327,12 @@ def _pagerduty_app(state: ContractState) -> web.Application:
             or change.get("status") not in ("acknowledged", "resolved")
         ):
             return _pd_error(400, "Invalid Input Provided", 2001, ["Incident Status is invalid"])
-        incident["status"] = change["status"]
+        incident["status"] = change["status"]  # as PagerDuty does: acknowledging a resolved incident reopens it
         return web.json_response({"incident": incident})
 
     app = web.Application()
     app.router.add_get("/incidents", _recorded(state, "pagerduty", list_incidents))
+    app.router.add_get("/incidents/{id}", _recorded(state, "pagerduty", get_incident))
     app.router.add_put("/incidents/{id}", _recorded(state, "pagerduty", update_incident))
     return app
 
@@ -257,7 +353,13 @@ def _events_app(state: ContractState) -> web.Application:
             return invalid("'event_action' is invalid")
         if action != "trigger" and not body.get("dedup_key"):
             return invalid("'dedup_key' is required for acknowledge and resolve")
-        answer = {"status": "success", "message": "Event processed", "dedup_key": body["dedup_key"]}
+        dedup_key = str(body.get("dedup_key") or f"alert-{len(state.alerts) + 1}")
+        if action == "trigger":
+            state.alerts[dedup_key] = "triggered"
+        elif state.alerts.get(dedup_key) not in (None, "resolved"):
+            state.alerts[dedup_key] = "acknowledged" if action == "acknowledge" else "resolved"
+        # else: as PagerDuty does, 202 all the same for a key no open alert carries, and nothing changes
+        answer = {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
         return web.json_response(answer, status=202)
 
     app = web.Application()
@@ -391,7 +493,10 @@ def contract_servers_session() -> Iterator[ContractServers]:
 
 
 @pytest.fixture
-def contract_servers(contract_servers_session: ContractServers) -> ContractServers:
-    """The contract servers with fresh recordings, no queued faults and the seeded PagerDuty incidents."""
+def contract_servers(contract_servers_session: ContractServers) -> Iterator[ContractServers]:
+    """The contract servers with fresh recordings, no queued faults and the seeded PagerDuty incidents; the
+    test fails if any request it caused did not match the vendor's published API description."""
     contract_servers_session.state.reset()
-    return contract_servers_session
+    yield contract_servers_session
+    if violations := contract_servers_session.state.violations:
+        pytest.fail("requests that do not match the vendors' API descriptions:\n" + "\n".join(violations))
