@@ -56,8 +56,10 @@ class TessaApp(App[int]):
         readonly: bool = False,
         clock: Callable[[], datetime] = _utc_now,
         live: bool = True,
+        actor: str | None = None,
     ) -> None:
-        """`live=False` starts no pollers: the panes show only what is posted to them (tests, snapshots)."""
+        """`live=False` starts no pollers: the panes show only what is posted to them (tests, snapshots);
+        `actor` (`--as`): who is typing, else $TESSA_ACTOR, journal.actor, the OS user (`:iam` changes it)."""
         super().__init__()
         self.loaded = loaded
         self.config = loaded.config
@@ -69,7 +71,7 @@ class TessaApp(App[int]):
         self.theme = self.config.theme
         self._chosen_theme = self.config.theme
         self.set_keymap(self.config.keymap)
-        self.desk = IncidentDesk(self, loaded, clock, readonly=readonly)
+        self.desk = IncidentDesk(self, loaded, clock, readonly=readonly, actor=actor)
         self.incident_actions = IncidentActions(self, self.desk)
 
     def on_mount(self) -> None:
@@ -113,6 +115,14 @@ class TessaApp(App[int]):
             if isinstance(screen, IncidentScreen):
                 screen.redraw()
 
+    def actor_changed(self, who: str) -> None:
+        """`:iam`: every header on the screen stack shows who is typing now."""
+        from screens.status_header import StatusHeader
+
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.show_actor(who)
+
     def action_open_incident(self, incident_id: str) -> None:
         """The incident screen for one incident (on top of the dashboard)."""
         # One incident screen at most: one already open (perhaps under a dialog) is pointed at this incident.
@@ -145,7 +155,8 @@ class TessaApp(App[int]):
             if line:  # once the prompt is gone: what the command says must land on the screen that stays
                 self.call_after_refresh(run_command_line, self, line)
 
-        self.push_screen(CommandLine(list(self.config.severities)), done)
+        names = [person.name for person in self.config.contacts.people]
+        self.push_screen(CommandLine(list(self.config.severities), names), done)
 
     def action_review(self, which: str) -> None:
         """Run the daily or weekly health review on a screen of its own."""

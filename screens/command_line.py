@@ -8,17 +8,29 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
+from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
 from screens.incident_actions import Command as BookCommand
 from screens.keys import bind
-from tessa_tui.command_mode import Command, parse_command, usage
+from tessa_tui.command_mode import Command, complete, parse_command, usage
 from tessa_tui.errors import UserError
 
 if TYPE_CHECKING:
     from screens.app import TessaApp
 
-CHANGES = {"declare", "ack", "note", "resolve"}
+CHANGES = {"declare", "ack", "note", "resolve", "handoff"}
+
+
+class NameSuggester(Suggester):
+    """`:iam al` suggests `:iam alice` from the contacts (right arrow takes it); `:han` suggests `:handoff `."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+        self.names = names
+
+    async def get_suggestion(self, value: str) -> str | None:
+        return complete(value, self.names)
 
 
 class CommandLine(ModalScreen[str | None]):
@@ -32,14 +44,16 @@ class CommandLine(ModalScreen[str | None]):
     """
     BINDINGS = [bind("close", "dismiss(None)")]
 
-    def __init__(self, severities: list[str]) -> None:
+    def __init__(self, severities: list[str], names: list[str] | None = None) -> None:
         super().__init__()
         self.severities = severities
+        self.names = names or []
+        """The contacts' names: `:iam` and `:handoff` complete from them."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Text(usage(self.severities), style="dim"), id="command-usage")
-            yield Input(placeholder=":", id="command-input")
+            yield Input(placeholder=":", id="command-input", suggester=NameSuggester(self.names))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -69,6 +83,16 @@ def _dispatch(app: TessaApp, command: Command) -> None:
     if verb == "contacts":
         app.action_contacts()
         return
+    if verb == "iam":
+        try:
+            who = app.desk.switch_actor(command.text)
+        except UserError as exc:
+            app.notify(exc.message if exc.field is None else str(exc), title="Command", severity="warning",
+                       markup=False)  # fmt: skip
+            return
+        app.actor_changed(who)
+        app.notify(f"{who} is typing: what is done here from now on is recorded as {who}", markup=False)
+        return
     if verb == "war":
         action = getattr(app.screen, "action_war_room", None)
         if action is None:
@@ -97,6 +121,8 @@ def _dispatch(app: TessaApp, command: Command) -> None:
         app.incident_actions.acknowledge(incident)
     elif verb == "note":
         _record(app, lambda b: b.note(incident.id, command.text), "note added")
+    elif verb == "handoff":
+        _record(app, lambda b: b.handoff(incident.id, command.text), "hand-off recorded")
     elif verb == "resolve":
         if command.text:
             _record(app, lambda b: b.resolve(incident.id, command.text), "resolved")

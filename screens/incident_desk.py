@@ -21,7 +21,7 @@ from textual.message import Message
 from tessa_tui.config_load import LoadedConfig
 from tessa_tui.errors import UserError
 from tessa_tui.incident import Incident
-from tessa_tui.incident_book import IncidentBook, open_book
+from tessa_tui.incident_book import IncidentBook, check_actor, default_actor, open_book
 from tessa_tui.journal import Event, PendingEvent
 from tessa_tui.postmortem import postmortem, to_markdown
 from tessa_tui.sla import Clock, ThresholdWatcher, incident_clocks
@@ -42,11 +42,20 @@ class IncidentDesk:
     """Owns the IncidentBook; screens ask it for state and hand it validated events to record."""
 
     def __init__(
-        self, app: App[Any], loaded: LoadedConfig, clock: Callable[[], datetime], *, readonly: bool = False
+        self,
+        app: App[Any],
+        loaded: LoadedConfig,
+        clock: Callable[[], datetime],
+        *,
+        readonly: bool = False,
+        actor: str | None = None,
     ) -> None:
         self._app = app
         self._loaded = loaded
         self._readonly = readonly
+        self.actor = default_actor(loaded.config.journal.actor, actor, source=str(loaded.path))
+        """Who is typing (`--as`, $TESSA_ACTOR, journal.actor, the OS user); `:iam` changes it. A bad name is a
+        UserError here, before the console starts."""
         self.clock = clock
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.book: IncidentBook | None = None
@@ -63,7 +72,9 @@ class IncidentDesk:
         """Open the journal (off the event loop); on failure keep the reason for the incident pane."""
         try:
             # A spectator's journal is opened read-only: the book itself refuses every write, whatever asks.
-            self.book = await self._call(lambda: open_book(self._loaded, self.clock, readonly=self._readonly))
+            self.book = await self._call(
+                lambda: open_book(self._loaded, self.clock, readonly=self._readonly, actor=self.actor)
+            )
         except UserError as exc:
             self.error = str(exc)
             self._app.post_message(IncidentsChanged(set()))
@@ -114,8 +125,17 @@ class IncidentDesk:
         return self.plan(command)
 
     def plan(self, command: Callable[[IncidentBook], PendingEvent]) -> PendingEvent:
-        """Validate a command against the current state (UserError says why it is refused)."""
-        return command(self._ready())
+        """Validate a command against the current state (UserError says why it is refused); the event carries
+        who is typing now, so a retry after `:iam` still records who made it."""
+        book = self._ready()
+        return book.stamp(command(book))
+
+    def switch_actor(self, name: str) -> str:
+        """`:iam NAME`: who is typing from now on (UserError for a name that is not one); returns the name
+        as recorded (a contact's as configured)."""
+        who = self.book.switch_actor(name) if self.book else check_actor(name, ":iam")
+        self.actor = who
+        return who
 
     def active(self) -> Incident | None:
         return self.book.active() if self.book else None

@@ -32,7 +32,17 @@ class StatusHeader(Horizontal):
             yield Static(Text(" READ-ONLY "), id="header-readonly")
         on_call = config.contacts.on_call()
         yield Static(Text(f" on-call: {on_call.name if on_call else 'not configured'} "), id="header-oncall")
+        desk = getattr(self.app, "desk", None)
+        yield Static(_typing(getattr(desk, "actor", "")), id="header-actor")
         yield HeaderClock(self._clock, id="header-clock")
+
+    def show_actor(self, who: str) -> None:
+        """Who is typing on this terminal now (`:iam` changed it)."""
+        self.query_one("#header-actor", Static).update(_typing(who))
+
+
+def _typing(who: str) -> Text:
+    return Text(f" typing: {who} " if who else "")
 
 
 class HeaderClock(Widget):

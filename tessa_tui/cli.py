@@ -8,7 +8,7 @@ import io
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -32,6 +32,7 @@ from tessa_tui.config_load import (
 from tessa_tui.console import open_console
 from tessa_tui.crash_log import write_crash
 from tessa_tui.errors import UserError
+from tessa_tui.incident_book import ACTOR_ENV, check_actor
 from tessa_tui.redact import redact_text
 from tessa_tui.sanitize import sanitize
 from tessa_tui.user_dirs import config_dir
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--readonly", action="store_true", help="spectator mode: hide every action that changes anything"
     )
+    parser.add_argument("--as", dest="actor", metavar="NAME", help=AS_HELP)
     parser.set_defaults(run=_run_console)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
@@ -93,8 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+AS_HELP = "who is typing, recorded on every event (default: $TESSA_ACTOR, journal.actor, the OS user)"
+
+
 def _accept_global_options_anywhere(parser: argparse.ArgumentParser) -> None:
-    """`--config` and `--readonly` after any subcommand too (`tessa-tui check --readonly`), as before it.
+    """`--config`, `--readonly` and `--as` after any subcommand too (`tessa-tui check --readonly`), as before it.
     SUPPRESS as the default keeps a subcommand from resetting a value given before it."""
     for action in parser._actions:
         if not isinstance(action, argparse._SubParsersAction):
@@ -105,6 +110,10 @@ def _accept_global_options_anywhere(parser: argparse.ArgumentParser) -> None:
                 sub.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
             if "--readonly" not in have:
                 sub.add_argument("--readonly", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+            if "--as" not in have:
+                sub.add_argument(
+                    "--as", dest="actor", metavar="NAME", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+                )
             _accept_global_options_anywhere(sub)
 
 
@@ -127,7 +136,7 @@ def _load_optional(args: argparse.Namespace) -> LoadedConfig | None:
 
 
 def _run_console(args: argparse.Namespace) -> int:
-    return open_console(_load(args), readonly=args.readonly)
+    return open_console(_load(args), readonly=args.readonly, actor=args.actor)
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -174,7 +183,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         args = parser.parse_args(argv)
         run: Callable[[argparse.Namespace], int] = args.run
-        return run(args)
+        with _acting_as(getattr(args, "actor", None)):
+            return run(args)
     except UserError as exc:
         # The message quotes what the user typed: shown, never obeyed (no escape reaches the terminal).
         print(f"tessa-tui: error: {sanitize(redact_text(str(exc)))}", file=sys.stderr)
@@ -188,6 +198,26 @@ def _main(argv: Sequence[str] | None) -> int:
         where = _log_crash(exc)
         print(f"tessa-tui: internal error: {type(exc).__name__}; details in {where}", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+@contextlib.contextmanager
+def _acting_as(name: str | None) -> Iterator[None]:
+    """`--as NAME` for the whole run: checked first (a bad name is exit 2 whatever the subcommand), then
+    $TESSA_ACTOR for the run's length, which `--as` outranks anyway; so every subcommand that records
+    (incident, runbook run, check --review, the console) and every `tessa-tui` a step runs records NAME."""
+    if name is None:
+        yield
+        return
+    name = check_actor(name, "--as")
+    before = os.environ.get(ACTOR_ENV)
+    os.environ[ACTOR_ENV] = name
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ACTOR_ENV, None)
+        else:
+            os.environ[ACTOR_ENV] = before
 
 
 def _log_crash(exc: BaseException) -> Path | str:

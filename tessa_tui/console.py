@@ -8,12 +8,13 @@ from collections.abc import Callable
 from tessa_tui.config_load import LoadedConfig
 
 
-def open_console(loaded: LoadedConfig, *, readonly: bool = False) -> int:
-    """Run the console on `loaded` until the user quits; return its exit code."""
+def open_console(loaded: LoadedConfig, *, readonly: bool = False, actor: str | None = None) -> int:
+    """Run the console on `loaded` until the user quits; return its exit code. `actor` (`--as`): who is typing
+    (else $TESSA_ACTOR, journal.actor, the OS user); `:iam` changes it while it runs."""
     # Imported here so headless commands never pay for (or depend on) the UI.
     from screens.app import TessaApp
 
-    app = TessaApp(loaded, readonly=readonly)
+    app = TessaApp(loaded, readonly=readonly, actor=actor)
     app.run()
     return app.return_code or 0
 

@@ -193,6 +193,7 @@ SHAPES: dict[str, dict[str, Check]] = {
                       "status": _maybe_text, "why": _maybe_text, "title": _maybe_text, "excerpt": _maybe_text},
     "note": {"text": _text, "section": _maybe_text},
     "role_assigned": {"role": _text, "person": _text},
+    "handoff": {"role": _text, "person": _text, "previous": _maybe_text},
     "milestone_set": {"milestone": _milestone, "at": _moment},
     "retitled": {"title": _text},
     "log_pinned": {"title": _maybe_text, "excerpt": _maybe_text},
@@ -255,7 +256,7 @@ def _apply(incident: Incident, event: Event) -> None:
         incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
     elif kind == "note":
         incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section") or "note")))
-    elif kind == "role_assigned":
+    elif kind in {"role_assigned", "handoff"}:  # a hand-off is also the timeline's "hand-off: alice → bob"
         incident.roles[str(data["role"])] = str(data["person"])
     elif kind == "milestone_set":
         incident.milestones[str(data["milestone"])] = _time(data["at"]) or event.at
@@ -317,6 +318,10 @@ def describe_event(event: Event) -> str:
         "step_unticked": lambda: f"unticked {data.get('text') or data.get('step')}",
         "note": lambda: f"{str(data.get('section', 'note')).replace('_', ' ')}: {data.get('text')}",
         "role_assigned": lambda: f"{data.get('person')} is {data.get('role')}",
+        "handoff": lambda: (
+            f"hand-off{'' if data.get('role') == 'commander' else ' of ' + str(data.get('role'))}: "
+            f"{data.get('previous') or 'nobody'} → {data.get('person')}"
+        ),
         "milestone_set": lambda: (
             f"milestone {MILESTONE_LABELS.get(str(data.get('milestone')), data.get('milestone'))}"
             f" at {datetime.fromisoformat(str(data.get('at'))):%H:%M:%S}"

@@ -88,6 +88,8 @@ class PendingEvent:
     kind: str
     data: Mapping[str, Any]
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    actor: str | None = None
+    """Who made it, stamped when it was planned (a retry after `:iam` keeps it); None: the journal's actor."""
 
 
 def new_event(incident: str, kind: str, **data: Any) -> PendingEvent:
@@ -117,6 +119,7 @@ class Journal:
     ) -> None:
         self.path = path
         self.actor = actor
+        """Who is recorded for an event planned without one; the console's `:iam` changes it."""
         self._clock = clock
         self._lock = threading.Lock()
         self.read_only: str | None = "--readonly was given" if readonly else _not_writable(path)
@@ -159,9 +162,11 @@ class Journal:
         """Commit one event durably and return it; an event whose id is already there is returned as it was."""
         return self._write(lambda db: self._insert(db, pending, at))
 
-    def declare(self, *, event_id: str | None = None, at: datetime | None = None, **data: Any) -> Event:
+    def declare(
+        self, *, event_id: str | None = None, at: datetime | None = None, actor: str | None = None, **data: Any
+    ) -> Event:
         """Commit a `declared` event under the next incident id (INC-1, INC-2, ...), allocated in the same
-        transaction, so two processes declaring at once get two ids."""
+        transaction, so two processes declaring at once get two ids; `actor`: who declared (default `actor`)."""
 
         def insert(db: sqlite3.Connection) -> Event:
             count = db.execute("SELECT count(*) FROM events WHERE kind = 'declared'").fetchone()[0]
@@ -169,7 +174,8 @@ class Journal:
             # A row written by something else may already use that id: never merge two incidents.
             while db.execute("SELECT 1 FROM events WHERE incident = ? LIMIT 1", (f"INC-{number}",)).fetchone():
                 number += 1
-            pending = PendingEvent(f"INC-{number}", "declared", data, **({"id": event_id} if event_id else {}))
+            pending = PendingEvent(f"INC-{number}", "declared", data, **({"id": event_id} if event_id else {}),
+                                   actor=actor)  # fmt: skip
             return self._insert(db, pending, at)
 
         return self._write(insert)
@@ -205,7 +211,7 @@ class Journal:
         when = (at or self._clock()).astimezone(UTC)
         kept: dict[str, Any] = _storable(dict(pending.data))
         data = json.dumps(kept, ensure_ascii=False, sort_keys=True)
-        actor = _storable(self.actor)
+        actor = _storable(pending.actor or self.actor)
         cursor = db.execute(
             "INSERT INTO events (id, incident, at, actor, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
             (pending.id, _storable(pending.incident), when.isoformat(), actor, pending.kind, data),
