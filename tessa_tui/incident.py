@@ -25,7 +25,14 @@ MILESTONE_LABELS = {
 }
 ROLES = ("commander", "comms", "scribe")
 LINK_KEYS = ("pagerduty_incident",)
-NOTE_SECTIONS = ("note", "impact", "detection", "root_cause", "resolution", "action_item")
+NOTE_SECTIONS = ("note", "impact", "detection", "root_cause", "root_cause_why", "root_cause_missed", "resolution",
+                 "action_item")  # fmt: skip
+ROOT_CAUSE_QUESTIONS = (
+    ("root_cause", "What happened?"),
+    ("root_cause_why", "Why did it happen?"),
+    ("root_cause_missed", "Why wasn't it caught earlier?"),
+)
+"""The seed's three root-cause questions, each answered by notes of its section."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,10 @@ class Note:
     actor: str
     text: str
     section: str = "note"
+    owner: str = ""
+    """An action item's owner (empty: not set)."""
+    due: str = ""
+    """An action item's due date, YYYY-MM-DD (empty: not set)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +89,9 @@ class Incident:
     events: list[Event] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
     """Its events that could not be folded (wrong shape, or before the declaration), each with why."""
+    monitor: tuple[Event, ...] = ()
+    """Monitor evidence (service state flips, `state_flips.MONITOR`): not this incident's events, set by the
+    book so the post-mortem can say when the incident began and how it was detected."""
 
     @property
     def is_open(self) -> bool:
@@ -191,15 +205,17 @@ SHAPES: dict[str, dict[str, Check]] = {
     "step_unticked": _STEP,
     "action_output": {**_STEP, "ticks": _maybe_flag, "ok": _maybe_flag, "action": _maybe_text,
                       "status": _maybe_text, "why": _maybe_text, "title": _maybe_text, "excerpt": _maybe_text},
-    "note": {"text": _text, "section": _maybe_text},
+    "note": {"text": _text, "section": _maybe_text, "owner": _maybe_text, "due": _maybe_text},
     "role_assigned": {"role": _text, "person": _text},
-    "handoff": {"role": _text, "person": _text, "previous": _maybe_text},
     "milestone_set": {"milestone": _milestone, "at": _moment},
     "retitled": {"title": _text},
     "log_pinned": {"title": _maybe_text, "excerpt": _maybe_text},
     "db_action": {"action": _text, "pid": _whole, "result": _text, "reason": _text, "query": _maybe_text},
     "resolved": {"summary": _maybe_text},
     "reopened": {},
+    "stakeholder_update": {"text": _text},
+    "verify_check": {"service": _text, "state": _text},
+    "verified": {"how": _maybe_text, "note": _maybe_text, "services": _maybe_texts},
 }  # fmt: skip
 
 
@@ -255,8 +271,9 @@ def _apply(incident: Incident, event: Event) -> None:
     elif kind == "step_unticked":
         incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
     elif kind == "note":
-        incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section") or "note")))
-    elif kind in {"role_assigned", "handoff"}:  # a hand-off is also the timeline's "hand-off: alice → bob"
+        incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section") or "note"),
+                                   str(data.get("owner") or ""), str(data.get("due") or "")))  # fmt: skip
+    elif kind == "role_assigned":
         incident.roles[str(data["role"])] = str(data["person"])
     elif kind == "milestone_set":
         incident.milestones[str(data["milestone"])] = _time(data["at"]) or event.at
@@ -266,9 +283,12 @@ def _apply(incident: Incident, event: Event) -> None:
         incident.status = "resolved"
         incident.resolved_at = event.at
         incident.summary = str(data.get("summary") or "") or incident.summary
-        # Resolving says the fix is in and verified, unless those moments were recorded earlier.
+        # Resolving says the fix is in, unless that moment was recorded earlier. Verified is a `verified` event
+        # of its own (green checks after this, or a person confirming): until then the post-mortem says so.
         incident.milestones.setdefault("resolution_applied", event.at)
-        incident.milestones.setdefault("verified_resolved", event.at)
+    elif kind == "verified":
+        if incident.status == "resolved":
+            incident.milestones.setdefault("verified_resolved", event.at)
     elif kind == "reopened":
         incident.status = "acknowledged" if "acknowledged" in incident.milestones else "open"
         incident.resolved_at = None
@@ -316,12 +336,12 @@ def describe_event(event: Event) -> str:
         "runbook_attached": lambda: f"attached runbook {data.get('title') or data.get('runbook')}",
         "step_ticked": lambda: f"✔ {data.get('text') or data.get('step')}",
         "step_unticked": lambda: f"unticked {data.get('text') or data.get('step')}",
-        "note": lambda: f"{str(data.get('section', 'note')).replace('_', ' ')}: {data.get('text')}",
-        "role_assigned": lambda: f"{data.get('person')} is {data.get('role')}",
-        "handoff": lambda: (
-            f"hand-off{'' if data.get('role') == 'commander' else ' of ' + str(data.get('role'))}: "
-            f"{data.get('previous') or 'nobody'} → {data.get('person')}"
+        "note": lambda: (
+            f"{str(data.get('section', 'note')).replace('_', ' ')}: {data.get('text')}"
+            + (f" (owner {data.get('owner')})" if data.get("owner") else "")
+            + (f" (due {data.get('due')})" if data.get("due") else "")
         ),
+        "role_assigned": lambda: f"{data.get('person')} is {data.get('role')}",
         "milestone_set": lambda: (
             f"milestone {MILESTONE_LABELS.get(str(data.get('milestone')), data.get('milestone'))}"
             f" at {datetime.fromisoformat(str(data.get('at'))):%H:%M:%S}"
@@ -339,6 +359,14 @@ def describe_event(event: Event) -> str:
         ),
         "resolved": lambda: "resolved" + (f": {data.get('summary')}" if data.get("summary") else ""),
         "reopened": lambda: "reopened",
+        "stakeholder_update": lambda: f"stakeholder update: {data.get('text')}",
+        "verify_check": lambda: f"verification check: {data.get('service')} {data.get('state')}",
+        "verified": lambda: (
+            f"verified resolved: {', '.join(map(str, data.get('services') or []))} green "
+            f"{data.get('checks')} checks in a row"
+            if data.get("how") == "checks"
+            else "verified resolved by hand" + (f": {data.get('note')}" if data.get("note") else "")
+        ),
     }
     text = texts.get(kind)
     return text() if text else f"{kind}: {data.get('title') or data.get('excerpt') or ''}".rstrip(": ")

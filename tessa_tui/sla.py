@@ -3,8 +3,12 @@
 Every clock runs from a start to a deadline and stops when what it waits for happens: the response clock
 at acknowledgement, a phase's time box when its last step is ticked, an issue runbook's resolution and
 escalation clocks when the incident is resolved. The stakeholder-update clock is the exception that
-restarts: it runs from the last update posted (a Slack or Statuspage step's action) to the severity's
-`update_every`. Levels change at 50 %, 80 % and 100 % of the budget.
+restarts: it runs from the last update posted (a Slack or Statuspage step's action, or one recorded by hand:
+`u`, `:update`, `incident update`) to the severity's `update_every`. Levels change at 50 %, 80 % and 100 %.
+
+A clock stopped by the resolution is not thereby met: a phase is met only when all its steps were done inside
+its box (else `missed: 2 of 4 steps done when the box ended`), the update clock only when updates went out
+in time (else `not met: no update posted`, or the longest silence).
 
 Times come from whichever machine recorded them. When they contradict the incident's order (acknowledged
 before detection, ticked before the incident began, a time in the future) the clock is `suspect`, with why,
@@ -16,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from tessa_tui.config_model import Severity
 from tessa_tui.durations import format_clock, format_duration
@@ -42,6 +47,9 @@ class Clock:
     """Why its times cannot be trusted (from the incident's order), or empty."""
     newest: datetime | None = None
     """The incident's latest recorded time: past `now` (beyond a tolerance) it makes the clock suspect."""
+    unmet: str = ""
+    """Once stopped: why its target was not met although it stopped in time (steps left undone at the
+    resolution, no update posted), said instead of `met`; empty when the stop itself tells the truth."""
 
     @property
     def budget(self) -> timedelta:
@@ -54,6 +62,8 @@ class Clock:
         return (end - self.start).total_seconds() / seconds if seconds > 0 else 1.0
 
     def level(self, now: datetime) -> str:
+        if self.unmet and not self.running(now):
+            return "breach"
         used = self.used(now)
         return next((level for limit, level in THRESHOLDS if used >= limit), "ok")
 
@@ -81,6 +91,8 @@ class Clock:
             return f"suspect: {doubt}"
         remaining = self.remaining(now)
         if not self.running(now):
+            if self.unmet:
+                return self.unmet
             if remaining >= timedelta(0):
                 return f"met, {format_clock(remaining)} to spare"
             return f"missed by {format_clock(-remaining)}"
@@ -98,12 +110,12 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
     newest = max((e.at for e in incident.events), default=None)
 
     def clock(key: str, label: str, kind: str, start: datetime, deadline: datetime, stop: datetime | None,
-              start_word: str) -> Clock:  # fmt: skip
+              start_word: str, unmet: str = "") -> Clock:  # fmt: skip
         suspect = order
         if not suspect and stop is not None and stop < start:
             what = "resolved" if stop == resolved else _STOP_WORDS[kind]
             suspect = f"{what} before {start_word}"
-        clocks.append(Clock(key, label, kind, start, deadline, stop, suspect, newest))
+        clocks.append(Clock(key, label, kind, start, deadline, stop, suspect, newest, unmet))
         return clocks[-1]
 
     severity = severities.get(incident.severity)
@@ -117,7 +129,7 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
         if severity.update_every is not None:
             last = last_update(incident)
             clock(f"{incident.id}:update", "Next stakeholder update", "update", last, last + severity.update_every,
-                  resolved, "the last update")  # fmt: skip
+                  resolved, "the last update", _updates_unmet(incident, severity.update_every))  # fmt: skip
     began = incident.milestones.get("began", incident.declared_at)
     for attachment in incident.runbooks:
         runbook = pack.runbooks.get(attachment.runbook)
@@ -128,8 +140,13 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
                 continue
             ticks = [incident.ticked(runbook.id, s.id) for s in phase.steps]
             done = max(t.at for t in ticks if t) if all(ticks) else None
-            clock(f"{incident.id}:phase:{runbook.id}:{phase.name}", phase.name, "phase", began, began + phase.within,
-                  _first(done, resolved), "the incident began")  # fmt: skip
+            deadline = began + phase.within
+            stop = _first(done, resolved)
+            box_end = min(deadline, stop) if stop else deadline
+            in_box = sum(1 for t in ticks if t is not None and t.at <= box_end)
+            unmet = "" if in_box == len(ticks) else f"missed: {in_box} of {len(ticks)} steps done when the box ended"
+            clock(f"{incident.id}:phase:{runbook.id}:{phase.name}", phase.name, "phase", began, deadline,
+                  stop, "the incident began", unmet)  # fmt: skip
         since = attachment.at
         if runbook.time_to_resolution is not None:
             clock(f"{incident.id}:resolution:{runbook.id}", f"{runbook.title}: expected resolution", "resolution",
@@ -169,15 +186,36 @@ def _disorder(incident: Incident) -> str:
     return ""
 
 
-def last_update(incident: Incident) -> datetime:
-    """When stakeholders last heard: the last Slack / Statuspage step that went out, else the declaration."""
-    posted = [
+def update_times(incident: Incident) -> list[datetime]:
+    """When stakeholders heard: each Slack / Statuspage step that went out, and each update recorded by hand."""
+    return [
         e.at
         for e in incident.events
         # A post that failed told nobody anything, so only one that went out (its expectations held) counts.
-        if e.kind == "action_output" and e.data.get("action") in UPDATE_ACTIONS and e.data.get("ok") is True
+        if (e.kind == "action_output" and e.data.get("action") in UPDATE_ACTIONS and e.data.get("ok") is True)
+        or e.kind == "stakeholder_update"
     ]
-    return max(posted, default=incident.declared_at)
+
+
+def last_update(incident: Incident) -> datetime:
+    """When stakeholders last heard, else the declaration."""
+    return max(update_times(incident), default=incident.declared_at)
+
+
+def _updates_unmet(incident: Incident, every: timedelta) -> str:
+    """Why the update target was not met over the incident (once resolved), or empty: no update at all, or a
+    silence longer than `every` between the declaration, the updates and the resolution."""
+    resolved = incident.resolved_at
+    if resolved is None:
+        return ""
+    posted = sorted(update_times(incident))
+    if not posted:
+        return "not met: no update posted"
+    moments = [incident.declared_at, *posted, resolved]
+    gap, since = max(((b - a, a) for a, b in pairwise(moments)), key=lambda g: g[0])
+    if gap > every:
+        return f"missed: no update for {format_duration(gap)} from {since:%H:%M}"
+    return ""
 
 
 def current_phase(clocks: Iterable[Clock], now: datetime) -> Clock | None:

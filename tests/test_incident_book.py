@@ -117,9 +117,12 @@ def test_resolve_stops_and_reopen_restarts(make_book: Book, clock: ManualClock) 
     book.record(book.resolve(incident_id, "rolled back the deploy"))
     incident = book.get(incident_id)
     assert incident.status == "resolved" and book.active() is None
-    assert incident.milestones["verified_resolved"] == clock.now
+    assert incident.milestones["resolution_applied"] == clock.now
+    assert "verified_resolved" not in incident.milestones  # resolving is not verifying: green checks or a person
     with pytest.raises(UserError, match="resolved; reopen it first"):
         book.acknowledge(incident_id)
+    book.record(book.verify(incident_id))
+    assert book.get(incident_id).milestones["verified_resolved"] == clock.now
     book.record(book.reopen(incident_id))
     reopened = book.get(incident_id)
     assert reopened.is_open and "verified_resolved" not in reopened.milestones

@@ -35,6 +35,8 @@ def worked_incident(book: IncidentBook, clock: ManualClock) -> str:
     book.record(book.note(incident_id, "add a pool saturation alert", section="action_item"))
     clock.advance(minutes=3)
     book.record(book.resolve(incident_id, "rolled back the deploy"))
+    clock.advance(minutes=2)
+    book.record(book.verify(incident_id, "checked the front page"))
     return incident_id
 
 
@@ -47,19 +49,20 @@ def test_markdown_follows_the_seed_template_with_all_six_milestones(make_book: B
         assert f"## {heading}" in markdown
     timeline = markdown.split("## Timeline")[1].split("##")[0]
     assert [line for line in timeline.splitlines() if line.startswith("- ")] == [
-        "- 14:00 - Incident began",
-        "- 14:00 - Detected (alert from the services pane)",
-        "- 14:04 - On-call acknowledged",
-        "- 14:10 - Root cause identified",
-        "- 14:15 - Resolution applied",
-        "- 14:18 - Verified resolved",
+        "- 14:00 - Incident began (declared by alice; no monitor saw it earlier)",
+        "- 14:00 - Detected (declared by alice; no monitor saw it earlier; alert from the services pane)",
+        "- 14:04 - On-call acknowledged (by alice)",
+        "- 14:10 - Root cause identified (set by alice at 14:10)",
+        "- 14:15 - Resolution applied (set by alice at 14:15)",
+        "- 14:20 - Verified resolved (confirmed by alice)",
     ]
-    assert "- **Duration**: 18m" in markdown
+    assert "- **Duration**: 20m" in markdown
     assert "- Time to acknowledge: 4m" in markdown and "- Time to resolution: 15m" in markdown
     assert "- Response (SEV1): met, 11:00 to spare" in markdown
-    assert "- connection pool exhausted by a deploy" in markdown.split("## Root Cause")[1]
+    assert "### What happened?\n\n- connection pool exhausted by a deploy\n" in markdown.split("## Root Cause")[1]
+    assert "### Why did it happen?\n\n- not recorded\n" in markdown
     assert "- rolled back the deploy" in markdown.split("## Resolution")[1]
-    assert "- [ ] [alice] - add a pool saturation alert" in markdown
+    assert "- [ ] [owner not set] - add a pool saturation alert (due date not set)" in markdown
     assert "  - [x] Acknowledge alert in PagerDuty (14:04 alice)" in markdown
     assert "**Services Affected**: Frontend" in markdown and "**User Impact**: all users saw 503s" in markdown
 
@@ -71,7 +74,7 @@ def test_json_carries_the_same_facts(make_book: Book, clock: ManualClock) -> Non
     assert [t["milestone"] for t in report["timeline"] if t["at"]] == [
         "began", "detected", "acknowledged", "root_cause", "resolution_applied", "verified_resolved",
     ]  # fmt: skip
-    assert report["durations"]["duration"]["seconds"] == 18 * 60
+    assert report["durations"]["duration"]["seconds"] == 20 * 60
     assert report["actions_taken"][0]["text"] == "Acknowledge alert in PagerDuty"
     assert report["events"][0]["kind"] == "declared"
 
@@ -92,7 +95,8 @@ def test_incident_cli_round_trip(tmp_path: Path) -> None:
     assert declared.returncode == 0, declared.stderr
     assert declared.stdout.startswith("INC-1: declared SEV1 'Frontend returns 503'")
     for args in (("ack", "active"), ("tick", "1", "1"), ("note", "1", "pool", "--section", "root_cause"),
-                 ("milestone", "INC-1", "root-cause"), ("resolve", "1", "--summary", "rolled back")):  # fmt: skip
+                 ("milestone", "INC-1", "root-cause"), ("resolve", "1", "--summary", "rolled back"),
+                 ("verify", "1")):  # fmt: skip
         result = run(*args)
         assert result.returncode == 0, (args, result.stderr)
         assert "(saved " in result.stdout and "by bot)" in result.stdout
@@ -104,7 +108,7 @@ def test_incident_cli_round_trip(tmp_path: Path) -> None:
     exported = run("export", "1", "--format", "md", "--output", str(tmp_path / "pm.md"))
     assert exported.returncode == 0, exported.stderr
     markdown = (tmp_path / "pm.md").read_text(encoding="utf-8")
-    assert "--:--" not in markdown  # every milestone has a time (resolving set the last two)
+    assert "--:--" not in markdown  # every milestone has a time (resolving and verifying set the last two)
     assert "Root cause identified" in markdown and "Verified resolved" in markdown
     shown = run("show", "1")
     assert "[x] Acknowledge alert in PagerDuty" in shown.stdout and "resolved" in shown.stdout

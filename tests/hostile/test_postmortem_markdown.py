@@ -65,12 +65,14 @@ def template_headings(report: Mapping[str, Any]) -> list[tuple[str, str]]:
         return iso[11:16]
 
     headings = [("h1", f"Post-mortem: {plain(report['incident'])} {plain(report['title'])}".strip())]
-    headings += [("h2", h) for h in ("Incident Summary", "Timeline", "Durations", "Root Cause", "Resolution")]
-    headings += [("h2", "Actions Taken")] + ([("h2", "Notes")] if report["notes"] else [])
+    headings += [("h2", h) for h in ("Incident Summary", "Timeline", "Durations", "Root Cause")]
+    headings += [("h3", plain(q["question"])) for q in report["root_cause"]]  # the seed's three questions
+    headings += [("h2", "Resolution"), ("h2", "Actions Taken"), ("h2", "Actions Failed or Skipped")]
+    headings += [("h2", "Notes")] if report["notes"] else []
     if report["diagnostic_outputs"]:
         headings.append(("h2", "Diagnostic Outputs"))
         headings += [("h3", f"{stamp(o['at'])} {plain(o['title'])}".strip()) for o in report["diagnostic_outputs"]]
-    headings.append(("h2", "Checklist"))
+    headings += [("h2", "Who Did What"), ("h2", "Checklist")]
     headings += [("h3", plain(runbook["title"])) for runbook in report["checklist"]]
     return [*headings, ("h2", "Action Items")]
 
@@ -80,8 +82,9 @@ def template_list_items(report: Mapping[str, Any]) -> int:
     steps = sum(len(p["steps"]) + 1 for r in report["checklist"] for p in r["phases"])
     return (
         5 + bool(summary["roles"]) + len(report["timeline"]) + max(1, len(report["durations"])) + len(report["sla"])
-        + (len(report["root_cause"]) or 3) + (len(report["resolution"]) or 1) + (len(report["actions_taken"]) or 1)
-        + len(report["notes"]) + steps + len(report["action_items"])
+        + sum(len(q["answers"]) or 1 for q in report["root_cause"]) + (len(report["resolution"]) or 1)
+        + (len(report["actions_taken"]) or 1) + (len(report["actions_failed_or_skipped"]) or 1)
+        + len(report["notes"]) + len(report["who_did_what"]) + steps + len(report["action_items"])
     )  # fmt: skip
 
 
@@ -109,22 +112,27 @@ def assert_structure_is_the_templates(report: Mapping[str, Any]) -> None:
     fences = [t.content for t in tokens if t.type == "fence"]
     expected = [sanitize(str(o["excerpt"]), keep_newlines=True) + "\n" for o in report["diagnostic_outputs"]]
     assert fences == expected, markdown
-    # Notes read as written: the root cause's items hold each note's text, line by line, nothing lost.
-    template = ["What happened?", "Why did it happen?", "Why wasn't it caught earlier?"]
-    assert root_cause_items(tokens) == ([lines_of(text) for text in report["root_cause"]] or template), markdown
+    # Notes read as written: each root-cause question's items hold its notes' text, line by line, nothing lost.
+    expected = [[lines_of(text) for text in q["answers"]] or ["not recorded"] for q in report["root_cause"]]
+    assert root_cause_items(tokens, len(report["root_cause"])) == expected, markdown
     assert sanitize(markdown, keep_newlines=True) == markdown, "a hidden character reached the Markdown"
 
 
-def root_cause_items(tokens: list[Token]) -> list[str]:
-    """The text of each item of the Root Cause section ("" for an empty one)."""
+def root_cause_items(tokens: list[Token], questions: int) -> list[list[str]]:
+    """The text of each item under each of the Root Cause section's question headings ("" for an empty one)."""
     section, items = "", []
     for before, token in pairwise(tokens):
         if before.type == "heading_open":
-            section = inline_text(token)
-        elif section == "Root Cause" and token.type == "list_item_open":
-            items.append("")
-        elif section == "Root Cause" and token.type == "inline":
-            items[-1] += inline_text(token)
+            if section == "Root Cause" or (section == "question" and before.tag == "h3"):
+                section = "question" if before.tag == "h3" and len(items) < questions else inline_text(token)
+                if section == "question":
+                    items.append([])
+            else:
+                section = inline_text(token)
+        elif section == "question" and token.type == "list_item_open":
+            items[-1].append("")
+        elif section == "question" and token.type == "inline":
+            items[-1][-1] += inline_text(token)
     return items
 
 
