@@ -117,6 +117,7 @@ class ContractState:
     """Requests that did not match the vendor's published description (each one fails the test)."""
     alerts: dict[str, str] = field(default_factory=dict)
     """Events API alerts: dedup key -> triggered / acknowledged / resolved."""
+    stalls: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in SERVICES})
 
     def reset(self) -> None:
         for service in SERVICES:
@@ -125,6 +126,8 @@ class ContractState:
         self.sp_incidents.clear()
         self.violations.clear()
         self.alerts.clear()
+        for service in SERVICES:
+            self.stalls[service].clear()
         self.pd_incidents = {
             i["id"]: i
             for i in (
@@ -178,6 +181,10 @@ class ContractServers:
         when = (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.state.pd_incidents[pd_id] = _pd_incident(pd_id, number, f"Incident {number}", status, "PSVC1",
                                                       "Tessa API", when)  # fmt: skip
+
+    def stall(self, service: str, seconds: float) -> None:
+        """Read the next request to `service` in full, then answer only after `seconds` (recorded as answered 0)."""
+        self.state.stalls[service].append(seconds)
 
     def received(self, service: str) -> list[Received]:
         return list(self.state.received[service])
@@ -236,6 +243,15 @@ def _recorded(state: ContractState, service: str, handler: Handler) -> Handler:
             body = raw.decode("utf-8", errors="replace")
         faults = state.faults[service]
         violation = spec_violation(service, request, raw)
+        if violation is None and state.stalls[service]:
+            # Received in full, then no answer within the client's deadline: whether it was acted on is unknown.
+            seconds = state.stalls[service].pop(0)
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            state.received[service].append(
+                Received(request.method, request.path, list(request.query.items()), headers, body, 0, time.monotonic())
+            )
+            await asyncio.sleep(seconds)
+            return web.json_response({"ok": True}, status=200)
         if violation is not None:
             state.violations.append(violation)
             response: web.StreamResponse = web.json_response(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tessa_tui.statuspage import StatusPageError, parse_statuspage
 from tests.conftest import SHARED_DATA
+from tests.loopback import LoopbackServers
+from tests.test_check_command import run_cli
 
 CAPTURES = SHARED_DATA / "statuspage"
 
@@ -101,3 +105,63 @@ def test_fields_of_any_other_type_are_ignored() -> None:
     })  # fmt: skip
     assert (status.state, status.description, [c.name for c in status.components]) == ("down", "", ["API"])
     assert status.incidents is not None and [i.name for i in status.incidents] == ["x", "y"]
+
+
+def test_the_latest_update_is_the_latest_in_time_across_a_clock_change() -> None:
+    # 2026-10-25, Europe: clocks go back at 01:00 UTC. The update at 00:50 UTC was written in summer time
+    # (01:50+01:00); the one 20 minutes later in winter time (01:10+00:00): as strings it sorts first.
+    status = parse_statuspage({
+        "status": {"indicator": "minor", "description": "Minor Service Outage"},
+        "incidents": [{"name": "Delays", "status": "monitoring", "incident_updates": [
+            {"body": "A fix has been deployed.", "created_at": "2026-10-25T01:10:00+00:00"},
+            {"body": "We are investigating.", "created_at": "2026-10-25T01:50:00+01:00"},
+        ]}],
+    })  # fmt: skip
+    assert status.incidents is not None
+    assert status.incidents[0].latest_update == "A fix has been deployed."
+
+
+MAINTENANCE_PAGE = {
+    "page": {"updated_at": "2026-06-01T10:05:00Z"},
+    "status": {"indicator": "none", "description": "All Systems Operational"},
+    "components": [{"name": "Database", "status": "under_maintenance"}],
+    "incidents": [],
+    "scheduled_maintenances": [
+        {"name": "Storage upgrade", "status": "scheduled", "scheduled_for": "2026-06-08T02:00:00Z",
+         "scheduled_until": "2026-06-08T04:00:00Z"},
+        {"name": "Database failover", "status": "in_progress", "scheduled_for": "2026-06-01T10:00:00Z",
+         "scheduled_until": "2026-06-01T11:00:00Z"},
+        {"name": "Done last week", "status": "completed", "scheduled_for": "2026-05-25T10:00:00Z"},
+    ],
+}  # fmt: skip
+
+
+def test_a_maintenance_in_progress_is_maintenance_and_upcoming_ones_are_listed() -> None:
+    status = parse_statuspage(MAINTENANCE_PAGE)
+    assert status.state == "maintenance"
+    assert status.reason().startswith("maintenance in progress: Database failover until 2026-06-01T11:00:00Z")
+    assert "All Systems Operational" not in status.reason()
+    assert [(m.name, m.status) for m in status.maintenances] == [
+        ("Database failover", "in_progress"),
+        ("Storage upgrade", "scheduled"),
+    ]
+
+
+def test_an_outage_during_a_maintenance_stays_the_outage() -> None:
+    status = parse_statuspage({**MAINTENANCE_PAGE, "status": {"indicator": "major", "description": "Outage"}})
+    assert status.state == "down" and status.reason().startswith("Outage; maintenance in progress")
+
+
+def test_check_json_shows_the_maintenance_from_a_served_status_page(
+    write_config: Callable[[str], Path], servers: LoopbackServers
+) -> None:
+    servers.recorder.statuspage["maint"] = {"summary.json": MAINTENANCE_PAGE}
+    path = write_config(f"services:\n  - {{name: vendor, statuspage: '{servers.http}/sp/maint'}}\n")
+    [check] = json.loads(run_cli("--config", str(path), "check", "--json").stdout)["checks"]
+    assert check["state"] == "maintenance"
+    assert check["vendor"]["maintenances"] == [
+        {"name": "Database failover", "status": "in_progress", "for": "2026-06-01T10:00:00Z",
+         "until": "2026-06-01T11:00:00Z"},
+        {"name": "Storage upgrade", "status": "scheduled", "for": "2026-06-08T02:00:00Z",
+         "until": "2026-06-08T04:00:00Z"},
+    ]  # fmt: skip
