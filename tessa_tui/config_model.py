@@ -375,7 +375,7 @@ class PagerDuty(Section, frozen=True):
     )
     routing_key: Annotated[
         EnvSecret | None,
-        doc("Events API v2 integration key (from the environment): acknowledge / resolve by dedup key = incident id."),
+        doc("Events API v2 integration key (from the environment): acknowledge / resolve a linked alert's dedup key."),
     ] = None
     api_url: Annotated[str, doc("REST API base URL.")] = "https://api.pagerduty.com"
     events_url: Annotated[str, doc("Events API base URL.")] = "https://events.pagerduty.com"

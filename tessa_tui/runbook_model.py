@@ -48,7 +48,7 @@ class Action(Section, frozen=True, kw_only=True):
     ] = None
     pagerduty: Annotated[
         Literal["acknowledge", "resolve"] | None,
-        doc("The PagerDuty incident linked at declaration (REST API), else by dedup key = the incident id (Events)."),
+        doc("The PagerDuty incident linked at declaration (REST API), else a linked alert's dedup key (Events)."),
     ] = None
     slack: Annotated[
         TemplateName | None,
