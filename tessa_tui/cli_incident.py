@@ -45,7 +45,7 @@ def add_incident_parser(
     def command(name: str, help_text: str, run: Callable[[IncidentBook, argparse.Namespace], int]) -> Any:
         sub = actions.add_parser(name, help=help_text)
         add_readonly_flag(sub)
-        sub.set_defaults(run=lambda args: _run(run, open_book(load(args), clock, readonly=_readonly(args)), name, args))
+        sub.set_defaults(run=lambda args: _run(run, _open(load, clock, args), name, args))
         return sub
 
     listing = command("list", "incidents, open first", _list)
@@ -85,10 +85,14 @@ def add_incident_parser(
     attach = command("attach", "attach a runbook", _attach)
     attach.add_argument("id", help=ID_HELP)
     attach.add_argument("runbook")
-    role = command("role", "assign a role", _role)
+    role = command("role", "assign a role (a contact's name or Slack handle, or anyone's name)", _role)
     role.add_argument("id", help=ID_HELP)
     role.add_argument("role", choices=ROLES)
     role.add_argument("person")
+    handoff = command("handoff", "hand the incident-commander role to someone, as its own timeline event", _handoff)
+    handoff.add_argument("id", help=ID_HELP)
+    handoff.add_argument("person")
+    handoff.add_argument("--role", choices=ROLES, default="commander", help="the role handed over (default commander)")
     resolve = command("resolve", "resolve (stops every clock)", _resolve)
     resolve.add_argument("id", help=ID_HELP)
     resolve.add_argument("--summary", default="", help="what fixed it (goes into the post-mortem's Resolution)")
@@ -105,8 +109,8 @@ def add_incident_parser(
 
 ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
 WRITES = frozenset(
-    {"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "resolve", "reopen", "update",
-     "verify"}
+    {"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "handoff", "resolve", "reopen",
+     "update", "verify"}
 )  # fmt: skip
 
 
@@ -119,6 +123,16 @@ def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
 
 def _readonly(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "readonly", False))
+
+
+def _open(load: Loader, clock: Clock, args: argparse.Namespace) -> IncidentBook:
+    return open_book(load(args), clock, readonly=_readonly(args), actor=_actor(args))
+
+
+def _actor(args: argparse.Namespace) -> str | None:
+    """`--as NAME` (before or after the subcommand); None: $TESSA_ACTOR, journal.actor, the OS user."""
+    actor = getattr(args, "actor", None)
+    return actor if isinstance(actor, str) else None
 
 
 def _run(
@@ -198,7 +212,7 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
     print(sanitize(f"{incident.id} {incident.severity} {incident.status}: {incident.title}"))
     print(sanitize(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"))
     if incident.roles:
-        print(sanitize("roles: " + ", ".join(f"{role} {who}" for role, who in incident.roles.items())))
+        print(sanitize("roles: " + ", ".join(_who(book, role, who) for role, who in incident.roles.items())))
     for clock in incident_clocks(incident, book.pack, book.severities):
         print(f"  clock {clock.label}: {clock.text(now)} [{clock.level(now)}]")
     print("milestones:")
@@ -287,8 +301,26 @@ def _attach(book: IncidentBook, args: argparse.Namespace) -> int:
     return _saved(book, book.attach(_incident(book, args.id).id, args.runbook), f"attached {args.runbook}")
 
 
+def _who(book: IncidentBook, role: str, person: str) -> str:
+    """`commander Alice Ng (phone +1 555 0100 · Slack @alice)`: the role, and how to reach them from the contacts."""
+    reach = book.reach(person)
+    return f"{role} {person}" + (f" ({reach})" if reach else "")
+
+
 def _role(book: IncidentBook, args: argparse.Namespace) -> int:
-    return _saved(book, book.assign(_incident(book, args.id).id, args.role, args.person), f"{args.role} assigned")
+    pending = book.assign(_incident(book, args.id).id, args.role, args.person)
+    person = str(pending.data["person"])
+    reach = book.reach(person)
+    return _saved(book, pending, sanitize(f"{person} is {args.role}" + (f" ({reach})" if reach else "")))
+
+
+def _handoff(book: IncidentBook, args: argparse.Namespace) -> int:
+    pending = book.handoff(_incident(book, args.id).id, args.person, args.role)
+    data = pending.data
+    reach = book.reach(str(data["person"]))
+    return _saved(
+        book, pending, sanitize(f"hand-off: {data['previous']} → {data['person']}" + (f" ({reach})" if reach else ""))
+    )
 
 
 def _resolve(book: IncidentBook, args: argparse.Namespace) -> int:

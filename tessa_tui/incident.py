@@ -207,6 +207,7 @@ SHAPES: dict[str, dict[str, Check]] = {
                       "status": _maybe_text, "why": _maybe_text, "title": _maybe_text, "excerpt": _maybe_text},
     "note": {"text": _text, "section": _maybe_text, "owner": _maybe_text, "due": _maybe_text},
     "role_assigned": {"role": _text, "person": _text},
+    "handoff": {"role": _text, "person": _text, "previous": _maybe_text},
     "milestone_set": {"milestone": _milestone, "at": _moment},
     "retitled": {"title": _text},
     "log_pinned": {"title": _maybe_text, "excerpt": _maybe_text},
@@ -273,7 +274,7 @@ def _apply(incident: Incident, event: Event) -> None:
     elif kind == "note":
         incident.notes.append(Note(event.at, event.actor, str(data["text"]), str(data.get("section") or "note"),
                                    str(data.get("owner") or ""), str(data.get("due") or "")))  # fmt: skip
-    elif kind == "role_assigned":
+    elif kind in {"role_assigned", "handoff"}:  # a hand-off is also the timeline's "hand-off: alice → bob"
         incident.roles[str(data["role"])] = str(data["person"])
     elif kind == "milestone_set":
         incident.milestones[str(data["milestone"])] = _time(data["at"]) or event.at
@@ -342,6 +343,10 @@ def describe_event(event: Event) -> str:
             + (f" (due {data.get('due')})" if data.get("due") else "")
         ),
         "role_assigned": lambda: f"{data.get('person')} is {data.get('role')}",
+        "handoff": lambda: (
+            f"hand-off{'' if data.get('role') == 'commander' else ' of ' + str(data.get('role'))}: "
+            f"{data.get('previous') or 'nobody'} → {data.get('person')}"
+        ),
         "milestone_set": lambda: (
             f"milestone {MILESTONE_LABELS.get(str(data.get('milestone')), data.get('milestone'))}"
             f" at {datetime.fromisoformat(str(data.get('at'))):%H:%M:%S}"
