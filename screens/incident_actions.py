@@ -10,12 +10,12 @@ from textual.app import App
 
 from screens.form_dialog import FormDialog, FormSpec, Submit
 from screens.incident_desk import IncidentDesk
-from tessa_tui.cli_incident import parse_moment
 from tessa_tui.durations import format_duration
 from tessa_tui.errors import UserError
 from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident
 from tessa_tui.incident_book import IncidentBook
 from tessa_tui.journal import Event, JournalError, PendingEvent
+from tessa_tui.moments import parse_moment
 
 Command = Callable[[IncidentBook], PendingEvent]
 Saved = Callable[[Event], None]
@@ -125,9 +125,7 @@ class IncidentActions:
     def note(self, incident: Incident) -> None:
         save = saver(self.desk)
         labels = {"note": "Note", "impact": "User impact", "detection": "How it was detected",
-                  "root_cause": "Root cause: what happened?", "root_cause_why": "Root cause: why did it happen?",
-                  "root_cause_missed": "Root cause: why wasn't it caught earlier?",
-                  "resolution": "Resolution", "action_item": "Action item"}  # fmt: skip
+                  "root_cause": "Root cause", "resolution": "Resolution", "action_item": "Action item"}  # fmt: skip
 
         async def submit(section: str | None, text: str) -> str | None:
             return await save((section, text), lambda b: b.note(incident.id, text, section=section or "note"))
@@ -151,7 +149,7 @@ class IncidentActions:
 
         async def submit(name: str | None, when: str) -> str | None:
             try:
-                at = parse_moment(when.strip(), self.desk.clock()) if when.strip() and when != "now" else None
+                at = parse_moment(when, self.desk.clock()) if when.strip() else None
             except ValueError as exc:
                 return str(exc)
             return await save((name, when), lambda b: b.milestone(incident.id, name or upcoming, at))

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tessa_tui.capabilities import Capabilities
 from tessa_tui.config_load import LoadedConfig
-from tessa_tui.durations import parse_duration
 from tessa_tui.errors import UserError
 from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, describe_event
 from tessa_tui.incident_book import IncidentBook, open_book
 from tessa_tui.journal import Event, PendingEvent
+from tessa_tui.moments import TIME_HELP, parse_moment
 from tessa_tui.postmortem import postmortem, to_markdown
 from tessa_tui.sanitize import sanitize
 from tessa_tui.sla import incident_clocks
@@ -45,7 +44,7 @@ def add_incident_parser(
     def command(name: str, help_text: str, run: Callable[[IncidentBook, argparse.Namespace], int]) -> Any:
         sub = actions.add_parser(name, help=help_text)
         add_readonly_flag(sub)
-        sub.set_defaults(run=lambda args: _run(run, _open(load, clock, args), name, args))
+        sub.set_defaults(run=lambda args: _run(run, open_book(load(args), clock, readonly=_readonly(args)), name, args))
         return sub
 
     listing = command("list", "incidents, open first", _list)
@@ -66,15 +65,7 @@ def add_incident_parser(
     note = command("note", "add a note (or root cause, impact, action item ...)", _note)
     note.add_argument("id", help=ID_HELP)
     note.add_argument("text")
-    sections = [*NOTE_SECTIONS, *(s.replace("_", "-") for s in NOTE_SECTIONS if "_" in s)]
-    note.add_argument("--section", choices=sections, default="note", metavar="SECTION",
-                      help=f"where it goes in the post-mortem: {', '.join(NOTE_SECTIONS)}")  # fmt: skip
-    note.add_argument("--owner", default="", metavar="NAME", help="an action item's owner")
-    note.add_argument("--due", type=_due_arg(clock), metavar="DATE", help="an action item's due date: "
-                      "YYYY-MM-DD, or a number of days like 7d")  # fmt: skip
-    update = command("update", "record a stakeholder update posted by hand (restarts the update clock)", _update)
-    update.add_argument("id", help=ID_HELP)
-    update.add_argument("text", help="what stakeholders were told")
+    note.add_argument("--section", choices=NOTE_SECTIONS, default="note")
     milestone = command("milestone", "set or correct a post-mortem milestone", _milestone)
     milestone.add_argument("id", help=ID_HELP)
     milestone.add_argument("name", choices=[m.replace("_", "-") for m in MILESTONES])
@@ -85,33 +76,24 @@ def add_incident_parser(
     attach = command("attach", "attach a runbook", _attach)
     attach.add_argument("id", help=ID_HELP)
     attach.add_argument("runbook")
-    role = command("role", "assign a role (a contact's name or Slack handle, or anyone's name)", _role)
+    role = command("role", "assign a role", _role)
     role.add_argument("id", help=ID_HELP)
     role.add_argument("role", choices=ROLES)
     role.add_argument("person")
-    handoff = command("handoff", "hand the incident-commander role to someone, as its own timeline event", _handoff)
-    handoff.add_argument("id", help=ID_HELP)
-    handoff.add_argument("person")
-    handoff.add_argument("--role", choices=ROLES, default="commander", help="the role handed over (default commander)")
     resolve = command("resolve", "resolve (stops every clock)", _resolve)
     resolve.add_argument("id", help=ID_HELP)
     resolve.add_argument("--summary", default="", help="what fixed it (goes into the post-mortem's Resolution)")
     command("reopen", "reopen a resolved incident", _reopen).add_argument("id", help=ID_HELP)
-    verify = command("verify", "confirm a resolved incident's services are healthy again (Verified resolved)", _verify)
-    verify.add_argument("id", help=ID_HELP)
-    verify.add_argument("--note", default="", help="how it was verified")
     export = command("export", "write the post-mortem (the seed's template) as Markdown or JSON", _export)
     export.add_argument("id", help=ID_HELP)
-    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("--format", choices=["md", "json"],
+                        help="md or json (default: the --output file's suffix, else md)")  # fmt: skip
     export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
     return parser
 
 
 ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
-WRITES = frozenset(
-    {"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "handoff", "resolve", "reopen",
-     "update", "verify"}
-)  # fmt: skip
+WRITES = frozenset({"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "resolve", "reopen"})
 
 
 def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
@@ -123,16 +105,6 @@ def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
 
 def _readonly(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "readonly", False))
-
-
-def _open(load: Loader, clock: Clock, args: argparse.Namespace) -> IncidentBook:
-    return open_book(load(args), clock, readonly=_readonly(args), actor=_actor(args))
-
-
-def _actor(args: argparse.Namespace) -> str | None:
-    """`--as NAME` (before or after the subcommand); None: $TESSA_ACTOR, journal.actor, the OS user."""
-    actor = getattr(args, "actor", None)
-    return actor if isinstance(actor, str) else None
 
 
 def _run(
@@ -147,9 +119,6 @@ def _run(
     return run(book, args)
 
 
-TIME_HELP = "UTC time: HH:MM[:SS] today, an ISO 8601 timestamp, or `10m` ago"
-
-
 def _moment_arg(clock: Clock) -> Callable[[str], datetime]:
     def parse(text: str) -> datetime:
         try:
@@ -158,22 +127,6 @@ def _moment_arg(clock: Clock) -> Callable[[str], datetime]:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
-
-
-def parse_moment(text: str, now: datetime) -> datetime:
-    """`14:05`, `14:05:30` (today, UTC), an ISO 8601 timestamp (naive means UTC), or `10m` / `1h30m` ago."""
-    if re.fullmatch(r"\d{1,2}:\d{2}(:\d{2})?", text):
-        parts = [int(p) for p in text.split(":")] + [0]
-        if parts[0] > 23 or parts[1] > 59 or parts[2] > 59:
-            raise ValueError(f"{text!r} is not a time of day")
-        return now.astimezone(UTC).replace(hour=parts[0], minute=parts[1], second=parts[2], microsecond=0)
-    if re.fullmatch(r"(\d+(\.\d+)?(ms|s|m|h|d))+", text):
-        return now - parse_duration(text)
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"{text!r}: use HH:MM, an ISO 8601 timestamp or a duration ago like 10m") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _incident(book: IncidentBook, ref: str) -> Incident:
@@ -212,7 +165,7 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
     print(sanitize(f"{incident.id} {incident.severity} {incident.status}: {incident.title}"))
     print(sanitize(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"))
     if incident.roles:
-        print(sanitize("roles: " + ", ".join(_who(book, role, who) for role, who in incident.roles.items())))
+        print(sanitize("roles: " + ", ".join(f"{role} {who}" for role, who in incident.roles.items())))
     for clock in incident_clocks(incident, book.pack, book.severities):
         print(f"  clock {clock.label}: {clock.text(now)} [{clock.level(now)}]")
     print("milestones:")
@@ -259,30 +212,9 @@ def _tick(book: IncidentBook, args: argparse.Namespace) -> int:
 
 
 def _note(book: IncidentBook, args: argparse.Namespace) -> int:
-    pending = book.note(_incident(book, args.id).id, args.text, section=args.section, owner=args.owner, due=args.due)
-    return _saved(book, pending, f"{pending.data['section']} added")
-
-
-def _update(book: IncidentBook, args: argparse.Namespace) -> int:
-    return _saved(book, book.stakeholder_update(_incident(book, args.id).id, args.text),
-                  "stakeholder update recorded; the update clock restarts")  # fmt: skip
-
-
-def _verify(book: IncidentBook, args: argparse.Namespace) -> int:
-    return _saved(book, book.verify(_incident(book, args.id).id, args.note), "verified resolved")
-
-
-def _due_arg(clock: Clock) -> Callable[[str], date]:
-    def parse(text: str) -> date:
-        days = re.fullmatch(r"(\d{1,4})d", text.strip())
-        if days:
-            return (clock() + timedelta(days=int(days.group(1)))).date()
-        try:
-            return date.fromisoformat(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{sanitize(text)[:40]!r}: use YYYY-MM-DD or days like 7d") from None
-
-    return parse
+    return _saved(
+        book, book.note(_incident(book, args.id).id, args.text, section=args.section), f"{args.section} added"
+    )
 
 
 def _milestone(book: IncidentBook, args: argparse.Namespace) -> int:
@@ -301,26 +233,8 @@ def _attach(book: IncidentBook, args: argparse.Namespace) -> int:
     return _saved(book, book.attach(_incident(book, args.id).id, args.runbook), f"attached {args.runbook}")
 
 
-def _who(book: IncidentBook, role: str, person: str) -> str:
-    """`commander Alice Ng (phone +1 555 0100 · Slack @alice)`: the role, and how to reach them from the contacts."""
-    reach = book.reach(person)
-    return f"{role} {person}" + (f" ({reach})" if reach else "")
-
-
 def _role(book: IncidentBook, args: argparse.Namespace) -> int:
-    pending = book.assign(_incident(book, args.id).id, args.role, args.person)
-    person = str(pending.data["person"])
-    reach = book.reach(person)
-    return _saved(book, pending, sanitize(f"{person} is {args.role}" + (f" ({reach})" if reach else "")))
-
-
-def _handoff(book: IncidentBook, args: argparse.Namespace) -> int:
-    pending = book.handoff(_incident(book, args.id).id, args.person, args.role)
-    data = pending.data
-    reach = book.reach(str(data["person"]))
-    return _saved(
-        book, pending, sanitize(f"hand-off: {data['previous']} → {data['person']}" + (f" ({reach})" if reach else ""))
-    )
+    return _saved(book, book.assign(_incident(book, args.id).id, args.role, args.person), f"{args.role} assigned")
 
 
 def _resolve(book: IncidentBook, args: argparse.Namespace) -> int:
@@ -332,9 +246,10 @@ def _reopen(book: IncidentBook, args: argparse.Namespace) -> int:
 
 
 def _export(book: IncidentBook, args: argparse.Namespace) -> int:
+    form = export_format(args.format, args.output)
     incident = _incident(book, args.id)
     report = postmortem(incident, book.pack, book.severities, book.clock())
-    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if args.format == "json" else to_markdown(report)
+    text = json.dumps(report, indent=2, ensure_ascii=False) + "\n" if form == "json" else to_markdown(report)
     if args.output:
         Capabilities.from_flag(_readonly(args)).require("journal", "export --output")  # writes a file: not read-only
         target = Path(args.output)
@@ -346,3 +261,15 @@ def _export(book: IncidentBook, args: argparse.Namespace) -> int:
     else:
         print(text, end="")
     return 0
+
+
+SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json"}
+
+
+def export_format(given: str | None, output: str | None) -> str:
+    """--format, else the --output suffix's, else md; a --format the suffix contradicts is refused, never
+    written as a .json file full of Markdown."""
+    implied = SUFFIX_FORMATS.get(Path(output).suffix.lower()) if output else None
+    if given and implied and given != implied:
+        raise UserError(f"--format {given} does not go with --output {output}: that suffix means {implied}")
+    return given or implied or "md"

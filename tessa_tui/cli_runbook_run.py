@@ -69,6 +69,8 @@ def run_runbook(loaded: LoadedConfig | None, args: argparse.Namespace, capabilit
     input or a read-only process (refused before the journal is even opened)."""
     from tessa_tui.incident_book import open_book
 
+    if args.confirm is not None and args.step is None:  # without --step no destructive step runs
+        raise UserError("--confirm goes with --step: it confirms that one destructive step")
     capabilities.require("act", "runbook run")
     if args.incident:
         capabilities.require("journal", "runbook run --incident")

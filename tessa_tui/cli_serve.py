@@ -42,6 +42,8 @@ def browser_url(host: str, port: int, token: str) -> str:
 
 def run_serve(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     host = args.host.removeprefix("[").removesuffix("]")
+    if args.write and getattr(args, "readonly", False):
+        raise UserError("--write and --readonly do not go together: choose one")
     if host not in LOOPBACK and not args.public:
         raise UserError(f"--host {args.host}: the console would be reachable from other machines; add --public")
     if not 0 < args.port < 65536:

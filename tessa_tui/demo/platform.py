@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from aiohttp import web
 
@@ -24,6 +26,9 @@ from tessa_tui.demo.pg_server import PostgresServer
 from tessa_tui.demo.web import build_app
 
 INFO_FILE = "platform.json"
+LOCK_FILE = "demo.lock"
+"""Held (flock) by the one demo that owns a state dir, for as long as it runs; the kernel drops it when that
+process dies however it dies, so a stale lock cannot exist."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,30 @@ def read_info(state_dir: Path) -> PlatformInfo | None:
         return None
 
 
+def claim_state_dir(state_dir: Path) -> BinaryIO | None:
+    """Take the state dir for one demo: the open, locked lock file (keep it open while the demo runs), or
+    None when another demo holds it. Creating the dir and the empty lock file is all this writes."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    handle = (state_dir / LOCK_FILE).open("ab")  # never truncates: another demo may hold it
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+def in_use(state_dir: Path) -> bool:
+    """Whether a demo holds `state_dir` now (its lock is taken)."""
+    if not (state_dir / LOCK_FILE).is_file():
+        return False
+    claim = claim_state_dir(state_dir)
+    if claim is None:
+        return True
+    claim.close()
+    return False
+
+
 async def serve(
     state_dir: Path,
     stop: asyncio.Event,
@@ -53,7 +82,8 @@ async def serve(
     on_ready: Callable[[PlatformInfo], None] = lambda _info: None,
     drills: tuple[str, ...] = (),
 ) -> None:
-    """Start every part, report readiness, run until `stop` is set, then stop every part."""
+    """Start every part, report readiness, run until `stop` is set, then stop every part. The caller holds
+    `state_dir` (claim_state_dir): nothing here looks at, or writes to, another demo's dir."""
     state_dir.mkdir(parents=True, exist_ok=True)
     cluster = PostgresServer(state_dir / "postgres")
     # On this (the main) thread, not a worker: the postmaster's parent-death signal follows the thread
