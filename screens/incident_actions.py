@@ -125,7 +125,9 @@ class IncidentActions:
     def note(self, incident: Incident) -> None:
         save = saver(self.desk)
         labels = {"note": "Note", "impact": "User impact", "detection": "How it was detected",
-                  "root_cause": "Root cause", "resolution": "Resolution", "action_item": "Action item"}  # fmt: skip
+                  "root_cause": "Root cause: what happened?", "root_cause_why": "Root cause: why did it happen?",
+                  "root_cause_missed": "Root cause: why wasn't it caught earlier?",
+                  "resolution": "Resolution", "action_item": "Action item"}  # fmt: skip
 
         async def submit(section: str | None, text: str) -> str | None:
             return await save((section, text), lambda b: b.note(incident.id, text, section=section or "note"))

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ def add_incident_parser(
     def command(name: str, help_text: str, run: Callable[[IncidentBook, argparse.Namespace], int]) -> Any:
         sub = actions.add_parser(name, help=help_text)
         add_readonly_flag(sub)
-        sub.set_defaults(run=lambda args: _run(run, open_book(load(args), clock, readonly=_readonly(args)), name, args))
+        sub.set_defaults(run=lambda args: _run(run, _open(load, clock, args), name, args))
         return sub
 
     listing = command("list", "incidents, open first", _list)
@@ -65,7 +65,15 @@ def add_incident_parser(
     note = command("note", "add a note (or root cause, impact, action item ...)", _note)
     note.add_argument("id", help=ID_HELP)
     note.add_argument("text")
-    note.add_argument("--section", choices=NOTE_SECTIONS, default="note")
+    sections = [*NOTE_SECTIONS, *(s.replace("_", "-") for s in NOTE_SECTIONS if "_" in s)]
+    note.add_argument("--section", choices=sections, default="note", metavar="SECTION",
+                      help=f"where it goes in the post-mortem: {', '.join(NOTE_SECTIONS)}")  # fmt: skip
+    note.add_argument("--owner", default="", metavar="NAME", help="an action item's owner")
+    note.add_argument("--due", type=_due_arg(clock), metavar="DATE", help="an action item's due date: "
+                      "YYYY-MM-DD, or a number of days like 7d")  # fmt: skip
+    update = command("update", "record a stakeholder update posted by hand (restarts the update clock)", _update)
+    update.add_argument("id", help=ID_HELP)
+    update.add_argument("text", help="what stakeholders were told")
     milestone = command("milestone", "set or correct a post-mortem milestone", _milestone)
     milestone.add_argument("id", help=ID_HELP)
     milestone.add_argument("name", choices=[m.replace("_", "-") for m in MILESTONES])
@@ -76,14 +84,21 @@ def add_incident_parser(
     attach = command("attach", "attach a runbook", _attach)
     attach.add_argument("id", help=ID_HELP)
     attach.add_argument("runbook")
-    role = command("role", "assign a role", _role)
+    role = command("role", "assign a role (a contact's name or Slack handle, or anyone's name)", _role)
     role.add_argument("id", help=ID_HELP)
     role.add_argument("role", choices=ROLES)
     role.add_argument("person")
+    handoff = command("handoff", "hand the incident-commander role to someone, as its own timeline event", _handoff)
+    handoff.add_argument("id", help=ID_HELP)
+    handoff.add_argument("person")
+    handoff.add_argument("--role", choices=ROLES, default="commander", help="the role handed over (default commander)")
     resolve = command("resolve", "resolve (stops every clock)", _resolve)
     resolve.add_argument("id", help=ID_HELP)
     resolve.add_argument("--summary", default="", help="what fixed it (goes into the post-mortem's Resolution)")
     command("reopen", "reopen a resolved incident", _reopen).add_argument("id", help=ID_HELP)
+    verify = command("verify", "confirm a resolved incident's services are healthy again (Verified resolved)", _verify)
+    verify.add_argument("id", help=ID_HELP)
+    verify.add_argument("--note", default="", help="how it was verified")
     export = command("export", "write the post-mortem (the seed's template) as Markdown or JSON", _export)
     export.add_argument("id", help=ID_HELP)
     export.add_argument("--format", choices=["md", "json"],
@@ -93,7 +108,10 @@ def add_incident_parser(
 
 
 ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
-WRITES = frozenset({"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "resolve", "reopen"})
+WRITES = frozenset(
+    {"declare", "ack", "tick", "note", "milestone", "severity", "attach", "role", "handoff", "resolve", "reopen",
+     "update", "verify"}
+)  # fmt: skip
 
 
 def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
@@ -105,6 +123,16 @@ def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
 
 def _readonly(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "readonly", False))
+
+
+def _open(load: Loader, clock: Clock, args: argparse.Namespace) -> IncidentBook:
+    return open_book(load(args), clock, readonly=_readonly(args), actor=_actor(args))
+
+
+def _actor(args: argparse.Namespace) -> str | None:
+    """`--as NAME` (before or after the subcommand); None: $TESSA_ACTOR, journal.actor, the OS user."""
+    actor = getattr(args, "actor", None)
+    return actor if isinstance(actor, str) else None
 
 
 def _run(
@@ -165,7 +193,7 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
     print(sanitize(f"{incident.id} {incident.severity} {incident.status}: {incident.title}"))
     print(sanitize(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"))
     if incident.roles:
-        print(sanitize("roles: " + ", ".join(f"{role} {who}" for role, who in incident.roles.items())))
+        print(sanitize("roles: " + ", ".join(_who(book, role, who) for role, who in incident.roles.items())))
     for clock in incident_clocks(incident, book.pack, book.severities):
         print(f"  clock {clock.label}: {clock.text(now)} [{clock.level(now)}]")
     print("milestones:")
@@ -212,9 +240,30 @@ def _tick(book: IncidentBook, args: argparse.Namespace) -> int:
 
 
 def _note(book: IncidentBook, args: argparse.Namespace) -> int:
-    return _saved(
-        book, book.note(_incident(book, args.id).id, args.text, section=args.section), f"{args.section} added"
-    )
+    pending = book.note(_incident(book, args.id).id, args.text, section=args.section, owner=args.owner, due=args.due)
+    return _saved(book, pending, f"{pending.data['section']} added")
+
+
+def _update(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.stakeholder_update(_incident(book, args.id).id, args.text),
+                  "stakeholder update recorded; the update clock restarts")  # fmt: skip
+
+
+def _verify(book: IncidentBook, args: argparse.Namespace) -> int:
+    return _saved(book, book.verify(_incident(book, args.id).id, args.note), "verified resolved")
+
+
+def _due_arg(clock: Clock) -> Callable[[str], date]:
+    def parse(text: str) -> date:
+        days = re.fullmatch(r"(\d{1,4})d", text.strip())
+        if days:
+            return (clock() + timedelta(days=int(days.group(1)))).date()
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{sanitize(text)[:40]!r}: use YYYY-MM-DD or days like 7d") from None
+
+    return parse
 
 
 def _milestone(book: IncidentBook, args: argparse.Namespace) -> int:
@@ -233,8 +282,26 @@ def _attach(book: IncidentBook, args: argparse.Namespace) -> int:
     return _saved(book, book.attach(_incident(book, args.id).id, args.runbook), f"attached {args.runbook}")
 
 
+def _who(book: IncidentBook, role: str, person: str) -> str:
+    """`commander Alice Ng (phone +1 555 0100 · Slack @alice)`: the role, and how to reach them from the contacts."""
+    reach = book.reach(person)
+    return f"{role} {person}" + (f" ({reach})" if reach else "")
+
+
 def _role(book: IncidentBook, args: argparse.Namespace) -> int:
-    return _saved(book, book.assign(_incident(book, args.id).id, args.role, args.person), f"{args.role} assigned")
+    pending = book.assign(_incident(book, args.id).id, args.role, args.person)
+    person = str(pending.data["person"])
+    reach = book.reach(person)
+    return _saved(book, pending, sanitize(f"{person} is {args.role}" + (f" ({reach})" if reach else "")))
+
+
+def _handoff(book: IncidentBook, args: argparse.Namespace) -> int:
+    pending = book.handoff(_incident(book, args.id).id, args.person, args.role)
+    data = pending.data
+    reach = book.reach(str(data["person"]))
+    return _saved(
+        book, pending, sanitize(f"hand-off: {data['previous']} → {data['person']}" + (f" ({reach})" if reach else ""))
+    )
 
 
 def _resolve(book: IncidentBook, args: argparse.Namespace) -> int:

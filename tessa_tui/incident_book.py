@@ -7,16 +7,18 @@ the CLI twin and scripts all go through this class, so they accept and refuse ex
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from tessa_tui.config_load import LoadedConfig
-from tessa_tui.config_model import Severity, TessaConfig
+from tessa_tui.config_model import Person, Severity, TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
 from tessa_tui.journal import Event, Journal, PendingEvent, Unreadable, new_event
@@ -24,6 +26,16 @@ from tessa_tui.redact import redact_text
 from tessa_tui.runbook_load import RunbookPack, configured_pack
 from tessa_tui.runbook_model import Runbook, Step
 from tessa_tui.sanitize import sanitize
+from tessa_tui.state_flips import (
+    MONITOR,
+    RECORDED_STATES,
+    VERIFY_GREEN_CHECKS,
+    StateFlip,
+    flip_event,
+    flips_of,
+    last_states,
+    verification_events,
+)
 from tessa_tui.user_dirs import data_dir
 
 MAX_TEXT = 4000
@@ -32,10 +44,37 @@ CLOCK_TOLERANCE = timedelta(seconds=60)
 healthy clocks within milliseconds; a minute leaves room for a slow one, never for a wrong time zone)."""
 
 
-def default_actor(configured: str | None) -> str:
-    """Who is recorded as doing things: the configured name, else the OS user."""
+ACTOR_ENV = "TESSA_ACTOR"
+MAX_ACTOR = 64
+_NOT_IN_A_NAME = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # control, format, lone surrogates, line / paragraph separators
+
+
+def check_actor(name: str, field: str, *, source: str | None = None) -> str:
+    """A person's name as the journal records it: one line of visible text, at most MAX_ACTOR characters;
+    UserError naming `field` (`--as`, `$TESSA_ACTOR`, `journal.actor`, `:iam`) otherwise."""
+    text = name.strip()
+    if not text:
+        raise UserError("a name is needed", source=source, field=field)
+    bad = next((c for c in text if unicodedata.category(c) in _NOT_IN_A_NAME), None)
+    if bad is not None:
+        shown = sanitize(text)[:MAX_ACTOR]
+        raise UserError(f"'{shown}': U+{ord(bad):04X} is a control or format character, not part of a name",
+                        source=source, field=field)  # fmt: skip
+    if len(text) > MAX_ACTOR:
+        raise UserError(f"{len(text)} characters; a name has at most {MAX_ACTOR}", source=source, field=field)
+    return text
+
+
+def default_actor(configured: str | None, chosen: str | None = None, *, source: str | None = None) -> str:
+    """Who is recorded as doing things, in order: `chosen` (`--as NAME`), $TESSA_ACTOR, the configured
+    `journal.actor` (`source`: its file), then the OS user. A name given but unusable is a UserError."""
+    if chosen is not None:
+        return check_actor(chosen, "--as")
+    from_env = os.environ.get(ACTOR_ENV)
+    if from_env:
+        return check_actor(from_env, f"${ACTOR_ENV}")
     if configured:
-        return configured
+        return check_actor(configured, "journal.actor", source=source)
     try:
         return getpass.getuser()
     except (OSError, KeyError):
@@ -55,14 +94,16 @@ def open_book(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     *,
     readonly: bool = False,
+    actor: str | None = None,
 ) -> IncidentBook:
     """The configured journal and runbook pack (defaults without a config file), folded and ready;
-    `readonly`: open the journal read-only, so every command is refused before anything is written."""
+    `readonly`: open the journal read-only, so every command is refused before anything is written;
+    `actor`: who is typing (`--as`), else the rest of `default_actor`'s order."""
     config = loaded.config if loaded else TessaConfig()
     pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None, config.placeholders)
-    actor = default_actor(config.journal.actor)
-    journal = Journal(journal_file(loaded), actor=actor, clock=clock, readonly=readonly)
-    book = IncidentBook(journal, pack, config.severities, clock)
+    who = default_actor(config.journal.actor, actor, source=str(loaded.path) if loaded else None)
+    journal = Journal(journal_file(loaded), actor=who, clock=clock, readonly=readonly)
+    book = IncidentBook(journal, pack, config.severities, clock, people=config.contacts.people)
     book.sync()
     return book
 
@@ -76,11 +117,15 @@ class IncidentBook:
         pack: RunbookPack,
         severities: Mapping[str, Severity],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        people: Sequence[Person] = (),
     ) -> None:
         self.journal = journal
         self.pack = pack
         self.severities = severities
         self.clock = clock
+        self.people = list(people)
+        """The config's contacts: roles and hand-offs are chosen from them, `:iam` completes from them."""
         self.incidents: dict[str, Incident] = {}
         self._events: dict[str, list[Event]] = {}
         self._skipped: dict[str, list[Unreadable]] = {}
@@ -100,10 +145,15 @@ class IncidentBook:
             self._events.setdefault(event.incident, []).append(event)
             changed.add(event.incident)
         folded: dict[str, Incident] = {}
+        monitor = tuple(self._events.get(MONITOR, ()))
         for incident_id in changed:
             incident, self._skipped[incident_id] = fold_checked(self._events[incident_id])
             if incident is not None:
+                incident.monitor = monitor
                 folded[incident_id] = incident
+        if MONITOR in changed:  # new evidence: every incident's post-mortem reads it
+            for incident in self.incidents.values():
+                incident.monitor = monitor
         if folded:
             # A new dict swapped in whole: a reader on another thread sees the old state or the new, never half.
             self.incidents = {**self.incidents, **folded}
@@ -156,6 +206,46 @@ class IncidentBook:
                 rows += [(runbook, phase.name, step) for phase, step in runbook.steps()]
         return rows
 
+    # Who is typing
+
+    @property
+    def actor(self) -> str:
+        """Who is recorded for what is planned now."""
+        return self.journal.actor
+
+    def switch_actor(self, name: str) -> str:
+        """`:iam NAME` on a shared terminal: everything planned from now on is recorded as NAME (a contact's
+        name as configured when NAME is one); events planned before keep who made them."""
+        who = self.person_name(check_actor(name, ":iam"))
+        self.journal.actor = who
+        return who
+
+    def stamp(self, pending: PendingEvent) -> PendingEvent:
+        """The event with who is typing now written into it, so a retry after `:iam` keeps who made it."""
+        return pending if pending.actor is not None else dataclasses.replace(pending, actor=self.actor)
+
+    def contact(self, name: str) -> Person | None:
+        """The contact called `name` (any case), or whose Slack handle it is (`@bob` or `bob`)."""
+        wanted = name.strip().casefold()
+        for person in self.people:
+            if person.name.casefold() == wanted:
+                return person
+        handle = wanted.removeprefix("@")
+        return next((p for p in self.people if p.slack and p.slack.casefold().removeprefix("@") == handle), None)
+
+    def person_name(self, name: str) -> str:
+        """A contact's name as configured when `name` is one; `name` itself otherwise."""
+        person = self.contact(name)
+        return person.name if person else name
+
+    def reach(self, name: str) -> str:
+        """How to reach someone, from the contacts: `phone +1 555 · Slack @bob`; "" when not a contact."""
+        person = self.contact(name)
+        if person is None:
+            return ""
+        ways = [f"phone {person.phone}" if person.phone else "", f"Slack {person.slack}" if person.slack else ""]
+        return " · ".join(w for w in ways if w)
+
     # Commands
 
     def record(self, pending: PendingEvent) -> Event:
@@ -166,7 +256,7 @@ class IncidentBook:
         if incident is not None and pending.kind != "declared":
             _clock_not_behind(incident, self.clock())
         if pending.kind == "declared":
-            event = self.journal.declare(event_id=pending.id, **pending.data)
+            event = self.journal.declare(event_id=pending.id, actor=pending.actor, **pending.data)
         else:
             event = self.journal.append(pending)
         self.sync()
@@ -274,17 +364,82 @@ class IncidentBook:
         options = ", ".join(f"{r.id}/{s.id}" for r, s in matches)
         raise UserError(f"step {step_ref!r} is in several runbooks; say which: {options}")
 
-    def note(self, incident_id: str, text: str, *, section: str = "note") -> PendingEvent:
+    def note(
+        self, incident_id: str, text: str, *, section: str = "note", owner: str = "", due: date | None = None
+    ) -> PendingEvent:
+        """A note for a post-mortem section; an action item may name its owner and due date."""
         incident = self.get(incident_id)
+        section = section.replace("-", "_")
         if section not in NOTE_SECTIONS:
             raise UserError(f"section {section!r}: choose one of {', '.join(NOTE_SECTIONS)}")
-        return new_event(incident.id, "note", text=_text(text, "note", MAX_TEXT, keep_newlines=True), section=section)
+        if (owner or due) and section != "action_item":
+            raise UserError("--owner and --due go with --section action_item")
+        extra: dict[str, str] = {}
+        if owner:
+            extra["owner"] = _text(owner, "owner", 80)
+        if due is not None:
+            extra["due"] = due.isoformat()
+        return new_event(incident.id, "note", text=_text(text, "note", MAX_TEXT, keep_newlines=True), section=section,
+                         **extra)  # fmt: skip
+
+    def stakeholder_update(self, incident_id: str, text: str) -> PendingEvent:
+        """Stakeholders were told where things stand (posted by hand): restarts the update clock."""
+        incident = self._open(incident_id)
+        return new_event(incident.id, "stakeholder_update", text=_text(text, "update", MAX_TEXT, keep_newlines=True))
+
+    def verify(self, incident_id: str, note: str = "") -> PendingEvent:
+        """A person confirms the resolved incident's services are healthy again: Verified resolved."""
+        incident = self.get(incident_id)
+        if incident.is_open:
+            raise UserError(f"{incident.id} is not resolved; resolve it first, then verify")
+        if "verified_resolved" in incident.milestones:
+            at = incident.milestones["verified_resolved"]
+            raise UserError(f"{incident.id} was already verified resolved at {at:%H:%M:%S} UTC")
+        _in_order(incident, "verified_resolved", self.clock())
+        data: dict[str, Any] = {"how": "person"}
+        if sanitize(note).strip():
+            data["note"] = _text(note, "note", MAX_TEXT)
+        return new_event(incident.id, "verified", **data)
+
+    def flips(self) -> list[StateFlip]:
+        """Every service state flip recorded by a monitor, oldest first."""
+        return flips_of(self._events.get(MONITOR, ()))
+
+    def observe_check(self, service: str, state: str, reason: str, source: str) -> list[PendingEvent]:
+        """What one check result adds to the journal (record them in order): a flip when `state` differs from
+        the service's last recorded state, and green checks counted toward verifying a resolved incident.
+        Nothing for a read-only book, or for `unknown` / `stale` (no evidence either way)."""
+        if self.read_only is not None or state not in RECORDED_STATES:
+            return []
+        flips = self.flips()
+        previous = last_states(flips).get(service)
+        events = [] if previous == state else [flip_event(service, state, previous, reason, source)]
+        now = self.clock()
+        for incident in list(self.incidents.values()):
+            events += verification_events(incident, flips, service, state, now, VERIFY_GREEN_CHECKS, source)
+        return events
 
     def assign(self, incident_id: str, role: str, person: str) -> PendingEvent:
         incident = self.get(incident_id)
         if role not in ROLES:
             raise UserError(f"role {role!r}: choose one of {', '.join(ROLES)}")
-        return new_event(incident.id, "role_assigned", role=role, person=_text(person, "person", 80))
+        who = self.person_name(_text(person, "person", 80))
+        return new_event(incident.id, "role_assigned", role=role, person=who)
+
+    def handoff(self, incident_id: str, person: str, role: str = "commander") -> PendingEvent:
+        """`:handoff NAME`: the role (incident commander by default) moves to NAME, recorded as a hand-off of
+        its own ("hand-off: alice → bob"); from whoever holds it, else from who is typing."""
+        incident = self._open(incident_id)
+        if role not in ROLES:
+            raise UserError(f"role {role!r}: choose one of {', '.join(ROLES)}")
+        to = self.person_name(check_actor(person, "hand-off to"))
+        holder = incident.roles.get(role)
+        previous = holder or self.actor
+        if previous.casefold() == to.casefold():
+            if holder:
+                raise UserError(f"{to} is already {role} of {incident.id}")
+            raise UserError(f"{to} is typing: hand off to someone else (or assign the role: o on the incident screen)")
+        return new_event(incident.id, "handoff", role=role, previous=previous, person=to)
 
     def milestone(self, incident_id: str, name: str, at: datetime | None = None) -> PendingEvent:
         """Set (or correct) a milestone; it must keep the post-mortem timeline in order."""
@@ -338,9 +493,8 @@ class IncidentBook:
 
     def resolve(self, incident_id: str, summary: str = "") -> PendingEvent:
         incident = self._open(incident_id)
-        for implied in ("resolution_applied", "verified_resolved"):  # resolving sets these unless set already
-            if implied not in incident.milestones:
-                _in_order(incident, implied, self.clock())
+        if "resolution_applied" not in incident.milestones:  # resolving sets it unless set already
+            _in_order(incident, "resolution_applied", self.clock())
         # The summary is optional (the post-mortem then says the resolution is not written yet).
         text = _text(summary, "summary", MAX_TEXT, keep_newlines=True) if sanitize(summary).strip() else ""
         return new_event(incident.id, "resolved", summary=text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -9,11 +10,12 @@ from typing import Any
 
 from tessa_tui.config_model import Severity
 from tessa_tui.durations import format_duration
-from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, Incident
+from tessa_tui.incident import MILESTONE_LABELS, MILESTONES, ROOT_CAUSE_QUESTIONS, Incident, describe_event
 from tessa_tui.journal import Event
 from tessa_tui.runbook_load import RunbookPack
 from tessa_tui.sanitize import sanitize
 from tessa_tui.sla import incident_clocks
+from tessa_tui.state_flips import StateFlip, affected_services, flips_of, outage_start
 
 # The seed's standing action items; recorded ones (`action_item` notes) come first.
 STANDING_ACTIONS = (
@@ -35,23 +37,35 @@ def postmortem(
     incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity], now: datetime
 ) -> dict[str, Any]:
     """Everything the template asks for, as plain JSON-ready data (times in UTC ISO 8601), every text in it
-    sanitised: the JSON export is read by people too, and must not hide text in invisible characters."""
-    milestones = incident.milestones
+    sanitised: the JSON export is read by people too, and must not hide text in invisible characters.
+
+    Each milestone says where its time comes from: set by a person, given at the declaration (a PagerDuty
+    incident's opening), the monitors' evidence before the declaration (`Frontend went down at 14:01
+    (check)`), the verification (green checks or a person), or only the declaration itself."""
+    flips = flips_of(incident.monitor)
+    milestones, sources = _milestones(incident, flips)
     notes = {section: [n for n in incident.notes if n.section == section] for section in _sections(incident)}
     durations = {}
     for key, start, end, label in DURATIONS:
         if start in milestones and end in milestones:
             delta = milestones[end] - milestones[start]
             durations[key] = {"label": label, "seconds": int(delta.total_seconds()), "text": _span(delta)}
+    detected = milestones.get("detected", incident.declared_at)
+    if detected < incident.declared_at:
+        delta = incident.declared_at - detected
+        durations["time_to_declare"] = {"label": "Time to declare", "seconds": int(delta.total_seconds()),
+                                        "text": _span(delta)}  # fmt: skip
     began = milestones.get("began", incident.declared_at)
-    total = (milestones.get("verified_resolved") or now) - began
+    verified = "verified_resolved" in milestones
+    total = (milestones.get("verified_resolved") or milestones.get("resolution_applied") or now) - began
+    ongoing = " (ongoing)" if incident.is_open else "" if verified else " (resolved, not verified)"
     report: dict[str, Any] = {
         "incident": incident.id,
         "title": incident.title,
         "status": incident.status,
         "summary": {
             "date_time": began.isoformat(),
-            "duration": _span(total) + ("" if "verified_resolved" in milestones else " (ongoing)"),
+            "duration": _span(total) + ongoing,
             "severity": incident.severity,
             "severity_history": [{"at": at.isoformat(), "severity": s} for at, s in incident.severity_history],
             "services_affected": incident.services,
@@ -64,6 +78,7 @@ def postmortem(
                 "milestone": m,
                 "label": MILESTONE_LABELS[m],
                 "at": milestones[m].isoformat() if m in milestones else None,
+                "source": sources.get(m, ""),
                 **({"how": [n.text for n in notes.get("detection", [])]} if m == "detected" else {}),
             }
             for m in MILESTONES
@@ -71,18 +86,25 @@ def postmortem(
         "durations": durations,
         "sla": [
             {"clock": c.label, "deadline": c.deadline.isoformat(), "result": c.text(now), "level": c.level(now)}
-            for c in incident_clocks(incident, pack, severities)
+            # The clocks as the post-mortem's timeline has it: from the evidence of when it began and was seen.
+            for c in incident_clocks(dataclasses.replace(incident, milestones=milestones), pack, severities)
         ],
-        "root_cause": [n.text for n in notes.get("root_cause", [])],
+        "root_cause": [
+            {"section": section, "question": question, "answers": [n.text for n in notes.get(section, [])]}
+            for section, question in ROOT_CAUSE_QUESTIONS
+        ],
         "resolution": [n.text for n in notes.get("resolution", [])] + ([incident.summary] if incident.summary else []),
         "actions_taken": _actions_taken(incident),
+        "actions_failed_or_skipped": _actions_failed(incident, pack),
         "notes": [{"at": n.at.isoformat(), "actor": n.actor, "text": n.text} for n in notes.get("note", [])],
         "diagnostic_outputs": [_output(e) for e in incident.events if e.kind in {"action_output", "log_pinned"}],
+        "who_did_what": _who_did_what(incident, flips, milestones),
         "checklist": _checklist(incident, pack),
-        "action_items": [{"text": n.text, "owner": n.actor, "recorded": True} for n in notes.get("action_item", [])]
-        + [{"text": text, "owner": None, "recorded": False} for text in STANDING_ACTIONS],
+        "action_items": [{"text": n.text, "owner": n.owner or None, "due": n.due or None, "recorded": True}
+                         for n in notes.get("action_item", [])]
+        + [{"text": text, "owner": None, "due": None, "recorded": False} for text in STANDING_ACTIONS],
         "events": [_entry(e) for e in incident.events],
-    }
+    }  # fmt: skip
     cleaned: dict[str, Any] = _clean(report)
     return cleaned
 
@@ -108,21 +130,21 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     lines += ["", "## Timeline", ""]
     for item in report["timeline"]:
         when = _stamp(item["at"]) if item["at"] else "--:--"
-        how = f" ({_lines('; '.join(item['how']), 2)})" if item.get("how") else ""
+        said = [text for text in [item.get("source", ""), *item.get("how", [])] if str(text).strip()]
+        how = f" ({_lines('; '.join(said), 2)})" if said else ""
         lines.append(f"- {when} - {_md(item['label'])}{how}")
     lines += ["", "## Durations", ""]
     lines += [f"- {_md(d['label'])}: {_md(d['text'])}" for d in report["durations"].values()] or [
         "- not enough milestones"
     ]
-    # SLA results as the clocks word them (`met, 11:00 to spare`, `missed by ...`): sla.Clock.text.
+    # SLA results as the clocks word them (`met, 11:00 to spare`, `missed: 2 of 4 steps done ...`): sla.Clock.text.
     lines += [f"- {_md(c['clock'])}: {_md(c['result'])}" for c in report["sla"]]
     lines += ["", "## Root Cause", ""]
-    lines += [f"- {_lines(text, 2)}" for text in report["root_cause"]] or [
-        "- What happened?",
-        "- Why did it happen?",
-        "- Why wasn't it caught earlier?",
-    ]
-    lines += ["", "## Resolution", ""]
+    for question in report["root_cause"]:
+        lines += [f"### {_md(question['question'])}", ""]
+        lines += [f"- {_lines(text, 2)}" for text in question["answers"]] or ["- not recorded"]
+        lines.append("")
+    lines += ["## Resolution", ""]
     lines += [f"- {_lines(text, 2)}" for text in report["resolution"]] or [
         "- Resolution: not written yet. What fixed it?"
     ]
@@ -131,6 +153,12 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         f"- {_stamp(a['at'])} {_md(a['actor'])}: {_lines(a['text'], 2)} ({_md(a['runbook'])})"
         for a in report["actions_taken"]
     ] or ["- none recorded"]
+    lines += ["", "## Actions Failed or Skipped", ""]
+    lines += [
+        (f"- {_stamp(a['at'])} {_md(a['actor'])}: " if a["at"] else "- ")
+        + f"{_md(a['outcome'])}: {_lines(a['text'], 2)} ({_md(a['runbook'])})"
+        for a in report["actions_failed_or_skipped"]
+    ] or ["- none"]
     if report["notes"]:
         lines += ["", "## Notes", ""]
         lines += [f"- {_stamp(n['at'])} {_md(n['actor'])}: {_lines(n['text'], 2)}" for n in report["notes"]]
@@ -138,6 +166,8 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         lines += ["", "## Diagnostic Outputs", ""]
         for output in report["diagnostic_outputs"]:
             lines += [f"### {_stamp(output['at'])} {_md(output['title'])}", "", *_fence(output["excerpt"]), ""]
+    lines += ["", "## Who Did What", ""]
+    lines += [f"- {_stamp(e['at'])} {_md(e['actor'])}: {_lines(e['what'], 2)}" for e in report["who_did_what"]]
     lines += ["", "## Checklist", ""]
     for runbook in report["checklist"]:
         lines.append(f"### {_md(runbook['title'])}")
@@ -149,7 +179,9 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         lines.append("")
     lines += ["## Action Items", ""]
     for item in report["action_items"]:
-        lines.append(f"- [ ] [{_md(item['owner'] or 'Owner')}] - {_lines(item['text'], 2)}")
+        owner = _md(item["owner"]) if item["owner"] else ("owner not set" if item["recorded"] else "Owner")
+        due = f"due {_md(item['due'])}" if item["due"] else "due date not set"
+        lines.append(f"- [ ] [{owner}] - {_lines(item['text'], 2)} ({due})")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -202,9 +234,97 @@ def _actions_taken(incident: Incident) -> list[dict[str, Any]]:
     taken += [
         {"at": e.at, "actor": e.actor, "runbook": "database", "step": e.data["action"],
          "text": f"{e.data['action']} backend {e.data['pid']} ({e.data['result']}): {e.data['reason']}"}
-        for e in incident.events if e.kind == "db_action"
+        for e in incident.events if e.kind == "db_action" and e.data.get("result") == "sent"
     ]  # fmt: skip
     return [{**item, "at": item["at"].isoformat()} for item in sorted(taken, key=lambda item: item["at"])]
+
+
+def _actions_failed(incident: Incident, pack: RunbookPack) -> list[dict[str, Any]]:
+    """What was tried and did not work (an action whose expectations failed, a database action not done),
+    in time order; then, once resolved, the steps never done. None of them is listed as taken."""
+    failed: list[dict[str, Any]] = []
+    for e in incident.events:
+        data = e.data
+        if e.kind == "action_output" and data.get("ok") is False:
+            status = f"failed ({data.get('status')})" if data.get("status") else "failed"
+            failed.append({"at": e.at.isoformat(), "actor": e.actor, "outcome": status,
+                           "text": str(data.get("text") or data.get("step")),
+                           "runbook": str(data.get("runbook"))})  # fmt: skip
+        elif e.kind == "db_action" and data.get("result") != "sent":
+            failed.append({"at": e.at.isoformat(), "actor": e.actor, "outcome": f"not done ({data.get('result')})",
+                           "text": f"{data.get('action')} backend {data.get('pid')}: {data.get('reason')}",
+                           "runbook": "database"})  # fmt: skip
+    if not incident.is_open:
+        for runbook_id in incident.runbook_ids:
+            runbook = pack.runbooks.get(runbook_id)
+            for _, step in runbook.steps() if runbook else ():
+                if incident.ticked(runbook_id, step.id) is None:
+                    failed.append({"at": None, "actor": "", "outcome": "skipped (not done by the resolution)",
+                                   "text": step.text, "runbook": runbook_id})  # fmt: skip
+    return failed
+
+
+def _milestones(incident: Incident, flips: list[StateFlip]) -> tuple[dict[str, datetime], dict[str, str]]:
+    """Each milestone's time and where it comes from. Began and Detected: set by a person, given at the
+    declaration (from PagerDuty, or typed), else the monitors' first flip of an affected service before the
+    declaration, else the declaration itself."""
+    moments = dict(incident.milestones)
+    sources: dict[str, str] = {}
+    set_by = {str(e.data.get("milestone")): e for e in incident.events if e.kind == "milestone_set"}
+    declared = incident.events[0] if incident.events and incident.events[0].kind == "declared" else None
+    given = declared.data if declared else {}
+    evidence = outage_start(incident, flips)
+    pagerduty = incident.links.get("pagerduty_incident")
+    for name, field in (("began", "began_at"), ("detected", "detected_at")):
+        if name in set_by:
+            sources[name] = f"set by {set_by[name].actor} at {set_by[name].at:%H:%M}"
+        elif given.get(field):
+            sources[name] = f"PagerDuty incident {pagerduty} opened" if pagerduty else "given at the declaration"
+        elif evidence is not None and evidence.at < incident.declared_at:
+            moments[name] = evidence.at
+            sources[name] = evidence.describe()
+        else:
+            sources[name] = f"declared by {incident.declared_by}; no monitor saw it earlier"
+    for name in ("acknowledged", "root_cause", "resolution_applied", "verified_resolved"):
+        if name in set_by and name in moments:
+            sources[name] = f"set by {set_by[name].actor} at {set_by[name].at:%H:%M}"
+    acked = next((e for e in incident.events if e.kind == "acknowledged"), None)
+    if acked is not None and "acknowledged" not in set_by:
+        sources["acknowledged"] = f"by {acked.actor}"
+    resolved = [e for e in incident.events if e.kind == "resolved"]
+    if resolved and "resolution_applied" not in set_by and not incident.is_open:
+        sources["resolution_applied"] = f"resolved by {resolved[-1].actor}"
+    if "verified_resolved" not in moments:
+        sources["verified_resolved"] = "not verified" if not incident.is_open else "not resolved"
+    elif "verified_resolved" not in set_by:
+        verified = [e for e in incident.events if e.kind == "verified"]
+        if verified:
+            how = verified[-1]
+            if how.data.get("how") == "checks":
+                names = ", ".join(map(str, how.data.get("services") or []))
+                seen = how.data.get("source") or how.actor
+                sources["verified_resolved"] = f"{names} green {how.data.get('checks')} checks in a row ({seen})"
+            else:
+                sources["verified_resolved"] = f"confirmed by {how.actor}"
+    if "root_cause" not in moments:
+        sources["root_cause"] = "not recorded"
+    return moments, sources
+
+
+def _who_did_what(
+    incident: Incident, flips: list[StateFlip], milestones: Mapping[str, datetime]
+) -> list[dict[str, Any]]:
+    """Every event of the incident (time, actor, what), with the monitors' flips of its services from the
+    beginning on: the whole story in time order."""
+    entries: list[tuple[datetime, str, str]] = [(e.at, e.actor, describe_event(e)) for e in incident.events]
+    services = set(affected_services(incident, flips))
+    began = milestones.get("began", incident.declared_at)
+    end = milestones.get("verified_resolved")
+    for flip in flips:
+        if flip.service in services and flip.at >= began and (end is None or flip.at <= end):
+            entries.append((flip.at, f"monitor ({flip.source})", flip.describe()))
+    entries.sort(key=lambda entry: entry[0])
+    return [{"at": at.isoformat(), "actor": actor, "what": what} for at, actor, what in entries]
 
 
 def _checklist(incident: Incident, pack: RunbookPack) -> list[dict[str, Any]]:
