@@ -134,8 +134,8 @@ class FormDialog(ModalScreen[bool]):
             # Typed on the list: the text belongs in the text field, never lost.
             event.stop()
             field = self.query_one("#form-text", Input)
-            field.select_on_focus = False  # the focus arrives after this character: it must not select it
-            field.focus()
+            field.select_on_focus = False  # the focus event arrives after this character: it must not select it
+            self.set_focus(field)  # at once (not scheduled): the next key typed goes to the field
             field.insert_text_at_cursor(event.character)
 
     def _digit_pick(self, key: str) -> bool:
