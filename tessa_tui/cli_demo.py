@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from tessa_tui.capabilities import Capabilities
+from tessa_tui.cli_demo_views import environment, print_env, print_slack
 from tessa_tui.console import open_console
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES
 from tessa_tui.errors import UserError
@@ -41,6 +42,9 @@ def add_demo_parser(commands: Any) -> None:
                       "the running demo's)")  # fmt: skip
     demo.add_argument("--serve-only", action="store_true", help="run the platform without the console")
     demo.add_argument("--print-config", action="store_true", help="print the running demo's tessa.yaml")
+    demo.add_argument("--slack", action="store_true", help="print the running demo's #incidents Slack channel")
+    demo.add_argument("--env", action="store_true", help="print `export` lines for the demo config's credentials "
+                      "and its supabase stand-in (eval them to use the config from another shell)")  # fmt: skip
     demo.add_argument("--drill", metavar="NAME", choices=[*DRILL_NAMES, ALL_CLEAR],
                       help=f"start a drill on the running demo: {', '.join(DRILL_NAMES)}, or {ALL_CLEAR} "
                       "(which demo: --state-dir, the demo.control-url of --config, or the one running)")  # fmt: skip
@@ -79,6 +83,10 @@ def run_demo(args: argparse.Namespace) -> int:
         return _serve_only(_state_dir(args), args.parent_pid, tuple(args.with_drill), args.lock_fd)
     if args.print_config:
         return _print_config(_running_dir(args))
+    if args.slack:
+        return print_slack(_running_info(_running_dir(args)).base_url)
+    if args.env:
+        return print_env(_running_dir(args))
     if args.drill:  # a drill breaks the platform on purpose: a change, so not read-only
         Capabilities.from_flag(args.readonly).require("act", f"demo --drill {args.drill}")
         return _drill(args)
@@ -210,6 +218,7 @@ def _demo_console(args: argparse.Namespace, *, readonly: bool) -> int:
     folder, claim = _claim(args)
     with claim:
         child = _start_platform(folder, claim)
+        os.environ.update(environment(folder))  # the config's ${TESSA_DEMO_...} credentials, the demo's supabase
         try:
             return open_console(load_config(Path(_wait_ready(child, folder))), readonly=readonly)
         finally:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tessa_tui.demo.demo_config import demo_environment
 from tessa_tui.demo.pg_server import PostgresServer
 
 
@@ -54,7 +55,10 @@ class RunningDemo:
 
 
 def start_demo(state_dir: Path, *extra: str) -> RunningDemo:
-    """Start the demo platform in the background and wait for the config path it prints when ready."""
+    """Start the demo platform in the background and wait for the config path it prints when ready. Its config
+    reads the simulated integrations' credentials from the environment (as `tessa-tui demo` sets them for its
+    console): they are set here for the tests and the commands they start."""
+    os.environ.update(demo_environment())
     process = subprocess.Popen(
         [sys.executable, "-m", "tessa_tui", "demo", "--serve-only", "--state-dir", str(state_dir), *extra],
         stdout=subprocess.PIPE,

@@ -11,7 +11,11 @@ import httpx
 import pytest
 from aiohttp import web
 
+from tessa_tui import pagerduty, slack, statuspage_api
+from tessa_tui.config_load import load_config
+from tessa_tui.config_model import TessaConfig
 from tessa_tui.demo import vendor_pages
+from tessa_tui.demo.demo_config import demo_environment, write_demo_config
 from tessa_tui.demo.drills import DRILL_NAMES, DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
 from tessa_tui.demo.web import build_app
@@ -107,3 +111,103 @@ async def test_routes_break_and_recover_with_drills(platform: tuple[str, DrillBo
         assert (await client.get("/health")).status_code == 200
         assert (await client.post("/_demo/drills/bogus")).status_code == 404
         assert not board.active
+
+
+def demo_config_for(base: str, folder: Path) -> TessaConfig:
+    """The config `tessa-tui demo` writes, for a platform at `base`, loaded with the demo's environment."""
+    path = write_demo_config(folder, base_url=base, dsn="postgresql://tessa@127.0.0.1:9/tessa")
+    return load_config(path, environ=demo_environment()).config
+
+
+async def test_the_simulated_pagerduty_pages_per_drill_and_moves_like_pagerduty(
+    platform: tuple[str, DrillBoard], tmp_path: Path
+) -> None:
+    base, board = platform
+    config = demo_config_for(base, tmp_path)
+    assert await pagerduty.list_incidents(config) == []
+    board.start("ai-chat")
+    board.start("ai-chat")  # still open: deduplicated, not paged twice
+    board.start("db-slow")
+    listed = await pagerduty.list_incidents(config)
+    assert [(i.status, i.service) for i in listed] == [("triggered", "Tessa AI Platform (demo)")] * 2
+    chat = next(i for i in listed if "AI Chat" in i.title)
+    acked = await pagerduty.set_status(config, chat.id, "acknowledged")
+    assert (acked.status, acked.body["incident"]["status"]) == (200, "acknowledged")
+    resolved = await pagerduty.set_status(config, chat.id, "resolved")
+    assert resolved.ok and resolved.body["incident"]["status"] == "resolved"
+    again = await pagerduty.set_status(config, chat.id, "acknowledged")  # a resolved incident stays resolved
+    assert again.status == 400 and "Incident Already Resolved" in again.error
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        shown = (await client.get("/_demo/pagerduty")).json()["incidents"]
+    assert {i["id"]: i["status"] for i in shown}[chat.id] == "resolved"
+    assert [i.title for i in await pagerduty.list_incidents(config)] == [next(i.title for i in listed if i != chat)]
+    board.start("ai-chat")  # resolved, so the drill pages again: a new incident
+    assert len(await pagerduty.list_incidents(config)) == 2
+    # The Events API: acknowledge and resolve by dedup key; an unknown key is accepted and changes nothing.
+    events = await pagerduty.events_v2(config, "demo-drill-db-slow", "resolve")
+    assert (events.status, events.body["status"]) == (202, "success")
+    assert {i.title for i in await pagerduty.list_incidents(config)} == {chat.title}
+    assert (await pagerduty.events_v2(config, "no-such-alert", "acknowledge")).status == 202
+
+
+async def test_the_simulated_vendors_refuse_what_the_real_ones_refuse(platform: tuple[str, DrillBoard]) -> None:
+    base, _ = platform
+    env = demo_environment()
+    pd_auth = {"Authorization": f"Token token={env['TESSA_DEMO_PAGERDUTY_TOKEN']}", "Accept": pagerduty.ACCEPT}
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        assert (await client.get("/pagerduty/api/incidents", headers={**pd_auth, "Authorization": "Token token=x"})
+                ).json()["error"]["code"] == 2006  # fmt: skip
+        assert (await client.get("/pagerduty/api/incidents", headers={**pd_auth, "Accept": "*/*"})).status_code == 400
+        no_from = await client.put("/pagerduty/api/incidents/PDEMO01", headers=pd_auth, json={})
+        assert no_from.json()["error"]["errors"] == ["Requester User Not Found"]
+        unknown = await client.put("/pagerduty/api/incidents/P0", headers={**pd_auth, "From": "a@b.c"}, json={})
+        assert unknown.status_code == 404
+        bad_key = await client.post(
+            "/pagerduty/events/v2/enqueue", json={"routing_key": "x", "event_action": "resolve"}
+        )
+        assert (bad_key.status_code, bad_key.json()["status"]) == (400, "invalid event")
+        slack = "/slack/api/chat.postMessage"
+        assert (await client.post(slack, json={"channel": "#incidents", "text": "x"})).json()["error"] == "not_authed"
+        bearer = {"Authorization": f"Bearer {env['TESSA_DEMO_SLACK_BOT_TOKEN']}"}
+        wrong_channel = await client.post(slack, headers=bearer, json={"channel": "#random", "text": "x"})
+        assert (wrong_channel.status_code, wrong_channel.json()) == (200, {"ok": False, "error": "channel_not_found"})
+        assert (await client.post("/slack/services/T1/B1/wrong", json={"text": "x"})).status_code == 403
+        sp = "/statuspage/api/pages/tessademo/incidents"
+        oauth = {"Authorization": f"OAuth {env['TESSA_DEMO_STATUSPAGE_TOKEN']}"}
+        assert (await client.post(sp, json={"incident": {}})).status_code == 401
+        blank = await client.post(sp, headers=oauth, json={"incident": {"status": "nope", "components": {"x": "up"}}})
+        assert blank.status_code == 422
+        assert set(blank.json()["error"]) == {
+            "Name can't be blank", "Status is not included in the list", "Components are not on this page"
+        }  # fmt: skip
+        assert (await client.patch(f"{sp}/demo9999", headers=oauth, json={"incident": {"status": "resolved"}})
+                ).status_code == 404  # fmt: skip
+        assert (await client.get("/_demo/slack")).json() == {"channel": "#incidents", "messages": []}
+
+
+async def test_slack_and_status_page_posts_show_in_the_demo(platform: tuple[str, DrillBoard], tmp_path: Path) -> None:
+    base, _ = platform
+    config = demo_config_for(base, tmp_path)
+    posted = await slack.post_message(config, ":rotating_light: SEV1 declared INC-1")
+    assert posted.ok and posted.body["ok"] is True
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        channel = (await client.get("/_demo/slack")).json()
+        page = f"{base}/status"
+        assert parse_statuspage((await client.get("/status/api/v2/summary.json")).json()).state == "up"
+        created = await statuspage_api.save_incident(
+            config, incident_id=None, name="Frontend down", status="investigating", body="Looking",
+            components={"cmp-frontend": "major_outage"},
+        )  # fmt: skip
+        assert created.status == 201 and created.body["shortlink"]
+        down = parse_statuspage((await client.get("/status/api/v2/summary.json")).json())
+        resolved = await statuspage_api.save_incident(
+            config, incident_id=created.body["id"], name="Frontend down", status="resolved", body="Fixed",
+            components={"cmp-frontend": "operational"},
+        )  # fmt: skip
+        assert resolved.status == 200
+        healed = parse_statuspage((await client.get("/status/api/v2/summary.json")).json())
+    assert [m["text"] for m in channel["messages"]] == [":rotating_light: SEV1 declared INC-1"]
+    assert down.state == "down" and down.incidents and down.incidents[0].name == "Frontend down"
+    assert [c.name for c in down.components] == ["Frontend"]
+    assert healed.state == "up" and not healed.incidents
+    assert config.services and any(s.statuspage == page for s in config.services)  # the services pane watches it

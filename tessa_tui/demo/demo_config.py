@@ -7,6 +7,8 @@ from pathlib import Path
 TEMPLATE = """\
 # Written by `tessa-tui demo`: the configuration the demo console runs with.
 # Copy it as a starting point for your own tessa.yaml; `tessa-tui config schema` lists every key.
+# The integrations' credentials come from the environment, as they must: `tessa-tui demo` sets them for its
+# console; to use this file from another shell, first run: eval "$(tessa-tui demo --env)"
 platform: Tessa AI Platform (demo)
 environment: demo
 
@@ -55,6 +57,11 @@ services:
     statuspage: {base}/vendors/supabase
     interval: 20s
     failure-threshold: 1
+  - name: Our status page
+    group: vendors
+    statuspage: {base}/status
+    interval: 10s
+    failure-threshold: 1
 
 database:
   dsn: {dsn}
@@ -102,7 +109,7 @@ placeholders:
   api_url: {base}                      # the Supabase API; the demo serves its edge functions itself
   project_id: tessa-demo
   function_name: chat
-  repo_path: .                         # the app's git checkout: here, wherever the console was started
+  repo_path: {state}/app-repo          # the app's git checkout: a repository the demo creates with recent commits
   user_email: user7@example.com        # prefills the account-compromise steps
   client_ip: 198.51.100.7              # the login-failures drill's attacker
   supabase_anon_key: demo-anon-key
@@ -111,15 +118,68 @@ placeholders:
 journal:
   path: {state}/journal.sqlite3
 
+# The demo platform simulates PagerDuty, Slack and Statuspage too: each drill pages, the SEV procedures'
+# steps acknowledge it, post to #incidents (`tessa-tui demo --slack` prints the channel) and update the
+# status page the services pane watches ("Our status page").
+integrations:
+  pagerduty:
+    token: ${{TESSA_DEMO_PAGERDUTY_TOKEN}}
+    from: {pd_from}
+    service-ids: [{pd_service}]
+    routing-key: ${{TESSA_DEMO_PAGERDUTY_ROUTING_KEY}}
+    api-url: {base}/pagerduty/api
+    events-url: {base}/pagerduty/events
+  slack:
+    bot-token: ${{TESSA_DEMO_SLACK_BOT_TOKEN}}
+    channel: "{channel}"
+    api-url: {base}/slack/api
+  statuspage:
+    token: ${{TESSA_DEMO_STATUSPAGE_TOKEN}}
+    page-id: {page_id}
+    components:
+{components}
+    api-url: {base}/statuspage/api
+  timeout: 5s
+  retries: 1
+
 demo:
   control-url: {base}/_demo
 """
 
 
+DEMO_ENV = {
+    "TESSA_DEMO_PAGERDUTY_TOKEN": "demo-pd-rest-key-7Qx2",
+    "TESSA_DEMO_PAGERDUTY_ROUTING_KEY": "demoR0UT1NGkey00000000000000tessa",
+    "TESSA_DEMO_SLACK_BOT_TOKEN": "xoxb-demo-0000-tessa-bot",
+    "TESSA_DEMO_STATUSPAGE_TOKEN": "demo-sp-oauth-key-4Lm9",
+}
+"""The demo integrations' credentials: not secret (the simulation on loopback accepts them and nothing else
+does), but read from the environment like real ones; `tessa-tui demo` sets them for its console."""
+SLACK_WEBHOOK_SECRET = "demowebhooksecret0001"  # noqa: S105 - the demo's, accepted only by the simulation
+
+
+def demo_environment() -> dict[str, str]:
+    """The variables the demo config reads, as `tessa-tui demo --env` prints them."""
+    return dict(DEMO_ENV)
+
+
 def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
     """Write tessa.yaml for the running demo into `state_dir`; return its path."""
+    from tessa_tui.demo import pagerduty_sim, slack_sim, statuspage_sim
+
     path = state_dir / "tessa.yaml"
-    text = TEMPLATE.format(base=base_url, dsn=dsn, logs=state_dir / "logs", state=state_dir)
+    components = "\n".join(f"      {name}: {cid}" for name, cid in statuspage_sim.COMPONENTS.items())
+    text = TEMPLATE.format(
+        base=base_url,
+        dsn=dsn,
+        logs=state_dir / "logs",
+        state=state_dir,
+        pd_from=pagerduty_sim.FROM,
+        pd_service=pagerduty_sim.SERVICE_ID,
+        channel=slack_sim.CHANNEL,
+        page_id=statuspage_sim.PAGE_ID,
+        components=components,
+    )
     temporary = path.with_suffix(".yaml.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)  # readers never see half a file

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -36,11 +37,15 @@ class DrillBoard:
     """Which drills are running; the platform's parts read it on every request or tick."""
 
     active: set[str] = field(default_factory=set)
+    on_start: list[Callable[[str], None]] = field(default_factory=list)
+    """Called with a drill's name each time it is started (the simulated PagerDuty pages for it)."""
 
     def start(self, name: str) -> None:
         if name not in DRILL_NAMES:
             raise ValueError(f"unknown drill {name!r}; drills: {', '.join(DRILL_NAMES)}")
         self.active.add(name)
+        for listener in self.on_start:
+            listener(name)
 
     def clear(self) -> None:
         self.active.clear()

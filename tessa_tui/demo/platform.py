@@ -11,6 +11,8 @@ import contextlib
 import fcntl
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,11 +20,13 @@ from typing import BinaryIO
 
 from aiohttp import web
 
+from tessa_tui.demo.app_repo import create_app_repo
 from tessa_tui.demo.database_sim import DatabaseActivity, seed
 from tessa_tui.demo.demo_config import write_demo_config
 from tessa_tui.demo.drills import DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
 from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.demo.supabase_cli import write_launcher
 from tessa_tui.demo.web import build_app
 
 INFO_FILE = "platform.json"
@@ -94,11 +98,17 @@ async def serve(
     tasks: list[asyncio.Task[None]] = []
     try:
         await seed(cluster.dsn)
+        # What the runbooks' git and supabase steps run against: the app's repository, the Supabase CLI.
+        try:
+            await asyncio.to_thread(create_app_repo, state_dir / "app-repo")
+        except (OSError, subprocess.SubprocessError) as exc:
+            sys.stderr.write(f"demo: no app repository ({exc}); the git steps will say so\n")
+        write_launcher(state_dir / "bin", cluster.dsn)
         board = DrillBoard()
-        for name in drills:
-            board.start(name)
         activity = DatabaseActivity(cluster.dsn, board)
         runner = web.AppRunner(build_app(board, activity.database_probe, activity.sync_backlog), shutdown_timeout=1)
+        for name in drills:  # after build_app: the simulated PagerDuty pages for each
+            board.start(name)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

@@ -11,7 +11,11 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from tessa_tui.demo import vendor_pages
+from tessa_tui.demo.demo_config import DEMO_ENV, SLACK_WEBHOOK_SECRET
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES, DrillBoard
+from tessa_tui.demo.pagerduty_sim import PagerDutySim
+from tessa_tui.demo.slack_sim import CHANNEL, SlackSim
+from tessa_tui.demo.statuspage_sim import StatuspageSim
 
 # Returns (ok, detail) for /health/database; the platform runs it against the real PostgreSQL.
 DatabaseProbe = Callable[[], Awaitable[tuple[bool, str]]]
@@ -20,7 +24,7 @@ BacklogProbe = Callable[[], Awaitable[int]]
 
 
 def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: BacklogProbe) -> web.Application:
-    """All routes of the simulated Tessa platform."""
+    """All routes of the simulated Tessa platform, and of the PagerDuty, Slack and Statuspage it works with."""
     started = datetime.now(UTC)
     boot = time.monotonic()
     routes = web.RouteTableDef()
@@ -65,6 +69,25 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
         rate = 0.35 if "login-failures" in board else 0.02
         return web.json_response({"status": "ok", "failed_login_rate": rate})
 
+    # The Supabase API routes the runbooks' steps ask (api_url is the demo's base URL).
+
+    @routes.get("/auth/v1/health")
+    async def gotrue_health(request: web.Request) -> web.Response:
+        if not request.headers.get("apikey"):
+            return web.json_response({"message": "No API key found in request"}, status=401)
+        await latency(5, 30)
+        description = "GoTrue is a user registration and authentication API"
+        return web.json_response({"version": "v2.170.0", "name": "GoTrue", "description": description})
+
+    @routes.get("/rest/v1/")
+    async def postgrest_root(_: web.Request) -> web.Response:
+        await latency(5, 30)
+        ok, _detail = await database_probe()
+        if not ok:
+            return web.json_response({"message": "Database client error. Retrying the connection."}, status=503)
+        return web.json_response({"swagger": "2.0", "info": {"title": "PostgREST API", "version": "12.2.3"},
+                                  "paths": {"/": {}}})  # fmt: skip
+
     @routes.get("/vendors/{vendor}/api/v2/{document}")
     async def vendor(request: web.Request) -> web.Response:
         name, document = request.match_info["vendor"], request.match_info["document"]
@@ -88,6 +111,21 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
             return web.json_response({"error": f"unknown drill {name!r}", "drills": list(DRILL_NAMES)}, status=404)
         return web.json_response({"active": sorted(board.active)})
 
+    @routes.get("/_demo/slack")
+    async def slack_channel(_: web.Request) -> web.Response:
+        return web.json_response({"channel": CHANNEL, "messages": slack.messages})
+
+    @routes.get("/_demo/pagerduty")
+    async def pagerduty_incidents(_: web.Request) -> web.Response:
+        return web.json_response({"incidents": list(pagerduty.incidents.values())})
+
+    pagerduty = PagerDutySim(DEMO_ENV["TESSA_DEMO_PAGERDUTY_TOKEN"], DEMO_ENV["TESSA_DEMO_PAGERDUTY_ROUTING_KEY"])
+    slack = SlackSim(DEMO_ENV["TESSA_DEMO_SLACK_BOT_TOKEN"], SLACK_WEBHOOK_SECRET)
+    statuspage = StatuspageSim(DEMO_ENV["TESSA_DEMO_STATUSPAGE_TOKEN"])
+    board.on_start.append(pagerduty.drill_started)
     app = web.Application()
     app.add_routes(routes)
+    pagerduty.add_routes(app, "/pagerduty/api", "/pagerduty/events")
+    slack.add_routes(app, "/slack/api", "/slack/services")
+    statuspage.add_routes(app, "/statuspage/api", "/status")
     return app
