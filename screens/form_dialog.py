@@ -43,7 +43,9 @@ class FormDialog(ModalScreen[bool]):
 
     BINDINGS = [
         bind("close", "close", show=True),
-        Binding("tab", "switch", "Next field", show=False),
+        # Priority: the app moves focus as it reads the tab, so the keys typed after it go to the new field even
+        # when they arrive together with it (without, they were handed to the old field and lost).
+        Binding("tab", "switch", "Next field", show=False, priority=True),
         # Bindings, not on_key: a digit typed right after the key that opened the dialog arrives before
         # the dialog has focused anything, and only the screen's bindings see it then.
         *(Binding(str(n), f"pick({n})", show=False) for n in range(1, 10)),
@@ -61,7 +63,7 @@ class FormDialog(ModalScreen[bool]):
         with Vertical(id="form-box"):
             yield Static(Text(spec.title, style="bold"), id="form-title")
             if spec.choices:
-                yield OptionList(*self._options(""), id="form-choices")
+                yield _FormList(*self._options(""), id="form-choices")
             if spec.text_label is not None:
                 yield Static(Text(spec.text_label), classes="form-label")
                 yield Input(spec.text_value, placeholder=spec.placeholder, id="form-text")
@@ -125,18 +127,33 @@ class FormDialog(ModalScreen[bool]):
     def on_key(self, event: events.Key) -> None:
         key = event.key
         listing = next(self.query("#form-choices").results(OptionList), None)
-        if listing is None or self.spec.text_label is None:
-            return
-        if key in {"down", "up"} and isinstance(self.focused, Input):
+        if listing is not None and key in {"down", "up"} and isinstance(self.focused, Input):
             event.stop()  # the text field has focus; the arrows choose from the list above it
             listing.action_cursor_down() if key == "down" else listing.action_cursor_up()
-        elif self.focused is listing and event.is_printable and event.character and not self._digit_pick(key):
-            # Typed on the list: the text belongs in the text field, never lost.
+        elif self._is_text(event):
+            # A character no field took (typed before the dialog focused its field): it is text, never lost.
             event.stop()
             field = self.query_one("#form-text", Input)
             field.select_on_focus = False  # the focus event arrives after this character: it must not select it
-            self.set_focus(field)  # at once (not scheduled): the next key typed goes to the field
-            field.insert_text_at_cursor(event.character)
+            self.set_focus(field)
+            field.insert_text_at_cursor(event.character or "")
+
+    def _is_text(self, event: events.Key) -> bool:
+        """A character for the text field: printable, and not one of the list's digit picks."""
+        return (
+            self.spec.text_label is not None
+            and event.is_printable
+            and bool(event.character)
+            and not self._digit_pick(event.key)
+        )
+
+    def _type_on_list(self, event: events.Key) -> None:
+        """A character typed while the list has focus: it goes to the text field, and focus with it, here, as the
+        app hands the key over, so the keys after it follow it in order."""
+        field = self.query_one("#form-text", Input)
+        field.select_on_focus = False  # the focus event arrives before this character: it must not select it
+        self.set_focus(field)
+        field._forward_event(event)
 
     def _digit_pick(self, key: str) -> bool:
         """A digit the list's picks take (a binding: it must reach the bindings, not the text field)."""
@@ -191,3 +208,16 @@ class FormDialog(ModalScreen[bool]):
 
     def _show_error(self, message: str, style: str = "bold red") -> None:
         self.query_one("#form-error", Static).update(Text(message, style=style))
+
+
+class _FormList(OptionList):
+    """The dialog's list. The app hands each key to the focused widget's own queue as it reads it; a character
+    typed on the list is turned to the text field at that moment (not later, when the list reads it), so the
+    characters typed right after it, already on their way, are not handed to the list and lost or reordered."""
+
+    def _forward_event(self, event: events.Event) -> None:
+        dialog = self.screen
+        if isinstance(event, events.Key) and isinstance(dialog, FormDialog) and dialog._is_text(event):
+            dialog._type_on_list(event)
+            return
+        super()._forward_event(event)
