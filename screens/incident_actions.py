@@ -203,13 +203,41 @@ class IncidentActions:
         self._open(spec, submit)
 
     def assign_role(self, incident: Incident) -> None:
+        """Two steps: the role (1-3, or enter), then who, from the contacts with their phone and Slack (up/down
+        choose one; a name typed instead is recorded as typed, or as the contact it names)."""
+        book = self.desk.book
+        reach = book.reach if book else (lambda _name: "")
+        picked: list[str] = []
+
+        async def choose(role: str | None, _text: str) -> str | None:
+            picked.append(role or "commander")
+            return None
+
+        roles = [(r, f"{n}  {r:10} {incident.roles.get(r, '-')}" + _how(reach(incident.roles.get(r, ""))))
+                 for n, r in enumerate(ROLES, start=1)]  # fmt: skip
+        spec = FormSpec(f"Role on {incident.id}", choices=roles, digit_picks=True,
+                        hint="1-3 (or enter) chooses the role, then who · escape cancels")  # fmt: skip
+        self._open(spec, choose, lambda ok: self._assign_person(incident, picked[-1]) if ok and picked else None)
+
+    def _assign_person(self, incident: Incident, role: str) -> None:
+        book = self.desk.book
+        people = book.people if book else []
         save = saver(self.desk)
 
-        async def submit(role: str | None, person: str) -> str | None:
-            return await save((role, person), lambda b: b.assign(incident.id, role or "commander", person))
+        async def submit(contact: str | None, typed: str) -> str | None:
+            person = typed.strip() or contact or ""
+            return await save((role, person), lambda b: b.assign(incident.id, role, person))
 
-        choices = [(r, f"{r:10} {incident.roles.get(r, '-')}") for r in ROLES]
-        self._open(FormSpec(f"Role on {incident.id}", choices=choices, text_label="Who"), submit)
+        choices = [(p.name, f"{p.name:24} {p.role:12}" + _how(book.reach(p.name) if book else "")) for p in people]
+        holder = incident.roles.get(role)
+        spec = FormSpec(
+            f"{role.capitalize()} of {incident.id}" + (f" (now {holder})" if holder else ""),
+            choices=choices,
+            text_label="Who" + (": up/down choose a contact, or type a name" if choices else ""),
+            hint="enter saves · escape cancels",
+            highlight=book.person_name(holder) if book and holder else None,
+        )
+        self._open(spec, submit)
 
     def resolve_or_reopen(self, incident: Incident) -> None:
         save = saver(self.desk)
@@ -238,6 +266,11 @@ class IncidentActions:
             self.app.notify("\n".join(str(p) for p in paths), title="Post-mortem written", markup=False)
 
         self.app.run_worker(run())
+
+
+def _how(reach: str) -> str:
+    """`  · phone +1 555 0100 · Slack @bob` after a name, or nothing."""
+    return f"  · {reach}" if reach else ""
 
 
 def _short(seconds: float) -> str:

@@ -225,13 +225,16 @@ class IncidentBook:
         return pending if pending.actor is not None else dataclasses.replace(pending, actor=self.actor)
 
     def contact(self, name: str) -> Person | None:
-        """The contact called `name` (any case), or whose Slack handle it is (`@bob` or `bob`)."""
+        """The contact called `name` (any case), else whose Slack handle it is (`@bob` or `bob`), else the one
+        contact whose first name it is (`lee` for Lee Lead; two Lees: neither)."""
         wanted = name.strip().casefold()
         for person in self.people:
             if person.name.casefold() == wanted:
                 return person
         handle = wanted.removeprefix("@")
-        return next((p for p in self.people if p.slack and p.slack.casefold().removeprefix("@") == handle), None)
+        by_handle = [p for p in self.people if p.slack and p.slack.casefold().removeprefix("@") == handle]
+        by_first = [p for p in self.people if (p.name.split() or [""])[0].casefold() == wanted]
+        return by_handle[0] if by_handle else by_first[0] if len(by_first) == 1 else None
 
     def person_name(self, name: str) -> str:
         """A contact's name as configured when `name` is one; `name` itself otherwise."""

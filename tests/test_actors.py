@@ -12,6 +12,7 @@ import pytest
 
 from tessa_tui.cli import build_parser, main
 from tessa_tui.command_mode import complete, parse_command
+from tessa_tui.config_model import Person
 from tessa_tui.errors import UserError
 from tessa_tui.incident_book import IncidentBook
 from tests.incident_fixtures import ManualClock
@@ -226,3 +227,22 @@ def test_command_line_knows_iam_and_handoff_and_completes_names_from_contacts() 
     assert complete(":ia", names) == ":iam "
     assert complete(":note al", names) is None and complete(":iam zed", names) is None
     assert complete(":iam Bob Li", names) is None
+
+
+def test_a_contact_is_named_by_full_name_slack_handle_or_unique_first_name(
+    make_book: Callable[..., IncidentBook],
+) -> None:
+    book = make_book()
+    book.people = [
+        Person(role="primary", name="Lee Lead", phone="+1 555 0199"),
+        Person(role="secondary", name="Sam Park", slack="@sam"),
+        Person(role="manager", name="Sam Stone"),
+    ]
+    assert book.person_name("LEE LEAD") == "Lee Lead"
+    assert book.person_name("lee") == "Lee Lead"  # the only Lee
+    assert book.person_name("@sam") == "Sam Park" and book.person_name("sam") == "Sam Park"  # handle first
+    assert book.person_name("stone") == "stone"  # a last name is not enough: recorded as typed
+    book.people.append(Person(role="dba", name="Lee Other"))
+    assert book.person_name("lee") == "lee"  # two Lees: neither is guessed
+    assert book.reach("Lee Lead") == "phone +1 555 0199" and book.reach("Sam Park") == "Slack @sam"
+    assert book.reach("nobody") == ""
