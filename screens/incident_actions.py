@@ -203,20 +203,24 @@ class IncidentActions:
         self._open(spec, submit)
 
     def assign_role(self, incident: Incident) -> None:
-        """Two steps: the role (1-3, or enter), then who, from the contacts with their phone and Slack (up/down
-        choose one; a name typed instead is recorded as typed, or as the contact it names)."""
+        """The role (1-3), then who, from the contacts with their phone and Slack (up/down choose one; a name
+        typed instead is recorded as typed, or as the contact it names). A name typed here saves at once."""
         book = self.desk.book
         reach = book.reach if book else (lambda _name: "")
+        save = saver(self.desk)
         picked: list[str] = []
 
-        async def choose(role: str | None, _text: str) -> str | None:
+        async def choose(role: str | None, typed: str) -> str | None:
+            if typed.strip():
+                return await save((role, typed), lambda b: b.assign(incident.id, role or "commander", typed))
             picked.append(role or "commander")
             return None
 
         roles = [(r, f"{n}  {r:10} {incident.roles.get(r, '-')}" + _how(reach(incident.roles.get(r, ""))))
                  for n, r in enumerate(ROLES, start=1)]  # fmt: skip
         spec = FormSpec(f"Role on {incident.id}", choices=roles, digit_picks=True,
-                        hint="1-3 (or enter) chooses the role, then who · escape cancels")  # fmt: skip
+                        text_label="Who (empty: choose from the contacts next)",
+                        hint="1-3: the role, then who · or type a name: enter saves · escape cancels")  # fmt: skip
         self._open(spec, choose, lambda ok: self._assign_person(incident, picked[-1]) if ok and picked else None)
 
     def _assign_person(self, incident: Incident, role: str) -> None:

@@ -246,3 +246,13 @@ def test_a_contact_is_named_by_full_name_slack_handle_or_unique_first_name(
     assert book.person_name("lee") == "lee"  # two Lees: neither is guessed
     assert book.reach("Lee Lead") == "phone +1 555 0199" and book.reach("Sam Park") == "Slack @sam"
     assert book.reach("nobody") == ""
+
+
+def test_a_handoff_is_in_the_post_mortem_under_who_did_what(cli: Cli) -> None:
+    cli("incident", "declare", "SEV1", "checkout down")
+    cli("--as", "alice", "incident", "handoff", "1", "@bob")
+    code, markdown, err = cli("incident", "export", "1")
+    assert code == 0, err
+    story = markdown[markdown.index("## Who Did What") :]
+    assert "alice: hand-off: alice → Bob Li" in story.split("\n## ")[0]
+    assert "**Roles**: commander Bob Li" in markdown

@@ -100,3 +100,6 @@ async def test_role_dialog_picks_from_the_contacts_with_phone_and_slack(tmp_path
         await pilot.press("o")  # the roles, who holds each and how to reach them
         await wait_until(pilot, lambda: "phone +1 555 0199" in screen_text(app))
         assert "comms      Lee Lead  · phone +1 555 0199" in screen_text(app)
+        await pilot.press(*"Lee", "enter")  # a name typed on the first step saves it at once (for the highlighted)
+        await wait_until(pilot, lambda: book.get("INC-1").roles.get("commander") == "Lee Lead")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
