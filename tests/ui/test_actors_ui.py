@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from screens.app import TessaApp
 from screens.command_line import CommandLine
 from screens.form_dialog import FormDialog
 from screens.incident_screen import IncidentScreen
+from tessa_tui.config_load import load_config
+from tessa_tui.errors import UserError
 from tessa_tui.incident import describe_event
 from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_fast_keys import CONTACTS, SIZE, command, make_app, notified
@@ -103,3 +108,21 @@ async def test_role_dialog_picks_from_the_contacts_with_phone_and_slack(tmp_path
         await pilot.press(*"Lee", "enter")  # a name typed on the first step saves it at once (for the highlighted)
         await wait_until(pilot, lambda: book.get("INC-1").roles.get("commander") == "Lee Lead")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+
+
+async def test_the_console_takes_as_over_the_environment_and_refuses_a_bad_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TESSA_ACTOR", "dave")  # outranks journal.actor (alice) ...
+    app = make_app(tmp_path, CONTACTS)
+    assert app.desk.actor == "dave"
+    path = tmp_path / "tessa.yaml"
+    app = TessaApp(load_config(path, environ={}), live=False, actor="erin")  # ... and --as outranks it
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.desk.book is not None)
+        await wait_until(pilot, lambda: "typing: erin" in screen_text(app))
+        await command(app, pilot, "sev4 typo on the status page")
+        await wait_until(pilot, lambda: app.desk.book is not None and bool(app.desk.book.incidents))
+        assert app.desk.book is not None and app.desk.book.get("INC-1").declared_by == "erin"
+    with pytest.raises(UserError, match=r"--as: .*U\+0007"):
+        TessaApp(load_config(path, environ={}), live=False, actor="e\arin")
