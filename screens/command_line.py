@@ -19,7 +19,7 @@ from tessa_tui.errors import UserError
 if TYPE_CHECKING:
     from screens.app import TessaApp
 
-CHANGES = {"declare", "ack", "note", "resolve", "handoff"}
+CHANGES = {"declare", "ack", "note", "resolve", "handoff", "update"}
 
 
 class NameSuggester(Suggester):
@@ -123,6 +123,8 @@ def _dispatch(app: TessaApp, command: Command) -> None:
         _record(app, lambda b: b.note(incident.id, command.text), "note added")
     elif verb == "handoff":
         _record(app, lambda b: b.handoff(incident.id, command.text), "hand-off recorded")
+    elif verb == "update":
+        _record(app, lambda b: b.stakeholder_update(incident.id, command.text), "stakeholder update recorded")
     elif verb == "resolve":
         if command.text:
             _record(app, lambda b: b.resolve(incident.id, command.text), "resolved")

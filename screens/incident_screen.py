@@ -24,7 +24,8 @@ from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from screens.filter_input import FilterHost, FilterInput, words_match
-from screens.incident_actions import IncidentActions
+from screens.form_dialog import FormDialog, FormSpec
+from screens.incident_actions import IncidentActions, saver
 from screens.incident_desk import IncidentDesk
 from screens.incident_style import clock_text, severity_badge
 from screens.keys import bind
@@ -85,6 +86,8 @@ class IncidentScreen(FilterHost, Screen[None]):
         bind("attach", "attach"),
         bind("assign_role", "assign_role", show=False),  # the footer is full; `?` lists it
         bind("resolve", "resolve"),
+        bind("stakeholder_update", "stakeholder_update", show=False),  # the footer is full; `?` lists it
+        bind("verify", "verify", show=False),
         bind("timeline", "timeline", show=False),
         bind("war_room", "war_room", show=False),  # a full footer: `?` and the dashboard list it
         bind("export", "export"),
@@ -541,6 +544,31 @@ class IncidentScreen(FilterHost, Screen[None]):
     def action_export(self) -> None:
         self._actions.export(self.incident)
 
+    def action_stakeholder_update(self) -> None:
+        """Record an update posted by hand (what stakeholders were told): it restarts the update clock."""
+        incident_id = self.incident_id
+        save = saver(self._desk)
+
+        async def submit(_choice: str | None, text: str) -> str | None:
+            return await save(("update", text), lambda b: b.stakeholder_update(incident_id, text))
+
+        hint = "posted by hand (Slack, e-mail, a call): enter records it and restarts the update clock"
+        spec = FormSpec(f"Stakeholder update on {incident_id}", text_label="What you told them", hint=hint)
+        self.app.push_screen(FormDialog(spec, submit))
+
+    def action_verify(self) -> None:
+        """A person confirms the resolved incident's services are healthy again: Verified resolved."""
+        incident_id = self.incident_id
+
+        async def verify() -> None:
+            error = await saver(self._desk)(("verify",), lambda b: b.verify(incident_id, "confirmed in the console"))
+            if error is None:
+                self.app.notify(f"{incident_id}: verified resolved", title="Incident", markup=False)
+            else:
+                self.app.notify(error, title="Not done", severity="error", markup=False)
+
+        self.app.run_worker(verify(), name="verify")
+
     def action_war_room(self) -> None:
         self.app.push_screen(WarRoomScreen(self._clock))
 
@@ -552,11 +580,16 @@ class IncidentScreen(FilterHost, Screen[None]):
             return None
         if action == "run_step":
             return capabilities_of(self.app).allows("act")  # read-only: g offers nothing
+        if action == "verify" and (self.incident.is_open or "verified_resolved" in self.incident.milestones):
+            return None
+        if action == "stakeholder_update" and not self.incident.is_open:
+            return None
         return not (getattr(self.app, "readonly", False) and action in READONLY_HIDDEN)
 
 
 # Everything that writes: the journal, or files (the post-mortem export).
-READONLY_HIDDEN = {"tick", "acknowledge", "note", "milestone", "severity", "attach", "assign_role", "resolve", "export"}
+READONLY_HIDDEN = {"tick", "acknowledge", "note", "milestone", "severity", "attach", "assign_role", "resolve", "export",
+                   "stakeholder_update", "verify"}  # fmt: skip
 
 
 ACTION_DOES = {

@@ -144,7 +144,8 @@ def _run_check(args: argparse.Namespace) -> int:
 
     if args.review:  # a review runs its measuring steps and saves itself as REV-N: neither is read-only
         Capabilities.from_flag(args.readonly).require("act", f"check --review {args.review}")
-    return run_check_command(_load(args), only=args.only, as_json=args.json, review=args.review)
+    return run_check_command(_load(args), only=args.only, as_json=args.json, review=args.review,
+                             readonly=args.readonly)  # fmt: skip
 
 
 def _run_config_validate(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from datetime import UTC, datetime
 
 from tessa_tui.check_result import STATE_SYMBOL, CheckResult
@@ -15,8 +16,11 @@ EXIT_ALL_UP = 0
 EXIT_NOT_ALL_UP = 1
 
 
-def run_check_command(loaded: LoadedConfig, *, only: list[str] | None, as_json: bool, review: str | None = None) -> int:
-    """Run the checks, print a table or JSON, exit 0 when every check is up, 1 otherwise."""
+def run_check_command(
+    loaded: LoadedConfig, *, only: list[str] | None, as_json: bool, review: str | None = None, readonly: bool = False
+) -> int:
+    """Run the checks, print a table or JSON, exit 0 when every check is up, 1 otherwise; unless `readonly`,
+    record the post-mortem's evidence (state flips, green checks after a resolution) in the journal."""
     if review is not None:
         if only:
             raise UserError("--only does not go with --review: a review runs its own items")
@@ -34,7 +38,9 @@ def run_check_command(loaded: LoadedConfig, *, only: list[str] | None, as_json: 
         checks = [c for c in checks if c.name in only]
     started = datetime.now(UTC)
     results = asyncio.run(run_all_once(checks, secrets=loaded.secrets))
-    print(json.dumps(_document(loaded, results, started), indent=2) if as_json else _table(results))
+    print(json.dumps(_document(loaded, results, started), indent=2) if as_json else _table(results), flush=True)
+    if not readonly:
+        record_evidence(loaded, results)
     return EXIT_ALL_UP if all(r.state == "up" for r in results) else EXIT_NOT_ALL_UP
 
 
@@ -71,3 +77,23 @@ def run_review_command(loaded: LoadedConfig, which: str, *, as_json: bool) -> in
     finally:  # not saved (JournalError, exit 2): what was measured is still shown
         print(to_json(review) if as_json else format_review(review), flush=True)
     return EXIT_ALL_UP if review.passed else EXIT_NOT_ALL_UP
+
+
+def record_evidence(loaded: LoadedConfig, results: list[CheckResult]) -> None:
+    """Each result's evidence into the journal: a state flip when it differs from the last one recorded (so
+    `check` in a loop writes only changes), and green results counted toward verifying a resolved incident.
+    A failure (a read-only file system, a locked journal) is one line on stderr; the exit status stays the
+    checks'."""
+    from tessa_tui.incident_book import open_book
+    from tessa_tui.redact import redact_text
+
+    try:
+        book = open_book(loaded)
+        try:
+            for result in results:
+                for pending in book.observe_check(result.name, result.state, result.reason, "check"):
+                    book.record(pending)
+        finally:
+            book.journal.close()
+    except UserError as exc:
+        print(f"tessa-tui: warning: evidence not recorded: {redact_text(exc.message)}", file=sys.stderr)

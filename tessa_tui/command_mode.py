@@ -1,6 +1,7 @@
 """The console's `:` command line, parsed: `:sev1 <title>`, `:ack`, `:runbook <query>`, `:note <text>`,
-`:resolve [summary]`, `:iam <name>`, `:handoff <name>`, `:contacts`, `:war`, `:help`. A unique prefix of a verb
-is enough (`:run 503`); `:h` is `:help`. Names after `:iam` and `:handoff` complete from the contacts."""
+`:resolve [summary]`, `:update <text>`, `:iam <name>`, `:handoff <name>`, `:contacts`, `:war`, `:help`. A unique
+prefix of a verb is enough (`:run 503`); `:h` is `:help`. Names after `:iam` and `:handoff` complete from the
+contacts."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ VERBS = {
     "runbook": "find a runbook by title or symptom: attach it to the open incident (or read it)",
     "note": "add a note to the open incident's timeline",
     "resolve": "resolve the open incident (a summary may follow)",
+    "update": "record a stakeholder update posted by hand: restarts the update clock",
     "iam": "who is typing on this terminal from now on (a shared war-room screen)",
     "handoff": "hand the incident-commander role of the open incident to someone",
     "contacts": "on-call, escalation, vendors, channels and the quick reference",
     "war": "war-room mode for the shared screen",
     "help": "every key and command",
 }
-NEEDS_TEXT = {"runbook", "note", "iam", "handoff"}
+NEEDS_TEXT = {"runbook", "note", "iam", "handoff", "update"}
 NAMED = ("iam", "handoff")
 """Verbs followed by a person's name: completed from the contacts."""
 ALIASES = {"h": "help"}

@@ -408,18 +408,24 @@ class IncidentBook:
         """Every service state flip recorded by a monitor, oldest first."""
         return flips_of(self._events.get(MONITOR, ()))
 
-    def observe_check(self, service: str, state: str, reason: str, source: str) -> list[PendingEvent]:
+    def observe_check(
+        self, service: str, state: str, reason: str, source: str, *, result_state: str | None = None
+    ) -> list[PendingEvent]:
         """What one check result adds to the journal (record them in order): a flip when `state` differs from
-        the service's last recorded state, and green checks counted toward verifying a resolved incident.
+        the service's last recorded state, and green checks counted toward verifying a resolved incident
+        (`result_state`: the raw result's, when `state` is smoothed by thresholds as the console's is).
         Nothing for a read-only book, or for `unknown` / `stale` (no evidence either way)."""
-        if self.read_only is not None or state not in RECORDED_STATES:
+        if self.read_only is not None:
             return []
         flips = self.flips()
         previous = last_states(flips).get(service)
-        events = [] if previous == state else [flip_event(service, state, previous, reason, source)]
-        now = self.clock()
-        for incident in list(self.incidents.values()):
-            events += verification_events(incident, flips, service, state, now, VERIFY_GREEN_CHECKS, source)
+        events = []
+        if state in RECORDED_STATES and previous != state:
+            events.append(flip_event(service, state, previous, reason, source))
+        now, seen = self.clock(), result_state or state
+        if seen in RECORDED_STATES:
+            for incident in list(self.incidents.values()):
+                events += verification_events(incident, flips, service, seen, now, VERIFY_GREEN_CHECKS, source)
         return events
 
     def assign(self, incident_id: str, role: str, person: str) -> PendingEvent:

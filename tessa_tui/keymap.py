@@ -45,6 +45,8 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("attach", "plus", "Attach a runbook (search by title or symptom)", "Runbook"),
     KeySpec("assign_role", "o", "Assign a role: commander, comms, scribe", "Role"),
     KeySpec("resolve", "r", "Resolve the incident (or reopen a resolved one)", "Resolve"),
+    KeySpec("stakeholder_update", "u", "Record a stakeholder update posted by hand (restarts its clock)", "Update"),
+    KeySpec("verify", "V", "Verify a resolved incident: its services are healthy again (Verified resolved)", "Verify"),
     KeySpec("timeline", "t", "Show the timeline full width / beside the checklist", "Timeline"),
     KeySpec("war_room", "w", "War room: the active incident full screen, for the room", "War room"),
     KeySpec(

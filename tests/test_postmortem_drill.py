@@ -18,6 +18,7 @@ from tessa_tui.sla import Clock, incident_clocks
 from tessa_tui.state_flips import MONITOR
 from tests.conftest import REPO
 from tests.incident_fixtures import ManualClock
+from tests.loopback import LoopbackServers
 
 Book = Callable[..., IncidentBook]
 
@@ -198,3 +199,51 @@ def test_monitor_events_are_no_incident(make_book: Book, clock: ManualClock) -> 
     observe(book, "Frontend", "down")
     assert book.incidents == {} and book.unreadable() == []
     assert book.journal.events_of(MONITOR)[0].data["state"] == "down"
+
+
+def test_check_records_flips_and_verifies_a_resolved_incident(
+    write_config: Callable[[str], Path], servers: LoopbackServers, tmp_path: Path
+) -> None:
+    """`tessa-tui check` in a loop, as cron would run it: only changes are written, read-only writes nothing, and
+    three green runs after the resolution verify the incident."""
+    journal = tmp_path / "journal.sqlite3"
+    config = write_config(f"""
+        journal: {{path: "{journal}", actor: cron}}
+        services:
+          - {{name: Frontend, url: "{servers.http}/flip"}}
+        """)
+    env = {**os.environ, "TESSA_CONFIG": str(config)}
+
+    def tessa(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env,
+                              cwd=REPO, timeout=60)  # fmt: skip
+
+    def states() -> list[str]:
+        reader = Journal(journal, actor="test", readonly=True)
+        try:
+            return [e.data["state"] for e in reader.events_of(MONITOR)]
+        finally:
+            reader.close()
+
+    servers.recorder.flip_status = 200
+    try:
+        assert tessa("check").returncode == 0 and tessa("check").returncode == 0
+        assert states() == ["up"]
+        servers.recorder.flip_status = 503
+        assert tessa("check", "--readonly").returncode == 1
+        assert states() == ["up"]  # a spectator's check writes nothing
+        down = tessa("check")
+        assert down.returncode == 1 and down.stderr == "", down.stderr
+        assert states() == ["up", "down"]
+        assert tessa("incident", "declare", "SEV2", "front page errors", "--service", "Frontend").returncode == 0
+        assert tessa("incident", "resolve", "1", "--summary", "restarted").returncode == 0
+        servers.recorder.flip_status = 200
+        for _ in range(3):
+            assert tessa("check").returncode == 0
+    finally:
+        servers.recorder.flip_status = 200
+    assert states() == ["up", "down", "up"]
+    shown = tessa("incident", "show", "1").stdout
+    assert "verified resolved: Frontend green 3 checks in a row" in shown
+    markdown = tessa("incident", "export", "1").stdout
+    assert "Detected (Frontend went down at " in markdown and "(check))" in markdown

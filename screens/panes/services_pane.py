@@ -6,6 +6,7 @@ import asyncio
 import importlib
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -59,6 +60,7 @@ class ServicesPane(FilterHost, Pane):
         self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
         self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
         self._faulted: set[str] = set()  # checks whose last run met an internal error (toasted once)
+        self._recording: set[str] = set()  # checks whose evidence is on its way to the journal
         self._subtitle = ""
 
     def compose(self) -> ComposeResult:
@@ -112,6 +114,7 @@ class ServicesPane(FilterHost, Pane):
         first = state.last is None
         flip = state.observe(message.result)
         self._note_fault(message.result)
+        self._record_evidence(state, message.result)
         # Drawn by the next tick, with everything else that changed this second: one frame a second, not one
         # per result. A first result is drawn at once: the seconds to a live screen matter at start-up.
         if first:
@@ -119,6 +122,32 @@ class ServicesPane(FilterHost, Pane):
             self._update_subtitle()
         if flip is not None and flip.old != "unknown":
             self._announce(flip)
+
+    def _record_evidence(self, state: ServiceState, result: CheckResult) -> None:
+        """The post-mortem's evidence in the journal: the shown state when it differs from the last one
+        recorded (a flip, never every poll), and green results counted toward verifying a resolved incident.
+        Nothing in a read-only console (its book records nothing); best effort: the next result tries again."""
+        book = getattr(getattr(self.app, "desk", None), "book", None)
+        if book is None or book.read_only is not None or result.name in self._recording:
+            return
+        try:
+            pending = book.observe_check(result.name, state.shown, result.reason, "console", result_state=result.state)
+        except Exception:  # evidence must never stop the pane
+            return
+        if pending:
+            self._recording.add(result.name)
+            self.run_worker(self._save_evidence(result.name, pending), group="evidence", exit_on_error=False)
+
+    async def _save_evidence(self, name: str, pending: list[Any]) -> None:
+        from tessa_tui.errors import UserError
+
+        try:
+            for event in pending:
+                await self.app.desk.record(event)  # type: ignore[attr-defined]
+        except UserError:
+            pass  # not saved (a full disk, a locked journal): the state is compared again on the next result
+        finally:
+            self._recording.discard(name)
 
     def _note_fault(self, result: CheckResult) -> None:
         """A check that met an internal error: one toast until it runs cleanly again (its row says why)."""

@@ -60,6 +60,10 @@ VALID: dict[str, dict[str, object]] = {
     "db_action": {"action": "cancel", "pid": 42, "result": "ok", "reason": "stuck", "query": "select 1"},
     "resolved": {"summary": "fixed"},
     "reopened": {},
+    "handoff": {"role": "commander", "person": "bob", "previous": "alice"},
+    "stakeholder_update": {"text": "posted by hand"},
+    "verify_check": {"service": "api", "state": "up"},
+    "verified": {"how": "checks", "services": ["api"]},
 }
 assert set(VALID) == set(SHAPES)
 

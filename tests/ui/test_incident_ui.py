@@ -79,6 +79,8 @@ async def test_sev1_in_two_keys_then_tick_milestone_resolve_export(tmp_path: Pat
         await pilot.press(*"rolled back", "enter")
         await wait_until(pilot, lambda: app.desk.book.get("INC-1").status == "resolved")  # type: ignore[union-attr]
         await wait_until(pilot, lambda: "resolved: rolled back" in screen_text(app))
+        await pilot.press("V")  # a person verifies: resolving alone is not "Verified resolved"
+        await wait_until(pilot, lambda: "verified_resolved" in app.desk.book.get("INC-1").milestones)  # type: ignore[union-attr]
 
         await pilot.press("e")
         markdown = tmp_path / "postmortems" / "INC-1.md"
@@ -86,7 +88,7 @@ async def test_sev1_in_two_keys_then_tick_milestone_resolve_export(tmp_path: Pat
         text = markdown.read_text(encoding="utf-8")
         for label in ("Incident began", "Detected", "On-call acknowledged", "Root cause identified",
                       "Resolution applied", "Verified resolved"):  # fmt: skip
-            line = next(line for line in text.splitlines() if line.endswith(label))
+            line = next(line for line in text.splitlines() if f" - {label}" in line)  # then its source, in ()
             assert not line.startswith("- --:--"), line
         assert "## Durations" in text and "Total duration:" in text and "Time to acknowledge:" in text
 
