@@ -45,6 +45,10 @@ class TmuxTerminal:
         for key in keys:
             self._tmux("send-keys", "-t", self.session, key)
 
+    def type_text(self, text: str) -> None:
+        """Type `text` in one burst, each character a key (send-keys -l: literal, never read as a key name)."""
+        self._tmux("send-keys", "-t", self.session, "-l", text)
+
     def wait_for(self, predicate: Callable[[str], bool], timeout: float = 20.0) -> str:
         """Poll the screen until `predicate` holds; fail with the last screen otherwise."""
         deadline = time.monotonic() + timeout
