@@ -247,3 +247,28 @@ def test_check_records_flips_and_verifies_a_resolved_incident(
     assert "verified resolved: Frontend green 3 checks in a row" in shown
     markdown = tessa("incident", "export", "1").stdout
     assert "Detected (Frontend went down at " in markdown and "(check))" in markdown
+
+
+def test_each_beginning_says_where_it_comes_from(make_book: Book, clock: ManualClock) -> None:
+    """PagerDuty's opening time when declared from it; a time a person set wins over the monitors' evidence."""
+    book = make_book()
+    opened = clock.now
+    clock.advance(minutes=3)
+    paged = book.record(book.declare("SEV2", "from PagerDuty", detected_at=opened, began_at=opened,
+                                     pagerduty_incident="PABC123")).incident  # fmt: skip
+    observe(book, "Chat", "down")
+    clock.advance(minutes=2)
+    seen = book.record(book.declare("SEV2", "chat down", services=["Chat"])).incident
+    book.record(book.milestone(seen, "began", opened))
+    timeline = {}
+    for incident_id in (paged, seen):
+        report = postmortem(book.get(incident_id), book.pack, book.severities, clock.now)
+        timeline[incident_id] = section(to_markdown(report), "Timeline")[:2]
+    assert timeline[paged] == [
+        "- 14:00 - Incident began (PagerDuty incident PABC123 opened)",
+        "- 14:00 - Detected (PagerDuty incident PABC123 opened)",
+    ]
+    assert timeline[seen] == [
+        "- 14:00 - Incident began (set by alice at 14:05)",
+        "- 14:03 - Detected (Chat went down at 14:03 (check))",
+    ]
