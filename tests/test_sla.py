@@ -230,3 +230,20 @@ def test_times_in_the_future_are_suspect_beyond_a_minute(make_book: Book, clock:
     response = clocks_of(book, incident_id)[f"{incident_id}:response"]
     assert response.text(START) == "suspect: recorded in the future (2026-01-21 19:00 UTC): a clock is wrong"
     assert not response.text(START + timedelta(hours=6)).startswith("suspect")  # once that time has come
+
+
+def test_a_clock_stopped_by_the_resolution_is_not_met_by_it(make_book: Book, clock: ManualClock) -> None:
+    """Resolving inside a phase's box with steps left undone, or with no update posted, is no target met."""
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "down")).incident
+    clock.advance(minutes=2)
+    book.record(book.tick(incident_id, "1"))
+    book.record(book.tick(incident_id, "2"))
+    clock.advance(minutes=1)
+    book.record(book.resolve(incident_id, "it came back"))
+    later = clock.now + timedelta(hours=1)
+    clocks = clocks_of(book, incident_id)
+    immediate = clocks[f"{incident_id}:phase:sev1-service-down:Immediate actions"]
+    assert immediate.text(later) == "missed: 2 of 4 steps done when the box ended"
+    assert immediate.level(later) == "breach"
+    assert clocks[f"{incident_id}:update"].text(later) == "not met: no update posted"
