@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
@@ -49,6 +50,23 @@ from tessa_tui.runbook_model import Runbook, Step
 from tessa_tui.sanitize import sanitize
 from tessa_tui.step_actions import ActionResult, confirm_word, run_step, values_for
 from tessa_tui.step_placeholders import expand
+
+
+class TimelineLog(RichLog):
+    """The timeline: lines wrap inside the pane (a RichLog renders at least 78 columns wide by default, so a
+    narrow pane cut them sideways) and wrap again when the pane's width changes."""
+
+    class Rewrap(Message):
+        """The width changed after lines were written."""
+
+    _wrapped_at = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self.scrollable_content_region.width
+        if width != self._wrapped_at:
+            if self._wrapped_at:
+                self.post_message(self.Rewrap())
+            self._wrapped_at = width
 
 
 @dataclass
@@ -122,8 +140,16 @@ class IncidentScreen(FilterHost, Screen[None]):
                 field.display = False
                 yield field
                 yield Static(id="step-notes")
-            yield RichLog(id="timeline", markup=False, wrap=True, auto_scroll=True)
+            yield TimelineLog(id="timeline", markup=False, wrap=True, auto_scroll=True, min_width=1)
         yield Footer()
+
+    def on_timeline_log_rewrap(self, _message: TimelineLog.Rewrap) -> None:
+        """The timeline's width changed: its lines wrapped at the old width are written again at the new."""
+        if not self.query("#incident-head"):
+            return
+        self.query_one("#timeline", RichLog).clear()
+        self._drawn_events = 0
+        self._draw_timeline(self.incident)
 
     def show_incident(self, incident_id: str) -> None:
         """Show another incident here (the console has one incident screen; see TessaApp.action_open_incident)."""

@@ -59,4 +59,6 @@ class HeaderClock(Widget):
     def render(self) -> Text:
         now = self._clock()
         local = now.astimezone()
+        if local.utcoffset() == now.utcoffset():  # local is UTC: one time, not the same one twice
+            return Text(f" {now:%H:%M:%S} UTC ")
         return Text(f" {now:%H:%M:%S} UTC │ {local:%H:%M:%S} {local:%Z} ")

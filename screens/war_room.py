@@ -27,7 +27,7 @@ from tessa_tui.durations import format_clock
 from tessa_tui.incident import Incident, describe_event
 from tessa_tui.sanitize import sanitize
 from tessa_tui.service_state import ServiceState
-from tessa_tui.sla import Clock, current_phase
+from tessa_tui.sla import Clock, clock_subject, current_phase
 
 TIMELINE_ENTRIES = 6
 PROGRESS_WIDTH = 30
@@ -65,7 +65,7 @@ def countdown(incident: Incident, clocks: list[Clock], now: datetime) -> Countdo
     remaining = chosen.remaining(now)
     digits = format_clock(remaining) if remaining >= timedelta(0) else "+" + format_clock(-remaining)
     title = CLOCK_TITLES.get(chosen.kind, chosen.kind.upper())
-    label = title if chosen.kind == "response" else f"{title} · {chosen.label}"
+    label = title if chosen.kind == "response" else f"{title} · {clock_subject(chosen)}"
     level = chosen.level(now)
     overdue = "OVERDUE · " if remaining < timedelta(0) else ""
     detail = f"{LEVEL_WORDS[level]} · {overdue}target {format_clock(chosen.budget)}"

@@ -149,10 +149,10 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
                   stop, "the incident began", unmet)  # fmt: skip
         since = attachment.at
         if runbook.time_to_resolution is not None:
-            clock(f"{incident.id}:resolution:{runbook.id}", f"{runbook.title}: expected resolution", "resolution",
+            clock(f"{incident.id}:resolution:{runbook.id}", f"Expected resolution · {runbook.title}", "resolution",
                   since, since + runbook.time_to_resolution.max, resolved, "the runbook was attached")  # fmt: skip
         if runbook.escalate_after is not None:
-            clock(f"{incident.id}:escalate:{runbook.id}", f"{runbook.title}: escalate if unresolved", "escalate",
+            clock(f"{incident.id}:escalate:{runbook.id}", f"Escalate if unresolved · {runbook.title}", "escalate",
                   since, since + runbook.escalate_after, resolved, "the runbook was attached")  # fmt: skip
     return clocks
 
@@ -224,6 +224,13 @@ def current_phase(clocks: Iterable[Clock], now: datetime) -> Clock | None:
     return min(running, key=lambda c: c.deadline, default=None)
 
 
+def clock_subject(clock: Clock) -> str:
+    """What a clock times: the runbook's title for an expected-resolution or escalation clock (labelled
+    `Escalate if unresolved · <runbook title>`, so two of them never read alike), else its label."""
+    _what, sep, subject = clock.label.partition(" · ")
+    return subject if sep and clock.kind in ("resolution", "escalate") else clock.label
+
+
 @dataclass(frozen=True, slots=True)
 class Alert:
     """A clock crossed a threshold: what to tell the room."""
@@ -234,7 +241,7 @@ class Alert:
     def message(self, now: datetime) -> str:
         incident = self.clock.key.split(":", 1)[0]
         if self.clock.kind == "escalate" and self.level == "breach":
-            subject = self.clock.label.rsplit(": ", 1)[0]
+            subject = clock_subject(self.clock)
             return f"{incident}: escalate now: {subject} unresolved after {format_clock(self.clock.budget)}"
         if self.clock.kind == "update" and self.level == "breach":
             return f"{incident}: stakeholder update overdue: none posted in {format_duration(self.clock.budget)}"

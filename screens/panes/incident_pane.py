@@ -262,7 +262,7 @@ class IncidentPane(Pane):
             text.append("\n").append_text(clock_text(phase, now, label=f"Phase: {phase.label}"))
         text.append(f"\n{done}/{len(rows)} steps done", style="dim")
         for escalation in (c for c in clocks if c.kind == "escalate" and c.running(now)):
-            text.append("\n").append_text(clock_text(escalation, now, label="Escalate if unresolved"))
+            text.append("\n").append_text(clock_text(escalation, now))  # names its runbook
         todo = [(r, p, s) for r, p, s in rows if not incident.ticked(r.id, s.id)]
         if phase is not None:
             todo.sort(key=lambda row: row[1] != phase.label)  # the current phase's steps first

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.notifications import SeverityLevel
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from screens.alerts import raise_alert
 from screens.filter_input import FilterHost, FilterInput, words_match
@@ -74,6 +74,13 @@ class ServicesPane(FilterHost, Pane):
             table.add_row(*(Text("") for _ in COLUMNS), key=name)
             self._render_row(table, state)
         yield table
+        # Why a service is not up, wrapped under the table: at 80 columns the Reason column is cut off.
+        why = Static(Text(""), id="services-why")
+        why.styles.dock = "bottom"
+        why.styles.height = "auto"
+        why.styles.max_height = 3
+        why.display = False
+        yield why
         field = FilterInput(placeholder="words in a service's name, group, state or reason", id="services-filter")
         field.display = False
         yield field
@@ -194,7 +201,8 @@ class ServicesPane(FilterHost, Pane):
         for column, (key, value) in self._cells(state, self._clock()).items():
             if self._shown.get((row, column)) != key:
                 self._shown[(row, column)] = key
-                table.update_cell(row, column, value)
+                # The reason column grows to its longest text (it is sized once, when "not yet checked").
+                table.update_cell(row, column, value, update_width=column == "reason")
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: ages and stale states."""
@@ -206,6 +214,35 @@ class ServicesPane(FilterHost, Pane):
         for state in self.states.values():
             self._render_row(table, state)
         self._update_subtitle()
+        self._update_why(table)
+
+    def on_data_table_row_highlighted(self, _message: DataTable.RowHighlighted) -> None:
+        if self._config.services is not None:
+            self._update_why(self.query_one("#services-table", DataTable))
+
+    def _update_why(self, table: DataTable[Text]) -> None:
+        """The line under the table: the highlighted service's reason when it is not up, else the first
+        service's that is not up; hidden while every service is up."""
+        now = self._clock()
+        down = [s for s in self.states.values() if s.last is not None and s.display_state(now) != "up"]
+        try:
+            highlighted = self.states.get(str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value))
+        except Exception:  # no rows (all filtered out)
+            highlighted = None
+        chosen = highlighted if highlighted in down else (down[0] if down else None)
+        why = self.query_one("#services-why", Static)
+        key = "" if chosen is None or chosen.last is None else f"{chosen.check.name}\0{chosen.display_state(now)}"
+        key += f"\0{chosen.last.reason}" if chosen is not None and chosen.last is not None else ""
+        if self._shown.get(("", "why")) == key:
+            return
+        self._shown[("", "why")] = key
+        why.display = chosen is not None
+        if chosen is None or chosen.last is None:
+            return
+        shown = chosen.display_state(now)
+        text = Text(f"{chosen.check.name} ", style="bold").append_text(state_text(shown, self.app.current_theme))
+        more = f"  (+{len(down) - 1} more not up)" if len(down) > 1 else ""
+        why.update(text.append(f": {chosen.last.reason}").append(more, style="dim"))
 
     def filtered_list(self) -> DataTable[Text]:
         return self.query_one("#services-table", DataTable)

@@ -8,11 +8,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+from textual.css.query import NoMatches
 from textual.pilot import Pilot
 
 from screens.app import TessaApp
 from screens.messages import CheckReported
 from screens.panes.database_pane import DatabasePane
+from screens.panes.incident_pane import IncidentPane
 from screens.panes.logs_pane import LogLines, LogsPane
 from screens.panes.services_pane import ServicesPane
 from tessa_tui.check_result import CheckResult
@@ -22,7 +25,7 @@ from tessa_tui.db_model import DbSnapshot, Section
 from tessa_tui.log_ingest import digest
 from tessa_tui.log_parse import LogParser
 from tests.conftest import EXAMPLE_CONFIG, FROZEN_NOW
-from tests.ui.screen_text import wait_until
+from tests.ui.screen_text import screen_text, wait_until
 
 SnapCompare = Callable[..., Any]
 
@@ -238,3 +241,113 @@ def test_war_room_high_contrast(
 ) -> None:  # fmt: skip
     app = _war_room_app(write_config, frozen_clock, tmp_path)
     assert snap_compare(app, terminal_size=(120, 40), press=["ctrl+t"], run_before=_war_room_shown)
+
+
+# Every size a console meets: a laptop split (80x24), a normal terminal (120x40), a wall screen (240x67).
+SIZES = {"80x24": (80, 24), "120x40": (120, 40), "240x67": (240, 67)}
+LONG_NOTE = (
+    "pool exhausted after deploy 4f2a: the new worker count (48) times the pool size (10) is over "
+    "max_connections (100); rolled the workers back to 8 and the errors stopped within a minute END-OF-NOTE"
+)
+
+
+async def _two_runbooks(pilot: Pilot[Any]) -> str:
+    """The services' mixed states (Database health down), and a SEV1 with two issue runbooks attached: two
+    escalation clocks; a long root-cause note for the timeline."""
+    await _report(pilot)
+    app: TessaApp = pilot.app  # type: ignore[assignment]
+    await app.desk.ready.wait()
+    book = app.desk.book
+    assert book is not None
+    declared = book.declare("SEV1", "Database health down", began_at=FROZEN_NOW - timedelta(minutes=10),
+                            detected_at=FROZEN_NOW - timedelta(minutes=9),
+                            runbooks=["service-unavailable", "database-slow-queries"])  # fmt: skip
+    incident_id = book.record(declared).incident
+    book.record(book.tick(incident_id, "1"))
+    book.record(book.note(incident_id, LONG_NOTE, section="root_cause"))
+    await pilot.pause()
+    app.query_one(ServicesPane).tick()
+    app.query_one(IncidentPane).tick()
+    logs = app.query_one(LogsPane)
+    await wait_until(pilot, lambda: bool(logs.counts))
+    logs._update_subtitle()  # it repaints every 5 ticks: a tick before the lines arrived left "no lines yet"
+    app.desk.alerts()  # the SLA toasts are announced now, and cleared: the snapshot shows the layout under them
+    await pilot.pause()
+    app.clear_notifications()
+    await pilot.pause()
+    return incident_id
+
+
+async def _incident_shown(pilot: Pilot[Any]) -> None:
+    app: TessaApp = pilot.app  # type: ignore[assignment]
+    incident_id = await _two_runbooks(pilot)
+    app.action_open_incident(incident_id)
+    await wait_until(pilot, lambda: "END-OF-NOTE" in screen_text(app))
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dashboard_with_a_down_service_and_an_incident(
+    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    tmp_path: Path, size: str,
+) -> None:  # fmt: skip
+    app = _war_room_app(write_config, frozen_clock, tmp_path)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_two_runbooks)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_incident_screen_at(
+    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    tmp_path: Path, size: str,
+) -> None:  # fmt: skip
+    app = _war_room_app(write_config, frozen_clock, tmp_path)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_incident_shown)
+
+
+def region_text(app: TessaApp, selector: str) -> str:
+    """What the screen shows inside one widget's region, its lines joined by spaces (wrapped text reads on)."""
+    try:
+        region = app.screen.query_one(selector).content_region
+    except NoMatches:  # not composed yet
+        return ""
+    lines = screen_text(app).splitlines()[region.y : region.bottom]
+    return " ".join(" ".join(line[region.x : region.right].split()) for line in lines)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_what_a_person_must_read_fits_every_size(
+    write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime], tmp_path: Path, size: str
+) -> None:
+    """Why a service is down, each escalation clock's runbook, and a long timeline line's end are on screen,
+    and nothing is wider than the terminal."""
+    app = _war_room_app(write_config, frozen_clock, tmp_path)
+    async with app.run_test(size=SIZES[size]) as pilot:
+        incident_id = await _two_runbooks(pilot)
+        why = "Database health ✖ down: [STATUS] (503) == 200"
+        await wait_until(pilot, lambda: why in region_text(app, "#services-pane"))
+        incident = region_text(app, "#incident-pane")  # at 80x24 only the first escalation has room
+        assert "Escalate if unresolved · Service Unavailable error" in incident
+        assert incident.count("Escalate if unresolved") == incident.count("Escalate if unresolved · ")
+        app.action_open_incident(incident_id)
+        await wait_until(pilot, lambda: "END-OF-NOTE" in region_text(app, "#timeline"))
+        assert LONG_NOTE in region_text(app, "#timeline")  # wrapped inside its pane, not cut at the edge
+        clocks = region_text(app, "#incident-clocks")
+        assert "Escalate if unresolved · Service Unavailable error" in clocks
+        assert "Escalate if unresolved · Database slow queries" in clocks
+        assert all(len(line) <= SIZES[size][0] for line in screen_text(app).splitlines())
+
+
+def test_the_header_shows_local_time_only_when_it_is_not_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from screens.status_header import HeaderClock
+
+    clock = HeaderClock(lambda: FROZEN_NOW, id="header-clock")
+    try:
+        assert clock.render().plain == " 14:03:07 UTC "  # TZ=UTC (tests/conftest.py): one time, not two
+        monkeypatch.setenv("TZ", "Europe/Berlin")
+        time.tzset()
+        assert clock.render().plain == " 14:03:07 UTC │ 15:03:07 CET "
+    finally:
+        monkeypatch.setenv("TZ", "UTC")
+        time.tzset()
