@@ -243,8 +243,11 @@ def _declared(event: Event) -> Incident:
     incident.runbooks = [Attachment(r, event.at) for r in data.get("runbooks") or []]
     incident.links = {key: str(data[key]) for key in LINK_KEYS if data.get(key)}
     incident.severity_history.append((event.at, incident.severity))
-    incident.milestones["began"] = _time(data.get("began_at")) or event.at
-    incident.milestones["detected"] = _time(data.get("detected_at")) or event.at
+    detected = _time(data.get("detected_at")) or event.at
+    # Unknown beginning: no later than the detection (detected 9 minutes before declaring means it began by then,
+    # not at the declaration; the declaration time would read as "detected before the incident began").
+    incident.milestones["began"] = _time(data.get("began_at")) or min(detected, event.at)
+    incident.milestones["detected"] = detected
     return incident
 
 

@@ -29,6 +29,8 @@ from tests.ui.screen_text import screen_text, wait_until
 
 SnapCompare = Callable[..., Any]
 
+ACTOR = "alice"  # the header shows who is typing: never the OS user running the tests
+
 
 def _results() -> list[CheckResult]:
     """A fixed mix of states for the example config's checks, as the poller would report them."""
@@ -121,28 +123,28 @@ async def _report(pilot: Pilot[Any]) -> None:
 def test_dashboard(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), run_before=_report)
 
 
 def test_dashboard_high_contrast(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), press=["ctrl+t"], run_before=_report)
 
 
 def test_service_detail(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), press=["down", "enter"], run_before=_report)
 
 
 def test_help_screen(
     snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
 ) -> None:
-    app = TessaApp(example_config, clock=frozen_clock, live=False)
+    app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), press=["question_mark"])
 
 
@@ -150,7 +152,7 @@ def test_unconfigured_panes(
     snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime]
 ) -> None:
     loaded = load_config(write_config("platform: Bare\nenvironment: staging\n"), environ={})
-    assert snap_compare(TessaApp(loaded, clock=frozen_clock, live=False), terminal_size=(120, 34))
+    assert snap_compare(TessaApp(loaded, clock=frozen_clock, live=False, actor=ACTOR), terminal_size=(120, 34))
 
 
 async def _work_an_incident(pilot: Pilot[Any]) -> None:
