@@ -247,3 +247,13 @@ def test_a_clock_stopped_by_the_resolution_is_not_met_by_it(make_book: Book, clo
     assert immediate.text(later) == "missed: 2 of 4 steps done when the box ended"
     assert immediate.level(later) == "breach"
     assert clocks[f"{incident_id}:update"].text(later) == "not met: no update posted"
+
+
+def test_detected_before_declaring_is_not_suspect(make_book: Book, clock: ManualClock) -> None:
+    """The monitor saw it 9 minutes before anyone declared: the incident began by then, nothing contradicts."""
+    book = make_book()
+    incident_id = book.record(book.declare("SEV1", "Down", detected_at=START - timedelta(minutes=9))).incident
+    incident = book.get(incident_id)
+    assert incident.milestones["began"] == incident.milestones["detected"] == START - timedelta(minutes=9)
+    clocks = incident_clocks(incident, book.pack, book.severities)
+    assert not any(c.doubt(START) for c in clocks), [c.doubt(START) for c in clocks]
