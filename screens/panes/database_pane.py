@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
-from screens.filter_input import FilterInput, words_match
+from screens.filter_input import FilterInput, open_filter, words_match
 from screens.keys import bind
 from screens.panes.pane import Pane
 from screens.state_style import freshness_text
@@ -55,7 +55,7 @@ class DbPolled(Message):
 class DatabasePane(Pane):
     """The monitor's latest snapshot; sections update in place, and each keeps its age."""
 
-    BINDINGS = [bind("cancel_query", "cancel_query"), bind("list_filter", "filter")]
+    BINDINGS = [bind("cancel_query", "cancel_query"), bind("list_filter", "filter", priority=True)]  # see open_filter
 
     def __init__(
         self,
@@ -242,10 +242,9 @@ class DatabasePane(Pane):
     def action_filter(self) -> None:
         """Show the `/` field (what is typed there stays until escape)."""
         field = self.query_one("#database-filter", FilterInput)
-        if self.screen.focused is not field:
+        if not isinstance(self.screen.focused, Input):
             self._before_filter = self.screen.focused  # enter and escape return there: `x` acts on its row
-        field.display = True
-        field.focus()
+        open_filter(field)
 
     @on(Input.Changed, "#database-filter")
     def _filter_changed(self, event: Input.Changed) -> None:

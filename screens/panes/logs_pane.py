@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Input, Tab, Tabs
 
-from screens.filter_input import FilterInput
+from screens.filter_input import FilterInput, open_filter
 from screens.keys import bind
 from screens.log_view import LogView
 from screens.panes.pane import Pane
@@ -64,7 +64,7 @@ class LogsPane(Pane):
     """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
 
     BINDINGS = [
-        bind("log_filter", "filter"),
+        bind("log_filter", "filter", priority=True),  # as the app reads it: see open_filter
         bind("log_pause", "pause"),
         bind("pin_log", "pin"),
         bind("log_next_source", "next_source(1)"),
@@ -109,9 +109,7 @@ class LogsPane(Pane):
 
     def action_filter(self) -> None:
         """Show the filter field (what is there stays; escape clears it)."""
-        field = self.query_one("#log-filter", Input)
-        field.display = True
-        field.focus()
+        open_filter(self.query_one("#log-filter", FilterInput))
 
     def on_log_view_opened(self, message: LogView.Opened) -> None:
         from screens.log_detail import LogDetailScreen
