@@ -113,14 +113,14 @@ def assert_structure_is_the_templates(report: Mapping[str, Any]) -> None:
     expected = [sanitize(str(o["excerpt"]), keep_newlines=True) + "\n" for o in report["diagnostic_outputs"]]
     assert fences == expected, markdown
     # Notes read as written: each root-cause question's items hold its notes' text, line by line, nothing lost.
-    expected = [[lines_of(text) for text in q["answers"]] or ["not recorded"] for q in report["root_cause"]]
-    assert root_cause_items(tokens, len(report["root_cause"])) == expected, markdown
+    answers = [[lines_of(text) for text in q["answers"]] or ["not recorded"] for q in report["root_cause"]]
+    assert root_cause_items(tokens, len(report["root_cause"])) == answers, markdown
     assert sanitize(markdown, keep_newlines=True) == markdown, "a hidden character reached the Markdown"
 
 
 def root_cause_items(tokens: list[Token], questions: int) -> list[list[str]]:
     """The text of each item under each of the Root Cause section's question headings ("" for an empty one)."""
-    section, items = "", []
+    section, items = "", list[list[str]]()
     for before, token in pairwise(tokens):
         if before.type == "heading_open":
             if section == "Root Cause" or (section == "question" and before.tag == "h3"):
