@@ -84,3 +84,160 @@ def test_enter_on_the_incident_pane_opens_the_checklist(console: tuple[TmuxTermi
     term.wait_for(lambda s: "┏━ 2 Incident" in s)  # the focused pane's border
     term.press("Enter")
     term.wait_for(lambda s: "Echo the target back" in s and "Wipe the scratch file" in s and "┏━ Checklist" in s)
+
+
+def test_a_step_asking_a_value_escape_does_not_run_enter_runs(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    term, config, home = console
+    term.type_text("/echo the target")  # the `/` filter, in one burst: the checklist shows that step only
+    term.wait_for(lambda s: "Wipe the scratch file" not in s and "Echo the target back" in s)
+    term.press("Enter", "g")  # enter hands the keyboard back to the checklist: g runs the step shown
+    term.wait_for(lambda s: "Run: Echo the target back" in s and "enter: next, then run · escape: do not run" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "Run: Echo the target back" not in s)
+    assert "ran Echo the target back" not in _cli(config, home, "incident", "show", "INC-1")
+    term.press("g")
+    term.wait_for(lambda s: "Run: Echo the target back" in s)
+    term.type_text("db-7")
+    term.wait_for(lambda s: "db-7" in s)
+    term.press("Enter")  # the only value: enter runs
+    term.wait_for(lambda s: "ran Echo the target back: exit 0" in s)
+    term.wait_for(lambda s: "v shows its last result" in s)  # the step's notes, under the checklist
+    term.press("v")
+    term.wait_for(lambda s: "hint-drill/echo-target: Echo the target back" in s and "target=db-7" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "hint-drill/echo-target:" not in s)
+
+
+def test_a_destructive_step_escape_does_not_run_the_word_runs(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    term, config, home = console
+    term.type_text("/wipe the scratch")
+    term.wait_for(lambda s: "] Echo the target back" not in s and "] Wipe the scratch file" in s)
+    term.press("Enter", "g")
+    term.wait_for(lambda s: "Type WIPE and press enter to run it · escape: do not run" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "Destructive:" not in s)
+    assert "ran Wipe the scratch file" not in _cli(config, home, "incident", "show", "INC-1")
+    term.press("g")
+    term.wait_for(lambda s: "Type WIPE and press enter" in s)
+    term.type_text("WIPE")
+    term.press("Enter")
+    term.wait_for(lambda s: "ran Wipe the scratch file: exit 0" in s)
+
+
+def test_paused_logs_say_p_resumes_and_p_resumes(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    term, _, home = console
+    term.press("Escape")
+    term.wait_for(lambda s: "3 Logs" in s and "1 Services" in s)
+    term.press("3")
+    term.wait_for(lambda s: "┏━ 3 Logs" in s)
+    term.press("p")
+    term.wait_for(lambda s: "PAUSED" in s and "(p resumes)" in s)
+    with (home / "app.log").open("a", encoding="utf-8") as log:
+        log.write("2026-11-28 10:00:05 WARN pool nearly full path=/late\n")
+    screen = term.wait_for(lambda s: "PAUSED · 1 new below (p resumes)" in s)
+    assert "pool nearly full" not in screen  # paused: the new line waits below
+    term.press("p")
+    term.wait_for(lambda s: "PAUSED" not in s and "pool nearly full" in s)
+
+
+LINES = {"10:00:00 INFO app": "request served", "10:00:01 ERROR app": "upstream timed out",
+         "10:00:05 WARN app": "pool nearly full"}  # fmt: skip
+
+
+def test_a_log_line_opens_and_i_pins_it_escape_closes(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    term, config, home = console
+    term.press("k", "Enter")  # the logs pane has the keyboard: k highlights a line, enter opens it
+    screen = term.wait_for(lambda s: "i pins it to the open incident's timeline · escape closes" in s)
+    title = next(title for title in LINES if title in screen)
+    term.press("Escape")
+    term.wait_for(lambda s: "i pins it" not in s)
+    assert LINES[title] not in _cli(config, home, "incident", "show", "INC-1")
+    term.press("Enter")
+    term.wait_for(lambda s: "i pins it" in s and title in s)
+    term.press("i")
+    term.wait_for(lambda s: "i pins it" not in s)
+    term.wait_for(lambda s: LINES[title] in _cli(config, home, "incident", "show", "INC-1"), timeout=10)
+
+
+SLEEPER = """\
+import asyncio, sys
+import asyncpg
+
+async def main() -> None:
+    conn = await asyncpg.connect(sys.argv[1], server_settings={"application_name": sys.argv[2]})
+    print(conn.get_server_pid(), flush=True)
+    await conn.execute("SELECT pg_sleep(60)")
+
+asyncio.run(main())
+"""
+
+
+Sleeper = subprocess.Popen[str]
+
+
+@pytest.fixture
+def db_console(tmp_path: Path, pg_dsn: str) -> Iterator[tuple[TmuxTerminal, dict[str, int], list[Sleeper]]]:
+    """A console over the tests' PostgreSQL with two sessions running `SELECT pg_sleep(60)`, each its own
+    application_name; the sleepers end (their processes and their backends) afterwards."""
+    require_tmux()
+    sleepers = {
+        name: subprocess.Popen([sys.executable, "-c", SLEEPER, pg_dsn, name], stdout=subprocess.PIPE, text=True)
+        for name in ("hint-sleeper-one", "hint-sleeper-two")
+    }
+    config = tmp_path / "tessa.yaml"
+    config.write_text(
+        f"platform: Hints\ndatabase:\n  dsn: '{pg_dsn}'\n  activity-interval: 500ms\n  long-query-threshold: 1s\n"
+        f"journal:\n  path: '{tmp_path / 'journal.sqlite3'}'\n  actor: e2e\n",
+        encoding="utf-8",
+    )
+    term = TmuxTerminal(200, 45)
+    try:
+        pids = {name: int((process.stdout.readline() if process.stdout else "").strip()) for name, process in
+                sleepers.items()}  # fmt: skip
+        term.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], terminal_env(tmp_path), REPO)
+        term.wait_for(lambda s: "hint-sleeper-one" in s and "hint-sleeper-two" in s)
+        yield term, pids, list(sleepers.values())
+    finally:
+        term.close()
+        for process in sleepers.values():
+            process.kill()
+            process.wait()
+
+
+def _cursor_row(styled: str) -> str | None:
+    """The application of the long-queries row drawn bold (the focused table's cursor row), if any."""
+    for line in styled.splitlines():
+        at = line.find("hint-sleeper-")
+        if at >= 0 and "\x1b[1m" in line[line.rfind("┃", 0, at) : at]:
+            return line[at:].split()[0]
+    return None
+
+
+def test_database_pane_j_k_move_the_cursor_and_x_names_its_pid(
+    db_console: tuple[TmuxTerminal, dict[str, int], list[Sleeper]],
+) -> None:
+    term, pids, sleepers = db_console
+    term.press("4")
+    term.wait_for(lambda s: "┏━ 4 Database" in s and "x Cancel query" in s)
+    term.press("Tab")  # from the section tabs to the long-queries table
+    first = _cursor_row(term.wait_for(lambda s: _cursor_row(s) is not None, styled=True))
+    order = [
+        line[line.index("hint-sleeper-") :].split()[0] for line in term.screen().splitlines() if "hint-sleeper-" in line
+    ]
+    assert first == order[0]
+    second = order[1]
+    term.press("j")
+    term.wait_for(lambda s: _cursor_row(s) == second, styled=True)
+    term.press("x")
+    term.wait_for(lambda s: f"Stop backend {pids[second]}?" in s and "escape leaves it" in s)
+    term.type_text("only looking")  # typed on the choices, it goes to the reason; then escape: nothing is sent
+    term.wait_for(lambda s: "only looking" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "Stop backend" not in s)
+    term.press("k")
+    term.wait_for(lambda s: _cursor_row(s) == first, styled=True)
+    term.press("x")
+    term.wait_for(lambda s: f"Stop backend {pids[first]}?" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "Stop backend" not in s and "hint-sleeper-one" in s and "hint-sleeper-two" in s)
+    assert [process.poll() for process in sleepers] == [None, None]  # a cancelled pg_sleep would end its process

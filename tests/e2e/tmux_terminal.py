@@ -38,6 +38,11 @@ class TmuxTerminal:
     def screen(self) -> str:
         return self._tmux("capture-pane", "-p", "-J", "-t", self.session).stdout
 
+    def styled_screen(self) -> str:
+        """The screen with its colours and attributes as escape sequences (what only style shows: a focused
+        table's cursor row is bold)."""
+        return self._tmux("capture-pane", "-p", "-e", "-J", "-t", self.session).stdout
+
     def title(self) -> str:
         return self._tmux("display-message", "-p", "-t", self.session, "#{pane_title}").stdout.strip()
 
@@ -49,12 +54,13 @@ class TmuxTerminal:
         """Type `text` in one burst, each character a key (send-keys -l: literal, never read as a key name)."""
         self._tmux("send-keys", "-t", self.session, "-l", text)
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 20.0) -> str:
-        """Poll the screen until `predicate` holds; fail with the last screen otherwise."""
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 20.0, *, styled: bool = False) -> str:
+        """Poll the screen (`styled`: with its escape sequences) until `predicate` holds; fail with the last
+        screen otherwise."""
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
-            screen = self.screen()
+            screen = self.styled_screen() if styled else self.screen()
             if predicate(screen):
                 return screen
             time.sleep(0.1)
