@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
@@ -129,3 +130,27 @@ async def test_typed_filter_text_is_shown_as_typed_never_as_markup(
         await pilot.press(*"[/][b]x")
         await wait_until(pilot, lambda: "'[/][b]x': 0 of 16 steps" in screen_text(app))
         assert app.is_running
+
+
+async def test_keys_arriving_in_one_burst_with_slash_and_enter_land_where_typed(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    """Keys the app has already read when it gets to `/` (a fast typist, a paste, tmux): `/` hands the keyboard
+    to the field as the app reads it, so `e` is typed (it does not export) and enter hands it back as it is read,
+    so the `j` after it moves the list (it is not typed into the filter)."""
+    app = TessaApp(load_config(write_config(_journal(tmp_path)), environ={}), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await declare_sev1(app, pilot)
+        checklist = app.screen.query_one("#checklist", OptionList)
+        await wait_until(pilot, lambda: checklist.has_focus)
+        field = app.screen.query_one("#checklist-filter", FilterInput)
+        for key, character in [("slash", "/"), *((c if c != " " else "space", c) for c in "ep "), ("enter", None),
+                               ("j", "j")]:  # fmt: skip
+            app.post_message(events.Key(key, character))  # all queued before the app reads the first
+        await wait_until(pilot, lambda: field.value == "ep " and checklist.has_focus)
+        await pilot.pause()
+        assert field.value == "ep "  # the j was not typed into the filter
+        assert "Post-mortem written" not in screen_text(app)
+        steps = [option.id for option in checklist.options if str(option.id).startswith("step:")]
+        assert checklist.highlighted is not None
+        assert checklist.options[checklist.highlighted].id == steps[1]  # j moved from the first step shown
