@@ -67,7 +67,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TmuxTerm
         "services:\n  - name: Checkout\n    url: http://127.0.0.1:9/health\n    interval: 30s\n"
         f"logs:\n  - name: app\n    path: '{log}'\n"
         f"journal:\n  path: '{home / 'journal.sqlite3'}'\n  actor: e2e\n"
-        f"runbooks:\n  paths: ['{home / 'runbooks'}']\n",
+        f"runbooks:\n  paths: ['{home / 'runbooks'}']\n"
+        "contacts:\n  people:\n    - {role: primary, name: Dana On-Call, phone: '+1 555 0100', slack: '@dana'}\n"
+        "    - {role: escalation, name: Lee Lead, phone: '+1 555 0199'}\n",
         encoding="utf-8",
     )
     _cli(config, home, "incident", "declare", "SEV2", "checkout down", "--runbook", "hint-drill")
@@ -157,6 +159,18 @@ def test_a_log_line_opens_and_i_pins_it_escape_closes(console: tuple[TmuxTermina
     term.press("i")
     term.wait_for(lambda s: "i pins it" not in s)
     term.wait_for(lambda s: LINES[title] in _cli(config, home, "incident", "show", "INC-1"), timeout=10)
+
+
+def test_contacts_slash_filters_enter_copies_escape_closes(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    term, _, _ = console
+    term.press("c")
+    term.wait_for(lambda s: "enter copies the value (and shows it) · / filters · escape closes" in s and "Dana" in s)
+    term.type_text("/lee lead")  # one burst: the words land in the filter
+    term.wait_for(lambda s: "Dana On-Call" not in s and "Lee Lead" in s)
+    term.press("Enter", "Enter")  # the first hands the keyboard back to the table, the second copies its row
+    term.wait_for(lambda s: "copied (OSC 52): +1 555 0199" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "Lee Lead" not in s and "1 Services" in s)
 
 
 SLEEPER = """\
