@@ -46,8 +46,8 @@ class FilterInput(Input):
         """Give the keyboard back to the list (a FilterHost's, else whatever had it before `/`), at once."""
         host = next((node for node in self.ancestors if isinstance(node, FilterHost)), None)
         target = host.filtered_list() if host is not None else self._came_from
-        if target is not None and target.is_attached and target.screen is self.screen:
-            self.screen.set_focus(target)
+        if target is not None and target.is_attached and target.screen is self.screen and target.focusable:
+            self.screen.set_focus(target)  # else the host's own handler finds it a place (as before)
 
     async def action_keep_filter(self) -> None:
         """Enter: back to the list keeping the words (the field stays shown while it holds any)."""
