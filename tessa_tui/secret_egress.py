@@ -15,6 +15,7 @@ from tessa_tui.config_model import TessaConfig
 from tessa_tui.errors import UserError
 from tessa_tui.redact import redact_text
 from tessa_tui.sanitize import sanitize
+from tessa_tui.step_placeholders import DEFAULTS
 
 Origin = tuple[str, str, int]
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -46,7 +47,7 @@ def configured_origins(config: TessaConfig) -> set[Origin]:
         urls += [slack.api_url, slack.webhook_url]
     if sp is not None:
         urls.append(sp.api_url)
-    urls += config.placeholders.values()
+    urls += {**DEFAULTS, **config.placeholders}.values()
     return {found for url in urls if url and (found := origin(url)) is not None}
 
 

@@ -32,7 +32,7 @@ from tessa_tui.redact import clip, redact_text
 from tessa_tui.runbook_model import INTEGRATION_KINDS, Step
 from tessa_tui.sanitize import sanitize
 from tessa_tui.secret_egress import check_destination
-from tessa_tui.step_placeholders import Expanded, expand
+from tessa_tui.step_placeholders import DEFAULTS, Expanded, expand
 
 DEFAULT_TIMEOUT_S = 30.0
 READ_CAP = 4 * 1024 * 1024  # bytes read from a command before the rest is drained unread
@@ -89,7 +89,7 @@ def confirm_word(step: Step) -> str:
 
 def values_for(config: TessaConfig, asked: Mapping[str, str] | None = None, incident_id: str = "") -> dict[str, str]:
     """Placeholder values: the config's, then built-ins, then what was asked for (which wins)."""
-    values = dict(config.placeholders)
+    values = {**DEFAULTS, **config.placeholders}
     values.update(incident_id=incident_id, now=datetime.now(UTC).isoformat(timespec="seconds"))
     values.update(asked or {})
     return values

@@ -37,8 +37,14 @@ STANDARD = {
     "client_ip": "a client IP address (blocking, investigating)",
     "user_email": "a user's email address (locking an account)",
     "table_name": "a database table",
+    "supabase_api_url": "the Supabase Management API (default https://api.supabase.com)",
+    "openai_status_url": "OpenAI's status page (default https://status.openai.com)",
 }
 """Names the shipped runbooks use; a config's `placeholders:` may add more. Anything else is a typo."""
+
+DEFAULTS = {"supabase_api_url": "https://api.supabase.com", "openai_status_url": "https://status.openai.com"}
+"""Values a standard placeholder has unless the config's `placeholders:` gives another (the demo points them at
+its own simulations); they count as named by the config for where secrets may go."""
 
 
 def names_in(text: str) -> list[str]:

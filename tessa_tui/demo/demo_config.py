@@ -113,7 +113,9 @@ placeholders:
   user_email: user7@example.com        # prefills the account-compromise steps
   client_ip: 198.51.100.7              # the login-failures drill's attacker
   supabase_anon_key: demo-anon-key
-  supabase_access_token: ""            # the Management API's log queries are not simulated: they fail, not ask
+  supabase_access_token: demo-access-token  # the Management API's log query, simulated (demo/supabase_api_sim.py)
+  supabase_api_url: {base}             # ... which the demo serves itself
+  openai_status_url: {base}/vendors/openai
 
 journal:
   path: {state}/journal.sqlite3

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from tessa_tui.demo import vendor_pages
+from tessa_tui.demo import supabase_api_sim, vendor_pages
 from tessa_tui.demo.demo_config import DEMO_ENV, SLACK_WEBHOOK_SECRET
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES, DrillBoard
 from tessa_tui.demo.pagerduty_sim import PagerDutySim
@@ -128,4 +128,5 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
     pagerduty.add_routes(app, "/pagerduty/api", "/pagerduty/events")
     slack.add_routes(app, "/slack/api", "/slack/services")
     statuspage.add_routes(app, "/statuspage/api", "/status")
+    supabase_api_sim.add_routes(app, board)
     return app
