@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
+from screens.command_palette import SteadyCommandPalette
 from screens.dashboard import DashboardScreen
 from screens.help_screen import HelpScreen
 from screens.incident_actions import IncidentActions
@@ -184,6 +185,10 @@ class TessaApp(App[int]):
             self.theme = fallback
         else:
             self.theme = "tessa-high-contrast"
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SteadyCommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(SteadyCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):

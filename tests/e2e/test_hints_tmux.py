@@ -173,6 +173,48 @@ def test_contacts_slash_filters_enter_copies_escape_closes(console: tuple[TmuxTe
     term.wait_for(lambda s: "Lee Lead" not in s and "1 Services" in s)
 
 
+def test_declare_escape_cancels_and_a_digit_declares_at_once(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    term, config, home = console
+    term.press("d")
+    term.wait_for(lambda s: "1-4 declares at once · tab moves to the title, enter there declares · escape cancels" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "1-4 declares at once" not in s and "1 Services" in s)
+    assert "INC-2" not in _cli(config, home, "incident", "list")
+    term.press("d")
+    term.wait_for(lambda s: "1-4 declares at once" in s)
+    term.press("4")  # the hint's promise: the digit alone declares
+    term.wait_for(lambda s: "1-4 declares at once" not in s)
+    term.wait_for(lambda s: "INC-2" in _cli(config, home, "incident", "list"), timeout=10)
+    assert "SEV4" in _cli(config, home, "incident", "show", "INC-2")
+    for _ in range(3):  # back to the dashboard, wherever the declaration took us
+        if "1 Services" in term.screen():
+            break
+        term.press("Escape")
+    term.wait_for(lambda s: "1 Services" in s)
+
+
+def test_a_review_from_the_palette_escape_closes(console: tuple[TmuxTerminal, Path, Path]) -> None:
+    """Also the palette's race: a search and Enter in one burst closed it while its search was still gathering,
+    and the late results crashed the console (`NoMatches`, exit 70). Textual's palette may then have had nothing
+    highlighted, so the Enter can come back with no review: the burst is tried up to three times."""
+    term, _, _ = console
+    for _ in range(3):
+        term.press("C-p")
+        term.type_text("daily review")
+        term.wait_for(lambda s: "Run daily review" in s)
+        term.press("Enter")
+        screen = term.wait_for(lambda s: ("escape closes" in s and "Daily" in s) or "Run daily review" not in s)
+        assert "internal error" not in screen
+        if "escape closes" in screen:
+            break
+        term.wait_for(lambda s: "escape closes" in s or "1 Services" in s)
+        if "escape closes" in term.screen():
+            break
+    term.wait_for(lambda s: "escape closes" in s and "Daily" in s)
+    term.press("Escape")
+    term.wait_for(lambda s: "escape closes" not in s and "1 Services" in s)
+
+
 SLEEPER = """\
 import asyncio, sys
 import asyncpg
