@@ -14,31 +14,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.e2e.drill_runbook import drill_runbook
 from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux, terminal_env
 
 pytestmark = pytest.mark.e2e
 
-RUNBOOK = """\
-id: hint-drill
-title: "Hint drill"
-kind: procedure
-summary: Two steps that run locally.
-symptoms: [drill]
-phases:
-  - name: Drill
-    steps:
-      - id: echo-target
-        text: Echo the target back
-        action:
-          run: [echo, "target={target}"]
-          ask: [target]
-      - id: wipe
-        text: Wipe the scratch file
-        destructive: true
-        confirm: WIPE
-        action:
-          run: [echo, wiped]
-"""
+RUNBOOK = drill_runbook("hint-drill", "Hint drill")
 
 
 def _cli(config: Path, home: Path, *args: str) -> str:
