@@ -174,28 +174,6 @@ def test_declare_escape_cancels_and_a_digit_declares_at_once(console: tuple[Tmux
     term.wait_for(lambda s: "1 Services" in s)
 
 
-def test_a_review_from_the_palette_escape_closes(console: tuple[TmuxTerminal, Path, Path]) -> None:
-    """Also the palette's race: a search and Enter in one burst closed it while its search was still gathering,
-    and the late results crashed the console (`NoMatches`, exit 70). Textual's palette may then have had nothing
-    highlighted, so the Enter can come back with no review: the burst is tried up to three times."""
-    term, _, _ = console
-    for _ in range(3):
-        term.press("C-p")
-        term.type_text("daily review")
-        term.wait_for(lambda s: "Run daily review" in s)
-        term.press("Enter")
-        screen = term.wait_for(lambda s: ("escape closes" in s and "Daily" in s) or "Run daily review" not in s)
-        assert "internal error" not in screen
-        if "escape closes" in screen:
-            break
-        term.wait_for(lambda s: "escape closes" in s or "1 Services" in s)
-        if "escape closes" in term.screen():
-            break
-    term.wait_for(lambda s: "escape closes" in s and "Daily" in s)
-    term.press("Escape")
-    term.wait_for(lambda s: "escape closes" not in s and "1 Services" in s)
-
-
 SLEEPER = """\
 import asyncio, sys
 import asyncpg
