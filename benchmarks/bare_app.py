@@ -35,10 +35,22 @@ class BareApp(App[None]):
     a footer of a dozen keys), so the start-up ratio compares like with like."""
 
     CSS = CSS
-    BINDINGS = [(key, "focus_next", label) for key, label in (
-        ("slash", "Filter"), ("1", "Services"), ("2", "Incident"), ("3", "Logs"), ("4", "Database"), ("z", "Zoom"),
-        ("d", "Declare"), ("w", "War room"), ("q", "Quit"), ("question_mark", "Help"), ("ctrl+t", "Contrast"),
-    )]  # fmt: skip
+    BINDINGS = [
+        (key, "focus_next", label)
+        for key, label in (
+            ("slash", "Filter"),
+            ("1", "Services"),
+            ("2", "Incident"),
+            ("3", "Logs"),
+            ("4", "Database"),
+            ("z", "Zoom"),
+            ("d", "Declare"),
+            ("w", "War room"),
+            ("q", "Quit"),
+            ("question_mark", "Help"),
+            ("ctrl+t", "Contrast"),
+        )
+    ]
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="top"):

@@ -33,10 +33,10 @@ from typing import Any
 import asyncpg
 import msgspec
 
-from tessa_tui.config_model import DatabaseConfig, decode_hook
-from tessa_tui.db_monitor import ACTIVITY_SECTIONS, SIZE_SECTIONS, DbMonitor
+from tessa_tui.base.process_death import die_with_parent
+from tessa_tui.config.model import DatabaseConfig, decode_hook
+from tessa_tui.database.monitor import ACTIVITY_SECTIONS, SIZE_SECTIONS, DbMonitor
 from tessa_tui.demo.pg_server import PostgresServer
-from tessa_tui.process_death import die_with_parent
 
 SECTIONS = (*ACTIVITY_SECTIONS, *SIZE_SECTIONS)
 APP = "tessa-tui"  # the monitor's application_name
@@ -160,9 +160,12 @@ def psql_round(psql: Path, dsn: str, script: Path, settings: dict[str, str]) -> 
     start = time.perf_counter()
     done = subprocess.run(
         [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(script)],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
         start_new_session=True,  # Ctrl+C interrupts the benchmark, not a round half-way
-    )  # fmt: skip
+    )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"psql failed: {done.stderr.strip()[-500:]}")
@@ -216,10 +219,20 @@ async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, work
     try:
         print(f"loading:                 {args.sessions} busy sessions ...", flush=True)
         load_process = subprocess.Popen(
-            [sys.executable, __file__, "--load", pg.dsn, "--sessions", str(args.sessions),
-             "--tables", str(args.tables)],
-            stdout=subprocess.PIPE, text=True, preexec_fn=die_with_parent(),
-        )  # fmt: skip
+            [
+                sys.executable,
+                __file__,
+                "--load",
+                pg.dsn,
+                "--sessions",
+                str(args.sessions),
+                "--tables",
+                str(args.tables),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+            preexec_fn=die_with_parent(),
+        )
         assert load_process.stdout is not None
         if (await asyncio.to_thread(load_process.stdout.readline)).strip() != "ready":
             raise RuntimeError("the load process did not start")
@@ -297,20 +310,28 @@ def report(
     skipped = [name for name in SECTIONS if monitor.sections[name].note and not monitor.sections[name].columns]
     errors = {name: s.error for name, s in monitor.sections.items() if s.error}
     print(f"rounds each:             {args.rounds} (after one warm-up), {args.tables} tables, {args.sessions} sessions")
-    print(f"server:                  PostgreSQL {monitor.server.get('version')}, "
-          f"pg_stat_statements {monitor.server.get('pgss_version') or 'absent'}")  # fmt: skip
+    print(
+        f"server:                  PostgreSQL {monitor.server.get('version')}, "
+        f"pg_stat_statements {monitor.server.get('pgss_version') or 'absent'}"
+    )
     if skipped or errors:
         print(f"sections not run:        {', '.join(skipped) or '-'}; errors: {errors or '-'}")
-    print(f"monitor poll:            median {monitor_median * ms:.1f} ms (min {min(monitor_times) * ms:.1f}, "
-          f"max {max(monitor_times) * ms:.1f})")  # fmt: skip
-    print(f"psql -f, same SQL:       median {psql_median * ms:.1f} ms (min {min(psql_times) * ms:.1f}, "
-          f"max {max(psql_times) * ms:.1f})")  # fmt: skip
+    print(
+        f"monitor poll:            median {monitor_median * ms:.1f} ms (min {min(monitor_times) * ms:.1f}, "
+        f"max {max(monitor_times) * ms:.1f})"
+    )
+    print(
+        f"psql -f, same SQL:       median {psql_median * ms:.1f} ms (min {min(psql_times) * ms:.1f}, "
+        f"max {max(psql_times) * ms:.1f})"
+    )
     print(f"  of which start+connect median {empty_median * ms:.1f} ms (psql on an empty file)")
     print(f"ratio monitor/psql:      {monitor_median / psql_median:.2f} (goal <= 2.0)")
     distinct = sorted(set(counts))
     verdict = "ok" if distinct == [1] else "WRONG, must be exactly 1"
-    print(f"monitor connections:     {'/'.join(map(str, distinct))} in {len(counts)} samples "
-          f"of pg_stat_activity (application_name = '{APP}'): {verdict}")  # fmt: skip
+    print(
+        f"monitor connections:     {'/'.join(map(str, distinct))} in {len(counts)} samples "
+        f"of pg_stat_activity (application_name = '{APP}'): {verdict}"
+    )
     per_section = {by_sql[sql]: statistics.median(times) for sql, times in monitor.fetch_seconds.items()}
     print("slowest sections:        monitor median  (psql \\timing median)")
     for name, took in sorted(per_section.items(), key=lambda item: -item[1])[:8]:
@@ -344,8 +365,10 @@ def main() -> None:
         pg.start()
         start = time.perf_counter()
         asyncio.run(populate(pg.dsn, args.tables))
-        print(f"populated:               {args.tables} tables + ANALYZE in {time.perf_counter() - start:.1f} s",
-              flush=True)  # fmt: skip
+        print(
+            f"populated:               {args.tables} tables + ANALYZE in {time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
         asyncio.run(measure(pg, psql, args, workdir))
     except KeyboardInterrupt:
         print("interrupted: cleaning up", file=sys.stderr)

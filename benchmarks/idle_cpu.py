@@ -69,8 +69,10 @@ def main() -> None:
     state = Path(tempfile.mkdtemp(prefix="tessa-idle-"))
     platform = subprocess.Popen(
         [sys.executable, "-m", "tessa_tui", "demo", "--serve-only", "--state-dir", str(state)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert platform.stdout is not None
         config = platform.stdout.readline().strip()

@@ -87,8 +87,12 @@ def realistic_lines(count: int, seed: int = 7) -> list[str]:
                 f"{stamp} {level.upper()} [{service}-worker-{n % 8}] handled {path} in {ms} ms (user {n % 9973})"
             )
             if level == "error" and rng.random() < 0.5:
-                lines += ["Traceback (most recent call last):", '  File "/srv/app/handlers.py", line 88, in handle',
-                          "    raise TimeoutError(path)", f"TimeoutError: {path}"]  # fmt: skip
+                lines += [
+                    "Traceback (most recent call last):",
+                    '  File "/srv/app/handlers.py", line 88, in handle',
+                    "    raise TimeoutError(path)",
+                    f"TimeoutError: {path}",
+                ]
     return lines[:count]
 
 
@@ -100,11 +104,11 @@ async def ours_rate(lines: list[str], batch: int, filter_text: str) -> tuple[flo
     seconds taken. The pane digests in a worker thread; here it runs on the loop, which only makes it slower."""
     from textual.app import App, ComposeResult
 
-    from screens.log_view import LogView
-    from tessa_tui.config_model import BUFFER_LINES
-    from tessa_tui.log_filter import LineFilter
-    from tessa_tui.log_ingest import digest
-    from tessa_tui.log_parse import LogParser
+    from screens.widgets.log_view import LogView
+    from tessa_tui.config.model import BUFFER_LINES
+    from tessa_tui.logs.filter import LineFilter
+    from tessa_tui.logs.ingest import digest
+    from tessa_tui.logs.parse import LogParser
     from tests.ui.screen_text import screen_text, wait_until
 
     class Ours(App[None]):
@@ -164,8 +168,10 @@ def throughput(count: int, batch: int, filter_text: str) -> dict[str, float]:
     lines = [*realistic_lines(count - 1), "2026-11-28 10:59:59,999 INFO [api] INGEST-END all lines appended"]
     ours, ours_s = asyncio.run(ours_rate(lines, batch, filter_text))
     plain, plain_s = asyncio.run(log_rate(lines, batch))
-    print(f"(a) throughput: {count:,} mixed lines in batches of {batch:,}, headless {COLUMNS}x{ROWS}, "
-          f"until a frame shows the last line")  # fmt: skip
+    print(
+        f"(a) throughput: {count:,} mixed lines in batches of {batch:,}, headless {COLUMNS}x{ROWS}, "
+        f"until a frame shows the last line"
+    )
     print(f"    ours (parse, counts, filter {filter_text!r}, LogView): {ours:>10,.0f} lines/s ({ours_s:.2f} s)")
     print(f"    Textual Log.write_lines (no parsing):          {plain:>10,.0f} lines/s ({plain_s:.2f} s)")
     print(f"    ratio ours/Log:                                {ours / plain:10.2f}")
@@ -254,10 +260,18 @@ class Console:
         pid, fd = pty.fork()
         if pid == 0:
             os.chdir(REPO)
-            os.environ.update({"TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(ROWS),
-                               "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
-                               "XDG_DATA_HOME": str(home / "data"), "XDG_STATE_HOME": str(home / "state"),
-                               "XDG_CACHE_HOME": str(home / "cache")})  # fmt: skip
+            os.environ.update(
+                {
+                    "TERM": "xterm-256color",
+                    "COLUMNS": str(COLUMNS),
+                    "LINES": str(ROWS),
+                    "HOME": str(home),
+                    "XDG_CONFIG_HOME": str(home / "config"),
+                    "XDG_DATA_HOME": str(home / "data"),
+                    "XDG_STATE_HOME": str(home / "state"),
+                    "XDG_CACHE_HOME": str(home / "cache"),
+                }
+            )
             os.execv(sys.executable, [sys.executable, "-m", "tessa_tui", "--config", str(config)])
         self.pid, self.fd = pid, fd
         self.screen = Terminal()
@@ -425,15 +439,21 @@ def flood(
         if "PAUSED" in console.screen.text():
             console.press(b"p")
         latencies.sort()
-        print(f"(b) flood: writer appended {written:,} lines in {seconds:.0f} s ({written / seconds:,.0f} lines/s, "
-              f"{written * per_line / seconds / 2**20:.1f} MiB/s; {per_line:.0f} B/line)")  # fmt: skip
-        print(f"    console read {read_at_end:,.0f} of them ({read_at_end / seconds:,.0f} lines/s): "
-              f"{max(0, written - read_at_end):,.0f} lines behind at the end of the flood")  # fmt: skip
+        print(
+            f"(b) flood: writer appended {written:,} lines in {seconds:.0f} s ({written / seconds:,.0f} lines/s, "
+            f"{written * per_line / seconds / 2**20:.1f} MiB/s; {per_line:.0f} B/line)"
+        )
+        print(
+            f"    console read {read_at_end:,.0f} of them ({read_at_end / seconds:,.0f} lines/s): "
+            f"{max(0, written - read_at_end):,.0f} lines behind at the end of the flood"
+        )
         if latencies:
             p50 = statistics.median(latencies) * 1000
             p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-            print(f"    keypress `p` to screen (PAUSED shown / gone), {len(latencies)} presses, {missed} never shown "
-                  f"within 5 s: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1] * 1000:.0f} ms")  # fmt: skip
+            print(
+                f"    keypress `p` to screen (PAUSED shown / gone), {len(latencies)} presses, {missed} never shown "
+                f"within 5 s: p50 {p50:.0f} ms, p99 {p99:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+            )
             result.update(p50=p50, p99=p99 if not missed else float("inf"))
         else:
             print(f"    keypress `p`: no change ever seen on screen ({missed} presses)")
@@ -454,12 +474,20 @@ def flood(
         rss_end = console.rss_mb()
         if rss_50k is None:
             rss_50k = (rss_end, read)
-        print(f"    memory: writer appended up to {rss_lines:,} lines in all; console read {read:,.0f} "
-              f"({'all' if read >= rss_lines * 0.999 else f'stopped after --rss-wait {rss_wait:.0f} s'})")  # fmt: skip
+        print(
+            f"    memory: writer appended up to {rss_lines:,} lines in all; console read {read:,.0f} "
+            f"({'all' if read >= rss_lines * 0.999 else f'stopped after --rss-wait {rss_wait:.0f} s'})"
+        )
         print(f"    VmRSS after reading {rss_50k[1]:,.0f} lines: {rss_50k[0]:7.1f} MiB")
         print(f"    VmRSS after reading {read:,.0f} lines: {rss_end:7.1f} MiB   ratio {rss_end / rss_50k[0]:.2f}")
-        result.update(rss_small=rss_50k[0], rss_big=rss_end, rss_ratio=rss_end / rss_50k[0], rss_read=read,
-                      flood_read_rate=read_at_end / seconds, flood_written_rate=written / seconds)  # fmt: skip
+        result.update(
+            rss_small=rss_50k[0],
+            rss_big=rss_end,
+            rss_ratio=rss_end / rss_50k[0],
+            rss_read=read,
+            flood_read_rate=read_at_end / seconds,
+            flood_written_rate=written / seconds,
+        )
     finally:
         if writer is not None:
             writer.kill()
@@ -493,8 +521,10 @@ def big_file(work: Path, megabytes: int) -> dict[str, float]:
     first_s = float("inf") if first is None else first
     last_s = float("inf") if last is None or first is None else first + last
     print(f"(c) big file: {log.stat().st_size / 2**20:,.0f} MiB (written in {made:.1f} s), console started on it:")
-    print(f"    first frame: {first_s:.2f} s;  last line on screen: {last_s:.2f} s;  "
-          f"after the first frame: {last_s - first_s:.2f} s")  # fmt: skip
+    print(
+        f"    first frame: {first_s:.2f} s;  last line on screen: {last_s:.2f} s;  "
+        f"after the first frame: {last_s - first_s:.2f} s"
+    )
     return {"first": first_s, "last": last_s, "after_first": last_s - first_s}
 
 
@@ -539,15 +569,22 @@ def main() -> None:
     if "b" in results:
         b = results["b"]
         rows.append(("keypress latency p99 (flood)", f"{b['p99']:.0f} ms", "<= 50 ms", b["p99"] <= 50))
-        rows.append((f"RSS({b['rss_read'] / 1e6:.2f}M read)/RSS(50k)", f"{b['rss_ratio']:.2f}", "<= 1.2",
-                     b["rss_ratio"] <= 1.2))  # fmt: skip
-        rows.append(("lines read/s during flood", f"{b['flood_read_rate']:,.0f}",
-                     f">= 95% of {b['flood_written_rate']:,.0f} written",
-                     b["flood_read_rate"] >= 0.95 * b["flood_written_rate"]))  # fmt: skip
+        rows.append(
+            (f"RSS({b['rss_read'] / 1e6:.2f}M read)/RSS(50k)", f"{b['rss_ratio']:.2f}", "<= 1.2", b["rss_ratio"] <= 1.2)
+        )
+        rows.append(
+            (
+                "lines read/s during flood",
+                f"{b['flood_read_rate']:,.0f}",
+                f">= 95% of {b['flood_written_rate']:,.0f} written",
+                b["flood_read_rate"] >= 0.95 * b["flood_written_rate"],
+            )
+        )
     if "c" in results:
         c = results["c"]
-        rows.append(("1 GB file: last line after first frame", f"{c['after_first']:.2f} s", "<= 1 s",
-                     c["after_first"] <= 1))  # fmt: skip
+        rows.append(
+            ("1 GB file: last line after first frame", f"{c['after_first']:.2f} s", "<= 1 s", c["after_first"] <= 1)
+        )
         rows.append(("1 GB file: first frame (start-up)", f"{c['first']:.2f} s", "(reported)", True))
     print()
     print(f"{'measure':42} {'value':>12}  {'goal':24} result")

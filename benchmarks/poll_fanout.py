@@ -29,9 +29,9 @@ import aiohttp
 import httpx
 import msgspec
 
-from tessa_tui.config_model import ServiceCheck, decode_hook
-from tessa_tui.http_probe import make_client
-from tessa_tui.poller import run_batch
+from tessa_tui.base.http_fetch import make_client
+from tessa_tui.checks.poller import run_batch
+from tessa_tui.config.model import ServiceCheck, decode_hook
 
 SERVER = Path(__file__).with_name("fanout_server.py")
 TICK = 0.005  # the stall meter's sleep: a stall is how much later than this it wakes

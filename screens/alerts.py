@@ -9,7 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.notifications import SeverityLevel
 
-from tessa_tui.desktop_notify import notification_sequence
+from tessa_tui.base.desktop_notify import notification_sequence
 
 
 def raise_alert(

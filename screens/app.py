@@ -13,19 +13,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
-from screens.command_palette import SteadyCommandPalette
-from screens.dashboard import DashboardScreen
+from screens.commands.command_palette import SteadyCommandPalette
+from screens.commands.runbook_commands import RunbookCommands
+from screens.dashboard.dashboard_screen import DashboardScreen
+from screens.dashboard.incident_pane import IncidentPane
 from screens.help_screen import HelpScreen
-from screens.incident_actions import IncidentActions
+from screens.incident.incident_actions import IncidentActions
+from screens.incident.incident_screen import IncidentScreen
 from screens.incident_desk import IncidentDesk, IncidentsChanged
-from screens.incident_screen import IncidentScreen
 from screens.keys import bind
-from screens.panes.incident_pane import IncidentPane
-from screens.runbook_commands import RunbookCommands
 from screens.themes import THEMES
-from tessa_tui.config_load import LoadedConfig
-from tessa_tui.crash_log import write_crash
-from tessa_tui.keymap import KEYS
+from tessa_tui.base.crash_log import write_crash
+from tessa_tui.config.keymap import KEYS
+from tessa_tui.config.load import LoadedConfig
 
 EXIT_INTERNAL = 70  # as the CLI's: a bug in tessa-tui, never the user's input
 
@@ -118,7 +118,7 @@ class TessaApp(App[int]):
 
     def actor_changed(self, who: str) -> None:
         """`:iam`: every header on the screen stack shows who is typing now."""
-        from screens.status_header import StatusHeader
+        from screens.widgets.status_header import StatusHeader
 
         for screen in self.screen_stack:
             for header in screen.query(StatusHeader):
@@ -143,14 +143,14 @@ class TessaApp(App[int]):
             self.action_contacts(f"{incident.id} is a {incident.severity}: who to call")
 
     def action_contacts(self, title: str = "Contacts and quick reference") -> None:
-        from screens.contacts_screen import ContactsScreen
+        from screens.dashboard.contacts_screen import ContactsScreen
 
         if not isinstance(self.screen, ContactsScreen):
             self.push_screen(ContactsScreen(self.config, title))
 
     def action_command_mode(self) -> None:
         """The `:` command line."""
-        from screens.command_line import CommandLine, run_command_line
+        from screens.commands.command_line import CommandLine, run_command_line
 
         def done(line: str | None) -> None:
             if line:  # once the prompt is gone: what the command says must land on the screen that stays
@@ -200,7 +200,7 @@ class TessaApp(App[int]):
             "High-contrast theme", "Toggle the projector-friendly theme", self.action_toggle_high_contrast
         )
         if self.config.demo is not None and not self.readonly:  # a drill changes the platform
-            from screens.demo_drills import drill_commands
+            from screens.commands.demo_drills import drill_commands
 
             yield from drill_commands(self, self.config.demo.control_url)
         if isinstance(screen, DashboardScreen) and not self.readonly:
@@ -209,8 +209,11 @@ class TessaApp(App[int]):
             )
         yield from self._incident_commands()
         for which in ("daily", "weekly") if not self.readonly else ():  # a review is saved in the journal
-            yield SystemCommand(f"Run {which} review", f"The {which} health review: each measurable item judged, "
-                                "then saved", lambda which=which: self.action_review(which))  # fmt: skip
+            yield SystemCommand(
+                f"Run {which} review",
+                f"The {which} health review: each measurable item judged, then saved",
+                lambda which=which: self.action_review(which),
+            )
         if isinstance(screen, DashboardScreen):
             for name in ("services", "incident", "logs", "database"):
                 yield SystemCommand(
@@ -218,8 +221,9 @@ class TessaApp(App[int]):
                     f"Move the keyboard to the {name} pane",
                     lambda name=name: screen.action_focus_pane(name),
                 )
-            yield SystemCommand("Maximise / restore pane", "Fill the screen with the focused pane",
-                                screen.action_toggle_maximize)  # fmt: skip
+            yield SystemCommand(
+                "Maximise / restore pane", "Fill the screen with the focused pane", screen.action_toggle_maximize
+            )
 
     def _incident_commands(self) -> Iterable[SystemCommand]:
         """Open any of the ten latest incidents (resolved ones too: to export or reopen them)."""

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
 from screens.keys import bind
-from tessa_tui.keymap import KEY_BY_ID, KEYS
+from tessa_tui.config.keymap import KEY_BY_ID, KEYS
 
 # Keys Textual itself provides; listed so the help is complete.
 BUILT_IN_KEYS = (

@@ -18,13 +18,13 @@ from typing import Any, TypeVar
 from textual.app import App
 from textual.message import Message
 
-from tessa_tui.config_load import LoadedConfig
-from tessa_tui.errors import UserError
-from tessa_tui.incident import Incident
-from tessa_tui.incident_book import IncidentBook, check_actor, default_actor, open_book
-from tessa_tui.journal import Event, PendingEvent
-from tessa_tui.postmortem import postmortem, to_markdown
-from tessa_tui.sla import Clock, ThresholdWatcher, incident_clocks
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import LoadedConfig
+from tessa_tui.incidents.book import IncidentBook, check_actor, default_actor, open_book
+from tessa_tui.incidents.incident import Incident
+from tessa_tui.incidents.journal import Event, PendingEvent
+from tessa_tui.incidents.postmortem import postmortem, to_markdown
+from tessa_tui.incidents.sla import Clock, ThresholdWatcher, incident_clocks
 
 POLL_S = 0.5
 T = TypeVar("T")

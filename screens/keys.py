@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 
-from tessa_tui.keymap import KEY_BY_ID
+from tessa_tui.config.keymap import KEY_BY_ID
 
 
 def bind(binding_id: str, action: str, *, show: bool = True, priority: bool = False) -> Binding:

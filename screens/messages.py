@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tessa_tui.check_result import CheckResult
+from tessa_tui.checks.result import CheckResult
 
 if TYPE_CHECKING:  # only the type: the integrations load after the first frame
-    from tessa_tui.pagerduty import PdIncident
+    from tessa_tui.integrations.pagerduty import PdIncident
 
 
 class CheckReported(Message):

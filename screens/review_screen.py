@@ -1,6 +1,6 @@
 """The daily or weekly health review in the console: each item shown as it is judged, then saved.
 
-The same engine as `tessa-tui check --review` (tessa_tui/review.py), so the screen and the command can never
+The same engine as `tessa-tui check --review` (tessa_tui/run/review.py), so the screen and the command can never
 disagree; the error rate is the headless probe's too, not the logs pane's counts, for the same reason. Every
 text shown is a `Text`: statuses quote outside text (check reasons, query text, incident titles).
 """
@@ -17,11 +17,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.keys import bind
-from tessa_tui.config_load import LoadedConfig
-from tessa_tui.errors import UserError
-from tessa_tui.incident_book import default_actor, journal_file
-from tessa_tui.review import Review, ReviewItem, item_line, review_runbook, run_review, save_review, summary_line
-from tessa_tui.runbook_model import Runbook
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import LoadedConfig
+from tessa_tui.incidents.book import default_actor, journal_file
+from tessa_tui.run.review import Review, ReviewItem, item_line, review_runbook, run_review, save_review, summary_line
+from tessa_tui.runbook.model import Runbook
 
 STYLE = {"passed": "green", "failed": "bold red", "manual": "dim"}
 

@@ -23,7 +23,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from tessa_tui.errors import UserError
+from tessa_tui.base.errors import UserError
 
 # A silent client is noticed after HEARTBEAT + HEARTBEAT / 2 seconds (no pong); its console then gets QUIT_GRACE
 # to quit, TERM_GRACE after SIGTERM, then SIGKILL: under 10 s from the last word of the client to no process.

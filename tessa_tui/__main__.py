@@ -2,6 +2,6 @@
 
 import sys
 
-from tessa_tui.cli import main
+from tessa_tui.cli.main import main
 
 sys.exit(main())

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tessa_tui import secret_registry
-from tessa_tui.config_load import LoadedConfig, load_config
+from tessa_tui.base import secret_registry
+from tessa_tui.config.load import LoadedConfig, load_config
 from tests.contract_servers import contract_servers, contract_servers_session  # noqa: F401 - fixtures
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers

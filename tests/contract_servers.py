@@ -179,8 +179,9 @@ class ContractServers:
     ) -> None:
         """One more PagerDuty incident on service PSVC1 (created `created_at`, default now)."""
         when = (created_at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.state.pd_incidents[pd_id] = _pd_incident(pd_id, number, f"Incident {number}", status, "PSVC1",
-                                                      "Tessa API", when)  # fmt: skip
+        self.state.pd_incidents[pd_id] = _pd_incident(
+            pd_id, number, f"Incident {number}", status, "PSVC1", "Tessa API", when
+        )
 
     def stall(self, service: str, seconds: float) -> None:
         """Read the next request to `service` in full, then answer only after `seconds` (recorded as answered 0)."""
@@ -284,8 +285,9 @@ def _fault(service: str, status: int, headers: dict[str, str]) -> web.Response:
     if service in ("pagerduty",):
         error = {"error": {"message": "Rate Limit Exceeded" if status == 429 else "Internal Server Error"}}
         return web.json_response(error, status=status, headers=headers)
-    return web.json_response({"error": "rate limited" if status == 429 else "unavailable"}, status=status,
-                             headers=headers)  # fmt: skip
+    return web.json_response(
+        {"error": "rate limited" if status == 429 else "unavailable"}, status=status, headers=headers
+    )
 
 
 def _pd_error(status: int, message: str, code: int, errors: list[str] | None = None) -> web.Response:
@@ -442,8 +444,11 @@ def _statuspage_app(state: ContractState) -> web.Application:
 
     def answer(incident_id: str, data: dict[str, Any]) -> dict[str, Any]:
         saved = state.sp_incidents.setdefault(incident_id, {"id": incident_id, "updates": []})
-        saved.update(name=data.get("name") or saved.get("name"), status=data["status"],
-                     shortlink=f"https://stspg.io/{incident_id}")  # fmt: skip
+        saved.update(
+            name=data.get("name") or saved.get("name"),
+            status=data["status"],
+            shortlink=f"https://stspg.io/{incident_id}",
+        )
         saved["updates"].append({"status": data["status"], "body": data.get("body", "")})
         saved["components"] = [{"id": c, "status": s} for c, s in (data.get("components") or {}).items()]
         return saved

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from runbooks import pack_dir
-from tessa_tui.config_model import TessaConfig
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Journal
-from tessa_tui.runbook_load import RunbookPack, load_pack
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import Journal
+from tessa_tui.runbook.load import RunbookPack, load_pack
 
 START = datetime.fromisoformat("2026-01-21T14:00:00+00:00")
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.cli import build_parser, main
-from tessa_tui.command_mode import complete, parse_command
-from tessa_tui.config_model import Person
-from tessa_tui.errors import UserError
-from tessa_tui.incident_book import IncidentBook
+from tessa_tui.base.errors import UserError
+from tessa_tui.cli.main import build_parser, main
+from tessa_tui.config.model import Person
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.command_mode import complete, parse_command
 from tests.incident_fixtures import ManualClock
 
 CONTACTS = """\
@@ -169,8 +169,10 @@ def test_handoff_moves_the_commander_and_is_its_own_timeline_event(cli: Cli) -> 
     assert out.startswith("INC-1: hand-off: Alice Ng → Bob Li (phone +1 555 0101 · Slack @bob) (saved")
     shown = cli("incident", "show", "1")[1]
     assert "roles: commander Bob Li (phone +1 555 0101 · Slack @bob)" in shown
-    assert any(line.split()[1:3] == ["Alice", "Ng"] and line.endswith("hand-off: Alice Ng → Bob Li")
-               for line in shown.splitlines())  # fmt: skip
+    assert any(
+        line.split()[1:3] == ["Alice", "Ng"] and line.endswith("hand-off: Alice Ng → Bob Li")
+        for line in shown.splitlines()
+    )
     code, _, err = cli("incident", "handoff", "1", "@bob")
     assert code == 2 and err == "tessa-tui: error: Bob Li is already commander of INC-1\n"
 

@@ -12,10 +12,10 @@ import httpx
 import msgspec
 import pytest
 
-from tessa_tui.check_result import CheckResult
-from tessa_tui.checks import run_check
-from tessa_tui.config_model import ServiceCheck, decode_hook
-from tessa_tui.http_probe import make_client
+from tessa_tui.base.http_fetch import make_client
+from tessa_tui.checks.result import CheckResult
+from tessa_tui.checks.service_check import run_check
+from tessa_tui.config.model import ServiceCheck, decode_hook
 from tests.loopback import LoopbackServers
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tessa_tui.base.moments import parse_moment
 from tessa_tui.demo.platform import claim_state_dir, read_info
-from tessa_tui.moments import parse_moment
 from tests.platform_fixtures import RunningDemo
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,8 +30,9 @@ def run(tmp_path: Path) -> Run:
     env = {**os.environ, "TESSA_CONFIG": str(config), "XDG_STATE_HOME": str(tmp_path / "state")}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env,
-                              cwd=REPO, timeout=90)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=90
+        )
 
     return run
 
@@ -112,8 +113,9 @@ def slots(demo: RunningDemo, tmp_path: Path) -> tuple[Path, dict[str, str]]:
 
 
 def cli_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env,
-                          cwd=REPO, timeout=90)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=90
+    )
 
 
 def test_a_busy_state_dir_is_refused_and_left_untouched(demo: RunningDemo) -> None:
@@ -133,7 +135,7 @@ def test_two_demos_at_once_each_in_its_own_dir(
     slots: tuple[Path, dict[str, str]], demo: RunningDemo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What `tessa-tui demo` does while another demo runs: the next free dir, its own log and lock."""
-    from tessa_tui import cli_demo
+    from tessa_tui.cli import demo as cli_demo
 
     base, env = slots
     monkeypatch.setenv("XDG_STATE_HOME", env["XDG_STATE_HOME"])

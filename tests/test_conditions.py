@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tessa_tui import patterns
-from tessa_tui.conditions import (
+from tessa_tui.conditions import patterns
+from tessa_tui.conditions.condition import (
     ConditionError,
     Observation,
     evaluate,
@@ -18,8 +18,8 @@ from tessa_tui.conditions import (
     parse_condition,
     resolve_placeholder,
 )
-from tessa_tui.go_numbers import parse_go_duration, parse_go_float, parse_go_int
-from tessa_tui.jsonpath import Body, PathError, eval_path
+from tessa_tui.conditions.go_numbers import parse_go_duration, parse_go_float, parse_go_int
+from tessa_tui.conditions.jsonpath import Body, PathError, eval_path
 
 FIXTURE = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "gatus" / "gatus_conditions.json"
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.cli import main
-from tessa_tui.config_load import LoadedConfig, load_config, locate_config
-from tessa_tui.errors import UserError
-from tessa_tui.user_dirs import config_dir
+from tessa_tui.base.errors import UserError
+from tessa_tui.base.user_dirs import config_dir
+from tessa_tui.cli.main import main
+from tessa_tui.config.load import LoadedConfig, load_config, locate_config
 
 
 def test_example_config_is_valid(example_config: LoadedConfig) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.cli import main
-from tessa_tui.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES
+from tessa_tui.base.safe_yaml import MAX_DEPTH, MAX_FILE_BYTES
+from tessa_tui.cli.main import main
 
 
 @dataclass(frozen=True)

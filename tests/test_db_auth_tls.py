@@ -13,11 +13,11 @@ import asyncpg
 import msgspec
 import pytest
 
-from tessa_tui.config_model import DatabaseConfig, decode_hook
-from tessa_tui.db_monitor import ACTIVITY_SECTIONS, DbMonitor
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.model import DatabaseConfig, decode_hook
+from tessa_tui.database.monitor import ACTIVITY_SECTIONS, DbMonitor
 from tessa_tui.demo.pg_binaries import find_binaries
 from tessa_tui.demo.pg_server import PostgresServer
-from tessa_tui.errors import UserError
 
 
 def _missing_postgres() -> str:
@@ -68,10 +68,29 @@ def self_signed(crt: Path, key: Path) -> None:
     """A one-day self-signed certificate for 127.0.0.1 (openssl; `cryptography` is not a dependency)."""
     if shutil.which("openssl") is None:
         pytest.skip("no `openssl` binary to make a test certificate")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(crt)],
-                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(crt),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     key.chmod(0o600)
 
 

@@ -13,8 +13,8 @@ import asyncpg
 import msgspec
 import pytest
 
-from tessa_tui.config_model import DatabaseConfig, decode_hook
-from tessa_tui.db_monitor import ACTIVITY_SECTIONS, PARTIAL, SIZE_SECTIONS, DbMonitor, report
+from tessa_tui.config.model import DatabaseConfig, decode_hook
+from tessa_tui.database.monitor import ACTIVITY_SECTIONS, PARTIAL, SIZE_SECTIONS, DbMonitor, report
 from tessa_tui.demo.pg_server import PostgresServer
 
 
@@ -191,19 +191,31 @@ def test_db_report_cli_json_and_text(pg_dsn: str, write_config: Any) -> None:
     import sys
 
     path = write_config(f"database:\n  dsn: '{pg_dsn}'\n")
-    as_json = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(path), "db", "report", "--json"],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    as_json = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(path), "db", "report", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert as_json.returncode == 0, as_json.stderr
     document = json.loads(as_json.stdout)
     assert document["connected"] is True
     assert {"connections", "top_tables", "database_size"} <= set(document["sections"])
     assert document["sections"]["database_size"]["rows"][0]["bytes"] > 0
-    text = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(path), "db", "report"],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    text = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(path), "db", "report"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "== Top tables" in text.stdout and "== Connections by state" in text.stdout
     down = write_config("database:\n  dsn: 'postgresql://tessa@127.0.0.1:1/tessa'\n", name="down.yaml")
-    refused = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(down), "db", "report"],
-                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    refused = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(down), "db", "report"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert refused.returncode == 1
     assert "NOT CONNECTED" in refused.stdout
 

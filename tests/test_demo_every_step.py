@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from runbooks import pack_dir
-from tessa_tui.config_load import load_config
-from tessa_tui.incident_book import open_book
-from tessa_tui.runbook_load import load_pack
-from tessa_tui.step_actions import confirm_word
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.book import open_book
+from tessa_tui.run.step_actions import confirm_word
+from tessa_tui.runbook.load import load_pack
 from tests.platform_fixtures import RunningDemo
 
 # What some steps' output must show: the demo's app repository, its supabase stand-in, its pg_dump.
@@ -63,8 +63,13 @@ def setup(demo: RunningDemo, tmp_path_factory: pytest.TempPathFactory) -> Setup:
     text = demo.config.read_text(encoding="utf-8")
     config = folder / "tessa.yaml"
     config.write_text(text.replace(str(demo.state_dir / "journal.sqlite3"), str(folder / "journal.sqlite3")))
-    printed = subprocess.run([sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(demo.state_dir), "--env"],
-                             capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    printed = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(demo.state_dir), "--env"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     env = dict(os.environ)
     for line in printed.splitlines():
         name, _, value = line.removeprefix("export ").partition("=")
@@ -135,7 +140,11 @@ def test_the_procedures_posts_are_in_the_demo_slack_channel(demo: RunningDemo, s
     texts = [m["text"] for m in control(demo, "slack")["messages"]]
     assert any("*SEV1 declared* INC-1: Frontend down" in t for t in texts)
     assert any("*Resolved* INC-1" in t for t in texts)
-    shown = subprocess.run([sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(demo.state_dir), "--slack"],
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+    shown = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(demo.state_dir), "--slack"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("#incidents: ") and "*SEV1 declared* INC-1: Frontend down" in shown.stdout

@@ -11,15 +11,16 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tessa_tui import pagerduty, slack, statuspage_api
-from tessa_tui.config_load import load_config
-from tessa_tui.config_model import TessaConfig
+from tessa_tui.checks.statuspage_status import parse_statuspage
+from tessa_tui.config.load import load_config
+from tessa_tui.config.model import TessaConfig
 from tessa_tui.demo import vendor_pages
 from tessa_tui.demo.demo_config import demo_environment, write_demo_config
 from tessa_tui.demo.drills import DRILL_NAMES, DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
 from tessa_tui.demo.web import build_app
-from tessa_tui.statuspage import parse_statuspage
+from tessa_tui.integrations import pagerduty, slack
+from tessa_tui.integrations import statuspage_incidents as statuspage_api
 
 
 def test_every_seed_common_issue_has_a_drill() -> None:
@@ -155,8 +156,9 @@ async def test_the_simulated_vendors_refuse_what_the_real_ones_refuse(platform: 
     env = demo_environment()
     pd_auth = {"Authorization": f"Token token={env['TESSA_DEMO_PAGERDUTY_TOKEN']}", "Accept": pagerduty.ACCEPT}
     async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-        assert (await client.get("/pagerduty/api/incidents", headers={**pd_auth, "Authorization": "Token token=x"})
-                ).json()["error"]["code"] == 2006  # fmt: skip
+        assert (
+            await client.get("/pagerduty/api/incidents", headers={**pd_auth, "Authorization": "Token token=x"})
+        ).json()["error"]["code"] == 2006
         assert (await client.get("/pagerduty/api/incidents", headers={**pd_auth, "Accept": "*/*"})).status_code == 400
         no_from = await client.put("/pagerduty/api/incidents/PDEMO01", headers=pd_auth, json={})
         assert no_from.json()["error"]["errors"] == ["Requester User Not Found"]
@@ -178,10 +180,13 @@ async def test_the_simulated_vendors_refuse_what_the_real_ones_refuse(platform: 
         blank = await client.post(sp, headers=oauth, json={"incident": {"status": "nope", "components": {"x": "up"}}})
         assert blank.status_code == 422
         assert set(blank.json()["error"]) == {
-            "Name can't be blank", "Status is not included in the list", "Components are not on this page"
-        }  # fmt: skip
-        assert (await client.patch(f"{sp}/demo9999", headers=oauth, json={"incident": {"status": "resolved"}})
-                ).status_code == 404  # fmt: skip
+            "Name can't be blank",
+            "Status is not included in the list",
+            "Components are not on this page",
+        }
+        assert (
+            await client.patch(f"{sp}/demo9999", headers=oauth, json={"incident": {"status": "resolved"}})
+        ).status_code == 404
         assert (await client.get("/_demo/slack")).json() == {"channel": "#incidents", "messages": []}
 
 
@@ -195,15 +200,23 @@ async def test_slack_and_status_page_posts_show_in_the_demo(platform: tuple[str,
         page = f"{base}/status"
         assert parse_statuspage((await client.get("/status/api/v2/summary.json")).json()).state == "up"
         created = await statuspage_api.save_incident(
-            config, incident_id=None, name="Frontend down", status="investigating", body="Looking",
+            config,
+            incident_id=None,
+            name="Frontend down",
+            status="investigating",
+            body="Looking",
             components={"cmp-frontend": "major_outage"},
-        )  # fmt: skip
+        )
         assert created.status == 201 and created.body["shortlink"]
         down = parse_statuspage((await client.get("/status/api/v2/summary.json")).json())
         resolved = await statuspage_api.save_incident(
-            config, incident_id=created.body["id"], name="Frontend down", status="resolved", body="Fixed",
+            config,
+            incident_id=created.body["id"],
+            name="Frontend down",
+            status="resolved",
+            body="Fixed",
             components={"cmp-frontend": "operational"},
-        )  # fmt: skip
+        )
         assert resolved.status == 200
         healed = parse_statuspage((await client.get("/status/api/v2/summary.json")).json())
     assert [m["text"] for m in channel["messages"]] == [":rotating_light: SEV1 declared INC-1"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from tessa_tui.config_load import load_config
+from tessa_tui.config.load import load_config
 from tests.platform_fixtures import RunningDemo
 
 DRILL_BREAKS = {
@@ -55,8 +55,10 @@ async def test_demo_database_is_seeded_with_tessa_tables(demo: RunningDemo) -> N
     assert config.database is not None
     conn = await asyncpg.connect(config.database.dsn, timeout=10)
     try:
-        counts = {t: await conn.fetchval(f"SELECT count(*) FROM {t}")  # noqa: S608 - fixed table names
-                  for t in ("users", "chat_messages", "sync_queue", "audit_log", "failed_login_attempts")}  # fmt: skip
+        counts = {
+            t: await conn.fetchval(f"SELECT count(*) FROM {t}")  # noqa: S608 - fixed table names
+            for t in ("users", "chat_messages", "sync_queue", "audit_log", "failed_login_attempts")
+        }
         size = await conn.fetchval("SELECT pg_database_size(current_database())")
         apps = await conn.fetch("SELECT DISTINCT application_name FROM pg_stat_activity")
     finally:
@@ -75,8 +77,10 @@ def test_each_drill_breaks_its_services_and_all_clear_heals(demo: RunningDemo, d
     try:
         wait_for(lambda: not_up(demo) == DRILL_BREAKS[drill])
         # The log twin: the pane's parser finds the drill's error burst in one of the demo's sources.
-        bursts = [cli("--config", str(demo.config), "logs", name, "--level", "error", "--grep", f'"drill": "{drill}"')
-                  for name in ("app", "edge-functions")]  # fmt: skip
+        bursts = [
+            cli("--config", str(demo.config), "logs", name, "--level", "error", "--grep", f'"drill": "{drill}"')
+            for name in ("app", "edge-functions")
+        ]
         assert any(b.returncode == 0 and b.stdout.strip() for b in bursts)
         if drill == "db-slow":  # the database twin sees the lock, and the sleepers once past the 5 s threshold
 

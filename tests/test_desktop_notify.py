@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tessa_tui.desktop_notify import notification_sequence
+from tessa_tui.base.desktop_notify import notification_sequence
 
 
 def test_osc_777_or_9_by_terminal() -> None:

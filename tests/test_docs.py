@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tessa_tui.config_load import config_json_schema
-from tessa_tui.keymap import KEYS
+from tessa_tui.config.keymap import KEYS
+from tessa_tui.config.load import config_json_schema
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

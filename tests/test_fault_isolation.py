@@ -20,16 +20,17 @@ from typing import Any
 import msgspec
 import pytest
 
-from tessa_tui import db_monitor, db_sql
-from tessa_tui.check_result import CheckResult
-from tessa_tui.checks import run_check
-from tessa_tui.conditions import evaluate_all
-from tessa_tui.config_load import load_config
-from tessa_tui.config_model import DatabaseConfig, ServiceCheck, decode_hook
-from tessa_tui.http_probe import fetch, make_client
-from tessa_tui.integration_http import IntegrationError
-from tessa_tui.pagerduty import list_incidents
-from tessa_tui.poller import ServicePoller, run_all_once
+from tessa_tui.base.http_fetch import fetch, make_client
+from tessa_tui.checks.poller import ServicePoller, run_all_once
+from tessa_tui.checks.result import CheckResult
+from tessa_tui.checks.service_check import run_check
+from tessa_tui.conditions.condition import evaluate_all
+from tessa_tui.config.load import load_config
+from tessa_tui.config.model import DatabaseConfig, ServiceCheck, decode_hook
+from tessa_tui.database import monitor as db_monitor
+from tessa_tui.database import queries as db_sql
+from tessa_tui.integrations.api_call import IntegrationError
+from tessa_tui.integrations.pagerduty import list_incidents
 from tests.hostile_http import HTTP_FAULTS, STATUSPAGE_FAULTS, HostileServers, hostile_servers
 
 CONDITIONS = ["[STATUS] == 200", "[BODY].status == ok"]
@@ -92,8 +93,11 @@ def test_check_json_reports_every_hostile_server_and_exits_1(
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     result = subprocess.run(
         [sys.executable, "-m", "tessa_tui", "--config", str(config), "check", "--json"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
     assert_one_fault_each(json.loads(result.stdout)["checks"])
@@ -130,12 +134,12 @@ async def test_a_bug_in_one_check_is_that_check_s_unknown_state_with_one_line(
             raise KeyError("boom with secret hunter2-token\nsecond line")
         return evaluate_all(conditions, observation)
 
-    monkeypatch.setattr("tessa_tui.checks.evaluate_all", buggy)
+    monkeypatch.setattr("tessa_tui.checks.service_check.evaluate_all", buggy)
     good = service(name="good", url=f"{hostile.urls['healthy']}/")
     bad = service(
         name="bad", url=f"{hostile.urls['healthy']}/?teapot=1", headers={"Authorization": "Bearer hunter2-token"}
     )
-    monkeypatch.setattr("tessa_tui.checks.fetch", _body_says_teapot_for("teapot", fetch))
+    monkeypatch.setattr("tessa_tui.checks.service_check.fetch", _body_says_teapot_for("teapot", fetch))
     results = await run_all_once([good, bad])
     assert [r.state for r in results] == ["up", "unknown"]
     fault = results[1]
@@ -191,8 +195,8 @@ async def test_console_shows_the_fault_on_its_row_toasts_once_and_siblings_keep_
     from textual.widgets import DataTable
 
     from screens.app import TessaApp
-    from screens.panes.services_pane import ServicesPane
-    from tessa_tui.config_load import load_config
+    from screens.dashboard.services_pane import ServicesPane
+    from tessa_tui.config.load import load_config
     from tests.ui.screen_text import wait_until
 
     def buggy(conditions: Any, observation: Any) -> Any:
@@ -200,8 +204,8 @@ async def test_console_shows_the_fault_on_its_row_toasts_once_and_siblings_keep_
             raise ZeroDivisionError("a bug in one check")
         return evaluate_all(conditions, observation)
 
-    monkeypatch.setattr("tessa_tui.checks.evaluate_all", buggy)
-    monkeypatch.setattr("tessa_tui.checks.fetch", _body_says_teapot_for("teapot", fetch))
+    monkeypatch.setattr("tessa_tui.checks.service_check.evaluate_all", buggy)
+    monkeypatch.setattr("tessa_tui.checks.service_check.fetch", _body_says_teapot_for("teapot", fetch))
     every = "interval: 100ms, timeout: 3s"
     config = write_config(
         "services:\n"
@@ -286,7 +290,7 @@ async def test_a_bug_in_the_pagerduty_poll_is_an_integration_error_with_the_toke
     async def buggy(*_args: Any, **_kwargs: Any) -> Any:
         raise AttributeError("bug holding Token token=pd-secret-token-1234")
 
-    monkeypatch.setattr("tessa_tui.pagerduty.call_json", buggy)
+    monkeypatch.setattr("tessa_tui.integrations.pagerduty.call_json", buggy)
     loaded = pagerduty_config(write_config, hostile.urls["healthy"])
     with pytest.raises(IntegrationError) as raised:
         await list_incidents(loaded.config, loaded.secrets)
@@ -297,7 +301,7 @@ async def test_a_bug_in_the_pagerduty_poll_is_an_integration_error_with_the_toke
 
 
 def test_crash_log_entry_has_no_locals_no_secret_no_escape(state_home: Path) -> None:
-    from tessa_tui.crash_log import write_crash
+    from tessa_tui.base.crash_log import write_crash
 
     def failing(token: str) -> None:
         body = f"local body holding {token}"
@@ -320,8 +324,11 @@ def test_a_password_with_a_hash_is_a_config_error_at_its_line(
     env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
     result = subprocess.run(
         [sys.executable, "-m", "tessa_tui", "--config", str(config), "check", "--json"],
-        capture_output=True, text=True, timeout=60, env=env,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.startswith(f"tessa-tui: error: {config}:3: services[0].url: ")
     assert "ss-word-9" not in result.stderr and len(result.stderr.splitlines()) == 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.log_follow import FileFollower
+from tessa_tui.logs.follow import FileFollower
 
 KINDS = ["fifo", "dev-zero", "symlink-to-dev-zero", "dev-null", "directory", "socket"]
 SAYS = {

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.config_load import load_config
-from tessa_tui.errors import UserError
-from tessa_tui.incident_book import IncidentBook, journal_file
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.book import IncidentBook, journal_file
 from tests.incident_fixtures import START, ManualClock
 
 Book = Callable[..., IncidentBook]
@@ -183,8 +183,8 @@ def test_commands_refuse_times_that_contradict_the_incident(make_book: Book, clo
 
 
 def test_a_book_opened_read_only_refuses_every_write(make_book: Book, pack: object, clock: ManualClock) -> None:
-    from tessa_tui.config_model import TessaConfig
-    from tessa_tui.journal import Journal, JournalReadOnly
+    from tessa_tui.config.model import TessaConfig
+    from tessa_tui.incidents.journal import Journal, JournalReadOnly
 
     writer = make_book()
     incident_id = declare(writer)
@@ -199,8 +199,8 @@ def test_a_book_opened_read_only_refuses_every_write(make_book: Book, pack: obje
 
 
 def test_the_fold_skips_bad_events_and_keeps_the_rest(make_book: Book) -> None:
-    from tessa_tui.incident import fold_checked
-    from tessa_tui.journal import Event
+    from tessa_tui.incidents.incident import fold_checked
+    from tessa_tui.incidents.journal import Event
 
     book = make_book()
     incident_id = declare(book)

@@ -15,18 +15,18 @@ from typing import Any
 
 import pytest
 
-from tessa_tui.capabilities import READ_ONLY, READ_WRITE
-from tessa_tui.cli import main
-from tessa_tui.config_load import LoadedConfig, load_config
-from tessa_tui.config_model import SLACK_FIELDS, Duration, TessaConfig
-from tessa_tui.errors import UserError
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.integration_actions import incident_fields
-from tessa_tui.integration_http import IntegrationError, retry_after
-from tessa_tui.journal import Event
-from tessa_tui.pagerduty import list_incidents
-from tessa_tui.runbook_model import Action, Step
-from tessa_tui.step_actions import ActionResult, run_step, values_for
+from tessa_tui.base.capabilities import READ_ONLY, READ_WRITE
+from tessa_tui.base.errors import UserError
+from tessa_tui.cli.main import main
+from tessa_tui.config.load import LoadedConfig, load_config
+from tessa_tui.config.model import SLACK_FIELDS, Duration, TessaConfig
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import Event
+from tessa_tui.integrations.api_call import IntegrationError, retry_after
+from tessa_tui.integrations.pagerduty import list_incidents
+from tessa_tui.run.integration_actions import incident_fields
+from tessa_tui.run.step_actions import ActionResult, run_step, values_for
+from tessa_tui.runbook.model import Action, Step
 from tests.contract_servers import (
     PD_ACCEPT,
     PD_FROM,
@@ -147,8 +147,16 @@ def test_acknowledge_the_linked_incident_through_the_rest_api(
 
 def link_dedup_key(book: IncidentBook, incident_id: str, dedup_key: str) -> None:
     """An earlier step's result that linked an alert's dedup key (as a step that triggered it would)."""
-    result = ActionResult("pagerduty", "pagerduty trigger", "PagerDuty Events 202 trigger", True, "", 1.0, "",
-                          link={"pagerduty_dedup_key": dedup_key})  # fmt: skip
+    result = ActionResult(
+        "pagerduty",
+        "pagerduty trigger",
+        "PagerDuty Events 202 trigger",
+        True,
+        "",
+        1.0,
+        "",
+        link={"pagerduty_dedup_key": dedup_key},
+    )
     book.record(book.action_output(incident_id, f"{RUNBOOK}/recent-deployments", result.record()))
 
 

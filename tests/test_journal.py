@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Journal, JournalError, JournalReadOnly, new_event
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import Journal, JournalError, JournalReadOnly, new_event
 from tests.incident_fixtures import ManualClock
 
 CRASH_CYCLES = 200

@@ -22,13 +22,13 @@ import pytest
 
 from runbooks import pack_dir
 from screens.app import TessaApp
-from tessa_tui.cli import main
-from tessa_tui.config_load import load_config
-from tessa_tui.config_model import TessaConfig
-from tessa_tui.errors import UserError
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Journal
-from tessa_tui.runbook_load import load_pack
+from tessa_tui.base.errors import UserError
+from tessa_tui.cli.main import main
+from tessa_tui.config.load import load_config
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import Journal
+from tessa_tui.runbook.load import load_pack
 from tests.incident_fixtures import START, ManualClock
 from tests.ui.screen_text import wait_until
 
@@ -228,9 +228,14 @@ def as_nobody(*argv: str) -> subprocess.CompletedProcess[str]:
     prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
     env = {"PATH": os.environ["PATH"], "HOME": "/nonexistent", "TZ": "UTC", "XDG_STATE_HOME": "/nonexistent"}
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "tessa_tui", *argv], capture_output=True, text=True, env=env, cwd=REPO,
-        timeout=60, check=False,
-    )  # fmt: skip
+        [*prefix, sys.executable, "-m", "tessa_tui", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.skipif(shutil.which("setpriv") is None and os.geteuid() == 0, reason="needs setpriv to drop root")
@@ -301,7 +306,7 @@ def test_a_note_quoting_a_secret_is_kept_masked_in_the_file(
     make_book: Callable[..., IncidentBook], tmp_path: Path
 ) -> None:
     """A responder pastes a command line with the token in it: the journal (WAL included) never holds it."""
-    from tessa_tui import secret_registry
+    from tessa_tui.base import secret_registry
 
     token = "tk_live_9f8e7d6c5b4a"
     secret_registry.register(token)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from tessa_tui.log_command import BACKOFF_START_S, CommandFollower
+from tessa_tui.logs.command_source import BACKOFF_START_S, CommandFollower
 
 
 async def collect(follower: CommandFollower, until: float, want: int = 10**9) -> list[str]:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.log_follow import MAX_LINE, START_WINDOW, FileFollower
-from tessa_tui.log_parse import LogParser, is_continuation, level_of, parse_line, stamp_time
+from tessa_tui.logs.follow import MAX_LINE, START_WINDOW, FileFollower
+from tessa_tui.logs.parse import LogParser, is_continuation, level_of, parse_line, stamp_time
 from tests.conftest import SHARED_DATA
 
 
@@ -157,8 +157,12 @@ def test_logs_cli_reads_filters_and_prints_json(write_config: Callable[[str], Pa
     config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n")
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", *args],
-                              capture_output=True, text=True, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
     errors = cli("app", "--level", "error")
     assert errors.returncode == 0
@@ -181,13 +185,21 @@ def test_logs_cli_reads_a_command_source_until_it_exits(write_config: Callable[[
         f"logs:\n  - name: edge\n    command: ['{sys.executable}', '{script}']\n"
         "  - name: gone\n    command: ['/nonexistent/supabase', 'logs']\n"
     )
-    run = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "edge", "--json"],
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "edge", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     records = [json.loads(line) for line in run.stdout.splitlines()]
     assert [(r["level"], r["message"]) for r in records] == [("error", "boom"), ("info", "plain info line")]
-    gone = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "gone"],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    gone = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "gone"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert gone.returncode == 2 and "/nonexistent/supabase: cannot start" in gone.stderr
 
 

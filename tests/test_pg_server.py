@@ -13,9 +13,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from tessa_tui.base.errors import UserError
 from tessa_tui.demo.pg_binaries import find_binaries
 from tessa_tui.demo.pg_server import PostgresServer
-from tessa_tui.errors import UserError
 
 
 async def query(dsn: str, sql: str) -> object:

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import new_event
-from tessa_tui.postmortem import postmortem, to_markdown
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import new_event
+from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tests.conftest import REPO
 from tests.incident_fixtures import ManualClock
 
@@ -72,8 +72,13 @@ def test_json_carries_the_same_facts(make_book: Book, clock: ManualClock) -> Non
     incident_id = worked_incident(book, clock)
     report = json.loads(json.dumps(postmortem(book.get(incident_id), book.pack, book.severities, clock.now)))
     assert [t["milestone"] for t in report["timeline"] if t["at"]] == [
-        "began", "detected", "acknowledged", "root_cause", "resolution_applied", "verified_resolved",
-    ]  # fmt: skip
+        "began",
+        "detected",
+        "acknowledged",
+        "root_cause",
+        "resolution_applied",
+        "verified_resolved",
+    ]
     assert report["durations"]["duration"]["seconds"] == 20 * 60
     assert report["actions_taken"][0]["text"] == "Acknowledge alert in PagerDuty"
     assert report["events"][0]["kind"] == "declared"
@@ -87,16 +92,25 @@ def test_incident_cli_round_trip(tmp_path: Path) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "tessa_tui", "incident", *args], capture_output=True, text=True, env=env,
-            cwd=REPO, timeout=60,
-        )  # fmt: skip
+            [sys.executable, "-m", "tessa_tui", "incident", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+        )
 
     declared = run("declare", "SEV1", "Frontend returns 503", "--runbook", "service-unavailable")
     assert declared.returncode == 0, declared.stderr
     assert declared.stdout.startswith("INC-1: declared SEV1 'Frontend returns 503'")
-    for args in (("ack", "active"), ("tick", "1", "1"), ("note", "1", "pool", "--section", "root_cause"),
-                 ("milestone", "INC-1", "root-cause"), ("resolve", "1", "--summary", "rolled back"),
-                 ("verify", "1")):  # fmt: skip
+    for args in (
+        ("ack", "active"),
+        ("tick", "1", "1"),
+        ("note", "1", "pool", "--section", "root_cause"),
+        ("milestone", "INC-1", "root-cause"),
+        ("resolve", "1", "--summary", "rolled back"),
+        ("verify", "1"),
+    ):
         result = run(*args)
         assert result.returncode == 0, (args, result.stderr)
         assert "(saved " in result.stdout and "by bot)" in result.stdout
@@ -128,8 +142,15 @@ def test_export_of_an_open_incident_says_ongoing(make_book: Book, clock: ManualC
 def test_pinned_log_lines_are_diagnostic_outputs(make_book: Book, clock: ManualClock) -> None:
     book = make_book()
     incident_id = book.record(book.declare("SEV2", "chat timeouts")).incident
-    book.record(book.pin_log(incident_id, source="edge", clock="14:00:09", level="error",
-                             text='{"msg":"openai timeout","token":"sk-live-abcdefghijklmnopqrstuv"}'))  # fmt: skip
+    book.record(
+        book.pin_log(
+            incident_id,
+            source="edge",
+            clock="14:00:09",
+            level="error",
+            text='{"msg":"openai timeout","token":"sk-live-abcdefghijklmnopqrstuv"}',
+        )
+    )
     markdown = to_markdown(postmortem(book.get(incident_id), book.pack, book.severities, clock.now))
     outputs = markdown.split("## Diagnostic Outputs")[1]
     assert "### 14:00 log edge 14:00:09 ERROR" in outputs and "openai timeout" in outputs

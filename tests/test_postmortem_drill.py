@@ -11,11 +11,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Journal
-from tessa_tui.postmortem import postmortem, to_markdown
-from tessa_tui.sla import Clock, incident_clocks
-from tessa_tui.state_flips import MONITOR
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import Journal
+from tessa_tui.incidents.postmortem import postmortem, to_markdown
+from tessa_tui.incidents.sla import Clock, incident_clocks
+from tessa_tui.incidents.state_flips import MONITOR
 from tests.conftest import REPO
 from tests.incident_fixtures import ManualClock
 from tests.loopback import LoopbackServers
@@ -59,13 +59,17 @@ def drill(make_book: Book, clock: ManualClock) -> tuple[IncidentBook, str]:
     alice.record(alice.tick(incident_id, "recent-deployments"))
     alice.record(alice.tick(incident_id, "status-investigating"))
     alice.record(alice.note(incident_id, "a deploy broke the build", section="root_cause"))
-    alice.record(alice.note(incident_id, "add a synthetic check", section="action_item", owner="bob",
-                            due=(clock.now.date())))  # fmt: skip
+    alice.record(
+        alice.note(incident_id, "add a synthetic check", section="action_item", owner="bob", due=(clock.now.date()))
+    )
     clock.advance(minutes=16)  # 14:20: resolved; the service is still down
     alice.record(alice.resolve(incident_id, "rolled back"))
     assert observe(alice, "Frontend", "down") == []
-    for minute, recorded in ((21, ["service_state", "verify_check"]), (22, ["verify_check"]),
-                             (23, ["verify_check", "verified"])):  # fmt: skip
+    for minute, recorded in (
+        (21, ["service_state", "verify_check"]),
+        (22, ["verify_check"]),
+        (23, ["verify_check", "verified"]),
+    ):
         clock.now = clock.now.replace(minute=minute)
         assert observe(alice, "Frontend", "up") == recorded
     clock.advance(minutes=1)
@@ -171,8 +175,14 @@ def test_cli_update_verify_and_action_item_owner(tmp_path: Path) -> None:
     env = {**os.environ, "TESSA_CONFIG": str(config)}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tessa_tui", "incident", *args], capture_output=True,
-                              text=True, env=env, cwd=REPO, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "tessa_tui", "incident", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=REPO,
+            timeout=60,
+        )
 
     assert run("declare", "SEV2", "chat down").returncode == 0
     updated = run("update", "1", "investigating")
@@ -215,8 +225,9 @@ def test_check_records_flips_and_verifies_a_resolved_incident(
     env = {**os.environ, "TESSA_CONFIG": str(config)}
 
     def tessa(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env,
-                              cwd=REPO, timeout=60)  # fmt: skip
+        return subprocess.run(
+            [sys.executable, "-m", "tessa_tui", *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=60
+        )
 
     def states() -> list[str]:
         reader = Journal(journal, actor="test", readonly=True)
@@ -254,8 +265,9 @@ def test_each_beginning_says_where_it_comes_from(make_book: Book, clock: ManualC
     book = make_book()
     opened = clock.now
     clock.advance(minutes=3)
-    paged = book.record(book.declare("SEV2", "from PagerDuty", detected_at=opened, began_at=opened,
-                                     pagerduty_incident="PABC123")).incident  # fmt: skip
+    paged = book.record(
+        book.declare("SEV2", "from PagerDuty", detected_at=opened, began_at=opened, pagerduty_incident="PABC123")
+    ).incident
     observe(book, "Chat", "down")
     clock.advance(minutes=2)
     seen = book.record(book.declare("SEV2", "chat down", services=["Chat"])).incident

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.capabilities import MEASURE, READ_ONLY, READ_WRITE, Capabilities, ReadOnlyError
-from tessa_tui.config_load import load_config
-from tessa_tui.errors import UserError
-from tessa_tui.incident_book import open_book
-from tessa_tui.integration_actions import run_integration
-from tessa_tui.runbook_model import Action, HttpAction, Step
-from tessa_tui.step_actions import run_step
+from tessa_tui.base.capabilities import MEASURE, READ_ONLY, READ_WRITE, Capabilities, ReadOnlyError
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.book import open_book
+from tessa_tui.run.integration_actions import run_integration
+from tessa_tui.run.step_actions import run_step
+from tessa_tui.runbook.model import Action, HttpAction, Step
 from tests.conftest import REPO
 from tests.contract_servers import ContractServers
 

@@ -15,19 +15,19 @@ from typing import Any
 
 import pytest
 
-from tessa_tui.capabilities import MEASURE
-from tessa_tui.config_load import load_config
-from tessa_tui.config_model import Duration, LogSource, ServiceCheck, TessaConfig
-from tessa_tui.errors import UserError
-from tessa_tui.incident import fold_all
-from tessa_tui.journal import Journal, new_event
-from tessa_tui.redact import mask_url
-from tessa_tui.review import Review, ReviewItem, review_runbook, run_review, save_review, saved_reviews
-from tessa_tui.review_probes import MIN_RECORDS, percentile
-from tessa_tui.runbook_load import load_runbook
-from tessa_tui.runbook_model import Action, ProbeName, Step
-from tessa_tui.size_history import SizeHistory
-from tessa_tui.step_actions import ActionResult, run_step
+from tessa_tui.base.capabilities import MEASURE
+from tessa_tui.base.errors import UserError
+from tessa_tui.base.redact import mask_url
+from tessa_tui.config.load import load_config
+from tessa_tui.config.model import Duration, LogSource, ServiceCheck, TessaConfig
+from tessa_tui.database.size_history import SizeHistory
+from tessa_tui.incidents.incident import fold_all
+from tessa_tui.incidents.journal import Journal, new_event
+from tessa_tui.run.review import Review, ReviewItem, review_runbook, run_review, save_review, saved_reviews
+from tessa_tui.run.review_probes import MIN_RECORDS, percentile
+from tessa_tui.run.step_actions import ActionResult, run_step
+from tessa_tui.runbook.load import load_runbook
+from tessa_tui.runbook.model import Action, ProbeName, Step
 from tests.loopback import LoopbackServers
 from tests.platform_fixtures import RunningDemo, start_demo, stop_demo
 
@@ -47,8 +47,10 @@ def write_log(path: Path, records: int, errors: int, *, old_errors: int = 0) -> 
     now = datetime.now(UTC)
     stale = (now - timedelta(hours=30)).isoformat()
     lines = [json.dumps({"time": stale, "level": "error", "msg": "yesterday"}) for _ in range(old_errors)]
-    lines += [json.dumps({"time": now.isoformat(), "level": "error" if n < errors else "info", "msg": "req"})
-              for n in range(records)]  # fmt: skip
+    lines += [
+        json.dumps({"time": now.isoformat(), "level": "error" if n < errors else "info", "msg": "req"})
+        for n in range(records)
+    ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -91,12 +93,14 @@ async def test_services_green_counts_what_is_not_up(servers: LoopbackServers) ->
 
 
 async def test_api_p95_is_the_worst_checks_and_stops_at_no_answer(servers: LoopbackServers) -> None:
-    config = TessaConfig(services=[
-        ServiceCheck(name="Fast", url=f"{servers.http}/ok"),
-        ServiceCheck(name="Slow", url=f"{servers.http}/slow"),  # 0.3 s each
-        ServiceCheck(name="Hung", url=f"{servers.http}/hang", timeout=Duration(seconds=0.5)),
-        ServiceCheck(name="Vendor", statuspage=f"{servers.http}/statuspage"),  # not an API: never sampled
-    ])  # fmt: skip
+    config = TessaConfig(
+        services=[
+            ServiceCheck(name="Fast", url=f"{servers.http}/ok"),
+            ServiceCheck(name="Slow", url=f"{servers.http}/slow"),  # 0.3 s each
+            ServiceCheck(name="Hung", url=f"{servers.http}/hang", timeout=Duration(seconds=0.5)),
+            ServiceCheck(name="Vendor", statuspage=f"{servers.http}/statuspage"),  # not an API: never sampled
+        ]
+    )
     slow = await judge(probe("api-p95", "[BODY].value < 250", only=("Fast", "Slow")), config)
     assert (
         slow.ok is False and slow.status.startswith("worst p95 3") and "(Slow); 5 requests to each of 2" in slow.status
@@ -209,13 +213,17 @@ def test_reviews_are_saved_numbered_and_ignored_by_every_incident_view(write_con
     back = saved_reviews(Journal(path, actor="x").events_since(0))
     assert [(r.id, r.passed, r.actor) for r in back] == [("REV-1", True, "alice"), ("REV-2", False, "bob")]
     assert back[0].items == a_review().items
-    from tessa_tui.incident_book import open_book
+    from tessa_tui.incidents.book import open_book
 
     book = open_book(load_config(config))
     assert sorted(book.incidents) == ["INC-1", "INC-2"]
     book.journal.close()
-    listed = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "incident", "list"],
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    listed = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "incident", "list"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert listed.returncode == 0 and "REV" not in listed.stdout and listed.stdout.count("INC-") == 2
 
 

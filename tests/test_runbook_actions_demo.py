@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from runbooks import pack_dir
-from tessa_tui.runbook_load import RunbookPack, load_pack
+from tessa_tui.runbook.load import RunbookPack, load_pack
 from tests.platform_fixtures import RunningDemo
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_17aaed69e73ffbe3.txt"

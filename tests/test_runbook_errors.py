@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.errors import UserError
-from tessa_tui.runbook_load import load_pack, load_runbook
+from tessa_tui.base.errors import UserError
+from tessa_tui.runbook.load import load_pack, load_runbook
 
 HEAD = "id: rb\ntitle: Broken\nkind: issue\n"
 ONE_PHASE = "phases:\n  - name: Diagnosis\n    steps:\n      - id: look\n        text: Look\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from runbooks import pack_dir
-from tessa_tui.runbook_load import RunbookPack, load_pack, runbook_json_schema
-from tessa_tui.runbook_model import Runbook, Step
-from tessa_tui.step_placeholders import BUILTIN, STANDARD
+from tessa_tui.runbook.load import RunbookPack, load_pack, runbook_json_schema
+from tessa_tui.runbook.model import Runbook, Step
+from tessa_tui.runbook.placeholders import BUILTIN, STANDARD
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_17aaed69e73ffbe3.txt"
 SCHEMA_FILE = pack_dir() / "runbook.schema.json"
@@ -229,8 +229,13 @@ def test_seed_section_is_in_its_runbooks(heading: str, seed: dict[str, SeedSecti
         for symptom in section.symptoms:
             assert norm(symptom) in symptoms, f"{where}: symptom {symptom!r} missing"
         # Run by the console (sql), or handed over to copy where the console's read-only transaction cannot run it.
-        statements = {norm(text.rstrip().rstrip(";")) for _, s in runbook.steps() if s.action
-                      for text in (s.action.sql, s.action.copy) if text}  # fmt: skip
+        statements = {
+            norm(text.rstrip().rstrip(";"))
+            for _, s in runbook.steps()
+            if s.action
+            for text in (s.action.sql, s.action.copy)
+            if text
+        }
         for statement in section.statements:
             assert norm(statement) in statements, f"{where}: no step runs or copies {statement!r}"
         warnings = {norm(w) for w in runbook.warnings}

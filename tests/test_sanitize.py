@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tessa_tui.sanitize import excerpt, sanitize
+from tessa_tui.base.sanitize import excerpt, sanitize
 
 HOSTILE = {
     "osc-title": ("\x1b]0;owned\x07", "\\e]0;owned\\x07"),

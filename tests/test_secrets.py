@@ -19,12 +19,12 @@ from urllib.parse import quote, quote_plus
 import pytest
 from rich.console import Console
 
-from tessa_tui import secret_registry
-from tessa_tui.config_load import load_config
-from tessa_tui.db_monitor import _cell
-from tessa_tui.log_ingest import digest
-from tessa_tui.log_parse import FULL, SUMMARY, LogParser
-from tessa_tui.redact import redact_text
+from tessa_tui.base import secret_registry
+from tessa_tui.base.redact import redact_text
+from tessa_tui.config.load import load_config
+from tessa_tui.database.monitor import _cell
+from tessa_tui.logs.ingest import digest
+from tessa_tui.logs.parse import FULL, SUMMARY, LogParser
 from tests.conftest import REPO
 
 # What a person would paste: every URL delimiter, a space, a plus, a percent and non-ASCII.
@@ -153,8 +153,9 @@ def test_no_cli_exit_shows_a_secret(secret_config: Path, secret_env: dict[str, s
         "declare": cli(secret_config, secret_env, "incident", "declare", "SEV3", "Leak test"),
         "attach": cli(secret_config, secret_env, "incident", "attach", "INC-1", "leak"),
     }
-    runs["runbook run"] = cli(secret_config, secret_env, "runbook", "run", "leak", "--step", "echo", "--incident",
-                              "INC-1", "--json")  # fmt: skip
+    runs["runbook run"] = cli(
+        secret_config, secret_env, "runbook", "run", "leak", "--step", "echo", "--incident", "INC-1", "--json"
+    )
     runs["export json"] = cli(secret_config, secret_env, "incident", "export", "INC-1", "--format", "json")
     runs["export md"] = cli(secret_config, secret_env, "incident", "export", "INC-1", "--format", "md")
     for name, run in runs.items():
@@ -185,7 +186,7 @@ def test_error_messages_and_crashes_show_no_secret(
 def test_an_internal_error_is_one_line_and_crash_log_keeps_no_secret(
     secret_config: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tessa_tui import cli
+    from tessa_tui.cli import main as cli
 
     monkeypatch.setenv("TESSA_TOKEN", TOKEN)
     monkeypatch.setenv("TESSA_DB_PASSWORD", DB_PASSWORD)
@@ -226,7 +227,7 @@ def test_no_secret_registered_leaves_rows_as_they_are() -> None:
 
 
 def test_set_values_of_credential_placeholders_are_registered() -> None:
-    from tessa_tui.cli_runbook_run import parse_sets
+    from tessa_tui.cli.runbook_run import parse_sets
 
     parse_sets(["db_password=hunter2-set", "client_ip=10.0.0.1"])
     assert redact_text("pw hunter2-set ip 10.0.0.1") == "pw **** ip 10.0.0.1"
@@ -268,7 +269,7 @@ def test_console_crash_is_one_line_without_locals_or_secret(
     import asyncio
 
     from screens.app import TessaApp
-    from screens.dashboard import DashboardScreen
+    from screens.dashboard.dashboard_screen import DashboardScreen
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     env = {"TESSA_TOKEN": TOKEN, "TESSA_DB_PASSWORD": DB_PASSWORD, "TESSA_API_KEY": API_KEY}
@@ -314,10 +315,10 @@ def test_output_is_masked_before_it_is_cut(tmp_path: Path, cut_at: int) -> None:
     """A command whose output puts a secret across the 64 KiB it keeps: the kept part ends without its beginning."""
     import asyncio
 
-    from tessa_tui.capabilities import READ_WRITE
-    from tessa_tui.config_model import TessaConfig
-    from tessa_tui.runbook_load import load_runbook
-    from tessa_tui.step_actions import KEEP, run_step
+    from tessa_tui.base.capabilities import READ_WRITE
+    from tessa_tui.config.model import TessaConfig
+    from tessa_tui.run.step_actions import KEEP, run_step
+    from tessa_tui.runbook.load import load_runbook
 
     secret = "S3cretPassw0rdXYZ"
     secret_registry.register(secret)
@@ -340,7 +341,13 @@ def test_a_config_error_quoting_an_env_value_masks_it_before_cutting(tmp_path: P
     config.write_text("services:\n  - name: a\n    url: http://127.0.0.1:9/\n    interval: ${TESSA_X}\n")
     value = "Sup3rSecretValueThatIsQuiteLongIndeed_0123456789abcdef"
     env = {**os.environ, "TESSA_X": value}
-    result = subprocess.run([sys.executable, "-m", "tessa_tui", "--config", str(config), "config", "validate"],
-                            capture_output=True, text=True, timeout=60, env=env, cwd=REPO)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "config", "validate"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=REPO,
+    )
     assert result.returncode == 2 and "interval" in result.stderr and "****" in result.stderr
     assert value[:8] not in result.stderr

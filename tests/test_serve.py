@@ -108,10 +108,22 @@ def serve(tmp_path: Path, *args: str, host: str = "127.0.0.1") -> Iterator[Serve
     config = tmp_path / "tessa.yaml"
     config.write_text(f"platform: War Room TV\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n")
     port = free_port(host if host not in ("0.0.0.0", "::") else "127.0.0.1")
-    argv = [sys.executable, "-m", "tessa_tui", "--config", str(config), "serve", "--host", host,
-            "--port", str(port), *args]  # fmt: skip
-    process = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "tessa_tui",
+        "--config",
+        str(config),
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        *args,
+    ]
+    process = subprocess.Popen(
+        argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     lines: list[str] = []
     got: queue.Queue[str | None] = queue.Queue()
 
@@ -350,8 +362,19 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
 def test_an_unknown_host_is_one_line_and_exit_2(tmp_path: Path) -> None:
     config = tmp_path / "tessa.yaml"
     config.write_text("platform: x\n")
-    argv = [sys.executable, "-m", "tessa_tui", "--config", str(config), "serve", "--host", "no-such-host.invalid",
-            "--public", "--port", str(free_port())]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "tessa_tui",
+        "--config",
+        str(config),
+        "serve",
+        "--host",
+        "no-such-host.invalid",
+        "--public",
+        "--port",
+        str(free_port()),
+    ]
     result = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.startswith("tessa-tui: error: cannot listen on no-such-host.invalid port ")
@@ -370,9 +393,9 @@ def test_serve_refuses_other_hosts_without_public(tmp_path: Path) -> None:
 
 
 def test_the_served_command_is_spectator_mode_unless_write() -> None:
-    from tessa_tui.cli_serve import serve_command
-    from tessa_tui.config_load import LoadedConfig
-    from tessa_tui.config_model import TessaConfig
+    from tessa_tui.cli.serve import serve_command
+    from tessa_tui.config.load import LoadedConfig
+    from tessa_tui.config.model import TessaConfig
 
     loaded = LoadedConfig(TessaConfig(), Path("/etc/tessa.yaml"), frozenset())
     assert serve_command(loaded, write=False).endswith("--config /etc/tessa.yaml --readonly")

@@ -7,9 +7,9 @@ from datetime import timedelta
 import msgspec
 import pytest
 
-from tessa_tui.check_result import CheckResult, CheckState
-from tessa_tui.config_model import ServiceCheck, decode_hook
-from tessa_tui.service_state import ServiceState
+from tessa_tui.checks.result import CheckResult, CheckState
+from tessa_tui.checks.service_state import ServiceState
+from tessa_tui.config.model import ServiceCheck, decode_hook
 from tests.conftest import FROZEN_NOW
 
 
@@ -19,8 +19,16 @@ def tracker(**fields: object) -> ServiceState:
 
 
 def result(state: CheckState, seconds: float = 0, latency: float = 10.0) -> CheckResult:
-    return CheckResult("api", "g", "http", "GET x", state, "" if state == "up" else f"{state}!",
-                       FROZEN_NOW + timedelta(seconds=seconds), latency)  # fmt: skip
+    return CheckResult(
+        "api",
+        "g",
+        "http",
+        "GET x",
+        state,
+        "" if state == "up" else f"{state}!",
+        FROZEN_NOW + timedelta(seconds=seconds),
+        latency,
+    )
 
 
 def test_first_result_is_shown_at_once() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.size_history import SizeHistory
+from tessa_tui.database.size_history import SizeHistory
 from tests.incident_fixtures import START
 
 MB = 1024 * 1024

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.sla import Clock, ThresholdWatcher, current_phase, incident_clocks
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.sla import Clock, ThresholdWatcher, current_phase, incident_clocks
 from tests.incident_fixtures import START, ManualClock
 
 Book = Callable[..., IncidentBook]
@@ -135,8 +135,17 @@ def test_two_incidents_are_announced_separately(make_book: Book, clock: ManualCl
 
 def _posted(kind: str, ok: bool = True) -> dict[str, object]:
     """An ActionResult.record() of a Slack / Statuspage step as the runner hands it to the journal."""
-    return {"kind": kind, "command": f"{kind} post", "status": "200" if ok else "500", "ok": ok, "why": "",
-            "duration_ms": 12.0, "excerpt": "", "output": "", "truncated": False}  # fmt: skip
+    return {
+        "kind": kind,
+        "command": f"{kind} post",
+        "status": "200" if ok else "500",
+        "ok": ok,
+        "why": "",
+        "duration_ms": 12.0,
+        "excerpt": "",
+        "output": "",
+        "truncated": False,
+    }
 
 
 def test_the_update_clock_restarts_when_an_update_is_posted(make_book: Book, clock: ManualClock) -> None:
@@ -193,7 +202,7 @@ def test_severities_without_a_cadence_have_no_update_clock(make_book: Book) -> N
 
 def _skewed(book: IncidentBook, incident_id: str, kind: str, at: datetime, **data: object) -> None:
     """A row as another machine with a wrong clock wrote it: the command there saw nothing wrong."""
-    from tessa_tui.journal import new_event
+    from tessa_tui.incidents.journal import new_event
 
     book.journal.append(new_event(incident_id, kind, **data), at=at)
     book.sync()

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from tessa_tui.durations import format_clock, format_duration, parse_duration
-from tessa_tui.redact import mask_url, redact_text
-from tessa_tui.safe_yaml import load_yaml_text
+from tessa_tui.base.durations import format_clock, format_duration, parse_duration
+from tessa_tui.base.redact import mask_url, redact_text
+from tessa_tui.base.safe_yaml import load_yaml_text
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tessa_tui.statuspage import StatusPageError, parse_statuspage
+from tessa_tui.checks.statuspage_status import StatusPageError, parse_statuspage
 from tests.conftest import SHARED_DATA
 from tests.loopback import LoopbackServers
 from tests.test_check_command import run_cli
@@ -53,9 +53,15 @@ def test_status_json_has_no_incidents_key_which_is_not_zero_incidents() -> None:
 
 @pytest.mark.parametrize(
     ("indicator", "state"),
-    [("none", "up"), ("minor", "degraded"), ("major", "down"), ("critical", "down"), ("maintenance", "maintenance"),
-     ("purple", "unknown")],
-)  # fmt: skip
+    [
+        ("none", "up"),
+        ("minor", "degraded"),
+        ("major", "down"),
+        ("critical", "down"),
+        ("maintenance", "maintenance"),
+        ("purple", "unknown"),
+    ],
+)
 def test_indicator_mapping(indicator: str, state: str) -> None:
     assert parse_statuspage({"status": {"indicator": indicator, "description": "x"}}).state == state
 
@@ -97,12 +103,14 @@ def test_a_document_of_the_wrong_shape_is_one_line(document: Any, reason: str) -
 
 
 def test_fields_of_any_other_type_are_ignored() -> None:
-    status = parse_statuspage({
-        "status": {"indicator": "major", "description": 5},
-        "components": [5, {"name": 1, "status": 2}, {"name": "API", "status": "major_outage"}],
-        "incidents": [{"name": "x", "incident_updates": 5}, {"name": "y", "incident_updates": [{"body": []}]}],
-        "page": {"updated_at": 1e400},
-    })  # fmt: skip
+    status = parse_statuspage(
+        {
+            "status": {"indicator": "major", "description": 5},
+            "components": [5, {"name": 1, "status": 2}, {"name": "API", "status": "major_outage"}],
+            "incidents": [{"name": "x", "incident_updates": 5}, {"name": "y", "incident_updates": [{"body": []}]}],
+            "page": {"updated_at": 1e400},
+        }
+    )
     assert (status.state, status.description, [c.name for c in status.components]) == ("down", "", ["API"])
     assert status.incidents is not None and [i.name for i in status.incidents] == ["x", "y"]
 
@@ -110,13 +118,21 @@ def test_fields_of_any_other_type_are_ignored() -> None:
 def test_the_latest_update_is_the_latest_in_time_across_a_clock_change() -> None:
     # 2026-10-25, Europe: clocks go back at 01:00 UTC. The update at 00:50 UTC was written in summer time
     # (01:50+01:00); the one 20 minutes later in winter time (01:10+00:00): as strings it sorts first.
-    status = parse_statuspage({
-        "status": {"indicator": "minor", "description": "Minor Service Outage"},
-        "incidents": [{"name": "Delays", "status": "monitoring", "incident_updates": [
-            {"body": "A fix has been deployed.", "created_at": "2026-10-25T01:10:00+00:00"},
-            {"body": "We are investigating.", "created_at": "2026-10-25T01:50:00+01:00"},
-        ]}],
-    })  # fmt: skip
+    status = parse_statuspage(
+        {
+            "status": {"indicator": "minor", "description": "Minor Service Outage"},
+            "incidents": [
+                {
+                    "name": "Delays",
+                    "status": "monitoring",
+                    "incident_updates": [
+                        {"body": "A fix has been deployed.", "created_at": "2026-10-25T01:10:00+00:00"},
+                        {"body": "We are investigating.", "created_at": "2026-10-25T01:50:00+01:00"},
+                    ],
+                }
+            ],
+        }
+    )
     assert status.incidents is not None
     assert status.incidents[0].latest_update == "A fix has been deployed."
 
@@ -127,13 +143,21 @@ MAINTENANCE_PAGE = {
     "components": [{"name": "Database", "status": "under_maintenance"}],
     "incidents": [],
     "scheduled_maintenances": [
-        {"name": "Storage upgrade", "status": "scheduled", "scheduled_for": "2026-06-08T02:00:00Z",
-         "scheduled_until": "2026-06-08T04:00:00Z"},
-        {"name": "Database failover", "status": "in_progress", "scheduled_for": "2026-06-01T10:00:00Z",
-         "scheduled_until": "2026-06-01T11:00:00Z"},
+        {
+            "name": "Storage upgrade",
+            "status": "scheduled",
+            "scheduled_for": "2026-06-08T02:00:00Z",
+            "scheduled_until": "2026-06-08T04:00:00Z",
+        },
+        {
+            "name": "Database failover",
+            "status": "in_progress",
+            "scheduled_for": "2026-06-01T10:00:00Z",
+            "scheduled_until": "2026-06-01T11:00:00Z",
+        },
         {"name": "Done last week", "status": "completed", "scheduled_for": "2026-05-25T10:00:00Z"},
     ],
-}  # fmt: skip
+}
 
 
 def test_a_maintenance_in_progress_is_maintenance_and_upcoming_ones_are_listed() -> None:
@@ -160,8 +184,16 @@ def test_check_json_shows_the_maintenance_from_a_served_status_page(
     [check] = json.loads(run_cli("--config", str(path), "check", "--json").stdout)["checks"]
     assert check["state"] == "maintenance"
     assert check["vendor"]["maintenances"] == [
-        {"name": "Database failover", "status": "in_progress", "for": "2026-06-01T10:00:00Z",
-         "until": "2026-06-01T11:00:00Z"},
-        {"name": "Storage upgrade", "status": "scheduled", "for": "2026-06-08T02:00:00Z",
-         "until": "2026-06-08T04:00:00Z"},
-    ]  # fmt: skip
+        {
+            "name": "Database failover",
+            "status": "in_progress",
+            "for": "2026-06-01T10:00:00Z",
+            "until": "2026-06-01T11:00:00Z",
+        },
+        {
+            "name": "Storage upgrade",
+            "status": "scheduled",
+            "for": "2026-06-08T02:00:00Z",
+            "until": "2026-06-08T04:00:00Z",
+        },
+    ]

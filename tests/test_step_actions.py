@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.capabilities import READ_ONLY, READ_WRITE, Capabilities
-from tessa_tui.config_model import DatabaseConfig, Duration, ServiceCheck, TessaConfig
-from tessa_tui.errors import UserError
-from tessa_tui.runbook_model import Action, HttpAction, Step
-from tessa_tui.step_actions import ActionResult, run_step
-from tessa_tui.step_placeholders import expand, unknown_placeholders
+from tessa_tui.base.capabilities import READ_ONLY, READ_WRITE, Capabilities
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.model import DatabaseConfig, Duration, ServiceCheck, TessaConfig
+from tessa_tui.run.step_actions import ActionResult, run_step
+from tessa_tui.runbook.model import Action, HttpAction, Step
+from tessa_tui.runbook.placeholders import expand, unknown_placeholders
 from tests.conftest import REPO
 from tests.hostile_http import answering
 
@@ -57,16 +57,20 @@ def test_a_placeholder_value_is_one_literal_argument(payload: str) -> None:
 
 
 def test_sql_placeholders_are_parameters_and_urls_are_encoded() -> None:
-    sql = expand(Action(sql="SELECT * FROM t WHERE a = {user_email} OR b = {user_email} OR c = {client_ip}"),
-                 {"user_email": "x'; DROP TABLE t; --", "client_ip": "1.2.3.4"})  # fmt: skip
+    sql = expand(
+        Action(sql="SELECT * FROM t WHERE a = {user_email} OR b = {user_email} OR c = {client_ip}"),
+        {"user_email": "x'; DROP TABLE t; --", "client_ip": "1.2.3.4"},
+    )
     assert sql.sql == "SELECT * FROM t WHERE a = $1 OR b = $1 OR c = $2"
     assert sql.params == ["x'; DROP TABLE t; --", "1.2.3.4"]
     values = {"production_url": "https://app.example/", "user_email": "a/../admin?x=1#", "client_ip": "1&b=2"}
     http = expand(Action(http=HttpAction(url="{production_url}/users/{user_email}?q={client_ip}")), values)
     assert http.url == "https://app.example/users/a%2F..%2Fadmin%3Fx%3D1%23?q=1%26b%3D2"
     with pytest.raises(UserError, match="line break"):
-        expand(Action(http=HttpAction(url="http://x/", headers={"X-Who": "{user_email}"})),
-               {"user_email": "a\r\nX-Admin: 1"})  # fmt: skip
+        expand(
+            Action(http=HttpAction(url="http://x/", headers={"X-Who": "{user_email}"})),
+            {"user_email": "a\r\nX-Admin: 1"},
+        )
     with pytest.raises(UserError, match="no value for function_name"):
         expand(Action(run=["deploy", "{function_name}"]), {})
 
@@ -181,13 +185,13 @@ async def _araise(*_: object, **__: object) -> object:
 
 
 BOUNDARY_CASES = {
-    "http": (Action(http=HttpAction(url="http://127.0.0.1:9/")), "tessa_tui.http_probe.fetch", _araise),
-    "sql": (Action(sql="SELECT 1"), "tessa_tui.db_monitor.DbMonitor.connect", _araise),
+    "http": (Action(http=HttpAction(url="http://127.0.0.1:9/")), "tessa_tui.base.http_fetch.fetch", _araise),
+    "sql": (Action(sql="SELECT 1"), "tessa_tui.database.monitor.DbMonitor.connect", _araise),
     "run": (Action(run=["true"]), "asyncio.create_subprocess_exec", _araise),
-    "check": (Action(check="api"), "tessa_tui.checks.run_check", _araise),
-    "copy": (Action(copy="text"), "tessa_tui.step_actions.Observation", _raise),
-    "probe": (Action(probe="backups"), "tessa_tui.review_probes.run_probe", _araise),
-    "slack": (Action(slack="update"), "tessa_tui.integration_actions.run_integration", _araise),
+    "check": (Action(check="api"), "tessa_tui.checks.service_check.run_check", _araise),
+    "copy": (Action(copy="text"), "tessa_tui.run.step_actions.Observation", _raise),
+    "probe": (Action(probe="backups"), "tessa_tui.run.review_probes.run_probe", _araise),
+    "slack": (Action(slack="update"), "tessa_tui.run.integration_actions.run_integration", _araise),
 }
 
 
@@ -253,13 +257,13 @@ def test_a_malformed_status_line_fails_the_step_in_one_line_unticked(tmp_path: P
 def test_runbook_run_exits_1_not_70_when_a_step_raises(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tessa_tui.cli import main
+    from tessa_tui.cli.main import main
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     config = _incident_config(tmp_path, "http://127.0.0.1:9")
     assert main(["--config", str(config), "incident", "declare", "SEV3", "Bug"]) == 0
     assert main(["--config", str(config), "incident", "attach", "INC-1", "probe"]) == 0
-    monkeypatch.setattr("tessa_tui.http_probe.fetch", _araise)
+    monkeypatch.setattr("tessa_tui.base.http_fetch.fetch", _araise)
     capsys.readouterr()
     code = main(["--config", str(config), "runbook", "run", "probe", "--step", "get", "--incident", "INC-1"])
     out = capsys.readouterr()
@@ -269,11 +273,11 @@ def test_runbook_run_exits_1_not_70_when_a_step_raises(
 
 
 def test_an_integration_call_is_a_boundary_too(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from tessa_tui.integration_http import _decode, call_json
+    from tessa_tui.integrations.api_call import _decode, call_json
 
     assert _decode(b"[" * 200_000 + b"]" * 200_000).startswith("[[[")  # deeper than the parser: text, no raise
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    monkeypatch.setattr("tessa_tui.http_probe.fetch", _araise)
+    monkeypatch.setattr("tessa_tui.base.http_fetch.fetch", _araise)
     reply = asyncio.run(call_json("POST", "http://127.0.0.1:9/", service="Slack", headers={}, secrets={SECRET}))
     assert not reply.ok and reply.error.startswith("Slack: internal error (RuntimeError); details in ")
     assert "\n" not in reply.error and SECRET not in reply.error

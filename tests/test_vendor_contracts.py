@@ -14,12 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tessa_tui import pagerduty
-from tessa_tui.capabilities import READ_WRITE
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.pagerduty import list_incidents
-from tessa_tui.runbook_model import Action, Step
-from tessa_tui.step_actions import run_step
+from tessa_tui.base.capabilities import READ_WRITE
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.integrations import pagerduty
+from tessa_tui.integrations.pagerduty import list_incidents
+from tessa_tui.run.step_actions import run_step
+from tessa_tui.runbook.model import Action, Step
 from tests.contract_servers import PD_ACCEPT, PD_TOKEN, SLACK_BOT_TOKEN, SLACK_CHANNEL, SP_PAGE, ContractServers
 from tests.test_integrations import configure, declare, link_dedup_key, run, ticked
 
@@ -32,8 +32,11 @@ WriteConfig = Callable[..., Path]
 def test_a_request_the_description_does_not_allow_is_caught(contract_servers: ContractServers) -> None:
     headers = {"Authorization": f"Token token={PD_TOKEN}", "Accept": PD_ACCEPT}
     bad = httpx.get(f"{contract_servers.pagerduty}/incidents", params={"statuses[]": "open"}, headers=headers)
-    no_from = httpx.put(f"{contract_servers.pagerduty}/incidents/PABC123", headers=headers,
-                        json={"incident": {"type": "incident_reference", "status": "acknowledged"}})  # fmt: skip
+    no_from = httpx.put(
+        f"{contract_servers.pagerduty}/incidents/PABC123",
+        headers=headers,
+        json={"incident": {"type": "incident_reference", "status": "acknowledged"}},
+    )
     assert (bad.status_code, no_from.status_code) == (400, 400)
     first, second = contract_servers.state.violations
     assert "statuses[]" in first and "'open' is not one of" in first
@@ -52,8 +55,10 @@ def test_acknowledging_a_resolved_incident_does_not_reopen_it(
     incident_id = declare(book, pagerduty_incident="PGHI789")  # resolved in PagerDuty meanwhile
     result, event = run(book, loaded, incident_id, "ack-pagerduty")
     assert result.ok is False
-    assert result.status == "cannot run: PagerDuty incident PGHI789 is already resolved: not acknowledged " \
-        "(that would reopen it)"  # fmt: skip
+    assert (
+        result.status == "cannot run: PagerDuty incident PGHI789 is already resolved: not acknowledged "
+        "(that would reopen it)"
+    )
     assert not event.data["ticks"] and not ticked(book, incident_id, "ack-pagerduty")
     assert [(r.method, r.path) for r in contract_servers.received("pagerduty")] == [("GET", "/incidents/PGHI789")]
     assert contract_servers.state.pd_incidents["PGHI789"]["status"] == "resolved"
@@ -112,8 +117,9 @@ def test_events_resolve_resolves_the_linked_alert(
     link_dedup_key(book, incident_id, "disk-full-db1")
     incident = book.get(incident_id)
     step = Step(id="resolve", text="Resolve", action=Action(pagerduty="resolve"))
-    result = asyncio.run(run_step(step, {}, loaded.config, capabilities=READ_WRITE, secrets=loaded.secrets,
-                                  incident=incident))  # fmt: skip
+    result = asyncio.run(
+        run_step(step, {}, loaded.config, capabilities=READ_WRITE, secrets=loaded.secrets, incident=incident)
+    )
     assert (result.ok, result.output) == (True, "dedup key disk-full-db1: resolve")
     assert contract_servers.state.alerts == {"disk-full-db1": "resolved"}
 

@@ -11,16 +11,28 @@ from pathlib import Path
 
 # (minutes ago, path, content, message), oldest first
 COMMITS = (
-    (600, "supabase/config.toml", '[auth]\nsite_url = "http://127.0.0.1"\njwt_expiry = 3600\n',
-     "chore: initial Supabase config"),
+    (
+        600,
+        "supabase/config.toml",
+        '[auth]\nsite_url = "http://127.0.0.1"\njwt_expiry = 3600\n',
+        "chore: initial Supabase config",
+    ),
     (420, "supabase/functions/chat/index.ts", 'export const model = "gpt-4o-mini";\n', "feat(chat): edge function"),
     (300, "supabase/functions/sync/index.ts", "export const batch = 100;\n", "feat(sync): batch the queue"),
-    (90, "supabase/config.toml", '[auth]\nsite_url = "http://127.0.0.1"\njwt_expiry = 1800\n',
-     "auth: shorter JWT expiry"),
-    (45, "supabase/functions/chat/index.ts", 'export const model = "gpt-4o-mini";\nexport const timeoutMs = 2500;\n',
-     "fix(chat): time out OpenAI calls after 2.5 s"),
+    (
+        90,
+        "supabase/config.toml",
+        '[auth]\nsite_url = "http://127.0.0.1"\njwt_expiry = 1800\n',
+        "auth: shorter JWT expiry",
+    ),
+    (
+        45,
+        "supabase/functions/chat/index.ts",
+        'export const model = "gpt-4o-mini";\nexport const timeoutMs = 2500;\n',
+        "fix(chat): time out OpenAI calls after 2.5 s",
+    ),
     (20, "web/version.txt", "1.42.0\n", "release: frontend 1.42.0"),
-)  # fmt: skip
+)
 
 
 def create_app_repo(folder: Path) -> bool:

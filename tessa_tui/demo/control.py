@@ -6,7 +6,7 @@ import json
 import urllib.error
 import urllib.request
 
-from tessa_tui.errors import UserError
+from tessa_tui.base.errors import UserError
 
 
 def send_drill(control_url: str, name: str, *, timeout: float = 5.0) -> list[str]:
@@ -28,7 +28,7 @@ def slack_channel(control_url: str, *, timeout: float = 5.0) -> tuple[str, list[
     """The demo Slack channel's name and its messages (oldest first), outside text sanitised."""
     from datetime import UTC, datetime
 
-    from tessa_tui.sanitize import sanitize
+    from tessa_tui.base.sanitize import sanitize
 
     if not control_url.startswith(("http://127.", "http://localhost")):
         raise UserError(f"demo control URL must be on loopback, not {control_url}")

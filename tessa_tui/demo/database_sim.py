@@ -118,11 +118,15 @@ class DatabaseActivity:
         elif choice < 0.8:
             await conn.execute(
                 "INSERT INTO chat_messages (user_id, role, content, tokens) VALUES ($1, 'user', $2, $3)",
-                user, "How do I plan my week?", rng.randint(5, 50),
-            )  # fmt: skip
+                user,
+                "How do I plan my week?",
+                rng.randint(5, 50),
+            )
         elif choice < 0.95:
-            await conn.execute("INSERT INTO audit_log (actor, action, target) VALUES ($1, 'view', 'dashboard')",
-                               f"user{user}@example.com")  # fmt: skip
+            await conn.execute(
+                "INSERT INTO audit_log (actor, action, target) VALUES ($1, 'view', 'dashboard')",
+                f"user{user}@example.com",
+            )
         else:
             # The occasional slow report the seed's "slow query count" is about.
             await conn.fetch("SELECT role, count(*), pg_sleep(1.2) FROM chat_messages GROUP BY role")
@@ -157,8 +161,13 @@ class DatabaseActivity:
     async def _session(self, name: str, *statements: str) -> None:
         """Run statements on a connection of its own that lives until the drill ends."""
         # The server notices a dropped client only when it checks: make it check every second.
-        conn = await connect(self.dsn, application_name=name, statement_timeout="0", lock_timeout="0",
-                             client_connection_check_interval="1000")  # fmt: skip
+        conn = await connect(
+            self.dsn,
+            application_name=name,
+            statement_timeout="0",
+            lock_timeout="0",
+            client_connection_check_interval="1000",
+        )
         try:
             for statement in statements:
                 await conn.execute(statement)
@@ -166,8 +175,9 @@ class DatabaseActivity:
             conn.terminate()  # cancelling mid-query: drop the session, releasing its locks at once
 
     async def _hold_lock(self) -> None:
-        await self._session("tessa-migration", "BEGIN",
-                            "LOCK TABLE chat_messages IN ACCESS EXCLUSIVE MODE", "SELECT pg_sleep(3600)")  # fmt: skip
+        await self._session(
+            "tessa-migration", "BEGIN", "LOCK TABLE chat_messages IN ACCESS EXCLUSIVE MODE", "SELECT pg_sleep(3600)"
+        )
 
     async def _long_query(self) -> None:
         await self._session("tessa-report", "SELECT pg_sleep(3600)")
@@ -177,14 +187,20 @@ class DatabaseActivity:
         await self._session("tessa-writer", "UPDATE chat_messages SET tokens = tokens WHERE id = 1")
 
     async def _failed_logins(self) -> None:
-        await self._repeat("tessa-auth", "INSERT INTO failed_login_attempts (email, ip, reason) "
-                           "SELECT 'user' || (random() * 5000)::int || '@example.com', '198.51.100.7', "
-                           "'invalid_password' FROM generate_series(1, 20)")  # fmt: skip
+        await self._repeat(
+            "tessa-auth",
+            "INSERT INTO failed_login_attempts (email, ip, reason) "
+            "SELECT 'user' || (random() * 5000)::int || '@example.com', '198.51.100.7', "
+            "'invalid_password' FROM generate_series(1, 20)",
+        )
 
     async def _sync_backlog(self) -> None:
-        await self._repeat("tessa-sync", "INSERT INTO sync_queue (user_id, entity, payload, status, attempts, "
-                           "last_error) SELECT (random() * 5000)::int + 1, 'note', '{}', 'failed', 3, "
-                           "'conflict: stale revision' FROM generate_series(1, 40)")  # fmt: skip
+        await self._repeat(
+            "tessa-sync",
+            "INSERT INTO sync_queue (user_id, entity, payload, status, attempts, "
+            "last_error) SELECT (random() * 5000)::int + 1, 'note', '{}', 'failed', 3, "
+            "'conflict: stale revision' FROM generate_series(1, 40)",
+        )
 
     async def _repeat(self, application_name: str, statement: str, every_s: float = 0.5) -> None:
         """Run `statement` every `every_s` seconds on a connection of its own, until cancelled."""
@@ -218,8 +234,9 @@ class DatabaseActivity:
         started = time.perf_counter()
         try:
             if self._probe_conn is None or self._probe_conn.is_closed():
-                self._probe_conn = await connect(self.dsn, application_name="tessa-health",
-                                                 statement_timeout="1500", lock_timeout="1500")  # fmt: skip
+                self._probe_conn = await connect(
+                    self.dsn, application_name="tessa-health", statement_timeout="1500", lock_timeout="1500"
+                )
             await self._probe_conn.fetchval("SELECT count(*) FROM (SELECT 1 FROM chat_messages LIMIT 1) s")
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
             return False, type(exc).__name__ if not str(exc) else str(exc).splitlines()[0]

@@ -17,17 +17,37 @@ class Drill:
 
 
 DRILLS: tuple[Drill, ...] = (
-    Drill("service-unavailable", "Service Unavailable", "the frontend answers 503; error burst in the app log",
-          ("services", "logs")),
-    Drill("login-failures", "Login Failures Spike", "auth health reports a 35% failure rate; failed_login_attempts "
-          "rows pour in; Supabase status minor", ("services", "logs", "database")),
-    Drill("ai-chat", "AI Chat Not Responding", "the chat function times out; OpenAI's status page says major outage",
-          ("services", "logs")),
-    Drill("db-slow", "Database Slow Queries", "pg_sleep queries, a blocking lock on chat_messages; database health "
-          "times out", ("services", "database", "logs")),
-    Drill("sync-failures", "Sync Failures", "the sync_queue backs up with failed rows; the sync function reports "
-          "the backlog", ("services", "database", "logs")),
-)  # fmt: skip
+    Drill(
+        "service-unavailable",
+        "Service Unavailable",
+        "the frontend answers 503; error burst in the app log",
+        ("services", "logs"),
+    ),
+    Drill(
+        "login-failures",
+        "Login Failures Spike",
+        "auth health reports a 35% failure rate; failed_login_attempts rows pour in; Supabase status minor",
+        ("services", "logs", "database"),
+    ),
+    Drill(
+        "ai-chat",
+        "AI Chat Not Responding",
+        "the chat function times out; OpenAI's status page says major outage",
+        ("services", "logs"),
+    ),
+    Drill(
+        "db-slow",
+        "Database Slow Queries",
+        "pg_sleep queries, a blocking lock on chat_messages; database health times out",
+        ("services", "database", "logs"),
+    ),
+    Drill(
+        "sync-failures",
+        "Sync Failures",
+        "the sync_queue backs up with failed rows; the sync function reports the backlog",
+        ("services", "database", "logs"),
+    ),
+)
 DRILL_NAMES = tuple(d.name for d in DRILLS)
 ALL_CLEAR = "all-clear"
 

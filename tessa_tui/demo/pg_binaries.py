@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from tessa_tui.errors import UserError
+from tessa_tui.base.errors import UserError
 
 
 @dataclass(frozen=True)

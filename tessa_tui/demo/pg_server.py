@@ -25,8 +25,8 @@ from typing import Any
 
 import asyncpg
 
+from tessa_tui.base.process_death import signal_on_parent_death
 from tessa_tui.demo.pg_binaries import PgBinaries, find_binaries
-from tessa_tui.process_death import signal_on_parent_death
 
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 15
@@ -174,12 +174,23 @@ class PostgresServer:
         self.data_dir.chmod(0o700)
         # A relocated cluster's folder (/var/tmp/tessa-pg-*) is ours to give; elsewhere only the data dir.
         self._chown(self.data_dir.parent if self.data_dir != self.requested_dir else self.data_dir)
-        command = [str(self.binaries.initdb), "-D", str(self.data_dir), "-U", "tessa", "--auth=trust",
-                   "-E", "UTF8", "--locale=C", "--no-instructions"]  # fmt: skip
+        command = [
+            str(self.binaries.initdb),
+            "-D",
+            str(self.data_dir),
+            "-U",
+            "tessa",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-instructions",
+        ]
         if self.fast:
             command.append("--no-sync")
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                                preexec_fn=self._as_service_user(die_with_us=False))  # fmt: skip
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, preexec_fn=self._as_service_user(die_with_us=False)
+        )
         if result.returncode != 0:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             raise PostgresError(f"initdb failed: {(result.stderr or result.stdout).strip()[-500:]}")
@@ -206,9 +217,14 @@ class PostgresServer:
         for key, value in settings.items():
             command += ["-c", f"{key}={value}"]
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
-                                        start_new_session=True,
-                                        preexec_fn=self._as_service_user(die_with_us=True))  # fmt: skip
+        self.process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=self._as_service_user(die_with_us=True),
+        )
         log.close()
         try:
             _run_blocking(self._until_ready)
@@ -223,8 +239,9 @@ class PostgresServer:
             if self.process is not None and self.process.poll() is not None:
                 raise PostgresError(f"postgres exited with code {self.process.returncode}: {self._log_tail()}")
             try:
-                conn = await asyncpg.connect(host="127.0.0.1", port=self.port, user="tessa",
-                                             database="postgres", timeout=2)  # fmt: skip
+                conn = await asyncpg.connect(
+                    host="127.0.0.1", port=self.port, user="tessa", database="postgres", timeout=2
+                )
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 last_error = str(exc)
                 await asyncio.sleep(0.1)

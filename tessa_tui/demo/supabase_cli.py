@@ -82,8 +82,13 @@ def _dump(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="supabase", description="the demo's stand-in for the Supabase CLI")
     commands = parser.add_subparsers(dest="group", required=True)
-    for group, verbs in {"secrets": ["list"], "backups": ["list"], "functions": ["list", "deploy"],
-                         "migration": ["list"], "db": ["dump"]}.items():  # fmt: skip
+    for group, verbs in {
+        "secrets": ["list"],
+        "backups": ["list"],
+        "functions": ["list", "deploy"],
+        "migration": ["list"],
+        "db": ["dump"],
+    }.items():
         sub = commands.add_parser(group).add_subparsers(dest="verb", required=True)
         for verb in verbs:
             command = sub.add_parser(verb)
@@ -114,8 +119,12 @@ def main(argv: list[str] | None = None) -> int:
     elif args.group == "secrets":
         _say(_table(("NAME", "DIGEST"), [("OPENAI_API_KEY", "3f1c…e9"), ("SUPABASE_SERVICE_ROLE_KEY", "a07d…42")]))
     elif args.group == "backups":
-        _say(_table(("REGION", "BACKUP TYPE", "STATUS", "CREATED AT (UTC)"),
-                     [("us-east-1", "PHYSICAL", "COMPLETED", "2026-01-21 03:00:00")]))  # fmt: skip
+        _say(
+            _table(
+                ("REGION", "BACKUP TYPE", "STATUS", "CREATED AT (UTC)"),
+                [("us-east-1", "PHYSICAL", "COMPLETED", "2026-01-21 03:00:00")],
+            )
+        )
     else:
         _say(_table(("LOCAL", "REMOTE", "TIME (UTC)"), [("20260120090000", "20260120090000", "2026-01-20 09:00:00")]))
     return 0

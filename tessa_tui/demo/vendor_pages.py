@@ -13,11 +13,21 @@ COMPONENTS = {
 }
 # (vendor, drill) -> (indicator, description, broken component, component status, incident name)
 OUTAGES = {
-    ("openai", "ai-chat"): ("major", "Partial System Outage", "Chat Completions", "major_outage",
-                            "Elevated error rates and timeouts on Chat Completions"),
-    ("supabase", "login-failures"): ("minor", "Minor Service Outage", "Auth", "degraded_performance",
-                                     "Increased authentication errors in us-east-1"),
-}  # fmt: skip
+    ("openai", "ai-chat"): (
+        "major",
+        "Partial System Outage",
+        "Chat Completions",
+        "major_outage",
+        "Elevated error rates and timeouts on Chat Completions",
+    ),
+    ("supabase", "login-failures"): (
+        "minor",
+        "Minor Service Outage",
+        "Auth",
+        "degraded_performance",
+        "Increased authentication errors in us-east-1",
+    ),
+}
 
 
 def summary(vendor: str, board: DrillBoard, started: datetime) -> dict[str, Any]:

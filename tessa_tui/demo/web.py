@@ -85,8 +85,9 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
         ok, _detail = await database_probe()
         if not ok:
             return web.json_response({"message": "Database client error. Retrying the connection."}, status=503)
-        return web.json_response({"swagger": "2.0", "info": {"title": "PostgREST API", "version": "12.2.3"},
-                                  "paths": {"/": {}}})  # fmt: skip
+        return web.json_response(
+            {"swagger": "2.0", "info": {"title": "PostgREST API", "version": "12.2.3"}, "paths": {"/": {}}}
+        )
 
     @routes.get("/vendors/{vendor}/api/v2/{document}")
     async def vendor(request: web.Request) -> web.Response:

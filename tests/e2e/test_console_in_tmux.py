@@ -101,6 +101,9 @@ def test_sev1_from_the_keyboard_lands_in_the_journal(terminal: TmuxTerminal, tmp
     assert "EXIT=0" in terminal.wait_for(lambda s: "EXIT=" in s)
     shown = subprocess.run(
         [sys.executable, "-m", "tessa_tui", "--config", str(config), "incident", "show", "INC-1"],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert "[x] Acknowledge alert in PagerDuty" in shown.stdout and "e2e" in shown.stdout

@@ -25,8 +25,13 @@ RUNBOOK = drill_runbook("hint-drill", "Hint drill")
 def _cli(config: Path, home: Path, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "tessa_tui", "--config", str(config), *args],
-        env=terminal_env(home), cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        env=terminal_env(home),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -123,8 +128,11 @@ def test_paused_logs_say_p_resumes_and_p_resumes(console: tuple[TmuxTerminal, Pa
     term.wait_for(lambda s: "PAUSED" not in s and "pool nearly full" in s)
 
 
-LINES = {"10:00:00 INFO app": "request served", "10:00:01 ERROR app": "upstream timed out",
-         "10:00:05 WARN app": "pool nearly full"}  # fmt: skip
+LINES = {
+    "10:00:00 INFO app": "request served",
+    "10:00:01 ERROR app": "upstream timed out",
+    "10:00:05 WARN app": "pool nearly full",
+}
 
 
 def test_a_log_line_opens_and_i_pins_it_escape_closes(console: tuple[TmuxTerminal, Path, Path]) -> None:
@@ -207,8 +215,10 @@ def db_console(tmp_path: Path, pg_dsn: str) -> Iterator[tuple[TmuxTerminal, dict
     )
     term = TmuxTerminal(200, 45)
     try:
-        pids = {name: int((process.stdout.readline() if process.stdout else "").strip()) for name, process in
-                sleepers.items()}  # fmt: skip
+        pids = {
+            name: int((process.stdout.readline() if process.stdout else "").strip())
+            for name, process in sleepers.items()
+        }
         term.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], terminal_env(tmp_path), REPO)
         term.wait_for(lambda s: "hint-sleeper-one" in s and "hint-sleeper-two" in s)
         yield term, pids, list(sleepers.values())

@@ -36,8 +36,13 @@ class Console:
     def cli(self, *args: str) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "tessa_tui", "--config", str(self.config), *args],
-            env=terminal_env(self.home), cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+            env=terminal_env(self.home),
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -22,7 +22,7 @@ SITECUSTOMIZE = """
 import os
 
 def _inject():
-    from screens.dashboard import DashboardScreen
+    from screens.dashboard.dashboard_screen import DashboardScreen
 
     original = getattr(DashboardScreen, "on_mount", None)
 

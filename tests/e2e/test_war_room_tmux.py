@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tessa_tui.durations import format_clock
+from tessa_tui.base.durations import format_clock
 from tests.conftest import REPO
 from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux, terminal_env
 from tests.ui.test_war_room import shows_digits
@@ -45,8 +45,13 @@ def test_war_room_countdown_is_readable_at_wall_size(wall: TmuxTerminal, tmp_pat
     before_declare = time.monotonic()
     declared = subprocess.run(
         [*cli, "incident", "declare", "SEV1", "Checkout returns 503"],
-        env=env, cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert declared.returncode == 0, declared.stderr
 
     def countdown_drawn(screen: str) -> bool:

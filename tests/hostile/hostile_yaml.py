@@ -11,8 +11,8 @@ import msgspec
 import yaml
 from hypothesis import strategies as st
 
-from tessa_tui.config_model import Duration
-from tessa_tui.runbook_model import ACTION_KINDS, Action
+from tessa_tui.config.model import Duration
+from tessa_tui.runbook.model import ACTION_KINDS, Action
 
 
 def pick(values: list[Any]) -> st.SearchStrategy[Any]:
@@ -28,11 +28,28 @@ def weighted(usual: st.SearchStrategy[Any], rare: st.SearchStrategy[Any], odds: 
 HOSTILE_TEXT = st.one_of(
     st.text(max_size=30),
     st.text(alphabet=st.characters(categories=("Cc", "Cf", "Zl", "Zp", "No", "Nd")), max_size=10),
-    pick([
-        "", "-", "--output=/tmp/x", "${NOPE}", "$$", "{", "{x}", "{production_url}", "\x00", "a\x00b", "\u202e",
-        "\U000e0041", "x" * 5000, "9" * 5000, "[STATUS] == 200", "[BODY].x == pat(*)", "len([BODY]) > 1e400",
-    ]),
-)  # fmt: skip
+    pick(
+        [
+            "",
+            "-",
+            "--output=/tmp/x",
+            "${NOPE}",
+            "$$",
+            "{",
+            "{x}",
+            "{production_url}",
+            "\x00",
+            "a\x00b",
+            "\u202e",
+            "\U000e0041",
+            "x" * 5000,
+            "9" * 5000,
+            "[STATUS] == 200",
+            "[BODY].x == pat(*)",
+            "len([BODY]) > 1e400",
+        ]
+    ),
+)
 HUGE_INTS = st.tuples(st.sampled_from([1, -1]), st.integers(15, 400)).map(lambda p: p[0] * 10 ** p[1] - 1)
 ANY_SCALAR = st.one_of(
     st.none(),
@@ -46,36 +63,107 @@ ANY_VALUE = st.recursive(
     ANY_SCALAR, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_SCALAR, inner, max_size=3), max_leaves=8
 )
 VALID_DURATIONS = pick(["30s", "1h30m", "500ms", "2d", "15m", 5, 0.5, "3650d"])
-BAD_DURATIONS = pick([
-    "0s", "0", "1e3s", "99999999999d", "9" * 400 + "s", "3650d", "3651d", "-1s",
-    "1.5.5s", "²s", "١s", " 1 m ", "1ms1s", 0, 0.5, -1, 10**400, float("inf"), float("nan"), 1e308, True, "",
-])  # fmt: skip
+BAD_DURATIONS = pick(
+    [
+        "0s",
+        "0",
+        "1e3s",
+        "99999999999d",
+        "9" * 400 + "s",
+        "3650d",
+        "3651d",
+        "-1s",
+        "1.5.5s",
+        "²s",
+        "١s",
+        " 1 m ",
+        "1ms1s",
+        0,
+        0.5,
+        -1,
+        10**400,
+        float("inf"),
+        float("nan"),
+        1e308,
+        True,
+        "",
+    ]
+)
 DURATIONS = weighted(VALID_DURATIONS, BAD_DURATIONS, 2)
-URLS = pick([
-    "http://127.0.0.1:1/", "http://127.0.0.1:1/", "https://example.com/", "https://example.com/",
-    "https://example.com/health", "http://[::1", "http://h:99999/", "http://h:0/",
-    "http://h:abc/", "http://h\x00/", "http://a b/", "ftp://h/", "http://", "//h/", "http://[zz]/", "http://\uff03/",
-    "http://h/\r\nX: y", "https://u:p@h:443/x?y=1#z",
-])  # fmt: skip
-DSNS = pick([
-    "postgresql://u@127.0.0.1:5432/db", "postgresql://u@127.0.0.1:5432/db", "postgres://h/db",
-    "postgresql://u@127.0.0.1:99999/db", "postgresql://u@h:0/db", "postgres://u:pw@h/db?port=70000",
-    "postgresql://u:s3cr#t@h:5432/db", "postgresql://[::1]:5432/db", "postgresql://[::1/db", "mysql://h/db",
-    "host=h dbname=d", "postgresql://h1:5432,h2:99999/db", "postgresql://h:%39%39%39%39%39/db",
-    "postgresql://h:" + "9" * 5000 + "/db", "postgresql://h/db?sslmode=bogus&port=", "postgresql://h/db?a=%",
-])  # fmt: skip
+URLS = pick(
+    [
+        "http://127.0.0.1:1/",
+        "http://127.0.0.1:1/",
+        "https://example.com/",
+        "https://example.com/",
+        "https://example.com/health",
+        "http://[::1",
+        "http://h:99999/",
+        "http://h:0/",
+        "http://h:abc/",
+        "http://h\x00/",
+        "http://a b/",
+        "ftp://h/",
+        "http://",
+        "//h/",
+        "http://[zz]/",
+        "http://\uff03/",
+        "http://h/\r\nX: y",
+        "https://u:p@h:443/x?y=1#z",
+    ]
+)
+DSNS = pick(
+    [
+        "postgresql://u@127.0.0.1:5432/db",
+        "postgresql://u@127.0.0.1:5432/db",
+        "postgres://h/db",
+        "postgresql://u@127.0.0.1:99999/db",
+        "postgresql://u@h:0/db",
+        "postgres://u:pw@h/db?port=70000",
+        "postgresql://u:s3cr#t@h:5432/db",
+        "postgresql://[::1]:5432/db",
+        "postgresql://[::1/db",
+        "mysql://h/db",
+        "host=h dbname=d",
+        "postgresql://h1:5432,h2:99999/db",
+        "postgresql://h:%39%39%39%39%39/db",
+        "postgresql://h:" + "9" * 5000 + "/db",
+        "postgresql://h/db?sslmode=bogus&port=",
+        "postgresql://h/db?a=%",
+    ]
+)
 WORDS = st.from_regex(r"[a-z][a-z0-9-]{0,15}", fullmatch=True)
 CONDITIONS = st.lists(
-    pick(["[STATUS] == 200", "[BODY].status == UP", "[RESPONSE_TIME] < 500", "[BODY].x == pat(*)",
-          "len([BODY]) > 1e400", "[STATUS] == ", "[BODY] ==", "[BODY].a[99999999999999999999] == 1",
-          "[STATUS] < " + "9" * 5000]) | HOSTILE_TEXT,
+    pick(
+        [
+            "[STATUS] == 200",
+            "[BODY].status == UP",
+            "[RESPONSE_TIME] < 500",
+            "[BODY].x == pat(*)",
+            "len([BODY]) > 1e400",
+            "[STATUS] == ",
+            "[BODY] ==",
+            "[BODY].a[99999999999999999999] == 1",
+            "[STATUS] < " + "9" * 5000,
+        ]
+    )
+    | HOSTILE_TEXT,
     max_size=2,
-)  # fmt: skip
+)
 PATHS = pick(["/tmp/x.log", "/tmp/x.log", "/dev/zero", "~/x", "~nobody/x", "a\x00b", "", "/", "." * 300])
 BY_NAME: dict[str, st.SearchStrategy[Any]] = {
-    "url": URLS, "statuspage": URLS, "api-url": URLS, "events-url": URLS, "webhook-url": URLS, "control-url": URLS,
-    "dsn": DSNS, "path": PATHS, "conditions": CONDITIONS, "expect": CONDITIONS, "paths": st.lists(PATHS, max_size=2),
-}  # fmt: skip
+    "url": URLS,
+    "statuspage": URLS,
+    "api-url": URLS,
+    "events-url": URLS,
+    "webhook-url": URLS,
+    "control-url": URLS,
+    "dsn": DSNS,
+    "path": PATHS,
+    "conditions": CONDITIONS,
+    "expect": CONDITIONS,
+    "paths": st.lists(PATHS, max_size=2),
+}
 
 
 def shaped(annotation: Any, name: str = "", depth: int = 0) -> st.SearchStrategy[Any]:
@@ -133,15 +221,26 @@ def struct_values(struct: type[msgspec.Struct], depth: int = 0) -> st.SearchStra
 
 
 # YAML text no dumper writes: tags, aliases, merge keys, duplicate keys, numbers past a float.
-RAW_DOCUMENTS = pick([
-    "!!python/object:os.system {}", "a: &a [*a]", "<<: {platform: x}\nplatform: y", "platform: x\nplatform: y",
-    "services: [{name: a, url: 'http://h/', interval: 1e400}]",
-    "services: [{name: a, url: 'http://h/', interval: .nan}]",
-    "database: {dsn: 'postgresql://h:99999/d', statement-timeout: 25d}", "logs: [{name: a, path: !!binary AAAA}]",
-    "platform: 2026-01-01", "{" * 60 + "}" * 60, "? [a, b]\n: c", "platform: " + "9" * 5000, "- a\n- b", "",
-    "id: x\ntitle: t\nkind: issue\nphases: [{name: p, steps: [{id: s, text: t, action: {run: ['\\0']}}]}]",
-    "id: x\ntitle: t\nkind: issue\nescalate-after: 99999999999d\nphases: [{name: p, within: .inf, steps: []}]",
-])  # fmt: skip
+RAW_DOCUMENTS = pick(
+    [
+        "!!python/object:os.system {}",
+        "a: &a [*a]",
+        "<<: {platform: x}\nplatform: y",
+        "platform: x\nplatform: y",
+        "services: [{name: a, url: 'http://h/', interval: 1e400}]",
+        "services: [{name: a, url: 'http://h/', interval: .nan}]",
+        "database: {dsn: 'postgresql://h:99999/d', statement-timeout: 25d}",
+        "logs: [{name: a, path: !!binary AAAA}]",
+        "platform: 2026-01-01",
+        "{" * 60 + "}" * 60,
+        "? [a, b]\n: c",
+        "platform: " + "9" * 5000,
+        "- a\n- b",
+        "",
+        "id: x\ntitle: t\nkind: issue\nphases: [{name: p, steps: [{id: s, text: t, action: {run: ['\\0']}}]}]",
+        "id: x\ntitle: t\nkind: issue\nescalate-after: 99999999999d\nphases: [{name: p, within: .inf, steps: []}]",
+    ]
+)
 
 
 def documents(root: type[msgspec.Struct]) -> st.SearchStrategy[str]:

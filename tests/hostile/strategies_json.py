@@ -8,11 +8,50 @@ import json
 from hypothesis import strategies as st
 
 # Characters that break naive code: controls, format characters, separators, tags, surrogates, quotes.
-HOSTILE_CHARS = st.sampled_from([
-    "\x00", "\x1b", "\r", "\n", "\t", "\x7f", "\x85", "\x9b", "\xad", "\u200b", "\u200e", "\u2028", "\u2029",
-    "\u202e", "\u2066", "\ufeff", "\U000e0001", "\U000e0041", "\ud800", "\udfff", "\\", '"', "'", "[", "]",
-    "(", ")", ".", "#", "*", "?", "-", "=", ",", " ", "😀", "é", "0", "1", "x",
-])  # fmt: skip
+HOSTILE_CHARS = st.sampled_from(
+    [
+        "\x00",
+        "\x1b",
+        "\r",
+        "\n",
+        "\t",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\xad",
+        "\u200b",
+        "\u200e",
+        "\u2028",
+        "\u2029",
+        "\u202e",
+        "\u2066",
+        "\ufeff",
+        "\U000e0001",
+        "\U000e0041",
+        "\ud800",
+        "\udfff",
+        "\\",
+        '"',
+        "'",
+        "[",
+        "]",
+        "(",
+        ")",
+        ".",
+        "#",
+        "*",
+        "?",
+        "-",
+        "=",
+        ",",
+        " ",
+        "😀",
+        "é",
+        "0",
+        "1",
+        "x",
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=20),
     st.text(alphabet=st.characters(codec=None), max_size=20),  # lone surrogates included
@@ -53,13 +92,35 @@ def _deep(depth: int, kind: str) -> bytes:
     return b'{"status":' + b"[" * depth + b"]" * depth + b"}"
 
 
-DEEP = st.builds(_deep, st.sampled_from([900, 1000, 5000, 100_000]) | st.integers(1, 3000),
-                 st.sampled_from(["list", "object", "status"]))  # fmt: skip
-SPECIAL_TEXT = st.sampled_from([
-    b"1e400", b"-1e400", b"Infinity", b"-Infinity", b"NaN", b"[1e400]", b'{"a": 1e400}', b"9" * 5000,
-    b'{"a": ' + b"9" * 5000 + b"}", b'{"a": -' + b"0" * 5000 + b"1}", b"-", b"-1", b"\xff\xfe", b"\xef\xbb\xbf{}",
-    b'{"a": "\\ud800"}', b'"\\u0000"', b"[" * 100_000, b"{" * 50_000, b'{"a":' * 50_000, b"",
-])  # fmt: skip
+DEEP = st.builds(
+    _deep,
+    st.sampled_from([900, 1000, 5000, 100_000]) | st.integers(1, 3000),
+    st.sampled_from(["list", "object", "status"]),
+)
+SPECIAL_TEXT = st.sampled_from(
+    [
+        b"1e400",
+        b"-1e400",
+        b"Infinity",
+        b"-Infinity",
+        b"NaN",
+        b"[1e400]",
+        b'{"a": 1e400}',
+        b"9" * 5000,
+        b'{"a": ' + b"9" * 5000 + b"}",
+        b'{"a": -' + b"0" * 5000 + b"1}",
+        b"-",
+        b"-1",
+        b"\xff\xfe",
+        b"\xef\xbb\xbf{}",
+        b'{"a": "\\ud800"}',
+        b'"\\u0000"',
+        b"[" * 100_000,
+        b"{" * 50_000,
+        b'{"a":' * 50_000,
+        b"",
+    ]
+)
 BODIES = st.one_of(
     JSON_VALUES.map(_dumps),
     DEEP,

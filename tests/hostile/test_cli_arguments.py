@@ -1,7 +1,7 @@
 """Every CLI value a user can type: one line and exit 0, 1 or 2; never a traceback, never exit 70.
 
 Hypothesis fills each argument of the headless commands with hostile text (leading `-`, control and format
-characters, huge numbers, paths to things that are not files) and runs `tessa_tui.cli.main` in-process.
+characters, huge numbers, paths to things that are not files) and runs `tessa_tui.cli.main.main` in-process.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tessa_tui.cli import main
+from tessa_tui.cli.main import main
 
 HOSTILE_WORDS = st.sampled_from(
     [

@@ -12,10 +12,16 @@ import contextlib
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from tessa_tui import patterns
-from tessa_tui.conditions import ConditionError, ConditionResult, Observation, evaluate, parse_condition
-from tessa_tui.go_numbers import parse_go_duration, parse_go_float, parse_go_int
-from tessa_tui.jsonpath import Body, PathError, eval_path, go_marshal, go_sprint, lookup
+from tessa_tui.conditions import patterns
+from tessa_tui.conditions.condition import (
+    ConditionError,
+    ConditionResult,
+    Observation,
+    evaluate,
+    parse_condition,
+)
+from tessa_tui.conditions.go_numbers import parse_go_duration, parse_go_float, parse_go_int
+from tessa_tui.conditions.jsonpath import Body, PathError, eval_path, go_marshal, go_sprint, lookup
 from tests.hostile.strategies_json import BODIES, JSON_VALUES, TEXT
 
 KEYS = st.one_of(st.sampled_from(["status", "a", "id", "data", "items", "name", "0", "-1", ""]), TEXT)
@@ -30,19 +36,51 @@ SEGMENTS = st.one_of(
     st.sampled_from(['#(name=="x")', "#(", "#()", '#(a=="")', "[0][*]", "[*]"]),
 )
 PATHS = st.lists(SEGMENTS, min_size=0, max_size=5).map(".".join)
-PLACEHOLDERS = st.sampled_from([
-    "[STATUS]", "[BODY]", "[IP]", "[RESPONSE_TIME]", "[CONNECTED]", "[CERTIFICATE_EXPIRATION]",
-    "[DOMAIN_EXPIRATION]", "[DNS_RCODE]", "[HEADER].content-type", "[HEADER].x-big", "[CONTEXT].a.b", "[body]",
-])  # fmt: skip
+PLACEHOLDERS = st.sampled_from(
+    [
+        "[STATUS]",
+        "[BODY]",
+        "[IP]",
+        "[RESPONSE_TIME]",
+        "[CONNECTED]",
+        "[CERTIFICATE_EXPIRATION]",
+        "[DOMAIN_EXPIRATION]",
+        "[DNS_RCODE]",
+        "[HEADER].content-type",
+        "[HEADER].x-big",
+        "[CONTEXT].a.b",
+        "[body]",
+    ]
+)
 LITERALS = st.one_of(
-    st.sampled_from([
-        "200", "-1", "0", "0x1F", "1_000", "1e400", "-1e400", "Infinity", "NaN", "1h30m", "-2m", "9" * 5000,
-        "0" * 5000 + "1s", "1." + "5" * 5000 + "s", "true", "false", "<nil>", "(INVALID)", "ok", "*",
-    ]),
+    st.sampled_from(
+        [
+            "200",
+            "-1",
+            "0",
+            "0x1F",
+            "1_000",
+            "1e400",
+            "-1e400",
+            "Infinity",
+            "NaN",
+            "1h30m",
+            "-2m",
+            "9" * 5000,
+            "0" * 5000 + "1s",
+            "1." + "5" * 5000 + "s",
+            "true",
+            "false",
+            "<nil>",
+            "(INVALID)",
+            "ok",
+            "*",
+        ]
+    ),
     TEXT.filter(lambda t: " " not in t),
     st.integers(min_value=-(10**400), max_value=10**400).map(str),
     st.floats().map(repr),
-)  # fmt: skip
+)
 PATTERN_ARGS = st.one_of(
     TEXT, st.sampled_from(["*", "*ok*", "[a-z]*", "[^x]?", "\\*", "a*b*c*d*e*f*", "[z-a]", "[", "\\", "*" * 50])
 )

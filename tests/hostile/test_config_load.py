@@ -8,9 +8,9 @@ from pathlib import Path
 
 from hypothesis import event, example, given
 
-from tessa_tui.config_load import LoadedConfig, load_config
-from tessa_tui.config_model import TessaConfig
-from tessa_tui.errors import UserError
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import LoadedConfig, load_config
+from tessa_tui.config.model import TessaConfig
 from tests.hostile.hostile_yaml import documents
 
 FOLDER = Path(tempfile.mkdtemp(prefix="tessa-hostile-config-"))

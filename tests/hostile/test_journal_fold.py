@@ -20,13 +20,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runbooks import pack_dir
-from tessa_tui.config_model import TessaConfig
-from tessa_tui.incident import MILESTONES, SHAPES, describe_event, fold_checked
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Event, Journal, Unreadable, _event
-from tessa_tui.postmortem import postmortem, to_markdown
-from tessa_tui.runbook_load import load_pack
-from tessa_tui.sla import incident_clocks
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.incident import MILESTONES, SHAPES, describe_event, fold_checked
+from tessa_tui.incidents.journal import Event, Journal, Unreadable, _event
+from tessa_tui.incidents.postmortem import postmortem, to_markdown
+from tessa_tui.incidents.sla import incident_clocks
+from tessa_tui.runbook.load import load_pack
 
 PACK = load_pack([pack_dir()])
 SEVERITIES = TessaConfig().severities

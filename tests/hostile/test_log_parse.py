@@ -12,17 +12,45 @@ import sys
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tessa_tui.log_parse import LEVELS, LogParser, LogRecord, parse_line
+from tessa_tui.logs.parse import LEVELS, LogParser, LogRecord, parse_line
 
 FORMATS = st.sampled_from(["auto", "json", "logfmt", "syslog", "access", "postgres", "plain"])
 TIME_KEYS = ["time", "timestamp", "@timestamp", "ts", "t", "datetime"]
 LEVEL_KEYS = ["level", "log.level", "severity", "severity_text", "severityText", "lvl", "levelname", "loglevel"]
 OTHER_KEYS = ["msg", "message", "event", "body", "log", "fields", "PRIORITY", "status", "log", "x"]
 
-HOSTILE_CHARS = st.sampled_from([
-    "\x1b", "\x00", "\r", "\t", "\x7f", "\x85", "\x9b", "\xad", "\u200b", "\u2028", "\u2029", "\u202e", "\u2066",
-    "\ufeff", "\U000e0001", "\U000e0041", "\ud800", "²", "١", "\\", '"', "{", "[", "=", ":", " ", "-", "9",
-])  # fmt: skip
+HOSTILE_CHARS = st.sampled_from(
+    [
+        "\x1b",
+        "\x00",
+        "\r",
+        "\t",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\xad",
+        "\u200b",
+        "\u2028",
+        "\u2029",
+        "\u202e",
+        "\u2066",
+        "\ufeff",
+        "\U000e0001",
+        "\U000e0041",
+        "\ud800",
+        "²",
+        "١",
+        "\\",
+        '"',
+        "{",
+        "[",
+        "=",
+        ":",
+        " ",
+        "-",
+        "9",
+    ]
+)
 TEXT = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(categories=("Cc", "Cf", "Zl", "Zp", "Nd", "No")), max_size=20),
@@ -30,17 +58,54 @@ TEXT = st.one_of(
     st.binary(max_size=60).map(lambda b: b.decode("utf-8", errors="replace")),
 )
 # Number tokens json.dumps cannot write: they go into the text as they are.
-RAW_NUMBERS = st.sampled_from([
-    "Infinity", "-Infinity", "NaN", "1e400", "-1e400", "1e-400", "-0", "1" + "0" * 400, "9" * 5000, "-" + "9" * 5000,
-    "1767225600", "1767225600123", "1767225600123456", "1767225600123456789", "1e19", "1e20", "99999999999999999999",
-    "100000000", "0.5", "1E+308", "4.9e-324",
-])  # fmt: skip
-STAMP_TEXTS = st.sampled_from([
-    "2026-01-21T14:03:07Z", "2026-01-21 14:03:07,123", "0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59",
-    "2026-02-30T00:00:00Z", "2026-01-21T25:61:61Z", "21/Jan/2026:14:03:07 +0000", "21/Jan/9999:99:99:99 +9999",
-    "Jan 21 14:03:07", "Feb 30 14:03:07", "Xyz 99 99:99:99", "1767225600", "1767225600.5", "²³", "١٢٣٤٥٦٧٨٩", "",
-    "9" * 5000, "0" * 400 + "1", "2026-01-21T14:03:07.1234567890123Z",
-])  # fmt: skip
+RAW_NUMBERS = st.sampled_from(
+    [
+        "Infinity",
+        "-Infinity",
+        "NaN",
+        "1e400",
+        "-1e400",
+        "1e-400",
+        "-0",
+        "1" + "0" * 400,
+        "9" * 5000,
+        "-" + "9" * 5000,
+        "1767225600",
+        "1767225600123",
+        "1767225600123456",
+        "1767225600123456789",
+        "1e19",
+        "1e20",
+        "99999999999999999999",
+        "100000000",
+        "0.5",
+        "1E+308",
+        "4.9e-324",
+    ]
+)
+STAMP_TEXTS = st.sampled_from(
+    [
+        "2026-01-21T14:03:07Z",
+        "2026-01-21 14:03:07,123",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59-23:59",
+        "2026-02-30T00:00:00Z",
+        "2026-01-21T25:61:61Z",
+        "21/Jan/2026:14:03:07 +0000",
+        "21/Jan/9999:99:99:99 +9999",
+        "Jan 21 14:03:07",
+        "Feb 30 14:03:07",
+        "Xyz 99 99:99:99",
+        "1767225600",
+        "1767225600.5",
+        "²³",
+        "١٢٣٤٥٦٧٨٩",
+        "",
+        "9" * 5000,
+        "0" * 400 + "1",
+        "2026-01-21T14:03:07.1234567890123Z",
+    ]
+)
 
 SCALARS = st.one_of(
     st.none(),
@@ -139,7 +204,7 @@ def test_pathological_lines_finish(tmp_path: object) -> None:
     """Whole lines at the 1 MiB cap that a backtracking regex or a per-line string copy turns into hours: a
     subprocess (killable) must finish them; the timeout is a hang guard, generous on a loaded machine."""
     code = (
-        "from tessa_tui.log_parse import LogParser, parse_line\n"
+        "from tessa_tui.logs.parse import LogParser, parse_line\n"
         "n = 1024 * 1024 - 16\n"
         "parse_line('level=x ' + 'a' * n)\n"  # the old logfmt regex retried this word from each character
         "parse_line('msg=\"' + '\\\\a' * (n // 2))\n"

@@ -18,17 +18,44 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tessa_tui.capabilities import READ_WRITE
-from tessa_tui.config_model import TessaConfig
-from tessa_tui.errors import UserError
-from tessa_tui.runbook_model import Action, Step
-from tessa_tui.step_actions import run_step
-from tessa_tui.step_placeholders import Expanded, expand
+from tessa_tui.base.capabilities import READ_WRITE
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.run.step_actions import run_step
+from tessa_tui.runbook.model import Action, Step
+from tessa_tui.runbook.placeholders import Expanded, expand
 
 HOSTILE_CHARS = st.sampled_from(
-    ["-", "--", "=", " ", "\n", "\r", "\t", "\0", "\x1b", "\u200b", "\u202e", "\u2028", "\u2029", "\ufeff",
-     "\U000e0041", "{", "}", "{v}", "$(id)", ";", "'", '"', "\\", "/", "é", "\udcff", "\ud800"]
-)  # fmt: skip
+    [
+        "-",
+        "--",
+        "=",
+        " ",
+        "\n",
+        "\r",
+        "\t",
+        "\0",
+        "\x1b",
+        "\u200b",
+        "\u202e",
+        "\u2028",
+        "\u2029",
+        "\ufeff",
+        "\U000e0041",
+        "{",
+        "}",
+        "{v}",
+        "$(id)",
+        ";",
+        "'",
+        '"',
+        "\\",
+        "/",
+        "é",
+        "\udcff",
+        "\ud800",
+    ]
+)
 VALUES = st.one_of(
     st.text(),
     st.lists(st.one_of(HOSTILE_CHARS, st.text(max_size=3)), max_size=12).map("".join),

@@ -18,14 +18,14 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from runbooks import pack_dir
-from tessa_tui.config_model import TessaConfig
-from tessa_tui.errors import UserError
-from tessa_tui.incident import NOTE_SECTIONS, ROLES, fold
-from tessa_tui.incident_book import IncidentBook
-from tessa_tui.journal import Event, Journal, PendingEvent
-from tessa_tui.postmortem import postmortem, to_markdown
-from tessa_tui.runbook_load import load_pack
-from tessa_tui.sanitize import sanitize
+from tessa_tui.base.errors import UserError
+from tessa_tui.base.sanitize import sanitize
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.incident import NOTE_SECTIONS, ROLES, fold
+from tessa_tui.incidents.journal import Event, Journal, PendingEvent
+from tessa_tui.incidents.postmortem import postmortem, to_markdown
+from tessa_tui.runbook.load import load_pack
 from tests.incident_fixtures import START, ManualClock
 
 SEVERITIES = TessaConfig().severities
@@ -33,20 +33,83 @@ PACK = load_pack([pack_dir()])
 MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 # The pieces that rewrite Markdown when pasted as they are, and the characters that hide text.
-PIECES = st.sampled_from([
-    "#", "## Root Cause", "\n## Root Cause\n", "\n# Owned\n", "### x ###", "```", "````", "~~~", "`", "``x``",
-    "<script>alert(1)</script>", "<div>", "</div>", "<!-- c -->", "<img src=x onerror=alert(1)>", "![x](y)",
-    "[x](javascript:alert(1))", "<https://evil.example>", "<a@b.example>", "[x]: /u", "[x]", "[x][]",
-    "| a | b |\n|---|---|\n| 1 | 2 |", "a|b\n-|-", "\n:-:", "\n|-|", "*", "**", "_", "__", "***", "*a*", "_a_",
-    "\n---\n", "\n===\n", "\n***\n", "1. ", "\n1) ", "\n- ", "\n+ ", "\n* ", "\n> ", "\n    code", "\t", "\n",
-    "\n\n", "\\", "\\\n", "  \n", "&amp;", "&#60;", "&lt;", "~~s~~", "\u200b", "\u2028", "\u2029", "\U000e0041",
-    "\x1b[2J", "\r", "\r\n", "\u202e", "\xad", "\ud800", "\x85", "é", "😀", "https://x.example",
-])  # fmt: skip
+PIECES = st.sampled_from(
+    [
+        "#",
+        "## Root Cause",
+        "\n## Root Cause\n",
+        "\n# Owned\n",
+        "### x ###",
+        "```",
+        "````",
+        "~~~",
+        "`",
+        "``x``",
+        "<script>alert(1)</script>",
+        "<div>",
+        "</div>",
+        "<!-- c -->",
+        "<img src=x onerror=alert(1)>",
+        "![x](y)",
+        "[x](javascript:alert(1))",
+        "<https://evil.example>",
+        "<a@b.example>",
+        "[x]: /u",
+        "[x]",
+        "[x][]",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "a|b\n-|-",
+        "\n:-:",
+        "\n|-|",
+        "*",
+        "**",
+        "_",
+        "__",
+        "***",
+        "*a*",
+        "_a_",
+        "\n---\n",
+        "\n===\n",
+        "\n***\n",
+        "1. ",
+        "\n1) ",
+        "\n- ",
+        "\n+ ",
+        "\n* ",
+        "\n> ",
+        "\n    code",
+        "\t",
+        "\n",
+        "\n\n",
+        "\\",
+        "\\\n",
+        "  \n",
+        "&amp;",
+        "&#60;",
+        "&lt;",
+        "~~s~~",
+        "\u200b",
+        "\u2028",
+        "\u2029",
+        "\U000e0041",
+        "\x1b[2J",
+        "\r",
+        "\r\n",
+        "\u202e",
+        "\xad",
+        "\ud800",
+        "\x85",
+        "é",
+        "😀",
+        "https://x.example",
+    ]
+)
 HOSTILE = st.one_of(
-    st.lists(st.one_of(PIECES, st.text(max_size=6), st.text("#`*_[]()<>!|~-+=:.\\ \n\t&;1x", max_size=8)),
-             max_size=6).map("".join),
+    st.lists(
+        st.one_of(PIECES, st.text(max_size=6), st.text("#`*_[]()<>!|~-+=:.\\ \n\t&;1x", max_size=8)), max_size=6
+    ).map("".join),
     st.text(),
-)  # fmt: skip
+)
 
 
 # What the template makes, computed from the report (not from the Markdown).
@@ -81,11 +144,20 @@ def template_list_items(report: Mapping[str, Any]) -> int:
     summary = report["summary"]
     steps = sum(len(p["steps"]) + 1 for r in report["checklist"] for p in r["phases"])
     return (
-        5 + bool(summary["roles"]) + len(report["timeline"]) + max(1, len(report["durations"])) + len(report["sla"])
-        + sum(len(q["answers"]) or 1 for q in report["root_cause"]) + (len(report["resolution"]) or 1)
-        + (len(report["actions_taken"]) or 1) + (len(report["actions_failed_or_skipped"]) or 1)
-        + len(report["notes"]) + len(report["who_did_what"]) + steps + len(report["action_items"])
-    )  # fmt: skip
+        5
+        + bool(summary["roles"])
+        + len(report["timeline"])
+        + max(1, len(report["durations"]))
+        + len(report["sla"])
+        + sum(len(q["answers"]) or 1 for q in report["root_cause"])
+        + (len(report["resolution"]) or 1)
+        + (len(report["actions_taken"]) or 1)
+        + (len(report["actions_failed_or_skipped"]) or 1)
+        + len(report["notes"])
+        + len(report["who_did_what"])
+        + steps
+        + len(report["action_items"])
+    )
 
 
 def inline_text(token: Token) -> str:
@@ -100,8 +172,18 @@ def assert_structure_is_the_templates(report: Mapping[str, Any]) -> None:
     headings = [(t.tag, inline_text(tokens[i + 1])) for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert headings == template_headings(report), markdown
     blocks = {t.type for t in tokens}
-    allowed = {"heading_open", "heading_close", "paragraph_open", "paragraph_close", "inline", "fence",
-               "bullet_list_open", "bullet_list_close", "list_item_open", "list_item_close"}  # fmt: skip
+    allowed = {
+        "heading_open",
+        "heading_close",
+        "paragraph_open",
+        "paragraph_close",
+        "inline",
+        "fence",
+        "bullet_list_open",
+        "bullet_list_close",
+        "list_item_open",
+        "list_item_close",
+    }
     assert blocks <= allowed, (blocks - allowed, markdown)
     inlines = [child for t in tokens if t.type == "inline" for child in t.children or []]
     kinds = {child.type for child in inlines}
@@ -147,8 +229,12 @@ def hostile_events(draw: st.DrawFn) -> list[Event]:
     # A pool of hostile texts that every field picks from: cheap to draw, so the full profile fits its time.
     pool = draw(st.lists(HOSTILE, min_size=1, max_size=8))
     text = st.sampled_from(pool)
-    declared = {"severity": severity, "title": draw(text), "runbooks": runbooks,
-                "services": draw(st.lists(text, max_size=3))}  # fmt: skip
+    declared = {
+        "severity": severity,
+        "title": draw(text),
+        "runbooks": runbooks,
+        "services": draw(st.lists(text, max_size=3)),
+    }
     events = [("declared", declared)]
     steps = [(r, s.id) for r in runbooks for phase in pack.runbooks[r].phases for s in phase.steps] or [("x", "1")]
     step = st.sampled_from(steps)
@@ -156,20 +242,44 @@ def hostile_events(draw: st.DrawFn) -> list[Event]:
         st.builds(lambda sec, text: ("note", {"section": sec, "text": text}), st.sampled_from(NOTE_SECTIONS), text),
         st.builds(lambda role, who: ("role_assigned", {"role": role, "person": who}), st.sampled_from(ROLES), text),
         st.builds(lambda rs, text: ("step_ticked", {"runbook": rs[0], "step": rs[1], "text": text}), step, text),
-        st.builds(lambda rs, title, out, ok: ("action_output", {"runbook": rs[0], "step": rs[1], "text": title,
-                  "title": title, "excerpt": out, "status": title, "ok": ok, "ticks": ok}),
-                  step, text, text, st.booleans()),
+        st.builds(
+            lambda rs, title, out, ok: (
+                "action_output",
+                {
+                    "runbook": rs[0],
+                    "step": rs[1],
+                    "text": title,
+                    "title": title,
+                    "excerpt": out,
+                    "status": title,
+                    "ok": ok,
+                    "ticks": ok,
+                },
+            ),
+            step,
+            text,
+            text,
+            st.booleans(),
+        ),
         st.builds(lambda title, out: ("log_pinned", {"title": title, "excerpt": out}), text, text),
-        st.builds(lambda why, q: ("db_action", {"action": "cancel", "pid": 42, "result": why, "reason": why,
-                  "query": q, "target": "db"}), text, text),
+        st.builds(
+            lambda why, q: (
+                "db_action",
+                {"action": "cancel", "pid": 42, "result": why, "reason": why, "query": q, "target": "db"},
+            ),
+            text,
+            text,
+        ),
         st.builds(lambda title: ("retitled", {"title": title}), text),
         st.builds(lambda text: ("resolved", {"summary": text}), text),
         st.just(("acknowledged", {})),
-    )  # fmt: skip
+    )
     events += draw(st.lists(kinds, max_size=8))
     actors = draw(st.lists(st.one_of(st.just("alice"), text), min_size=len(events), max_size=len(events)))
-    return [Event(seq, f"e{seq}", "INC-1", START + timedelta(minutes=seq), actor, kind, data)
-            for seq, ((kind, data), actor) in enumerate(zip(events, actors, strict=True), start=1)]  # fmt: skip
+    return [
+        Event(seq, f"e{seq}", "INC-1", START + timedelta(minutes=seq), actor, kind, data)
+        for seq, ((kind, data), actor) in enumerate(zip(events, actors, strict=True), start=1)
+    ]
 
 
 @given(hostile_events())
@@ -198,13 +308,17 @@ def full_report() -> dict[str, Any]:
     declared = {"severity": "SEV1", "title": "t", "runbooks": ["service-unavailable"], "services": ["web"]}
     events = [Event(1, "e1", "INC-1", START, "alice", "declared", declared)]
     more: list[tuple[str, dict[str, Any]]] = [("note", {"section": s, "text": s}) for s in NOTE_SECTIONS]
-    more += [("role_assigned", {"role": "commander", "person": "bob"}), ("acknowledged", {}),
-             ("log_pinned", {"title": "log", "excerpt": "x"}),
-             ("db_action", {"action": "cancel", "pid": 1, "result": "ok", "reason": "r", "query": "q"}),
-             ("step_ticked", {"runbook": "service-unavailable", "step": "1", "text": "s"}),
-             ("resolved", {"summary": "done"})]  # fmt: skip
-    events += [Event(i, f"e{i}", "INC-1", START + timedelta(minutes=i), "bob", k, d) for i, (k, d) in
-               enumerate(more, start=2)]  # fmt: skip
+    more += [
+        ("role_assigned", {"role": "commander", "person": "bob"}),
+        ("acknowledged", {}),
+        ("log_pinned", {"title": "log", "excerpt": "x"}),
+        ("db_action", {"action": "cancel", "pid": 1, "result": "ok", "reason": "r", "query": "q"}),
+        ("step_ticked", {"runbook": "service-unavailable", "step": "1", "text": "s"}),
+        ("resolved", {"summary": "done"}),
+    ]
+    events += [
+        Event(i, f"e{i}", "INC-1", START + timedelta(minutes=i), "bob", k, d) for i, (k, d) in enumerate(more, start=2)
+    ]
     return postmortem(fold(events), PACK, SEVERITIES, START + timedelta(hours=1))
 
 
@@ -223,8 +337,15 @@ def test_any_report_text_keeps_the_templates_structure(pool: list[str], start: i
 # Names the journal is given by its own process (the actor, a log source's name) cannot hold a lone surrogate:
 # SQLite refuses to encode one (the folded test above covers them in every field).
 STORABLE = HOSTILE.map(lambda text: text.encode("utf-8", "replace").decode("utf-8"))
-COMMANDS = st.lists(st.tuples(st.sampled_from(["note", "assign", "pin", "output", "retitle", "tick", "resolve"]),
-                              HOSTILE, STORABLE, st.one_of(st.just("alice"), STORABLE)), max_size=8)  # fmt: skip
+COMMANDS = st.lists(
+    st.tuples(
+        st.sampled_from(["note", "assign", "pin", "output", "retitle", "tick", "resolve"]),
+        HOSTILE,
+        STORABLE,
+        st.one_of(st.just("alice"), STORABLE),
+    ),
+    max_size=8,
+)
 
 
 @contextmanager
@@ -268,7 +389,7 @@ def command(book: IncidentBook, incident_id: str, name: str, text: str, other: s
 )
 def test_exported_incident_keeps_the_templates_structure(
     title: str, services: list[str], commands: list[tuple[str, str, str, str]]
-) -> None:  # fmt: skip
+) -> None:
     with book_on_fresh_journal() as book:
         try:
             incident_id = book.record(book.declare("SEV1", title, services=services)).incident

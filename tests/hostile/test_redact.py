@@ -9,8 +9,8 @@ from urllib.parse import quote
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from tessa_tui import secret_registry
-from tessa_tui.redact import mask_sql_passwords, mask_url, redact_text, register_url
+from tessa_tui.base import secret_registry
+from tessa_tui.base.redact import mask_sql_passwords, mask_url, redact_text, register_url
 
 # Printable: everything but control characters and lone surrogates (those cannot be typed into a config).
 PRINTABLE = st.characters(blacklist_categories=("Cc", "Cs"))

@@ -10,9 +10,9 @@ from pathlib import Path
 import yaml
 from hypothesis import event, example, given
 
-from tessa_tui.errors import UserError
-from tessa_tui.runbook_load import load_runbook
-from tessa_tui.runbook_model import Runbook
+from tessa_tui.base.errors import UserError
+from tessa_tui.runbook.load import load_runbook
+from tessa_tui.runbook.model import Runbook
 from tests.hostile.hostile_yaml import documents
 
 FOLDER = Path(tempfile.mkdtemp(prefix="tessa-hostile-runbooks-"))

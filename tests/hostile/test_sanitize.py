@@ -9,7 +9,7 @@ import unicodedata
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tessa_tui.sanitize import excerpt, sanitize
+from tessa_tui.base.sanitize import excerpt, sanitize
 
 HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
 # Whole blocks of format characters, shown even where this Python's Unicode has not assigned them yet.
@@ -24,12 +24,48 @@ def hidden(char: str, *, keep_newlines: bool) -> bool:
 
 
 # Every character class that hides or rewrites text, mixed with ordinary text and the escape syntax itself.
-HOSTILE_CHARS = st.sampled_from([
-     "\x1b", "\x00", "\r", "\n", "\t", "\x7f", "\x85", "\x9b", "\xad", "\u061c", "\u180e", "\u200b", "\u200d",
-     "\u200e", "\u2028", "\u2029", "\u202e", "\u2066", "\u2069", "\u2060", "\ufeff", "\ufff9", "\U000110bd",
-     "\U0001d173", "\U000e0001", "\U000e0041", "\U000e007f", "\ud800", "\udfff", "\\", "\\u200b", "\\e",
-     "😀", "\U000f0000", "\ue000", "é", "[b]", "x",
-])  # fmt: skip
+HOSTILE_CHARS = st.sampled_from(
+    [
+        "\x1b",
+        "\x00",
+        "\r",
+        "\n",
+        "\t",
+        "\x7f",
+        "\x85",
+        "\x9b",
+        "\xad",
+        "\u061c",
+        "\u180e",
+        "\u200b",
+        "\u200d",
+        "\u200e",
+        "\u2028",
+        "\u2029",
+        "\u202e",
+        "\u2066",
+        "\u2069",
+        "\u2060",
+        "\ufeff",
+        "\ufff9",
+        "\U000110bd",
+        "\U0001d173",
+        "\U000e0001",
+        "\U000e0041",
+        "\U000e007f",
+        "\ud800",
+        "\udfff",
+        "\\",
+        "\\u200b",
+        "\\e",
+        "😀",
+        "\U000f0000",
+        "\ue000",
+        "é",
+        "[b]",
+        "x",
+    ]
+)
 TEXT = st.one_of(
     st.text(),
     st.text(alphabet=st.characters(codec=None)),  # surrogates included
@@ -62,6 +98,9 @@ def test_excerpt_of_any_bytes_hides_nothing(data: bytes) -> None:
 def test_every_hidden_code_point_of_this_python_is_made_visible() -> None:
     """Exhaustive over the code space: the class lists stay in step with unicodedata (a newer Python's
     Unicode may add format characters: this fails until they are listed)."""
-    missed = [f"U+{cp:04X}" for cp in range(sys.maxunicode + 1) if hidden(chr(cp), keep_newlines=True)
-              and sanitize(chr(cp), keep_newlines=True) == chr(cp)]  # fmt: skip
+    missed = [
+        f"U+{cp:04X}"
+        for cp in range(sys.maxunicode + 1)
+        if hidden(chr(cp), keep_newlines=True) and sanitize(chr(cp), keep_newlines=True) == chr(cp)
+    ]
     assert missed == []

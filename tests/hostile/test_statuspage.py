@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tessa_tui.check_result import CheckResult
-from tessa_tui.statuspage import StatusPageError, VendorStatus, parse_statuspage, read_statuspage
+from tessa_tui.checks.result import CheckResult
+from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, parse_statuspage, read_statuspage
 from tests.hostile.strategies_json import BODIES, JSON_VALUES, SCALARS, SMALL_JSON, TEXT
 
 INDICATORS = st.one_of(st.sampled_from(["none", "minor", "major", "critical", "maintenance"]), TEXT, SMALL_JSON)
@@ -25,10 +25,13 @@ UPDATE = st.fixed_dictionaries({}, optional={"body": FIELD, "display_at": FIELD,
 INCIDENT = st.fixed_dictionaries(
     {},
     optional={
-        "name": FIELD, "status": st.sampled_from(["investigating", "resolved"]) | FIELD, "impact": FIELD,
-        "updated_at": FIELD, "incident_updates": st.lists(UPDATE | FIELD, max_size=3) | FIELD,
+        "name": FIELD,
+        "status": st.sampled_from(["investigating", "resolved"]) | FIELD,
+        "impact": FIELD,
+        "updated_at": FIELD,
+        "incident_updates": st.lists(UPDATE | FIELD, max_size=3) | FIELD,
     },
-)  # fmt: skip
+)
 STATUS = st.fixed_dictionaries({"indicator": INDICATORS}, optional={"description": FIELD})
 DOCUMENTS = st.one_of(
     JSON_VALUES,
@@ -49,8 +52,9 @@ def _shown(vendor: VendorStatus) -> None:
     reason = vendor.reason()
     assert isinstance(reason, str) and "\n" not in reason
     reason.encode("utf-8")  # no lone surrogate reaches a terminal or a pipe
-    result = CheckResult("x", "g", "statuspage", "t", vendor.state, reason, datetime(2026, 1, 1, tzinfo=UTC), 1.0,
-                         vendor=vendor)  # fmt: skip
+    result = CheckResult(
+        "x", "g", "statuspage", "t", vendor.state, reason, datetime(2026, 1, 1, tzinfo=UTC), 1.0, vendor=vendor
+    )
     json.dumps(result.to_json(), ensure_ascii=False).encode("utf-8")
 
 

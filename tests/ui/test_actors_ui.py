@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from screens.app import TessaApp
-from screens.command_line import CommandLine
-from screens.form_dialog import FormDialog
-from screens.incident_screen import IncidentScreen
-from tessa_tui.config_load import load_config
-from tessa_tui.errors import UserError
-from tessa_tui.incident import describe_event
+from screens.commands.command_line import CommandLine
+from screens.incident.incident_screen import IncidentScreen
+from screens.widgets.form_dialog import FormDialog
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.incident import describe_event
 from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_fast_keys import CONTACTS, SIZE, command, make_app, notified
 

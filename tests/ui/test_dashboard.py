@@ -11,8 +11,8 @@ from textual.widgets import DataTable, Static
 
 from screens.app import TessaApp
 from screens.help_screen import HelpScreen
-from tessa_tui.config_load import LoadedConfig, load_config
-from tessa_tui.keymap import KEYS
+from tessa_tui.config.keymap import KEYS
+from tessa_tui.config.load import LoadedConfig, load_config
 from tests.ui.screen_text import screen_text
 
 SIZE = (140, 40)

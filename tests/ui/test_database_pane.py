@@ -11,7 +11,7 @@ import asyncpg
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
-from tessa_tui.config_load import load_config
+from tessa_tui.config.load import load_config
 from tests.ui.screen_text import screen_text, wait_until
 
 SIZE = (160, 48)
@@ -106,9 +106,9 @@ async def test_the_summary_shows_size_growth_from_the_local_history(
 ) -> None:
     from datetime import timedelta
 
-    from screens.panes.database_pane import DatabasePane, DbPolled
-    from tessa_tui.db_model import DbSnapshot, Section
-    from tessa_tui.size_history import SizeHistory
+    from screens.dashboard.database_pane import DatabasePane, DbPolled
+    from tessa_tui.database.size_history import SizeHistory
+    from tessa_tui.database.snapshot import DbSnapshot, Section
     from tests.conftest import FROZEN_NOW
 
     journal = tmp_path / "journal.sqlite3"

@@ -12,13 +12,13 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
-from screens.command_line import CommandLine
-from screens.contacts_screen import ContactsScreen
-from screens.incident_screen import IncidentScreen
-from screens.runbook_view import RunbookScreen
-from tessa_tui.command_mode import parse_command
-from tessa_tui.config_load import load_config
-from tessa_tui.errors import UserError
+from screens.commands.command_line import CommandLine
+from screens.commands.runbook_screen import RunbookScreen
+from screens.dashboard.contacts_screen import ContactsScreen
+from screens.incident.incident_screen import IncidentScreen
+from tessa_tui.base.errors import UserError
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.command_mode import parse_command
 from tests.ui.screen_text import screen_text, wait_until
 
 SIZE = (140, 40)

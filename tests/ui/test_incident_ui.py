@@ -11,10 +11,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from screens.app import TessaApp
-from screens.form_dialog import FormDialog
-from screens.incident_screen import IncidentScreen
-from tessa_tui.config_load import load_config
-from tessa_tui.journal import Journal, JournalError, new_event
+from screens.incident.incident_screen import IncidentScreen
+from screens.widgets.form_dialog import FormDialog
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.journal import Journal, JournalError, new_event
 from tests.incident_fixtures import START, ManualClock
 from tests.ui.screen_text import screen_text, wait_until
 
@@ -86,8 +86,14 @@ async def test_sev1_in_two_keys_then_tick_milestone_resolve_export(tmp_path: Pat
         markdown = tmp_path / "postmortems" / "INC-1.md"
         await wait_until(pilot, lambda: markdown.exists() and (tmp_path / "postmortems" / "INC-1.json").exists())
         text = markdown.read_text(encoding="utf-8")
-        for label in ("Incident began", "Detected", "On-call acknowledged", "Root cause identified",
-                      "Resolution applied", "Verified resolved"):  # fmt: skip
+        for label in (
+            "Incident began",
+            "Detected",
+            "On-call acknowledged",
+            "Root cause identified",
+            "Resolution applied",
+            "Verified resolved",
+        ):
             line = next(line for line in text.splitlines() if f" - {label}" in line)  # then its source, in ()
             assert not line.startswith("- --:--"), line
         assert "## Durations" in text and "Total duration:" in text and "Time to acknowledge:" in text
@@ -145,15 +151,16 @@ async def test_the_dashboard_pane_shows_the_active_incident(tmp_path: Path) -> N
 
 async def test_another_process_tick_shows_within_a_second(tmp_path: Path) -> None:
     from runbooks import pack_dir
-    from tessa_tui.config_model import TessaConfig
-    from tessa_tui.incident_book import IncidentBook
-    from tessa_tui.runbook_load import load_pack
+    from tessa_tui.config.model import TessaConfig
+    from tessa_tui.incidents.book import IncidentBook
+    from tessa_tui.runbook.load import load_pack
 
     app = TessaApp(load_config(_config(tmp_path)), live=False)
     async with app.run_test(size=SIZE) as pilot:
         await declare_sev1(app, pilot)
-        other = IncidentBook(Journal(tmp_path / "journal.sqlite3", actor="bob"), load_pack([pack_dir()]),
-                             TessaConfig().severities)  # fmt: skip
+        other = IncidentBook(
+            Journal(tmp_path / "journal.sqlite3", actor="bob"), load_pack([pack_dir()]), TessaConfig().severities
+        )
         other.sync()
         other.record(other.tick("INC-1", "3"))
         await wait_until(pilot, lambda: "bob" in screen_text(app), timeout=1.0)
@@ -171,7 +178,7 @@ async def test_readonly_offers_no_incident_action(tmp_path: Path) -> None:
 
 
 async def test_sla_thresholds_colour_the_clock_and_toast_once(tmp_path: Path) -> None:
-    from screens.dashboard import DashboardScreen
+    from screens.dashboard.dashboard_screen import DashboardScreen
 
     clock = ManualClock()
     app = TessaApp(load_config(_config(tmp_path)), live=False, clock=clock)

@@ -15,12 +15,12 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from screens.app import TessaApp
-from screens.form_dialog import FormDialog
-from screens.incident_screen import IncidentScreen
-from screens.panes import incident_pane
-from screens.panes.incident_pane import IncidentPane
-from tessa_tui.config_load import load_config
-from tessa_tui.sla import incident_clocks
+from screens.dashboard import incident_pane
+from screens.dashboard.incident_pane import IncidentPane
+from screens.incident.incident_screen import IncidentScreen
+from screens.widgets.form_dialog import FormDialog
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.sla import incident_clocks
 from tests.contract_servers import PD_FROM, PD_TOKEN, SP_PAGE, ContractServers
 from tests.incident_fixtures import START, ManualClock
 from tests.ui.screen_text import screen_text, wait_until

@@ -11,18 +11,21 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
 
 from screens.app import TessaApp
-from screens.filter_input import FilterInput
-from screens.incident_screen import IncidentScreen
-from screens.panes.database_pane import DatabasePane
-from tessa_tui.config_load import load_config
-from tessa_tui.db_model import DbSnapshot, Section
+from screens.dashboard.database_pane import DatabasePane
+from screens.incident.incident_screen import IncidentScreen
+from screens.widgets.filter_input import FilterInput
+from tessa_tui.config.load import load_config
+from tessa_tui.database.snapshot import DbSnapshot, Section
 from tests.conftest import FROZEN_NOW
 from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_incident_ui import declare_sev1
 
 SIZE = (140, 40)
-STATUS_PAGE_STEPS = ('Update status page: "Investigating"', "If third-party (Supabase, OpenAI), update status page",
-                     'Update status page: "Resolved"')  # fmt: skip
+STATUS_PAGE_STEPS = (
+    'Update status page: "Investigating"',
+    "If third-party (Supabase, OpenAI), update status page",
+    'Update status page: "Resolved"',
+)
 
 
 async def slash(pilot: Pilot[Any], field: str) -> None:
@@ -52,11 +55,14 @@ async def test_the_checklist_narrows_and_space_ticks_the_step_shown(
         # The runbook, three phases (Investigation has no match: no header), three steps. The second step shown
         # sits at index 4; unfiltered, index 4 is status-investigating: the tick must follow the list shown.
         assert [option.id for option in checklist.options] == [
-            "runbook:sev1-service-down", "phase:sev1-service-down:Immediate actions",
-            "step:sev1-service-down:status-investigating", "phase:sev1-service-down:Resolution",
-            "step:sev1-service-down:third-party-status", "phase:sev1-service-down:Post-incident",
+            "runbook:sev1-service-down",
+            "phase:sev1-service-down:Immediate actions",
+            "step:sev1-service-down:status-investigating",
+            "phase:sev1-service-down:Resolution",
+            "step:sev1-service-down:third-party-status",
+            "phase:sev1-service-down:Post-incident",
             "step:sev1-service-down:status-resolved",
-        ]  # fmt: skip
+        ]
         await pilot.press("enter")  # back to the list, the filter stays
         await wait_until(pilot, lambda: checklist.has_focus)  # focus moves after the key: `j` must not be typed
         await pilot.press("j", "space")
@@ -77,10 +83,16 @@ async def test_the_checklist_narrows_and_space_ticks_the_step_shown(
 
 def _snapshot() -> DbSnapshot:
     columns = ("pid", "user", "application", "state", "seconds", "waiting_on", "query")
-    long_queries = Section("long_queries", "Long-running queries", columns, (
-        (4242, "tessa", "tessa-migration", "active", 73.2, "Timeout:PgSleep", "LOCK TABLE chat_messages"),
-        (4250, "tessa", "tessa-app", "active", 12.9, "Lock:relation", "UPDATE chat_messages SET tokens = 1"),
-    ), fetched_at=FROZEN_NOW)  # fmt: skip
+    long_queries = Section(
+        "long_queries",
+        "Long-running queries",
+        columns,
+        (
+            (4242, "tessa", "tessa-migration", "active", 73.2, "Timeout:PgSleep", "LOCK TABLE chat_messages"),
+            (4250, "tessa", "tessa-app", "active", 12.9, "Lock:relation", "UPDATE chat_messages SET tokens = 1"),
+        ),
+        fetched_at=FROZEN_NOW,
+    )
     return DbSnapshot("postgresql://tessa@127.0.0.1:1/tessa", True, sections={"long_queries": long_queries})
 
 
@@ -144,8 +156,12 @@ async def test_keys_arriving_in_one_burst_with_slash_and_enter_land_where_typed(
         checklist = app.screen.query_one("#checklist", OptionList)
         await wait_until(pilot, lambda: checklist.has_focus)
         field = app.screen.query_one("#checklist-filter", FilterInput)
-        for key, character in [("slash", "/"), *((c if c != " " else "space", c) for c in "ep "), ("enter", None),
-                               ("j", "j")]:  # fmt: skip
+        for key, character in [
+            ("slash", "/"),
+            *((c if c != " " else "space", c) for c in "ep "),
+            ("enter", None),
+            ("j", "j"),
+        ]:
             app.post_message(events.Key(key, character))  # all queued before the app reads the first
         await wait_until(pilot, lambda: field.value == "ep " and checklist.has_focus)
         await pilot.pause()

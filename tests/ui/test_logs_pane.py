@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from screens.app import TessaApp
-from screens.panes.logs_pane import LogsPane
-from tessa_tui.config_load import load_config
-from tessa_tui.log_ingest import Batch, digest
-from tessa_tui.log_parse import LogParser, LogRecord
+from screens.dashboard.logs_pane import LogsPane
+from tessa_tui.config.load import load_config
+from tessa_tui.logs.ingest import Batch, digest
+from tessa_tui.logs.parse import LogParser, LogRecord
 from tests.ui.screen_text import screen_text, wait_until
 
 
@@ -54,7 +54,7 @@ async def test_a_missing_file_is_waited_for(write_config: Callable[[str], Path],
 
 
 async def test_filter_and_pause_from_the_keyboard(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    from screens.log_view import LogView
+    from screens.widgets.log_view import LogView
 
     log = tmp_path / "app.log"
     log.write_text(
@@ -116,8 +116,8 @@ async def test_select_open_and_pin_a_line_to_the_incident(write_config: Callable
 async def test_error_rate_per_minute_sparkline(
     write_config: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from screens.panes import logs_pane
-    from screens.panes.logs_pane import LogLines
+    from screens.dashboard import logs_pane
+    from screens.dashboard.logs_pane import LogLines
 
     minute_now = [100]
     monkeypatch.setattr(logs_pane, "arrival_minute", lambda: minute_now[0])
@@ -137,8 +137,8 @@ async def test_error_rate_per_minute_sparkline(
 
 
 async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    from screens.log_view import LogView
-    from screens.panes.logs_pane import LogLines
+    from screens.dashboard.logs_pane import LogLines
+    from screens.widgets.log_view import LogView
 
     config = write_config(
         f"logs:\n  - name: app\n    path: '{tmp_path / 'a.log'}'\n  - name: edge\n    path: '{tmp_path / 'e.log'}'\n"

@@ -7,14 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.app import TessaApp
-from screens.command_line import run_command_line
-from screens.form_dialog import FormDialog
-from screens.incident_screen import IncidentScreen
+from screens.commands.command_line import run_command_line
+from screens.dashboard.services_pane import ServicesPane
+from screens.incident.incident_screen import IncidentScreen
 from screens.messages import CheckReported
-from screens.panes.services_pane import ServicesPane
-from tessa_tui.check_result import CheckResult
-from tessa_tui.config_load import load_config
-from tessa_tui.state_flips import MONITOR
+from screens.widgets.form_dialog import FormDialog
+from tessa_tui.checks.result import CheckResult
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.state_flips import MONITOR
 from tests.incident_fixtures import ManualClock
 from tests.ui.screen_text import screen_text, wait_until
 
@@ -32,8 +32,17 @@ def _config(tmp_path: Path) -> Path:
 
 
 def _result(state: str, clock: ManualClock) -> CheckResult:
-    return CheckResult("Frontend", "default", "http", "GET /health", state, "" if state == "up" else "503",  # type: ignore[arg-type]
-                       clock(), 12.0, 200 if state == "up" else 503)  # fmt: skip
+    return CheckResult(
+        "Frontend",
+        "default",
+        "http",
+        "GET /health",
+        state,  # type: ignore[arg-type]
+        "" if state == "up" else "503",
+        clock(),
+        12.0,
+        200 if state == "up" else 503,
+    )
 
 
 def _kinds(app: TessaApp, incident: str) -> list[str]:
@@ -88,8 +97,9 @@ async def test_the_services_pane_records_flips_and_verifies(tmp_path: Path) -> N
         incident = book.record(book.declare("SEV1", "front page down", services=["Frontend"])).incident
         book.record(book.resolve(incident, "restarted"))
         for n in range(1, 4):
-            await report("up", ["declared", "resolved", *["verify_check"] * n] + (["verified"] if n == 3 else []),
-                         incident)  # fmt: skip
+            await report(
+                "up", ["declared", "resolved", *["verify_check"] * n] + (["verified"] if n == 3 else []), incident
+            )
         assert "verified_resolved" in book.get(incident).milestones
 
 

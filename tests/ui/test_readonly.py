@@ -10,16 +10,28 @@ from textual.app import App
 from textual.command import CommandPalette
 
 from screens.app import TessaApp
-from screens.incident_screen import IncidentScreen
-from tessa_tui.config_load import load_config
-from tessa_tui.incident_book import open_book
+from screens.incident.incident_screen import IncidentScreen
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.book import open_book
 from tests.ui.screen_text import screen_text, wait_until
 
 # Binding actions that change an incident, the journal, the database or the platform.
 CHANGING = {
-    "declare", "acknowledge", "tick", "note", "milestone", "severity", "attach", "assign_role", "resolve",
-    "export", "pin", "cancel", "cancel_query", "run_step",
-}  # fmt: skip
+    "declare",
+    "acknowledge",
+    "tick",
+    "note",
+    "milestone",
+    "severity",
+    "attach",
+    "assign_role",
+    "resolve",
+    "export",
+    "pin",
+    "cancel",
+    "cancel_query",
+    "run_step",
+}
 
 
 def _offered(app: App[Any]) -> set[str]:

@@ -9,9 +9,9 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
-from screens.panes.services_pane import ServicesPane
-from screens.service_detail import ServiceDetailScreen
-from tessa_tui.config_load import load_config
+from screens.dashboard.service_detail_screen import ServiceDetailScreen
+from screens.dashboard.services_pane import ServicesPane
+from tessa_tui.config.load import load_config
 from tests.loopback import LoopbackServers
 from tests.ui.screen_text import screen_text, wait_until
 

@@ -13,17 +13,17 @@ from textual.css.query import NoMatches
 from textual.pilot import Pilot
 
 from screens.app import TessaApp
+from screens.dashboard.database_pane import DatabasePane
+from screens.dashboard.incident_pane import IncidentPane
+from screens.dashboard.logs_pane import LogLines, LogsPane
+from screens.dashboard.services_pane import ServicesPane
 from screens.messages import CheckReported
-from screens.panes.database_pane import DatabasePane
-from screens.panes.incident_pane import IncidentPane
-from screens.panes.logs_pane import LogLines, LogsPane
-from screens.panes.services_pane import ServicesPane
-from tessa_tui.check_result import CheckResult
-from tessa_tui.conditions import ConditionResult
-from tessa_tui.config_load import LoadedConfig, load_config
-from tessa_tui.db_model import DbSnapshot, Section
-from tessa_tui.log_ingest import digest
-from tessa_tui.log_parse import LogParser
+from tessa_tui.checks.result import CheckResult
+from tessa_tui.conditions.condition import ConditionResult
+from tessa_tui.config.load import LoadedConfig, load_config
+from tessa_tui.database.snapshot import DbSnapshot, Section
+from tessa_tui.logs.ingest import digest
+from tessa_tui.logs.parse import LogParser
 from tests.conftest import EXAMPLE_CONFIG, FROZEN_NOW
 from tests.ui.screen_text import screen_text, wait_until
 
@@ -89,16 +89,35 @@ def _database() -> DbSnapshot:
         True,
         server={"max_connections": 100, "version": "15.18"},
         sections={
-            "connections": Section("connections", "Connections by state", ("state", "connections"),
-                                   (("active", 7), ("idle", 12)), fetched_at=at),
+            "connections": Section(
+                "connections",
+                "Connections by state",
+                ("state", "connections"),
+                (("active", 7), ("idle", 12)),
+                fetched_at=at,
+            ),
             "database_size": Section("database_size", "Database size", ("bytes",), ((23_068_672,),), fetched_at=at),
-            "long_queries": Section("long_queries", "Long-running queries", long_columns, (
-                (4242, "tessa", "tessa-migration", "active", 73.2, "Timeout:PgSleep", "LOCK TABLE chat_messages"),
-                (4250, "tessa", "tessa-app", "active", 12.9, "Lock:relation", "UPDATE chat_messages SET tokens = 1"),
-            ), fetched_at=at),
+            "long_queries": Section(
+                "long_queries",
+                "Long-running queries",
+                long_columns,
+                (
+                    (4242, "tessa", "tessa-migration", "active", 73.2, "Timeout:PgSleep", "LOCK TABLE chat_messages"),
+                    (
+                        4250,
+                        "tessa",
+                        "tessa-app",
+                        "active",
+                        12.9,
+                        "Lock:relation",
+                        "UPDATE chat_messages SET tokens = 1",
+                    ),
+                ),
+                fetched_at=at,
+            ),
             "blocking": Section("blocking", "Blocking locks", note="", fetched_at=at),
         },
-    )  # fmt: skip
+    )
 
 
 async def _report(pilot: Pilot[Any]) -> None:
@@ -173,9 +192,11 @@ async def _work_an_incident(pilot: Pilot[Any]) -> None:
 
 
 def test_incident_screen(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    snap_compare: SnapCompare,
+    write_config: Callable[[str], Path],
+    frozen_clock: Callable[[], datetime],
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     config = write_config(f"platform: Tessa\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n")
     app = TessaApp(load_config(config, environ={}), clock=frozen_clock, live=False)
     assert snap_compare(app, terminal_size=(140, 40), run_before=_work_an_incident)
@@ -207,7 +228,7 @@ async def _sev1_in_progress(pilot: Pilot[Any]) -> None:
 async def _war_room_shown(pilot: Pilot[Any]) -> None:
     """The SEV1 above, then `w`; the snapshot waits until the screen's width class has been applied and laid
     out (a breakpoint class arrives after the first layout: a snapshot in between showed a clipped timeline)."""
-    from screens.war_room import WarRoomScreen
+    from screens.dashboard.war_room_screen import WarRoomScreen
 
     await _sev1_in_progress(pilot)
     await pilot.press("w")
@@ -222,25 +243,31 @@ async def _war_room_shown(pilot: Pilot[Any]) -> None:
 
 
 def test_war_room(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    snap_compare: SnapCompare,
+    write_config: Callable[[str], Path],
+    frozen_clock: Callable[[], datetime],
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
     assert snap_compare(app, terminal_size=(120, 40), run_before=_war_room_shown)
 
 
 def test_war_room_wall_screen(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    snap_compare: SnapCompare,
+    write_config: Callable[[str], Path],
+    frozen_clock: Callable[[], datetime],
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
     assert snap_compare(app, terminal_size=(240, 67), run_before=_war_room_shown)
 
 
 def test_war_room_high_contrast(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
+    snap_compare: SnapCompare,
+    write_config: Callable[[str], Path],
+    frozen_clock: Callable[[], datetime],
     tmp_path: Path,
-) -> None:  # fmt: skip
+) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
     assert snap_compare(app, terminal_size=(120, 40), press=["ctrl+t"], run_before=_war_room_shown)
 
@@ -261,9 +288,13 @@ async def _two_runbooks(pilot: Pilot[Any]) -> str:
     await app.desk.ready.wait()
     book = app.desk.book
     assert book is not None
-    declared = book.declare("SEV1", "Database health down", began_at=FROZEN_NOW - timedelta(minutes=10),
-                            detected_at=FROZEN_NOW - timedelta(minutes=9),
-                            runbooks=["service-unavailable", "database-slow-queries"])  # fmt: skip
+    declared = book.declare(
+        "SEV1",
+        "Database health down",
+        began_at=FROZEN_NOW - timedelta(minutes=10),
+        detected_at=FROZEN_NOW - timedelta(minutes=9),
+        runbooks=["service-unavailable", "database-slow-queries"],
+    )
     incident_id = book.record(declared).incident
     book.record(book.tick(incident_id, "1"))
     book.record(book.note(incident_id, LONG_NOTE, section="root_cause"))
@@ -290,18 +321,24 @@ async def _incident_shown(pilot: Pilot[Any]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_dashboard_with_a_down_service_and_an_incident(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
-    tmp_path: Path, size: str,
-) -> None:  # fmt: skip
+    snap_compare: SnapCompare,
+    write_config: Callable[[str], Path],
+    frozen_clock: Callable[[], datetime],
+    tmp_path: Path,
+    size: str,
+) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=_two_runbooks)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_incident_screen_at(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime],
-    tmp_path: Path, size: str,
-) -> None:  # fmt: skip
+    snap_compare: SnapCompare,
+    write_config: Callable[[str], Path],
+    frozen_clock: Callable[[], datetime],
+    tmp_path: Path,
+    size: str,
+) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=_incident_shown)
 
@@ -342,7 +379,7 @@ async def test_what_a_person_must_read_fits_every_size(
 def test_the_header_shows_local_time_only_when_it_is_not_utc(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    from screens.status_header import HeaderClock
+    from screens.widgets.status_header import HeaderClock
 
     clock = HeaderClock(lambda: FROZEN_NOW, id="header-clock")
     try:

@@ -16,11 +16,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from screens.app import TessaApp
-from screens.incident_screen import IncidentScreen
-from screens.step_run import AskValues, ConfirmRun, StepOutputScreen
-from tessa_tui import http_probe
-from tessa_tui.config_load import load_config
-from tessa_tui.incident_book import open_book
+from screens.incident.incident_screen import IncidentScreen
+from screens.incident.step_run import AskValues, ConfirmRun, StepOutputScreen
+from tessa_tui.base import http_fetch as http_probe
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.book import open_book
 from tests.hostile_http import answering
 from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_incident_ui import fill_up

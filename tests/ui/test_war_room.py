@@ -14,17 +14,17 @@ from textual.renderables.digits import Digits as DigitsRenderable
 from textual.widgets import Digits, Static
 
 from screens.app import TessaApp
-from screens.dashboard import DashboardScreen
-from screens.incident_screen import IncidentScreen
+from screens.dashboard.dashboard_screen import DashboardScreen
+from screens.dashboard.services_pane import ServicesPane
+from screens.dashboard.war_room_screen import Countdown, WarRoomScreen, countdown
+from screens.incident.incident_screen import IncidentScreen
 from screens.messages import CheckReported
-from screens.panes.services_pane import ServicesPane
-from screens.war_room import Countdown, WarRoomScreen, countdown
-from tessa_tui.check_result import CheckResult
-from tessa_tui.config_load import load_config
-from tessa_tui.durations import format_clock
-from tessa_tui.incident import Incident
-from tessa_tui.incident_book import IncidentBook, open_book
-from tessa_tui.sla import Clock, incident_clocks
+from tessa_tui.base.durations import format_clock
+from tessa_tui.checks.result import CheckResult
+from tessa_tui.config.load import load_config
+from tessa_tui.incidents.book import IncidentBook, open_book
+from tessa_tui.incidents.incident import Incident
+from tessa_tui.incidents.sla import Clock, incident_clocks
 from tests.conftest import EXAMPLE_CONFIG
 from tests.incident_fixtures import START, ManualClock
 from tests.ui.screen_text import screen_text, wait_until
@@ -202,8 +202,9 @@ async def test_no_incident_is_said_large_with_the_service_lights(tmp_path: Path)
     app = _app(tmp_path, clock, services=True)
     async with app.run_test(size=SIZE) as pilot:
         await _book(app, pilot)
-        down = CheckResult("Database health", "frontend", "http", "GET /health", "down", "[STATUS] (503) == 200",
-                           clock(), 35.0, 503)  # fmt: skip
+        down = CheckResult(
+            "Database health", "frontend", "http", "GET /health", "down", "[STATUS] (503) == 200", clock(), 35.0, 503
+        )
         app.screen.query_one(ServicesPane).post_message(CheckReported(down))
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))

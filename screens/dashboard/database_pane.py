@@ -1,0 +1,366 @@
+"""Database pane: size, connections against the limit, long and slow queries, locks, tables, vacuum."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
+
+from screens.dashboard.pane import Pane
+from screens.keys import bind
+from screens.widgets.filter_input import FilterInput, open_filter, words_match
+from screens.widgets.state_style import freshness_text
+from screens.widgets.table_sync import RowTable, cell_text, keyed_rows, sync_table
+from tessa_tui.base.redact import mask_url
+from tessa_tui.config.model import DatabaseConfig
+from tessa_tui.database.size_history import Growth, SizeHistory
+from tessa_tui.database.snapshot import DbSnapshot, Section, human_bytes, signed_bytes
+
+EXAMPLE = "database:\n  dsn: ${TESSA_DATABASE_URL}"
+RETRY_S = 5.0
+# Tab -> sections shown in it, most urgent first.
+TABS = {
+    "Activity": ("long_queries", "blocking"),
+    "Slow": ("slow_queries",),
+    "Tables": ("top_tables", "missing_indexes", "vacuum"),
+    "Health": ("connections", "wraparound", "replication"),
+    "Queries": ("named_queries",),
+}
+ACTIONABLE = ("long_queries", "blocking")  # the sections whose rows `x` cancels or terminates
+TILE_STYLE = {"warn": "bold yellow", "critical": "bold red"}
+TAB_OF = {name: title for title, names in TABS.items() for name in names}
+
+
+class DbPolled(Message):
+    """The monitor finished a poll (or lost the server): a snapshot to show."""
+
+    def __init__(self, snapshot: DbSnapshot, retry_in: float | None = None, growth: list[Growth] | None = None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.retry_in = retry_in
+        self.growth = growth
+
+
+class DatabasePane(Pane):
+    """The monitor's latest snapshot; sections update in place, and each keeps its age."""
+
+    BINDINGS = [bind("cancel_query", "cancel_query"), bind("list_filter", "filter", priority=True)]  # see open_filter
+
+    def __init__(
+        self,
+        database: DatabaseConfig | None,
+        clock: Callable[[], datetime],
+        secrets: frozenset[str],
+        *,
+        live: bool = True,
+        history_path: Path | None = None,
+        readonly: bool = False,
+    ) -> None:
+        super().__init__("Database", 4, id="database-pane")
+        self._database = database
+        self._clock = clock
+        self._secrets = secrets
+        self._live = live
+        self._snapshot: DbSnapshot | None = None
+        self._retry_in: float | None = None
+        self._titles: dict[str, str] = {}
+        self._summary = ""
+        self._unshown: set[str] = set()
+        self._history_path = history_path
+        self._readonly = readonly
+        self._history: SizeHistory | None = None
+        self._growth: list[Growth] = []
+        self._query = ""
+        """The `/` filter's words: a table shows only the rows that have all of them in their cells."""
+        self._counts: dict[str, tuple[int, int]] = {}
+        """Per section as last drawn: rows shown, rows in the snapshot (the subtitle's `N of M`)."""
+        self._subtitle = ""
+        self._before_filter: Widget | None = None
+
+    def compose(self) -> ComposeResult:
+        if self._database is None:
+            yield self.not_configured("database", EXAMPLE)
+            return
+        yield Static(Text(f"{mask_url(self._database.dsn)} · connecting…"), id="database-summary")
+        with TabbedContent(id="database-tabs"):
+            for title, names in TABS.items():
+                if title == "Queries" and not self._database.queries:
+                    continue
+                with TabPane(title, id=f"db-tab-{title.lower()}"):
+                    for name in names:
+                        yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
+                        table: DataTable[Text] = (
+                            RowTable(id=f"db-{name}")  # `x` acts on the row under the cursor: it is drawn
+                            if name in ACTIONABLE
+                            else DataTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
+                        )
+                        yield table
+        field = FilterInput(placeholder="words in any cell of this tab's rows", id="database-filter")
+        field.display = False
+        yield field
+
+    def on_mount(self) -> None:
+        if self._database is None:
+            return
+        if self._live:
+            self.call_after_refresh(self._poll)
+
+    def tick(self) -> None:
+        """Called once a second by the dashboard's tick: ages in the summary."""
+        if self._database is not None:
+            self._draw()
+
+    @work(exclusive=True, group="database-monitor", exit_on_error=False, description="poll the database")
+    async def _poll(self) -> None:
+        assert self._database is not None
+        module = await asyncio.to_thread(importlib.import_module, "tessa_tui.database.monitor")
+        monitor = module.DbMonitor(self._database, secrets=self._secrets)
+        activity_every = self._database.activity_interval.total_seconds()
+        sizes_every = self._database.size_interval.total_seconds()
+        next_sizes = 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                names: tuple[str, ...] = module.activity_sections(self._database)
+                if loop.time() >= next_sizes:
+                    names += module.SIZE_SECTIONS
+                try:
+                    await monitor.poll(names)
+                except ConnectionError:
+                    self.post_message(DbPolled(monitor.snapshot(), retry_in=RETRY_S))
+                    await asyncio.sleep(RETRY_S)
+                    continue
+                growth = None
+                if module.SIZE_SECTIONS[0] in names:
+                    next_sizes = loop.time() + sizes_every
+                    growth = await asyncio.to_thread(self._keep_size, monitor.snapshot())
+                self.post_message(DbPolled(monitor.snapshot(), growth=growth))
+                await asyncio.sleep(activity_every)
+        finally:
+            await monitor.close()
+
+    def _keep_size(self, snapshot: DbSnapshot) -> list[Growth] | None:
+        """Record the size sample and read the growth (in a worker thread: SQLite waits for the disk)."""
+        size = snapshot.sections.get("database_size")
+        if self._history_path is None or size is None or not size.rows or size.fetched_at is None:
+            return None
+        try:
+            if self._history is None:
+                self._history = SizeHistory(self._history_path, readonly=self._readonly)
+            bytes_now = int(size.rows[0][0])
+            self._history.record(snapshot.target, size.fetched_at, bytes_now)
+            return self._history.growth(snapshot.target, size.fetched_at, bytes_now)
+        except (sqlite3.Error, OSError):
+            return None  # growth is a nicety: the size itself is still shown
+
+    def on_db_polled(self, message: DbPolled) -> None:
+        message.stop()
+        if message.growth is not None:
+            self._growth = message.growth
+        first = self._snapshot is None
+        self._snapshot = message.snapshot
+        self._retry_in = message.retry_in
+        # Drawn by the next tick, in the same frame as the rest (the first snapshot at once).
+        self._unshown = set(message.snapshot.sections) & set(TAB_OF)
+        if first:
+            self._draw()
+
+    def show_snapshot(self, snapshot: DbSnapshot) -> None:
+        """Show a snapshot that did not come from this pane's own poller (tests, snapshots), at once."""
+        self.on_db_polled(DbPolled(snapshot))
+        self._draw(every_tab=True)
+
+    def _draw(self, *, every_tab: bool = False) -> None:
+        """Draw the sections not yet shown; those on hidden tabs wait until their tab is opened."""
+        if self._snapshot is None:
+            return
+        active = self.query_one("#database-tabs", TabbedContent).active
+        for name in list(self._unshown):
+            section = self._snapshot.sections[name]
+            if every_tab or f"db-tab-{TAB_OF[name].lower()}" == active:
+                self._unshown.discard(name)
+                self._show_section(section)
+        self._refresh_summary()
+        self._refresh_subtitle(active)
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self._draw()
+
+    def _show_section(self, section: Section) -> None:
+        tables = self.query(f"#db-{section.name}").results(DataTable)
+        table = next(tables, None)
+        if table is None:
+            return
+        title = self.query_one(f"#db-title-{section.name}", Static)
+        label = Text(section.title, style="bold")
+        if section.error:
+            label.append(f"  ✖ {section.error}", style="red")
+        elif section.note:
+            label.append(f"  ({section.note})", style="dim")
+        elif not section.rows:
+            label.append("  none", style="dim")
+        if self._titles.get(section.name) != label.plain:  # Static.update relayouts: only on change
+            self._titles[section.name] = label.plain
+            title.update(label)
+        rows = self._shown_rows(section)
+        self._counts[section.name] = (len(rows), len(section.rows))
+        if section.rows or not section.error:
+            sync_table(table, section.columns, rows, key=_row_key(section.name))
+
+    def _shown_rows(self, section: Section) -> Sequence[Sequence[Any]]:
+        """The section's rows under the `/` filter, matched against the cells as shown (`23.0 MB`, `-`)."""
+        if not self._query.strip():
+            return section.rows
+        return [
+            row
+            for row in section.rows
+            if words_match(self._query, *(cell_text(v, c).plain for c, v in zip(section.columns, row, strict=True)))
+        ]
+
+    def _refresh_subtitle(self, active: str | None) -> None:
+        """`'words': N of M rows` for the open tab while filtering; nothing otherwise."""
+        query = self._query.strip()
+        names = next((names for title, names in TABS.items() if f"db-tab-{title.lower()}" == active), ())
+        counts = [self._counts[name] for name in names if name in self._counts]
+        subtitle = f"{query!r}: {sum(n for n, _ in counts)} of {sum(m for _, m in counts)} rows" if query else ""
+        if subtitle != self._subtitle:  # setting a border title always repaints the pane
+            self._subtitle = subtitle
+            self.border_subtitle = Text(subtitle)  # holds typed text: never markup
+
+    def action_filter(self) -> None:
+        """Show the `/` field (what is typed there stays until escape)."""
+        field = self.query_one("#database-filter", FilterInput)
+        if not isinstance(self.screen.focused, Input):
+            self._before_filter = self.screen.focused  # enter and escape return there: `x` acts on its row
+        open_filter(field)
+
+    @on(Input.Changed, "#database-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._query = event.value
+        if self._snapshot is not None:  # every section again under the new words; hidden tabs when opened
+            self._unshown = set(self._snapshot.sections) & set(TAB_OF)
+        self._draw()
+
+    @on(Input.Submitted, "#database-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.input.display = bool(event.value.strip())
+        self._focus_back()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self._focus_back()
+
+    def _focus_back(self) -> None:
+        before = self._before_filter
+        if before is not None and before.is_attached and before.focusable:
+            before.focus()
+        else:
+            self.focus()
+
+    def _refresh_summary(self) -> None:
+        snapshot = self._snapshot
+        if snapshot is None or self._database is None:
+            return
+        summary = Text(snapshot.target)
+        if not snapshot.connected:
+            retry = f"; retrying every {self._retry_in:g}s" if self._retry_in else ""
+            summary.append(f"  ✖ not connected: {snapshot.reason}{retry}", style="bold red")
+        sections = snapshot.sections
+        size = sections.get("database_size")
+        if size and size.rows:
+            summary.append(f"\nsize {human_bytes(int(size.rows[0][0]))}")
+            if self._growth:
+                changes = ", ".join(f"{signed_bytes(g.bytes)}/{g.window}" for g in self._growth)
+                summary.append(f" ({changes})", style="dim")
+        connections = sections.get("connections")
+        limit = snapshot.server.get("max_connections")
+        if connections and connections.fetched_at and limit:
+            used = sum(int(row[1]) for row in connections.rows)
+            pct = 100 * used / int(limit)
+            style = "bold red" if pct >= 80 else "yellow" if pct >= 50 else ""
+            summary.append(" · connections ")
+            summary.append(f"{used}/{limit} ({pct:.0f}%)", style=style)
+        named = sections.get("named_queries")
+        for query, value, limit, state in named.rows if named else ():
+            if state in {"warn", "critical"}:
+                mark = "✖" if state == "critical" else "▲"
+                summary.append(f"\n{mark} {query}: {value} (above {limit:g})", style=TILE_STYLE[state])
+        now = self._clock()
+        ages = [
+            f"{label} {freshness_text((now - section.fetched_at).total_seconds(), every.total_seconds())}"
+            for label, key, every in (
+                ("activity", "connections", self._database.activity_interval),
+                ("sizes", "database_size", self._database.size_interval),
+            )
+            if (section := sections.get(key)) is not None and section.fetched_at is not None
+        ]
+        if ages:
+            summary.append(" · " + ", ".join(ages), style="dim")
+        if summary.plain != self._summary:  # steady while fresh: no repaint, no relayout
+            self._summary = summary.plain
+            self.query_one("#database-summary", Static).update(summary)
+
+    def _selected_backend(self) -> tuple[int, str] | None:
+        """The pid and query of the focused long-query row (or, in blocking locks, the blocker)."""
+        table = self.app.focused
+        if not isinstance(table, DataTable) or str(table.id).removeprefix("db-") not in ACTIONABLE:
+            return None
+        if table.row_count == 0 or self._snapshot is None:
+            return None
+        key = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+        name = str(table.id).removeprefix("db-")
+        section = self._snapshot.sections.get(name)
+        if section is None:
+            return None
+        # Keyed as the table was drawn (filtered, duplicates primed): the key finds the very row under the cursor.
+        row = keyed_rows(self._shown_rows(section), _row_key(name)).get(key)
+        if row is None:
+            return None
+        if name == "blocking":
+            columns = list(section.columns)
+            return int(row[columns.index("blocking_pid")]), str(row[columns.index("blocking_query")])
+        columns = list(section.columns)
+        return int(row[columns.index("pid")]), str(row[columns.index("query")])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel_query":
+            if self._database is None or getattr(self.app, "readonly", False):
+                return False
+            return True if self._selected_backend() is not None else None
+        return True
+
+    def action_cancel_query(self) -> None:
+        """Confirm, signal the backend on a connection of its own, record it in the open incident."""
+        selected = self._selected_backend()
+        if selected is None or self._database is None:
+            return
+        pid, query = selected
+        from screens.dashboard.cancel_query_dialog import confirm_cancel
+
+        confirm_cancel(self.app, self._database, self._secrets, pid, query)
+
+
+def _row_key(name: str) -> Callable[[Any], str]:
+    """Stable row identity per section: pid pairs, table names, query text; else position is enough."""
+    if name == "blocking":
+        return lambda row: f"{row[0]}>{row[3]}"
+    if name in {"long_queries", "connections"}:
+        return lambda row: str(row[0])
+    if name in {"top_tables", "vacuum", "missing_indexes"}:
+        return lambda row: f"{row[0]}.{row[1]}"
+    return lambda row: str(row[-1]) if name == "slow_queries" else str(row[0])

@@ -1,0 +1,353 @@
+"""Logs pane: every configured log file followed live, merged, with level colours and counts."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import time
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widgets import Input, Tab, Tabs
+
+from screens.dashboard.pane import Pane
+from screens.keys import bind
+from screens.widgets.filter_input import FilterInput, open_filter
+from screens.widgets.log_view import LogView
+from screens.widgets.state_style import sparkline
+from tessa_tui.base.errors import UserError
+from tessa_tui.base.sanitize import sanitize
+from tessa_tui.config.model import BUFFER_LINES, LogSource
+from tessa_tui.logs.filter import LineFilter
+from tessa_tui.logs.ingest import Batch, digest, error_share, read_file
+from tessa_tui.logs.parse import LEVELS, WHEN, LogParser, LogRecord, Row
+from tessa_tui.runbook.placeholders import fill_text
+
+EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
+ERROR_RATE_MINUTES = 15
+FLUSH_AT = 10_000  # records waiting for the screen that make a flush happen before the next tick
+POLL_S = 1.0  # once a second, like the flush; a source that is behind is read again at once
+
+
+def arrival_minute() -> int:
+    """The minute lines arrived in (monotonic: a clock change cannot reorder the sparkline)."""
+    return int(time.monotonic() // 60)
+
+
+def source_origin(source: LogSource) -> str:
+    """Where a source's lines come from, as a person would type it."""
+    if source.command is not None:
+        return "$ " + shlex.join(source.command)
+    return source.path or ""
+
+
+class LogLines(Message):
+    """New records from one source, parsed and counted in a worker thread (a flood arrives in few messages)."""
+
+    def __init__(self, batch: Batch) -> None:
+        super().__init__()
+        self.batch = batch
+        self.taken = asyncio.Event()
+
+
+def _when(row: Row) -> float:
+    return row[WHEN] or 0.0
+
+
+class LogsPane(Pane):
+    """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
+
+    BINDINGS = [
+        bind("log_filter", "filter", priority=True),  # as the app reads it: see open_filter
+        bind("log_pause", "pause"),
+        bind("pin_log", "pin"),
+        bind("log_next_source", "next_source(1)"),
+        bind("log_previous_source", "next_source(-1)"),
+    ]
+
+    def __init__(self, sources: list[LogSource] | None, *, live: bool = True) -> None:
+        super().__init__("Logs", 3, id="logs-pane")
+        self._sources = sources
+        self._live = live
+        self.counts: Counter[str] = Counter()
+        self._status: dict[str, str] = {}
+        self._subtitle = ""
+        self._pending: list[Batch] = []
+        self._pending_records = 0
+        self._undrawn = False
+        self._ingest = ThreadPoolExecutor(1, thread_name_prefix="log-ingest")
+        """One thread parses every source's lines: a flood does its work off the event loop."""
+        self._ticks = 0
+        self._typed_filter = LineFilter.parse("")
+        self._tab_source: str | None = None
+        self._minutes: deque[list[int]] = deque(maxlen=ERROR_RATE_MINUTES)
+        """[minute, records with a level, errors] per minute of arrival: the error-rate sparkline."""
+
+    def compose(self) -> ComposeResult:
+        if self._sources is None:
+            yield self.not_configured("logs", EXAMPLE)
+            return
+        buffer = max((s.buffer_lines for s in self._sources), default=BUFFER_LINES)
+        if len(self._sources) > 1:  # one tab per source, and All: merged, in timestamp order
+            yield Tabs(
+                Tab("All", id="source-all"),
+                *(Tab(s.name, id=f"source-{n}") for n, s in enumerate(self._sources)),
+                id="log-sources",
+            )
+        yield LogView(buffer, id="log-view")
+        field = FilterInput(placeholder="words · re:REGEX · level:warn · source:NAME · ! inverts", id="log-filter")
+        field.display = False
+        yield field
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "pin" and getattr(self.app, "readonly", False):
+            return False
+        return self._sources is not None if action in {"filter", "pause", "pin"} else True
+
+    def action_filter(self) -> None:
+        """Show the filter field (what is there stays; escape clears it)."""
+        open_filter(self.query_one("#log-filter", FilterInput))
+
+    def on_log_view_opened(self, message: LogView.Opened) -> None:
+        from screens.dashboard.log_detail_screen import LogDetailScreen
+
+        line = message.line
+        self.app.push_screen(LogDetailScreen(line), lambda pin: self._pin(line) if pin else None)
+
+    def action_pin(self) -> None:
+        """Pin the selected line (k/j select one) to the open incident."""
+        row = self.query_one("#log-view", LogView).selected
+        if row is None:
+            self.notify("select a line first (k / j)", severity="warning", markup=False)
+            return
+        self._pin(LogRecord._make(row))
+
+    def _pin(self, line: LogRecord) -> None:
+        desk = getattr(self.app, "desk", None)
+        incident = desk.active() if desk else None
+        if desk is None or incident is None:
+            self.notify("no open incident to pin it to", severity="warning", markup=False)
+            return
+
+        async def save() -> None:
+            try:
+                pending = desk.plan(
+                    lambda b: b.pin_log(
+                        incident.id,
+                        source=line.source,
+                        clock=line.clock,
+                        level=line.level,
+                        text=line.full,
+                    )
+                )
+                await desk.record(pending)
+            except UserError as exc:  # JournalError included: nothing was recorded
+                self.notify(f"NOT SAVED: {exc.message}", severity="error", markup=False)
+                return
+            self.notify(f"pinned to {incident.id}", markup=False)
+
+        self.run_worker(save())
+
+    def action_pause(self) -> None:
+        self.query_one("#log-view", LogView).toggle_pause()
+        self._update_subtitle()
+
+    @on(Input.Changed, "#log-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        try:
+            self._typed_filter = LineFilter.parse(event.value)
+            event.input.border_subtitle = ""
+        except ValueError as exc:
+            event.input.border_subtitle = Text(sanitize(str(exc)))  # the last good filter stays until this one parses
+            return
+        self._apply_filter()
+
+    @on(Tabs.TabActivated, "#log-sources")
+    def _source_chosen(self, event: Tabs.TabActivated) -> None:
+        event.stop()
+        label = str(event.tab.label)
+        self._tab_source = None if event.tab.id == "source-all" else label
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        """The typed filter, narrowed to the chosen tab's source."""
+        line_filter = replace(self._typed_filter, source=self._tab_source or self._typed_filter.source)
+        self.query_one("#log-view", LogView).set_filter(line_filter if line_filter.active() else None)
+        self._update_subtitle()
+
+    def action_next_source(self, step: int) -> None:
+        tabs = next(self.query("#log-sources").results(Tabs), None)
+        if tabs is not None:
+            tabs.action_next_tab() if step > 0 else tabs.action_previous_tab()
+
+    @on(Input.Submitted, "#log-filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            event.input.display = False
+        self.query_one("#log-view", LogView).focus()
+
+    @on(FilterInput.Cleared)
+    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.query_one("#log-view", LogView).focus()
+
+    def on_mount(self) -> None:
+        if self._sources is None:
+            return
+        self.border_subtitle = "starting"
+        if self._live:
+            for source in self._sources:
+                if source.path is not None:
+                    self.call_after_refresh(self._follow, source)
+                else:
+                    self.call_after_refresh(self._follow_command, source)
+
+    def on_unmount(self) -> None:
+        self._ingest.shutdown(wait=False, cancel_futures=True)
+
+    def _view_filter(self) -> LineFilter | None:
+        return self.query_one("#log-view", LogView).filter
+
+    @work(group="log-followers", exit_on_error=False, description="follow a log file")
+    async def _follow(self, source: LogSource) -> None:
+        from tessa_tui.logs.follow import FileFollower
+
+        follower = FileFollower(Path(source.path or "").expanduser())
+        parser = LogParser(source.format, source.name)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                batch = await loop.run_in_executor(self._ingest, read_file, follower, parser, self._view_filter())
+                await self._hand_over(batch)
+                await asyncio.sleep(0.01 if follower.behind else POLL_S)
+        finally:
+            follower.close()
+
+    @work(group="log-followers", exit_on_error=False, description="follow a log command")
+    async def _follow_command(self, source: LogSource) -> None:
+        from tessa_tui.logs.command_source import CommandFollower
+
+        values = getattr(getattr(self.app, "config", None), "placeholders", {})
+        follower = CommandFollower([fill_text(arg, values) for arg in source.command or []])  # one value, one arg
+        parser = LogParser(source.format, source.name)
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                lines = await follower.poll()
+                batch = await loop.run_in_executor(
+                    self._ingest, digest, parser, lines, follower.status, self._view_filter()
+                )
+                await self._hand_over(batch)
+                await asyncio.sleep(0.01 if follower.behind else POLL_S)
+        finally:
+            await follower.close()  # the command's whole process group goes with the pane
+
+    async def _hand_over(self, batch: Batch) -> None:
+        """Post a batch and wait until the pane has taken it: a source never reads further ahead of the
+        screen than one batch, so a flood cannot pile up parsed records in memory."""
+        if batch.rows or self._status.get(batch.source) != batch.status:
+            message = LogLines(batch)
+            self.post_message(message)
+            await message.taken.wait()
+
+    def on_log_lines(self, message: LogLines) -> None:
+        message.stop()
+        message.taken.set()
+        batch = message.batch
+        self._status[batch.source] = batch.status
+        first = not self.counts
+        self.counts.update(batch.levels)
+        self._count_minute(batch.levels)
+        if batch.rows:
+            self._pending.append(batch)
+            self._pending_records += len(batch.rows)
+        # The first lines at once; after that once a second. In a flood, records move to the view sooner (memory
+        # stays flat) but are drawn with the next tick: repainting more often would only cost the keyboard.
+        if first and self.counts:
+            self._flush()
+        elif self._pending_records >= FLUSH_AT:
+            self._flush(repaint=False)
+
+    def tick(self) -> None:
+        """Called once a second by the dashboard's tick: draw what arrived, all sources in one repaint."""
+        if self._sources is not None:
+            self._flush()
+
+    def _flush(self, *, repaint: bool = True) -> None:
+        """Move what arrived since the last flush into the view, and draw it."""
+        view = self.query_one("#log-view", LogView) if self._sources is not None else None
+        if self._pending and view is not None:
+            batches, self._pending, self._pending_records = self._pending, [], 0
+            rows = [row for batch in batches for row in batch.rows]
+            matched = [row for batch in batches for row in batch.matched_under(view.filter)]
+            if len({batch.source for batch in batches}) > 1:  # several sources: merge by the records' own times
+                rows.sort(key=_when)
+                matched.sort(key=_when)
+            view.append(rows, matched, repaint=repaint)
+            self._undrawn = not repaint
+        elif view is not None and repaint and self._undrawn:  # an early flush left its lines for this tick
+            view.refresh()
+            self._undrawn = False
+        if not repaint:
+            return
+        self._ticks += 1
+        # Counts move with every line; repainting the border for them every 5 s is plenty.
+        paused = view is not None and view.paused
+        if self._ticks % 5 == 1 or not self._subtitle or paused:  # paused: the backlog count is news
+            self._update_subtitle()
+
+    def _count_minute(self, levels: Counter[str]) -> None:
+        minute = arrival_minute()
+        if not self._minutes or self._minutes[-1][0] != minute:
+            self._minutes.append([minute, 0, 0])
+        errors, leveled = error_share(levels)
+        bucket = self._minutes[-1]
+        bucket[1] += leveled
+        bucket[2] += errors
+
+    def error_rates(self) -> list[float]:
+        """Errors as a share of leveled records, per minute, oldest first (minutes without lines omitted)."""
+        return [errors / leveled for _, leveled, errors in self._minutes if leveled]
+
+    def error_rate(self) -> float:
+        """Errors and fatals as a share of the records with a level."""
+        bad, known = error_share(self.counts)
+        return bad / known if known else 0.0
+
+    def _update_subtitle(self) -> None:
+        parts = [f"{self.counts[level]} {level}" for level in LEVELS if self.counts[level] and level != "unknown"]
+        waiting = [name for name, status in self._status.items() if status.startswith("waiting")]
+        text = " · ".join(parts) or "no lines yet"
+        if parts:
+            text += f" · errors {self.error_rate():.1%}"
+            rates = self.error_rates()
+            if len(rates) > 1:
+                text += f" · per minute {sparkline(rates, ERROR_RATE_MINUTES, from_zero=True)} {rates[-1]:.1%}"
+        if waiting:
+            text += f" · waiting for {', '.join(waiting)}"
+        for name, status in self._status.items():
+            if "restarting" in status or status.startswith("cannot"):  # exited, or not a file to follow: why
+                text += f" · {name} {status}"
+        view = next(self.query("#log-view").results(LogView), None)
+        if view is not None and view.filter is not None:
+            what = " ".join(
+                p
+                for p in (
+                    view.filter.source and f"{view.filter.source} tab",
+                    view.filter.text.strip() and repr(view.filter.text.strip()),
+                )
+                if p
+            )
+            text = f"{what}: {len(view.lines)} of {len(view.all_lines)} · " + text
+        if view is not None and view.paused:
+            text = f"PAUSED · {view.from_end} new below (p resumes) · " + text
+        if text != self._subtitle:  # setting a border title always repaints the pane
+            self._subtitle = text
+            self.border_subtitle = Text(sanitize(text))  # typed filter, paths, reasons: never markup

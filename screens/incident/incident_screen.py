@@ -1,0 +1,658 @@
+"""The incident screen: the checklist by runbook and phase, the clocks, and the timeline.
+
+A step shows as ticked only once its event is committed to the journal: while the write is on its way the
+step says `saving`, and if the write fails it says NOT SAVED with the reason until space retries it.
+A step's action (g) follows the same rule: its result is shown at once, the tick it earns only once recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.message import Message
+from textual.notifications import SeverityLevel
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, RichLog, Static
+from textual.widgets.option_list import Option
+
+from screens.dashboard.war_room_screen import WarRoomScreen
+from screens.incident.incident_actions import IncidentActions, saver
+from screens.incident.step_run import (
+    MARKS,
+    AskValues,
+    ConfirmRun,
+    StepOutputScreen,
+    capabilities_of,
+    names_to_ask,
+    secret_names,
+    shown_command,
+)
+from screens.incident_desk import IncidentDesk
+from screens.keys import bind
+from screens.widgets.filter_input import FilterHost, FilterInput, words_match
+from screens.widgets.form_dialog import FormDialog, FormSpec
+from screens.widgets.incident_style import clock_text, severity_badge
+from tessa_tui.base.errors import UserError
+from tessa_tui.base.sanitize import sanitize
+from tessa_tui.config.load import LoadedConfig
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.incidents.incident import Incident, describe_event
+from tessa_tui.incidents.journal import Event, JournalError, PendingEvent
+from tessa_tui.run.step_actions import ActionResult, confirm_word, run_step, values_for
+from tessa_tui.runbook.model import Runbook, Step
+from tessa_tui.runbook.placeholders import expand
+
+
+class TimelineLog(RichLog):
+    """The timeline: lines wrap inside the pane (a RichLog renders at least 78 columns wide by default, so a
+    narrow pane cut them sideways) and wrap again when the pane's width changes."""
+
+    class Rewrap(Message):
+        """The width changed after lines were written."""
+
+    _wrapped_at = 0
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = self.scrollable_content_region.width
+        if width != self._wrapped_at:
+            if self._wrapped_at:
+                self.post_message(self.Rewrap())
+            self._wrapped_at = width
+
+
+@dataclass
+class StepWrite:
+    """A tick on its way to the journal, or one that failed (kept, with its event id, for the retry)."""
+
+    pending: PendingEvent
+    error: str | None = None
+
+
+@dataclass
+class StepRun:
+    """A step's action in this console: running (no result yet), its result on its way to the journal,
+    one whose record failed (kept, with its event, for the retry), or one that could not be recorded."""
+
+    result: ActionResult | None = None
+    pending: PendingEvent | None = None
+    error: str | None = None
+
+
+class IncidentScreen(FilterHost, Screen[None]):
+    """Work one incident from the keyboard: j/k move, space ticks, g runs a step, n m s r + t e for the rest."""
+
+    FILTER_FIELD = "checklist-filter"
+
+    BINDINGS = [
+        bind("close", "close"),
+        bind("tick", "tick"),
+        bind("run_step", "run_step"),
+        bind("step_output", "step_output", show=False),  # the footer is full; the step's notes say `v`
+        bind("acknowledge", "acknowledge"),
+        bind("note", "note"),
+        bind("milestone", "milestone"),
+        bind("severity", "severity"),
+        bind("attach", "attach"),
+        bind("assign_role", "assign_role", show=False),  # the footer is full; `?` lists it
+        bind("resolve", "resolve"),
+        bind("stakeholder_update", "stakeholder_update", show=False),  # the footer is full; `?` lists it
+        bind("verify", "verify", show=False),
+        bind("timeline", "timeline", show=False),
+        bind("war_room", "war_room", show=False),  # a full footer: `?` and the dashboard list it
+        bind("export", "export"),
+        bind("list_filter", "filter", show=False),  # the footer is full; `?` lists it
+        Binding("j", "cursor('down')", "Down", show=False),
+        Binding("k", "cursor('up')", "Up", show=False),
+        Binding("G", "cursor('last')", "Last", show=False),
+    ]
+
+    def __init__(
+        self, incident_id: str, desk: IncidentDesk, actions: IncidentActions, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(id="incident-screen")
+        self.incident_id = incident_id
+        self._desk = desk
+        self._actions = actions
+        self._clock = clock
+        self.writes: dict[tuple[str, str], StepWrite] = {}
+        self.runs: dict[tuple[str, str], StepRun] = {}
+        self._drawn_events = 0
+        self._shown_clocks = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="incident-head")
+        yield Static(id="incident-clocks")
+        with Horizontal(id="incident-body"):
+            with Vertical(id="checklist-box"):
+                yield OptionList(id="checklist")
+                field = FilterInput(
+                    placeholder="words in a step's text or id, its runbook or phase", id="checklist-filter"
+                )
+                field.display = False
+                yield field
+                yield Static(id="step-notes")
+            yield TimelineLog(id="timeline", markup=False, wrap=True, auto_scroll=True, min_width=1)
+        yield Footer()
+
+    def on_timeline_log_rewrap(self, _message: TimelineLog.Rewrap) -> None:
+        """The timeline's width changed: its lines wrapped at the old width are written again at the new."""
+        if not self.query("#incident-head"):
+            return
+        self.query_one("#timeline", RichLog).clear()
+        self._drawn_events = 0
+        self._draw_timeline(self.incident)
+
+    def show_incident(self, incident_id: str) -> None:
+        """Show another incident here (the console has one incident screen; see TessaApp.action_open_incident)."""
+        if incident_id == self.incident_id:
+            return
+        self.incident_id = incident_id
+        self.writes.clear()
+        self.runs.clear()
+        self._drawn_events = 0
+        self._shown_clocks = ""
+        self.filter_query = ""  # another incident, another checklist: words typed for this one would hide its steps
+        for field in self.query("#checklist-filter").results(FilterInput):
+            field.value, field.display = "", False
+        self.query_one("#timeline", RichLog).clear()
+        self.redraw()
+
+    @property
+    def incident(self) -> Incident:
+        book = self._desk.book
+        assert book is not None
+        return book.get(self.incident_id)
+
+    def on_mount(self) -> None:
+        self.query_one("#timeline", RichLog).border_title = "Timeline"
+        self.query_one("#checklist", OptionList).border_title = "Checklist"
+        self.redraw()
+        self.set_interval(1.0, self._draw_clocks, name="incident-clocks")
+        self.query_one("#checklist", OptionList).focus()
+
+    def redraw(self) -> None:
+        """Everything from the folded incident (after a commit here or an event from another process)."""
+        if not self.query("#incident-head"):  # an event arrived before the screen was composed: on_mount draws
+            return
+        incident = self.incident
+        head = Text().append_text(severity_badge(incident.severity))
+        head.append(f" {incident.id} ", style="bold").append(incident.title, style="bold")
+        head.append(f" · {incident.status}", style="bold green" if not incident.is_open else "bold")
+        if incident.roles:
+            head.append(" · " + " · ".join(f"{role}: {who}" for role, who in incident.roles.items()), style="dim")
+        self.query_one("#incident-head", Static).update(head)
+        self._draw_checklist(incident)
+        self._draw_timeline(incident)
+        self._draw_clocks()
+        self.refresh_bindings()
+
+    def _draw_checklist(self, incident: Incident) -> None:
+        book = self._desk.book
+        assert book is not None
+        listing = self.query_one("#checklist", OptionList)
+        # Kept by id, not index: the filter and attached runbooks move a step to another index.
+        highlighted = listing.highlighted_option.id if listing.highlighted_option is not None else None
+        options: list[Option] = []
+        results = _last_results(incident)
+        runbook_id, phase_name = "", ""
+        steps = book.checklist(incident)
+        for runbook, phase, step in steps:
+            if not words_match(self.filter_query, step.text, step.id, runbook.title, phase):
+                continue  # headers are added with a runbook's or phase's first matching step, so none is empty
+            if runbook.id != runbook_id:
+                runbook_id, phase_name = runbook.id, ""
+                title = Text(f"━━ {runbook.title}", style="bold")
+                for warning in runbook.warnings:
+                    title.append(f"\n   ⚠ {warning}", style="bold yellow")
+                options.append(Option(title, id=f"runbook:{runbook.id}", disabled=True))
+            if phase != phase_name:
+                phase_name = phase
+                options.append(
+                    Option(Text(f" {phase}", style="bold underline"), id=f"phase:{runbook.id}:{phase}", disabled=True)
+                )
+            line = self._step_line(incident, runbook, step, results.get((runbook.id, step.id)))
+            options.append(Option(line, id=f"step:{runbook.id}:{step.id}"))
+        listing.clear_options()
+        listing.add_options(options)
+        step_rows = [i for i, option in enumerate(options) if not option.disabled]
+        kept = next((i for i in step_rows if options[i].id == highlighted), None)
+        listing.highlighted = kept if kept is not None else (step_rows[0] if step_rows else None)
+        query = self.filter_query.strip()
+        listing.border_subtitle = Text(f"{query!r}: {len(step_rows)} of {len(steps)} steps" if query else "")
+        self._show_step_notes()
+
+    def _step_line(self, incident: Incident, runbook: Runbook, step: Step, last: Event | None) -> Text:
+        write = self.writes.get((runbook.id, step.id))
+        tick = incident.ticked(runbook.id, step.id)
+        line = Text(" ")
+        if step.action is None:
+            line.append(" ")
+        else:  # the marker says `g` does something here, and whether it changes a system
+            line.append("⚠" if step.destructive else "▶", style="bold red" if step.destructive else "cyan")
+        line.append(" ")
+        run_status = self._run_status(self.runs.get((runbook.id, step.id)), last)
+        if write is not None and write.error:
+            line.append("[!] ", style="bold red").append(step.text)
+            line.append(f" · NOT SAVED: {write.error} (space retries)", style="bold red")
+            return line.append_text(run_status)
+        if write is not None:
+            line.append("[…] ", style="yellow").append(step.text).append(" · saving", style="yellow")
+            return line.append_text(run_status)
+        if tick:
+            line.append("[x] ", style="bold green").append(step.text, style="dim")
+            line.append(f" · {tick.at:%H:%M:%S} {tick.actor}", style="dim")
+        else:
+            line.append("[ ] ", style="bold").append(step.text)
+        if step.destructive:
+            line.append(" · destructive", style="bold red")
+        if step.link:
+            line.append(f" · → {step.link}", style="cyan")
+        return line.append_text(run_status)
+
+    @staticmethod
+    def _run_status(run: StepRun | None, last: Event | None) -> Text:
+        """The action's state in this console, else its last recorded result (from any console or the CLI)."""
+        text = Text()
+        if run is not None and run.result is None:
+            return text.append(" · running…", style="bold yellow")
+        if run is not None and run.result is not None:
+            status = run.result.status
+            if run.pending is not None and run.error is None:
+                return text.append(f" · {status} · saving", style="yellow")
+            if run.pending is not None:
+                return text.append(f" · {status} · NOT SAVED: {run.error} (g retries the record)", style="bold red")
+            mark, style = MARKS[run.result.ok]
+            text.append(f" · {status}").append(f" {mark}" if mark else "", style=style)
+            return text.append(f" · not recorded: {run.error or 'unknown'}", style="dim")
+        if last is not None:
+            ok = last.data.get("ok")
+            mark, style = MARKS[ok if isinstance(ok, bool) else None]
+            text.append(f" · {sanitize(str(last.data.get('status', '')))}", style="dim")
+            text.append(f" {mark}" if mark else "", style=style)
+        return text
+
+    def _draw_timeline(self, incident: Incident) -> None:
+        log = self.query_one("#timeline", RichLog)
+        events = incident.events
+        if len(events) < self._drawn_events:
+            log.clear()
+            self._drawn_events = 0
+        for event in events[self._drawn_events :]:
+            line = Text(f"{event.at:%H:%M:%S} ", style="dim").append(f"{event.actor} ", style="cyan")
+            log.write(line.append(_clip(describe_event(event))))
+        self._drawn_events = len(events)
+
+    def _draw_clocks(self) -> None:
+        incident = self.incident
+        now = self._clock()
+        text = Text()
+        for n, clock in enumerate(self._desk.clocks(incident)):
+            if n:
+                text.append("\n" if n % 2 == 0 else "   ")
+            text.append_text(clock_text(clock, now))
+        if not text:
+            text = Text("no clocks", style="dim")
+        if text.markup != self._shown_clocks:
+            self._shown_clocks = text.markup
+            self.query_one("#incident-clocks", Static).update(text)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._show_step_notes()
+        self.refresh_bindings()
+
+    def _selected_step(self) -> tuple[Runbook, Step] | None:
+        try:
+            listing = self.query_one("#checklist", OptionList)
+        except NoMatches:  # not composed yet (check_action asks early)
+            return None
+        if listing.highlighted is None:
+            return None
+        option_id = listing.get_option_at_index(listing.highlighted).id or ""
+        kind, _, rest = option_id.partition(":")
+        if kind != "step":
+            return None
+        runbook_id, _, step_id = rest.partition(":")
+        book = self._desk.book
+        assert book is not None
+        runbook = book.pack.runbooks[runbook_id]
+        step = runbook.step(step_id)
+        return (runbook, step) if step else None
+
+    def _show_step_notes(self) -> None:
+        selected = self._selected_step()
+        text = Text()
+        if selected is not None:
+            step = selected[1]
+            if step.notes:
+                text.append(step.notes)
+            if step.link:
+                text.append(f"\n→ leads to runbook {step.link}: + attaches it", style="cyan")
+            if step.action is not None:
+                does = ACTION_DOES.get(step.action.kind, step.action.kind)
+                text.append(f"\n{'⚠' if step.destructive else '▶'} g {does} · v shows its last result", style="dim")
+            if step.destructive:
+                text.append("\ndestructive: changes a system", style="bold red")
+        self.query_one("#step-notes", Static).update(text)
+
+    def action_filter(self) -> None:
+        self.query_one("#checklist-box").display = True  # a full-width timeline (t) would hide the field
+        super().action_filter()
+
+    def filtered_list(self) -> OptionList:
+        return self.query_one("#checklist", OptionList)
+
+    def apply_filter(self) -> None:
+        self._draw_checklist(self.incident)
+
+    def action_cursor(self, where: str) -> None:
+        listing = self.query_one("#checklist", OptionList)
+        {
+            "down": listing.action_cursor_down,
+            "up": listing.action_cursor_up,
+            "first": listing.action_first,
+            "last": listing.action_last,
+        }[where]()
+
+    def action_tick(self) -> None:
+        selected = self._selected_step()
+        if selected is None:
+            return
+        runbook, step = selected
+        key = (runbook.id, step.id)
+        write = self.writes.get(key)
+        if write is not None and write.error is None:
+            return  # already on its way
+        if write is None:
+            done = self.incident.ticked(runbook.id, step.id) is None
+            try:
+                pending = self._desk.plan(lambda b: b.tick(self.incident_id, f"{runbook.id}/{step.id}", done=done))
+            except UserError as exc:
+                self.notify(exc.message, severity="warning", markup=False)
+                return
+            write = StepWrite(pending)
+        write.error = None
+        self.writes[key] = write
+        self._draw_checklist(self.incident)
+        self._save(key, write)
+
+    @work(group="journal-writes")
+    async def _save(self, key: tuple[str, str], write: StepWrite) -> None:
+        try:
+            await self._desk.record(write.pending)
+        except JournalError as exc:
+            write.error = exc.message
+            self.notify(f"NOT SAVED: {exc.message}", title="Journal", severity="error", markup=False)
+        except UserError as exc:
+            write.error = exc.message
+        else:
+            del self.writes[key]
+        self._draw_checklist(self.incident)
+
+    def _loaded(self) -> tuple[TessaConfig, frozenset[str]]:
+        loaded = getattr(self.app, "loaded", None)
+        return (loaded.config, loaded.secrets) if isinstance(loaded, LoadedConfig) else (TessaConfig(), frozenset())
+
+    def action_run_step(self) -> None:
+        """Run the highlighted step's action: ask its values, confirm a destructive one, run, record."""
+        selected = self._selected_step()
+        if selected is None:
+            return
+        runbook, step = selected
+        if step.action is None:
+            self.notify(f"{step.text}: this step has no action to run; tick it by hand (space)", markup=False)
+            return
+        try:
+            capabilities_of(self.app).require("act", step.text)
+        except UserError as exc:
+            self.notify(exc.message, severity="warning", markup=False)
+            return
+        key = (runbook.id, step.id)
+        run = self.runs.get(key)
+        if run is not None and run.result is None:
+            self.notify(f"{step.text}: already running", markup=False)
+            return
+        if run is not None and run.pending is not None and run.error is not None:
+            run.error = None  # retry the record, never the command: it already ran
+            self._draw_checklist(self.incident)
+            self._start(self._record_run(runbook, step, run), f"record {runbook.id}/{step.id}")
+            return
+        self._start(self._run_step(runbook, step), f"run {runbook.id}/{step.id}")
+
+    def _start(self, work: Coroutine[Any, Any, None], description: str) -> None:
+        # On the app, not this screen: closing the screen must not kill a command half-way or lose its record.
+        self.app.run_worker(work, name=description, group="step-actions", description=description, exit_on_error=False)
+
+    async def _run_step(self, runbook: Runbook, step: Step) -> None:
+        app, action, key = self.app, step.action, (runbook.id, step.id)
+        assert action is not None
+        config, secrets = self._loaded()
+        values = values_for(config, {}, self.incident_id)
+        capabilities = capabilities_of(app)
+        masked: set[str] = set()  # typed secrets: masked in the command, the output and the journal
+        run: StepRun | None = None
+        try:
+            capabilities.require("act", step.text)  # before any dialog: a read-only console asks for nothing
+            names = names_to_ask(action, values)
+            if names:
+                hidden = secret_names(action, names, values, secrets)
+                asked = await app.push_screen_wait(AskValues(step, names, values, hidden))
+                if asked is None:
+                    app.notify(f"{step.text}: not run", markup=False)
+                    return
+                values = values_for(config, asked, self.incident_id)
+                masked = {asked[name] for name in hidden}
+            expanded = expand(action, values)
+            if expanded.kind == "copy":
+                app.copy_to_clipboard(expanded.target)
+                shown = shown_command(expanded.target, secrets | masked)
+                app.notify(f"Copied: {shown}", title=step.text, markup=False)
+                return
+            confirmed: str | None = None
+            if step.destructive:
+                command = shown_command(expanded.display(), secrets | masked)
+                confirmed = await app.push_screen_wait(ConfirmRun(step, command, confirm_word(step)))
+                if confirmed is None:
+                    app.notify(f"{step.text}: not run", markup=False)
+                    return
+            run = self.runs[key] = StepRun()
+            self._redraw_checklist()
+            run.result = await run_step(
+                step,
+                values,
+                config,
+                capabilities=capabilities,
+                secrets=secrets,
+                masked=masked,
+                confirmed=confirmed,
+                config_path=getattr(app, "loaded", None) and app.loaded.path,  # type: ignore[attr-defined]
+                incident=self.incident,  # PagerDuty / Slack / Statuspage steps act on this incident
+            )
+            result = run.result
+            run.pending = self._desk.plan(
+                lambda b: b.action_output(self.incident_id, f"{runbook.id}/{step.id}", result.record())
+            )
+        except UserError as exc:
+            if run is not None and run.result is not None:
+                run.error = exc.message  # it ran; say why it is not in the timeline
+            elif run is not None:
+                del self.runs[key]
+            app.notify(exc.message, title=step.text, severity="warning", markup=False)
+            return
+        except Exception as exc:  # a bug outside the step itself (which is its own boundary): said, logged
+            from tessa_tui.base.crash_log import write_crash
+
+            where = write_crash(exc, f"console: step {runbook.id}/{step.id}", secrets | masked)
+            if run is not None and run.result is not None:
+                run.error = f"internal error ({type(exc).__name__}); details in {where}"
+            app.notify(
+                f"internal error ({type(exc).__name__}); details in {where}",
+                title=step.text,
+                severity="error",
+                markup=False,
+            )
+            return
+        finally:
+            if run is not None and run.result is None:
+                self.runs.pop(key, None)  # cancelled mid-run: the command's group is killed
+            self._redraw_checklist()
+        await self._record_run(runbook, step, run)
+
+    async def _record_run(self, runbook: Runbook, step: Step, run: StepRun) -> None:
+        """Commit the result's event; the tick it earns shows only once the fold has it."""
+        assert run.pending is not None and run.result is not None
+        key = (runbook.id, step.id)
+        try:
+            event = await self._desk.record(run.pending)
+        except JournalError as exc:
+            run.error = exc.message
+            self.app.notify(f"NOT SAVED: {exc.message}", title="Journal", severity="error", markup=False)
+        except UserError as exc:
+            run.error = exc.message
+        else:
+            if self.runs.get(key) is run:
+                del self.runs[key]
+            said = " ".join(part for part in (run.result.status, MARKS[run.result.ok][0]) if part)
+            said += " · ticked" if event.data.get("ticks") else ""
+            severity: SeverityLevel = "warning" if run.result.ok is False else "information"
+            self.app.notify(said, title=step.text, severity=severity, markup=False)
+        self._redraw_checklist()
+
+    def _redraw_checklist(self) -> None:
+        if self.is_attached:  # the screen may have closed while the action ran
+            self._draw_checklist(self.incident)
+
+    def action_step_output(self) -> None:
+        """The highlighted step's last result in full: this console's, else the journal's latest."""
+        selected = self._selected_step()
+        if selected is None:
+            return
+        runbook, step = selected
+        title = f"{runbook.id}/{step.id}: {step.text}"
+        run = self.runs.get((runbook.id, step.id))
+        if run is not None and run.result is not None:
+            state = "saving" if run.error is None else f"NOT SAVED: {run.error}"
+            state = state if run.pending is not None else f"not recorded: {run.error or 'unknown'}"
+            self.app.push_screen(StepOutputScreen(title, run.result.record(), f"this console · {state}"))
+            return
+        last = _last_results(self.incident).get((runbook.id, step.id))
+        if last is None:
+            hint = "g runs it" if step.action is not None else "it has no action"
+            self.notify(f"{step.text}: no result yet ({hint})", markup=False)
+            return
+        self.app.push_screen(StepOutputScreen(title, last.data, f"{last.at:%H:%M:%S} {last.actor}"))
+
+    def action_close(self) -> None:
+        self.dismiss()
+
+    def action_acknowledge(self) -> None:
+        self._actions.acknowledge(self.incident)
+
+    def action_note(self) -> None:
+        self._actions.note(self.incident)
+
+    def action_milestone(self) -> None:
+        self._actions.milestone(self.incident)
+
+    def action_severity(self) -> None:
+        self._actions.severity(self.incident)
+
+    def action_attach(self) -> None:
+        selected = self._selected_step()
+        self._actions.attach(self.incident, selected[1].link if selected else None)
+
+    def action_assign_role(self) -> None:
+        self._actions.assign_role(self.incident)
+
+    def action_resolve(self) -> None:
+        self._actions.resolve_or_reopen(self.incident)
+
+    def action_export(self) -> None:
+        self._actions.export(self.incident)
+
+    def action_stakeholder_update(self) -> None:
+        """Record an update posted by hand (what stakeholders were told): it restarts the update clock."""
+        incident_id = self.incident_id
+        save = saver(self._desk)
+
+        async def submit(_choice: str | None, text: str) -> str | None:
+            return await save(("update", text), lambda b: b.stakeholder_update(incident_id, text))
+
+        hint = "posted by hand (Slack, e-mail, a call): enter records it and restarts the update clock"
+        spec = FormSpec(f"Stakeholder update on {incident_id}", text_label="What you told them", hint=hint)
+        self.app.push_screen(FormDialog(spec, submit))
+
+    def action_verify(self) -> None:
+        """A person confirms the resolved incident's services are healthy again: Verified resolved."""
+        incident_id = self.incident_id
+
+        async def verify() -> None:
+            error = await saver(self._desk)(("verify",), lambda b: b.verify(incident_id, "confirmed in the console"))
+            if error is None:
+                self.app.notify(f"{incident_id}: verified resolved", title="Incident", markup=False)
+            else:
+                self.app.notify(error, title="Not done", severity="error", markup=False)
+
+        self.app.run_worker(verify(), name="verify")
+
+    def action_war_room(self) -> None:
+        self.app.push_screen(WarRoomScreen(self._clock))
+
+    def action_timeline(self) -> None:
+        self.query_one("#checklist-box").display = not self.query_one("#checklist-box").display
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "acknowledge" and "acknowledged" in self.incident.milestones:
+            return None
+        if action == "run_step":
+            return capabilities_of(self.app).allows("act")  # read-only: g offers nothing
+        if action == "verify" and (self.incident.is_open or "verified_resolved" in self.incident.milestones):
+            return None
+        if action == "stakeholder_update" and not self.incident.is_open:
+            return None
+        return not (getattr(self.app, "readonly", False) and action in READONLY_HIDDEN)
+
+
+# Everything that writes: the journal, or files (the post-mortem export).
+READONLY_HIDDEN = {
+    "tick",
+    "acknowledge",
+    "note",
+    "milestone",
+    "severity",
+    "attach",
+    "assign_role",
+    "resolve",
+    "export",
+    "stakeholder_update",
+    "verify",
+}
+
+
+ACTION_DOES = {
+    "run": "runs a command",
+    "http": "sends an HTTP request",
+    "sql": "runs a database query",
+    "check": "runs a service check",
+    "copy": "copies to the clipboard",
+}
+
+
+def _last_results(incident: Incident) -> dict[tuple[str, str], Event]:
+    """Each step's latest recorded action result."""
+    return {
+        (str(e.data.get("runbook")), str(e.data.get("step"))): e for e in incident.events if e.kind == "action_output"
+    }
+
+
+def _clip(text: str, limit: int = 400) -> str:
+    """Timeline lines stay readable; the full text is in the journal and the post-mortem."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,1 +1,0 @@
-"""The dashboard's four panes: services, incident, logs, database."""

@@ -1,0 +1,73 @@
+"""Keyed, diffed DataTable updates: change only the cells that changed, add and remove rows by key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from tessa_tui.database.snapshot import human_bytes
+
+
+class RowTable(DataTable[Text]):
+    """A table whose rows a key acts on: the row cursor is always drawn, and j/k move it like the arrows."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, cursor_type="row", show_cursor=True)
+
+
+def cell_text(value: Any, column: str = "") -> Text:
+    """A cell as plain Text (never markup: a `[/tmp]` string cell would crash a DataTable)."""
+    if value is None:
+        return Text("-", style="dim")
+    if column.endswith("bytes") and isinstance(value, int | float):
+        return Text(human_bytes(value))
+    if isinstance(value, float):
+        return Text(f"{value:.1f}")
+    return Text(str(value).replace("\n", " "))
+
+
+def keyed_rows(rows: Sequence[Sequence[Any]], key: Callable[[Sequence[Any]], str]) -> dict[str, Sequence[Any]]:
+    """`rows` by the row key `sync_table` gives them, so a key read from the table finds its row again."""
+    keyed: dict[str, Sequence[Any]] = {}
+    for row in rows:
+        row_key = key(row)
+        while row_key in keyed:  # two rows with one identity (same query text): keep both, distinctly
+            row_key += "'"
+        keyed[row_key] = row
+    return keyed
+
+
+def sync_table(
+    table: DataTable[Text],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    key: Callable[[Sequence[Any]], str],
+) -> None:
+    """Make `table` show `rows` (in order), touching only what differs from what it shows now."""
+    if tuple(str(c.key.value) for c in table.columns.values()) != tuple(columns):
+        table.clear(columns=True)
+        for name in columns:
+            table.add_column(name.replace("_", " "), key=name)
+    wanted = keyed_rows(rows, key)
+    for existing in [str(k.value) for k in table.rows]:
+        if existing not in wanted:
+            table.remove_row(existing)
+    present = {str(k.value) for k in table.rows}
+    for row_key, row in wanted.items():
+        if row_key not in present:
+            table.add_row(*(cell_text(v, c) for c, v in zip(columns, row, strict=True)), key=row_key)
+            continue
+        current = table.get_row(row_key)
+        for name, old, new in zip(columns, current, row, strict=True):
+            fresh = cell_text(new, name)
+            if old.plain != fresh.plain:
+                table.update_cell(row_key, name, fresh)

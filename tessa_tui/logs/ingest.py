@@ -1,0 +1,93 @@
+"""A log source's new lines made ready for the view off the UI's loop: parsed, counted and filtered in one go.
+
+The logs pane calls these in a worker thread, so a flood costs the event loop only a list append per batch.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tessa_tui.base import secret_registry
+from tessa_tui.base.sanitize import sanitize
+from tessa_tui.logs.filter import LineFilter
+from tessa_tui.logs.follow import FileFollower
+from tessa_tui.logs.parse import CLOCK, FULL, LEVEL, SOURCE, SUMMARY, WHEN, LogParser, Row, row_of
+
+
+@dataclass
+class Batch:
+    """What one read of a source brought."""
+
+    source: str
+    rows: list[Row]
+    """The records, as the view stores them."""
+    status: str
+    levels: Counter[str] = field(default_factory=Counter)
+    under: LineFilter | None = None
+    """The filter `matched` was computed with (the view's filter when the batch was read)."""
+    matched: list[Row] = field(default_factory=list)
+
+    def matched_under(self, line_filter: LineFilter | None) -> list[Row]:
+        """The rows passing `line_filter`: precomputed when it is the filter the batch was read with."""
+        if line_filter is None:
+            return self.rows
+        if line_filter is self.under:
+            return self.matched
+        return [row for row in self.rows if line_filter.matches(row)]
+
+
+def error_share(levels: Counter[str]) -> tuple[int, int]:
+    """(errors and fatals, records with a level): the logs pane's error rate and the daily review's."""
+    return levels["error"] + levels["fatal"], sum(levels.values()) - levels["unknown"]
+
+
+# JSON escapes a writer may use for any character (the registry knows only the canonical spelling).
+_ESCAPES = re.compile(r"\\u[0-9a-fA-F]{4}|\\/")
+
+
+def digest(parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None) -> Batch:
+    """Parse a source's lines and count their levels; the records passing `line_filter` picked out."""
+    rows = _masked([row_of(record) for record in parser.feed(lines)])
+    batch = Batch(parser.source, rows, status, Counter(row[LEVEL] for row in rows))
+    if line_filter is not None:
+        batch.under = line_filter
+        batch.matched = [row for row in rows if line_filter.matches(row)]
+    return batch
+
+
+def _masked(rows: list[Row]) -> list[Row]:
+    """The rows with every registered secret masked (tessa_tui.base.secret_registry): one search over the batch,
+    rows rebuilt only when it finds something; nothing at all when no secret is registered."""
+    pattern = secret_registry.pattern()
+    if pattern is None or not rows:
+        return rows
+    joined = "\n".join(text for row in rows for text in (row[FULL], row[SUMMARY]))
+    if pattern.search(joined) is None and not _ESCAPES.search(joined):
+        return rows
+    return [_masked_row(row) for row in rows]
+
+
+def _masked_row(row: Row) -> Row:
+    full, summary = row[FULL], row[SUMMARY]
+    if full.startswith("{") and _ESCAPES.search(full):
+        # JSON may spell a secret with escapes of its choosing (`\u0073`, `\/`; the others have one spelling,
+        # a registered form): the detail view decodes the record, so judge it decoded, and show it so if masked.
+        try:
+            decoded = json.dumps(json.loads(full), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            decoded = full
+        if secret_registry.mask(decoded) != decoded:
+            full = sanitize(secret_registry.mask(decoded))
+    masked = (secret_registry.mask(full), secret_registry.mask(summary))
+    if masked == (row[FULL], row[SUMMARY]):
+        return row
+    return (row[LEVEL], row[CLOCK], masked[0], masked[1], row[WHEN], row[SOURCE])
+
+
+def read_file(follower: FileFollower, parser: LogParser, line_filter: LineFilter | None) -> Batch:
+    """One poll of a followed file, digested (blocking: call it in a thread)."""
+    lines = follower.poll()
+    return digest(parser, lines, follower.status, line_filter)
