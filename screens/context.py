@@ -1,0 +1,108 @@
+"""The console as screens and widgets see it: one typed context, owned by the App, found from any widget.
+
+Widgets sit below the App in the layer order (pyproject's `ui-layers`), so they cannot name `TessaApp`; they
+ask `console_of(self)` instead of reaching into the App by attribute name. A widget mounted in an App that
+owns no context (a test of that widget alone) gets None, and may change nothing (`capabilities_of`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+from weakref import WeakKeyDictionary
+
+from textual.app import App
+from textual.message_pump import MessagePump
+from textual.types import NoActiveAppError
+
+from screens.incident_desk import IncidentDesk
+from tessa_tui.base.capabilities import READ_ONLY, Capabilities
+from tessa_tui.config.load import LoadedConfig
+from tessa_tui.config.model import TessaConfig
+from tessa_tui.incidents.book import journal_file
+from tessa_tui.incidents.incident import Incident
+
+
+class Incidents(Protocol):
+    """The incident work a pane can start: the App's incident actions open the dialogs and the incident screen.
+
+    Called directly, not by message: a key typed right after `d` must reach the dialog `d` opened."""
+
+    def open(self, incident_id: str) -> None:
+        """The incident screen for this incident."""
+        ...
+
+    def declare(
+        self,
+        suggested_title: str,
+        services: list[str],
+        *,
+        detected_at: datetime | None = None,
+        pagerduty_incident: str | None = None,
+    ) -> None:
+        """The declare dialog; once declared, the incident opens."""
+        ...
+
+    def acknowledge(self, incident: Incident) -> None:
+        """Record the acknowledgement (a toast says how it went)."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class Console:
+    """What the running console is: its config, journal desk, capabilities, actor and clock."""
+
+    loaded: LoadedConfig
+    desk: IncidentDesk
+    incidents: Incidents
+    capabilities: Capabilities
+    clock: Callable[[], datetime]
+    live: bool = True
+    """False: no pollers start; panes show only what is posted to them (tests, snapshots)."""
+
+    @property
+    def config(self) -> TessaConfig:
+        return self.loaded.config
+
+    @property
+    def secrets(self) -> frozenset[str]:
+        return self.loaded.secrets
+
+    @property
+    def readonly(self) -> bool:
+        return self.capabilities.readonly
+
+    @property
+    def actor(self) -> str:
+        """Who is typing now (`:iam` changes it)."""
+        return self.desk.actor
+
+    @property
+    def journal_path(self) -> Path:
+        return journal_file(self.loaded)
+
+
+_OWNED: WeakKeyDictionary[App[Any], Console] = WeakKeyDictionary()
+
+
+def own(app: App[Any], console: Console) -> Console:
+    """Make `console` the context of everything running in `app`; returns it."""
+    _OWNED[app] = console
+    return console
+
+
+def console_of(node: MessagePump) -> Console | None:
+    """The context of the App `node` runs in; None when that App owns none (or no App is running)."""
+    try:
+        return _OWNED.get(node.app)
+    except NoActiveAppError:
+        return None
+
+
+def capabilities_of(node: MessagePump) -> Capabilities:
+    """What the console may change; outside a console, nothing."""
+    console = console_of(node)
+    return console.capabilities if console is not None else READ_ONLY
