@@ -15,6 +15,7 @@ from textual.worker import WorkerFailed
 
 from screens.commands.command_palette import SteadyCommandPalette
 from screens.commands.runbook_commands import RunbookCommands
+from screens.context import ConsoleContext, own
 from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.dashboard.incident_pane import IncidentPane
 from screens.help_screen import HelpScreen
@@ -23,6 +24,7 @@ from screens.incident.incident_screen import IncidentScreen
 from screens.incident_desk import IncidentDesk, IncidentsChanged
 from screens.keys import bind
 from screens.themes import THEMES
+from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.crash_log import write_crash
 from tessa_tui.config.keymap import KEYS
 from tessa_tui.config.load import LoadedConfig
@@ -73,7 +75,11 @@ class TessaApp(App[int]):
         self._chosen_theme = self.config.theme
         self.set_keymap(self.config.keymap)
         self.desk = IncidentDesk(self, loaded, clock, readonly=readonly, actor=actor)
-        self.incident_actions = IncidentActions(self, self.desk)
+        self.incident_actions = IncidentActions(
+            self, self.desk, open_incident=self.action_open_incident, declared=self.incident_declared
+        )
+        capabilities = Capabilities.from_flag(readonly)
+        self.context = own(self, ConsoleContext(loaded, self.desk, self.incident_actions, capabilities, clock, live))
 
     def on_mount(self) -> None:
         # Everything built at start-up lives as long as the app: keep it out of the collector's full

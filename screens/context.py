@@ -1,7 +1,7 @@
 """The console as screens and widgets see it: one typed context, owned by the App, found from any widget.
 
 Widgets sit below the App in the layer order (pyproject's `ui-layers`), so they cannot name `TessaApp`; they
-ask `console_of(self)` instead of reaching into the App by attribute name. A widget mounted in an App that
+ask `context_of(self)` instead of reaching into the App by attribute name. A widget mounted in an App that
 owns no context (a test of that widget alone) gets None, and may change nothing (`capabilities_of`).
 """
 
@@ -52,7 +52,7 @@ class Incidents(Protocol):
 
 
 @dataclass(frozen=True, eq=False)
-class Console:
+class ConsoleContext:
     """What the running console is: its config, journal desk, capabilities, actor and clock."""
 
     loaded: LoadedConfig
@@ -85,16 +85,16 @@ class Console:
         return journal_file(self.loaded)
 
 
-_OWNED: WeakKeyDictionary[App[Any], Console] = WeakKeyDictionary()
+_OWNED: WeakKeyDictionary[App[Any], ConsoleContext] = WeakKeyDictionary()
 
 
-def own(app: App[Any], console: Console) -> Console:
-    """Make `console` the context of everything running in `app`; returns it."""
-    _OWNED[app] = console
-    return console
+def own(app: App[Any], context: ConsoleContext) -> ConsoleContext:
+    """Make `context` the context of everything running in `app`; returns it (the App keeps it as `context`)."""
+    _OWNED[app] = context
+    return context
 
 
-def console_of(node: MessagePump) -> Console | None:
+def context_of(node: MessagePump) -> ConsoleContext | None:
     """The context of the App `node` runs in; None when that App owns none (or no App is running)."""
     try:
         return _OWNED.get(node.app)
@@ -104,5 +104,5 @@ def console_of(node: MessagePump) -> Console | None:
 
 def capabilities_of(node: MessagePump) -> Capabilities:
     """What the console may change; outside a console, nothing."""
-    console = console_of(node)
-    return console.capabilities if console is not None else READ_ONLY
+    context = context_of(node)
+    return context.capabilities if context is not None else READ_ONLY

@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Footer
 
 from screens.alerts import raise_alert
+from screens.context import capabilities_of, context_of
 from screens.dashboard.database_pane import DatabasePane
 from screens.dashboard.incident_pane import IncidentPane
 from screens.dashboard.logs_pane import LogsPane
@@ -60,12 +61,13 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         config = self._config
+        console = context_of(self)
         yield StatusHeader(config, self._clock, readonly=self._readonly)
         with Grid(id="pane-grid"):
             yield ServicesPane(config, self._clock, self._loaded.secrets, live=self._live)
             yield IncidentPane(
                 config.severities,
-                getattr(self.app, "desk", None),
+                console.desk if console else None,
                 self._clock,
                 config=config,
                 secrets=self._loaded.secrets,
@@ -96,8 +98,8 @@ class DashboardScreen(Screen[None]):
             tick = getattr(pane, "tick", None)
             if tick is not None:
                 tick()
-        desk = getattr(self.app, "desk", None)
-        for alert in desk.alerts() if desk else []:
+        console = context_of(self)
+        for alert in console.desk.alerts() if console else []:
             raise_alert(self.app, alert, title="SLA")
 
     def action_war_room(self) -> None:
@@ -109,17 +111,17 @@ class DashboardScreen(Screen[None]):
 
     def action_declare(self) -> None:
         """Declare an incident: the dialog offers the severities (1-4), the title is suggested."""
-        actions = getattr(self.app, "incident_actions", None)
-        if actions is None:
+        console = context_of(self)
+        if console is None:
             return
         now = self._clock()
         states = self.query_one(ServicesPane).states.values()
         down = [s.check.name for s in states if s.display_state(now) == "down"]
         title = f"{', '.join(down)} down" if down else ""
-        actions.declare(title, down, lambda incident_id: self.app.incident_declared(incident_id))  # type: ignore[attr-defined]
+        console.incidents.declare(title, down)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        return not (action == "declare" and getattr(self.app, "readonly", False))
+        return not (action == "declare" and capabilities_of(self).readonly)
 
     def action_focus_pane(self, name: str) -> None:
         """Focus a pane's first focusable widget (its table), else the pane itself."""

@@ -3,8 +3,7 @@ with PagerDuty configured, its triggered and acknowledged incidents, each one a 
 
 from __future__ import annotations
 
-import asyncio
-import importlib
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
+from screens.context import capabilities_of, context_of
 from screens.dashboard.pane import Pane
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
@@ -23,18 +23,17 @@ from screens.widgets.incident_style import clock_text, severity_badge
 from screens.widgets.state_style import age_text
 from screens.widgets.table_sync import RowTable, sync_table
 from tessa_tui.base.durations import format_duration
-from tessa_tui.base.errors import UserError
-from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.model import Severity, TessaConfig
 from tessa_tui.incidents.incident import Incident
 from tessa_tui.incidents.sla import current_phase
+from tessa_tui.integrations.pagerduty_watch import POLL_S as PD_POLL_S
+from tessa_tui.integrations.pagerduty_watch import watch_pagerduty
 
 if TYPE_CHECKING:
     from tessa_tui.integrations.pagerduty import PdIncident
 
 NEXT_STEPS = 3
-PD_POLL_S = 30.0
 PD_COLUMNS = ("#", "Status", "Urgency", "Service", "Age", "Title")  # the title last: a narrow pane cuts it
 PD_STATUS = {"triggered": "✖ triggered", "acknowledged": "▲ acknowledged"}  # symbol + word: readable without colour
 
@@ -108,8 +107,8 @@ class IncidentPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "declare_from_pagerduty":
-            return not getattr(self.app, "readonly", False) and self.selected_pd_incident() is not None
-        if action == "acknowledge" and getattr(self.app, "readonly", False):
+            return not capabilities_of(self).readonly and self.selected_pd_incident() is not None
+        if action == "acknowledge" and capabilities_of(self).readonly:
             return False
         if action in {"open_incident", "acknowledge"}:
             incident = self.incident()
@@ -118,14 +117,14 @@ class IncidentPane(Pane):
         return True
 
     def action_open_incident(self) -> None:
-        incident = self.incident()
-        if incident is not None:
-            self.app.action_open_incident(incident.id)  # type: ignore[attr-defined]
+        incident, console = self.incident(), context_of(self)
+        if incident is not None and console is not None:
+            console.incidents.open(incident.id)
 
     def action_acknowledge(self) -> None:
-        incident = self.incident()
-        if incident is not None:
-            self.app.incident_actions.acknowledge(incident)  # type: ignore[attr-defined]
+        incident, console = self.incident(), context_of(self)
+        if incident is not None and console is not None:
+            console.incidents.acknowledge(incident)
 
     def tick(self) -> None:
         """Called once a second by the dashboard: the clocks move (and PagerDuty incidents' ages)."""
@@ -137,25 +136,11 @@ class IncidentPane(Pane):
     @work(exclusive=True, group="pagerduty-poller", exit_on_error=False, description="poll PagerDuty incidents")
     async def _poll_pagerduty(self) -> None:
         """Every 30 s, the next poll only after the last ended; a failure is one line, and the next poll comes."""
-        config = self._config
-        assert config is not None
-        # httpx (the transport) loads in a thread: an import on the event loop would stall the console.
-        await asyncio.to_thread(importlib.import_module, "tessa_tui.base.http_fetch")
-        pagerduty = await asyncio.to_thread(importlib.import_module, "tessa_tui.integrations.pagerduty")
-        # The calls keep their own total deadline; this outer one only guards the pane against a stuck poll.
-        deadline = config.integrations.timeout.total_seconds() + 5
-        while True:
-            try:
-                incidents = await asyncio.wait_for(pagerduty.list_incidents(config, self._secrets), deadline)
-                report = PagerDutyReported(incidents)
-            except TimeoutError:
-                report = PagerDutyReported([], f"no answer within {deadline:g}s")
-            except UserError as exc:
-                report = PagerDutyReported([], exc.message)
-            except Exception as exc:  # whatever an outside service does, the console goes on
-                report = PagerDutyReported([], internal_reason(exc, "PagerDuty poll"))
-            self.post_message(report)
-            await asyncio.sleep(PD_POLL_S)
+        assert self._config is not None
+        updates = watch_pagerduty(self._config, self._secrets, every=PD_POLL_S, clock=self._clock)
+        async with contextlib.aclosing(updates):
+            async for update in updates:
+                self.post_message(PagerDutyReported(list(update.incidents), update.error))
 
     def on_pager_duty_reported(self, message: PagerDutyReported) -> None:
         message.stop()
@@ -209,25 +194,19 @@ class IncidentPane(Pane):
     @on(DataTable.RowSelected, "#pd-table")
     def _pd_row_chosen(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if not getattr(self.app, "readonly", False):
+        if not capabilities_of(self).readonly:
             self.action_declare_from_pagerduty()
 
     def action_declare_from_pagerduty(self) -> None:
         """The declare dialog with the PagerDuty incident's title; the incident records its id, and was
         detected (and began, as far as anyone knows) when PagerDuty opened it."""
         chosen = self.selected_pd_incident()
-        actions = getattr(self.app, "incident_actions", None)
-        if chosen is None or actions is None:
+        console = context_of(self)
+        if chosen is None or console is None:
             return
         # A PagerDuty clock ahead of ours must not make the moment "in the future", which declare refuses.
         detected = min(chosen.created_at, self._clock())
-        actions.declare(
-            chosen.title,
-            [],
-            lambda incident_id: self.app.incident_declared(incident_id),  # type: ignore[attr-defined]
-            detected_at=detected,
-            pagerduty_incident=chosen.id,
-        )
+        console.incidents.declare(chosen.title, [], detected_at=detected, pagerduty_incident=chosen.id)
 
     def show(self) -> None:
         """Draw the active incident (or the empty state); repaints only when the text changed."""

@@ -55,11 +55,24 @@ def saver(desk: IncidentDesk) -> Save:
 
 
 class IncidentActions:
-    """Opens the dialogs; every dialog writes through the desk and closes only once saved."""
+    """Opens the dialogs; every dialog writes through the desk and closes only once saved. It is the console
+    context's `Incidents`: `open_incident` shows an incident, `declared` is told of each declaration."""
 
-    def __init__(self, app: App[Any], desk: IncidentDesk) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        desk: IncidentDesk,
+        *,
+        open_incident: Callable[[str], None],
+        declared: Callable[[str], None],
+    ) -> None:
         self.app = app
         self.desk = desk
+        self._open_incident = open_incident
+        self._declared = declared
+
+    def open(self, incident_id: str) -> None:
+        self._open_incident(incident_id)
 
     def _open(self, spec: FormSpec, submit: Submit, done: Callable[[bool | None], None] | None = None) -> None:
         self.app.push_screen(FormDialog(spec, submit), done)
@@ -68,7 +81,6 @@ class IncidentActions:
         self,
         suggested_title: str,
         services: list[str],
-        on_declared: Callable[[str], None],
         *,
         detected_at: datetime | None = None,
         pagerduty_incident: str | None = None,
@@ -110,7 +122,7 @@ class IncidentActions:
             hint="1-4 declares at once · tab moves to the title, enter there declares · escape cancels",
             digit_picks=True,
         )
-        self._open(spec, submit, lambda ok: on_declared(declared[-1]) if ok and declared else None)
+        self._open(spec, submit, lambda ok: self._declared(declared[-1]) if ok and declared else None)
 
     def acknowledge(self, incident: Incident) -> None:
         self.app.run_worker(self._direct(lambda b: b.acknowledge(incident.id), "acknowledged"))
