@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib
-import sqlite3
+import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -24,11 +22,11 @@ from screens.widgets.state_style import freshness_text
 from screens.widgets.table_sync import RowTable, cell_text, keyed_rows, sync_table
 from tessa_tui.base.redact import mask_url
 from tessa_tui.config.model import DatabaseConfig
-from tessa_tui.database.size_history import Growth, SizeHistory
+from tessa_tui.database.size_history import Growth
 from tessa_tui.database.snapshot import DbSnapshot, Section, human_bytes, signed_bytes
+from tessa_tui.database.watch import SizeRecorder, watch_database
 
 EXAMPLE = "database:\n  dsn: ${TESSA_DATABASE_URL}"
-RETRY_S = 5.0
 # Tab -> sections shown in it, most urgent first.
 TABS = {
     "Activity": ("long_queries", "blocking"),
@@ -43,9 +41,11 @@ TAB_OF = {name: title for title, names in TABS.items() for name in names}
 
 
 class DbPolled(Message):
-    """The monitor finished a poll (or lost the server): a snapshot to show."""
+    """The monitor finished a poll (or lost the server): a snapshot to show (tessa_tui.database.watch.DbUpdate)."""
 
-    def __init__(self, snapshot: DbSnapshot, retry_in: float | None = None, growth: list[Growth] | None = None) -> None:
+    def __init__(
+        self, snapshot: DbSnapshot, retry_in: float | None = None, growth: Sequence[Growth] | None = None
+    ) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.retry_in = retry_in
@@ -77,10 +77,9 @@ class DatabasePane(Pane):
         self._titles: dict[str, str] = {}
         self._summary = ""
         self._unshown: set[str] = set()
-        self._history_path = history_path
-        self._readonly = readonly
-        self._history: SizeHistory | None = None
-        self._growth: list[Growth] = []
+        self._keep_size = SizeRecorder(history_path, readonly=readonly)
+        """Records each size sample and reads the growth (in a worker thread: SQLite waits for the disk)."""
+        self._growth: Sequence[Growth] = ()
         self._query = ""
         """The `/` filter's words: a table shows only the rows that have all of them in their cells."""
         self._counts: dict[str, tuple[int, int]] = {}
@@ -124,45 +123,10 @@ class DatabasePane(Pane):
     @work(exclusive=True, group="database-monitor", exit_on_error=False, description="poll the database")
     async def _poll(self) -> None:
         assert self._database is not None
-        module = await asyncio.to_thread(importlib.import_module, "tessa_tui.database.monitor")
-        monitor = module.DbMonitor(self._database, secrets=self._secrets)
-        activity_every = self._database.activity_interval.total_seconds()
-        sizes_every = self._database.size_interval.total_seconds()
-        next_sizes = 0.0
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                names: tuple[str, ...] = module.activity_sections(self._database)
-                if loop.time() >= next_sizes:
-                    names += module.SIZE_SECTIONS
-                try:
-                    await monitor.poll(names)
-                except ConnectionError:
-                    self.post_message(DbPolled(monitor.snapshot(), retry_in=RETRY_S))
-                    await asyncio.sleep(RETRY_S)
-                    continue
-                growth = None
-                if module.SIZE_SECTIONS[0] in names:
-                    next_sizes = loop.time() + sizes_every
-                    growth = await asyncio.to_thread(self._keep_size, monitor.snapshot())
-                self.post_message(DbPolled(monitor.snapshot(), growth=growth))
-                await asyncio.sleep(activity_every)
-        finally:
-            await monitor.close()
-
-    def _keep_size(self, snapshot: DbSnapshot) -> list[Growth] | None:
-        """Record the size sample and read the growth (in a worker thread: SQLite waits for the disk)."""
-        size = snapshot.sections.get("database_size")
-        if self._history_path is None or size is None or not size.rows or size.fetched_at is None:
-            return None
-        try:
-            if self._history is None:
-                self._history = SizeHistory(self._history_path, readonly=self._readonly)
-            bytes_now = int(size.rows[0][0])
-            self._history.record(snapshot.target, size.fetched_at, bytes_now)
-            return self._history.growth(snapshot.target, size.fetched_at, bytes_now)
-        except (sqlite3.Error, OSError):
-            return None  # growth is a nicety: the size itself is still shown
+        updates = watch_database(self._database, secrets=self._secrets, record_size=self._keep_size, clock=self._clock)
+        async with contextlib.aclosing(updates):  # closing it closes the monitor's connection
+            async for update in updates:
+                self.post_message(DbPolled(update.snapshot, update.retry_in, update.growth))
 
     def on_db_polled(self, message: DbPolled) -> None:
         message.stop()

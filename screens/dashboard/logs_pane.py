@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shlex
 import time
 from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Input, Tab, Tabs
 
+from screens.context import context_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
 from screens.widgets.filter_input import FilterInput, open_filter
@@ -25,14 +26,14 @@ from tessa_tui.base.errors import UserError
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.model import BUFFER_LINES, LogSource
 from tessa_tui.logs.filter import LineFilter
-from tessa_tui.logs.ingest import Batch, digest, error_share, read_file
-from tessa_tui.logs.parse import LEVELS, WHEN, LogParser, LogRecord, Row
+from tessa_tui.logs.ingest import Batch, error_share
+from tessa_tui.logs.parse import LEVELS, WHEN, LogRecord, Row
+from tessa_tui.logs.watch import Reading, watch_log
 from tessa_tui.runbook.placeholders import fill_text
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
 FLUSH_AT = 10_000  # records waiting for the screen that make a flush happen before the next tick
-POLL_S = 1.0  # once a second, like the flush; a source that is behind is read again at once
 
 
 def arrival_minute() -> int:
@@ -48,7 +49,8 @@ def source_origin(source: LogSource) -> str:
 
 
 class LogLines(Message):
-    """New records from one source, parsed and counted in a worker thread (a flood arrives in few messages)."""
+    """New records from one source, parsed and counted in a worker thread (a flood arrives in few messages);
+    `taken` is set once the pane has them, and only then does the source read further."""
 
     def __init__(self, batch: Batch) -> None:
         super().__init__()
@@ -204,10 +206,7 @@ class LogsPane(Pane):
         self.border_subtitle = "starting"
         if self._live:
             for source in self._sources:
-                if source.path is not None:
-                    self.call_after_refresh(self._follow, source)
-                else:
-                    self.call_after_refresh(self._follow_command, source)
+                self.call_after_refresh(self._follow, source)
 
     def on_unmount(self) -> None:
         self._ingest.shutdown(wait=False, cancel_futures=True)
@@ -215,47 +214,19 @@ class LogsPane(Pane):
     def _view_filter(self) -> LineFilter | None:
         return self.query_one("#log-view", LogView).filter
 
-    @work(group="log-followers", exit_on_error=False, description="follow a log file")
+    @work(group="log-followers", exit_on_error=False, description="follow a log source")
     async def _follow(self, source: LogSource) -> None:
-        from tessa_tui.logs.follow import FileFollower
-
-        follower = FileFollower(Path(source.path or "").expanduser())
-        parser = LogParser(source.format, source.name)
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                batch = await loop.run_in_executor(self._ingest, read_file, follower, parser, self._view_filter())
-                await self._hand_over(batch)
-                await asyncio.sleep(0.01 if follower.behind else POLL_S)
-        finally:
-            follower.close()
-
-    @work(group="log-followers", exit_on_error=False, description="follow a log command")
-    async def _follow_command(self, source: LogSource) -> None:
-        from tessa_tui.logs.command_source import CommandFollower
-
-        values = getattr(getattr(self.app, "config", None), "placeholders", {})
-        follower = CommandFollower([fill_text(arg, values) for arg in source.command or []])  # one value, one arg
-        parser = LogParser(source.format, source.name)
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                lines = await follower.poll()
-                batch = await loop.run_in_executor(
-                    self._ingest, digest, parser, lines, follower.status, self._view_filter()
-                )
-                await self._hand_over(batch)
-                await asyncio.sleep(0.01 if follower.behind else POLL_S)
-        finally:
-            await follower.close()  # the command's whole process group goes with the pane
-
-    async def _hand_over(self, batch: Batch) -> None:
-        """Post a batch and wait until the pane has taken it: a source never reads further ahead of the
+        """Post each batch and wait until the pane has taken it: a source never reads further ahead of the
         screen than one batch, so a flood cannot pile up parsed records in memory."""
-        if batch.rows or self._status.get(batch.source) != batch.status:
-            message = LogLines(batch)
-            self.post_message(message)
-            await message.taken.wait()
+        console = context_of(self)
+        values = console.config.placeholders if console is not None else {}
+        reading = Reading(line_filter=self._view_filter, executor=self._ingest)
+        batches = watch_log(source, reading, fill_argument=lambda arg: fill_text(arg, values))
+        async with contextlib.aclosing(batches):  # a command's whole process group goes with the pane
+            async for batch in batches:
+                message = LogLines(batch)
+                self.post_message(message)
+                await message.taken.wait()
 
     def on_log_lines(self, message: LogLines) -> None:
         message.stop()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -23,6 +22,9 @@ from screens.widgets.state_style import freshness_text, latency_text, sparkline,
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_state import Flip, ServiceState
 from tessa_tui.config.model import ServiceCheck, TessaConfig
+
+if TYPE_CHECKING:  # httpx and aiohttp come with it: loaded after the first frame, in a thread
+    from tessa_tui.checks.poller import ServicePoller
 
 EXAMPLE = "services:\n  - name: Frontend\n    url: https://example.com/health"
 # Fixed widths for the short columns keep rows from shifting; the reason takes what is left and
@@ -102,15 +104,14 @@ class ServicesPane(FilterHost, Pane):
 
     @work(exclusive=True, group="services-poller", exit_on_error=False, description="poll service checks")
     async def _poll(self) -> None:
+        def report(result: CheckResult) -> None:
+            self.post_message(CheckReported(result))
+
         # Each check is isolated inside the poller; this catches only what would stop polling altogether
         # (the import, the shared client): said once, loudly, instead of every row silently going stale.
         try:
-            poller_module = await asyncio.to_thread(importlib.import_module, "tessa_tui.checks.poller")
-            poller = poller_module.ServicePoller(
-                list(self.states[name].check for name in self.states),
-                lambda result: self.post_message(CheckReported(result)),
-                secrets=self._secrets,
-            )
+            poller_class = await asyncio.to_thread(_load_poller)
+            poller = poller_class(list(self.states[name].check for name in self.states), report, secrets=self._secrets)
             await poller.run()
         except Exception as exc:
             from tessa_tui.base.isolate import internal_reason
@@ -301,3 +302,10 @@ class ServicesPane(FilterHost, Pane):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_details()
+
+
+def _load_poller() -> type[ServicePoller]:
+    """The service poller class (its HTTP clients are slow to import: call this in a thread)."""
+    from tessa_tui.checks.poller import ServicePoller
+
+    return ServicePoller

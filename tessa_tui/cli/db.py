@@ -1,4 +1,4 @@
-"""`tessa-tui db report`: one database snapshot through the same monitor as the database pane."""
+"""`tessa-tui db report`: one database snapshot, the first update of the database pane's own watcher."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ def add_db_parser(commands: Any, run_report: Callable[[argparse.Namespace], int]
 
 def run_db_report(loaded: LoadedConfig, *, as_json: bool) -> int:
     """Print the snapshot; exit 0 when the database answered, 1 when it could not be reached."""
-    from tessa_tui.database.monitor import report  # asyncpg loads only for commands that use it
+    from tessa_tui.database.watch import first_update  # loaded only by the commands that use it
 
     database = loaded.config.database
     if database is None:
         raise UserError("no database configured: add a `database:` section", source=str(loaded.path))
-    snapshot = asyncio.run(report(database, secrets=loaded.secrets))
+    snapshot = asyncio.run(first_update(database, secrets=loaded.secrets)).snapshot
     print(json.dumps(snapshot.to_json(), indent=2) if as_json else _text(snapshot))
     return 0 if snapshot.connected or snapshot.sections else 1
 

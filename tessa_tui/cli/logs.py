@@ -1,11 +1,11 @@
-"""`tessa-tui logs NAME`: a configured log source through the same follower and parser as the logs pane."""
+"""`tessa-tui logs NAME`: a configured log source's records, read by the logs pane's own watcher."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,14 +13,15 @@ from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.config.load import LoadedConfig
-from tessa_tui.logs.command_source import CommandFollower
+from tessa_tui.config.model import LogSource
 from tessa_tui.logs.filter import LineFilter
-from tessa_tui.logs.follow import FileFollower
-from tessa_tui.logs.ingest import digest
-from tessa_tui.logs.parse import LEVELS, LogParser, LogRecord
+from tessa_tui.logs.ingest import Batch
+from tessa_tui.logs.parse import LEVELS, LogRecord
+from tessa_tui.logs.watch import Reading, watch_log
 from tessa_tui.runbook.placeholders import fill_text
 
 FOLLOW_POLL_S = 0.5
+RUNNING_POLL_S = 0.05  # a running command's output is read this often
 
 
 def add_logs_parser(commands: Any, run: Callable[[argparse.Namespace], int]) -> None:
@@ -45,42 +46,40 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
         line_filter = LineFilter.of_options(args.level, args.grep)
     except ValueError as exc:
         raise UserError(f"--grep: {exc}") from None
-    parser = LogParser(source.format, source.name)
-
-    def emit(lines: list[str]) -> None:
-        for row in digest(parser, lines, "", line_filter).matched:
-            record = LogRecord._make(row)
-            print(_json(record) if args.json else record.full, flush=True)
-
-    if source.command is not None:
-        argv = [fill_text(arg, loaded.config.placeholders) for arg in source.command]  # one value, one argument
-        return asyncio.run(_run_command(argv, emit, follow=args.follow))
-    path = Path(source.path or "").expanduser()
-    if not path.exists() and not args.follow:
-        raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
-    follower = FileFollower(path)
-    while True:
-        emit(follower.poll())
-        if follower.error is not None:  # a FIFO, a device, a directory: not a file to follow, now or later
-            raise UserError(f"log source {args.name!r}: {follower.error}")
-        if not args.follow:
-            return 0
-        time.sleep(FOLLOW_POLL_S)
+    if source.command is None:
+        path = Path(source.path or "").expanduser()
+        if not path.exists() and not args.follow:
+            raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
+    return asyncio.run(_print_records(source, loaded.config.placeholders, line_filter, args))
 
 
-async def _run_command(argv: list[str], emit: Callable[[list[str]], None], *, follow: bool) -> int:
-    """A command source: its output until it exits (with --follow: restarted, as the pane does)."""
-    follower = CommandFollower(argv)
-    try:
-        while True:
-            emit(await follower.poll())
-            if follower.status.startswith("cannot start"):
-                raise UserError(f"{argv[0]}: {follower.status.split(';')[0]}")
-            if not follow and "exited" in follower.status:
+async def _print_records(
+    source: LogSource, placeholders: dict[str, str], line_filter: LineFilter, args: argparse.Namespace
+) -> int:
+    """The watcher's records until the source is read (a file once, a command until it exits; with --follow,
+    until interrupted); a source that cannot be followed at all is an error."""
+    reading = Reading(line_filter=lambda: line_filter, pause=_cli_pause)
+    batches = watch_log(source, reading, fill_argument=lambda arg: fill_text(arg, placeholders))
+    async with contextlib.aclosing(batches):  # a command's whole process group goes with it
+        async for batch in batches:
+            for row in batch.matched_under(line_filter):
+                record = LogRecord._make(row)
+                print(_json(record) if args.json else record.full, flush=True)
+            if batch.error is not None:  # a FIFO, a device, a directory; a command that cannot start
+                where = (
+                    f"log source {args.name!r}"
+                    if source.command is None
+                    else fill_text(source.command[0], placeholders)
+                )
+                raise UserError(f"{where}: {batch.error}")
+            if not args.follow and (source.command is None or "exited" in batch.status):
                 return 0
-            await asyncio.sleep(0.05 if follower.status.startswith("running") else FOLLOW_POLL_S)
-    finally:
-        await follower.close()
+    return 0
+
+
+def _cli_pause(batch: Batch) -> float:
+    """Quick reads while a command runs; a file, or a command waiting to restart, twice a second."""
+    return RUNNING_POLL_S if batch.status.startswith("running") else FOLLOW_POLL_S
 
 
 def _json(record: LogRecord) -> str:

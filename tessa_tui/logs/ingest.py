@@ -17,9 +17,9 @@ from tessa_tui.logs.follow import FileFollower
 from tessa_tui.logs.parse import CLOCK, FULL, LEVEL, SOURCE, SUMMARY, WHEN, LogParser, Row, row_of
 
 
-@dataclass
+@dataclass(frozen=True)
 class Batch:
-    """What one read of a source brought."""
+    """What one read of a source brought (the logs watcher's update: tessa_tui.logs.watch)."""
 
     source: str
     rows: list[Row]
@@ -29,6 +29,10 @@ class Batch:
     under: LineFilter | None = None
     """The filter `matched` was computed with (the view's filter when the batch was read)."""
     matched: list[Row] = field(default_factory=list)
+    behind: bool = False
+    """The read stopped at its budget with more waiting: the next one comes at once."""
+    error: str | None = None
+    """Why the source cannot be followed at all (a FIFO, a directory, a command that cannot start)."""
 
     def matched_under(self, line_filter: LineFilter | None) -> list[Row]:
         """The rows passing `line_filter`: precomputed when it is the filter the batch was read with."""
@@ -48,14 +52,20 @@ def error_share(levels: Counter[str]) -> tuple[int, int]:
 _ESCAPES = re.compile(r"\\u[0-9a-fA-F]{4}|\\/")
 
 
-def digest(parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None) -> Batch:
+def digest(
+    parser: LogParser,
+    lines: list[str],
+    status: str,
+    line_filter: LineFilter | None,
+    *,
+    behind: bool = False,
+    error: str | None = None,
+) -> Batch:
     """Parse a source's lines and count their levels; the records passing `line_filter` picked out."""
     rows = _masked([row_of(record) for record in parser.feed(lines)])
-    batch = Batch(parser.source, rows, status, Counter(row[LEVEL] for row in rows))
-    if line_filter is not None:
-        batch.under = line_filter
-        batch.matched = [row for row in rows if line_filter.matches(row)]
-    return batch
+    matched = [row for row in rows if line_filter.matches(row)] if line_filter is not None else []
+    levels = Counter(row[LEVEL] for row in rows)
+    return Batch(parser.source, rows, status, levels, line_filter, matched, behind, error)
 
 
 def _masked(rows: list[Row]) -> list[Row]:
@@ -90,4 +100,4 @@ def _masked_row(row: Row) -> Row:
 def read_file(follower: FileFollower, parser: LogParser, line_filter: LineFilter | None) -> Batch:
     """One poll of a followed file, digested (blocking: call it in a thread)."""
     lines = follower.poll()
-    return digest(parser, lines, follower.status, line_filter)
+    return digest(parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error)

@@ -1,0 +1,135 @@
+"""Log sources watched: each read of a file or a command's output, parsed off the event loop, as an async
+iterator of frozen batches (tessa_tui.logs.ingest.Batch).
+
+The logs pane posts each batch and asks for the next only once the screen has taken it, so a flood cannot
+pile up parsed records in memory; `tessa-tui logs NAME` prints their records. A read that brought nothing new
+(no records, the same status) is not yielded. A bug in a read is that source's status, tried again with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+from tessa_tui.base.isolate import isolated
+from tessa_tui.config.model import LogSource
+from tessa_tui.logs.command_source import CommandFollower
+from tessa_tui.logs.filter import LineFilter
+from tessa_tui.logs.follow import FileFollower
+from tessa_tui.logs.ingest import Batch, digest, read_file
+from tessa_tui.logs.parse import LogParser
+
+POLL_S = 1.0  # the pane's cadence: once a second, like its flush
+CATCH_UP_S = 0.01  # a source that is behind is read again at once
+FAULT_MAX_S = 60.0  # a read that keeps failing is tried again at most this far apart
+
+Sleep = Callable[[float], Awaitable[None]]
+Pause = Callable[[Batch], float]
+"""Seconds to wait after a read before the next one, from what the read brought."""
+FilterNow = Callable[[], LineFilter | None]
+"""The filter in force when a read starts (the view's, which can change between reads)."""
+
+
+def pane_pause(batch: Batch) -> float:
+    """The logs pane's cadence: at once while behind, else a second."""
+    return CATCH_UP_S if batch.behind else POLL_S
+
+
+def _no_filter() -> LineFilter | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a watcher reads: the filter, where parsing runs (None: the loop's default threads), the cadence."""
+
+    line_filter: FilterNow = _no_filter
+    executor: Executor | None = None
+    pause: Pause = pane_pause
+    sleep: Sleep = asyncio.sleep
+
+
+def watch_log(
+    source: LogSource, reading: Reading = Reading(), *, fill_argument: Callable[[str], str] = str
+) -> AsyncGenerator[Batch, None]:
+    """A configured source's batches: its file followed, or its command run (each argument through
+    `fill_argument`, so one placeholder value stays one argument)."""
+    parser = LogParser(source.format, source.name)
+    if source.command is not None:
+        return watch_command([fill_argument(arg) for arg in source.command], parser, reading)
+    return watch_file(Path(source.path or "").expanduser(), parser, reading)
+
+
+async def watch_file(path: Path, parser: LogParser, reading: Reading = Reading()) -> AsyncGenerator[Batch, None]:
+    """A file followed like `tail -F`, each read digested in `reading.executor` (file reads block)."""
+    follower = FileFollower(path)
+    loop = asyncio.get_running_loop()
+
+    async def read(line_filter: LineFilter | None) -> Batch:
+        return await loop.run_in_executor(reading.executor, read_file, follower, parser, line_filter)
+
+    try:
+        async with contextlib.aclosing(_watch(read, parser.source, reading)) as batches:
+            async for batch in batches:
+                yield batch
+    finally:
+        follower.close()
+
+
+async def watch_command(
+    argv: Sequence[str], parser: LogParser, reading: Reading = Reading()
+) -> AsyncGenerator[Batch, None]:
+    """A command's output, restarted with backoff when it exits; closing the iterator kills its process group."""
+    follower = CommandFollower(argv)
+    loop = asyncio.get_running_loop()
+
+    async def read(line_filter: LineFilter | None) -> Batch:
+        lines = await follower.poll()
+        status = follower.status
+        error = status.split(";")[0] if status.startswith("cannot start") else None
+        return await loop.run_in_executor(
+            reading.executor, _digest, parser, lines, status, line_filter, follower.behind, error
+        )
+
+    try:
+        async with contextlib.aclosing(_watch(read, parser.source, reading)) as batches:
+            async for batch in batches:
+                yield batch
+    finally:
+        await follower.close()
+
+
+def _digest(
+    parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None, behind: bool, error: str | None
+) -> Batch:
+    return digest(parser, lines, status, line_filter, behind=behind, error=error)
+
+
+async def _watch(
+    read: Callable[[LineFilter | None], Awaitable[Batch]], source: str, reading: Reading
+) -> AsyncGenerator[Batch, None]:
+    """Read, yield what is news, wait, again; a read that raises is the source's status until one succeeds."""
+
+    async def attempt() -> tuple[Batch, bool]:
+        return await read(reading.line_filter()), False
+
+    def fault(reason: str) -> tuple[Batch, bool]:
+        return Batch(source, [], f"cannot read: {reason}; retrying", error=reason), True
+
+    shown: str | None = None
+    retry_in = POLL_S
+    while True:
+        batch, failed = await isolated(attempt(), context=f"log source {source}", on_fault=fault)
+        if batch.rows or batch.status != shown:
+            shown = batch.status
+            yield batch
+        if failed:  # a bug of ours, not the source's: each attempt writes the crash log, so they slow down
+            await reading.sleep(retry_in)
+            retry_in = min(retry_in * 2, FAULT_MAX_S)
+        else:
+            retry_in = POLL_S
+            await reading.sleep(reading.pause(batch))
