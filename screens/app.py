@@ -14,14 +14,14 @@ from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from screens.commands.command_palette import SteadyCommandPalette
-from screens.commands.runbook_commands import RunbookCommands
+from screens.commands.runbook_commands import RunbookChosen, RunbookCommands
 from screens.context import ConsoleContext, own
 from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.dashboard.incident_pane import IncidentPane
 from screens.help_screen import HelpScreen
 from screens.incident.incident_actions import IncidentActions
 from screens.incident.incident_screen import IncidentScreen
-from screens.incident_desk import IncidentDesk, IncidentsChanged
+from screens.incident_desk import ActorChanged, IncidentDesk, IncidentsChanged
 from screens.keys import bind
 from screens.themes import THEMES
 from tessa_tui.base.capabilities import Capabilities
@@ -122,13 +122,19 @@ class TessaApp(App[int]):
             if isinstance(screen, IncidentScreen):
                 screen.redraw()
 
-    def actor_changed(self, who: str) -> None:
+    def on_actor_changed(self, message: ActorChanged) -> None:
         """`:iam`: every header on the screen stack shows who is typing now."""
         from screens.widgets.status_header import StatusHeader
 
         for screen in self.screen_stack:
             for header in screen.query(StatusHeader):
-                header.show_actor(who)
+                header.show_actor(message.who)
+
+    def on_runbook_chosen(self, message: RunbookChosen) -> None:
+        """A runbook from the palette: attached to the open incident, or shown to read."""
+        from screens.commands.command_line import CommandMode
+
+        CommandMode(self, self.incident_actions).open_runbook(message.runbook_id)
 
     def action_open_incident(self, incident_id: str) -> None:
         """The incident screen for one incident (on top of the dashboard)."""
@@ -156,11 +162,11 @@ class TessaApp(App[int]):
 
     def action_command_mode(self) -> None:
         """The `:` command line."""
-        from screens.commands.command_line import CommandLine, run_command_line
+        from screens.commands.command_line import CommandLine, CommandMode
 
         def done(line: str | None) -> None:
             if line:  # once the prompt is gone: what the command says must land on the screen that stays
-                self.call_after_refresh(run_command_line, self, line)
+                self.call_after_refresh(CommandMode(self, self.incident_actions).run, line)
 
         names = [person.name for person in self.config.contacts.people]
         self.push_screen(CommandLine(list(self.config.severities), names), done)

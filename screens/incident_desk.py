@@ -3,14 +3,18 @@
 SQLite commits wait for the disk (fsync) and for other writers' locks; on the event loop that would freeze
 the screen, so the book lives on a single worker thread (which also keeps its writes in order). Every half
 second the thread reads what other processes committed, so a second console shows a tick within a second.
+
+Every change the UI makes goes through `IncidentDesk.commit`: planned once, recorded, and after a failure
+(NOT SAVED) retried as the very event first planned, so a failed write that did land is never doubled.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +23,7 @@ from textual.app import App
 from textual.message import Message
 
 from tessa_tui.base.errors import UserError
+from tessa_tui.base.isolate import internal_reason
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.book import IncidentBook, check_actor, default_actor, open_book
 from tessa_tui.incidents.incident import Incident
@@ -28,6 +33,8 @@ from tessa_tui.incidents.sla import Clock, ThresholdWatcher, incident_clocks
 
 POLL_S = 0.5
 T = TypeVar("T")
+Command = Callable[[IncidentBook], PendingEvent]
+"""A change as the book plans it: `lambda book: book.note(incident_id, text)`."""
 
 
 class IncidentsChanged(Message):
@@ -36,6 +43,28 @@ class IncidentsChanged(Message):
     def __init__(self, changed: set[str]) -> None:
         super().__init__()
         self.changed = changed
+
+
+@dataclass
+class ActorChanged(Message):
+    """`:iam`: who is typing on this terminal from now on."""
+
+    who: str
+
+
+@dataclass(eq=False)
+class Write:
+    """One change on its way to the journal: its command, its event once planned, why it is not saved yet.
+
+    Whoever shows it keeps it (a step's line, a dialog; the desk keeps a request's, by `key`): committing it
+    again after a failure records the event planned the first time."""
+
+    command: Command
+    key: Hashable | None = None
+    """What a person asked for (`("note", "INC-1", text)`): the same request after NOT SAVED is its retry."""
+    pending: PendingEvent | None = None
+    error: str | None = None
+    """Why the last commit failed; None while on its way, or once saved."""
 
 
 class IncidentDesk:
@@ -67,6 +96,7 @@ class IncidentDesk:
         self._unreadable_seen = 0
         self.ready = asyncio.Event()
         """Set once the journal is open (or failed to open): keys typed at launch wait for it."""
+        self._unsaved: dict[Hashable, Write] = {}
 
     async def open(self) -> None:
         """Open the journal (off the event loop); on failure keep the reason for the incident pane."""
@@ -77,6 +107,10 @@ class IncidentDesk:
             )
         except UserError as exc:
             self.error = str(exc)
+            self._app.post_message(IncidentsChanged(set()))
+            return
+        except Exception as exc:  # a bug: the incident pane says so, the console goes on without a journal
+            self.error = internal_reason(exc, "console: open the journal")
             self._app.post_message(IncidentsChanged(set()))
             return
         finally:
@@ -102,6 +136,54 @@ class IncidentDesk:
 
         write.add_done_callback(announce)
         return await asyncio.shield(write)
+
+    def request(self, key: Hashable, command: Command) -> Write:
+        """The write for a request a person makes (`key`: what, on what, with which input): the one kept from
+        the same request's NOT SAVED, so asking again retries it, else a new one."""
+        return self._unsaved.get(key) or Write(command, key)
+
+    def prepare(self, write: Write) -> Write:
+        """Plan the write now, unless it was planned (UserError says why it is refused; nothing is kept)."""
+        if write.pending is None:
+            write.pending = self.plan(write.command)
+        return write
+
+    async def commit(self, write: Write) -> Event:
+        """The one way the UI writes the journal: plan once (waiting for the journal to open), record durably.
+
+        Refused when planned: UserError, nothing kept. Not recorded: UserError (JournalError: NOT SAVED; a bug:
+        its one line, logged), `write.error` says why and the write keeps its event, so committing it again
+        records that very event: if the failed write did land, the journal returns it instead of a second one.
+        """
+        if write.pending is None:
+            write.pending = await self.plan_when_ready(write.command)
+        write.error = None
+        try:
+            event = await self.record(write.pending)
+        except UserError as exc:
+            self._keep(write, exc.message)
+            raise
+        except Exception as exc:
+            self._keep(write, internal_reason(exc, "console: journal write"))
+            raise UserError(write.error or "") from exc
+        if write.key is not None:
+            self._unsaved.pop(write.key, None)
+        return event
+
+    def _keep(self, write: Write, error: str) -> None:
+        write.error = error
+        if write.key is not None:
+            self._unsaved[write.key] = write
+
+    async def tell(self, write: Write, said: Callable[[Event], str], *, title: str = "") -> Event | None:
+        """`commit`, then a toast: `said(event)`, or NOT SAVED and why (the same request again retries it)."""
+        try:
+            event = await self.commit(write)
+        except UserError as exc:
+            self._app.notify(f"NOT SAVED: {exc.message}", title=title, severity="error", markup=False)
+            return None
+        self._app.notify(said(event), title=title, markup=False)
+        return event
 
     async def export(self, incident_id: str) -> list[Path]:
         """Write the post-mortem as Markdown and JSON beside the journal; return the two paths."""
@@ -132,9 +214,10 @@ class IncidentDesk:
 
     def switch_actor(self, name: str) -> str:
         """`:iam NAME`: who is typing from now on (UserError for a name that is not one); returns the name
-        as recorded (a contact's as configured)."""
+        as recorded (a contact's as configured), and announces it (`ActorChanged`)."""
         who = self.book.switch_actor(name) if self.book else check_actor(name, ":iam")
         self.actor = who
+        self._app.post_message(ActorChanged(who))
         return who
 
     def active(self) -> Incident | None:

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Static
 
-from screens.incident.incident_actions import Command as BookCommand
+from screens.commands.runbook_screen import RunbookScreen
+from screens.context import context_of
+from screens.incident.incident_actions import IncidentActions
+from screens.incident_desk import Command as BookCommand
 from screens.keys import bind
 from tessa_tui.base.errors import UserError
 from tessa_tui.incidents.command_mode import Command, complete, parse_command, usage
-
-if TYPE_CHECKING:
-    from screens.app import TessaApp
 
 CHANGES = {"declare", "ack", "note", "resolve", "handoff", "update"}
 
@@ -60,88 +60,126 @@ class CommandLine(ModalScreen[str | None]):
         self.dismiss(event.value)
 
 
-def run_command_line(app: TessaApp, line: str) -> None:
-    """Parse and do one command; a problem is a toast saying what is possible."""
-    try:
-        command = parse_command(line, list(app.config.severities))
-    except UserError as exc:
-        app.notify(exc.message, title="Command", severity="warning", markup=False)
-        return
-    if command.verb in CHANGES and app.readonly:
-        app.notify("read-only console: commands that change an incident are off", severity="warning", markup=False)
-        return
-    _dispatch(app, command)
+class CommandMode:
+    """Does what a `:` line says, once the prompt is gone: through the console context and the incident
+    actions; what only the App does (help, contacts, the war room) by running its action."""
 
+    def __init__(self, app: App[Any], actions: IncidentActions) -> None:
+        self.app = app
+        self.actions = actions
+        self.desk = actions.desk
 
-def _dispatch(app: TessaApp, command: Command) -> None:
-    from screens.commands.runbook_commands import open_runbook
-
-    verb = command.verb
-    if verb == "help":
-        app.action_help()
-        return
-    if verb == "contacts":
-        app.action_contacts()
-        return
-    if verb == "iam":
+    async def run(self, line: str) -> None:
+        """Parse and do one command; a problem is a toast saying what is possible."""
+        context = context_of(self.app)
+        if context is None:
+            return
         try:
-            who = app.desk.switch_actor(command.text)
+            command = parse_command(line, list(context.config.severities))
         except UserError as exc:
-            app.notify(
-                exc.message if exc.field is None else str(exc), title="Command", severity="warning", markup=False
+            self.app.notify(exc.message, title="Command", severity="warning", markup=False)
+            return
+        if command.verb in CHANGES and context.readonly:
+            self.app.notify(
+                "read-only console: commands that change an incident are off", severity="warning", markup=False
             )
             return
-        app.actor_changed(who)
-        app.notify(f"{who} is typing: what is done here from now on is recorded as {who}", markup=False)
-        return
-    if verb == "war":
-        action = getattr(app.screen, "action_war_room", None)
-        if action is None:
-            app.notify("war-room mode is on the dashboard and the incident screen", markup=False)
-        else:
-            action()
-        return
-    book = app.desk.book
-    if book is None:
-        app.notify("the journal is still opening", severity="warning", markup=False)
-        return
-    if verb == "declare":
-        _record(app, lambda b: b.declare(command.severity, command.text), "declared", open_after=True)
-        return
-    if verb == "runbook":
-        found = book.pack.search(command.text)
-        if not found:
-            app.notify(f"no runbook matches {command.text!r}", severity="warning", markup=False)
-        else:
-            open_runbook(app, found[0].id)
-        return
-    incident = app.desk.active()
-    if incident is None:
-        app.notify("no open incident (:sev1 <title> declares one)", severity="warning", markup=False)
-    elif verb == "ack":
-        app.incident_actions.acknowledge(incident)
-    elif verb == "note":
-        _record(app, lambda b: b.note(incident.id, command.text), "note added")
-    elif verb == "handoff":
-        _record(app, lambda b: b.handoff(incident.id, command.text), "hand-off recorded")
-    elif verb == "update":
-        _record(app, lambda b: b.stakeholder_update(incident.id, command.text), "stakeholder update recorded")
-    elif verb == "resolve":
-        if command.text:
-            _record(app, lambda b: b.resolve(incident.id, command.text), "resolved")
-        else:
-            app.incident_actions.resolve_or_reopen(incident)
+        await self._dispatch(command)
 
-
-def _record(app: TessaApp, plan: BookCommand, what: str, *, open_after: bool = False) -> None:
-    async def save() -> None:
-        try:
-            event = await app.desk.record(app.desk.plan(plan))
-        except UserError as exc:  # JournalError included: nothing was recorded
-            app.notify(f"NOT SAVED: {exc.message}", severity="error", markup=False)
+    async def _dispatch(self, command: Command) -> None:
+        app, desk, verb = self.app, self.desk, command.verb
+        if verb in {"help", "contacts"}:
+            await app.run_action(verb)
             return
-        app.notify(f"{event.incident}: {what}", markup=False)
-        if open_after:
-            app.incident_declared(event.incident)
+        if verb == "iam":
+            try:
+                who = desk.switch_actor(command.text)  # the desk announces it: every header shows who
+            except UserError as exc:
+                message = exc.message if exc.field is None else str(exc)
+                app.notify(message, title="Command", severity="warning", markup=False)
+                return
+            app.notify(f"{who} is typing: what is done here from now on is recorded as {who}", markup=False)
+            return
+        if verb == "war":
+            if not await app.run_action("screen.war_room"):
+                app.notify("war-room mode is on the dashboard and the incident screen", markup=False)
+            return
+        book = desk.book
+        if book is None:
+            app.notify("the journal is still opening", severity="warning", markup=False)
+            return
+        if verb == "declare":
+            self._record(
+                ("declare", command.severity, command.text),
+                lambda b: b.declare(command.severity, command.text),
+                "declared",
+                opens=True,
+            )
+            return
+        if verb == "runbook":
+            found = book.pack.search(command.text)
+            if not found:
+                app.notify(f"no runbook matches {command.text!r}", severity="warning", markup=False)
+            else:
+                self.open_runbook(found[0].id)
+            return
+        incident = desk.active()
+        if incident is None:
+            app.notify("no open incident (:sev1 <title> declares one)", severity="warning", markup=False)
+        elif verb == "ack":
+            self.actions.acknowledge(incident)
+        elif verb == "note":
+            self._record((verb, incident.id, command.text), lambda b: b.note(incident.id, command.text), "note added")
+        elif verb == "handoff":
+            self._record(
+                (verb, incident.id, command.text), lambda b: b.handoff(incident.id, command.text), "hand-off recorded"
+            )
+        elif verb == "update":
+            self._record(
+                (verb, incident.id, command.text),
+                lambda b: b.stakeholder_update(incident.id, command.text),
+                "stakeholder update recorded",
+            )
+        elif verb == "resolve":
+            if command.text:
+                self._record(
+                    (verb, incident.id, command.text), lambda b: b.resolve(incident.id, command.text), "resolved"
+                )
+            else:
+                self.actions.resolve_or_reopen(incident)
 
-    app.run_worker(save(), name=f"command: {what}")
+    def open_runbook(self, runbook_id: str) -> None:
+        """Attach to the open incident and show it; read-only consoles and no incident: read the runbook."""
+        app, desk = self.app, self.desk
+        book, context = desk.book, context_of(app)
+        if book is None or context is None:
+            return
+        runbook = book.pack.get(runbook_id)
+        incident = desk.active()
+        if incident is None or context.readonly:
+            hint = "no open incident: d declares one · escape closes" if incident is None else "escape closes"
+            app.push_screen(RunbookScreen(runbook, hint))
+            return
+        if runbook.id in incident.runbook_ids:
+            self.actions.open(incident.id)
+            return
+        write = desk.request(
+            ("command", "attach", incident.id, runbook.id), lambda b: b.attach(incident.id, runbook.id)
+        )
+
+        async def attach() -> None:
+            if await desk.tell(write, lambda _event: f"{runbook.title} attached to {incident.id}") is not None:
+                self.actions.open(incident.id)
+
+        app.run_worker(attach(), name="attach a runbook from the palette", exit_on_error=False)
+
+    def _record(self, key: tuple[object, ...], command: BookCommand, what: str, *, opens: bool = False) -> None:
+        """Through the desk: a toast says it is done, or NOT SAVED (the same command again retries it)."""
+        write = self.desk.request(("command", *key), command)
+
+        async def save() -> None:
+            event = await self.desk.tell(write, lambda event: f"{event.incident}: {what}")
+            if event is not None and opens:
+                self.actions.declared(event.incident)
+
+        self.app.run_worker(save(), name=f"command: {what}", exit_on_error=False)

@@ -3,74 +3,53 @@ the choice is attached to it and the incident opens; otherwise the runbook opens
 
 from __future__ import annotations
 
-from functools import partial
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
 
-from screens.commands.runbook_screen import RunbookScreen
-from tessa_tui.base.errors import UserError
-
-if TYPE_CHECKING:
-    from screens.app import TessaApp
+from screens.context import context_of
+from tessa_tui.incidents.book import IncidentBook
 
 MAX_HITS = 8
+
+
+@dataclass
+class RunbookChosen(Message):
+    """A runbook picked in the palette (the App attaches it to the open incident, or shows it to read)."""
+
+    runbook_id: str
 
 
 class RunbookCommands(Provider):
     """Search the runbook pack with its own ranking (symptoms count), not just fuzzy titles."""
 
+    def _book(self) -> IncidentBook | None:
+        context = context_of(self.app)
+        return context.desk.book if context is not None else None
+
     async def search(self, query: str) -> Hits:
-        app: TessaApp = self.app  # type: ignore[assignment]
-        book = app.desk.book
+        book = self._book()
         if book is None or not query.strip():
             return
         for rank, runbook in enumerate(book.pack.search(query)[:MAX_HITS]):
             yield Hit(
                 1.0 - rank * 0.01,  # the pack's order, above fuzzy matches of other commands
                 Text(f"Runbook: {runbook.title}"),
-                partial(open_runbook, app, runbook.id),
+                lambda runbook_id=runbook.id: self.app.post_message(RunbookChosen(runbook_id)),
                 text=f"Runbook: {runbook.title}",
                 help=" · ".join(runbook.symptoms) or runbook.summary,
             )
 
     async def discover(self) -> Hits:
-        app: TessaApp = self.app  # type: ignore[assignment]
-        book = app.desk.book
+        book = self._book()
         if book is None:
             return
         for runbook in sorted(book.pack.runbooks.values(), key=lambda r: r.title):
             if runbook.kind == "issue":
                 yield DiscoveryHit(
                     Text(f"Runbook: {runbook.title}"),
-                    partial(open_runbook, app, runbook.id),
+                    lambda runbook_id=runbook.id: self.app.post_message(RunbookChosen(runbook_id)),
                     help=" · ".join(runbook.symptoms),
                 )
-
-
-def open_runbook(app: TessaApp, runbook_id: str) -> None:
-    """Attach to the open incident and show it; read-only consoles and no incident: read the runbook."""
-    book = app.desk.book
-    if book is None:
-        return
-    runbook = book.pack.get(runbook_id)
-    incident = app.desk.active()
-    if incident is None or app.readonly:
-        hint = "no open incident: d declares one · escape closes" if incident is None else "escape closes"
-        app.push_screen(RunbookScreen(runbook, hint))
-        return
-    if runbook.id in incident.runbook_ids:
-        app.action_open_incident(incident.id)
-        return
-
-    async def attach() -> None:
-        try:
-            await app.desk.record(app.desk.plan(lambda b: b.attach(incident.id, runbook.id)))
-        except UserError as exc:  # JournalError included: nothing was attached
-            app.notify(f"NOT SAVED: {exc.message}", severity="error", markup=False)
-            return
-        app.notify(f"{runbook.title} attached to {incident.id}", markup=False)
-        app.action_open_incident(incident.id)
-
-    app.run_worker(attach(), name="attach a runbook from the palette")

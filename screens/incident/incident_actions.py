@@ -8,16 +8,15 @@ from typing import Any, Protocol
 
 from textual.app import App
 
-from screens.incident_desk import IncidentDesk
+from screens.incident_desk import Command, IncidentDesk
 from screens.widgets.form_dialog import FormDialog, FormSpec, Submit
 from tessa_tui.base.durations import format_duration
 from tessa_tui.base.errors import UserError
+from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.moments import parse_moment
-from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident
-from tessa_tui.incidents.journal import Event, JournalError, PendingEvent
+from tessa_tui.incidents.journal import Event, JournalError
 
-Command = Callable[[IncidentBook], PendingEvent]
 Saved = Callable[[Event], None]
 
 
@@ -29,24 +28,19 @@ class Save(Protocol):
     ) -> Awaitable[str | None]: ...
 
 
-def saver(desk: IncidentDesk) -> Save:
-    """A submit helper that reuses the same pending event when identical input is retried after a failure."""
-    memo: dict[tuple[object, ...], PendingEvent] = {}
+def saver(desk: IncidentDesk, *dialog: object) -> Save:
+    """A dialog's submit, through the desk: the same input (`key`) in the same `dialog` after NOT SAVED
+    retries the event it planned, so a failed write that did land is not doubled."""
 
     async def save(key: tuple[object, ...], command: Command, on_saved: Saved | None = None) -> str | None:
-        pending = memo.get(key)
-        if pending is None:
-            try:
-                pending = await desk.plan_when_ready(command)  # at launch the journal may still be opening
-            except UserError as exc:
-                return str(exc.message if exc.source is None else exc)
+        write = desk.request((*dialog, *key), command)
         try:
-            event = await desk.record(pending)
+            event = await desk.commit(write)  # at launch it waits for the journal to open
         except JournalError as exc:
-            memo[key] = pending  # retry this very event: if the failed write did land, it is not doubled
             return f"NOT SAVED: {exc.message}. Enter retries; your input is kept."
         except UserError as exc:
-            return str(exc)
+            refused = write.pending is None  # refused when planned: its reason without the field's name
+            return exc.message if refused and exc.source is None else str(exc)
         if on_saved is not None:
             on_saved(event)
         return None
@@ -74,6 +68,10 @@ class IncidentActions:
     def open(self, incident_id: str) -> None:
         self._open_incident(incident_id)
 
+    def declared(self, incident_id: str) -> None:
+        """What follows a declaration (the App's: the incident opens, and for the worst ones who to call)."""
+        self._declared(incident_id)
+
     def _open(self, spec: FormSpec, submit: Submit, done: Callable[[bool | None], None] | None = None) -> None:
         self.app.push_screen(FormDialog(spec, submit), done)
 
@@ -96,7 +94,7 @@ class IncidentActions:
             (level, f"{n}  {level}  {s.description} · respond within {_short(s.response_target.total_seconds())}")
             for n, (level, s) in enumerate(severities.items(), start=1)
         ]
-        save = saver(self.desk)
+        save = saver(self.desk, "declare", suggested_title, pagerduty_incident)
         declared: list[str] = []
 
         async def submit(choice: str | None, title: str) -> str | None:
@@ -125,17 +123,26 @@ class IncidentActions:
         self._open(spec, submit, lambda ok: self._declared(declared[-1]) if ok and declared else None)
 
     def acknowledge(self, incident: Incident) -> None:
-        self.app.run_worker(self._direct(lambda b: b.acknowledge(incident.id), "acknowledged"))
+        self._at_once(("acknowledge", incident.id), lambda b: b.acknowledge(incident.id), "acknowledged")
 
-    async def _direct(self, command: Command, what: str) -> None:
-        error = await saver(self.desk)((what,), command)
-        if error is None:
-            self.app.notify(what, title="Incident", markup=False)
-        else:
-            self.app.notify(str(error), title="Not done", severity="error", markup=False)
+    def verify(self, incident: Incident) -> None:
+        """A person confirms the resolved incident's services are healthy again: Verified resolved."""
+        incident_id = incident.id
+        self._at_once(
+            ("verify", incident_id),
+            lambda b: b.verify(incident_id, "confirmed in the console"),
+            f"{incident_id}: verified resolved",
+        )
+
+    def _at_once(self, key: tuple[object, ...], command: Command, what: str) -> None:
+        """A change made by a key alone: a toast says it is done, or NOT SAVED (the key again retries it)."""
+        write = self.desk.request(key, command)
+        self.app.run_worker(
+            self.desk.tell(write, lambda _event: what, title="Incident"), name=what, exit_on_error=False
+        )
 
     def note(self, incident: Incident) -> None:
-        save = saver(self.desk)
+        save = saver(self.desk, "note", incident.id)
         labels = {
             "note": "Note",
             "impact": "User impact",
@@ -159,7 +166,7 @@ class IncidentActions:
         self._open(spec, submit)
 
     def milestone(self, incident: Incident) -> None:
-        save = saver(self.desk)
+        save = saver(self.desk, "milestone", incident.id)
         choices = [
             (
                 m,
@@ -192,7 +199,7 @@ class IncidentActions:
         book = self.desk.book
         if book is None:
             return
-        save = saver(self.desk)
+        save = saver(self.desk, "severity", incident.id)
 
         async def submit(level: str | None, _text: str) -> str | None:
             return await save((level,), lambda b: b.change_severity(incident.id, level or incident.severity))
@@ -211,7 +218,7 @@ class IncidentActions:
         book = self.desk.book
         if book is None:
             return
-        save = saver(self.desk)
+        save = saver(self.desk, "attach", incident.id)
         choices = [
             (r.id, f"{r.title}  ({r.kind}) {' · '.join(r.symptoms)}")
             for r in book.pack.runbooks.values()
@@ -238,7 +245,7 @@ class IncidentActions:
         typed instead is recorded as typed, or as the contact it names). A name typed here saves at once."""
         book = self.desk.book
         reach = book.reach if book else (lambda _name: "")
-        save = saver(self.desk)
+        save = saver(self.desk, "role", incident.id)
         picked: list[str] = []
 
         async def choose(role: str | None, typed: str) -> str | None:
@@ -263,7 +270,7 @@ class IncidentActions:
     def _assign_person(self, incident: Incident, role: str) -> None:
         book = self.desk.book
         people = book.people if book else []
-        save = saver(self.desk)
+        save = saver(self.desk, "role", incident.id)
 
         async def submit(contact: str | None, typed: str) -> str | None:
             person = typed.strip() or contact or ""
@@ -281,7 +288,7 @@ class IncidentActions:
         self._open(spec, submit)
 
     def resolve_or_reopen(self, incident: Incident) -> None:
-        save = saver(self.desk)
+        save = saver(self.desk, "resolve", incident.id)
         if not incident.is_open:
 
             async def reopen(_choice: str | None, _text: str) -> str | None:
@@ -300,6 +307,17 @@ class IncidentActions:
         )
         self._open(spec, resolve)
 
+    def stakeholder_update(self, incident: Incident) -> None:
+        """Record an update posted by hand (what stakeholders were told): it restarts the update clock."""
+        incident_id = incident.id
+        save = saver(self.desk, "update", incident_id)
+
+        async def submit(_choice: str | None, text: str) -> str | None:
+            return await save((text,), lambda b: b.stakeholder_update(incident_id, text))
+
+        hint = "posted by hand (Slack, e-mail, a call): enter records it and restarts the update clock"
+        self._open(FormSpec(f"Stakeholder update on {incident_id}", text_label="What you told them", hint=hint), submit)
+
     def export(self, incident: Incident) -> None:
         async def run() -> None:
             try:
@@ -307,9 +325,13 @@ class IncidentActions:
             except (UserError, OSError) as exc:
                 self.app.notify(f"post-mortem not written: {exc}", severity="error", markup=False)
                 return
+            except Exception as exc:
+                reason = internal_reason(exc, "console: post-mortem export")
+                self.app.notify(f"post-mortem not written: {reason}", severity="error", markup=False)
+                return
             self.app.notify("\n".join(str(p) for p in paths), title="Post-mortem written", markup=False)
 
-        self.app.run_worker(run())
+        self.app.run_worker(run(), name="export the post-mortem", exit_on_error=False)
 
 
 def _how(reach: str) -> str:

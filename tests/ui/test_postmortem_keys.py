@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.app import TessaApp
-from screens.commands.command_line import run_command_line
+from screens.commands.command_line import CommandMode
 from screens.dashboard.services_pane import ServicesPane
 from screens.incident.incident_screen import IncidentScreen
 from screens.messages import CheckReported
@@ -62,7 +62,7 @@ async def test_u_records_an_update_and_shift_v_verifies(tmp_path: Path) -> None:
         await pilot.press(*"rolling back", "enter")
         await wait_until(pilot, lambda: "stakeholder_update" in _kinds(app, "INC-1"))
         await wait_until(pilot, lambda: "stakeholder update: rolling back" in screen_text(app))
-        run_command_line(app, ":update back up in 10 minutes")
+        await CommandMode(app, app.incident_actions).run(":update back up in 10 minutes")
         await wait_until(pilot, lambda: _kinds(app, "INC-1").count("stakeholder_update") == 2)
         await pilot.press("V")  # not resolved yet: nothing to verify
         await pilot.pause()
