@@ -2,54 +2,38 @@
 
 A step shows as ticked only once its event is committed to the journal: while the write is on its way the
 step says `saving`, and if the write fails it says NOT SAVED with the reason until space retries it.
-A step's action (g) follows the same rule: its result is shown at once, the tick it earns only once recorded.
+A step's action (g, `step_flow.py`) follows the same rule: its result is shown at once, the tick it earns
+only once recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from rich.text import Text
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
+from screens.context import capabilities_of
 from screens.dashboard.war_room_screen import WarRoomScreen
-from screens.incident.incident_actions import IncidentActions, saver
-from screens.incident.step_run import (
-    MARKS,
-    AskValues,
-    ConfirmRun,
-    StepOutputScreen,
-    capabilities_of,
-    names_to_ask,
-    secret_names,
-    shown_command,
-)
+from screens.incident.incident_actions import IncidentActions
+from screens.incident.step_flow import StepFlow
+from screens.incident.step_run import StepOutputScreen
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
-from screens.widgets.form_dialog import FormDialog, FormSpec
 from screens.widgets.incident_style import clock_text, severity_badge
-from tessa_tui.base.errors import UserError
-from tessa_tui.base.sanitize import sanitize
-from tessa_tui.config.load import LoadedConfig
-from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.incident import Incident, describe_event
-from tessa_tui.incidents.journal import Event, JournalError, PendingEvent
-from tessa_tui.run.step_actions import ActionResult, confirm_word, run_step, values_for
+from tessa_tui.incidents.journal import Event
 from tessa_tui.runbook.model import Runbook, Step
-from tessa_tui.runbook.placeholders import expand
 
 
 class TimelineLog(RichLog):
@@ -67,24 +51,6 @@ class TimelineLog(RichLog):
             if self._wrapped_at:
                 self.post_message(self.Rewrap())
             self._wrapped_at = width
-
-
-@dataclass
-class StepWrite:
-    """A tick on its way to the journal, or one that failed (kept, with its event id, for the retry)."""
-
-    pending: PendingEvent
-    error: str | None = None
-
-
-@dataclass
-class StepRun:
-    """A step's action in this console: running (no result yet), its result on its way to the journal,
-    one whose record failed (kept, with its event, for the retry), or one that could not be recorded."""
-
-    result: ActionResult | None = None
-    pending: PendingEvent | None = None
-    error: str | None = None
 
 
 class IncidentScreen(FilterHost, Screen[None]):
@@ -123,8 +89,8 @@ class IncidentScreen(FilterHost, Screen[None]):
         self._desk = desk
         self._actions = actions
         self._clock = clock
-        self.writes: dict[tuple[str, str], StepWrite] = {}
-        self.runs: dict[tuple[str, str], StepRun] = {}
+        self.steps = StepFlow(self, desk, self._redraw_checklist)
+        self.runs = self.steps.runs
         self._drawn_events = 0
         self._shown_clocks = ""
 
@@ -156,8 +122,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         if incident_id == self.incident_id:
             return
         self.incident_id = incident_id
-        self.writes.clear()
-        self.runs.clear()
+        self.steps.clear()
         self._drawn_events = 0
         self._shown_clocks = ""
         self.filter_query = ""  # another incident, another checklist: words typed for this one would hide its steps
@@ -231,7 +196,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         self._show_step_notes()
 
     def _step_line(self, incident: Incident, runbook: Runbook, step: Step, last: Event | None) -> Text:
-        write = self.writes.get((runbook.id, step.id))
+        write = self.steps.writes.get((runbook.id, step.id))
         tick = incident.ticked(runbook.id, step.id)
         line = Text(" ")
         if step.action is None:
@@ -239,7 +204,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         else:  # the marker says `g` does something here, and whether it changes a system
             line.append("⚠" if step.destructive else "▶", style="bold red" if step.destructive else "cyan")
         line.append(" ")
-        run_status = self._run_status(self.runs.get((runbook.id, step.id)), last)
+        run_status = self.steps.status((runbook.id, step.id), last)
         if write is not None and write.error:
             line.append("[!] ", style="bold red").append(step.text)
             line.append(f" · NOT SAVED: {write.error} (space retries)", style="bold red")
@@ -257,28 +222,6 @@ class IncidentScreen(FilterHost, Screen[None]):
         if step.link:
             line.append(f" · → {step.link}", style="cyan")
         return line.append_text(run_status)
-
-    @staticmethod
-    def _run_status(run: StepRun | None, last: Event | None) -> Text:
-        """The action's state in this console, else its last recorded result (from any console or the CLI)."""
-        text = Text()
-        if run is not None and run.result is None:
-            return text.append(" · running…", style="bold yellow")
-        if run is not None and run.result is not None:
-            status = run.result.status
-            if run.pending is not None and run.error is None:
-                return text.append(f" · {status} · saving", style="yellow")
-            if run.pending is not None:
-                return text.append(f" · {status} · NOT SAVED: {run.error} (g retries the record)", style="bold red")
-            mark, style = MARKS[run.result.ok]
-            text.append(f" · {status}").append(f" {mark}" if mark else "", style=style)
-            return text.append(f" · not recorded: {run.error or 'unknown'}", style="dim")
-        if last is not None:
-            ok = last.data.get("ok")
-            mark, style = MARKS[ok if isinstance(ok, bool) else None]
-            text.append(f" · {sanitize(str(last.data.get('status', '')))}", style="dim")
-            text.append(f" {mark}" if mark else "", style=style)
-        return text
 
     def _draw_timeline(self, incident: Incident) -> None:
         log = self.query_one("#timeline", RichLog)
@@ -364,167 +307,14 @@ class IncidentScreen(FilterHost, Screen[None]):
 
     def action_tick(self) -> None:
         selected = self._selected_step()
-        if selected is None:
-            return
-        runbook, step = selected
-        key = (runbook.id, step.id)
-        write = self.writes.get(key)
-        if write is not None and write.error is None:
-            return  # already on its way
-        if write is None:
-            done = self.incident.ticked(runbook.id, step.id) is None
-            try:
-                pending = self._desk.plan(lambda b: b.tick(self.incident_id, f"{runbook.id}/{step.id}", done=done))
-            except UserError as exc:
-                self.notify(exc.message, severity="warning", markup=False)
-                return
-            write = StepWrite(pending)
-        write.error = None
-        self.writes[key] = write
-        self._draw_checklist(self.incident)
-        self._save(key, write)
-
-    @work(group="journal-writes")
-    async def _save(self, key: tuple[str, str], write: StepWrite) -> None:
-        try:
-            await self._desk.record(write.pending)
-        except JournalError as exc:
-            write.error = exc.message
-            self.notify(f"NOT SAVED: {exc.message}", title="Journal", severity="error", markup=False)
-        except UserError as exc:
-            write.error = exc.message
-        else:
-            del self.writes[key]
-        self._draw_checklist(self.incident)
-
-    def _loaded(self) -> tuple[TessaConfig, frozenset[str]]:
-        loaded = getattr(self.app, "loaded", None)
-        return (loaded.config, loaded.secrets) if isinstance(loaded, LoadedConfig) else (TessaConfig(), frozenset())
+        if selected is not None:
+            self.steps.tick(self.incident, *selected)
 
     def action_run_step(self) -> None:
         """Run the highlighted step's action: ask its values, confirm a destructive one, run, record."""
         selected = self._selected_step()
-        if selected is None:
-            return
-        runbook, step = selected
-        if step.action is None:
-            self.notify(f"{step.text}: this step has no action to run; tick it by hand (space)", markup=False)
-            return
-        try:
-            capabilities_of(self.app).require("act", step.text)
-        except UserError as exc:
-            self.notify(exc.message, severity="warning", markup=False)
-            return
-        key = (runbook.id, step.id)
-        run = self.runs.get(key)
-        if run is not None and run.result is None:
-            self.notify(f"{step.text}: already running", markup=False)
-            return
-        if run is not None and run.pending is not None and run.error is not None:
-            run.error = None  # retry the record, never the command: it already ran
-            self._draw_checklist(self.incident)
-            self._start(self._record_run(runbook, step, run), f"record {runbook.id}/{step.id}")
-            return
-        self._start(self._run_step(runbook, step), f"run {runbook.id}/{step.id}")
-
-    def _start(self, work: Coroutine[Any, Any, None], description: str) -> None:
-        # On the app, not this screen: closing the screen must not kill a command half-way or lose its record.
-        self.app.run_worker(work, name=description, group="step-actions", description=description, exit_on_error=False)
-
-    async def _run_step(self, runbook: Runbook, step: Step) -> None:
-        app, action, key = self.app, step.action, (runbook.id, step.id)
-        assert action is not None
-        config, secrets = self._loaded()
-        values = values_for(config, {}, self.incident_id)
-        capabilities = capabilities_of(app)
-        masked: set[str] = set()  # typed secrets: masked in the command, the output and the journal
-        run: StepRun | None = None
-        try:
-            capabilities.require("act", step.text)  # before any dialog: a read-only console asks for nothing
-            names = names_to_ask(action, values)
-            if names:
-                hidden = secret_names(action, names, values, secrets)
-                asked = await app.push_screen_wait(AskValues(step, names, values, hidden))
-                if asked is None:
-                    app.notify(f"{step.text}: not run", markup=False)
-                    return
-                values = values_for(config, asked, self.incident_id)
-                masked = {asked[name] for name in hidden}
-            expanded = expand(action, values)
-            if expanded.kind == "copy":
-                app.copy_to_clipboard(expanded.target)
-                shown = shown_command(expanded.target, secrets | masked)
-                app.notify(f"Copied: {shown}", title=step.text, markup=False)
-                return
-            confirmed: str | None = None
-            if step.destructive:
-                command = shown_command(expanded.display(), secrets | masked)
-                confirmed = await app.push_screen_wait(ConfirmRun(step, command, confirm_word(step)))
-                if confirmed is None:
-                    app.notify(f"{step.text}: not run", markup=False)
-                    return
-            run = self.runs[key] = StepRun()
-            self._redraw_checklist()
-            run.result = await run_step(
-                step,
-                values,
-                config,
-                capabilities=capabilities,
-                secrets=secrets,
-                masked=masked,
-                confirmed=confirmed,
-                config_path=getattr(app, "loaded", None) and app.loaded.path,  # type: ignore[attr-defined]
-                incident=self.incident,  # PagerDuty / Slack / Statuspage steps act on this incident
-            )
-            result = run.result
-            run.pending = self._desk.plan(
-                lambda b: b.action_output(self.incident_id, f"{runbook.id}/{step.id}", result.record())
-            )
-        except UserError as exc:
-            if run is not None and run.result is not None:
-                run.error = exc.message  # it ran; say why it is not in the timeline
-            elif run is not None:
-                del self.runs[key]
-            app.notify(exc.message, title=step.text, severity="warning", markup=False)
-            return
-        except Exception as exc:  # a bug outside the step itself (which is its own boundary): said, logged
-            from tessa_tui.base.crash_log import write_crash
-
-            where = write_crash(exc, f"console: step {runbook.id}/{step.id}", secrets | masked)
-            if run is not None and run.result is not None:
-                run.error = f"internal error ({type(exc).__name__}); details in {where}"
-            app.notify(
-                f"internal error ({type(exc).__name__}); details in {where}",
-                title=step.text,
-                severity="error",
-                markup=False,
-            )
-            return
-        finally:
-            if run is not None and run.result is None:
-                self.runs.pop(key, None)  # cancelled mid-run: the command's group is killed
-            self._redraw_checklist()
-        await self._record_run(runbook, step, run)
-
-    async def _record_run(self, runbook: Runbook, step: Step, run: StepRun) -> None:
-        """Commit the result's event; the tick it earns shows only once the fold has it."""
-        assert run.pending is not None and run.result is not None
-        key = (runbook.id, step.id)
-        try:
-            event = await self._desk.record(run.pending)
-        except JournalError as exc:
-            run.error = exc.message
-            self.app.notify(f"NOT SAVED: {exc.message}", title="Journal", severity="error", markup=False)
-        except UserError as exc:
-            run.error = exc.message
-        else:
-            if self.runs.get(key) is run:
-                del self.runs[key]
-            said = " ".join(part for part in (run.result.status, MARKS[run.result.ok][0]) if part)
-            said += " · ticked" if event.data.get("ticks") else ""
-            severity: SeverityLevel = "warning" if run.result.ok is False else "information"
-            self.app.notify(said, title=step.text, severity=severity, markup=False)
-        self._redraw_checklist()
+        if selected is not None:
+            self.steps.run(self.incident_id, *selected)
 
     def _redraw_checklist(self) -> None:
         if self.is_attached:  # the screen may have closed while the action ran
@@ -537,11 +327,9 @@ class IncidentScreen(FilterHost, Screen[None]):
             return
         runbook, step = selected
         title = f"{runbook.id}/{step.id}: {step.text}"
-        run = self.runs.get((runbook.id, step.id))
-        if run is not None and run.result is not None:
-            state = "saving" if run.error is None else f"NOT SAVED: {run.error}"
-            state = state if run.pending is not None else f"not recorded: {run.error or 'unknown'}"
-            self.app.push_screen(StepOutputScreen(title, run.result.record(), f"this console · {state}"))
+        here = self.steps.shown_here((runbook.id, step.id))
+        if here is not None:
+            self.app.push_screen(StepOutputScreen(title, *here))
             return
         last = _last_results(self.incident).get((runbook.id, step.id))
         if last is None:
@@ -579,29 +367,10 @@ class IncidentScreen(FilterHost, Screen[None]):
         self._actions.export(self.incident)
 
     def action_stakeholder_update(self) -> None:
-        """Record an update posted by hand (what stakeholders were told): it restarts the update clock."""
-        incident_id = self.incident_id
-        save = saver(self._desk)
-
-        async def submit(_choice: str | None, text: str) -> str | None:
-            return await save(("update", text), lambda b: b.stakeholder_update(incident_id, text))
-
-        hint = "posted by hand (Slack, e-mail, a call): enter records it and restarts the update clock"
-        spec = FormSpec(f"Stakeholder update on {incident_id}", text_label="What you told them", hint=hint)
-        self.app.push_screen(FormDialog(spec, submit))
+        self._actions.stakeholder_update(self.incident)
 
     def action_verify(self) -> None:
-        """A person confirms the resolved incident's services are healthy again: Verified resolved."""
-        incident_id = self.incident_id
-
-        async def verify() -> None:
-            error = await saver(self._desk)(("verify",), lambda b: b.verify(incident_id, "confirmed in the console"))
-            if error is None:
-                self.app.notify(f"{incident_id}: verified resolved", title="Incident", markup=False)
-            else:
-                self.app.notify(error, title="Not done", severity="error", markup=False)
-
-        self.app.run_worker(verify(), name="verify")
+        self._actions.verify(self.incident)
 
     def action_war_room(self) -> None:
         self.app.push_screen(WarRoomScreen(self._clock))
@@ -613,12 +382,12 @@ class IncidentScreen(FilterHost, Screen[None]):
         if action == "acknowledge" and "acknowledged" in self.incident.milestones:
             return None
         if action == "run_step":
-            return capabilities_of(self.app).allows("act")  # read-only: g offers nothing
+            return capabilities_of(self).allows("act")  # read-only: g offers nothing
         if action == "verify" and (self.incident.is_open or "verified_resolved" in self.incident.milestones):
             return None
         if action == "stakeholder_update" and not self.incident.is_open:
             return None
-        return not (getattr(self.app, "readonly", False) and action in READONLY_HIDDEN)
+        return not (capabilities_of(self).readonly and action in READONLY_HIDDEN)
 
 
 # Everything that writes: the journal, or files (the post-mortem export).

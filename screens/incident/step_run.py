@@ -20,7 +20,6 @@ from textual.widgets import Input, Static
 
 from screens.keys import bind
 from tessa_tui.base import secret_registry
-from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.redact import redact_text
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.runbook.model import Action, Step
@@ -51,12 +50,6 @@ def secret_names(action: Action, names: Iterable[str], values: Mapping[str, str]
     hidden = set(secrets)
     in_headers = {n for value in (action.http.headers.values() if action.http else ()) for n in names_in(value)}
     return {name for name in names if values.get(name) in hidden or SECRET_NAME.search(name) or name in in_headers}
-
-
-def capabilities_of(app: object) -> Capabilities:
-    """The console's capabilities: the app's own, else made from its `readonly` flag."""
-    found = getattr(app, "capabilities", None)
-    return found if isinstance(found, Capabilities) else Capabilities.from_flag(bool(getattr(app, "readonly", True)))
 
 
 class AskValues(ModalScreen[dict[str, str] | None]):
