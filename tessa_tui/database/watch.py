@@ -13,10 +13,9 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.config.model import DatabaseConfig
@@ -36,8 +35,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class DbUpdate:
+class DbUpdate(NamedTuple):
     """One poll's outcome: what the pane draws."""
 
     snapshot: DbSnapshot

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import isolated
@@ -32,8 +31,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class PagerDutyUpdate:
+class PagerDutyUpdate(NamedTuple):
     """One poll: the open incidents, or the one-line reason there are none to show."""
 
     incidents: tuple[PdIncident, ...]

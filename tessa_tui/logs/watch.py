@@ -12,8 +12,8 @@ import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tessa_tui.base.isolate import isolated
 from tessa_tui.config.model import LogSource
@@ -43,8 +43,7 @@ def _no_filter() -> LineFilter | None:
     return None
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """How a watcher reads: the filter, where parsing runs (None: the loop's default threads), the cadence."""
 
     line_filter: FilterNow = _no_filter
@@ -53,8 +52,12 @@ class Reading:
     sleep: Sleep = asyncio.sleep
 
 
+EVERY_SECOND = Reading()
+"""The pane's cadence, no filter, parsed on the loop's default threads."""
+
+
 def watch_log(
-    source: LogSource, reading: Reading = Reading(), *, fill_argument: Callable[[str], str] = str
+    source: LogSource, reading: Reading = EVERY_SECOND, *, fill_argument: Callable[[str], str] = str
 ) -> AsyncGenerator[Batch, None]:
     """A configured source's batches: its file followed, or its command run (each argument through
     `fill_argument`, so one placeholder value stays one argument)."""
@@ -64,7 +67,7 @@ def watch_log(
     return watch_file(Path(source.path or "").expanduser(), parser, reading)
 
 
-async def watch_file(path: Path, parser: LogParser, reading: Reading = Reading()) -> AsyncGenerator[Batch, None]:
+async def watch_file(path: Path, parser: LogParser, reading: Reading = EVERY_SECOND) -> AsyncGenerator[Batch, None]:
     """A file followed like `tail -F`, each read digested in `reading.executor` (file reads block)."""
     follower = FileFollower(path)
     loop = asyncio.get_running_loop()
@@ -81,7 +84,7 @@ async def watch_file(path: Path, parser: LogParser, reading: Reading = Reading()
 
 
 async def watch_command(
-    argv: Sequence[str], parser: LogParser, reading: Reading = Reading()
+    argv: Sequence[str], parser: LogParser, reading: Reading = EVERY_SECOND
 ) -> AsyncGenerator[Batch, None]:
     """A command's output, restarted with backoff when it exits; closing the iterator kills its process group."""
     follower = CommandFollower(argv)
