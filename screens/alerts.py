@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.notifications import SeverityLevel
 
+from screens.context import context_of
 from tessa_tui.base.desktop_notify import notification_sequence
 
 
@@ -16,9 +17,10 @@ def raise_alert(
     app: App[Any], text: str, *, title: str, severity: SeverityLevel = "warning", timeout: float = 10
 ) -> None:
     app.notify(text, title=title, severity=severity, markup=False, timeout=timeout)
-    settings = getattr(getattr(app, "config", None), "notifications", None)
-    if settings is None:
+    context = context_of(app)
+    if context is None:
         return
+    settings = context.config.notifications
     if settings.bell:
         app.bell()
     driver = app._driver  # Textual writes its own OSC 52 the same way; there is no public API for OSC 9 / 777

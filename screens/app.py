@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from rich.segment import Segment, Segments
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.worker import WorkerFailed
 
@@ -88,7 +89,8 @@ class TessaApp(App[int]):
         # Worker threads (log parsing in a flood, journal writes) hold the GIL for up to the switch interval
         # each time this thread asks for it back: 1 ms rather than 5 keeps keys and frames prompt.
         sys.setswitchinterval(0.001)
-        self.run_worker(self.desk.open(), name="open the journal")
+        # A failure is the desk's `error`, shown where the incident goes (the incident pane).
+        self.run_worker(self.desk.open(), name="open the journal", exit_on_error=False)
 
     def on_unmount(self) -> None:
         self.desk.close()
@@ -199,7 +201,7 @@ class TessaApp(App[int]):
             self.theme = "tessa-high-contrast"
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not SteadyCommandPalette.is_open(self):  # type: ignore[arg-type]
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
             self.push_screen(SteadyCommandPalette(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:

@@ -18,6 +18,7 @@ from textual.widgets import Static
 
 from screens.keys import bind
 from tessa_tui.base.errors import UserError
+from tessa_tui.base.isolate import internal_reason
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.book import default_actor, journal_file
 from tessa_tui.run.review import Review, ReviewItem, item_line, review_runbook, run_review, save_review, summary_line
@@ -76,6 +77,12 @@ class ReviewScreen(ModalScreen[None]):
         self.run_worker(self._run(), name=f"{self.which} review", exclusive=True, exit_on_error=False)
 
     async def _run(self) -> None:
+        try:
+            await self._review()
+        except Exception as exc:  # a bug: said in the summary line (and logged), the console goes on
+            self.post_message(ReviewDone(None, internal_reason(exc, f"console: {self.which} review")))
+
+    async def _review(self) -> None:
         loaded = self.loaded
         try:
             runbook = await asyncio.to_thread(review_runbook, loaded, self.which)

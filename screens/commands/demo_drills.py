@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 
 from tessa_tui.base.errors import UserError
+from tessa_tui.base.isolate import internal_reason
 from tessa_tui.demo.control import send_drill
 from tessa_tui.demo.drills import ALL_CLEAR, DRILLS
 
@@ -21,6 +22,9 @@ def drill_commands(app: App[Any], control_url: str) -> Iterator[SystemCommand]:
             active = await asyncio.to_thread(send_drill, control_url, name)
         except UserError as exc:
             app.notify(str(exc), title="Drill", severity="error", markup=False)
+            return
+        except Exception as exc:  # a bug: its one line in a toast (and the crash log), the console goes on
+            app.notify(internal_reason(exc, f"console: drill {name}"), title="Drill", severity="error", markup=False)
             return
         running = ", ".join(active) if active else "none"
         app.notify(f"{title}\nrunning drills: {running}", title="Drill", markup=False)

@@ -7,13 +7,14 @@ from typing import Any
 
 from textual.app import App
 
-from screens.incident_desk import IncidentDesk
+from screens.context import context_of
+from screens.incident_desk import Write
 from screens.widgets.form_dialog import FormDialog, FormSpec
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import mask_url
 from tessa_tui.config.model import DatabaseConfig
 from tessa_tui.database.monitor import signal_backend
-from tessa_tui.incidents.journal import JournalError, PendingEvent
+from tessa_tui.incidents.journal import JournalError
 
 CHOICES = [
     ("cancel", "Cancel its query (pg_cancel_backend): the session stays connected"),
@@ -23,14 +24,17 @@ CHOICES = [
 
 def confirm_cancel(app: App[Any], database: DatabaseConfig, secrets: Iterable[str], pid: int, query: str) -> None:
     """The confirmation dialog; the signal is sent only on enter, once, and then recorded."""
-    desk: IncidentDesk | None = getattr(app, "desk", None)
+    context = context_of(app)
+    desk = context.desk if context is not None else None
     incident = desk.active() if desk else None
     where = (
         f"recorded in {incident.id}'s timeline" if incident else "NOT recorded: no open incident (declare one first)"
     )
-    done: dict[str, Any] = {}
+    done: dict[str, str] = {}
+    kept: Write | None = None  # the record, once planned: a retry records that very event
 
     async def submit(choice: str | None, reason: str) -> str | None:
+        nonlocal kept
         action = choice or "cancel"
         if not reason.strip():
             return "say why: the reason goes into the timeline"
@@ -40,27 +44,28 @@ def confirm_cancel(app: App[Any], database: DatabaseConfig, secrets: Iterable[st
             except (UserError, ConnectionError) as exc:
                 return f"not done: {exc}"
             done["result"] = "sent" if sent else "no such backend any more"
-        result = str(done["result"])
+        result = done["result"]
         if desk is None or incident is None:
             app.notify(f"{action} pid {pid}: {result} (not recorded: no open incident)", markup=False)
             return None
-        try:
-            pending: PendingEvent = done.get("pending") or desk.plan(
-                lambda b: b.db_action(
-                    incident.id,
-                    action=action,
-                    pid=pid,
-                    query=query,
-                    reason=reason,
-                    result=result,
-                    target=mask_url(database.dsn),
-                )
+        write = kept = kept or Write(
+            lambda b: b.db_action(
+                incident.id,
+                action=action,
+                pid=pid,
+                query=query,
+                reason=reason,
+                result=result,
+                target=mask_url(database.dsn),
             )
-            await desk.record(pending)
+        )
+        try:
+            await desk.commit(write)
         except JournalError as exc:
-            done["pending"] = pending
             return f"{action} {result}, but NOT SAVED in the timeline: {exc.message}. Enter retries the record."
         except UserError as exc:
+            if write.pending is None:
+                kept = None  # refused when planned: nothing to retry
             return exc.message
         app.notify(f"{action} pid {pid}: {result}; recorded in {incident.id}", title="Database", markup=False)
         return None

@@ -18,8 +18,8 @@ from textual.containers import Grid, Vertical
 from textual.screen import Screen
 from textual.widgets import Digits, Footer, Static
 
+from screens.context import context_of
 from screens.dashboard.services_pane import ServicesPane
-from screens.incident_desk import IncidentDesk
 from screens.keys import bind
 from screens.widgets.incident_style import severity_badge
 from tessa_tui.base.durations import format_clock
@@ -154,7 +154,8 @@ class WarRoomScreen(Screen[None]):
 
     def _draw(self) -> None:
         now = self._clock()
-        desk: IncidentDesk | None = getattr(self.app, "desk", None)
+        context = context_of(self)
+        desk = context.desk if context is not None else None
         book = desk.book if desk else None
         incident = book.active() if book else None
         if desk is None or book is None or incident is None:

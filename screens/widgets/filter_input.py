@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, cast
 
 from textual.actions import SkipAction
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input
@@ -86,12 +86,13 @@ class FilterHost:
     so the field has focus before the next key is handed out (a `/` typed in any text field still types `/`)."""
 
     FILTER_FIELD: ClassVar[str]
+    BINDINGS: ClassVar[list[BindingType]]  # the Widget's or Screen's it is mixed into
     filter_query: str = ""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         bindings = cls.__dict__.get("BINDINGS")
         if bindings is not None:
-            cls.BINDINGS = [  # type: ignore[attr-defined]
+            cls.BINDINGS = [
                 replace(b, priority=True) if isinstance(b, Binding) and b.action == "filter" else b for b in bindings
             ]
         super().__init_subclass__(**kwargs)

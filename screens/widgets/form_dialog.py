@@ -19,6 +19,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from screens.keys import bind
+from tessa_tui.base.isolate import internal_reason
 
 Submit = Callable[[str | None, str], Awaitable[str | None]]  # (choice id, text) -> error, or None when done
 
@@ -177,7 +178,7 @@ class FormDialog(ModalScreen[bool]):
         if self._busy:
             return
         self._busy = True  # set here, synchronously: the next key sees it
-        self.run_worker(self._send())
+        self.run_worker(self._send(), name=f"submit {self.spec.title}", exit_on_error=False)
 
     def action_switch(self) -> None:
         self.focus_next()
@@ -199,6 +200,8 @@ class FormDialog(ModalScreen[bool]):
         self._show_error("saving…", style="dim")
         try:
             error = await self._submit(choice, text)
+        except Exception as exc:  # a bug in a submit: said here (and logged), the dialog stays open
+            error = internal_reason(exc, f"console: {self.spec.title}")
         finally:
             self._busy = False
         if error is None:

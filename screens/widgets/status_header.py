@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Static
 
+from screens.context import context_of
 from tessa_tui.config.model import TessaConfig
 
 
@@ -32,8 +33,8 @@ class StatusHeader(Horizontal):
             yield Static(Text(" READ-ONLY "), id="header-readonly")
         on_call = config.contacts.on_call()
         yield Static(Text(f" on-call: {on_call.name if on_call else 'not configured'} "), id="header-oncall")
-        desk = getattr(self.app, "desk", None)
-        yield Static(_typing(getattr(desk, "actor", "")), id="header-actor")
+        context = context_of(self)
+        yield Static(_typing(context.actor if context is not None else ""), id="header-actor")
         yield HeaderClock(self._clock, id="header-clock")
 
     def show_actor(self, who: str) -> None:
