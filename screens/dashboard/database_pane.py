@@ -15,6 +15,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
+from screens.context import capabilities_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
 from screens.widgets.filter_input import FilterInput, open_filter, words_match
@@ -303,7 +304,7 @@ class DatabasePane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel_query":
-            if self._database is None or getattr(self.app, "readonly", False):
+            if self._database is None or capabilities_of(self).readonly:
                 return False
             return True if self._selected_backend() is not None else None
         return True

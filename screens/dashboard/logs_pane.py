@@ -16,13 +16,12 @@ from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Input, Tab, Tabs
 
-from screens.context import context_of
+from screens.context import capabilities_of, context_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
 from screens.widgets.filter_input import FilterInput, open_filter
 from screens.widgets.log_view import LogView
 from screens.widgets.state_style import sparkline
-from tessa_tui.base.errors import UserError
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.model import BUFFER_LINES, LogSource
 from tessa_tui.logs.filter import LineFilter
@@ -108,7 +107,7 @@ class LogsPane(Pane):
         yield field
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "pin" and getattr(self.app, "readonly", False):
+        if action == "pin" and capabilities_of(self).readonly:
             return False
         return self._sources is not None if action in {"filter", "pause", "pin"} else True
 
@@ -131,30 +130,18 @@ class LogsPane(Pane):
         self._pin(LogRecord._make(row))
 
     def _pin(self, line: LogRecord) -> None:
-        desk = getattr(self.app, "desk", None)
+        context = context_of(self)
+        desk = context.desk if context is not None else None
         incident = desk.active() if desk else None
         if desk is None or incident is None:
             self.notify("no open incident to pin it to", severity="warning", markup=False)
             return
-
-        async def save() -> None:
-            try:
-                pending = desk.plan(
-                    lambda b: b.pin_log(
-                        incident.id,
-                        source=line.source,
-                        clock=line.clock,
-                        level=line.level,
-                        text=line.full,
-                    )
-                )
-                await desk.record(pending)
-            except UserError as exc:  # JournalError included: nothing was recorded
-                self.notify(f"NOT SAVED: {exc.message}", severity="error", markup=False)
-                return
-            self.notify(f"pinned to {incident.id}", markup=False)
-
-        self.run_worker(save())
+        write = desk.request(
+            ("pin", incident.id, line.source, line.clock, line.full),
+            lambda b: b.pin_log(incident.id, source=line.source, clock=line.clock, level=line.level, text=line.full),
+        )
+        said = desk.tell(write, lambda _event: f"pinned to {incident.id}")
+        self.run_worker(said, name="pin a log line", exit_on_error=False)
 
     def action_pause(self) -> None:
         self.query_one("#log-view", LogView).toggle_pause()

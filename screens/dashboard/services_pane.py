@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -14,6 +14,7 @@ from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Static
 
 from screens.alerts import raise_alert
+from screens.context import context_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
 from screens.messages import CheckReported
@@ -24,7 +25,9 @@ from tessa_tui.checks.service_state import Flip, ServiceState
 from tessa_tui.config.model import ServiceCheck, TessaConfig
 
 if TYPE_CHECKING:  # httpx and aiohttp come with it: loaded after the first frame, in a thread
+    from screens.incident_desk import IncidentDesk
     from tessa_tui.checks.poller import ServicePoller
+    from tessa_tui.incidents.journal import PendingEvent
 
 EXAMPLE = "services:\n  - name: Frontend\n    url: https://example.com/health"
 # Fixed widths for the short columns keep rows from shifting; the reason takes what is left and
@@ -140,8 +143,9 @@ class ServicesPane(FilterHost, Pane):
         """The post-mortem's evidence in the journal: the shown state when it differs from the last one
         recorded (a flip, never every poll), and green results counted toward verifying a resolved incident.
         Nothing in a read-only console (its book records nothing); best effort: the next result tries again."""
-        book = getattr(getattr(self.app, "desk", None), "book", None)
-        if book is None or book.read_only is not None or result.name in self._recording:
+        context = context_of(self)
+        book = context.desk.book if context is not None else None
+        if context is None or book is None or book.read_only is not None or result.name in self._recording:
             return
         try:
             pending = book.observe_check(result.name, state.shown, result.reason, "console", result_state=result.state)
@@ -149,16 +153,20 @@ class ServicesPane(FilterHost, Pane):
             return
         if pending:
             self._recording.add(result.name)
-            self.run_worker(self._save_evidence(result.name, pending), group="evidence", exit_on_error=False)
+            save = self._save_evidence(context.desk, result.name, pending)
+            self.run_worker(save, group="evidence", exit_on_error=False)
 
-    async def _save_evidence(self, name: str, pending: list[Any]) -> None:
+    async def _save_evidence(self, desk: IncidentDesk, name: str, pending: list[PendingEvent]) -> None:
         from tessa_tui.base.errors import UserError
+        from tessa_tui.base.isolate import internal_reason
 
         try:
             for event in pending:
-                await self.app.desk.record(event)  # type: ignore[attr-defined]
+                await desk.record(event)
         except UserError:
             pass  # not saved (a full disk, a locked journal): the state is compared again on the next result
+        except Exception as exc:  # a bug: in the crash log; evidence never stops the pane
+            internal_reason(exc, "console: service evidence")
         finally:
             self._recording.discard(name)
 
