@@ -8,7 +8,6 @@ owns no context (a test of that widget alone) gets None, and may change nothing 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,17 +50,28 @@ class Incidents(Protocol):
         ...
 
 
-@dataclass(frozen=True, eq=False)
 class ConsoleContext:
-    """What the running console is: its config, journal desk, capabilities, actor and clock."""
+    """What the running console is: its config, journal desk, capabilities, actor and clock. Set once by the
+    App; read-only by convention (a plain class: a dataclass costs start-up time on the first frame's path)."""
 
-    loaded: LoadedConfig
-    desk: IncidentDesk
-    incidents: Incidents
-    capabilities: Capabilities
-    clock: Callable[[], datetime]
-    live: bool = True
-    """False: no pollers start; panes show only what is posted to them (tests, snapshots)."""
+    __slots__ = ("capabilities", "clock", "desk", "incidents", "live", "loaded")
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        desk: IncidentDesk,
+        incidents: Incidents,
+        capabilities: Capabilities,
+        clock: Callable[[], datetime],
+        live: bool = True,
+    ) -> None:
+        self.loaded = loaded
+        self.desk = desk
+        self.incidents = incidents
+        self.capabilities = capabilities
+        self.clock = clock
+        self.live = live
+        """False: no pollers start; panes show only what is posted to them (tests, snapshots)."""
 
     @property
     def config(self) -> TessaConfig:

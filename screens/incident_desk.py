@@ -14,7 +14,6 @@ import asyncio
 import json
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -45,26 +44,30 @@ class IncidentsChanged(Message):
         self.changed = changed
 
 
-@dataclass
 class ActorChanged(Message):
     """`:iam`: who is typing on this terminal from now on."""
 
-    who: str
+    def __init__(self, who: str) -> None:
+        super().__init__()
+        self.who = who
 
 
-@dataclass(eq=False)
 class Write:
     """One change on its way to the journal: its command, its event once planned, why it is not saved yet.
 
     Whoever shows it keeps it (a step's line, a dialog; the desk keeps a request's, by `key`): committing it
-    again after a failure records the event planned the first time."""
+    again after a failure records the event planned the first time. (A plain class: a dataclass costs
+    start-up time, and this module is on the first frame's path.)"""
 
-    command: Command
-    key: Hashable | None = None
-    """What a person asked for (`("note", "INC-1", text)`): the same request after NOT SAVED is its retry."""
-    pending: PendingEvent | None = None
-    error: str | None = None
-    """Why the last commit failed; None while on its way, or once saved."""
+    __slots__ = ("command", "error", "key", "pending")
+
+    def __init__(self, command: Command, key: Hashable | None = None) -> None:
+        self.command = command
+        self.key = key
+        """What a person asked for (`("note", "INC-1", text)`): the same request after NOT SAVED is its retry."""
+        self.pending: PendingEvent | None = None
+        self.error: str | None = None
+        """Why the last commit failed; None while on its way, or once saved."""
 
 
 class IncidentDesk:

@@ -3,8 +3,6 @@ the choice is attached to it and the incident opens; otherwise the runbook opens
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
@@ -15,11 +13,12 @@ from tessa_tui.incidents.book import IncidentBook
 MAX_HITS = 8
 
 
-@dataclass
 class RunbookChosen(Message):
     """A runbook picked in the palette (the App attaches it to the open incident, or shows it to read)."""
 
-    runbook_id: str
+    def __init__(self, runbook_id: str) -> None:
+        super().__init__()
+        self.runbook_id = runbook_id
 
 
 class RunbookCommands(Provider):

@@ -95,9 +95,7 @@ class DashboardScreen(Screen[None]):
         if isinstance(self.app.screen, WarRoomScreen):  # it has no timer of its own
             self.app.screen.tick()
         for pane in self.query(Pane):
-            tick = getattr(pane, "tick", None)
-            if tick is not None:
-                tick()
+            pane.tick()
         console = context_of(self)
         for alert in console.desk.alerts() if console else []:
             raise_alert(self.app, alert, title="SLA")

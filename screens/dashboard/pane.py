@@ -17,6 +17,9 @@ class Pane(Vertical):
         super().__init__(id=id, classes="pane")
         self.border_title = f"{number} {title}"
 
+    def tick(self) -> None:
+        """Called once a second by the dashboard's one timer: ages and clocks move (each pane says which)."""
+
     @staticmethod
     def not_configured(key: str, example: str) -> Static:
         """The honest empty state: which key to add to tessa.yaml, with a one-line example."""
