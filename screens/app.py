@@ -24,6 +24,7 @@ from screens.incident.incident_actions import IncidentActions
 from screens.incident.incident_screen import IncidentScreen
 from screens.incident_desk import ActorChanged, IncidentDesk, IncidentsChanged
 from screens.keys import bind
+from screens.soak_stats import start_soak_stats
 from screens.themes import THEMES
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.crash_log import write_crash
@@ -91,6 +92,7 @@ class TessaApp(App[int]):
         sys.setswitchinterval(0.001)
         # A failure is the desk's `error`, shown where the incident goes (the incident pane).
         self.run_worker(self.desk.open(), name="open the journal", exit_on_error=False)
+        start_soak_stats(self)  # off unless $TESSA_SOAK_STATS names a file (benchmarks/soak.py)
 
     def on_unmount(self) -> None:
         self.desk.close()
