@@ -186,6 +186,7 @@ def test_error_messages_and_crashes_show_no_secret(
 def test_an_internal_error_is_one_line_and_crash_log_keeps_no_secret(
     secret_config: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from tessa_tui.cli import config_file, loading
     from tessa_tui.cli import main as cli
 
     monkeypatch.setenv("TESSA_TOKEN", TOKEN)
@@ -194,11 +195,11 @@ def test_an_internal_error_is_one_line_and_crash_log_keeps_no_secret(
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
     def explode(args: object) -> int:
-        cli._load(args)  # type: ignore[arg-type]  # the config's secrets are known, as in any real command
+        loading.load(args)  # type: ignore[arg-type]  # the config's secrets are known, as in any real command
         local_secret = f"{USER}:{DB_PASSWORD}"  # a local variable: tracebacks with locals would show it
         raise ValueError(f"Port could not be cast to integer value as {local_secret!r} ({quote(TOKEN)})")
 
-    monkeypatch.setattr(cli, "_run_config_validate", explode)
+    monkeypatch.setattr(config_file, "run_validate", explode)
     assert cli.main(["--config", str(secret_config), "config", "validate"]) == cli.EXIT_INTERNAL
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1

@@ -3,17 +3,27 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import sys
 from datetime import UTC, datetime
 
+from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.errors import UserError
 from tessa_tui.checks.result import STATE_SYMBOL, CheckResult
+from tessa_tui.cli.loading import load
 from tessa_tui.config.load import LoadedConfig
 
 EXIT_ALL_UP = 0
 EXIT_NOT_ALL_UP = 1
+
+
+def run_check_args(args: argparse.Namespace) -> int:
+    """`tessa-tui check` as typed: a review acts (it runs measuring steps and saves itself), so not read-only."""
+    if args.review:
+        Capabilities.from_flag(args.readonly).require("act", f"check --review {args.review}")
+    return run_check_command(load(args), only=args.only, as_json=args.json, review=args.review, readonly=args.readonly)
 
 
 def run_check_command(

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-from collections.abc import Callable
-from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.database.snapshot import DbSnapshot, Section
-
-
-def add_db_parser(commands: Any, run_report: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
-    """Register `tessa-tui db report [--json]`, run by `run_report`; return the `db` parser."""
-    db = commands.add_parser("db", help="the database pane's headless twin")
-    actions = db.add_subparsers(title="db commands", metavar="ACTION", parser_class=type(db))
-    report = actions.add_parser("report", help="one snapshot: size, top tables, connections, long and slow queries")
-    report.add_argument("--json", action="store_true", help="print the snapshot as JSON (docs/cli-json.md)")
-    report.set_defaults(run=run_report)
-    return db  # type: ignore[no-any-return]
 
 
 def run_db_report(loaded: LoadedConfig, *, as_json: bool) -> int:

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.errors import UserError
@@ -20,7 +20,6 @@ from tessa_tui.base.process_death import die_with_parent
 from tessa_tui.base.user_dirs import state_dir
 from tessa_tui.cli.console import open_console
 from tessa_tui.cli.demo_views import environment, print_env, print_slack
-from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES
 
 if TYPE_CHECKING:
     from tessa_tui.demo.platform import PlatformInfo
@@ -32,40 +31,6 @@ STOP_TIMEOUT_S = 20
 MAX_DEMOS = 9
 """Demos at once without --state-dir: the first uses `<state>/demo` (kept between runs, so its seeded
 PostgreSQL cluster is reused), the next ones `<state>/demo-2` ... while the earlier ones run."""
-
-
-def add_demo_parser(commands: Any) -> None:
-    """Register `tessa-tui demo` and its flags."""
-    demo = commands.add_parser("demo", help="start the embedded demo platform and open the console on it")
-    demo.add_argument(
-        "--state-dir",
-        metavar="DIR",
-        help="where the demo keeps its database, logs and config "
-        "(default: the first free of <state>/demo, demo-2, ...; with --drill / --print-config: "
-        "the running demo's)",
-    )
-    demo.add_argument("--serve-only", action="store_true", help="run the platform without the console")
-    demo.add_argument("--print-config", action="store_true", help="print the running demo's tessa.yaml")
-    demo.add_argument("--slack", action="store_true", help="print the running demo's #incidents Slack channel")
-    demo.add_argument(
-        "--env",
-        action="store_true",
-        help="print `export` lines for the demo config's credentials "
-        "and its supabase stand-in (eval them to use the config from another shell)",
-    )
-    demo.add_argument(
-        "--drill",
-        metavar="NAME",
-        choices=[*DRILL_NAMES, ALL_CLEAR],
-        help=f"start a drill on the running demo: {', '.join(DRILL_NAMES)}, or {ALL_CLEAR} "
-        "(which demo: --state-dir, the demo.control-url of --config, or the one running)",
-    )
-    demo.add_argument(
-        "--with-drill", metavar="NAME", action="append", default=[], choices=DRILL_NAMES, help=argparse.SUPPRESS
-    )
-    demo.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)
-    demo.add_argument("--lock-fd", type=int, help=argparse.SUPPRESS)  # the state dir's lock, taken by the console
-    demo.set_defaults(run=run_demo)
 
 
 def _refuse_combinations(args: argparse.Namespace) -> None:

@@ -10,115 +10,25 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.errors import UserError
-from tessa_tui.base.moments import TIME_HELP, parse_moment
 from tessa_tui.base.sanitize import sanitize
-from tessa_tui.config.load import LoadedConfig
+from tessa_tui.cli.loading import load_optional
 from tessa_tui.incidents.book import IncidentBook, open_book
-from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, describe_event
+from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, Incident, describe_event
 from tessa_tui.incidents.journal import Event, PendingEvent
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tessa_tui.incidents.sla import incident_clocks
 
-Loader = Callable[[argparse.Namespace], LoadedConfig | None]
 Clock = Callable[[], datetime]
+Action = Callable[[IncidentBook, argparse.Namespace], int]
 
 
-def add_incident_parser(
-    commands: Any, load: Loader, clock: Clock = lambda: datetime.now(UTC)
-) -> argparse.ArgumentParser:
-    """Register the `incident` command group."""
-    parser: argparse.ArgumentParser = commands.add_parser(
-        "incident", help="incidents in the journal: list, show, declare, tick, export ..."
-    )
-    add_readonly_flag(parser)
-    actions = parser.add_subparsers(title="incident commands", metavar="ACTION", parser_class=type(parser))
-
-    def command(name: str, help_text: str, run: Callable[[IncidentBook, argparse.Namespace], int]) -> Any:
-        sub = actions.add_parser(name, help=help_text)
-        add_readonly_flag(sub)
-        sub.set_defaults(run=lambda args: _run(run, _open(load, clock, args), name, args))
-        return sub
-
-    listing = command("list", "incidents, open first", _list)
-    listing.add_argument("--open", action="store_true", help="open incidents only")
-    command("show", "an incident: clocks, numbered checklist, timeline", _show).add_argument("id", help=ID_HELP)
-    declare = command("declare", "declare an incident; its severity's procedure is attached", _declare)
-    declare.add_argument("severity", help="SEV1..SEV4 (or 1..4)")
-    declare.add_argument("title", nargs="?", default="", help="what is wrong (default: the severity's description)")
-    declare.add_argument("--runbook", action="append", default=[], metavar="ID", help="also attach this runbook")
-    declare.add_argument("--service", action="append", default=[], metavar="NAME", help="a service affected")
-    declare.add_argument("--detected-at", type=_moment_arg(clock), metavar="TIME", help=TIME_HELP)
-    declare.add_argument("--began-at", type=_moment_arg(clock), metavar="TIME", help=TIME_HELP)
-    command("ack", "acknowledge (stops the response clock)", _ack).add_argument("id", help=ID_HELP)
-    tick = command("tick", "tick a step (by number in `show`, step id, or runbook/step)", _tick)
-    tick.add_argument("id", help=ID_HELP)
-    tick.add_argument("step")
-    tick.add_argument("--undo", action="store_true", help="untick instead")
-    note = command("note", "add a note (or root cause, impact, action item ...)", _note)
-    note.add_argument("id", help=ID_HELP)
-    note.add_argument("text")
-    sections = [*NOTE_SECTIONS, *(s.replace("_", "-") for s in NOTE_SECTIONS if "_" in s)]
-    note.add_argument(
-        "--section",
-        choices=sections,
-        default="note",
-        metavar="SECTION",
-        help=f"where it goes in the post-mortem: {', '.join(NOTE_SECTIONS)}",
-    )
-    note.add_argument("--owner", default="", metavar="NAME", help="an action item's owner")
-    note.add_argument(
-        "--due",
-        type=_due_arg(clock),
-        metavar="DATE",
-        help="an action item's due date: YYYY-MM-DD, or a number of days like 7d",
-    )
-    update = command("update", "record a stakeholder update posted by hand (restarts the update clock)", _update)
-    update.add_argument("id", help=ID_HELP)
-    update.add_argument("text", help="what stakeholders were told")
-    milestone = command("milestone", "set or correct a post-mortem milestone", _milestone)
-    milestone.add_argument("id", help=ID_HELP)
-    milestone.add_argument("name", choices=[m.replace("_", "-") for m in MILESTONES])
-    milestone.add_argument("--at", type=_moment_arg(clock), metavar="TIME", help=TIME_HELP + " (default: now)")
-    severity = command("severity", "change the severity; that severity's procedure replaces the old", _severity)
-    severity.add_argument("id", help=ID_HELP)
-    severity.add_argument("severity")
-    attach = command("attach", "attach a runbook", _attach)
-    attach.add_argument("id", help=ID_HELP)
-    attach.add_argument("runbook")
-    role = command("role", "assign a role (a contact's name or Slack handle, or anyone's name)", _role)
-    role.add_argument("id", help=ID_HELP)
-    role.add_argument("role", choices=ROLES)
-    role.add_argument("person")
-    handoff = command("handoff", "hand the incident-commander role to someone, as its own timeline event", _handoff)
-    handoff.add_argument("id", help=ID_HELP)
-    handoff.add_argument("person")
-    handoff.add_argument("--role", choices=ROLES, default="commander", help="the role handed over (default commander)")
-    resolve = command("resolve", "resolve (stops every clock)", _resolve)
-    resolve.add_argument("id", help=ID_HELP)
-    resolve.add_argument("--summary", default="", help="what fixed it (goes into the post-mortem's Resolution)")
-    command("reopen", "reopen a resolved incident", _reopen).add_argument("id", help=ID_HELP)
-    verify = command("verify", "confirm a resolved incident's services are healthy again (Verified resolved)", _verify)
-    verify.add_argument("id", help=ID_HELP)
-    verify.add_argument("--note", default="", help="how it was verified")
-    export = command("export", "write the post-mortem (the seed's template) as Markdown or JSON", _export)
-    export.add_argument("id", help=ID_HELP)
-    export.add_argument(
-        "--format", choices=["md", "json"], help="md or json (default: the --output file's suffix, else md)"
-    )
-    export.add_argument("--output", "-o", metavar="FILE", help="write here instead of stdout")
-    return parser
-
-
-ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
 WRITES = frozenset(
     {
         "declare",
@@ -138,19 +48,8 @@ WRITES = frozenset(
 )
 
 
-def add_readonly_flag(parser: argparse.ArgumentParser) -> None:
-    """`--readonly` after a subcommand too; SUPPRESS keeps a subparser from resetting the global flag."""
-    parser.add_argument(
-        "--readonly", action="store_true", default=argparse.SUPPRESS, help="open the journal read-only: write nothing"
-    )
-
-
 def _readonly(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "readonly", False))
-
-
-def _open(load: Loader, clock: Clock, args: argparse.Namespace) -> IncidentBook:
-    return open_book(load(args), clock, readonly=_readonly(args), actor=_actor(args))
 
 
 def _actor(args: argparse.Namespace) -> str | None:
@@ -159,26 +58,16 @@ def _actor(args: argparse.Namespace) -> str | None:
     return actor if isinstance(actor, str) else None
 
 
-def _run(
-    run: Callable[[IncidentBook, argparse.Namespace], int], book: IncidentBook, name: str, args: argparse.Namespace
-) -> int:
-    """Say once what could not be read, refuse a write to a read-only journal before anything else, run."""
+def run_action(name: str, args: argparse.Namespace, clock: Clock) -> int:
+    """Run `incident NAME`: say once what could not be read, refuse a write to a read-only journal before
+    anything else, then do it."""
+    book = open_book(load_optional(args), clock, readonly=_readonly(args), actor=_actor(args))
     notice = book.unreadable_notice()
     if notice:
         print(f"tessa-tui: warning: {notice}", file=sys.stderr)
     if name in WRITES:
         book.journal.require_writable()
-    return run(book, args)
-
-
-def _moment_arg(clock: Clock) -> Callable[[str], datetime]:
-    def parse(text: str) -> datetime:
-        try:
-            return parse_moment(text, clock())
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
-
-    return parse
+    return ACTIONS[name](book, args)
 
 
 def _incident(book: IncidentBook, ref: str) -> Incident:
@@ -280,19 +169,6 @@ def _verify(book: IncidentBook, args: argparse.Namespace) -> int:
     return _saved(book, book.verify(_incident(book, args.id).id, args.note), "verified resolved")
 
 
-def _due_arg(clock: Clock) -> Callable[[str], date]:
-    def parse(text: str) -> date:
-        days = re.fullmatch(r"(\d{1,4})d", text.strip())
-        if days:
-            return (clock() + timedelta(days=int(days.group(1)))).date()
-        try:
-            return date.fromisoformat(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{sanitize(text)[:40]!r}: use YYYY-MM-DD or days like 7d") from None
-
-    return parse
-
-
 def _milestone(book: IncidentBook, args: argparse.Namespace) -> int:
     pending = book.milestone(_incident(book, args.id).id, args.name, args.at)
     at = datetime.fromisoformat(pending.data["at"])
@@ -357,6 +233,24 @@ def _export(book: IncidentBook, args: argparse.Namespace) -> int:
     return 0
 
 
+ACTIONS: dict[str, Action] = {
+    "list": _list,
+    "show": _show,
+    "declare": _declare,
+    "ack": _ack,
+    "tick": _tick,
+    "note": _note,
+    "update": _update,
+    "milestone": _milestone,
+    "severity": _severity,
+    "attach": _attach,
+    "role": _role,
+    "handoff": _handoff,
+    "resolve": _resolve,
+    "reopen": _reopen,
+    "verify": _verify,
+    "export": _export,
+}
 SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".json": "json"}
 
 

@@ -7,28 +7,11 @@ SQLite's integrity check, opening the journal read-only: it never writes. Exit 0
 
 from __future__ import annotations
 
-import argparse
-from collections.abc import Callable
-from typing import Any
-
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.book import default_actor, journal_file
 from tessa_tui.incidents.incident import fold_checked
 from tessa_tui.incidents.journal import Event, Journal, Unreadable
-
-Loader = Callable[[argparse.Namespace], LoadedConfig | None]
-
-
-def add_journal_parser(commands: Any, load: Loader) -> argparse.ArgumentParser:
-    """Register the `journal` command group."""
-    parser: argparse.ArgumentParser = commands.add_parser("journal", help="the incident journal: check it")
-    actions = parser.add_subparsers(title="journal commands", metavar="ACTION", parser_class=type(parser))
-    check = actions.add_parser(
-        "check", help="list rows that cannot be read (id, incident, kind, reason); exit 1 if any"
-    )
-    check.set_defaults(run=lambda args: run_check(load(args)))
-    return parser
 
 
 def run_check(loaded: LoadedConfig | None) -> int:

@@ -6,33 +6,20 @@ import argparse
 import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import LogSource
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.ingest import Batch
-from tessa_tui.logs.parse import LEVELS, LogRecord
+from tessa_tui.logs.parse import LogRecord
 from tessa_tui.logs.watch import Reading, watch_log
 from tessa_tui.runbook.placeholders import fill_text
 
 FOLLOW_POLL_S = 0.5
 RUNNING_POLL_S = 0.05  # a running command's output is read this often
-
-
-def add_logs_parser(commands: Any, run: Callable[[argparse.Namespace], int]) -> None:
-    """Register `tessa-tui logs NAME [--follow] [--json] [--level L] [--grep RE]`."""
-    logs = commands.add_parser("logs", help="read a configured log source through the pane's parser")
-    logs.add_argument("name", help="the log source's name in tessa.yaml")
-    logs.add_argument("--follow", "-f", action="store_true", help="keep reading new lines (like tail -F)")
-    logs.add_argument("--json", action="store_true", help="one JSON object per record")
-    logs.add_argument("--level", choices=[lv for lv in LEVELS if lv != "unknown"], help="this level and worse only")
-    logs.add_argument("--grep", metavar="RE", help="records whose text matches this regular expression")
-    logs.set_defaults(run=run)
 
 
 def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.durations import format_duration
 from tessa_tui.base.errors import UserError
-from tessa_tui.cli.runbook_run import add_run_arguments, run_runbook
-from tessa_tui.config.load import LoadedConfig
+from tessa_tui.cli.loading import load_optional
+from tessa_tui.cli.runbook_run import run_runbook
 from tessa_tui.run.step_actions import confirm_word
 from tessa_tui.runbook.load import (
     RunbookPack,
@@ -25,34 +23,24 @@ from tessa_tui.runbook.load import (
 from tessa_tui.runbook.model import Runbook
 from tessa_tui.runbook.placeholders import needed
 
-Loader = Callable[[argparse.Namespace], LoadedConfig | None]  # None: no config file, shipped pack only
+
+def run_action(name: str, args: argparse.Namespace) -> int:
+    """Run `runbook NAME` (list, show, validate, run, schema)."""
+    if name == "list":
+        return _list(_pack(args), " ".join(args.query))
+    if name == "show":
+        return _show(_pack(args).get(args.id))
+    if name == "validate":
+        return _validate(args)
+    if name == "run":
+        return run_runbook(load_optional(args), args, Capabilities.from_flag(args.readonly))
+    print(json.dumps(runbook_json_schema(), indent=2))
+    return 0
 
 
-def add_runbook_parser(commands: Any, load: Loader) -> argparse.ArgumentParser:
-    """Register the `runbook` command group."""
-    runbook: argparse.ArgumentParser = commands.add_parser(
-        "runbook", help="the runbook pack: list, show, run, validate, schema"
-    )
-    actions = runbook.add_subparsers(title="runbook commands", metavar="ACTION", parser_class=type(runbook))
-    listing = actions.add_parser("list", help="every runbook: id, kind, severity, title")
-    listing.add_argument("query", nargs="*", help="only runbooks whose title, id or symptoms contain these words")
-    listing.set_defaults(run=lambda args: _list(_pack(load, args), " ".join(args.query)))
-    show = actions.add_parser("show", help="one runbook's phases and steps")
-    show.add_argument("id")
-    show.set_defaults(run=lambda args: _show(_pack(load, args).get(args.id)))
-    validate = actions.add_parser("validate", help="check runbook files or folders (default: the configured pack)")
-    validate.add_argument("paths", nargs="*", metavar="PATH")
-    validate.set_defaults(run=lambda args: _validate(load, args))
-    run = actions.add_parser("run", help="run a runbook's step actions headless (recorded with --incident)")
-    add_run_arguments(run)
-    run.set_defaults(run=lambda args: run_runbook(load(args), args, Capabilities.from_flag(args.readonly)))
-    schema = actions.add_parser("schema", help="print the JSON Schema of a runbook file")
-    schema.set_defaults(run=lambda _args: print(json.dumps(runbook_json_schema(), indent=2)) or 0)
-    return runbook
-
-
-def _pack(load: Loader, args: argparse.Namespace) -> RunbookPack:
-    loaded = load(args)
+def _pack(args: argparse.Namespace) -> RunbookPack:
+    """The configured pack, or the shipped one when there is no config at all."""
+    loaded = load_optional(args)
     if loaded is None:
         return configured_pack([], None)
     return configured_pack(loaded.config.runbooks.paths, loaded.path, loaded.config.placeholders)
@@ -105,9 +93,9 @@ def _show(r: Runbook) -> int:
     return 0
 
 
-def _validate(load: Loader, args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace) -> int:
     if not args.paths:
-        pack = _pack(load, args)
+        pack = _pack(args)
         print(f"ok: {len(pack.runbooks)} runbooks")
         return 0
     pack = RunbookPack()

@@ -18,24 +18,6 @@ from tessa_tui.run.step_actions import ActionResult, run_step, values_for
 from tessa_tui.runbook.model import INTEGRATION_KINDS, Runbook, Step
 
 
-def add_run_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument("id", help="the runbook")
-    run.add_argument(
-        "--step",
-        help="one step: its number in `runbook show` or its id (default: every step "
-        "with an action, neither destructive nor a PagerDuty / Slack / Statuspage call)",
-    )
-    run.add_argument(
-        "--incident",
-        metavar="ID",
-        help="record the results in this incident's timeline "
-        "(`active`: the latest open one); the runbook must be attached to it",
-    )
-    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="a placeholder value")
-    run.add_argument("--confirm", metavar="WORD", help="a destructive step's confirm word (see `runbook show`)")
-    run.add_argument("--json", action="store_true", help="one JSON object per step")
-
-
 def pick_steps(runbook: Runbook, step_ref: str | None) -> list[Step]:
     """The step named by number or id; without one, every step with an action that changes nothing."""
     steps = [step for _, step in runbook.steps()]

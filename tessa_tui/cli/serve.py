@@ -7,8 +7,6 @@ import argparse
 import secrets
 import shlex
 import sys
-from collections.abc import Callable
-from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.cli.console import serve_console
@@ -16,16 +14,6 @@ from tessa_tui.config.load import LoadedConfig
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 ALL_INTERFACES = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 -- names them, to print a usable URL
-
-
-def add_serve_parser(commands: Any, run: Callable[[argparse.Namespace], int]) -> None:
-    serve = commands.add_parser("serve", help="share the console in a browser on this host (read-only by default)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
-    serve.add_argument("--write", action="store_true", help="let the browser change things (not spectator mode)")
-    serve.add_argument("--public", action="store_true", help="allow a --host other than loopback")
-    serve.add_argument("--max-sessions", type=int, default=4, help="browser tabs served at once (default 4)")
-    serve.set_defaults(run=run)
 
 
 def serve_command(loaded: LoadedConfig, *, write: bool) -> str:

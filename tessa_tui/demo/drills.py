@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Drill:
-    """A rehearsable failure: what breaks and which panes should show it."""
+class Drill(NamedTuple):
+    """A rehearsable failure: what breaks and which panes should show it. (A NamedTuple, not a dataclass:
+    `tessa-tui --help` lists the drills, and dataclasses would add inspect to every command's start.)"""
 
     name: str
     title: str
@@ -52,13 +52,13 @@ DRILL_NAMES = tuple(d.name for d in DRILLS)
 ALL_CLEAR = "all-clear"
 
 
-@dataclass
 class DrillBoard:
     """Which drills are running; the platform's parts read it on every request or tick."""
 
-    active: set[str] = field(default_factory=set)
-    on_start: list[Callable[[str], None]] = field(default_factory=list)
-    """Called with a drill's name each time it is started (the simulated PagerDuty pages for it)."""
+    def __init__(self) -> None:
+        self.active: set[str] = set()
+        self.on_start: list[Callable[[str], None]] = []
+        """Called with a drill's name each time it is started (the simulated PagerDuty pages for it)."""
 
     def start(self, name: str) -> None:
         if name not in DRILL_NAMES:

@@ -13,28 +13,12 @@ from datetime import datetime
 
 from tessa_tui.base.redact import clip
 from tessa_tui.incidents.journal import Event, Unreadable, parse_time
+from tessa_tui.incidents.vocabulary import MILESTONE_LABELS as MILESTONE_LABELS
+from tessa_tui.incidents.vocabulary import MILESTONES as MILESTONES
+from tessa_tui.incidents.vocabulary import NOTE_SECTIONS as NOTE_SECTIONS
+from tessa_tui.incidents.vocabulary import ROLES as ROLES
 
-MILESTONES = ("began", "detected", "acknowledged", "root_cause", "resolution_applied", "verified_resolved")
-MILESTONE_LABELS = {
-    "began": "Incident began",
-    "detected": "Detected",
-    "acknowledged": "On-call acknowledged",
-    "root_cause": "Root cause identified",
-    "resolution_applied": "Resolution applied",
-    "verified_resolved": "Verified resolved",
-}
-ROLES = ("commander", "comms", "scribe")
 LINK_KEYS = ("pagerduty_incident",)
-NOTE_SECTIONS = (
-    "note",
-    "impact",
-    "detection",
-    "root_cause",
-    "root_cause_why",
-    "root_cause_missed",
-    "resolution",
-    "action_item",
-)
 ROOT_CAUSE_QUESTIONS = (
     ("root_cause", "What happened?"),
     ("root_cause_why", "Why did it happen?"),

@@ -7,14 +7,14 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any, Final, Literal, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import msgspec
 
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.logs.levels import LEVELS as LEVELS
+from tessa_tui.logs.levels import Level as Level
 
-Level = Literal["trace", "debug", "info", "warn", "error", "fatal", "unknown"]
-LEVELS: tuple[Level, ...] = ("trace", "debug", "info", "warn", "error", "fatal", "unknown")
 DISPLAY_LIMIT = 2000
 MAX_RECORD = 1024 * 1024  # a record with its stack trace is kept whole up to this many characters
 

@@ -1,0 +1,139 @@
+"""Start-up budgets, guarded by their cause: what each command imports.
+
+Timing `tessa-tui --help` is noisy on a busy machine; the modules it loads are not. Each command below runs in
+a fresh interpreter and reports `sys.modules`; the engine modules it loaded must be exactly the budget's, and
+none of the heavy libraries it has no use for may appear. A failure names the budget that moved: if the change
+is on purpose (a command now needs a module), update the budget here in the same commit and say why.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+HEAVY = {"textual", "textual_serve", "rich", "asyncpg", "httpx", "aiohttp", "httpx_aiohttp", "yaml", "msgspec"}
+
+# The engine modules `tessa-tui --help` may load: the command tree and what every command shares.
+HELP_MODULES = {
+    "tessa_tui",
+    "tessa_tui.base",
+    "tessa_tui.base.durations",
+    "tessa_tui.base.errors",
+    "tessa_tui.base.moments",
+    "tessa_tui.base.sanitize",
+    "tessa_tui.base.secret_registry",
+    "tessa_tui.cli",
+    "tessa_tui.cli.main",
+    "tessa_tui.cli.parser",
+    "tessa_tui.demo",
+    "tessa_tui.demo.drills",
+    "tessa_tui.incidents",
+    "tessa_tui.incidents.vocabulary",
+    "tessa_tui.logs",
+    "tessa_tui.logs.levels",
+}
+
+_PROBE = """
+import json, sys
+from tessa_tui.cli.main import main
+try:
+    code = main(sys.argv[2:])
+except SystemExit as exit:
+    code = exit.code
+with open(sys.argv[1], "w", encoding="utf-8") as out:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, out)
+"""
+
+
+def _imports(tmp_path: Path, *argv: str) -> tuple[object, set[str]]:
+    report = tmp_path / "modules.json"
+    subprocess.run(
+        [sys.executable, "-c", _PROBE, str(report), *argv],
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")},
+    )
+    found = json.loads(report.read_text(encoding="utf-8"))
+    return found["code"], set(found["modules"])
+
+
+def _engine(modules: set[str]) -> set[str]:
+    return {m for m in modules if m == "tessa_tui" or m.startswith("tessa_tui.")}
+
+
+def _heavy(modules: set[str]) -> set[str]:
+    return {m for m in modules if m.split(".")[0] in HEAVY}
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    log = tmp_path / "app.log"
+    log.write_text("2026-12-07 10:00:00 ERROR upstream timed out\n", encoding="utf-8")
+    path = tmp_path / "tessa.yaml"
+    path.write_text(
+        "platform: Budget\n"
+        "services:\n  - name: api\n    url: http://127.0.0.1:9/health\n    timeout: 2s\n"
+        f"logs:\n  - name: app\n    path: '{log}'\n"
+        f"journal:\n  path: '{tmp_path / 'journal.sqlite3'}'\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_help_loads_the_command_tree_and_nothing_else(tmp_path: Path) -> None:
+    code, modules = _imports(tmp_path, "--help")
+    assert code == 0
+    assert _heavy(modules) == set(), f"`tessa-tui --help` budget: it now imports {sorted(_heavy(modules))}"
+    assert _engine(modules) == HELP_MODULES, (
+        "`tessa-tui --help` budget moved: "
+        f"added {sorted(_engine(modules) - HELP_MODULES)}, dropped {sorted(HELP_MODULES - _engine(modules))}"
+    )
+    assert "asyncio" not in modules and "sqlite3" not in modules
+
+
+def test_a_mistyped_command_costs_what_help_costs(tmp_path: Path) -> None:
+    code, modules = _imports(tmp_path, "chekc")
+    assert code == 2
+    extra = _engine(modules) - HELP_MODULES - {"tessa_tui.base.redact"}
+    assert extra == set() and _heavy(modules) == set(), f"a bad command line now imports {sorted(extra)}"
+
+
+def test_check_loads_no_ui_and_no_database_driver(tmp_path: Path, config: Path) -> None:
+    code, modules = _imports(tmp_path, "--config", str(config), "check", "--readonly")
+    assert code == 1  # the check's port is closed: down, exit 1
+    # (rich is not on this list: httpx imports it for its own command line, `httpx._main`, when installed.)
+    assert {"textual", "asyncpg", "sqlite3"} & {m.split(".")[0] for m in modules} == set(), (
+        "`tessa-tui check --readonly` budget: a check needs HTTP, not the UI, a database driver or the journal"
+    )
+    engine = _engine(modules) - HELP_MODULES
+    assert not any(m.startswith(("tessa_tui.database", "tessa_tui.logs", "tessa_tui.run")) for m in engine)
+
+
+def test_incident_list_loads_no_ui_no_network_and_no_asyncio(tmp_path: Path, config: Path) -> None:
+    code, modules = _imports(tmp_path, "--config", str(config), "incident", "list")
+    assert code == 0
+    unwanted = {"textual", "rich", "asyncpg", "httpx", "aiohttp", "asyncio"}
+    assert unwanted & {m.split(".")[0] for m in modules} == set(), (
+        f"`tessa-tui incident list` budget: it now imports {sorted(unwanted & {m.split('.')[0] for m in modules})}"
+    )
+    engine = _engine(modules) - HELP_MODULES
+    assert not any(m.startswith(("tessa_tui.checks", "tessa_tui.database", "tessa_tui.integrations")) for m in engine)
+
+
+def test_logs_loads_no_ui_no_network_and_no_journal(tmp_path: Path, config: Path) -> None:
+    code, modules = _imports(tmp_path, "--config", str(config), "logs", "app")
+    assert code == 0
+    unwanted = {"textual", "rich", "asyncpg", "httpx", "aiohttp", "sqlite3"}
+    assert unwanted & {m.split(".")[0] for m in modules} == set(), (
+        f"`tessa-tui logs` budget: it now imports {sorted(unwanted & {m.split('.')[0] for m in modules})}"
+    )
+    engine = _engine(modules) - HELP_MODULES
+    assert not any(m.startswith(("tessa_tui.checks", "tessa_tui.database", "tessa_tui.incidents")) for m in engine)
