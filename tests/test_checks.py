@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -63,17 +62,15 @@ async def test_unknown_host(client: httpx.AsyncClient) -> None:
     assert (result.state, result.reason) == ("down", "DNS: cannot resolve the host name")
 
 
+# The reason says which deadline ended the check: only the check's total deadline words it this way, and
+# without it /hang answers after an hour and /drip completes (up, 200) after a minute of a byte per 0.5 s.
 async def test_accepts_but_never_answers(client: httpx.AsyncClient, servers: LoopbackServers) -> None:
-    started = time.monotonic()
     result = await check(client, url=f"{servers.http}/hang", timeout="1s")
-    assert time.monotonic() - started < 1.8
     assert (result.state, result.reason) == ("down", "timed out after 1s without a complete response")
 
 
 async def test_drip_feed_is_cut_by_the_total_deadline(client: httpx.AsyncClient, servers: LoopbackServers) -> None:
-    started = time.monotonic()
     result = await check(client, url=f"{servers.http}/drip", timeout="1s")
-    assert time.monotonic() - started < 1.8  # httpx's per-read timeout alone would wait a minute
     assert (result.state, result.reason) == ("down", "timed out after 1s without a complete response")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,9 @@ def _fixture() -> dict[str, Any] | None:
 
 
 DATA = _fixture()
+# A hang guard, not a speed assertion: these inputs keep a backtracking matcher busy for hours, and the linear
+# code takes under two seconds on an idle machine.
+LINEAR_GUARD_S = 60
 MISSING = pytest.param(None, marks=pytest.mark.skip(reason=f"Gatus fixture not found at {FIXTURE}"), id="no-fixture")
 
 
@@ -167,6 +169,7 @@ def test_hostile_bodies_never_raise(body: bytes, condition: str) -> None:
     assert len(result.display) < 1_000
 
 
+@pytest.mark.timeout(LINEAR_GUARD_S)
 def test_five_megabyte_body_is_parsed_once_and_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
     items = [{"id": i, "name": f"service-{i}", "tags": ["a", "b"]} for i in range(110_000)]
     raw = json.dumps({"status": "UP", "items": items, "tail": "needle"}).encode()
@@ -192,22 +195,18 @@ def test_five_megabyte_body_is_parsed_once_and_quickly(monkeypatch: pytest.Monke
             "[BODY] == nope",
         )
     ]
-    started = time.perf_counter()
     results = evaluate_all(conditions, Observation(body=raw))
-    elapsed = time.perf_counter() - started
     assert [r.success for r in results] == [True, True, True, True, True, False, False]
     assert calls == 1
-    assert elapsed < 10
     assert len(results[-1].display) < 300  # the body is cut in the display, not copied whole
 
 
+@pytest.mark.timeout(LINEAR_GUARD_S)
 def test_pattern_matching_is_linear_on_adversarial_input() -> None:
     text = "a" * 2_000_000
-    started = time.perf_counter()
     assert not patterns.match("*a*a*a*a*a*a*a*a*a*a*a*a*b", text)
     assert not patterns.match("*a?a[ab]a*a?a[ab]*b", text)
     assert patterns.match("*a?a[ab]a*a?a[ab]*a", text)
-    assert time.perf_counter() - started < 5
 
 
 @pytest.mark.parametrize(
@@ -215,11 +214,10 @@ def test_pattern_matching_is_linear_on_adversarial_input() -> None:
     [b"9" * 1_000_000 + b"x", b"0x" + b"f" * 1_000_000 + b".", b"1" * 1_000_000 + b"e", b"1s" * 200_000 + b"1"],
     ids=["digits", "hex-digits", "bad-exponent", "duration-parts"],
 )
+@pytest.mark.timeout(LINEAR_GUARD_S)
 def test_number_parsing_of_huge_values_is_linear(body: bytes) -> None:
-    started = time.perf_counter()
     for condition in ("[BODY] > 5", "[BODY] == 5"):
         assert not evaluate(parse_condition(condition), Observation(body=body)).success
-    assert time.perf_counter() - started < 3
 
 
 @pytest.mark.parametrize(

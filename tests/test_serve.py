@@ -141,9 +141,6 @@ def serve(tmp_path: Path, *args: str, host: str = "127.0.0.1") -> Iterator[Serve
             lines.append(line)
             if match := re.search(r"serving the console \(.*?\) on (\S+)", line):
                 break
-        time.sleep(0.3)  # the remaining start-up lines (printed together with that one)
-        while not got.empty() and (line := got.get()) is not None:
-            lines.append(line)
         yield Served(process, port, lines, match[1])
     finally:
         children = Served(process, port, lines, "").sessions() if process.poll() is None else []
@@ -151,10 +148,9 @@ def serve(tmp_path: Path, *args: str, host: str = "127.0.0.1") -> Iterator[Serve
             os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
         poll(lambda: not any(alive(pid) for pid in children), GONE_LIMIT, "serve left consoles behind")
-        rest = []
-        while (line := got.get(timeout=10)) is not None:
-            rest.append(line)
-        assert not any("Traceback" in line for line in lines + rest), lines + rest
+        while (line := got.get(timeout=10)) is not None:  # to the end: `lines` is whole after the `with`
+            lines.append(line)
+        assert not any("Traceback" in line for line in lines), lines
 
 
 async def first_screen(url: str, origin: str) -> bytes:

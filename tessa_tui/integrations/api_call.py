@@ -153,7 +153,12 @@ async def _call(
                 why = f"Retry-After {pause:g}s" if wait is not None else "no time left to retry"
                 reason = f"{problem} ({why}; the {deadline:g}s deadline would pass)"
                 return _failed(service, reason, outcome.status, None, attempt, elapsed, hidden)
-            await asyncio.sleep(pause)
+            await wait_before_retry(pause)
+
+
+async def wait_before_retry(seconds: float) -> None:
+    """The pause between two attempts; a seam, so tests record the backoff instead of sleeping it."""
+    await asyncio.sleep(seconds)
 
 
 def _failed(
