@@ -133,10 +133,18 @@ async def _report(pilot: Pilot[Any]) -> None:
         '{"level":"error","time":"2026-01-21T14:03:04Z","msg":"GET /health/database 503: connection pool exhausted"}',
     ]
     logs.post_message(LogLines(digest(LogParser(source="app"), lines, "following", None)))
-    await pilot.pause()
+    await _counts_drawn(pilot, logs)
     pane.tick()
     logs.tick()
     await pilot.pause()
+
+
+async def _counts_drawn(pilot: Pilot[Any], logs: LogsPane) -> None:
+    """Wait until the pane has counted the posted lines, then draw the counts. The pane redraws its subtitle on
+    every 5th tick only, and on a busy machine the dashboard's 1 s tick can run before the lines arrive: that
+    tick wrote "no lines yet", and the first lines' flush (tick 2) left it there."""
+    await wait_until(pilot, lambda: bool(logs.counts))
+    logs._update_subtitle()
 
 
 def test_dashboard(
@@ -301,9 +309,7 @@ async def _two_runbooks(pilot: Pilot[Any]) -> str:
     await pilot.pause()
     app.query_one(ServicesPane).tick()
     app.query_one(IncidentPane).tick()
-    logs = app.query_one(LogsPane)
-    await wait_until(pilot, lambda: bool(logs.counts))
-    logs._update_subtitle()  # it repaints every 5 ticks: a tick before the lines arrived left "no lines yet"
+    await _counts_drawn(pilot, app.query_one(LogsPane))
     app.desk.alerts()  # the SLA toasts are announced now, and cleared: the snapshot shows the layout under them
     await pilot.pause()
     app.clear_notifications()
