@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -104,15 +104,20 @@ class DashboardScreen(Screen[None]):
             self.minimize()
 
     def action_declare(self) -> None:
-        """Declare an incident: the dialog offers the severities (1-4), the title is suggested."""
+        self.declare()
+
+    def declare(self, runbooks: Sequence[str] = ()) -> None:
+        """Declare an incident: the dialog offers the severities (1-4), the title is suggested; `runbooks` are
+        attached besides the severity's procedure."""
         actions = getattr(self.app, "incident_actions", None)
-        if actions is None:
+        if actions is None or getattr(self.app, "readonly", False):
             return
         now = self._clock()
         states = self.query_one(ServicesPane).states.values()
         down = [s.check.name for s in states if s.display_state(now) == "down"]
         title = f"{', '.join(down)} down" if down else ""
-        actions.declare(title, down, lambda incident_id: self.app.incident_declared(incident_id))  # type: ignore[attr-defined]
+        declared = self.app.incident_declared  # type: ignore[attr-defined]
+        actions.declare(title, down, lambda incident_id: declared(incident_id), runbooks=runbooks)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "declare" and getattr(self.app, "readonly", False))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -72,8 +72,10 @@ class IncidentActions:
         *,
         detected_at: datetime | None = None,
         pagerduty_incident: str | None = None,
+        runbooks: Sequence[str] = (),
     ) -> None:
-        """The declare dialog: 1-4 (or enter on the list) declares at once; the title is optional.
+        """The declare dialog: 1-4 (or enter on the list) declares at once; the title is optional; `runbooks` are
+        attached besides the severity's procedure.
         Declared from a PagerDuty incident: its id is recorded, and it began and was detected at `detected_at`
         (when PagerDuty opened it), so the clocks and the post-mortem count from there."""
         if self.desk.error:
@@ -94,6 +96,7 @@ class IncidentActions:
                 lambda b: b.declare(
                     level,
                     title or suggested_title,
+                    runbooks=runbooks,
                     services=services,
                     detected_at=detected_at,
                     began_at=detected_at,  # it began no later than PagerDuty saw it: time to detect is not negative

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from screens.dashboard import DashboardScreen
 from screens.runbook_view import RunbookScreen
 from tessa_tui.errors import UserError
 
@@ -54,8 +55,13 @@ def open_runbook(app: TessaApp, runbook_id: str) -> None:
     runbook = book.pack.get(runbook_id)
     incident = app.desk.active()
     if incident is None or app.readonly:
-        hint = "no open incident: d declares one · escape closes" if incident is None else "escape closes"
-        app.push_screen(RunbookScreen(runbook, hint))
+
+        def declare(chosen: bool | None) -> None:
+            dashboard = next((s for s in app.screen_stack if isinstance(s, DashboardScreen)), None)
+            if chosen and dashboard is not None:
+                dashboard.declare(runbooks=[runbook.id])
+
+        app.push_screen(RunbookScreen(runbook, can_declare=incident is None and not app.readonly), declare)
         return
     if runbook.id in incident.runbook_ids:
         app.action_open_incident(incident.id)
