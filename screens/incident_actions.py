@@ -139,7 +139,7 @@ class IncidentActions:
             f"Note on {incident.id}",
             choices=[(s, labels[s]) for s in NOTE_SECTIONS],
             text_label="Text",
-            hint="choose where it goes in the post-mortem, then type · enter saves",
+            hint="choose where it goes in the post-mortem, then type · enter saves · escape cancels",
         )
         self._open(spec, submit)
 
@@ -164,7 +164,7 @@ class IncidentActions:
             choices=choices,
             text_label="When (UTC): now, HH:MM[:SS], an ISO timestamp, or 10m (ago)",
             text_value="now",
-            hint="milestones must stay in order · enter saves",
+            hint="milestones must stay in order · enter saves · escape cancels",
             highlight=upcoming,
         )
         self._open(spec, submit)
@@ -179,9 +179,9 @@ class IncidentActions:
             return await save((level,), lambda b: b.change_severity(incident.id, level or incident.severity))
 
         choices = [(level, f"{n}  {level}  {s.description}") for n, (level, s) in enumerate(book.severities.items(), 1)]
+        hint = "the new level's procedure replaces the old; shared steps stay ticked · escape cancels"
         spec = FormSpec(f"Severity of {incident.id} (now {incident.severity})", choices=choices, digit_picks=True,
-                        hint="the new severity's procedure replaces the old one; ticks of shared steps are kept",
-                        highlight=incident.severity)  # fmt: skip
+                        hint=hint, highlight=incident.severity)  # fmt: skip
         self._open(spec, submit)
 
     def attach(self, incident: Incident, suggested: str | None = None) -> None:
@@ -201,7 +201,7 @@ class IncidentActions:
             return await save((runbook,), lambda b: b.attach(incident.id, runbook))
 
         spec = FormSpec(f"Attach a runbook to {incident.id}", choices=choices, text_label="Search title or symptom",
-                        filter_choices=True, hint="type to narrow · up/down choose · enter attaches",
+                        filter_choices=True, hint="type to narrow · up/down choose · enter attaches · escape cancels",
                         highlight=suggested)  # fmt: skip
         self._open(spec, submit)
 

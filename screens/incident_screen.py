@@ -578,7 +578,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         async def submit(_choice: str | None, text: str) -> str | None:
             return await save(("update", text), lambda b: b.stakeholder_update(incident_id, text))
 
-        hint = "posted by hand (Slack, e-mail, a call): enter records it and restarts the update clock"
+        hint = "posted by hand: enter records it and restarts the update clock · escape cancels"
         spec = FormSpec(f"Stakeholder update on {incident_id}", text_label="What you told them", hint=hint)
         self.app.push_screen(FormDialog(spec, submit))
 
