@@ -6,8 +6,10 @@ import gc
 import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from weakref import WeakKeyDictionary
 
 from rich.segment import Segment, Segments
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import CommandPalette
@@ -82,6 +84,8 @@ class TessaApp(App[int]):
         )
         capabilities = Capabilities.from_flag(readonly)
         self.context = own(self, ConsoleContext(loaded, self.desk, self.incident_actions, capabilities, clock, live))
+        self._read_for: WeakKeyDictionary[events.Key, Screen[object]] = WeakKeyDictionary()
+        """The screen on top when the app read each key still on its way through the widgets."""
 
     def on_mount(self) -> None:
         # Everything built at start-up lives as long as the app: keep it out of the collector's full
@@ -201,6 +205,23 @@ class TessaApp(App[int]):
             self.theme = fallback
         else:
             self.theme = "tessa-high-contrast"
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self.screen_stack:
+            self._read_for[event] = self.screen
+        await super().on_event(event)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key read for another screen never acts on the palette.
+
+        ctrl+p is a priority binding: the palette opens as the app reads it, while a key read just before it
+        (an escape closing a dialog or the incident screen) is still on its way through that screen's widgets;
+        Textual then looks that key up in the bindings of the screen on top, the palette's, and an escape
+        closed the palette at once. Such a key is dropped: the screen it was meant for is under the palette."""
+        read_for = self._read_for.get(event)
+        palette_open = isinstance(self.screen, CommandPalette)
+        if read_for is not None and read_for is not self.screen and palette_open:
+            event.prevent_default()
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not isinstance(self.screen, CommandPalette):

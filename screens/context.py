@@ -7,7 +7,7 @@ owns no context (a test of that widget alone) gets None, and may change nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,8 +41,10 @@ class Incidents(Protocol):
         *,
         detected_at: datetime | None = None,
         pagerduty_incident: str | None = None,
+        runbooks: Sequence[str] = (),
     ) -> None:
-        """The declare dialog; once declared, the incident opens."""
+        """The declare dialog (`runbooks` attached besides the severity's procedure); once declared, the incident
+        opens."""
         ...
 
     def acknowledge(self, incident: Incident) -> None:

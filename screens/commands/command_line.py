@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from screens.commands.runbook_screen import RunbookScreen
 from screens.context import context_of
+from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.incident.incident_actions import IncidentActions
 from screens.incident_desk import Command as BookCommand
 from screens.keys import bind
@@ -157,8 +158,13 @@ class CommandMode:
         runbook = book.pack.get(runbook_id)
         incident = desk.active()
         if incident is None or context.readonly:
-            hint = "no open incident: d declares one · escape closes" if incident is None else "escape closes"
-            app.push_screen(RunbookScreen(runbook, hint))
+
+            def declare(chosen: bool | None) -> None:  # `d` on the runbook: declare with it attached
+                dashboard = next((s for s in app.screen_stack if isinstance(s, DashboardScreen)), None)
+                if chosen and dashboard is not None:
+                    dashboard.declare(runbooks=[runbook.id])
+
+            app.push_screen(RunbookScreen(runbook, can_declare=incident is None and not context.readonly), declare)
             return
         if runbook.id in incident.runbook_ids:
             self.actions.open(incident.id)

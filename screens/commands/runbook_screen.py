@@ -37,19 +37,28 @@ def runbook_text(runbook: Runbook) -> Text:
     return text
 
 
-class RunbookScreen(ModalScreen[None]):
-    """Read a runbook (from the palette when no incident is open); escape closes."""
+LEGEND = "▶ runs an action · ⚠ destructive"
 
-    BINDINGS = [bind("close", "dismiss")]
 
-    def __init__(self, runbook: Runbook, hint: str = "") -> None:
+class RunbookScreen(ModalScreen[bool]):
+    """Read a runbook (from the palette when no incident is open); escape closes. With `can_declare`, `d` closes
+    it with True: the caller declares an incident with this runbook attached."""
+
+    BINDINGS = [bind("close", "dismiss(False)"), bind("declare", "dismiss(True)")]
+
+    def __init__(self, runbook: Runbook, *, can_declare: bool = False) -> None:
         super().__init__()
         self.runbook = runbook
-        self.hint = hint
+        self.can_declare = can_declare
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box"):
             with VerticalScroll():
                 yield Static(runbook_text(self.runbook), id="runbook-text")
-            hint = self.hint or "▶ runs an action · ⚠ destructive · escape closes"
-            yield Static(Text(hint, style="dim"))
+            declare = " · no open incident: d declares one with this runbook" if self.can_declare else ""
+            yield Static(Text(f"{LEGEND}{declare} · escape closes", style="dim"), id="runbook-hint")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "dismiss" and parameters == (True,):  # `d`: declare
+            return self.can_declare
+        return True

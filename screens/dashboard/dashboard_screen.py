@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -108,7 +108,11 @@ class DashboardScreen(Screen[None]):
             self.minimize()
 
     def action_declare(self) -> None:
-        """Declare an incident: the dialog offers the severities (1-4), the title is suggested."""
+        self.declare()
+
+    def declare(self, runbooks: Sequence[str] = ()) -> None:
+        """Declare an incident: the dialog offers the severities (1-4), the title is suggested; `runbooks` are
+        attached besides the severity's procedure."""
         console = context_of(self)
         if console is None:
             return
@@ -116,7 +120,7 @@ class DashboardScreen(Screen[None]):
         states = self.query_one(ServicesPane).states.values()
         down = [s.check.name for s in states if s.display_state(now) == "down"]
         title = f"{', '.join(down)} down" if down else ""
-        console.incidents.declare(title, down)
+        console.incidents.declare(title, down, runbooks=runbooks)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action == "declare" and capabilities_of(self).readonly)

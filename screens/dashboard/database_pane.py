@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 from screens.context import capabilities_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
-from screens.widgets.filter_input import FilterInput, open_filter, words_match
+from screens.widgets.filter_input import FilterInput, FilterOwner, open_filter, words_match
 from screens.widgets.state_style import freshness_text
 from screens.widgets.table_sync import RowTable, cell_text, keyed_rows, sync_table
 from tessa_tui.base.redact import mask_url
@@ -53,7 +53,7 @@ class DbPolled(Message):
         self.growth = growth
 
 
-class DatabasePane(Pane):
+class DatabasePane(FilterOwner, Pane):
     """The monitor's latest snapshot; sections update in place, and each keeps its age."""
 
     BINDINGS = [bind("cancel_query", "cancel_query"), bind("list_filter", "filter", priority=True)]  # see open_filter
@@ -219,23 +219,18 @@ class DatabasePane(Pane):
             self._unshown = set(self._snapshot.sections) & set(TAB_OF)
         self._draw()
 
+    def filtered_list(self) -> Widget:
+        """The table that had the keyboard before `/` (so `x` acts on its row), else the pane."""
+        before = self._before_filter
+        return before if before is not None and before.is_attached and before.focusable else self
+
     @on(Input.Submitted, "#database-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        event.stop()
-        event.input.display = bool(event.value.strip())
-        self._focus_back()
+        event.stop()  # the field has already handed the keyboard back (FilterInput.action_keep_filter)
 
     @on(FilterInput.Cleared)
     def _filter_cleared(self, event: FilterInput.Cleared) -> None:
         event.stop()
-        self._focus_back()
-
-    def _focus_back(self) -> None:
-        before = self._before_filter
-        if before is not None and before.is_attached and before.focusable:
-            before.focus()
-        else:
-            self.focus()
 
     def _refresh_summary(self) -> None:
         snapshot = self._snapshot

@@ -249,7 +249,8 @@ class IncidentPane(Pane):
             text.append("\nNext:", style="bold")
             for _, _, step in todo[:NEXT_STEPS]:
                 text.append(f"\n  [ ] {step.text}")
-        text.append("\nenter opens the checklist · a acknowledges", style="dim")
+        can_acknowledge = "acknowledged" not in incident.milestones and not getattr(self.app, "readonly", False)
+        text.append("\nenter opens the checklist" + (" · a acknowledges" if can_acknowledge else ""), style="dim")
         return text
 
 

@@ -19,7 +19,7 @@ from textual.widgets import Input, Tab, Tabs
 from screens.context import capabilities_of, context_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
-from screens.widgets.filter_input import FilterInput, open_filter
+from screens.widgets.filter_input import FilterInput, FilterOwner, open_filter
 from screens.widgets.log_view import LogView
 from screens.widgets.state_style import sparkline
 from tessa_tui.base.sanitize import sanitize
@@ -61,7 +61,7 @@ def _when(row: Row) -> float:
     return row[WHEN] or 0.0
 
 
-class LogsPane(Pane):
+class LogsPane(FilterOwner, Pane):
     """Lines from all file sources, newest at the bottom; the subtitle counts levels and the error share."""
 
     BINDINGS = [
@@ -175,17 +175,16 @@ class LogsPane(Pane):
         if tabs is not None:
             tabs.action_next_tab() if step > 0 else tabs.action_previous_tab()
 
+    def filtered_list(self) -> LogView:
+        return self.query_one("#log-view", LogView)
+
     @on(Input.Submitted, "#log-filter")
     def _filter_done(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value.strip():
-            event.input.display = False
-        self.query_one("#log-view", LogView).focus()
+        event.stop()  # the field has already handed the keyboard back (FilterInput.action_keep_filter)
 
     @on(FilterInput.Cleared)
     def _filter_cleared(self, event: FilterInput.Cleared) -> None:
         event.stop()
-        self.query_one("#log-view", LogView).focus()
 
     def on_mount(self) -> None:
         if self._sources is None:

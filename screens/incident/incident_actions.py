@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -82,8 +82,10 @@ class IncidentActions:
         *,
         detected_at: datetime | None = None,
         pagerduty_incident: str | None = None,
+        runbooks: Sequence[str] = (),
     ) -> None:
-        """The declare dialog: 1-4 (or enter on the list) declares at once; the title is optional.
+        """The declare dialog: 1-4 (or enter on the list) declares at once; the title is optional; `runbooks` are
+        attached besides the severity's procedure.
         Declared from a PagerDuty incident: its id is recorded, and it began and was detected at `detected_at`
         (when PagerDuty opened it), so the clocks and the post-mortem count from there."""
         if self.desk.error:
@@ -104,6 +106,7 @@ class IncidentActions:
                 lambda b: b.declare(
                     level,
                     title or suggested_title,
+                    runbooks=runbooks,
                     services=services,
                     detected_at=detected_at,
                     began_at=detected_at,  # it began no later than PagerDuty saw it: time to detect is not negative
@@ -161,7 +164,7 @@ class IncidentActions:
             f"Note on {incident.id}",
             choices=[(s, labels[s]) for s in NOTE_SECTIONS],
             text_label="Text",
-            hint="choose where it goes in the post-mortem, then type · enter saves",
+            hint="choose where it goes in the post-mortem, then type · enter saves · escape cancels",
         )
         self._open(spec, submit)
 
@@ -190,7 +193,7 @@ class IncidentActions:
             choices=choices,
             text_label="When (UTC): now, HH:MM[:SS], an ISO timestamp, or 10m (ago)",
             text_value="now",
-            hint="milestones must stay in order · enter saves",
+            hint="milestones must stay in order · enter saves · escape cancels",
             highlight=upcoming,
         )
         self._open(spec, submit)
@@ -209,7 +212,7 @@ class IncidentActions:
             f"Severity of {incident.id} (now {incident.severity})",
             choices=choices,
             digit_picks=True,
-            hint="the new severity's procedure replaces the old one; ticks of shared steps are kept",
+            hint="the new level's procedure replaces the old; shared steps stay ticked · escape cancels",
             highlight=incident.severity,
         )
         self._open(spec, submit)
@@ -235,7 +238,7 @@ class IncidentActions:
             choices=choices,
             text_label="Search title or symptom",
             filter_choices=True,
-            hint="type to narrow · up/down choose · enter attaches",
+            hint="type to narrow · up/down choose · enter attaches · escape cancels",
             highlight=suggested,
         )
         self._open(spec, submit)
@@ -315,7 +318,7 @@ class IncidentActions:
         async def submit(_choice: str | None, text: str) -> str | None:
             return await save((text,), lambda b: b.stakeholder_update(incident_id, text))
 
-        hint = "posted by hand (Slack, e-mail, a call): enter records it and restarts the update clock"
+        hint = "posted by hand: enter records it and restarts the update clock · escape cancels"
         self._open(FormSpec(f"Stakeholder update on {incident_id}", text_label="What you told them", hint=hint), submit)
 
     def export(self, incident: Incident) -> None:

@@ -30,7 +30,7 @@ from screens.incident.step_run import StepOutputScreen
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
-from screens.widgets.incident_style import clock_text, severity_badge
+from screens.widgets.incident_style import clock_text, compact_clocks, severity_badge
 from tessa_tui.incidents.incident import Incident, describe_event
 from tessa_tui.incidents.journal import Event
 from tessa_tui.runbook.model import Runbook, Step
@@ -237,16 +237,25 @@ class IncidentScreen(FilterHost, Screen[None]):
     def _draw_clocks(self) -> None:
         incident = self.incident
         now = self._clock()
-        text = Text()
-        for n, clock in enumerate(self._desk.clocks(incident)):
-            if n:
-                text.append("\n" if n % 2 == 0 else "   ")
-            text.append_text(clock_text(clock, now))
+        clocks = self._desk.clocks(incident)
+        size = self.app.size
+        if size.height < COMPACT_BELOW:  # a short terminal: the checklist needs the lines
+            text = compact_clocks(clocks, now, size.width - 2)  # the clocks' padding
+        else:
+            text = Text()
+            for n, clock in enumerate(clocks):
+                if n:
+                    text.append("\n" if n % 2 == 0 else "   ")
+                text.append_text(clock_text(clock, now))
         if not text:
             text = Text("no clocks", style="dim")
         if text.markup != self._shown_clocks:
             self._shown_clocks = text.markup
             self.query_one("#incident-clocks", Static).update(text)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.query("#incident-head"):
+            self._draw_clocks()  # compact or not, and how many fit on a line, depend on the size
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self._show_step_notes()
@@ -389,6 +398,9 @@ class IncidentScreen(FilterHost, Screen[None]):
             return None
         return not (capabilities_of(self).readonly and action in READONLY_HIDDEN)
 
+
+COMPACT_BELOW = 30
+"""Terminal rows under which the clocks are drawn compact (80x24: they took 7 of the checklist's lines)."""
 
 # Everything that writes: the journal, or files (the post-mortem export).
 READONLY_HIDDEN = {

@@ -43,11 +43,11 @@ class FilterInput(Input):
         return self
 
     def _hand_back(self) -> None:
-        """Give the keyboard back to the list (a FilterHost's, else whatever had it before `/`), at once."""
-        host = next((node for node in self.ancestors if isinstance(node, FilterHost)), None)
-        target = host.filtered_list() if host is not None else self._came_from
+        """Give the keyboard back to the list (a FilterOwner's, else whatever had it before `/`), at once."""
+        owner = next((node for node in self.ancestors if isinstance(node, FilterOwner)), None)
+        target = owner.filtered_list() if owner is not None else self._came_from
         if target is not None and target.is_attached and target.screen is self.screen and target.focusable:
-            self.screen.set_focus(target)  # else the host's own handler finds it a place (as before)
+            self.screen.set_focus(target)
 
     async def action_keep_filter(self) -> None:
         """Enter: back to the list keeping the words (the field stays shown while it holds any)."""
@@ -77,7 +77,17 @@ def words_match(query: str, *texts: str) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
-class FilterHost:
+class FilterOwner:
+    """A widget or screen with a FilterInput: when the field closes (enter, escape) it hands the keyboard to
+    `filtered_list()` at once, as the app reads the key. Its own handlers of the field's messages must not move
+    focus again: they run later, and a `/` typed in between would lose its field."""
+
+    def filtered_list(self) -> Widget:
+        """The list that gets the keyboard back."""
+        raise NotImplementedError
+
+
+class FilterHost(FilterOwner):
     """The `/` behaviour of a screen or pane with one FilterInput (id FILTER_FIELD) over one list: `/` shows
     the field, typing narrows (`apply_filter` reads `filter_query`), enter returns to the list keeping the
     words, escape clears them. Mixed into a Widget or Screen, before it in the bases.
@@ -96,10 +106,6 @@ class FilterHost:
                 replace(b, priority=True) if isinstance(b, Binding) and b.action == "filter" else b for b in bindings
             ]
         super().__init_subclass__(**kwargs)
-
-    def filtered_list(self) -> Widget:
-        """The list that gets the keyboard back."""
-        raise NotImplementedError
 
     def apply_filter(self) -> None:
         """Show only what matches `filter_query`."""

@@ -31,3 +31,54 @@ def clock_text(clock: Clock, now: datetime, *, label: str | None = None) -> Text
     if level != "ok":
         text.append(f" {LEVEL_MARK[level]}", style=LEVEL_STYLE[level])
     return text
+
+
+COMPACT_MARK = {"ok": "", "warn": " ▲50%", "danger": " ▲80%", "breach": " ✖"}
+COMPACT_LABEL = {"response": "Response", "update": "Next update"}
+RUNBOOK_CLOCKS = {"resolution": "resolve", "escalate": "escalate"}
+"""The runbook clocks shown together after their runbook's title when compact: `<title>: resolve … · escalate …`."""
+
+
+def compact_value(clock: Clock, now: datetime) -> Text:
+    """`06:00 left`, `05:00 over ✖`; once stopped `met` or `missed`; `? suspect` when its times contradict."""
+    if clock.doubt(now):
+        return Text("? suspect", style="bold magenta")
+    if not clock.running(now):
+        met = clock.remaining(now).total_seconds() >= 0 and not clock.unmet
+        return Text("met" if met else "missed", style="green" if met else "red")
+    level = clock.level(now)
+    return Text(clock.text(now) + COMPACT_MARK[level], style=LEVEL_STYLE[level])
+
+
+def compact_clocks(clocks: list[Clock], now: datetime, width: int) -> Text:
+    """Every clock in as few lines of `width` as will hold them, for a short terminal: one cell per clock (a
+    runbook's resolve and escalate clocks share one, after its title), cells never split across lines."""
+    cells: list[Text] = []
+    by_runbook: dict[str, Text] = {}
+    for clock in clocks:
+        word = RUNBOOK_CLOCKS.get(clock.kind)
+        if word is None:
+            label = COMPACT_LABEL.get(clock.kind, clock.label)
+            cells.append(Text(f"{label} ", style="bold" if clock.running(now) else "dim"))
+            cells[-1].append_text(compact_value(clock, now))
+            continue
+        title = clock.label.partition(" · ")[2] or clock.label
+        cell = by_runbook.get(title)
+        if cell is None:
+            cell = by_runbook[title] = Text(f"{title}:", style="bold")
+            cells.append(cell)
+        else:
+            cell.append(" ·", style="dim")
+        cell.append(f" {word} ").append_text(compact_value(clock, now))
+    text = Text()
+    line_width = 0
+    for cell in cells:
+        if line_width and line_width + 3 + cell.cell_len > width:
+            text.append("\n")
+            line_width = 0
+        elif line_width:
+            text.append("   ")
+            line_width += 3
+        text.append_text(cell)
+        line_width += cell.cell_len
+    return text

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.command import CommandPalette
+from textual import events
+from textual.command import CommandInput, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -173,3 +174,20 @@ async def test_slash_filters_the_services_and_the_contacts(tmp_path: Path) -> No
         app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
         await pilot.press("enter", "enter")  # keep the filter, copy the one row left
         assert copied == ["+1 555 0199"]
+
+
+async def test_an_escape_on_its_way_does_not_close_the_palette_ctrl_p_opens(tmp_path: Path) -> None:
+    """Escape then ctrl+p read in one go (a fast typist; a busy machine): ctrl+p, a priority key, opens the palette
+    as the app reads it, while the escape is still on its way through the dashboard's widgets. It must not then
+    close the palette (it did: Textual looks a key up in the bindings of the screen on top when it gets there),
+    and what is typed after ctrl+p still lands in the palette's search."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.desk.book is not None)
+        for key, character in (("escape", "\x1b"), ("ctrl+p", None), *((c, c) for c in "daily")):
+            app.post_message(events.Key(key, character))  # all queued before the app reads the first
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette))
+        search = app.screen.query_one(CommandInput)
+        await wait_until(pilot, lambda: search.value == "daily")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)

@@ -1,4 +1,5 @@
-"""The `/` filter in the incident checklist and the database pane: narrow, act on the row shown, escape restores."""
+"""The `/` filter in the incident checklist, the database and the logs panes: narrow, act on the row shown, escape
+restores."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import DataTable, OptionList
 
 from screens.app import TessaApp
 from screens.dashboard.database_pane import DatabasePane
+from screens.dashboard.logs_pane import LogsPane
 from screens.incident.incident_screen import IncidentScreen
 from screens.widgets.filter_input import FilterInput
 from tessa_tui.config.load import load_config
@@ -170,3 +172,54 @@ async def test_keys_arriving_in_one_burst_with_slash_and_enter_land_where_typed(
         steps = [option.id for option in checklist.options if str(option.id).startswith("step:")]
         assert checklist.highlighted is not None
         assert checklist.options[checklist.highlighted].id == steps[1]  # j moved from the first step shown
+
+
+def _burst(app: TessaApp, keys: str) -> None:
+    """Every key of `keys` (`/` is slash, `\\n` enter, `\\x1b` escape) queued before the app reads the first."""
+    names = {"/": "slash", "\n": "enter", "\x1b": "escape", " ": "space"}
+    for key in keys:
+        app.post_message(events.Key(names.get(key, key), key if key not in "\n\x1b" else None))
+
+
+async def test_a_slash_right_after_enter_or_escape_keeps_its_field_in_the_logs_pane(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    """The field hands the keyboard back to the lines as the app reads enter or escape; the pane then moved it
+    there again when the field's message arrived, later: a `/` typed in between lost its field, and the words
+    after it went to the lines (`p` paused them)."""
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-28 10:00:00 INFO request served path=/ok\n", encoding="utf-8")
+    app = TessaApp(load_config(write_config(f"logs:\n  - name: app\n    path: '{log}'\n"), environ={}), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        lines = app.screen.query_one(LogsPane).query_one("#log-view")
+        field = app.screen.query_one("#log-filter", FilterInput)
+        await pilot.press("3")
+        await wait_until(pilot, lambda: lines.has_focus)
+        for closing in ("\n", "\x1b"):
+            _burst(app, f"/served{closing}/path")
+            await wait_until(pilot, lambda: field.value.endswith("path"))
+            await pilot.pause()
+            assert field.has_focus and field.display
+            assert "PAUSED" not in screen_text(app)
+            _burst(app, "\x1b")
+            await wait_until(pilot, lambda: lines.has_focus and not field.display)
+
+
+async def test_a_slash_right_after_enter_keeps_its_field_in_the_database_pane(
+    tmp_path: Path, write_config: Callable[[str], Path]
+) -> None:
+    config = "database:\n  dsn: 'postgresql://tessa@127.0.0.1:1/tessa'\n" + _journal(tmp_path)
+    app = TessaApp(load_config(write_config(config), environ={}), live=False, clock=lambda: FROZEN_NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(DatabasePane)
+        pane.show_snapshot(_snapshot())
+        table = app.screen.query_one("#db-long_queries", DataTable)
+        field = app.screen.query_one("#database-filter", FilterInput)
+        table.focus()
+        await wait_until(pilot, lambda: table.has_focus)
+        _burst(app, "/tokens\n/chat")
+        await wait_until(pilot, lambda: field.value.endswith("chat"))
+        await pilot.pause()
+        assert field.has_focus and field.display
+        _burst(app, "\n")
+        await wait_until(pilot, lambda: table.has_focus)  # back to the table `x` acts on

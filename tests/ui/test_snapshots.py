@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,11 +18,14 @@ from screens.dashboard.database_pane import DatabasePane
 from screens.dashboard.incident_pane import IncidentPane
 from screens.dashboard.logs_pane import LogLines, LogsPane
 from screens.dashboard.services_pane import ServicesPane
+from screens.incident.incident_screen import COMPACT_BELOW
 from screens.messages import CheckReported
+from screens.widgets.incident_style import compact_clocks
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.conditions.condition import ConditionResult
 from tessa_tui.config.load import LoadedConfig, load_config
 from tessa_tui.database.snapshot import DbSnapshot, Section
+from tessa_tui.incidents.sla import Clock
 from tessa_tui.logs.ingest import digest
 from tessa_tui.logs.parse import LogParser
 from tests.conftest import EXAMPLE_CONFIG, FROZEN_NOW
@@ -377,9 +381,43 @@ async def test_what_a_person_must_read_fits_every_size(
         await wait_until(pilot, lambda: "END-OF-NOTE" in region_text(app, "#timeline"))
         assert LONG_NOTE in region_text(app, "#timeline")  # wrapped inside its pane, not cut at the edge
         clocks = region_text(app, "#incident-clocks")
-        assert "Escalate if unresolved · Service Unavailable error" in clocks
-        assert "Escalate if unresolved · Database slow queries" in clocks
+        for runbook in ("Service Unavailable error", "Database slow queries"):  # each clock names what it times
+            if SIZES[size][1] < COMPACT_BELOW:  # compact: the runbook's title, then its two clocks
+                assert re.search(f"{runbook}: resolve [^·]+ · escalate ", clocks), clocks
+            else:
+                assert f"Expected resolution · {runbook}" in clocks and f"Escalate if unresolved · {runbook}" in clocks
+        if SIZES[size][1] < COMPACT_BELOW:  # 9 clocks: they took 7 of the checklist's lines at 80x24
+            assert app.screen.query_one("#incident-clocks").size.height <= 5
         assert all(len(line) <= SIZES[size][0] for line in screen_text(app).splitlines())
+
+
+def test_compact_clocks_name_every_clock_and_say_met_missed_or_suspect() -> None:
+    """The short terminal's clocks: stopped ones say met or missed (a phase stopped in time with steps left
+    undone is missed), contradicting times say suspect, and no cell is split across lines."""
+    began = FROZEN_NOW - timedelta(minutes=20)
+    clocks = [
+        Clock("I:response", "Response (SEV1)", "response", began, began + timedelta(minutes=15), began),
+        Clock(
+            "I:phase",
+            "Triage",
+            "phase",
+            began,
+            began + timedelta(minutes=10),
+            began + timedelta(minutes=5),
+            unmet="missed: 1 of 2 steps done when the box ended",
+        ),
+        Clock(
+            "I:update",
+            "Next stakeholder update",
+            "update",
+            began,
+            began + timedelta(minutes=30),
+            suspect="acknowledged before detection",
+        ),
+        Clock("I:escalate:x", "Escalate if unresolved · Web down", "escalate", began, FROZEN_NOW + timedelta(hours=1)),
+    ]
+    lines = compact_clocks(clocks, FROZEN_NOW, 40).plain.splitlines()
+    assert lines == ["Response met   Triage missed", "Next update ? suspect", "Web down: escalate 1:00:00 left"]
 
 
 def test_the_header_shows_local_time_only_when_it_is_not_utc(monkeypatch: pytest.MonkeyPatch) -> None:
