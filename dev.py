@@ -75,6 +75,12 @@ def write_lock() -> int:
     return 0
 
 
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """One pytest worker per core (pytest-xdist), unless the arguments choose (`-n0`: one process, for --pdb)."""
+    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in pytest_args)
+    return [] if chosen else ["-n", "auto"]
+
+
 def run_checks(pytest_args: list[str]) -> int:
     """Lint, type-check and test; stop at the first gate that fails."""
     gates = [
@@ -82,7 +88,7 @@ def run_checks(pytest_args: list[str]) -> int:
         [str(BIN / "ruff"), "format", "--check", "."],
         [str(BIN / "mypy")],
         [str(BIN / "lint-imports"), "--no-cache"],
-        [str(BIN / "python"), "-m", "pytest", *pytest_args],
+        [str(BIN / "python"), "-m", "pytest", *_parallel(pytest_args), *pytest_args],
     ]
     for gate in gates:
         print("$ " + " ".join(Path(gate[0]).name if i == 0 else a for i, a in enumerate(gate)), flush=True)

@@ -24,19 +24,63 @@ EXAMPLE_CONFIG = REPO / "examples" / "tessa.yaml"
 SHARED_DATA = REPO.parent / "shared" / "data"
 FROZEN_NOW = datetime(2026, 1, 21, 14, 3, 7, tzinfo=UTC)
 
-# Property tests. `ci` (the default) runs at least 2,000 examples per parser; `deep` (100,000) on demand:
-# TESSA_HYPOTHESIS=deep python3 dev.py test tests/hostile. The deadline is a hang guard, not a speed assertion:
-# generous enough for a busy 2-core machine, far below "loops forever".
+# Property tests: examples per property, and per property whose every example writes a journal or starts a process.
+# `ci` (the default: the test command, CI) keeps all of them under half a minute; `deep` is the nightly or
+# before-a-release run: TESSA_HYPOTHESIS=deep python3 dev.py test tests/hostile. Runs stay random, so each run tries
+# new inputs; a failure is saved in .hypothesis/ and replayed first on the next run, and print_blob puts the
+# @reproduce_failure line for it in the output (CI's fresh clone has no database). The parent is Hypothesis's
+# `default`: under CI=true Hypothesis has already loaded its own `ci` profile (derandomized, no database), which
+# ours replaces. The deadline is a hang guard, not a speed assertion: generous for a busy 2-core machine.
+HYPOTHESIS_PROFILES = {"quick": (20, 5), "ci": (100, 25), "deep": (100_000, 2_500)}
+HYPOTHESIS_PROFILE = os.environ.get("TESSA_HYPOTHESIS", "ci")
 _HANG_GUARD = 5000  # ms per example
 _NOT_A_BUG = [HealthCheck.too_slow, HealthCheck.data_too_large]
-settings.register_profile("ci", max_examples=2000, deadline=_HANG_GUARD, suppress_health_check=_NOT_A_BUG)
-settings.register_profile("deep", max_examples=100_000, deadline=_HANG_GUARD, suppress_health_check=_NOT_A_BUG)
-settings.register_profile("quick", max_examples=100, deadline=_HANG_GUARD, suppress_health_check=_NOT_A_BUG)
-settings.load_profile(os.environ.get("TESSA_HYPOTHESIS", "ci"))
+for _name, (_examples, _) in HYPOTHESIS_PROFILES.items():
+    settings.register_profile(
+        _name,
+        settings.get_profile("default"),
+        max_examples=_examples,
+        derandomize=False,
+        print_blob=True,
+        deadline=_HANG_GUARD,
+        suppress_health_check=_NOT_A_BUG,
+    )
+settings.load_profile(HYPOTHESIS_PROFILE)
+EXPENSIVE_EXAMPLES = HYPOTHESIS_PROFILES.get(HYPOTHESIS_PROFILE, HYPOTHESIS_PROFILES["ci"])[1]
+"""max_examples for a property whose examples each write a real journal file or start a process."""
 
 # Snapshots and clock assertions must not depend on the machine's zone.
 os.environ["TZ"] = "UTC"
 time.tzset()
+
+
+PG_FIXTURES = frozenset({"pg_server", "pg_dsn", "pg_disposable"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects and before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks that follow from the fixtures a test asks for, so a new test cannot forget them: `demo` for the demo
+    platform, `pg` for a PostgreSQL cluster (the demo runs one too). And the xdist groups (`--dist loadgroup`):
+    the tests on the session's demo run on one worker, so it starts once; the tests of a module with a
+    module-scoped fixture (a console in tmux that its tests drive in turn, a demo of its own) stay together."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if "demo" in names:
+            item.add_marker(pytest.mark.demo)
+        if names & PG_FIXTURES or item.get_closest_marker("demo"):
+            item.add_marker(pytest.mark.pg)
+        if item.get_closest_marker("xdist_group"):
+            continue
+        if "demo" in names:
+            item.add_marker(pytest.mark.xdist_group("demo"))
+        elif _uses_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+def _uses_module_fixture(item: pytest.Item) -> bool:
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info is not None else ()
+    return any(d.scope == "module" for defs in definitions for d in defs)
 
 
 @pytest.fixture(autouse=True)

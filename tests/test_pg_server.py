@@ -57,6 +57,7 @@ async def test_kill_is_a_crash_and_restart_recovers(pg_disposable: PostgresServe
     assert await query(pg_disposable.dsn, "SELECT x FROM crash") == 1
 
 
+@pytest.mark.pg
 def test_the_server_dies_with_its_owner(tmp_path: Path) -> None:
     code = (
         "import sys, time\nfrom pathlib import Path\nfrom tessa_tui.demo.pg_server import PostgresServer\n"
@@ -81,6 +82,7 @@ def test_bindir_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
         find_binaries()
 
 
+@pytest.mark.pg
 def test_embedded_pgserver_binaries_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:

@@ -302,6 +302,7 @@ HEALTHY_WEEKLY = {
 }
 
 
+@pytest.mark.demo
 def test_healthy_demo_passes_both_reviews_and_saves_them(review_demo: RunningDemo) -> None:
     code, states, daily = review(review_demo, "daily")
     # A demo started seconds ago has written too few log records to judge a 1 % rate by: manual, not passed.
@@ -322,6 +323,7 @@ def test_healthy_demo_passes_both_reviews_and_saves_them(review_demo: RunningDem
     )
 
 
+@pytest.mark.demo
 def test_service_unavailable_fails_the_daily_on_services_and_error_rate(review_demo: RunningDemo) -> None:
     drill(review_demo, "service-unavailable")
     try:
@@ -334,6 +336,7 @@ def test_service_unavailable_fails_the_daily_on_services_and_error_rate(review_d
         drill(review_demo, "all-clear")
 
 
+@pytest.mark.demo
 def test_db_slow_fails_the_weekly_on_the_slow_query_log(review_demo: RunningDemo) -> None:
     drill(review_demo, "db-slow")
     try:  # failing once the sleepers pass the 5 s long-query-threshold
@@ -345,6 +348,7 @@ def test_db_slow_fails_the_weekly_on_the_slow_query_log(review_demo: RunningDemo
     review_until(review_demo, "weekly", lambda o: o[0] == 0, timeout=20)
 
 
+@pytest.mark.demo
 async def test_week_old_size_sample_makes_growth_measurable(review_demo: RunningDemo, tmp_path: Path) -> None:
     loaded = load_config(review_demo.config)
     assert loaded.config.database is not None
@@ -358,6 +362,7 @@ async def test_week_old_size_sample_makes_growth_measurable(review_demo: Running
     assert growth.state == "failed" and "in 7 days" in growth.status and growth.why.startswith("[BODY].percent (")
 
 
+@pytest.mark.demo
 async def test_console_review_screen_shows_each_item_and_saves(review_demo: RunningDemo) -> None:
     from textual.widgets import Static
 

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REPO
 from tests.e2e.tmux_terminal import TmuxTerminal, terminal_env
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.demo]
 
 
 def demo_processes(state_dir: Path) -> list[int]:

@@ -27,6 +27,7 @@ from tessa_tui.incidents.journal import Event, Journal, Unreadable, _event
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tessa_tui.incidents.sla import incident_clocks
 from tessa_tui.runbook.load import load_pack
+from tests.conftest import EXPENSIVE_EXAMPLES
 
 PACK = load_pack([pack_dir()])
 SEVERITIES = TessaConfig().severities
@@ -257,7 +258,7 @@ def test_reading_and_folding_never_raise_and_every_row_is_folded_or_reported(
 
 @given(bad=hostile_rows(), places=st.lists(st.integers(0, 100), min_size=8, max_size=8))
 @settings(
-    max_examples=150,  # each example writes a real SQLite file with fsync: I/O-bound, so fewer than a parser gets
+    max_examples=EXPENSIVE_EXAMPLES,  # each example writes a real SQLite file with fsync: fewer than a parser gets
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture],
 )
 def test_a_real_journal_file_with_hostile_rows_still_opens_and_folds(

@@ -24,6 +24,7 @@ from tessa_tui.config.model import TessaConfig
 from tessa_tui.run.step_actions import run_step
 from tessa_tui.runbook.model import Action, Step
 from tessa_tui.runbook.placeholders import Expanded, expand
+from tests.conftest import EXPENSIVE_EXAMPLES
 
 HOSTILE_CHARS = st.sampled_from(
     [
@@ -155,7 +156,7 @@ def test_a_program_is_never_given_an_option_it_was_not_meant_to_get(tmp_path: Pa
     assert result.status == "exit 0" and target.read_text() == "written"
 
 
-@settings(max_examples=60)  # each example starts a real process: the expansion itself is covered above at full size
+@settings(max_examples=EXPENSIVE_EXAMPLES)  # each example starts a real process: the expansion itself is covered above
 @given(st.one_of(VALUES.filter(lambda v: len(v) < 5000), st.just("--output=OUT")))
 def test_a_real_program_receives_the_value_as_one_argument(
     tmp_path_factory: pytest.TempPathFactory, value: str

@@ -26,6 +26,7 @@ from tessa_tui.incidents.incident import NOTE_SECTIONS, ROLES, fold
 from tessa_tui.incidents.journal import Event, Journal, PendingEvent
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tessa_tui.runbook.load import load_pack
+from tests.conftest import EXPENSIVE_EXAMPLES
 from tests.incident_fixtures import START, ManualClock
 
 SEVERITIES = TessaConfig().severities
@@ -379,8 +380,8 @@ def command(book: IncidentBook, incident_id: str, name: str, text: str, other: s
     return book.resolve(incident_id, text)
 
 
-# Each example writes a fresh journal with fsync on every commit: 60 of them, not the profile's thousands.
-@settings(max_examples=60)
+# Each example writes a fresh journal with fsync on every commit: fewer of them than a parser gets.
+@settings(max_examples=EXPENSIVE_EXAMPLES)
 @given(title=HOSTILE, services=st.lists(HOSTILE, max_size=2), commands=COMMANDS)
 @example(
     title="x\n## Root Cause\n<script>",
