@@ -122,7 +122,12 @@ class PostgresServer:
             for folder in [staging, *staging.rglob("*")]:
                 if folder.is_dir():
                     folder.chmod(0o755)
-            staging.replace(copy)
+            try:
+                staging.replace(copy)
+            except OSError:  # another process (a parallel test worker, a second demo) placed its copy first
+                shutil.rmtree(staging, ignore_errors=True)
+                if not (copy / relative / "postgres").exists():
+                    raise
         return PgBinaries(copy / relative, binaries.source)
 
     def _placed(self, data_dir: Path) -> Path:
