@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from weakref import WeakKeyDictionary
 
 from rich.segment import Segment, Segments
@@ -17,27 +16,25 @@ from textual.screen import Screen
 from textual.worker import WorkerFailed
 
 from screens.commands.command_palette import SteadyCommandPalette
-from screens.commands.runbook_commands import RunbookChosen, RunbookCommands
+from screens.commands.runbook_commands import RunbookCommands
 from screens.context import ConsoleContext, own
 from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.dashboard.incident_pane import IncidentPane
 from screens.help_screen import HelpScreen
 from screens.incident.incident_actions import IncidentActions
 from screens.incident.incident_screen import IncidentScreen
-from screens.incident_desk import ActorChanged, IncidentDesk, IncidentsChanged
+from screens.incident_desk import IncidentDesk
 from screens.keys import bind
+from screens.messages import ActorChanged, IncidentsChanged, RunbookChosen
 from screens.soak_stats import start_soak_stats
 from screens.themes import THEMES
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.crash_log import write_crash
+from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.keymap import KEYS
 from tessa_tui.config.load import LoadedConfig
 
 EXIT_INTERNAL = 70  # as the CLI's: a bug in tessa-tui, never the user's input
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class TessaApp(App[int]):
@@ -61,7 +58,7 @@ class TessaApp(App[int]):
         loaded: LoadedConfig,
         *,
         readonly: bool = False,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Now = utc_now,
         live: bool = True,
         actor: str | None = None,
     ) -> None:
@@ -140,7 +137,7 @@ class TessaApp(App[int]):
 
     def on_runbook_chosen(self, message: RunbookChosen) -> None:
         """A runbook from the palette: attached to the open incident, or shown to read."""
-        from screens.commands.command_line import CommandMode
+        from screens.commands.command_mode import CommandMode
 
         CommandMode(self, self.incident_actions).open_runbook(message.runbook_id)
 
@@ -170,7 +167,8 @@ class TessaApp(App[int]):
 
     def action_command_mode(self) -> None:
         """The `:` command line."""
-        from screens.commands.command_line import CommandLine, CommandMode
+        from screens.commands.command_line_dialog import CommandLine
+        from screens.commands.command_mode import CommandMode
 
         def done(line: str | None) -> None:
             if line:  # once the prompt is gone: what the command says must land on the screen that stays

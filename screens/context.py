@@ -7,7 +7,7 @@ owns no context (a test of that widget alone) gets None, and may change nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +19,7 @@ from textual.types import NoActiveAppError
 
 from screens.incident_desk import IncidentDesk
 from tessa_tui.base.capabilities import READ_ONLY, Capabilities
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.book import journal_file
@@ -64,7 +65,7 @@ class ConsoleContext:
         desk: IncidentDesk,
         incidents: Incidents,
         capabilities: Capabilities,
-        clock: Callable[[], datetime],
+        clock: Now,
         live: bool = True,
     ) -> None:
         self.loaded = loaded

@@ -14,42 +14,26 @@ import asyncio
 import json
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 from textual.app import App
-from textual.message import Message
 
+from screens.messages import ActorChanged, IncidentsChanged
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.book import IncidentBook, check_actor, default_actor, open_book
 from tessa_tui.incidents.incident import Incident
 from tessa_tui.incidents.journal import Event, PendingEvent
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
-from tessa_tui.incidents.sla import Clock, ThresholdWatcher, incident_clocks
+from tessa_tui.incidents.sla import SlaTimer, ThresholdWatcher, incident_clocks
 
 POLL_S = 0.5
 T = TypeVar("T")
 Command = Callable[[IncidentBook], PendingEvent]
 """A change as the book plans it: `lambda book: book.note(incident_id, text)`."""
-
-
-class IncidentsChanged(Message):
-    """The journal has new events (from this console or another process)."""
-
-    def __init__(self, changed: set[str]) -> None:
-        super().__init__()
-        self.changed = changed
-
-
-class ActorChanged(Message):
-    """`:iam`: who is typing on this terminal from now on."""
-
-    def __init__(self, who: str) -> None:
-        super().__init__()
-        self.who = who
 
 
 class Write:
@@ -77,7 +61,7 @@ class IncidentDesk:
         self,
         app: App[Any],
         loaded: LoadedConfig,
-        clock: Callable[[], datetime],
+        clock: Now,
         *,
         readonly: bool = False,
         actor: str | None = None,
@@ -226,11 +210,11 @@ class IncidentDesk:
     def active(self) -> Incident | None:
         return self.book.active() if self.book else None
 
-    def clocks(self, incident: Incident) -> list[Clock]:
+    def clocks(self, incident: Incident) -> list[SlaTimer]:
         book = self._ready()
         return incident_clocks(incident, book.pack, book.severities)
 
-    def _all_clocks(self) -> list[Clock]:
+    def _all_clocks(self) -> list[SlaTimer]:
         book = self._ready()
         return [c for i in book.incidents.values() if i.is_open for c in self.clocks(i)]
 

@@ -12,37 +12,19 @@ import asyncio
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from screens.keys import bind
+from screens.messages import ItemJudged, ReviewDone
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.book import default_actor, journal_file
-from tessa_tui.run.review import Review, ReviewItem, item_line, review_runbook, run_review, save_review, summary_line
+from tessa_tui.run.review import Review, item_line, review_runbook, run_review, save_review, summary_line
 from tessa_tui.runbook.model import Runbook
 
 STYLE = {"passed": "green", "failed": "bold red", "manual": "dim"}
-
-
-class ItemJudged(Message):
-    """One review item is known (from the review's worker)."""
-
-    def __init__(self, index: int, item: ReviewItem) -> None:
-        super().__init__()
-        self.index = index
-        self.item = item
-
-
-class ReviewDone(Message):
-    """The review finished: saved (its id set), or not, and why."""
-
-    def __init__(self, review: Review | None, error: str = "") -> None:
-        super().__init__()
-        self.review = review
-        self.error = error
 
 
 class ReviewScreen(ModalScreen[None]):

@@ -28,6 +28,7 @@ HELP_MODULES = {
     "tessa_tui.base.moments",
     "tessa_tui.base.sanitize",
     "tessa_tui.base.secret_registry",
+    "tessa_tui.base.time_source",
     "tessa_tui.cli",
     "tessa_tui.cli.main",
     "tessa_tui.cli.parser",

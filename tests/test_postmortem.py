@@ -146,7 +146,7 @@ def test_pinned_log_lines_are_diagnostic_outputs(make_book: Book, clock: ManualC
         book.pin_log(
             incident_id,
             source="edge",
-            clock="14:00:09",
+            time_of_day="14:00:09",
             level="error",
             text='{"msg":"openai timeout","token":"sk-live-abcdefghijklmnopqrstuv"}',
         )
@@ -162,7 +162,7 @@ def test_forged_markdown_in_user_text_stays_text(make_book: Book, clock: ManualC
     incident_id = book.record(book.declare("SEV2", "<img src=x onerror=alert(1)> ![x](y)")).incident
     book.record(book.note(incident_id, "pool exhausted\n## Root Cause\nit was *DNS*", section="root_cause"))
     book.record(book.note(incident_id, "see [docs](javascript:alert(1))\n1. not a list", section="note"))
-    book.record(book.pin_log(incident_id, source="edge", clock="14:00:09", level="error", text="a\n```\n# owned"))
+    book.record(book.pin_log(incident_id, source="edge", time_of_day="14:00:09", level="error", text="a\n```\n# owned"))
     markdown = to_markdown(postmortem(book.get(incident_id), book.pack, book.severities, clock.now))
     assert markdown.startswith("# Post-mortem: INC-1 \\<img src=x onerror=alert(1)\\> \\!\\[x\\](y)\n")
     assert markdown.count("## Root Cause") == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.journal import Journal
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
-from tessa_tui.incidents.sla import Clock, incident_clocks
+from tessa_tui.incidents.sla import SlaTimer, incident_clocks
 from tessa_tui.incidents.state_flips import MONITOR
 from tests.conftest import REPO
 from tests.incident_fixtures import ManualClock
@@ -146,7 +146,7 @@ def test_a_stakeholder_update_by_hand_restarts_the_clock_and_meets_it(make_book:
     clock.advance(minutes=20)
     book.record(book.tick(incident_id, "post-incidents-channel"))  # ticking the step tells nobody anything
 
-    def update_clock() -> Clock:
+    def update_clock() -> SlaTimer:
         return next(c for c in incident_clocks(book.get(incident_id), book.pack, book.severities) if c.kind == "update")
 
     assert update_clock().start == book.get(incident_id).declared_at

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from tessa_tui.incidents.book import IncidentBook
-from tessa_tui.incidents.sla import Clock, ThresholdWatcher, current_phase, incident_clocks
+from tessa_tui.incidents.sla import SlaTimer, ThresholdWatcher, current_phase, incident_clocks
 from tests.incident_fixtures import START, ManualClock
 
 Book = Callable[..., IncidentBook]
 
 
-def clocks_of(book: IncidentBook, incident_id: str) -> dict[str, Clock]:
+def clocks_of(book: IncidentBook, incident_id: str) -> dict[str, SlaTimer]:
     return {c.key: c for c in incident_clocks(book.get(incident_id), book.pack, book.severities)}
 
 
@@ -124,7 +124,7 @@ def test_two_incidents_are_announced_separately(make_book: Book, clock: ManualCl
     second = book.record(book.declare("SEV1", "also down")).incident
     watcher = ThresholdWatcher(clock)
 
-    def all_clocks() -> list[Clock]:
+    def all_clocks() -> list[SlaTimer]:
         return [c for i in (first, second) for c in clocks_of(book, i).values()]
 
     watcher.prime(all_clocks())

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.message import Message
 
 from screens.context import context_of
+from screens.messages import RunbookChosen
 from tessa_tui.incidents.book import IncidentBook
 
 MAX_HITS = 8
-
-
-class RunbookChosen(Message):
-    """A runbook picked in the palette (the App attaches it to the open incident, or shows it to read)."""
-
-    def __init__(self, runbook_id: str) -> None:
-        super().__init__()
-        self.runbook_id = runbook_id
 
 
 class RunbookCommands(Provider):

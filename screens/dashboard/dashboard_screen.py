@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Grid
@@ -21,6 +20,7 @@ from screens.dashboard.services_pane import ServicesPane
 from screens.dashboard.war_room_screen import WarRoomScreen
 from screens.keys import bind
 from screens.widgets.status_header import HeaderClock, StatusHeader
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.book import journal_file
 
@@ -49,9 +49,7 @@ class DashboardScreen(Screen[None]):
     # logs filter field clears itself) comes first, which Textual's escape-to-minimize would override.
     ESCAPE_TO_MINIMIZE = False
 
-    def __init__(
-        self, loaded: LoadedConfig, clock: Callable[[], datetime], *, readonly: bool, live: bool = True
-    ) -> None:
+    def __init__(self, loaded: LoadedConfig, clock: Now, *, readonly: bool, live: bool = True) -> None:
         super().__init__(id="dashboard")
         self._loaded = loaded
         self._config = loaded.config

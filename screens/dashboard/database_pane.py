@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane
 
 from screens.context import capabilities_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
+from screens.messages import DbPolled
 from screens.widgets.filter_input import FilterInput, FilterOwner, open_filter, words_match
 from screens.widgets.state_style import freshness_text
 from screens.widgets.table_sync import RowTable, cell_text, keyed_rows, sync_table
 from tessa_tui.base.redact import mask_url
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.model import DatabaseConfig
 from tessa_tui.database.size_history import Growth
 from tessa_tui.database.snapshot import DbSnapshot, Section, human_bytes, signed_bytes
@@ -41,18 +41,6 @@ TILE_STYLE = {"warn": "bold yellow", "critical": "bold red"}
 TAB_OF = {name: title for title, names in TABS.items() for name in names}
 
 
-class DbPolled(Message):
-    """The monitor finished a poll (or lost the server): a snapshot to show (tessa_tui.database.watch.DbUpdate)."""
-
-    def __init__(
-        self, snapshot: DbSnapshot, retry_in: float | None = None, growth: Sequence[Growth] | None = None
-    ) -> None:
-        super().__init__()
-        self.snapshot = snapshot
-        self.retry_in = retry_in
-        self.growth = growth
-
-
 class DatabasePane(FilterOwner, Pane):
     """The monitor's latest snapshot; sections update in place, and each keeps its age."""
 
@@ -61,7 +49,7 @@ class DatabasePane(FilterOwner, Pane):
     def __init__(
         self,
         database: DatabaseConfig | None,
-        clock: Callable[[], datetime],
+        clock: Now,
         secrets: frozenset[str],
         *,
         live: bool = True,

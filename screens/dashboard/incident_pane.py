@@ -4,8 +4,6 @@ with PagerDuty configured, its triggered and acknowledged incidents, each one a 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -24,6 +22,7 @@ from screens.widgets.state_style import age_text
 from screens.widgets.table_sync import RowTable, sync_table
 from tessa_tui.base.durations import format_duration
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.model import Severity, TessaConfig
 from tessa_tui.incidents.incident import Incident
 from tessa_tui.incidents.sla import current_phase
@@ -55,7 +54,7 @@ class IncidentPane(Pane):
         self,
         severities: dict[str, Severity],
         desk: IncidentDesk | None,
-        clock: Callable[[], datetime],
+        clock: Now,
         *,
         config: TessaConfig | None = None,
         secrets: frozenset[str] = frozenset(),

@@ -33,7 +33,7 @@ class LogDetailScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="detail-box"):
-            title = f"{self.line.clock} {self.line.level.upper()} {self.line.source}"
+            title = f"{self.line.time_of_day} {self.line.level.upper()} {self.line.source}"
             yield Static(Text(title, style="bold"))
             with VerticalScroll():
                 yield Static(Text(pretty(self.line)))  # Text: a record is never markup

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import shlex
 import time
@@ -13,12 +12,12 @@ from dataclasses import replace
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.message import Message
 from textual.widgets import Input, Tab, Tabs
 
 from screens.context import capabilities_of, context_of
 from screens.dashboard.pane import Pane
 from screens.keys import bind
+from screens.messages import LogLines
 from screens.widgets.filter_input import FilterInput, FilterOwner, open_filter
 from screens.widgets.log_view import LogView
 from screens.widgets.state_style import sparkline
@@ -45,16 +44,6 @@ def source_origin(source: LogSource) -> str:
     if source.command is not None:
         return "$ " + shlex.join(source.command)
     return source.path or ""
-
-
-class LogLines(Message):
-    """New records from one source, parsed and counted in a worker thread (a flood arrives in few messages);
-    `taken` is set once the pane has them, and only then does the source read further."""
-
-    def __init__(self, batch: Batch) -> None:
-        super().__init__()
-        self.batch = batch
-        self.taken = asyncio.Event()
 
 
 def _when(row: Row) -> float:
@@ -137,8 +126,10 @@ class LogsPane(FilterOwner, Pane):
             self.notify("no open incident to pin it to", severity="warning", markup=False)
             return
         write = desk.request(
-            ("pin", incident.id, line.source, line.clock, line.full),
-            lambda b: b.pin_log(incident.id, source=line.source, clock=line.clock, level=line.level, text=line.full),
+            ("pin", incident.id, line.source, line.time_of_day, line.full),
+            lambda b: b.pin_log(
+                incident.id, source=line.source, time_of_day=line.time_of_day, level=line.level, text=line.full
+            ),
         )
         said = desk.tell(write, lambda _event: f"pinned to {incident.id}")
         self.run_worker(said, name="pin a log line", exit_on_error=False)

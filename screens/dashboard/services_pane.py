@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from screens.keys import bind
 from screens.messages import CheckReported
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
 from screens.widgets.state_style import freshness_text, latency_text, sparkline, state_text
+from tessa_tui.base.time_source import Now
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_state import Flip, ServiceState
 from tessa_tui.config.model import ServiceCheck, TessaConfig
@@ -58,9 +58,7 @@ class ServicesPane(FilterHost, Pane):
 
     BINDINGS = [bind("details", "details"), bind("list_filter", "filter")]
 
-    def __init__(
-        self, config: TessaConfig, clock: Callable[[], datetime], secrets: frozenset[str], *, live: bool = True
-    ) -> None:
+    def __init__(self, config: TessaConfig, clock: Now, secrets: frozenset[str], *, live: bool = True) -> None:
         super().__init__("Services", 1, id="services-pane")
         self._live = live
         self._config = config

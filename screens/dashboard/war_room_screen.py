@@ -8,7 +8,7 @@ console shows it the same.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,10 +24,11 @@ from screens.keys import bind
 from screens.widgets.incident_style import severity_badge
 from tessa_tui.base.durations import format_clock
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 from tessa_tui.checks.result import STATE_SYMBOL
 from tessa_tui.checks.service_state import ServiceState
 from tessa_tui.incidents.incident import Incident, describe_event
-from tessa_tui.incidents.sla import Clock, clock_subject, current_phase
+from tessa_tui.incidents.sla import SlaTimer, clock_subject, current_phase
 
 TIMELINE_ENTRIES = 6
 PROGRESS_WIDTH = 30
@@ -51,7 +52,7 @@ class Countdown:
     detail: str
 
 
-def countdown(incident: Incident, clocks: list[Clock], now: datetime) -> Countdown:
+def countdown(incident: Incident, clocks: list[SlaTimer], now: datetime) -> Countdown:
     """The clock the room should watch: the response until acknowledged, then the phase time box, then the
     expected resolution or escalation; with none running, how long the incident has been open.
     """
@@ -121,7 +122,7 @@ class WarRoomScreen(Screen[None]):
     WarRoomScreen.-wide #war-timeline { margin: 2 4 0 4; padding: 1 2; }
     """
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Now) -> None:
         super().__init__(id="war-room")
         self._clock = clock
         self._services: Mapping[str, ServiceState] = {}
@@ -210,7 +211,7 @@ def _head(incident: Incident) -> Text:
     return head
 
 
-def _progress(rows: list[tuple[str, bool]], clocks: list[Clock], now: datetime) -> Text:
+def _progress(rows: list[tuple[str, bool]], clocks: list[SlaTimer], now: datetime) -> Text:
     """`PHASE  Immediate actions  2 / 4 steps` and the checklist's (phase, ticked) rows as a bar and a count."""
     clock = current_phase(clocks, now)
     # Phases without a time box have no clock: the phase of the first unticked step is the one being worked.

@@ -8,9 +8,6 @@ only once recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -25,12 +22,13 @@ from textual.widgets.option_list import Option
 from screens.context import capabilities_of
 from screens.dashboard.war_room_screen import WarRoomScreen
 from screens.incident.incident_actions import IncidentActions
+from screens.incident.step_dialogs import StepOutputScreen
 from screens.incident.step_flow import StepFlow
-from screens.incident.step_run import StepOutputScreen
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
 from screens.widgets.incident_style import clock_text, compact_clocks, severity_badge
+from tessa_tui.base.time_source import Now
 from tessa_tui.incidents.incident import Incident, describe_event
 from tessa_tui.incidents.journal import Event
 from tessa_tui.runbook.model import Runbook, Step
@@ -81,9 +79,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         Binding("G", "cursor('last')", "Last", show=False),
     ]
 
-    def __init__(
-        self, incident_id: str, desk: IncidentDesk, actions: IncidentActions, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, incident_id: str, desk: IncidentDesk, actions: IncidentActions, clock: Now) -> None:
         super().__init__(id="incident-screen")
         self.incident_id = incident_id
         self._desk = desk

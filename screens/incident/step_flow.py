@@ -18,7 +18,7 @@ from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 
 from screens.context import capabilities_of, context_of
-from screens.incident.step_run import MARKS, AskValues, ConfirmRun, names_to_ask, secret_names, shown_command
+from screens.incident.step_dialogs import MARKS, AskValues, ConfirmRun, names_to_ask, secret_names, shown_command
 from screens.incident_desk import IncidentDesk, Write
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason

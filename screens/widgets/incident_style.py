@@ -6,7 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from tessa_tui.incidents.sla import Clock
+from tessa_tui.incidents.sla import SlaTimer
 
 # State as word and symbol as well as colour: legible on a projector and for colour-blind readers.
 LEVEL_STYLE = {"ok": "green", "warn": "bold yellow", "danger": "bold red", "breach": "bold white on red"}
@@ -18,7 +18,7 @@ def severity_badge(severity: str) -> Text:
     return Text(f" {severity} ", style=SEVERITY_STYLE.get(severity, "bold reverse"))
 
 
-def clock_text(clock: Clock, now: datetime, *, label: str | None = None) -> Text:
+def clock_text(clock: SlaTimer, now: datetime, *, label: str | None = None) -> Text:
     """`Response (SEV1)  12:41 left ●`, coloured by level; a stopped clock says whether it was met."""
     level = clock.level(now)
     text = Text(f"{label or clock.label}  ", style="bold" if clock.running(now) else "dim")
@@ -39,7 +39,7 @@ RUNBOOK_CLOCKS = {"resolution": "resolve", "escalate": "escalate"}
 """The runbook clocks shown together after their runbook's title when compact: `<title>: resolve … · escalate …`."""
 
 
-def compact_value(clock: Clock, now: datetime) -> Text:
+def compact_value(clock: SlaTimer, now: datetime) -> Text:
     """`06:00 left`, `05:00 over ✖`; once stopped `met` or `missed`; `? suspect` when its times contradict."""
     if clock.doubt(now):
         return Text("? suspect", style="bold magenta")
@@ -50,7 +50,7 @@ def compact_value(clock: Clock, now: datetime) -> Text:
     return Text(clock.text(now) + COMPACT_MARK[level], style=LEVEL_STYLE[level])
 
 
-def compact_clocks(clocks: list[Clock], now: datetime, width: int) -> Text:
+def compact_clocks(clocks: list[SlaTimer], now: datetime, width: int) -> Text:
     """Every clock in as few lines of `width` as will hold them, for a short terminal: one cell per clock (a
     runbook's resolve and escalate clocks share one, after its title), cells never split across lines."""
     cells: list[Text] = []

@@ -139,7 +139,7 @@ class LogView(Widget, can_focus=True):
         if row is self.selected:
             base = base + SELECTED
         segments = [
-            Segment(f"{line.clock:8} ", base + DIM),
+            Segment(f"{line.time_of_day:8} ", base + DIM),
             Segment(f"{level:5}", base + LEVEL_STYLES.get(line.level, DIM)),
             Segment(f" {line.source:10.10} ", base + DIM),
             Segment(line.line, base + MESSAGE_STYLES.get(line.level, Style())),

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
@@ -12,13 +9,14 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from screens.context import context_of
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.model import TessaConfig
 
 
 class StatusHeader(Horizontal):
     """One-line header; only the clock redraws, once a second."""
 
-    def __init__(self, config: TessaConfig, clock: Callable[[], datetime], *, readonly: bool) -> None:
+    def __init__(self, config: TessaConfig, clock: Now, *, readonly: bool) -> None:
         super().__init__(id="status-header")
         self._config = config
         self._clock = clock
@@ -49,7 +47,7 @@ def _typing(who: str) -> Text:
 class HeaderClock(Widget):
     """UTC and local time, repainted once a second without a layout pass (Static.update would relayout)."""
 
-    def __init__(self, clock: Callable[[], datetime], *, id: str) -> None:
+    def __init__(self, clock: Now, *, id: str) -> None:
         super().__init__(id=id)
         self._clock = clock
 

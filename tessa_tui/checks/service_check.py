@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache
@@ -17,17 +17,12 @@ from tessa_tui.base.http_fetch import MAX_BODY_BYTES, HttpOutcome, describe_erro
 from tessa_tui.base.isolate import isolated
 from tessa_tui.base.redact import mask_url, redact_text
 from tessa_tui.base.sanitize import excerpt, sanitize
+from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.checks.result import CheckResult, CheckState
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
 from tessa_tui.conditions.condition import Condition, ConditionResult, Observation, evaluate_all, parse_condition
 from tessa_tui.conditions.jsonpath import clean_surrogates
 from tessa_tui.config.model import ServiceCheck
-
-Clock = Callable[[], datetime]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @cache
@@ -112,7 +107,7 @@ def _prepared(check: ServiceCheck) -> _Prepared:
 
 
 async def run_check(
-    client: httpx.AsyncClient, check: ServiceCheck, *, secrets: Iterable[str] = (), clock: Clock = _utc_now
+    client: httpx.AsyncClient, check: ServiceCheck, *, secrets: Iterable[str] = (), clock: Now = utc_now
 ) -> CheckResult:
     """Run one check once; every failure becomes a result with a one-line reason, never an exception.
 
@@ -129,7 +124,7 @@ async def run_check(
 
 
 async def _run_check(
-    client: httpx.AsyncClient, check: ServiceCheck, secrets: frozenset[str], clock: Clock
+    client: httpx.AsyncClient, check: ServiceCheck, secrets: frozenset[str], clock: Now
 ) -> CheckResult:
     prepared = _prepared(check)
     if check.statuspage:
@@ -147,7 +142,7 @@ def _safe_secrets(check: ServiceCheck) -> frozenset[str]:
 
 
 def fault_result(
-    check: ServiceCheck, reason: str, secrets: frozenset[str] = frozenset(), clock: Clock = _utc_now
+    check: ServiceCheck, reason: str, secrets: frozenset[str] = frozenset(), clock: Now = utc_now
 ) -> CheckResult:
     """The result of a run that met a bug: unknown, with the one-line reason (already logged)."""
     try:
@@ -168,7 +163,7 @@ def fault_result(
     return _cleaned(result, secrets | _safe_secrets(check))
 
 
-async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Clock) -> CheckResult:
+async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Now) -> CheckResult:
     deadline = check.timeout.total_seconds()
     url = check.url or ""
     target = prepared.url or url
@@ -241,7 +236,7 @@ def _http_state(
 
 
 async def _run_statuspage(
-    client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Clock
+    client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Now
 ) -> CheckResult:
     base = (check.statuspage or "").rstrip("/")
     deadline = check.timeout.total_seconds()

@@ -18,6 +18,7 @@ from pathlib import Path
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 from tessa_tui.cli.loading import load_optional
 from tessa_tui.incidents.book import IncidentBook, open_book
 from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, Incident, describe_event
@@ -25,7 +26,6 @@ from tessa_tui.incidents.journal import Event, PendingEvent
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tessa_tui.incidents.sla import incident_clocks
 
-Clock = Callable[[], datetime]
 Action = Callable[[IncidentBook, argparse.Namespace], int]
 
 
@@ -58,7 +58,7 @@ def _actor(args: argparse.Namespace) -> str | None:
     return actor if isinstance(actor, str) else None
 
 
-def run_action(name: str, args: argparse.Namespace, clock: Clock) -> int:
+def run_action(name: str, args: argparse.Namespace, clock: Now) -> int:
     """Run `incident NAME`: say once what could not be read, refuse a write to a read-only journal before
     anything else, then do it."""
     book = open_book(load_optional(args), clock, readonly=_readonly(args), actor=_actor(args))

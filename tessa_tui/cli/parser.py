@@ -11,18 +11,18 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NoReturn
 
 from tessa_tui import __version__
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.moments import TIME_HELP, parse_moment
+from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES
 from tessa_tui.incidents.vocabulary import MILESTONES, NOTE_SECTIONS, ROLES
 from tessa_tui.logs.levels import LEVELS
 
 Run = Callable[[argparse.Namespace], int]
-Now = Callable[[], datetime]
 
 AS_HELP = "who is typing, recorded on every event (default: $TESSA_ACTOR, journal.actor, the OS user)"
 ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
-def build_parser(clock: Now = lambda: datetime.now(UTC)) -> argparse.ArgumentParser:
+def build_parser(clock: Now = utc_now) -> argparse.ArgumentParser:
     """The whole command tree; each subcommand names the function that runs it."""
     parser = _Parser(
         prog="tessa-tui",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,7 @@ from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.redact import mask_url, redact_text
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.model import DatabaseConfig
 from tessa_tui.database import queries as db_sql
 from tessa_tui.database.snapshot import DbSnapshot, Section
@@ -49,10 +49,6 @@ def activity_sections(config: DatabaseConfig) -> tuple[str, ...]:
     return (*ACTIVITY_SECTIONS, "named_queries") if config.queries else ACTIVITY_SECTIONS
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _cell(value: Any) -> Any:
     """Values as they may be shown: text sanitised and redacted (query text quotes `PASSWORD '...'`
     literals and registered secrets), everything else plain JSON types."""
@@ -66,9 +62,7 @@ def _cell(value: Any) -> Any:
 class DbMonitor:
     """Polls one PostgreSQL database for the pane; safe to call from the UI's event loop."""
 
-    def __init__(
-        self, config: DatabaseConfig, *, secrets: Iterable[str] = (), clock: Callable[[], datetime] = _now
-    ) -> None:
+    def __init__(self, config: DatabaseConfig, *, secrets: Iterable[str] = (), clock: Now = utc_now) -> None:
         self.config = config
         self.target = mask_url(config.dsn)
         self._secrets = frozenset(secrets)

@@ -13,11 +13,12 @@ import contextlib
 import sqlite3
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from tessa_tui.base.isolate import internal_reason
+from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.model import DatabaseConfig
 from tessa_tui.database.size_history import Growth, SizeHistory
 from tessa_tui.database.snapshot import DbSnapshot
@@ -27,12 +28,7 @@ if TYPE_CHECKING:  # asyncpg comes with it: loaded by the watcher, in a thread
 
 RETRY_S = 5.0
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class DbUpdate(NamedTuple):
@@ -95,7 +91,7 @@ async def watch_database(
     *,
     secrets: frozenset[str] = frozenset(),
     record_size: Callable[[DbSnapshot], tuple[Growth, ...] | None] | None = None,
-    clock: Clock = _utc_now,
+    clock: Now = utc_now,
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Sleep = asyncio.sleep,
     monitor: Callable[[], Monitor] | None = None,

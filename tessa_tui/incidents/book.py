@@ -12,7 +12,7 @@ import getpass
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import redact_text
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 from tessa_tui.base.user_dirs import data_dir
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import Person, Severity, TessaConfig
@@ -94,7 +95,7 @@ def journal_file(loaded: LoadedConfig | None) -> Path:
 
 def open_book(
     loaded: LoadedConfig | None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Now = lambda: datetime.now(UTC),
     *,
     readonly: bool = False,
     actor: str | None = None,
@@ -119,7 +120,7 @@ class IncidentBook:
         journal: Journal,
         pack: RunbookPack,
         severities: Mapping[str, Severity],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Now = lambda: datetime.now(UTC),
         *,
         people: Sequence[Person] = (),
     ) -> None:
@@ -494,7 +495,7 @@ class IncidentBook:
             incident.id, "action_output", runbook=runbook.id, step=step.id, text=step.text, ticks=ticks, **data
         )
 
-    def pin_log(self, incident_id: str, *, source: str, clock: str, level: str, text: str) -> PendingEvent:
+    def pin_log(self, incident_id: str, *, source: str, time_of_day: str, level: str, text: str) -> PendingEvent:
         """A log record kept in the timeline as evidence (a diagnostic output in the post-mortem)."""
         incident = self.get(incident_id)
         excerpt = redact_text(sanitize(text, keep_newlines=True))[:MAX_TEXT]
@@ -502,10 +503,10 @@ class IncidentBook:
             incident.id,
             "log_pinned",
             source=source,
-            clock=clock,
+            clock=time_of_day,  # stored under its first name, so older journals read the same
             level=level,
             excerpt=excerpt,
-            title=f"log {source} {clock} {level.upper()}",
+            title=f"log {source} {time_of_day} {level.upper()}",
         )
 
     def retitle(self, incident_id: str, title: str) -> PendingEvent:

@@ -27,6 +27,7 @@ from typing import Any
 from tessa_tui.base import secret_registry
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 
 BUSY_TIMEOUT_S = 10.0  # how long a writer waits for another process's transaction
 SCHEMA_VERSION = 1
@@ -113,7 +114,7 @@ class Journal:
         path: Path,
         *,
         actor: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Now = lambda: datetime.now(UTC),
         max_pages: int | None = None,
         readonly: bool = False,
     ) -> None:

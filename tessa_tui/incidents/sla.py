@@ -17,12 +17,13 @@ and never reports a target as met.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
 
 from tessa_tui.base.durations import format_clock, format_duration
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.model import Severity
 from tessa_tui.incidents.incident import MILESTONES, Incident
 from tessa_tui.runbook.load import RunbookPack
@@ -34,7 +35,7 @@ SKEW_TOLERANCE = timedelta(seconds=60)  # a time this far past now is another ma
 
 
 @dataclass(frozen=True, slots=True)
-class Clock:
+class SlaTimer:
     """One countdown."""
 
     key: str  # `INC-3:response`: stable across restarts; notifications remember what they announced by it
@@ -101,11 +102,11 @@ class Clock:
         return f"{format_clock(-remaining)} over"
 
 
-def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity]) -> list[Clock]:
+def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[str, Severity]) -> list[SlaTimer]:
     """Every clock of an incident: response, stakeholder updates, phase time boxes, issue runbooks'
     resolution and escalation."""
     resolved = incident.resolved_at
-    clocks: list[Clock] = []
+    clocks: list[SlaTimer] = []
     order = _disorder(incident)
     newest = max((e.at for e in incident.events), default=None)
 
@@ -118,12 +119,12 @@ def incident_clocks(incident: Incident, pack: RunbookPack, severities: Mapping[s
         stop: datetime | None,
         start_word: str,
         unmet: str = "",
-    ) -> Clock:
+    ) -> SlaTimer:
         suspect = order
         if not suspect and stop is not None and stop < start:
             what = "resolved" if stop == resolved else _STOP_WORDS[kind]
             suspect = f"{what} before {start_word}"
-        clocks.append(Clock(key, label, kind, start, deadline, stop, suspect, newest, unmet))
+        clocks.append(SlaTimer(key, label, kind, start, deadline, stop, suspect, newest, unmet))
         return clocks[-1]
 
     severity = severities.get(incident.severity)
@@ -263,13 +264,13 @@ def _updates_unmet(incident: Incident, every: timedelta) -> str:
     return ""
 
 
-def current_phase(clocks: Iterable[Clock], now: datetime) -> Clock | None:
+def current_phase(clocks: Iterable[SlaTimer], now: datetime) -> SlaTimer | None:
     """The running phase whose deadline comes first (the one the team should be working)."""
     running = [c for c in clocks if c.kind == "phase" and c.running(now)]
     return min(running, key=lambda c: c.deadline, default=None)
 
 
-def clock_subject(clock: Clock) -> str:
+def clock_subject(clock: SlaTimer) -> str:
     """What a clock times: the runbook's title for an expected-resolution or escalation clock (labelled
     `Escalate if unresolved · <runbook title>`, so two of them never read alike), else its label."""
     _what, sep, subject = clock.label.partition(" · ")
@@ -280,7 +281,7 @@ def clock_subject(clock: Clock) -> str:
 class Alert:
     """A clock crossed a threshold: what to tell the room."""
 
-    clock: Clock
+    clock: SlaTimer
     level: str
 
     def message(self, now: datetime) -> str:
@@ -301,17 +302,17 @@ class ThresholdWatcher:
     thresholds are announced afresh.
     """
 
-    def __init__(self, clock: Callable[[], datetime]) -> None:
+    def __init__(self, clock: Now) -> None:
         self._now = clock
         self._announced: dict[str, tuple[datetime, str]] = {}
 
-    def prime(self, clocks: Iterable[Clock]) -> None:
+    def prime(self, clocks: Iterable[SlaTimer]) -> None:
         """Accept the clocks' current levels as already announced (on start-up: no burst of old news)."""
         now = self._now()
         for c in clocks:
             self._announced[c.key] = (c.start, c.level(now))
 
-    def check(self, clocks: Iterable[Clock]) -> list[Alert]:
+    def check(self, clocks: Iterable[SlaTimer]) -> list[Alert]:
         """Alerts for running clocks that reached a higher level since the last check."""
         now = self._now()
         alerts: list[Alert] = []

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import isolated
+from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.model import TessaConfig
 
 if TYPE_CHECKING:  # loaded by the watcher, in a thread, with httpx
@@ -22,13 +23,8 @@ if TYPE_CHECKING:  # loaded by the watcher, in a thread, with httpx
 POLL_S = 30.0
 DEADLINE_MARGIN_S = 5.0  # the calls keep their own total deadline; this one only guards against a stuck poll
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 ListIncidents = Callable[[TessaConfig, frozenset[str]], Awaitable[list["PdIncident"]]]
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class PagerDutyUpdate(NamedTuple):
@@ -53,7 +49,7 @@ async def watch_pagerduty(
     secrets: frozenset[str] = frozenset(),
     *,
     every: float = POLL_S,
-    clock: Clock = _utc_now,
+    clock: Now = utc_now,
     sleep: Sleep = asyncio.sleep,
     list_incidents: ListIncidents | None = None,
 ) -> AsyncGenerator[PagerDutyUpdate, None]:

@@ -92,7 +92,7 @@ class LogRecord(NamedTuple):
     """
 
     level: Level
-    clock: str
+    time_of_day: str
     """The time of day as the record wrote it (`10:00:01`); empty when it has none."""
     full: str
     """The record as read (newlines joining a stack trace), for the detail view, pinning and filters."""
@@ -113,7 +113,7 @@ class LogRecord(NamedTuple):
 
 
 Row = tuple[str, str, str, str, float | None, str]
-"""A LogRecord as stored: (level, clock, full, summary, when, source); `LogRecord._make(row)` reads it."""
+"""A LogRecord as stored: (level, time_of_day, full, summary, when, source); `LogRecord._make(row)` reads it."""
 LEVEL: Final = 0
 CLOCK: Final = 1
 FULL: Final = 2
@@ -312,7 +312,7 @@ class LogParser:
         for raw in lines:
             if last is not None and is_continuation(raw):
                 if not records:  # the record before is already shown: go on in its level and time
-                    last = LogRecord(last.level, last.clock, sanitize(raw), "", last.when, self.source)
+                    last = LogRecord(last.level, last.time_of_day, sanitize(raw), "", last.when, self.source)
                     records.append(last)
                     size = len(last.full)
                 elif size + len(raw) < MAX_RECORD:  # a runaway trace stops growing here
@@ -324,7 +324,7 @@ class LogParser:
                 trace = []
             record = parse_line(raw, self.fmt, self.source)
             if record.when is None and last is not None:
-                record = record._replace(when=last.when, clock=record.clock or last.clock)
+                record = record._replace(when=last.when, time_of_day=record.time_of_day or last.time_of_day)
             records.append(record)
             last, size = record, len(record.full)
         if trace:

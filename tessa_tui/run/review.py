@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tessa_tui.base.capabilities import MEASURE
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.journal import Event, Journal, new_event
@@ -127,7 +128,7 @@ async def run_review(
     secrets: Iterable[str] = (),
     journal: Path | None = None,
     on_item: Callable[[int, ReviewItem], object] | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Now = lambda: datetime.now(UTC),
 ) -> Review:
     """Run every step of `runbook` in order; `on_item(index, item)` as each is known. Destructive steps are
     never run by a review: they are listed as manual."""

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tessa_tui.base.sanitize import sanitize
+from tessa_tui.base.time_source import Now
 from tessa_tui.base.user_dirs import data_dir
 from tessa_tui.conditions.condition import Observation
 from tessa_tui.config.model import LogSource, ServiceCheck, TessaConfig
@@ -50,7 +51,7 @@ class ProbeContext:
     values: Mapping[str, str] = field(default_factory=dict)
     secrets: Collection[str] = ()
     journal: Path | None = None
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    now: Now = lambda: datetime.now(UTC)
 
     def journal_path(self) -> Path:
         """The journal given, else the config's (a relative `journal.path` is taken from the working directory)."""

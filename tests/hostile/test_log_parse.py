@@ -175,7 +175,7 @@ LINES = st.one_of(json_lines(), other_lines(), TEXT, st.sampled_from(DEEP))
 
 def check(record: LogRecord) -> None:
     assert record.level in LEVELS
-    assert isinstance(record.clock, str) and isinstance(record.full, str) and isinstance(record.summary, str)
+    assert isinstance(record.time_of_day, str) and isinstance(record.full, str) and isinstance(record.summary, str)
     assert record.when is None or (isinstance(record.when, float) and math.isfinite(record.when))
     assert isinstance(record.line, str)
 

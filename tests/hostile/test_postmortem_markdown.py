@@ -369,7 +369,7 @@ def command(book: IncidentBook, incident_id: str, name: str, text: str, other: s
     if name == "assign":
         return book.assign(incident_id, ROLES[number % len(ROLES)], text)
     if name == "pin":
-        return book.pin_log(incident_id, source=other, clock="14:00:09", level=other, text=text)
+        return book.pin_log(incident_id, source=other, time_of_day="14:00:09", level=other, text=text)
     if name == "output":
         result = {"kind": "run", "status": other, "excerpt": sanitize(text, keep_newlines=True), "ok": False}
         return book.action_output(incident_id, "1", result)  # the excerpt as step_actions records it: sanitised

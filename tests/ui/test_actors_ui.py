@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from screens.app import TessaApp
-from screens.commands.command_line import CommandLine
+from screens.commands.command_line_dialog import CommandLine
 from screens.incident.incident_screen import IncidentScreen
 from screens.widgets.form_dialog import FormDialog
 from tessa_tui.base.errors import UserError

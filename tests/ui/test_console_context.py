@@ -13,12 +13,12 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from screens.app import TessaApp
-from screens.commands.command_line import CommandLine
-from screens.commands.runbook_commands import RunbookChosen
+from screens.commands.command_line_dialog import CommandLine
 from screens.commands.runbook_screen import RunbookScreen
 from screens.context import capabilities_of, context_of
 from screens.dashboard.incident_pane import NO_INCIDENT, IncidentPane
-from screens.incident_desk import ActorChanged, Write
+from screens.incident_desk import Write
+from screens.messages import ActorChanged, RunbookChosen
 from screens.widgets.form_dialog import FormDialog, FormSpec
 from screens.widgets.status_header import StatusHeader
 from tessa_tui.base.capabilities import READ_ONLY

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from textual.coordinate import Coordinate
@@ -11,6 +10,7 @@ from textual.widgets import DataTable, Static
 
 from screens.app import TessaApp
 from screens.help_screen import HelpScreen
+from tessa_tui.base.time_source import Now
 from tessa_tui.config.keymap import KEYS
 from tessa_tui.config.load import LoadedConfig, load_config
 from tests.ui.screen_text import screen_text
@@ -97,7 +97,7 @@ async def test_absent_sections_say_which_key_to_add(write_config: Callable[[str]
 
 
 async def test_header_shows_platform_environment_on_call_and_both_clocks(
-    example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
+    example_config: LoadedConfig, frozen_clock: Now
 ) -> None:
     app = TessaApp(example_config, clock=frozen_clock, live=False)
     async with app.run_test(size=SIZE):

@@ -106,7 +106,8 @@ async def test_the_summary_shows_size_growth_from_the_local_history(
 ) -> None:
     from datetime import timedelta
 
-    from screens.dashboard.database_pane import DatabasePane, DbPolled
+    from screens.dashboard.database_pane import DatabasePane
+    from screens.messages import DbPolled
     from tessa_tui.database.size_history import SizeHistory
     from tessa_tui.database.snapshot import DbSnapshot, Section
     from tests.conftest import FROZEN_NOW

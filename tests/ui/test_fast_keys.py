@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
-from screens.commands.command_line import CommandLine
+from screens.commands.command_line_dialog import CommandLine
 from screens.commands.runbook_screen import RunbookScreen
 from screens.dashboard.contacts_screen import ContactsScreen
 from screens.incident.incident_screen import IncidentScreen

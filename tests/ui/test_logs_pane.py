@@ -117,7 +117,7 @@ async def test_error_rate_per_minute_sparkline(
     write_config: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from screens.dashboard import logs_pane
-    from screens.dashboard.logs_pane import LogLines
+    from screens.messages import LogLines
 
     minute_now = [100]
     monkeypatch.setattr(logs_pane, "arrival_minute", lambda: minute_now[0])
@@ -137,7 +137,7 @@ async def test_error_rate_per_minute_sparkline(
 
 
 async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    from screens.dashboard.logs_pane import LogLines
+    from screens.messages import LogLines
     from screens.widgets.log_view import LogView
 
     config = write_config(

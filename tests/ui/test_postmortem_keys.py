@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from screens.app import TessaApp
-from screens.commands.command_line import CommandMode
+from screens.commands.command_mode import CommandMode
 from screens.dashboard.services_pane import ServicesPane
 from screens.incident.incident_screen import IncidentScreen
 from screens.messages import CheckReported

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +16,17 @@ from textual.pilot import Pilot
 from screens.app import TessaApp
 from screens.dashboard.database_pane import DatabasePane
 from screens.dashboard.incident_pane import IncidentPane
-from screens.dashboard.logs_pane import LogLines, LogsPane
+from screens.dashboard.logs_pane import LogsPane
 from screens.dashboard.services_pane import ServicesPane
 from screens.incident.incident_screen import COMPACT_BELOW
-from screens.messages import CheckReported
+from screens.messages import CheckReported, LogLines
 from screens.widgets.incident_style import compact_clocks
+from tessa_tui.base.time_source import Now
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.conditions.condition import ConditionResult
 from tessa_tui.config.load import LoadedConfig, load_config
 from tessa_tui.database.snapshot import DbSnapshot, Section
-from tessa_tui.incidents.sla import Clock
+from tessa_tui.incidents.sla import SlaTimer
 from tessa_tui.logs.ingest import digest
 from tessa_tui.logs.parse import LogParser
 from tests.conftest import EXAMPLE_CONFIG, FROZEN_NOW
@@ -151,37 +152,27 @@ async def _counts_drawn(pilot: Pilot[Any], logs: LogsPane) -> None:
     logs._update_subtitle()
 
 
-def test_dashboard(
-    snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
-) -> None:
+def test_dashboard(snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Now) -> None:
     app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), run_before=_report)
 
 
-def test_dashboard_high_contrast(
-    snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
-) -> None:
+def test_dashboard_high_contrast(snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Now) -> None:
     app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), press=["ctrl+t"], run_before=_report)
 
 
-def test_service_detail(
-    snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
-) -> None:
+def test_service_detail(snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Now) -> None:
     app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), press=["down", "enter"], run_before=_report)
 
 
-def test_help_screen(
-    snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Callable[[], datetime]
-) -> None:
+def test_help_screen(snap_compare: SnapCompare, example_config: LoadedConfig, frozen_clock: Now) -> None:
     app = TessaApp(example_config, clock=frozen_clock, live=False, actor=ACTOR)
     assert snap_compare(app, terminal_size=(140, 40), press=["question_mark"])
 
 
-def test_unconfigured_panes(
-    snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime]
-) -> None:
+def test_unconfigured_panes(snap_compare: SnapCompare, write_config: Callable[[str], Path], frozen_clock: Now) -> None:
     loaded = load_config(write_config("platform: Bare\nenvironment: staging\n"), environ={})
     assert snap_compare(TessaApp(loaded, clock=frozen_clock, live=False, actor=ACTOR), terminal_size=(120, 34))
 
@@ -206,7 +197,7 @@ async def _work_an_incident(pilot: Pilot[Any]) -> None:
 def test_incident_screen(
     snap_compare: SnapCompare,
     write_config: Callable[[str], Path],
-    frozen_clock: Callable[[], datetime],
+    frozen_clock: Now,
     tmp_path: Path,
 ) -> None:
     config = write_config(f"platform: Tessa\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n")
@@ -214,7 +205,7 @@ def test_incident_screen(
     assert snap_compare(app, terminal_size=(140, 40), run_before=_work_an_incident)
 
 
-def _war_room_app(write_config: Callable[[str], Path], clock: Callable[[], datetime], tmp_path: Path) -> TessaApp:
+def _war_room_app(write_config: Callable[[str], Path], clock: Now, tmp_path: Path) -> TessaApp:
     """The example config (its services for the lights) on a journal of the test's own."""
     journal = f"\njournal:\n  path: {tmp_path / 'j.sqlite3'}\n  actor: alice\n"
     config = write_config(EXAMPLE_CONFIG.read_text(encoding="utf-8") + journal)
@@ -257,7 +248,7 @@ async def _war_room_shown(pilot: Pilot[Any]) -> None:
 def test_war_room(
     snap_compare: SnapCompare,
     write_config: Callable[[str], Path],
-    frozen_clock: Callable[[], datetime],
+    frozen_clock: Now,
     tmp_path: Path,
 ) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
@@ -267,7 +258,7 @@ def test_war_room(
 def test_war_room_wall_screen(
     snap_compare: SnapCompare,
     write_config: Callable[[str], Path],
-    frozen_clock: Callable[[], datetime],
+    frozen_clock: Now,
     tmp_path: Path,
 ) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
@@ -277,7 +268,7 @@ def test_war_room_wall_screen(
 def test_war_room_high_contrast(
     snap_compare: SnapCompare,
     write_config: Callable[[str], Path],
-    frozen_clock: Callable[[], datetime],
+    frozen_clock: Now,
     tmp_path: Path,
 ) -> None:
     app = _war_room_app(write_config, frozen_clock, tmp_path)
@@ -333,7 +324,7 @@ async def _incident_shown(pilot: Pilot[Any]) -> None:
 def test_dashboard_with_a_down_service_and_an_incident(
     snap_compare: SnapCompare,
     write_config: Callable[[str], Path],
-    frozen_clock: Callable[[], datetime],
+    frozen_clock: Now,
     tmp_path: Path,
     size: str,
 ) -> None:
@@ -345,7 +336,7 @@ def test_dashboard_with_a_down_service_and_an_incident(
 def test_incident_screen_at(
     snap_compare: SnapCompare,
     write_config: Callable[[str], Path],
-    frozen_clock: Callable[[], datetime],
+    frozen_clock: Now,
     tmp_path: Path,
     size: str,
 ) -> None:
@@ -365,7 +356,7 @@ def region_text(app: TessaApp, selector: str) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_what_a_person_must_read_fits_every_size(
-    write_config: Callable[[str], Path], frozen_clock: Callable[[], datetime], tmp_path: Path, size: str
+    write_config: Callable[[str], Path], frozen_clock: Now, tmp_path: Path, size: str
 ) -> None:
     """Why a service is down, each escalation clock's runbook, and a long timeline line's end are on screen,
     and nothing is wider than the terminal."""
@@ -396,8 +387,8 @@ def test_compact_clocks_name_every_clock_and_say_met_missed_or_suspect() -> None
     undone is missed), contradicting times say suspect, and no cell is split across lines."""
     began = FROZEN_NOW - timedelta(minutes=20)
     clocks = [
-        Clock("I:response", "Response (SEV1)", "response", began, began + timedelta(minutes=15), began),
-        Clock(
+        SlaTimer("I:response", "Response (SEV1)", "response", began, began + timedelta(minutes=15), began),
+        SlaTimer(
             "I:phase",
             "Triage",
             "phase",
@@ -406,7 +397,7 @@ def test_compact_clocks_name_every_clock_and_say_met_missed_or_suspect() -> None
             began + timedelta(minutes=5),
             unmet="missed: 1 of 2 steps done when the box ended",
         ),
-        Clock(
+        SlaTimer(
             "I:update",
             "Next stakeholder update",
             "update",
@@ -414,7 +405,9 @@ def test_compact_clocks_name_every_clock_and_say_met_missed_or_suspect() -> None
             began + timedelta(minutes=30),
             suspect="acknowledged before detection",
         ),
-        Clock("I:escalate:x", "Escalate if unresolved · Web down", "escalate", began, FROZEN_NOW + timedelta(hours=1)),
+        SlaTimer(
+            "I:escalate:x", "Escalate if unresolved · Web down", "escalate", began, FROZEN_NOW + timedelta(hours=1)
+        ),
     ]
     lines = compact_clocks(clocks, FROZEN_NOW, 40).plain.splitlines()
     assert lines == ["Response met   Triage missed", "Next update ? suspect", "Web down: escalate 1:00:00 left"]

@@ -17,7 +17,7 @@ from textual.widgets import Input, OptionList
 
 from screens.app import TessaApp
 from screens.incident.incident_screen import IncidentScreen
-from screens.incident.step_run import AskValues, ConfirmRun, StepOutputScreen
+from screens.incident.step_dialogs import AskValues, ConfirmRun, StepOutputScreen
 from tessa_tui.base import http_fetch as http_probe
 from tessa_tui.config.load import load_config
 from tessa_tui.incidents.book import open_book

@@ -24,7 +24,7 @@ from tessa_tui.checks.result import CheckResult
 from tessa_tui.config.load import load_config
 from tessa_tui.incidents.book import IncidentBook, open_book
 from tessa_tui.incidents.incident import Incident
-from tessa_tui.incidents.sla import Clock, incident_clocks
+from tessa_tui.incidents.sla import SlaTimer, incident_clocks
 from tests.conftest import EXAMPLE_CONFIG
 from tests.incident_fixtures import START, ManualClock
 from tests.ui.screen_text import screen_text, wait_until
@@ -123,8 +123,10 @@ def test_countdown_watches_the_response_then_the_phase_time_box(make_book: Any, 
 def test_countdown_falls_back_to_the_resolution_then_to_the_time_open() -> None:
     incident = Incident("INC-1", "Slow search", "SEV3", START, "alice")
     now = START + timedelta(minutes=20)
-    stopped = Clock("INC-1:response", "Response (SEV3)", "response", START, START + timedelta(hours=4), START)
-    resolution = Clock("INC-1:resolution:x", "X: expected resolution", "resolution", START, START + timedelta(hours=1))
+    stopped = SlaTimer("INC-1:response", "Response (SEV3)", "response", START, START + timedelta(hours=4), START)
+    resolution = SlaTimer(
+        "INC-1:resolution:x", "X: expected resolution", "resolution", START, START + timedelta(hours=1)
+    )
     shown = countdown(incident, [stopped, resolution], now)
     assert (shown.label, shown.digits, shown.level) == ("EXPECTED RESOLUTION · X: expected resolution", "40:00", "ok")
     shown = countdown(incident, [stopped], now + timedelta(hours=1, seconds=5))
@@ -265,7 +267,7 @@ async def test_the_layout_adapts_to_the_wall_screen(tmp_path: Path, size: tuple[
 
 
 def test_clock_levels_are_words_not_colour_alone() -> None:
-    clock = Clock("INC-1:response", "Response", "response", START, START + timedelta(minutes=10))
+    clock = SlaTimer("INC-1:response", "Response", "response", START, START + timedelta(minutes=10))
     incident = Incident("INC-1", "t", "SEV1", START, "alice")
     words = [countdown(incident, [clock], START + timedelta(minutes=m)).detail.split(" · ")[0] for m in (1, 6, 9, 11)]
     assert words == ["● ON TRACK", "▲ 50% USED", "▲ 80% USED", "✖ BREACHED"]

@@ -1,64 +1,21 @@
-"""The `:` command line at the bottom of the screen: `:sev1 database down`, `:ack`, `:run 503`, `:note …`."""
+"""What the `:` command line runs: `:sev1 database down`, `:ack`, `:run 503`, `:note …` (the prompt is
+`command_line_dialog.py`, the parsing `tessa_tui/incidents/command_mode.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.suggester import Suggester
-from textual.widgets import Input, Static
+from textual.app import App
 
 from screens.commands.runbook_screen import RunbookScreen
 from screens.context import context_of
 from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.incident.incident_actions import IncidentActions
 from screens.incident_desk import Command as BookCommand
-from screens.keys import bind
 from tessa_tui.base.errors import UserError
-from tessa_tui.incidents.command_mode import Command, complete, parse_command, usage
+from tessa_tui.incidents.command_mode import Command, parse_command
 
 CHANGES = {"declare", "ack", "note", "resolve", "handoff", "update"}
-
-
-class NameSuggester(Suggester):
-    """`:iam al` suggests `:iam alice` from the contacts (right arrow takes it); `:han` suggests `:handoff `."""
-
-    def __init__(self, names: list[str]) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-        self.names = names
-
-    async def get_suggestion(self, value: str) -> str | None:
-        return complete(value, self.names)
-
-
-class CommandLine(ModalScreen[str | None]):
-    """A one-line prompt docked at the bottom; enter runs it, escape cancels."""
-
-    DEFAULT_CSS = """
-    CommandLine { align: left bottom; background: $background 0%; }
-    CommandLine > Vertical { height: auto; width: 100%; background: $panel; }
-    /* Three rows and a border in every state: Input's own `:focus` border would eat a one-row field. */
-    CommandLine #command-input, CommandLine #command-input:focus { border: tall $accent; height: 3; padding: 0 1; }
-    """
-    BINDINGS = [bind("close", "dismiss(None)")]
-
-    def __init__(self, severities: list[str], names: list[str] | None = None) -> None:
-        super().__init__()
-        self.severities = severities
-        self.names = names or []
-        """The contacts' names: `:iam` and `:handoff` complete from them."""
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(Text(usage(self.severities), style="dim"), id="command-usage")
-            yield Input(placeholder=":", id="command-input", suggester=NameSuggester(self.names))
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value)
 
 
 class CommandMode:
