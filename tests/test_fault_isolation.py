@@ -160,6 +160,7 @@ def _body_says_teapot_for(marker: str, real: Any) -> Any:
     return wrapped
 
 
+@pytest.mark.slow
 async def test_poller_keeps_every_check_on_its_interval_when_siblings_fault(
     hostile: HostileServers, state_home: Path
 ) -> None:

@@ -169,6 +169,7 @@ def _tick_forever(book: IncidentBook, report: int) -> None:
             os.write(report, f"{event.id}\n".encode())
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_loses_no_reported_tick_and_duplicates_none(
     tmp_path: Path, make_book: Callable[..., IncidentBook]
 ) -> None:

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.journal import new_event
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
@@ -84,6 +86,7 @@ def test_json_carries_the_same_facts(make_book: Book, clock: ManualClock) -> Non
     assert report["events"][0]["kind"] == "declared"
 
 
+@pytest.mark.slow
 def test_incident_cli_round_trip(tmp_path: Path) -> None:
     """The headless twin: declare, ack, tick, note, milestone, resolve and export from a second terminal."""
     config = tmp_path / "tessa.yaml"

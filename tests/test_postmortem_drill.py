@@ -11,6 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.journal import Journal
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
@@ -211,6 +213,7 @@ def test_monitor_events_are_no_incident(make_book: Book, clock: ManualClock) -> 
     assert book.journal.events_of(MONITOR)[0].data["state"] == "down"
 
 
+@pytest.mark.slow
 def test_check_records_flips_and_verifies_a_resolved_incident(
     write_config: Callable[[str], Path], servers: LoopbackServers, tmp_path: Path
 ) -> None:

@@ -246,6 +246,7 @@ def text_frame(text: str) -> bytes:
     return b"\x81" + size + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
+@pytest.mark.slow
 def test_a_session_whose_browser_vanished_ends_even_while_blocked_writing(tmp_path: Path) -> None:
     with serve(tmp_path) as served:
         sock = raw_websocket(served, 200, 60)

@@ -112,6 +112,7 @@ def _run(argv: list[str]) -> tuple[int, str]:
     return code, err.getvalue()
 
 
+@pytest.mark.slow
 @given(template=st.sampled_from(TEMPLATES), values=st.lists(VALUE, min_size=3, max_size=3))
 def test_any_value_is_one_line_and_a_user_exit_code(workspace: Path, template: list[str], values: list[str]) -> None:
     fill = iter(values)

@@ -18,6 +18,7 @@ from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_fast_keys import CONTACTS, SIZE, command, make_app, notified
 
 
+@pytest.mark.slow
 async def test_iam_switches_who_is_recorded_and_the_header_shows_it(tmp_path: Path) -> None:
     app = make_app(tmp_path, CONTACTS)
     async with app.run_test(size=SIZE) as pilot:
@@ -46,6 +47,7 @@ async def test_iam_switches_who_is_recorded_and_the_header_shows_it(tmp_path: Pa
         await wait_until(pilot, lambda: "typing: Lee Lead" in screen_text(app))
 
 
+@pytest.mark.slow
 async def test_handoff_moves_the_commander_and_shows_in_the_timeline(tmp_path: Path) -> None:
     app = make_app(tmp_path, CONTACTS)
     async with app.run_test(size=SIZE) as pilot:
@@ -71,6 +73,7 @@ async def test_handoff_moves_the_commander_and_shows_in_the_timeline(tmp_path: P
         )
 
 
+@pytest.mark.slow
 async def test_role_dialog_picks_from_the_contacts_with_phone_and_slack(tmp_path: Path) -> None:
     app = make_app(tmp_path, CONTACTS)
     async with app.run_test(size=SIZE) as pilot:

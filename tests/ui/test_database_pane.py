@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import asyncpg
+import pytest
 from textual.widgets import DataTable
 
 from screens.app import TessaApp
@@ -56,6 +57,7 @@ async def test_server_down_shows_the_reason_and_retry_and_never_blocks(write_con
         assert app.focused is not None
 
 
+@pytest.mark.slow
 async def test_a_long_query_is_cancelled_after_confirmation_and_the_timeline_records_it(
     tmp_path: Path, write_config: Callable[[str], Path], pg_dsn: str
 ) -> None:

@@ -108,6 +108,7 @@ async def test_sev1_in_two_keys_shows_who_to_call_and_copies_a_command(
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
 
 
+@pytest.mark.slow
 async def test_command_line_declares_attaches_acknowledges_and_notes(tmp_path: Path) -> None:
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

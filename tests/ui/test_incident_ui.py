@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -45,6 +46,7 @@ def _config(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 async def test_sev1_in_two_keys_then_tick_milestone_resolve_export(tmp_path: Path) -> None:
     app = TessaApp(load_config(_config(tmp_path)), live=False)
     async with app.run_test(size=SIZE) as pilot:

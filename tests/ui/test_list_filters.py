@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import DataTable, OptionList
@@ -40,6 +41,7 @@ def _journal(tmp_path: Path) -> str:
     return f"journal:\n  path: {tmp_path / 'journal.sqlite3'}\n  actor: alice\n"
 
 
+@pytest.mark.slow
 async def test_the_checklist_narrows_and_space_ticks_the_step_shown(
     tmp_path: Path, write_config: Callable[[str], Path]
 ) -> None:

@@ -20,6 +20,7 @@ def batch_of(source: str, lines: list[str]) -> Batch:
     return digest(LogParser(source=source), lines, "following", None)
 
 
+@pytest.mark.slow
 async def test_lines_levels_and_hostile_text(write_config: Callable[[str], Path], tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text('{"level":"info","time":"2026-11-28T10:00:01Z","msg":"started"}\n')
@@ -53,6 +54,7 @@ async def test_a_missing_file_is_waited_for(write_config: Callable[[str], Path],
         await wait_until(pilot, lambda: pane.counts["error"] == 1)
 
 
+@pytest.mark.slow
 async def test_filter_and_pause_from_the_keyboard(write_config: Callable[[str], Path], tmp_path: Path) -> None:
     from screens.widgets.log_view import LogView
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from screens.app import TessaApp
 from screens.commands.command_mode import CommandMode
 from screens.dashboard.services_pane import ServicesPane
@@ -50,6 +52,7 @@ def _kinds(app: TessaApp, incident: str) -> list[str]:
     return [e.kind for e in app.desk.book.journal.events_of(incident)]
 
 
+@pytest.mark.slow
 async def test_u_records_an_update_and_shift_v_verifies(tmp_path: Path) -> None:
     app = TessaApp(load_config(_config(tmp_path)), live=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.app import App
 from textual.command import CommandPalette
 
@@ -39,6 +40,7 @@ def _offered(app: App[Any]) -> set[str]:
     return {active.binding.action.split("(")[0] for active in app.screen.active_bindings.values() if active.enabled}
 
 
+@pytest.mark.slow
 async def test_readonly_offers_no_change_anywhere(tmp_path: Path) -> None:
     config = tmp_path / "tessa.yaml"
     log = tmp_path / "app.log"
