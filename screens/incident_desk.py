@@ -24,7 +24,8 @@ from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
-from tessa_tui.incidents.book import IncidentBook, check_actor, default_actor, open_book
+from tessa_tui.incidents.actors import check_actor, default_actor
+from tessa_tui.incidents.book import IncidentBook, open_book
 from tessa_tui.incidents.incident import Incident
 from tessa_tui.incidents.journal import Event, PendingEvent
 from tessa_tui.incidents.postmortem import postmortem, to_markdown

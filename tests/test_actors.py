@@ -13,7 +13,7 @@ import pytest
 from tessa_tui.base.errors import UserError
 from tessa_tui.cli.main import main
 from tessa_tui.cli.parser import build_parser
-from tessa_tui.config.model import Person
+from tessa_tui.config.contacts import Person
 from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.command_mode import complete, parse_command
 from tests.incident_fixtures import ManualClock

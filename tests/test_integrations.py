@@ -17,8 +17,10 @@ import pytest
 from tessa_tui.base.capabilities import READ_ONLY, READ_WRITE
 from tessa_tui.base.errors import UserError
 from tessa_tui.cli.main import main
+from tessa_tui.config.fields import Duration
+from tessa_tui.config.integrations import SLACK_FIELDS
 from tessa_tui.config.load import LoadedConfig, load_config
-from tessa_tui.config.model import SLACK_FIELDS, Duration, TessaConfig
+from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.journal import Event
 from tessa_tui.integrations import api_call

@@ -18,8 +18,9 @@ import pytest
 from tessa_tui.base.capabilities import MEASURE
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import mask_url
+from tessa_tui.config.fields import Duration
 from tessa_tui.config.load import load_config
-from tessa_tui.config.model import Duration, LogSource, ServiceCheck, TessaConfig
+from tessa_tui.config.model import LogSource, ServiceCheck, TessaConfig
 from tessa_tui.database.size_history import SizeHistory
 from tessa_tui.incidents.incident import fold_all
 from tessa_tui.incidents.journal import Journal, new_event

@@ -15,7 +15,8 @@ import pytest
 
 from tessa_tui.base.capabilities import READ_ONLY, READ_WRITE, Capabilities
 from tessa_tui.base.errors import UserError
-from tessa_tui.config.model import DatabaseConfig, Duration, ServiceCheck, TessaConfig
+from tessa_tui.config.fields import Duration
+from tessa_tui.config.model import DatabaseConfig, ServiceCheck, TessaConfig
 from tessa_tui.run.step_actions import ActionResult, run_step
 from tessa_tui.runbook.model import Action, HttpAction, Step
 from tessa_tui.runbook.placeholders import expand, unknown_placeholders

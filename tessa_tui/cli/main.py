@@ -73,7 +73,7 @@ def _acting_as(name: str | None) -> Iterator[None]:
     if name is None:
         yield
         return
-    from tessa_tui.incidents.book import ACTOR_ENV, check_actor
+    from tessa_tui.incidents.actors import ACTOR_ENV, check_actor
 
     name = check_actor(name, "--as")
     before = os.environ.get(ACTOR_ENV)

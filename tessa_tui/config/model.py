@@ -12,94 +12,29 @@ from collections.abc import Iterable
 from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Annotated, Literal
 
 import msgspec
 
 from tessa_tui.base.durations import format_duration, parse_duration
 from tessa_tui.conditions.condition import ConditionError, parse_condition
+from tessa_tui.config.contacts import Contacts, QuickReference
+from tessa_tui.config.fields import (
+    CONTROL,
+    Duration,
+    Name,
+    PositiveInt,
+    Section,
+    doc,
+    duration,
+    http_url,
+    no_nul,
+    postgres_dsn,
+)
+from tessa_tui.config.integrations import SLACK_FIELDS, TEMPLATE_FIELD, Integrations
 from tessa_tui.config.keymap import KEY_BY_ID
 
-
-class Duration(timedelta):
-    """A timedelta written in the file as `30s`, `15m`, `1h30m`, `500ms` or a number of seconds."""
-
-    def __repr__(self) -> str:
-        return f"Duration({format_duration(self)!r})"
-
-
-def duration(text: str) -> Any:
-    """A default-factory for a Duration field (msgspec cannot put a custom type in a schema default)."""
-    value = parse_duration(text)
-    return msgspec.field(default_factory=lambda: Duration(seconds=value.total_seconds()))
-
-
-def doc(description: str, **constraints: Any) -> msgspec.Meta:
-    """Field documentation (and constraints) that also lands in the JSON Schema."""
-    return msgspec.Meta(description=description, **constraints)
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def http_url(value: str | None, field: str) -> None:
-    """Raise unless `value` is an http(s) URL with a host (and a port in range, no control characters):
-    what the HTTP client would refuse at the first check is refused here, with the field's name."""
-    if value is None:
-        return
-    message = f"`{field}` must be an http:// or https:// URL with a host"
-    if _CONTROL.search(value):
-        raise ValueError(f"{message}, without control characters")
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range 0-65535" ...: never the value itself
-        raise ValueError(f"{message}: {str(exc).split(' as ')[0]}") from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(message)
-    if port == 0:
-        raise ValueError(f"`{field}`: port 0 is not a port to connect to (1-65535)")
-
-
-def no_nul(value: str | None, field: str) -> None:
-    """A path or argument with a NUL character cannot reach the operating system: refuse it here."""
-    if value is not None and "\0" in value:
-        raise ValueError(f"`{field}` contains a NUL character")
-
-
-def postgres_dsn(dsn: str) -> None:
-    """Refuse what asyncpg would only refuse with an internal error at connect time: a scheme other than
-    postgres(ql):// and ports out of range. Messages never quote the DSN (it holds the password)."""
-    try:
-        parts = urlsplit(dsn.strip())
-        query = parse_qs(parts.query, strict_parsing=True) if parts.query else {}
-    except ValueError:
-        return  # asyncpg says "the DSN could not be parsed" at connect, with the %23 hint; nothing to add here
-    if parts.scheme not in {"postgres", "postgresql"}:
-        raise ValueError("`dsn` must be a postgresql:// URL, e.g. postgresql://user@host:5432/dbname")
-    hosts = parts.netloc.rpartition("@")[2]
-    ports = [spec.rpartition("]")[2].partition(":")[2] for spec in hosts.split(",") if spec[:1] != "/"]
-    ports += [p for value in query.get("port", []) for p in value.split(",")]
-    for text in ports:
-        try:
-            port = int(unquote(text))  # as asyncpg reads it
-        except ValueError:
-            continue  # asyncpg's own parse error, handled at connect
-        if not 1 <= port <= 65535:
-            raise ValueError(f"`dsn`: port {port if abs(port) < 10**6 else '...'} is out of range (1-65535)")
-
-
-class Section(msgspec.Struct, forbid_unknown_fields=True, frozen=True, rename="kebab", kw_only=True):
-    """Base of every config section: unknown keys are errors, keys are kebab-case.
-
-    Subclasses repeat `frozen=True` so that type checkers see it too.
-    """
-
-
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
 
 
 class ServiceCheck(Section, frozen=True):
@@ -133,7 +68,7 @@ class ServiceCheck(Section, frozen=True):
         http_url(self.url, "url")
         http_url(self.statuspage, "statuspage")
         for key, value in self.headers.items():
-            if not _TOKEN.fullmatch(key) or _CONTROL.search(value.replace("\t", " ")):
+            if not _TOKEN.fullmatch(key) or CONTROL.search(value.replace("\t", " ")):
                 raise ValueError(f"`headers`: {key[:40]!r} is not a valid header (name a token, value one line)")
         for text in self.conditions:
             try:
@@ -225,64 +160,6 @@ class LogSource(Section, frozen=True):
             no_nul(arg, "command")
 
 
-class Person(Section, frozen=True):
-    """Someone to call: on-call, escalation, incident roles."""
-
-    role: Annotated[str, doc("primary, secondary, escalation, manager ...")]
-    name: Name
-    phone: str | None = None
-    slack: str | None = None
-    email: str | None = None
-
-
-class Vendor(Section, frozen=True):
-    """Third-party support (Supabase, OpenAI, hosting)."""
-
-    name: Name
-    contact: Annotated[str | None, doc("Support address, phone or portal.")] = None
-    url: str | None = None
-
-
-class Channel(Section, frozen=True):
-    """A communication channel (Slack #incidents, status page, dashboard)."""
-
-    name: Name
-    url: str | None = None
-
-
-class Contacts(Section, frozen=True):
-    """The seed's emergency contacts: on-call rotation, escalation, vendors and channels."""
-
-    people: list[Person] = msgspec.field(default_factory=list)
-    vendors: list[Vendor] = msgspec.field(default_factory=list)
-    channels: list[Channel] = msgspec.field(default_factory=list)
-
-    def on_call(self) -> Person | None:
-        """The primary on-call person, if configured."""
-        return next((p for p in self.people if p.role.lower() in {"primary", "on-call"}), None)
-
-
-class Link(Section, frozen=True):
-    """A named URL."""
-
-    name: Name
-    url: str
-
-
-class CommandRef(Section, frozen=True):
-    """A common command; `{placeholders}` are filled from `placeholders`."""
-
-    name: Name
-    command: str
-
-
-class QuickReference(Section, frozen=True):
-    """The seed's quick reference: service URLs and common commands."""
-
-    urls: list[Link] = msgspec.field(default_factory=list)
-    commands: list[CommandRef] = msgspec.field(default_factory=list)
-
-
 class Severity(Section, frozen=True):
     """One severity level and its response target."""
 
@@ -352,118 +229,6 @@ class DemoControl(Section, frozen=True):
     control_url: Annotated[str, doc("Base URL of the demo platform's drill control.")]
 
 
-SLACK_FIELDS = (
-    "id",
-    "severity",
-    "title",
-    "status",
-    "summary",
-    "url",
-    "commander",
-    "services",
-    "declared_at",
-    "platform",
-    "environment",
-)
-"""What a Slack template's {placeholders} may name (integration_actions.incident_fields fills them)."""
-_TEMPLATE_FIELD = re.compile(r"\{([a-z][a-z0-9_]*)\}")
-EnvSecret = Annotated[str, msgspec.Meta(min_length=1)]
-
-
-class PagerDuty(Section, frozen=True):
-    """PagerDuty: the REST API v2 (list, acknowledge, resolve incidents) and/or the Events API v2."""
-
-    token: Annotated[
-        EnvSecret | None, doc("REST API v2 key, from the environment: `${PAGERDUTY_TOKEN}`; never shown or logged.")
-    ] = None
-    from_: Annotated[
-        str | None, doc("Email of a PagerDuty user: PagerDuty requires it (`From:`) to change an incident.")
-    ] = msgspec.field(default=None, name="from")
-    service_ids: Annotated[list[str], doc("Services whose triggered / acknowledged incidents are listed.")] = (
-        msgspec.field(default_factory=list)
-    )
-    routing_key: Annotated[
-        EnvSecret | None,
-        doc("Events API v2 integration key (from the environment): acknowledge / resolve a linked alert's dedup key."),
-    ] = None
-    api_url: Annotated[str, doc("REST API base URL.")] = "https://api.pagerduty.com"
-    events_url: Annotated[str, doc("Events API base URL.")] = "https://events.pagerduty.com"
-
-    def __post_init__(self) -> None:
-        if self.token is None and self.routing_key is None:
-            raise ValueError("give `token` (REST API v2), `routing-key` (Events API v2) or both")
-        if self.token is not None and not (self.from_ and "@" in self.from_):
-            raise ValueError("`from`: the email of a PagerDuty user is required with `token` (PagerDuty needs it)")
-        http_url(self.api_url, "api-url")
-        http_url(self.events_url, "events-url")
-
-
-class Slack(Section, frozen=True):
-    """Slack: an incoming webhook, or chat.postMessage with a bot token and a channel."""
-
-    webhook_url: Annotated[
-        EnvSecret | None, doc("Incoming webhook URL, from the environment (the URL is the credential).")
-    ] = None
-    bot_token: Annotated[EnvSecret | None, doc("Bot token (xoxb-...) for chat.postMessage, from the environment.")] = (
-        None
-    )
-    channel: Annotated[str | None, doc("Channel id or name chat.postMessage posts to, e.g. #incidents.")] = None
-    api_url: Annotated[str, doc("Web API base URL.")] = "https://slack.com/api"
-    templates: Annotated[
-        dict[str, str],
-        doc(
-            "Message texts by name (declared, severity, update, resolved, or your own), with {placeholders}: "
-            + ", ".join(SLACK_FIELDS)
-            + ", and any `placeholders:` value; the built-in texts serve the names not given."
-        ),
-    ] = msgspec.field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if (self.webhook_url is None) == (self.bot_token is None):
-            raise ValueError("give exactly one of `webhook-url` or `bot-token` (with `channel`)")
-        if self.bot_token is not None and not self.channel:
-            raise ValueError("`channel` is required with `bot-token`")
-        http_url(self.webhook_url, "webhook-url")
-        http_url(self.api_url, "api-url")
-        # Template {placeholders} are checked by TessaConfig, which also knows the `placeholders:` names.
-
-
-class StatusPage(Section, frozen=True):
-    """Atlassian Statuspage (manage API): incidents created and updated from checklist steps."""
-
-    token: Annotated[EnvSecret, doc("API key, from the environment: `${STATUSPAGE_TOKEN}`; never shown or logged.")]
-    page_id: Annotated[str, doc("The page's id (Statuspage: API info).", min_length=1)]
-    components: Annotated[
-        dict[str, str],
-        doc("Service name (as in an incident's services) -> component id; an incident naming none affects all."),
-    ] = msgspec.field(default_factory=dict)
-    api_url: Annotated[str, doc("API base URL.")] = "https://api.statuspage.io/v1"
-
-    def __post_init__(self) -> None:
-        http_url(self.api_url, "api-url")
-
-
-class Integrations(Section, frozen=True):
-    """PagerDuty, Slack and the status page, driven from checklist steps; tokens only from the environment."""
-
-    pagerduty: PagerDuty | None = None
-    slack: Slack | None = None
-    statuspage: StatusPage | None = None
-    timeout: Annotated[Duration, doc("Total deadline of one call, retries included (default 10s).")] = duration("10s")
-    retries: Annotated[int, doc("Retries after a 429, a 5xx or a connection error (default 3).", ge=0, le=10)] = 3
-
-    def tokens(self) -> list[tuple[str, str | None]]:
-        """(key, value) of every credential, which must come from the environment."""
-        pd, slack, sp = self.pagerduty, self.slack, self.statuspage
-        return [
-            ("pagerduty.token", pd.token if pd else None),
-            ("pagerduty.routing-key", pd.routing_key if pd else None),
-            ("slack.webhook-url", slack.webhook_url if slack else None),
-            ("slack.bot-token", slack.bot_token if slack else None),
-            ("statuspage.token", sp.token if sp else None),
-        ]
-
-
 class TessaConfig(Section, frozen=True):
     """tessa.yaml: what the console watches and how it behaves."""
 
@@ -506,7 +271,7 @@ class TessaConfig(Section, frozen=True):
                 raise ValueError(f"`keymap`: unknown binding id {binding_id!r}{hint}")
         slack = self.integrations.slack
         for name, text in (slack.templates if slack else {}).items():
-            unknown = sorted(set(_TEMPLATE_FIELD.findall(text)) - set(SLACK_FIELDS) - set(self.placeholders))
+            unknown = sorted(set(TEMPLATE_FIELD.findall(text)) - set(SLACK_FIELDS) - set(self.placeholders))
             if unknown:
                 have = ", ".join(SLACK_FIELDS)
                 raise ValueError(f"`integrations.slack.templates.{name}`: unknown {{{unknown[0]}}} (have: {have})")

@@ -8,12 +8,9 @@ the CLI twin and scripts all go through this class, so they accept and refuse ex
 from __future__ import annotations
 
 import dataclasses
-import getpass
-import os
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +19,12 @@ from tessa_tui.base.redact import redact_text
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
 from tessa_tui.base.user_dirs import data_dir
+from tessa_tui.config.contacts import Person
 from tessa_tui.config.load import LoadedConfig
-from tessa_tui.config.model import Person, Severity, TessaConfig
-from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
+from tessa_tui.config.model import Severity, TessaConfig
+from tessa_tui.incidents.actors import check_actor, default_actor
+from tessa_tui.incidents.command_checks import checked_text, clock_not_behind, in_order
+from tessa_tui.incidents.incident import MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
 from tessa_tui.incidents.journal import Event, Journal, PendingEvent, Unreadable, new_event
 from tessa_tui.incidents.state_flips import (
     MONITOR,
@@ -40,49 +40,6 @@ from tessa_tui.runbook.load import RunbookPack, configured_pack
 from tessa_tui.runbook.model import Runbook, Step
 
 MAX_TEXT = 4000
-CLOCK_TOLERANCE = timedelta(seconds=60)
-"""How far another machine's clock may run ahead before its times are called into question (NTP keeps
-healthy clocks within milliseconds; a minute leaves room for a slow one, never for a wrong time zone)."""
-
-
-ACTOR_ENV = "TESSA_ACTOR"
-MAX_ACTOR = 64
-_NOT_IN_A_NAME = {"Cc", "Cf", "Cs", "Zl", "Zp"}  # control, format, lone surrogates, line / paragraph separators
-
-
-def check_actor(name: str, field: str, *, source: str | None = None) -> str:
-    """A person's name as the journal records it: one line of visible text, at most MAX_ACTOR characters;
-    UserError naming `field` (`--as`, `$TESSA_ACTOR`, `journal.actor`, `:iam`) otherwise."""
-    text = name.strip()
-    if not text:
-        raise UserError("a name is needed", source=source, field=field)
-    bad = next((c for c in text if unicodedata.category(c) in _NOT_IN_A_NAME), None)
-    if bad is not None:
-        shown = sanitize(text)[:MAX_ACTOR]
-        raise UserError(
-            f"'{shown}': U+{ord(bad):04X} is a control or format character, not part of a name",
-            source=source,
-            field=field,
-        )
-    if len(text) > MAX_ACTOR:
-        raise UserError(f"{len(text)} characters; a name has at most {MAX_ACTOR}", source=source, field=field)
-    return text
-
-
-def default_actor(configured: str | None, chosen: str | None = None, *, source: str | None = None) -> str:
-    """Who is recorded as doing things, in order: `chosen` (`--as NAME`), $TESSA_ACTOR, the configured
-    `journal.actor` (`source`: its file), then the OS user. A name given but unusable is a UserError."""
-    if chosen is not None:
-        return check_actor(chosen, "--as")
-    from_env = os.environ.get(ACTOR_ENV)
-    if from_env:
-        return check_actor(from_env, f"${ACTOR_ENV}")
-    if configured:
-        return check_actor(configured, "journal.actor", source=source)
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return os.environ.get("USER") or "unknown"
 
 
 def journal_file(loaded: LoadedConfig | None) -> Path:
@@ -261,7 +218,7 @@ class IncidentBook:
         self.journal.require_writable()
         incident = self.incidents.get(pending.incident)
         if incident is not None and pending.kind != "declared":
-            _clock_not_behind(incident, self.clock())
+            clock_not_behind(incident, self.clock())
         if pending.kind == "declared":
             event = self.journal.declare(event_id=pending.id, actor=pending.actor, **pending.data)
         else:
@@ -296,9 +253,9 @@ class IncidentBook:
             raise UserError("began: the incident cannot begin after it was detected")
         data: dict[str, Any] = {
             "severity": level,
-            "title": _text(title or f"{level}: {self.severities[level].description}", "title", 200),
+            "title": checked_text(title or f"{level}: {self.severities[level].description}", "title", 200),
             "runbooks": attached,
-            "services": [_text(s, "service", 80) for s in services],
+            "services": [checked_text(s, "service", 80) for s in services],
         }
         if detected_at:
             data["detected_at"] = detected_at.astimezone(UTC).isoformat()
@@ -315,7 +272,7 @@ class IncidentBook:
         if "acknowledged" in incident.milestones:
             at = incident.milestones["acknowledged"]
             raise UserError(f"{incident.id} was already acknowledged at {at:%H:%M:%S} UTC")
-        _in_order(incident, "acknowledged", self.clock())
+        in_order(incident, "acknowledged", self.clock())
         return new_event(incident.id, "acknowledged")
 
     def change_severity(self, incident_id: str, severity: str) -> PendingEvent:
@@ -383,17 +340,19 @@ class IncidentBook:
             raise UserError("--owner and --due go with --section action_item")
         extra: dict[str, str] = {}
         if owner:
-            extra["owner"] = _text(owner, "owner", 80)
+            extra["owner"] = checked_text(owner, "owner", 80)
         if due is not None:
             extra["due"] = due.isoformat()
         return new_event(
-            incident.id, "note", text=_text(text, "note", MAX_TEXT, keep_newlines=True), section=section, **extra
+            incident.id, "note", text=checked_text(text, "note", MAX_TEXT, keep_newlines=True), section=section, **extra
         )
 
     def stakeholder_update(self, incident_id: str, text: str) -> PendingEvent:
         """Stakeholders were told where things stand (posted by hand): restarts the update clock."""
         incident = self._open(incident_id)
-        return new_event(incident.id, "stakeholder_update", text=_text(text, "update", MAX_TEXT, keep_newlines=True))
+        return new_event(
+            incident.id, "stakeholder_update", text=checked_text(text, "update", MAX_TEXT, keep_newlines=True)
+        )
 
     def verify(self, incident_id: str, note: str = "") -> PendingEvent:
         """A person confirms the resolved incident's services are healthy again: Verified resolved."""
@@ -403,10 +362,10 @@ class IncidentBook:
         if "verified_resolved" in incident.milestones:
             at = incident.milestones["verified_resolved"]
             raise UserError(f"{incident.id} was already verified resolved at {at:%H:%M:%S} UTC")
-        _in_order(incident, "verified_resolved", self.clock())
+        in_order(incident, "verified_resolved", self.clock())
         data: dict[str, Any] = {"how": "person"}
         if sanitize(note).strip():
-            data["note"] = _text(note, "note", MAX_TEXT)
+            data["note"] = checked_text(note, "note", MAX_TEXT)
         return new_event(incident.id, "verified", **data)
 
     def flips(self) -> list[StateFlip]:
@@ -437,7 +396,7 @@ class IncidentBook:
         incident = self.get(incident_id)
         if role not in ROLES:
             raise UserError(f"role {role!r}: choose one of {', '.join(ROLES)}")
-        who = self.person_name(_text(person, "person", 80))
+        who = self.person_name(checked_text(person, "person", 80))
         return new_event(incident.id, "role_assigned", role=role, person=who)
 
     def handoff(self, incident_id: str, person: str, role: str = "commander") -> PendingEvent:
@@ -464,7 +423,7 @@ class IncidentBook:
         when = (at or self.clock()).astimezone(UTC)
         if when > self.clock():
             raise UserError(f"milestone {name}: {when:%Y-%m-%d %H:%M:%S} UTC is in the future")
-        _in_order(incident, key, when)
+        in_order(incident, key, when)
         return new_event(incident.id, "milestone_set", milestone=key, at=when.isoformat())
 
     def db_action(
@@ -478,7 +437,7 @@ class IncidentBook:
             action=action,
             pid=pid,
             query=redact_text(sanitize(query))[:500],
-            reason=_text(reason, "reason", 500),
+            reason=checked_text(reason, "reason", 500),
             result=result,
             target=target,
         )
@@ -511,14 +470,14 @@ class IncidentBook:
 
     def retitle(self, incident_id: str, title: str) -> PendingEvent:
         incident = self.get(incident_id)
-        return new_event(incident.id, "retitled", title=_text(title, "title", 200))
+        return new_event(incident.id, "retitled", title=checked_text(title, "title", 200))
 
     def resolve(self, incident_id: str, summary: str = "") -> PendingEvent:
         incident = self._open(incident_id)
         if "resolution_applied" not in incident.milestones:  # resolving sets it unless set already
-            _in_order(incident, "resolution_applied", self.clock())
+            in_order(incident, "resolution_applied", self.clock())
         # The summary is optional (the post-mortem then says the resolution is not written yet).
-        text = _text(summary, "summary", MAX_TEXT, keep_newlines=True) if sanitize(summary).strip() else ""
+        text = checked_text(summary, "summary", MAX_TEXT, keep_newlines=True) if sanitize(summary).strip() else ""
         return new_event(incident.id, "resolved", summary=text)
 
     def reopen(self, incident_id: str) -> PendingEvent:
@@ -540,48 +499,3 @@ class IncidentBook:
         if level not in self.severities:
             raise UserError(f"severity {severity!r}: choose one of {', '.join(self.severities)}")
         return level
-
-
-def _in_order(incident: Incident, key: str, when: datetime) -> None:
-    """Refuse a milestone (set, or implied by ack / resolve) that would contradict the others' order: the
-    mark of a wrong clock here, or on the machine that recorded the others."""
-    position = MILESTONES.index(key)
-    nearest_first = sorted(incident.milestones.items(), key=lambda item: abs(MILESTONES.index(item[0]) - position))
-    for other, other_at in nearest_first:
-        if other == key:
-            continue
-        other_position = MILESTONES.index(other)
-        if other_position < position and other_at > when:
-            raise UserError(_order(key, when, other, other_at, "before") + _CHECK_CLOCK)
-        if other_position > position and other_at < when:
-            raise UserError(_order(key, when, other, other_at, "after") + _CHECK_CLOCK)
-
-
-_CHECK_CLOCK = " (if that is now, check this machine's clock)"
-
-
-def _clock_not_behind(incident: Incident, now: datetime) -> None:
-    """Refuse to record at a time before the incident's last event: this clock (or the one that wrote it)
-    is wrong, and a timeline out of order would make every clock of the incident a lie."""
-    last = incident.last_change()
-    if now < last - CLOCK_TOLERANCE:
-        raise UserError(
-            f"{incident.id}: this machine's clock ({now:%Y-%m-%d %H:%M:%S} UTC) is behind the incident's last event "
-            f"({last:%Y-%m-%d %H:%M:%S} UTC); nothing recorded: check the clock (NTP)"
-        )
-
-
-def _order(key: str, when: datetime, other: str, other_at: datetime, relation: str) -> str:
-    return (
-        f"{MILESTONE_LABELS[key]} at {when:%H:%M:%S} would be {relation} "
-        f"{MILESTONE_LABELS[other].lower()} ({other_at:%H:%M:%S} UTC); milestones keep their order"
-    )
-
-
-def _text(value: str, name: str, limit: int, *, keep_newlines: bool = False) -> str:
-    text = sanitize(value, keep_newlines=keep_newlines).strip()
-    if not text:
-        raise UserError(f"{name}: empty")
-    if len(text) > limit:
-        raise UserError(f"{name}: {len(text)} characters; at most {limit}")
-    return text

@@ -13,7 +13,8 @@ from urllib.parse import quote, urlencode
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.sanitize import sanitize
-from tessa_tui.config.model import PagerDuty, TessaConfig
+from tessa_tui.config.integrations import PagerDuty
+from tessa_tui.config.model import TessaConfig
 from tessa_tui.integrations.api_call import IntegrationError, Reply, call_json
 
 __all__ = ["IntegrationError", "PdIncident", "events_v2", "get_status", "list_incidents", "set_status"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from tessa_tui.base.redact import clip
-from tessa_tui.config.model import Slack, TessaConfig
+from tessa_tui.config.integrations import Slack
+from tessa_tui.config.model import TessaConfig
 from tessa_tui.integrations.api_call import IntegrationError, Reply, call_json
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote
 
-from tessa_tui.config.model import StatusPage, TessaConfig
+from tessa_tui.config.integrations import StatusPage
+from tessa_tui.config.model import TessaConfig
 from tessa_tui.integrations.api_call import IntegrationError, Reply, call_json
 
 STATUSES = ("investigating", "identified", "monitoring", "resolved")

@@ -28,7 +28,8 @@ from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import clip, redact_text
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.conditions.condition import ConditionResult, Observation, evaluate_all, parse_condition
-from tessa_tui.config.model import Duration, TessaConfig
+from tessa_tui.config.fields import Duration
+from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.incident import Incident
 from tessa_tui.run.secret_egress import check_destination
 from tessa_tui.runbook.model import INTEGRATION_KINDS, Step

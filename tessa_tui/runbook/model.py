@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from tessa_tui.conditions.condition import parse_condition
-from tessa_tui.config.model import Duration, Section, doc
+from tessa_tui.config.fields import Duration, Section, doc
 
 Kind = Literal["procedure", "issue", "rollback", "maintenance", "security", "review"]
 StepId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]

@@ -11,7 +11,7 @@ import msgspec
 import yaml
 from hypothesis import strategies as st
 
-from tessa_tui.config.model import Duration
+from tessa_tui.config.fields import Duration
 from tessa_tui.runbook.model import ACTION_KINDS, Action
 
 
