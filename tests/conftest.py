@@ -23,6 +23,8 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "examples" / "tessa.yaml"
 SHARED_DATA = REPO.parent / "shared" / "data"
 FROZEN_NOW = datetime(2026, 1, 21, 14, 3, 7, tzinfo=UTC)
+SHUTDOWN_POLL_S = 0.05
+"""serve_forever's poll interval for a test's http.server: shutdown() waits up to one (0.5 s by default)."""
 
 # Property tests: examples per property, and per property whose every example writes a journal or starts a process.
 # `ci` (the default: the test command, CI) keeps all of them under half a minute; `deep` is the nightly or

@@ -28,7 +28,7 @@ from tessa_tui.incidents.book import open_book
 from tessa_tui.run.integration_actions import run_integration
 from tessa_tui.run.step_actions import run_step
 from tessa_tui.runbook.model import Action, HttpAction, Step
-from tests.conftest import REPO
+from tests.conftest import REPO, SHUTDOWN_POLL_S
 from tests.contract_servers import ContractServers
 
 TOKEN = "tok-3f9a1c7e5b2d"  # the configured secret, from the environment
@@ -65,7 +65,7 @@ def recorders() -> Iterator[tuple[Recorder, Recorder]]:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         recorder.url = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True).start()
         made.append((server, recorder))
     yield made[0][1], made[1][1]
     for server, _ in made:

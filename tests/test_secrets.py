@@ -25,7 +25,7 @@ from tessa_tui.config.load import load_config
 from tessa_tui.database.monitor import _cell
 from tessa_tui.logs.ingest import digest
 from tessa_tui.logs.parse import FULL, SUMMARY, LogParser
-from tests.conftest import REPO
+from tests.conftest import REPO, SHUTDOWN_POLL_S
 
 # What a person would paste: every URL delimiter, a space, a plus, a percent and non-ASCII.
 TOKEN = "tök3n@?:#/ +%Ωx9-TOKEN"
@@ -76,7 +76,7 @@ class Echo(BaseHTTPRequestHandler):
 @pytest.fixture
 def echo_url() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

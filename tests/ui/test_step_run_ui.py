@@ -21,6 +21,7 @@ from screens.incident.step_dialogs import AskValues, ConfirmRun, StepOutputScree
 from tessa_tui.base import http_fetch as http_probe
 from tessa_tui.config.load import load_config
 from tessa_tui.incidents.book import open_book
+from tests.conftest import SHUTDOWN_POLL_S
 from tests.hostile_http import answering
 from tests.ui.screen_text import screen_text, wait_until
 from tests.ui.test_incident_ui import fill_up
@@ -288,7 +289,7 @@ async def test_a_configured_secret_is_never_prefilled_nor_sent_to_a_typed_host(t
             pass
 
     other = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    threading.Thread(target=other.serve_forever, daemon=True).start()
+    threading.Thread(target=other.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True).start()
     steps = (
         "      - id: call-api\n        text: Call the API\n        action:\n"
         "          http:\n            url: '{target_url}/v1'\n"
@@ -345,7 +346,7 @@ async def test_a_secret_typed_in_a_masked_field_is_masked_in_what_comes_back(tmp
             pass
 
     echo = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=echo.serve_forever, daemon=True).start()
+    threading.Thread(target=echo.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True).start()
     steps = (
         "      - id: call-api\n        text: Call the API\n        action:\n"
         "          http:\n            url: '{target_url}/v1'\n"
