@@ -69,6 +69,14 @@ async def test_accepts_but_never_answers(client: httpx.AsyncClient, servers: Loo
     assert (result.state, result.reason) == ("down", "timed out after 1s without a complete response")
 
 
+@pytest.mark.slow
+async def test_no_per_operation_timeout_cuts_a_check_short(client: httpx.AsyncClient, servers: LoopbackServers) -> None:
+    # A client default of 5 s per read once made every answer slower than 5 s a ReadTimeout, whatever the
+    # check's own timeout said: only the check's deadline may end it.
+    result = await check(client, url=f"{servers.http}/hang", timeout="6s")
+    assert (result.state, result.reason) == ("down", "timed out after 6s without a complete response")
+
+
 async def test_drip_feed_is_cut_by_the_total_deadline(client: httpx.AsyncClient, servers: LoopbackServers) -> None:
     result = await check(client, url=f"{servers.http}/drip", timeout="1s")
     assert (result.state, result.reason) == ("down", "timed out after 1s without a complete response")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -418,3 +419,56 @@ def test_parse_go_duration(text: str, nanoseconds: int) -> None:
 @pytest.mark.parametrize("text", ["", "-", "1", "s", ".s", "1x", "1h 30m", "2562048h", "48h-1m"])
 def test_parse_go_duration_rejects(text: str) -> None:
     assert parse_go_duration(text) is None
+
+
+READS = {
+    "[STATUS] == 200": {"status"},
+    "len([BODY]) > 0": {"body"},
+    "[BODY].items[*].ok == true": {"body"},
+    "has([HEADER].etag) == true": {"headers"},
+    "[RESPONSE_TIME] < 500": {"response_time_ms"},
+    "[CONNECTED] == [CONNECTED]": {"connected"},
+    "[CERTIFICATE_EXPIRATION] > 48h": {"certificate_expiration_ms"},
+    "[IP] == 127.0.0.1": {"ip"},
+    "[CONTEXT].user.id == 1": {"context"},
+    "pat(a*) == abc": set(),
+}
+# One observation, and for each field one that differs from it only there.
+BASE = Observation(
+    status=200,
+    response_time_ms=10,
+    body=b'{"items": [{"ok": true}]}',
+    connected=True,
+    ip="127.0.0.1",
+    certificate_expiration_ms=3e8,
+    domain_expiration_ms=3e8,
+    dns_rcode="NOERROR",
+    headers={"ETag": "x"},
+    context={"user": {"id": 1}},
+)
+CHANGED: dict[str, Any] = {
+    "status": 503,
+    "response_time_ms": 900,
+    "body": b'{"items": [{"ok": false}]}',
+    "connected": False,
+    "ip": "10.0.0.1",
+    "certificate_expiration_ms": 1000,
+    "domain_expiration_ms": 1000,
+    "dns_rcode": "NXDOMAIN",
+    "headers": {},
+    "context": {},
+}
+
+
+@pytest.mark.parametrize("text", READS)
+def test_reads_names_every_field_a_condition_depends_on(text: str) -> None:
+    """A check reuses its last results while the fields its conditions read are unchanged: `reads` must be
+    complete (a field left out would hide a change) and name Observation fields."""
+    condition = parse_condition(text)
+    assert condition.reads == READS[text]
+    before = evaluate(condition, BASE, resolve_successful_conditions=True)
+    for name, value in CHANGED.items():
+        after = evaluate(condition, dataclasses.replace(BASE, **{name: value}), resolve_successful_conditions=True)
+        assert name in condition.reads or after == before, (text, name)
+        if name in condition.reads:
+            assert after != before, (text, name)  # each table row changes what its condition reads

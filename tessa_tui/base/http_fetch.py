@@ -1,19 +1,23 @@
 """One HTTP request with a total deadline, a decoded-body cap and safe redirects, reported as data.
 
-httpx's timeouts are per operation (a server dripping a byte every 0.5 s never trips a 1 s read
-timeout), so the whole exchange runs under one asyncio deadline. Redirects are followed here, not
-by httpx, so that configured headers (API keys, tokens) are dropped when the origin changes.
+Requests go straight to aiohttp, on the session that make_client's client owns: at fan-out httpx's request
+and response models cost more CPU than the exchange itself (benchmarks/poll_fanout.py). httpx stays as the
+client type callers hold and as the URL model (validation, redirect joining), so a URL means what it meant.
+aiohttp's own timeouts are off: they are per operation (a server dripping a byte every 0.5 s never trips a
+read timeout), so the whole exchange runs under one asyncio deadline. Redirects are followed here, not by
+aiohttp, so that configured headers (API keys, tokens) are dropped when the origin changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import functools
 import ssl
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -21,6 +25,9 @@ from tessa_tui.base.redact import clip
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    import aiohttp
+    import yarl
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 10
@@ -40,43 +47,75 @@ class HttpOutcome:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing: one check's Set-Cookie must never ride along on another's request."""
+@dataclass(frozen=True)
+class Target:
+    """A request URL parsed once: httpx's model of it and the already-encoded form aiohttp sends as is."""
 
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
+    url: httpx.URL
+    wire: yarl.URL
 
-    def set_cookie_header(self, request: httpx.Request) -> None:
-        return None
+    def __str__(self) -> str:
+        return str(self.url)
+
+
+def request_target(url: str | httpx.URL) -> Target:
+    """Parse `url` for fetch (raises httpx.InvalidURL, or a ValueError such as an IDNA error, when it cannot be)."""
+    import yarl
+
+    parsed = url if isinstance(url, httpx.URL) else httpx.URL(url)
+    _ = parsed.host  # decodes an IDNA host: a malformed `xn--` label is refused here, as httpx's request would
+    # httpx's text is percent-encoded with an IDNA host: aiohttp must send exactly it, not re-encode it.
+    return Target(parsed, yarl.URL(str(parsed), encoded=True))
+
+
+class _SessionTransport(httpx.AsyncBaseTransport):
+    """Owns the aiohttp session fetch sends on, created on first use (it needs the running loop)."""
+
+    def __init__(self, max_connections: int) -> None:
+        self._max_connections = max_connections
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            import aiohttp
+
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=60, ssl=_tls_context())
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=False,
+                # One check's Set-Cookie must never ride along on another's request.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # No per-operation timeouts: fetch's deadline bounds the whole exchange.
+                timeout=aiohttp.ClientTimeout(total=None, connect=None, sock_connect=None, sock_read=None),
+            )
+        return self._session
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise NotImplementedError("a check client sends through fetch(), not httpx's request methods")
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
 class _CheckClient(httpx.AsyncClient):
-    """httpx's client without the shared cookie jar (isolation between checks, and less work per response)."""
+    """The client callers hold: an httpx.AsyncClient by type, whose requests fetch sends on its aiohttp session."""
 
-    def __init__(self, *, transport: httpx.AsyncBaseTransport, **kwargs: Any) -> None:
-        super().__init__(transport=transport, **kwargs)
-        self._cookies = _NoCookies()
+    def __init__(self, transport: _SessionTransport) -> None:
+        super().__init__(transport=transport, follow_redirects=False, trust_env=False)
         self.check_transport = transport
 
 
-def _transport(client: httpx.AsyncClient) -> httpx.AsyncBaseTransport:
-    """The transport requests go through; any httpx client works, ours skips a lookup."""
-    if isinstance(client, _CheckClient):
-        return client.check_transport
-    return client._transport
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The system trust store, loaded once per process (tens of milliseconds each time), shared by every client."""
+    return ssl.create_default_context()
 
 
 def make_client(max_connections: int = 1000) -> httpx.AsyncClient:
-    """One shared client for every check: httpx's API over aiohttp's much cheaper connection handling."""
-    import aiohttp
-    from httpx_aiohttp import AiohttpTransport
-
-    def session() -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(limit=max_connections, ttl_dns_cache=60, ssl=ssl.create_default_context())
-        return aiohttp.ClientSession(connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar())
-
-    transport = AiohttpTransport(client=session)
-    return _CheckClient(transport=transport, follow_redirects=False, trust_env=False)
+    """One shared client for every check; close it (`async with`) to close its connections."""
+    return _CheckClient(_SessionTransport(max_connections))
 
 
 def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
@@ -86,19 +125,25 @@ def _same_origin(a: httpx.URL, b: httpx.URL) -> bool:
 async def fetch(
     client: httpx.AsyncClient,
     method: str,
-    url: str | httpx.URL,
+    url: str | httpx.URL | Target,
     *,
     headers: Mapping[str, str] | None = None,
     body: str | None = None,
     deadline: float,
     max_body: int = MAX_BODY_BYTES,
 ) -> HttpOutcome:
-    """Request `url`; never raises for network trouble, returns an HttpOutcome with `error` set instead."""
+    """Request `url`; never raises for network trouble, returns an HttpOutcome with `error` set instead.
+
+    `client` must come from make_client(); a Target (request_target) saves parsing the same URL on every call.
+    """
+    if not isinstance(client, _CheckClient):
+        raise TypeError("fetch needs a client from make_client()")
     started = time.perf_counter()
     try:
         async with asyncio.timeout(deadline):
-            target = url if isinstance(url, httpx.URL) else httpx.URL(url)
-            return await _exchange(client, method, target, dict(headers or {}), body, started, max_body)
+            target = url if isinstance(url, Target) else request_target(url)
+            session = client.check_transport.session()
+            return await _exchange(session, method, target, headers or {}, body, started, max_body)
     except TimeoutError:
         return HttpOutcome(elapsed_ms=_ms(started), error=f"timed out after {deadline:g}s without a complete response")
     except transport_errors() as exc:
@@ -108,49 +153,53 @@ async def fetch(
 def transport_errors() -> tuple[type[BaseException], ...]:
     """Every exception a server, the network or a URL can cause: a down result, never a crash.
 
-    httpx maps only some of aiohttp's errors (a malformed status line or chunked body comes through as
-    aiohttp's own ClientResponseError / ClientPayloadError); a bad URL is httpx.InvalidURL, which is no
-    httpx.HTTPError; UnicodeError and the `idna` errors are ValueErrors. Anything else is our bug and
-    goes to the caller's fault boundary. Evaluated only when an exception is being matched.
+    aiohttp raises its ClientError family and its parser's HttpProcessingError (a malformed status line or
+    chunked body); a bad URL is httpx.InvalidURL, which is no httpx.HTTPError; UnicodeError and the `idna`
+    errors are ValueErrors. Anything else is our bug and goes to the caller's fault boundary. Evaluated only
+    when an exception is being matched.
     """
     errors: list[type[BaseException]] = [httpx.HTTPError, httpx.InvalidURL, OSError, ValueError, EOFError]
     aiohttp = sys.modules.get("aiohttp")  # only a loaded aiohttp can have raised
     if aiohttp is not None:
         errors += [aiohttp.ClientError, aiohttp.http_exceptions.HttpProcessingError]
-    for name, attribute in (("h11", "ProtocolError"), ("anyio", "BrokenResourceError"), ("anyio", "EndOfStream")):
-        module = sys.modules.get(name)
-        if module is not None and isinstance(found := getattr(module, attribute, None), type):
-            errors.append(found)
     return tuple(errors)
 
 
 async def _exchange(
-    client: httpx.AsyncClient,
+    session: aiohttp.ClientSession,
     method: str,
-    url: httpx.URL,
-    headers: dict[str, str],
+    target: Target,
+    headers: Mapping[str, str],
     body: str | None,
     started: float,
     max_body: int,
 ) -> HttpOutcome:
-    origin = url
+    origin = target.url
     for _ in range(MAX_REDIRECTS + 1):
-        request = client.build_request(method, url, headers=headers, content=body)
-        # Straight to the transport: the client's auth, cookie and event-hook layers do nothing for a
-        # health check and cost a third of the CPU per request at fan-out (benchmarks/poll_fanout.py).
-        response = await _transport(client).handle_async_request(request)
+        response = await session.request(
+            method,
+            target.wire,
+            headers=headers,
+            data=None if body is None else body.encode(),
+            # The body goes as configured: no Content-Type is made up for it.
+            skip_auto_headers=("Content-Type",) if body is not None else None,
+            allow_redirects=False,
+        )
         try:
-            location = response.headers.get("location")
-            if response.status_code in _REDIRECT_CODES and location:
-                url = url.join(location)
+            if not _utf8(response.reason or ""):
+                return HttpOutcome(elapsed_ms=_ms(started), error="invalid HTTP response: status line is not UTF-8")
+            location = response.headers.get("Location")
+            if response.status in _REDIRECT_CODES and location:
+                url = target.url.join(location)
                 if not _same_origin(origin, url):
                     headers = {}  # configured headers may be credentials: never to another origin
-                if response.status_code == 303 or (response.status_code in {301, 302} and method == "POST"):
+                if response.status == 303 or (response.status in {301, 302} and method == "POST"):
                     method, body = "GET", None
+                target = request_target(url)
                 continue
             data, truncated = await _read_capped(response, max_body)
             return HttpOutcome(
-                status=response.status_code,
+                status=response.status,
                 body=data,
                 body_truncated=truncated,
                 elapsed_ms=_ms(started),
@@ -158,24 +207,34 @@ async def _exchange(
                 headers=response.headers,
             )
         finally:
-            await response.aclose()
+            response.release()  # an unread or cut body closes the connection instead of returning it to the pool
     return HttpOutcome(
         elapsed_ms=_ms(started), connected=True, error=f"redirect loop: more than {MAX_REDIRECTS} redirects"
     )
 
 
-async def _read_capped(response: httpx.Response, max_body: int) -> tuple[bytes, bool]:
-    """Read the decoded body up to `max_body` bytes; a gzip bomb stops at the cap too."""
+def _utf8(text: str) -> bool:
+    """False for text aiohttp decoded with surrogate escapes: bytes that are not UTF-8."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+async def _read_capped(response: aiohttp.ClientResponse, max_body: int) -> tuple[bytes, bool]:
+    """Read the decoded body up to `max_body` bytes; a gzip bomb stops at the cap too (aiohttp inflates in
+    bounded steps and stops reading the socket while its buffer is full)."""
     chunks: list[bytes] = []
     size = 0
-    # Without a Content-Encoding the raw stream is the body: skip httpx's decoder layer.
-    stream = response.aiter_bytes() if "content-encoding" in response.headers else response.aiter_raw()
-    async for chunk in stream:
+    while chunk := await response.content.read(max_body + 1 - size):
         chunks.append(chunk)
         size += len(chunk)
         if size > max_body:
             return b"".join(chunks)[:max_body], True
-    return b"".join(chunks), False
+    return (chunks[0] if len(chunks) == 1 else b"".join(chunks)), False
 
 
 def _ms(started: float) -> float:
@@ -222,7 +281,7 @@ def describe_error(exc: BaseException) -> str:
         return f"invalid URL: {what} (percent-encode # / ? @ in a user or password: # is %23)"[:200]
     if any("IDNAError" in {cls.__name__ for cls in type(e).__mro__} for e in chain):
         return "invalid URL: the host name is not a valid international (IDNA) name"
-    if isinstance(exc, httpx.UnsupportedProtocol):
+    if isinstance(exc, httpx.UnsupportedProtocol) or names & {"NonHttpUrlClientError", "InvalidUrlClientError"}:
         return "unsupported URL (only http:// and https://)"
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return clip(f"{type(exc).__name__}: {text}", 200)  # a message may quote the URL, password and all

@@ -7,6 +7,7 @@ slow target; each run is bounded by the check's own total deadline.
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 
 import httpx
@@ -17,9 +18,47 @@ from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import fault_result, run_check
 from tessa_tui.config.model import ServiceCheck
 
-# Starting hundreds of requests in one pass of the event loop blocks it for as long as they take to
-# send; starting them in small batches lets timers, input and responses run in between.
-LAUNCH_BATCH = 25
+# Starting a request costs a few hundred microseconds (most of it aiohttp and the socket write): hundreds
+# started in one pass of the event loop would block it for tens of milliseconds. At most this many start in
+# one pass; timers, input and responses run in between.
+LAUNCH_BATCH = 10
+
+
+class LaunchPacer:
+    """Lets at most `per_pass` runs start in one pass of the event loop; the others wait a pass or more.
+
+    Checks with the same interval come due together (every one of them after a cycle that ended in one
+    burst of answers): without this the console would freeze for as long as all of them take to start.
+    Every turn waits for a refill, which wakes `per_pass` waiters for the next pass and comes again in it.
+    """
+
+    def __init__(self, per_pass: int = LAUNCH_BATCH) -> None:
+        self._per_pass = per_pass
+        self._waiting: deque[asyncio.Future[None]] = deque()
+        self._refill_pending = False
+
+    async def turn(self) -> None:
+        """Return when this run may start, one pass or more from now."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        self._refill_soon()
+        await waiter  # a cancelled waiter is skipped by _refill
+
+    def _refill_soon(self) -> None:
+        if not self._refill_pending:
+            self._refill_pending = True
+            asyncio.get_running_loop().call_soon(self._refill)  # runs in the next pass
+
+    def _refill(self) -> None:
+        self._refill_pending = False
+        woken = 0
+        while self._waiting and woken < self._per_pass:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # its task resumes in the next pass, before the refill that comes again
+                woken += 1
+        if self._waiting:
+            self._refill_soon()
 
 
 async def run_all_once(checks: Sequence[ServiceCheck], *, secrets: Iterable[str] = ()) -> list[CheckResult]:
@@ -32,14 +71,14 @@ async def run_all_once(checks: Sequence[ServiceCheck], *, secrets: Iterable[str]
 async def run_batch(
     client: httpx.AsyncClient, checks: Sequence[ServiceCheck], secrets: tuple[str, ...]
 ) -> list[CheckResult]:
-    """Run `checks` concurrently on a shared client, launched a batch at a time; results in input order."""
-    tasks: list[asyncio.Task[CheckResult]] = []
-    for start in range(0, len(checks), LAUNCH_BATCH):
-        tasks += [
-            asyncio.create_task(run_check(client, c, secrets=secrets)) for c in checks[start : start + LAUNCH_BATCH]
-        ]
-        await asyncio.sleep(0)
-    done = await asyncio.gather(*tasks, return_exceptions=True)
+    """Run `checks` concurrently on a shared client, started a few per pass of the loop; results in input order."""
+    pacer = LaunchPacer()
+
+    async def paced(check: ServiceCheck) -> CheckResult:
+        await pacer.turn()
+        return await run_check(client, check, secrets=secrets)
+
+    done = await asyncio.gather(*(paced(c) for c in checks), return_exceptions=True)
     # run_check is its own fault boundary; this only keeps a result for every check if that ever fails.
     return [
         r
@@ -62,6 +101,7 @@ class ServicePoller:
         self._checks = list(checks)
         self._on_result = on_result
         self._secrets = tuple(secrets)
+        self.pacer = LaunchPacer()
 
     async def run(self) -> None:
         """Poll until cancelled; the client is closed on the way out.
@@ -71,10 +111,8 @@ class ServicePoller:
         async with make_client() as client:
             tasks: list[asyncio.Task[None]] = []
             try:
-                for index, check in enumerate(self._checks):
+                for check in self._checks:
                     tasks.append(asyncio.create_task(self._loop(client, check), name=f"check:{check.name}"))
-                    if index % LAUNCH_BATCH == LAUNCH_BATCH - 1:
-                        await asyncio.sleep(0)
                 await asyncio.gather(*tasks, return_exceptions=True)
             finally:
                 for task in tasks:
@@ -84,6 +122,7 @@ class ServicePoller:
     async def _loop(self, client: httpx.AsyncClient, check: ServiceCheck) -> None:
         """One check on its interval, forever: neither its own faults nor its listener's stop it."""
         while True:
+            await self.pacer.turn()
             result = await run_check(client, check, secrets=self._secrets)
             try:
                 self._on_result(result)

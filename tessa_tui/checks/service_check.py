@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import operator
 import ssl
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Literal
@@ -13,8 +14,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from tessa_tui.base.http_fetch import MAX_BODY_BYTES, HttpOutcome, describe_error, fetch, transport_errors
-from tessa_tui.base.isolate import isolated
+from tessa_tui.base import secret_registry
+from tessa_tui.base.http_fetch import (
+    MAX_BODY_BYTES,
+    HttpOutcome,
+    Target,
+    describe_error,
+    fetch,
+    request_target,
+    transport_errors,
+)
+from tessa_tui.base.isolate import internal_reason, isolated
 from tessa_tui.base.redact import mask_url, redact_text
 from tessa_tui.base.sanitize import excerpt, sanitize
 from tessa_tui.base.time_source import Now, utc_now
@@ -65,45 +75,171 @@ def describe_target(check: ServiceCheck) -> str:
     return f"{check.method} {mask_url(check.url or '')}"
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """What a check needs on every run, worked out once: parsed URL and conditions, target text, secrets."""
+class _TextCleaner:
+    """A check's texts on one sanitised line with every secret masked; a text met before comes from a cache.
 
-    url: httpx.URL | None
+    Most runs of a check produce the texts of the run before (the same excerpt, the same condition lines):
+    cleaning them again would be the largest share of the work per run. The cache holds while the secret
+    registry is unchanged (its compiled pattern is the same object); small texts only, a few per check.
+    """
+
+    def __init__(self, secrets: frozenset[str]) -> None:
+        self.secrets = secrets
+        self._registry = secret_registry.pattern()
+        self._texts: dict[str, str] = {}
+        self._excerpt_of: bytes | None = None
+        self._excerpt = ""
+
+    def _fresh(self) -> None:
+        registry = secret_registry.pattern()
+        if registry is not self._registry:  # a secret registered since: everything is masked again
+            self._registry, self._excerpt_of = registry, None
+            self._texts.clear()
+
+    def text(self, raw: str) -> str:
+        """One line, sanitised and masked (lone surrogates, from a JSON `\\ud800`, as U+FFFD)."""
+        if not raw:
+            return raw
+        self._fresh()
+        cleaned = self._texts.get(raw)
+        if cleaned is None:
+            cleaned = redact_text(sanitize(clean_surrogates(raw)), self.secrets)
+            if len(raw) <= _CACHED_TEXT:
+                if len(self._texts) >= _CACHED_TEXTS:
+                    self._texts.clear()
+                self._texts[raw] = cleaned
+        return cleaned
+
+    def excerpt(self, body: bytes) -> str:
+        """The start of the body for the detail view, sanitised and masked."""
+        self._fresh()
+        if body == self._excerpt_of:
+            return self._excerpt
+        shown = excerpt(body)
+        shown = redact_text(clean_surrogates(shown), self.secrets) if shown else ""
+        if len(body) <= _CACHED_BODY:
+            self._excerpt_of, self._excerpt = body, shown
+        return shown
+
+
+# What one check's caches may hold: a body up to 4 KiB (health answers are small; a bigger one is cleaned on
+# every run), 16 texts of up to 512 characters.
+_CACHED_BODY = 4096
+_CACHED_TEXT = 512
+_CACHED_TEXTS = 16
+
+
+class _ConditionMemo:
+    """The last run's condition results: a run that observed the same values (the same status, the same body)
+    reuses them instead of evaluating every condition and cleaning its line again."""
+
+    def __init__(self, conditions: tuple[Condition, ...], cleaner: _TextCleaner) -> None:
+        self.conditions = conditions
+        self._cleaner = cleaner
+        reads = sorted({name for c in conditions for name in c.reads})
+        self._reads_body = "body" in reads
+        self._key: Callable[[Observation], object] = (
+            operator.attrgetter(*reads) if reads else (lambda _: ())  # conditions of literals only
+        )
+        self._last: tuple[object, tuple[ConditionResult, ...], tuple[ConditionResult, ...]] | None = None
+
+    def results(self, observation: Observation) -> tuple[tuple[ConditionResult, ...], tuple[ConditionResult, ...]]:
+        """The raw results (their displays make the reason) and the cleaned ones (shown)."""
+        key = self._key(observation)
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1], last[2]
+        raw = tuple(evaluate_all(self.conditions, observation))
+        clean = self._cleaner.text
+        shown = tuple(ConditionResult(c.condition, c.success, clean(c.display)) for c in raw)
+        if not self._reads_body or len(observation.body) <= _CACHED_BODY:
+            self._last = (key, raw, shown)
+        return raw, shown
+
+
+@dataclass(frozen=True)
+class CheckPlan:
+    """What a check needs on every run, worked out once per config: parsed URLs and conditions, the target
+    text, every secret to mask, and the caches that make an unchanged run cheap."""
+
+    check: ServiceCheck
+    given: tuple[str, ...] | frozenset[str] | None
+    """The caller's secrets as passed when immutable: the same object again means the same secrets."""
+    given_hidden: frozenset[str]
+    """The caller's secrets that are masked (4 characters or more)."""
+    target: Target | None
     url_error: str
     """Why the URL cannot be requested (httpx refuses what urlsplit let through); empty when it can."""
-    target: str
-    conditions: tuple[Condition, ...]
+    statuspage_urls: tuple[Target | str, Target | str]
+    """summary.json and status.json (as text when unparsable: fetch then reports why)."""
+    shown_target: str
+    deadline: float
+    needs_ip: bool
+    needs_certificate: bool
     secrets: frozenset[str]
+    """The check's own secrets and the caller's: masked in every text of its results and crash-log entries."""
+    cleaner: _TextCleaner
+    memo: _ConditionMemo
 
 
-_PREPARED: dict[int, tuple[ServiceCheck, _Prepared]] = {}
+_PLANS: dict[int, CheckPlan] = {}
+_MAX_PLANS = 2048
 
 
-def _prepared(check: ServiceCheck) -> _Prepared:
+def plan_check(check: ServiceCheck, secrets: Iterable[str] = ()) -> CheckPlan:
+    """The check's plan, worked out on its first run and reused while the same check object (and the same
+    secrets) comes back: a poll cycle parses, masks and compiles nothing it did the cycle before."""
     # Keyed by identity (the check holds unhashable lists); the stored check guards against id reuse.
-    entry = _PREPARED.get(id(check))
-    if entry is not None and entry[0] is check:
-        return entry[1]
-    if len(_PREPARED) > 4096:
-        _PREPARED.clear()
-    url: httpx.URL | None = None
-    url_error = ""
-    if check.url:
-        try:
-            url = httpx.URL(check.url)
-        except transport_errors() as exc:
-            url_error = describe_error(exc)
-            url_error = url_error if url_error.startswith("invalid URL") else f"invalid URL: {url_error}"
-    prepared = _Prepared(
-        url=url,
+    plan = _PLANS.get(id(check))
+    if (
+        plan is not None
+        and plan.check is check
+        and (plan.given is secrets or plan.given_hidden == _given_secrets(secrets))
+    ):
+        return plan
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    plan = _build_plan(check, secrets)
+    _PLANS[id(check)] = plan
+    return plan
+
+
+def _given_secrets(secrets: Iterable[str]) -> frozenset[str]:
+    return frozenset(s for s in secrets if len(s) >= 4)
+
+
+def _target(url: str) -> tuple[Target | None, str]:
+    try:
+        return request_target(url), ""
+    except transport_errors() as exc:
+        error = describe_error(exc)
+        return None, error if error.startswith("invalid URL") else f"invalid URL: {error}"
+
+
+def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
+    target, url_error = _target(check.url) if check.url else (None, "")
+    base = (check.statuspage or "").rstrip("/")
+    pages = tuple(f"{base}/api/v2/{name}.json" for name in ("summary", "status"))
+    summary, status = ((_target(page)[0] or page) for page in pages) if check.statuspage else pages
+    conditions = parsed_conditions(tuple(check.conditions))
+    given = _given_secrets(secrets)
+    hidden = given | check_secrets(check)
+    cleaner = _TextCleaner(hidden)
+    return CheckPlan(
+        check=check,
+        given=secrets if isinstance(secrets, tuple | frozenset) else None,
+        given_hidden=given,
+        target=target,
         url_error=url_error,
-        target=describe_target(check),
-        conditions=parsed_conditions(tuple(check.conditions)),
-        secrets=frozenset(check_secrets(check)),
+        statuspage_urls=(summary, status),
+        shown_target=describe_target(check),
+        deadline=check.timeout.total_seconds(),
+        needs_ip=_uses(conditions, "[IP]"),
+        needs_certificate=_uses(conditions, "[CERTIFICATE_EXPIRATION]"),
+        secrets=hidden,
+        cleaner=cleaner,
+        memo=_ConditionMemo(conditions, cleaner),
     )
-    _PREPARED[id(check)] = (check, prepared)
-    return prepared
 
 
 async def run_check(
@@ -114,24 +250,24 @@ async def run_check(
     This is the check's fault boundary: a bug met on the way (ours, or a library's) is an `unknown` result
     flagged `internal_error`, logged to the crash log; the other checks never notice.
     """
-    hidden = frozenset(s for s in secrets if len(s) >= 4)
+    context = f"check {check.name!r}"
+    try:
+        plan = plan_check(check, secrets)
+    except Exception as exc:  # a bug in working out the plan is this check's fault too
+        hidden = _given_secrets(secrets) | _safe_secrets(check)
+        return fault_result(check, internal_reason(exc, context, hidden), hidden, clock)
     return await isolated(
-        _run_check(client, check, hidden, clock),
-        context=f"check {check.name!r}",
-        on_fault=lambda reason: fault_result(check, reason, hidden, clock),
-        secrets=hidden | _safe_secrets(check),
+        _run_planned(client, plan, clock),
+        context=context,
+        on_fault=lambda reason: fault_result(check, reason, plan.secrets, clock),
+        secrets=plan.secrets,
     )
 
 
-async def _run_check(
-    client: httpx.AsyncClient, check: ServiceCheck, secrets: frozenset[str], clock: Now
-) -> CheckResult:
-    prepared = _prepared(check)
-    if check.statuspage:
-        result = await _run_statuspage(client, check, prepared, clock)
-    else:
-        result = await _run_http(client, check, prepared, clock)
-    return _cleaned(result, prepared.secrets | secrets)
+async def _run_planned(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    if plan.check.statuspage:
+        return await _run_statuspage(client, plan, clock)
+    return await _run_http(client, plan, clock)
 
 
 def _safe_secrets(check: ServiceCheck) -> frozenset[str]:
@@ -149,49 +285,44 @@ def fault_result(
         target = describe_target(check)
     except Exception:
         target = "(target not shown)"
-    result = CheckResult(
+    cleaner = _TextCleaner(secrets | _safe_secrets(check))
+    return CheckResult(
         name=check.name,
         group=check.group,
         kind="statuspage" if check.statuspage else "http",
         target=target,
         state="unknown",
-        reason=reason,
+        reason=cleaner.text(reason),
         checked_at=clock(),
         latency_ms=None,
         internal_error=True,
     )
-    return _cleaned(result, secrets | _safe_secrets(check))
 
 
-async def _run_http(client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Now) -> CheckResult:
-    deadline = check.timeout.total_seconds()
+async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    check = plan.check
+    if plan.target is None:
+        return _result("http", plan, HttpOutcome(error=plan.url_error), clock(), "down", plan.url_error)
+    deadline = plan.deadline
+    outcome = await fetch(client, check.method, plan.target, headers=check.headers, body=check.body, deadline=deadline)
     url = check.url or ""
-    target = prepared.url or url
-    if prepared.url_error:
-        outcome = HttpOutcome(error=prepared.url_error)
-        return _result("http", check, prepared, outcome, clock(), "down", outcome.error)
-    outcome = await fetch(client, check.method, target, headers=check.headers, body=check.body, deadline=deadline)
-    conditions = prepared.conditions
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,
         body=outcome.body,
         connected=outcome.connected,
-        ip=await _resolved_ip(url) if _uses(conditions, "[IP]") else "",
-        certificate_expiration_ms=await _certificate_expiry_ms(url, deadline)
-        if _uses(conditions, "[CERTIFICATE_EXPIRATION]")
-        else 0,
+        ip=await _resolved_ip(url) if plan.needs_ip else "",
+        certificate_expiration_ms=await _certificate_expiry_ms(url, deadline) if plan.needs_certificate else 0,
         headers=outcome.headers,
     )
-    results = tuple(evaluate_all(conditions, observation))
-    state, reason = _http_state(check, outcome, results)
-    return _result("http", check, prepared, outcome, clock(), state, reason, conditions=results)
+    raw, shown = plan.memo.results(observation)
+    state, reason = _http_state(check, outcome, raw)
+    return _result("http", plan, outcome, clock(), state, reason, conditions=shown)
 
 
 def _result(
     kind: Literal["http", "statuspage"],
-    check: ServiceCheck,
-    prepared: _Prepared,
+    plan: CheckPlan,
     outcome: HttpOutcome,
     checked_at: datetime,
     state: CheckState,
@@ -200,19 +331,20 @@ def _result(
     conditions: tuple[ConditionResult, ...] = (),
     vendor: VendorStatus | None = None,
 ) -> CheckResult:
-    """The result of one run, from what the request produced and what it means."""
+    """The result of one run, from what the request produced and what it means; its texts cleaned."""
+    check, cleaner = plan.check, plan.cleaner
     return CheckResult(
         name=check.name,
         group=check.group,
         kind=kind,
-        target=prepared.target,
+        target=plan.shown_target,
         state=state,
-        reason=reason,
+        reason=cleaner.text(reason),
         checked_at=checked_at,
         latency_ms=outcome.elapsed_ms,
         http_status=outcome.status or None,
         conditions=conditions,
-        excerpt=excerpt(outcome.body),
+        excerpt=cleaner.excerpt(outcome.body),
         vendor=vendor,
     )
 
@@ -235,17 +367,15 @@ def _http_state(
     return "up", ""
 
 
-async def _run_statuspage(
-    client: httpx.AsyncClient, check: ServiceCheck, prepared: _Prepared, clock: Now
-) -> CheckResult:
-    base = (check.statuspage or "").rstrip("/")
-    deadline = check.timeout.total_seconds()
-    outcome = await fetch(client, "GET", f"{base}/api/v2/summary.json", deadline=deadline)
+async def _run_statuspage(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    summary, status = plan.statuspage_urls
+    deadline = plan.deadline
+    outcome = await fetch(client, "GET", summary, deadline=deadline)
     if not outcome.error and outcome.status == 404:
-        outcome = await fetch(client, "GET", f"{base}/api/v2/status.json", deadline=deadline)
+        outcome = await fetch(client, "GET", status, deadline=deadline)
 
     def result(state: CheckState, reason: str, vendor: VendorStatus | None = None) -> CheckResult:
-        return _result("statuspage", check, prepared, outcome, clock(), state, reason, vendor=vendor)
+        return _result("statuspage", plan, outcome, clock(), state, reason, vendor=vendor)
 
     if outcome.error:
         return result("unknown", f"status page unreachable: {outcome.error}")
@@ -297,18 +427,3 @@ async def _certificate_expiry_ms(url: str, deadline: float) -> float:
         return max(0.0, (expires - datetime.now(UTC).timestamp()) * 1000)
     finally:
         writer.close()
-
-
-def _cleaned(result: CheckResult, secrets: frozenset[str]) -> CheckResult:
-    """The same result with its texts on one sanitised line each and every secret replaced by ****."""
-
-    def clean(text: str) -> str:
-        # Lone surrogates (a JSON `\ud800`) cannot be printed or encoded: U+FFFD, as the excerpt does.
-        return redact_text(sanitize(clean_surrogates(text)), secrets) if text else text
-
-    return replace(
-        result,
-        reason=clean(result.reason),
-        excerpt=redact_text(clean_surrogates(result.excerpt), secrets) if result.excerpt else "",
-        conditions=tuple(ConditionResult(c.condition, c.success, clean(c.display)) for c in result.conditions),
-    )

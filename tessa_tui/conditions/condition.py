@@ -67,6 +67,19 @@ class _Kind(Enum):
 
 
 _BASIC = {kind.value: kind for kind in _Kind if kind.value.endswith("]")}
+_READS = {
+    _Kind.STATUS: "status",
+    _Kind.IP: "ip",
+    _Kind.RESPONSE_TIME: "response_time_ms",
+    _Kind.DNS_RCODE: "dns_rcode",
+    _Kind.CONNECTED: "connected",
+    _Kind.CERTIFICATE_EXPIRATION: "certificate_expiration_ms",
+    _Kind.DOMAIN_EXPIRATION: "domain_expiration_ms",
+    _Kind.BODY: "body",
+    _Kind.BODY_PATH: "body",
+    _Kind.HEADER: "headers",
+    _Kind.CONTEXT: "context",
+}
 _EXPIRATIONS = (_Kind.CERTIFICATE_EXPIRATION.value, _Kind.DOMAIN_EXPIRATION.value)
 
 
@@ -92,6 +105,12 @@ class Condition:
     left: _Operand = field(repr=False)
     right: _Operand = field(repr=False)
     wildcard: tuple[str, int] | None = field(repr=False)
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """The Observation fields its outcome depends on: with the same values it evaluates the same."""
+        reads = {_READS[operand.kind] for operand in (self.left, self.right) if operand.kind in _READS}
+        return frozenset(reads | ({"body"} if self.wildcard else set()))
 
 
 @dataclass(frozen=True)
@@ -326,6 +345,8 @@ def _numeric_display(operand: _Operand, value: float) -> str:
 
 def _is_equal(first: str, second: str, first_literal: bool, second_literal: bool) -> bool:
     """Gatus's isEqual, with pat()/any() honoured only where the condition itself spells them out."""
+    if first == second:  # whatever pat(), any() or a number make of them, the same text is equal to itself
+        return True
     first_call = first_literal and first.endswith(")")
     second_call = second_literal and second.endswith(")")
     if first_call or second_call:
