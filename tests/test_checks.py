@@ -15,6 +15,7 @@ from tessa_tui.base.http_fetch import make_client
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests.hostile_http import answering
 from tests.loopback import LoopbackServers
 
 
@@ -94,6 +95,16 @@ async def test_invalid_json_under_a_body_condition(client: httpx.AsyncClient, se
     result = await check(client, url=f"{servers.http}/badjson", conditions=["[BODY].status == ok"])
     assert result.state == "down"
     assert result.reason.startswith("[BODY].status")
+
+
+async def test_a_header_condition_reads_the_first_value(client: httpx.AsyncClient) -> None:
+    """As docs/conditions.md says (and Gatus's Header.Get does): a repeated header's first value, not a list."""
+    url, stop = answering(b"HTTP/1.1 200 OK\r\nX-Tag: first\r\nX-Tag: second\r\nContent-Length: 2\r\n\r\nok")
+    try:
+        result = await check(client, url=f"{url}/", conditions=["[HEADER].x-tag == first"])
+    finally:
+        stop()
+    assert (result.state, result.reason) == ("up", "")
 
 
 async def test_redirect_loop(client: httpx.AsyncClient, servers: LoopbackServers) -> None:
