@@ -7,7 +7,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from tessa_tui.conditions import patterns
 from tessa_tui.conditions.go_numbers import parse_go_duration, parse_go_float, parse_go_int
@@ -310,6 +310,19 @@ def resolve_placeholder(text: str, observation: Observation) -> str:
 
 def _to_number(text: str) -> int | float:
     """Turn a resolved value into a number the way Gatus does, but keep fractions instead of truncating."""
+    # Short texts (a literal such as `500`, a status, a latency) come back run after run: parsed once each.
+    return _short_number(text) if len(text) <= _CACHED_NUMBER else _parse_number(text)
+
+
+_CACHED_NUMBER = 32
+
+
+@lru_cache(maxsize=1024)
+def _short_number(text: str) -> int | float:
+    return _parse_number(text)
+
+
+def _parse_number(text: str) -> int | float:
     nanoseconds = parse_go_duration(text)
     if nanoseconds:
         milliseconds = abs(nanoseconds) // 10**6
@@ -335,12 +348,17 @@ def _format_duration(milliseconds: int) -> str:
 
 
 def _numeric_display(operand: _Operand, value: float) -> str:
+    return _format_duration(int(value)) if _shown_as_duration(operand.text) else format_number(value)
+
+
+@lru_cache(maxsize=1024)
+def _shown_as_duration(text: str) -> bool:
+    """Whether an operand's value is shown as a duration: an expiration, or a duration written in the condition.
+
+    Keyed by the operand's text as written in the config: a few distinct ones, each worked out once.
+    """
     # Unlike Gatus we leave a bare 0 alone: `> 0` reading `> 0 (0s)` is noise, not information.
-    if operand.text in _EXPIRATIONS or (
-        parse_go_duration(operand.text) is not None and operand.text.strip("+-") != "0"
-    ):
-        return _format_duration(int(value))
-    return format_number(value)
+    return text in _EXPIRATIONS or (parse_go_duration(text) is not None and text.strip("+-") != "0")
 
 
 def _is_equal(first: str, second: str, first_literal: bool, second_literal: bool) -> bool:
