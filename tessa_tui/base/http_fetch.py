@@ -227,9 +227,12 @@ def _utf8(text: str) -> bool:
 async def _read_capped(response: aiohttp.ClientResponse, max_body: int) -> tuple[bytes, bool]:
     """Read the decoded body up to `max_body` bytes; a gzip bomb stops at the cap too (aiohttp inflates in
     bounded steps and stops reading the socket while its buffer is full)."""
+    content = response.content
+    if content.is_eof() and content.total_bytes <= max_body:  # a small answer has usually arrived whole
+        return content.read_nowait(), False
     chunks: list[bytes] = []
     size = 0
-    while chunk := await response.content.read(max_body + 1 - size):
+    while chunk := await content.read(max_body + 1 - size):
         chunks.append(chunk)
         size += len(chunk)
         if size > max_body:

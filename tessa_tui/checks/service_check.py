@@ -256,18 +256,13 @@ async def run_check(
     except Exception as exc:  # a bug in working out the plan is this check's fault too
         hidden = _given_secrets(secrets) | _safe_secrets(check)
         return fault_result(check, internal_reason(exc, context, hidden), hidden, clock)
+    run = _run_statuspage if check.statuspage else _run_http
     return await isolated(
-        _run_planned(client, plan, clock),
+        run(client, plan, clock),
         context=context,
         on_fault=lambda reason: fault_result(check, reason, plan.secrets, clock),
         secrets=plan.secrets,
     )
-
-
-async def _run_planned(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
-    if plan.check.statuspage:
-        return await _run_statuspage(client, plan, clock)
-    return await _run_http(client, plan, clock)
 
 
 def _safe_secrets(check: ServiceCheck) -> frozenset[str]:
