@@ -11,7 +11,7 @@ import httpx
 import msgspec
 import pytest
 
-from tessa_tui.base.http_fetch import make_client
+from tessa_tui.base.http_fetch import USER_AGENT, make_client
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.config.model import ServiceCheck, decode_hook
@@ -110,6 +110,16 @@ async def test_a_header_condition_reads_the_first_value(client: httpx.AsyncClien
 async def test_redirect_loop(client: httpx.AsyncClient, servers: LoopbackServers) -> None:
     result = await check(client, url=f"{servers.http}/loop")
     assert (result.state, result.reason) == ("down", "redirect loop: more than 10 redirects")
+
+
+async def test_checks_say_who_is_asking_unless_the_check_says_otherwise(
+    client: httpx.AsyncClient, servers: LoopbackServers
+) -> None:
+    servers.recorder.headers.clear()
+    assert (await check(client, url=f"{servers.http}/same")).state == "up"
+    assert servers.recorder.headers[-1].get("user-agent") == USER_AGENT == "tessa-tui/0.1.0"
+    assert (await check(client, url=f"{servers.http}/same", headers={"User-Agent": "probe/2"})).state == "up"
+    assert servers.recorder.headers[-1].get("user-agent") == "probe/2"
 
 
 async def test_credential_header_not_forwarded_cross_origin(

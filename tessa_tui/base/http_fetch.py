@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from tessa_tui import __version__
 from tessa_tui.base.redact import clip
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import aiohttp
     import yarl
 
+USER_AGENT = f"tessa-tui/{__version__}"
 MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 10
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
@@ -82,6 +84,8 @@ class _SessionTransport(httpx.AsyncBaseTransport):
             connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=60, ssl=_tls_context())
             self._session = aiohttp.ClientSession(
                 connector=connector,
+                # Who is asking, in the monitored service's access log; a check's own User-Agent header wins.
+                headers={"User-Agent": USER_AGENT},
                 trust_env=False,
                 # One check's Set-Cookie must never ride along on another's request.
                 cookie_jar=aiohttp.DummyCookieJar(),
