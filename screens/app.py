@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from rich.segment import Segment, Segments
@@ -20,12 +21,10 @@ from screens.commands.runbook_commands import RunbookCommands
 from screens.context import ConsoleContext, own
 from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.dashboard.incident_pane import IncidentPane
-from screens.help_screen import HelpScreen
 from screens.incident.incident_actions import IncidentActions
-from screens.incident.incident_screen import IncidentScreen
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
-from screens.messages import ActorChanged, IncidentsChanged, RunbookChosen
+from screens.messages import ActorChanged, FirstFrameDrawn, IncidentsChanged, RunbookChosen
 from screens.soak_stats import start_soak_stats
 from screens.themes import THEMES
 from tessa_tui.base.capabilities import Capabilities
@@ -33,6 +32,9 @@ from tessa_tui.base.crash_log import write_crash
 from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.keymap import KEYS
 from tessa_tui.config.load import LoadedConfig
+
+if TYPE_CHECKING:  # loaded when first opened: not on the first frame's path
+    from screens.incident.incident_screen import IncidentScreen
 
 EXIT_INTERNAL = 70  # as the CLI's: a bug in tessa-tui, never the user's input
 
@@ -65,6 +67,8 @@ class TessaApp(App[int]):
         """`live=False` starts no pollers: the panes show only what is posted to them (tests, snapshots);
         `actor` (`--as`): who is typing, else $TESSA_ACTOR, journal.actor, the OS user (`:iam` changes it)."""
         super().__init__()
+        self._first_frame_drawn = False
+        self._collector_paused = False
         self.loaded = loaded
         self.config = loaded.config
         self.readonly = readonly
@@ -72,7 +76,7 @@ class TessaApp(App[int]):
         self.live = live
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = self.config.theme
+        self._set_first_theme(self.config.theme)
         self._chosen_theme = self.config.theme
         self.set_keymap(self.config.keymap)
         self.desk = IncidentDesk(self, loaded, clock, readonly=readonly, actor=actor)
@@ -83,19 +87,56 @@ class TessaApp(App[int]):
         self.context = own(self, ConsoleContext(loaded, self.desk, self.incident_actions, capabilities, clock, live))
         self._read_for: WeakKeyDictionary[events.Key, Screen[object]] = WeakKeyDictionary()
         """The screen on top when the app read each key still on its way through the widgets."""
+        self._incident_screen: IncidentScreen | None = None
+        """The one incident screen, once opened (it may have been closed since: `incident_screen()`)."""
+
+    def _set_first_theme(self, name: str) -> None:
+        """The configured theme, before anything is styled. Setting `theme` queues a restyle of every widget and
+        a relayout for after the first screen is up (some 15 ms of the first frame), which a theme as dark or as
+        light as Textual's default does not need: its colours go to the stylesheet before it is first parsed, and
+        the class Textual's theme watcher adds is added here."""
+        theme = self.get_theme(name)
+        if theme is None or theme.dark != self.current_theme.dark:
+            self.theme = name  # Textual's own path: a light theme remaps ANSI colours too, an unknown one is refused
+            return
+        self.set_reactive(App.theme, name)
+        self.stylesheet.set_variables(self.get_css_variables())  # made from the default theme: not parsed yet
+        self.set_class(True, f"-theme-{name}", update=False)
+
+    def on_load(self) -> None:
+        # No collections until the first frame is whole (some 150 ms of them on the way, one full pass alone
+        # 80 ms): what is built until then lives as long as the app, and is frozen then (`_collect`).
+        if gc.isenabled():
+            self._collector_paused = True
+            gc.disable()
 
     def on_mount(self) -> None:
-        # Everything built at start-up lives as long as the app: keep it out of the collector's full
-        # passes, which otherwise stall the event loop for tens of milliseconds (benchmarks/poll_fanout.py).
-        self.call_after_refresh(gc.freeze)
         # Worker threads (log parsing in a flood, journal writes) hold the GIL for up to the switch interval
         # each time this thread asks for it back: 1 ms rather than 5 keeps keys and frames prompt.
         sys.setswitchinterval(0.001)
-        # A failure is the desk's `error`, shown where the incident goes (the incident pane).
-        self.run_worker(self.desk.open(), name="open the journal", exit_on_error=False)
         start_soak_stats(self)  # off unless $TESSA_SOAK_STATS names a file (benchmarks/soak.py)
 
+    def on_first_frame_drawn(self, message: FirstFrameDrawn) -> None:
+        """The first frame is on screen (the dashboard's; a later screen's first says so again): the journal
+        opens now, on its thread, so that neither its reading nor the incident engine's imports compete with
+        that frame. Keys typed meanwhile wait for it (`IncidentDesk.ready`)."""
+        if not self._first_frame_drawn:
+            self._first_frame_drawn = True
+            self._collect()
+            # A failure is the desk's `error`, shown where the incident goes (the incident pane).
+            self.run_worker(self.desk.open(), name="open the journal", exit_on_error=False)
+
+    def _collect(self) -> None:
+        """The collector runs again. Everything built at start-up lives as long as the app: frozen, it stays out
+        of the collector's full passes, which otherwise stall the event loop for tens of milliseconds
+        (benchmarks/poll_fanout.py)."""
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.freeze()
+            gc.enable()
+
     def on_unmount(self) -> None:
+        self._collect()  # an app that ended before its first frame (a test's) leaves the collector running
         self.desk.close()
 
     def _handle_exception(self, error: Exception) -> None:
@@ -124,8 +165,9 @@ class TessaApp(App[int]):
         for screen in self.screen_stack:
             for pane in screen.query(IncidentPane):
                 pane.show()
-            if isinstance(screen, IncidentScreen):
-                screen.redraw()
+        incident_screen = self.incident_screen()
+        if incident_screen is not None:
+            incident_screen.redraw()
 
     def on_actor_changed(self, message: ActorChanged) -> None:
         """`:iam`: every header on the screen stack shows who is typing now."""
@@ -144,11 +186,19 @@ class TessaApp(App[int]):
     def action_open_incident(self, incident_id: str) -> None:
         """The incident screen for one incident (on top of the dashboard)."""
         # One incident screen at most: one already open (perhaps under a dialog) is pointed at this incident.
-        existing = next((s for s in self.screen_stack if isinstance(s, IncidentScreen)), None)
+        existing = self.incident_screen()
         if existing is not None:
             existing.show_incident(incident_id)
         else:
-            self.push_screen(IncidentScreen(incident_id, self.desk, self.incident_actions, self.clock))
+            from screens.incident.incident_screen import IncidentScreen
+
+            self._incident_screen = IncidentScreen(incident_id, self.desk, self.incident_actions, self.clock)
+            self.push_screen(self._incident_screen)
+
+    def incident_screen(self) -> IncidentScreen | None:
+        """The incident screen, when it is on the stack (perhaps under a dialog)."""
+        screen = self._incident_screen
+        return screen if screen is not None and screen in self.screen_stack else None
 
     def incident_declared(self, incident_id: str) -> None:
         """Open a just-declared incident; at the most severe level the contacts come up over it (who to call)."""
@@ -188,6 +238,8 @@ class TessaApp(App[int]):
 
     def action_help(self) -> None:
         """Show every key; a second `?` or escape closes it."""
+        from screens.help_screen import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return

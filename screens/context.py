@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from weakref import WeakKeyDictionary
 
 from textual.app import App
@@ -22,8 +22,10 @@ from tessa_tui.base.capabilities import READ_ONLY, Capabilities
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import TessaConfig
-from tessa_tui.incidents.book import journal_file
-from tessa_tui.incidents.incident import Incident
+from tessa_tui.incidents.journal_location import journal_file
+
+if TYPE_CHECKING:
+    from tessa_tui.incidents.incident import Incident
 
 
 class Incidents(Protocol):

@@ -1,8 +1,9 @@
 """The console's side of the journal: every journal call on one thread, changes announced as messages.
 
 SQLite commits wait for the disk (fsync) and for other writers' locks; on the event loop that would freeze
-the screen, so the book lives on a single worker thread (which also keeps its writes in order). Every half
-second the thread reads what other processes committed, so a second console shows a tick within a second.
+the screen, so the book lives on a single worker thread (which also keeps its writes in order). Once a second
+the thread reads what other processes committed, so a second console shows a tick within about a second (no
+faster: a timer quicker than the clock's costs CPU at rest, tests/ui/test_frame_budgets.py).
 
 Every change the UI makes goes through `IncidentDesk.commit`: planned once, recorded, and after a failure
 (NOT SAVED) retried as the very event first planned, so a failed write that did land is never doubled.
@@ -15,7 +16,7 @@ import json
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from textual.app import App
 
@@ -25,15 +26,16 @@ from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.actors import check_actor, default_actor
-from tessa_tui.incidents.book import IncidentBook, open_book
-from tessa_tui.incidents.incident import Incident
-from tessa_tui.incidents.journal import Event, PendingEvent
-from tessa_tui.incidents.postmortem import postmortem, to_markdown
-from tessa_tui.incidents.sla import SlaTimer, ThresholdWatcher, incident_clocks
 
-POLL_S = 0.5
+if TYPE_CHECKING:  # the incident engine loads on the journal's thread, after the first frame (`open`)
+    from tessa_tui.incidents.book import IncidentBook
+    from tessa_tui.incidents.incident import Incident
+    from tessa_tui.incidents.journal import Event, PendingEvent
+    from tessa_tui.incidents.sla import SlaTimer, ThresholdWatcher
+
+POLL_S = 1.0
 T = TypeVar("T")
-Command = Callable[[IncidentBook], PendingEvent]
+Command: TypeAlias = "Callable[[IncidentBook], PendingEvent]"
 """A change as the book plans it: `lambda book: book.note(incident_id, text)`."""
 
 
@@ -77,7 +79,8 @@ class IncidentDesk:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal")
         self.book: IncidentBook | None = None
         self.error: str | None = None
-        self.watcher = ThresholdWatcher(clock)
+        self.watcher: ThresholdWatcher | None = None
+        """Announces each SLA threshold once; made with the book."""
         self.severities = loaded.config.severities
         self.notice: str | None = None
         """The last word on unreadable journal rows, as shown in the toast."""
@@ -87,12 +90,20 @@ class IncidentDesk:
         self._unsaved: dict[Hashable, Write] = {}
 
     async def open(self) -> None:
-        """Open the journal (off the event loop); on failure keep the reason for the incident pane."""
-        try:
+        """Open the journal (off the event loop, the incident engine's imports too); on failure keep the reason
+        for the incident pane."""
+
+        def opened() -> tuple[IncidentBook, ThresholdWatcher]:
+            from tessa_tui.incidents.book import open_book
+            from tessa_tui.incidents.sla import ThresholdWatcher
+
             # A spectator's journal is opened read-only: the book itself refuses every write, whatever asks.
-            self.book = await self._call(
-                lambda: open_book(self._loaded, self.clock, readonly=self._readonly, actor=self.actor)
-            )
+            book = open_book(self._loaded, self.clock, readonly=self._readonly, actor=self.actor)
+            return book, ThresholdWatcher(self.clock)
+
+        try:
+            book, watcher = await self._call(opened)
+            self.book, self.watcher = book, watcher
         except UserError as exc:
             self.error = str(exc)
             self._app.post_message(IncidentsChanged(set()))
@@ -103,7 +114,7 @@ class IncidentDesk:
             return
         finally:
             self.ready.set()
-        self.watcher.prime(self._all_clocks())
+        watcher.prime(self._all_clocks())
         self._announce_unreadable()
         self._app.post_message(IncidentsChanged(set(self.book.incidents)))
         self._app.set_interval(POLL_S, self._poll, name="journal-poll")
@@ -178,6 +189,8 @@ class IncidentDesk:
         book = self._ready()
 
         def write() -> list[Path]:
+            from tessa_tui.incidents.postmortem import postmortem, to_markdown
+
             incident = book.get(incident_id)
             report = postmortem(incident, book.pack, book.severities, self.clock())
             folder = book.journal.path.parent / "postmortems"
@@ -212,6 +225,8 @@ class IncidentDesk:
         return self.book.active() if self.book else None
 
     def clocks(self, incident: Incident) -> list[SlaTimer]:
+        from tessa_tui.incidents.sla import incident_clocks  # loaded with the book
+
         book = self._ready()
         return incident_clocks(incident, book.pack, book.severities)
 
@@ -221,7 +236,7 @@ class IncidentDesk:
 
     def alerts(self) -> list[str]:
         """Threshold crossings since the last call, as messages for toasts."""
-        if self.book is None:
+        if self.book is None or self.watcher is None:
             return []
         now = self.clock()
         return [alert.message(now) for alert in self.watcher.check(self._all_clocks())]

@@ -77,6 +77,11 @@ class RunbookChosen(Message):
 
 
 @dataclass
+class FirstFrameDrawn(Message):
+    """A screen's footer has drawn its keys for the first time: the last part of that screen's first frame."""
+
+
+@dataclass
 class ItemJudged(Message):
     """One review item is known (from the review's worker)."""
 

@@ -21,7 +21,7 @@ from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.actors import default_actor
-from tessa_tui.incidents.book import journal_file
+from tessa_tui.incidents.journal_location import journal_file
 from tessa_tui.run.review import Review, item_line, review_runbook, run_review, save_review, summary_line
 from tessa_tui.runbook.model import Runbook
 

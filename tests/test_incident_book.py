@@ -10,7 +10,8 @@ import pytest
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.config.load import load_config
-from tessa_tui.incidents.book import IncidentBook, journal_file
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal_location import journal_file
 from tests.incident_fixtures import START, ManualClock
 
 Book = Callable[..., IncidentBook]

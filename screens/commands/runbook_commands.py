@@ -3,12 +3,16 @@ the choice is attached to it and the incident opens; otherwise the runbook opens
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from screens.context import context_of
 from screens.messages import RunbookChosen
-from tessa_tui.incidents.book import IncidentBook
+
+if TYPE_CHECKING:
+    from tessa_tui.incidents.book import IncidentBook
 
 MAX_HITS = 8
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer
 
 from screens.alerts import raise_alert
 from screens.context import capabilities_of, context_of
@@ -17,12 +16,13 @@ from screens.dashboard.incident_pane import IncidentPane
 from screens.dashboard.logs_pane import LogsPane
 from screens.dashboard.pane import Pane
 from screens.dashboard.services_pane import ServicesPane
-from screens.dashboard.war_room_screen import WarRoomScreen
 from screens.keys import bind
+from screens.messages import FirstFrameDrawn
+from screens.widgets.footer import KeysFooter
 from screens.widgets.status_header import HeaderClock, StatusHeader
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.load import LoadedConfig
-from tessa_tui.incidents.book import journal_file
+from tessa_tui.incidents.journal_location import journal_file
 
 PANE_IDS = {
     "services": "services-pane",
@@ -30,6 +30,13 @@ PANE_IDS = {
     "logs": "logs-pane",
     "database": "database-pane",
 }
+
+
+class TickedScreen(Screen[None]):
+    """A screen with no timer of its own: while it is on top, the dashboard's one tick calls `tick` each second."""
+
+    def tick(self) -> None:
+        """Once a second, while on top."""
 
 
 class DashboardScreen(Screen[None]):
@@ -56,6 +63,8 @@ class DashboardScreen(Screen[None]):
         self._clock = clock
         self._readonly = readonly
         self._live = live
+        self._gone_live = False
+        self._panes: list[Pane] = []
 
     def compose(self) -> ComposeResult:
         config = self._config
@@ -81,24 +90,48 @@ class DashboardScreen(Screen[None]):
                 history_path=history,
                 readonly=self._readonly,
             )
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
+        self._panes = list(self.query(Pane))
         self.action_focus_pane("services")
-        # One timer for every once-a-second job: their repaints land in the same frame.
+        # One timer for every once-a-second job (the clock, ages, the log's flush).
         self.set_interval(1.0, self._tick, name="dashboard-tick")
 
+    def on_first_frame_drawn(self, message: FirstFrameDrawn) -> None:
+        """The pollers start once the first frame is whole (the message goes on to the App)."""
+        if not self._gone_live:
+            self._gone_live = True
+            for pane in self._panes:
+                pane.go_live()
+
     def _tick(self) -> None:
-        self.query_one(HeaderClock).tick()
-        if isinstance(self.app.screen, WarRoomScreen):  # it has no timer of its own
-            self.app.screen.tick()
-        for pane in self.query(Pane):
-            pane.tick()
+        if not self._gone_live:  # the footer has not drawn its keys (an app without focus does not): go on
+            self.post_message(FirstFrameDrawn())
         console = context_of(self)
         for alert in console.desk.alerts() if console else []:
             raise_alert(self.app, alert, title="SLA")
+        on_top = self.app.screen
+        if isinstance(on_top, TickedScreen):  # the war room
+            on_top.tick()
+        parts = [self.query_one(HeaderClock).tick, *(pane.tick for pane in self._panes)]
+        if on_top is self:
+            self._tick_in_turn(parts)
+        else:  # under another screen, drawn with it (a dialog) or when it closes
+            for part in parts:
+                part()
+
+    def _tick_in_turn(self, parts: list[Callable[[], None]]) -> None:
+        """Each part's repaint in a frame of its own: Textual draws a frame by re-rendering every widget inside
+        the rectangle around all its changes, and a clock at the top right with a log at the bottom left makes
+        that the whole screen, every second. A part that changed nothing costs no frame."""
+        if parts:
+            parts[0]()
+            self.call_after_refresh(self._tick_in_turn, parts[1:])
 
     def action_war_room(self) -> None:
+        from screens.dashboard.war_room_screen import WarRoomScreen
+
         self.app.push_screen(WarRoomScreen(self._clock))
 
     def action_restore_pane(self) -> None:

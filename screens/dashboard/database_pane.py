@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -19,13 +20,15 @@ from screens.keys import bind
 from screens.messages import DbPolled
 from screens.widgets.filter_input import FilterInput, FilterOwner, open_filter, words_match
 from screens.widgets.state_style import freshness_text
-from screens.widgets.table_sync import RowTable, cell_text, keyed_rows, sync_table
+from screens.widgets.table_sync import LiveTable, RowTable, cell_text, keyed_rows, sync_table
 from tessa_tui.base.redact import mask_url
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.model import DatabaseConfig
-from tessa_tui.database.size_history import Growth
 from tessa_tui.database.snapshot import DbSnapshot, Section, human_bytes, signed_bytes
-from tessa_tui.database.watch import SizeRecorder, watch_database
+
+if TYPE_CHECKING:
+    from tessa_tui.database.size_history import Growth
+    from tessa_tui.database.watch import SizeRecorder
 
 EXAMPLE = "database:\n  dsn: ${TESSA_DATABASE_URL}"
 # Tab -> sections shown in it, most urgent first.
@@ -66,8 +69,8 @@ class DatabasePane(FilterOwner, Pane):
         self._titles: dict[str, str] = {}
         self._summary = ""
         self._unshown: set[str] = set()
-        self._keep_size = SizeRecorder(history_path, readonly=readonly)
-        """Records each size sample and reads the growth (in a worker thread: SQLite waits for the disk)."""
+        self._history_path = history_path
+        self._readonly = readonly
         self._growth: Sequence[Growth] = ()
         self._query = ""
         """The `/` filter's words: a table shows only the rows that have all of them in their cells."""
@@ -82,35 +85,36 @@ class DatabasePane(FilterOwner, Pane):
             return
         yield Static(Text(f"{mask_url(self._database.dsn)} · connecting…"), id="database-summary")
         with TabbedContent(id="database-tabs"):
-            for title, names in TABS.items():
+            for n, (title, names) in enumerate(TABS.items()):
                 if title == "Queries" and not self._database.queries:
                     continue
                 with TabPane(title, id=f"db-tab-{title.lower()}"):
-                    for name in names:
-                        yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
-                        table: DataTable[Text] = (
-                            RowTable(id=f"db-{name}")  # `x` acts on the row under the cursor: it is drawn
-                            if name in ACTIONABLE
-                            else DataTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
-                        )
-                        yield table
+                    if n == 0:  # the tab shown; the others' sections are built when first opened
+                        yield from _section_widgets(names)
         field = FilterInput(placeholder="words in any cell of this tab's rows", id="database-filter")
         field.display = False
         yield field
 
-    def on_mount(self) -> None:
-        if self._database is None:
-            return
-        if self._live:
-            self.call_after_refresh(self._poll)
+    def go_live(self) -> None:
+        if self._live and self._database is not None:
+            self._poll()
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: ages in the summary."""
         if self._database is not None:
             self._draw()
 
+    @cached_property
+    def _keep_size(self) -> SizeRecorder:
+        """Records each size sample and reads the growth (in a worker thread: SQLite waits for the disk)."""
+        from tessa_tui.database.watch import SizeRecorder  # with SQLite: not needed for the first frame
+
+        return SizeRecorder(self._history_path, readonly=self._readonly)
+
     @work(exclusive=True, group="database-monitor", exit_on_error=False, description="poll the database")
     async def _poll(self) -> None:
+        from tessa_tui.database.watch import watch_database
+
         assert self._database is not None
         updates = watch_database(self._database, secrets=self._secrets, record_size=self._keep_size, clock=self._clock)
         async with contextlib.aclosing(updates):  # closing it closes the monitor's connection
@@ -141,21 +145,25 @@ class DatabasePane(FilterOwner, Pane):
         active = self.query_one("#database-tabs", TabbedContent).active
         for name in list(self._unshown):
             section = self._snapshot.sections[name]
-            if every_tab or f"db-tab-{TAB_OF[name].lower()}" == active:
+            if (every_tab or f"db-tab-{TAB_OF[name].lower()}" == active) and self._show_section(section):
                 self._unshown.discard(name)
-                self._show_section(section)
         self._refresh_summary()
         self._refresh_subtitle(active)
 
-    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         event.stop()
+        pane = event.pane
+        if not pane.children:  # opened for the first time
+            names = next(names for title, names in TABS.items() if f"db-tab-{title.lower()}" == pane.id)
+            await pane.mount_all(_section_widgets(names))
         self._draw()
 
-    def _show_section(self, section: Section) -> None:
+    def _show_section(self, section: Section) -> bool:
+        """Draw one section; False while its tab has not been opened (nothing to draw into yet)."""
         tables = self.query(f"#db-{section.name}").results(DataTable)
         table = next(tables, None)
         if table is None:
-            return
+            return False
         title = self.query_one(f"#db-title-{section.name}", Static)
         label = Text(section.title, style="bold")
         if section.error:
@@ -171,6 +179,7 @@ class DatabasePane(FilterOwner, Pane):
         self._counts[section.name] = (len(rows), len(section.rows))
         if section.rows or not section.error:
             sync_table(table, section.columns, rows, key=_row_key(section.name))
+        return True
 
     def _shown_rows(self, section: Section) -> Sequence[Sequence[Any]]:
         """The section's rows under the `/` filter, matched against the cells as shown (`23.0 MB`, `-`)."""
@@ -301,6 +310,16 @@ class DatabasePane(FilterOwner, Pane):
         from screens.dashboard.cancel_query_dialog import confirm_cancel
 
         confirm_cancel(self.app, self._database, self._secrets, pid, query)
+
+
+def _section_widgets(names: Sequence[str]) -> Iterator[Widget]:
+    """A title and a table for each of a tab's sections."""
+    for name in names:
+        yield Static(Text(name.replace("_", " ")), id=f"db-title-{name}", classes="db-section-title")
+        if name in ACTIONABLE:  # `x` acts on the row under the cursor: it is drawn
+            yield RowTable(id=f"db-{name}")
+        else:
+            yield LiveTable(id=f"db-{name}", cursor_type="row", show_cursor=False)
 
 
 def _row_key(name: str) -> Callable[[Any], str]:

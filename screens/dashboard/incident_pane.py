@@ -24,12 +24,11 @@ from tessa_tui.base.durations import format_duration
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.model import Severity, TessaConfig
-from tessa_tui.incidents.incident import Incident
-from tessa_tui.incidents.sla import current_phase
 from tessa_tui.integrations.pagerduty_watch import POLL_S as PD_POLL_S
 from tessa_tui.integrations.pagerduty_watch import watch_pagerduty
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the incident engine loads with the journal, after the first frame
+    from tessa_tui.incidents.incident import Incident
     from tessa_tui.integrations.pagerduty import PdIncident
 
 NEXT_STEPS = 3
@@ -97,9 +96,9 @@ class IncidentPane(Pane):
             )
         yield table
 
-    def on_mount(self) -> None:
+    def go_live(self) -> None:
         if self._pagerduty and self._live:
-            self.call_after_refresh(self._poll_pagerduty)  # after the first frame, like the service checks
+            self._poll_pagerduty()
 
     def incident(self) -> Incident | None:
         return self._desk.active() if self._desk else None
@@ -224,6 +223,8 @@ class IncidentPane(Pane):
             self.refresh_bindings()
 
     def _summary(self, desk: IncidentDesk, incident: Incident) -> Text:
+        from tessa_tui.incidents.sla import current_phase  # loaded with the journal
+
         now = self._clock()
         text = Text().append_text(severity_badge(incident.severity))
         text.append(f" {incident.id} ", style="bold")

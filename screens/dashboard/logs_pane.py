@@ -26,8 +26,6 @@ from tessa_tui.config.model import BUFFER_LINES, LogSource
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.ingest import Batch, error_share
 from tessa_tui.logs.parse import LEVELS, WHEN, LogRecord, Row
-from tessa_tui.logs.watch import Reading, watch_log
-from tessa_tui.runbook.placeholders import fill_text
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
@@ -181,9 +179,11 @@ class LogsPane(FilterOwner, Pane):
         if self._sources is None:
             return
         self.border_subtitle = "starting"
-        if self._live:
+
+    def go_live(self) -> None:
+        if self._live and self._sources is not None:
             for source in self._sources:
-                self.call_after_refresh(self._follow, source)
+                self._follow(source)
 
     def on_unmount(self) -> None:
         self._ingest.shutdown(wait=False, cancel_futures=True)
@@ -195,6 +195,9 @@ class LogsPane(FilterOwner, Pane):
     async def _follow(self, source: LogSource) -> None:
         """Post each batch and wait until the pane has taken it: a source never reads further ahead of the
         screen than one batch, so a flood cannot pile up parsed records in memory."""
+        from tessa_tui.logs.watch import Reading, watch_log  # the readers: not needed for the first frame
+        from tessa_tui.runbook.placeholders import fill_text
+
         console = context_of(self)
         values = console.config.placeholders if console is not None else {}
         reading = Reading(line_filter=self._view_filter, executor=self._ingest)

@@ -20,6 +20,10 @@ class Pane(Vertical):
     def tick(self) -> None:
         """Called once a second by the dashboard's one timer: ages and clocks move (each pane says which)."""
 
+    def go_live(self) -> None:
+        """Called once by the dashboard when its first frame is on screen: start the pane's pollers (their
+        imports and first work must not compete with that frame)."""
+
     @staticmethod
     def not_configured(key: str, example: str) -> Static:
         """The honest empty state: which key to add to tessa.yaml, with a one-line example."""

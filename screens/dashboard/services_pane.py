@@ -19,6 +19,7 @@ from screens.keys import bind
 from screens.messages import CheckReported
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
 from screens.widgets.state_style import freshness_text, latency_text, sparkline, state_text
+from screens.widgets.table_sync import LiveTable
 from tessa_tui.base.time_source import Now
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_state import Flip, ServiceState
@@ -75,7 +76,7 @@ class ServicesPane(FilterHost, Pane):
         if self._config.services is None:
             yield self.not_configured("services", EXAMPLE)
             return
-        table: DataTable[Text] = DataTable(id="services-table", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = LiveTable(id="services-table", cursor_type="row", zebra_stripes=True)
         for key, label, width in COLUMNS:
             table.add_column(label, key=key, width=width)
         for name, state in self.states.items():
@@ -99,9 +100,10 @@ class ServicesPane(FilterHost, Pane):
         self._update_subtitle()
         # State colours come from the theme: a switch (ctrl+t on a projector) redraws them now, not a tick later.
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.tick())
-        if self._live:
-            # Start polling after the first frame: loading httpx and aiohttp must not delay it.
-            self.call_after_refresh(self._poll)
+
+    def go_live(self) -> None:
+        if self._live and self._config.services is not None:
+            self._poll()
 
     @work(exclusive=True, group="services-poller", exit_on_error=False, description="poll service checks")
     async def _poll(self) -> None:
@@ -312,6 +314,9 @@ class ServicesPane(FilterHost, Pane):
 
 def _load_poller() -> type[ServicePoller]:
     """The service poller class (its HTTP clients are slow to import: call this in a thread)."""
+    import aiohttp  # noqa: F401  the shared client imports them as it is made, on the event loop: loaded here
+    import httpx_aiohttp  # noqa: F401
+
     from tessa_tui.checks.poller import ServicePoller
 
     return ServicePoller

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.screen import Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Digits, Static
 
 from screens.context import context_of
+from screens.dashboard.dashboard_screen import TickedScreen
 from screens.dashboard.services_pane import ServicesPane
 from screens.keys import bind
+from screens.widgets.footer import KeysFooter
 from screens.widgets.incident_style import severity_badge
 from tessa_tui.base.durations import format_clock
 from tessa_tui.base.sanitize import sanitize
@@ -76,7 +77,7 @@ def countdown(incident: Incident, clocks: list[SlaTimer], now: datetime) -> Coun
     return Countdown(label, digits, level, detail)
 
 
-class WarRoomScreen(Screen[None]):
+class WarRoomScreen(TickedScreen):
     """Full screen, read-only: escape or `w` returns to the screen below."""
 
     BINDINGS = [bind("close", "close"), bind("war_room", "close")]
@@ -141,7 +142,7 @@ class WarRoomScreen(Screen[None]):
             for n in range(len(self._services)):
                 yield Static(classes="war-light", id=f"war-light-{n}")
         yield Static(id="war-timeline")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#war-timeline", Static).border_title = "Timeline"

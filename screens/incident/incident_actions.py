@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from textual.app import App
 
@@ -14,10 +14,13 @@ from tessa_tui.base.durations import format_duration
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.moments import parse_moment
-from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES, Incident
-from tessa_tui.incidents.journal import Event, JournalError
+from tessa_tui.incidents.vocabulary import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES
 
-Saved = Callable[[Event], None]
+if TYPE_CHECKING:  # the incident engine loads with the journal, after the first frame
+    from tessa_tui.incidents.incident import Incident
+    from tessa_tui.incidents.journal import Event
+
+Saved: TypeAlias = "Callable[[Event], None]"
 
 
 class Save(Protocol):
@@ -33,6 +36,8 @@ def saver(desk: IncidentDesk, *dialog: object) -> Save:
     retries the event it planned, so a failed write that did land is not doubled."""
 
     async def save(key: tuple[object, ...], command: Command, on_saved: Saved | None = None) -> str | None:
+        from tessa_tui.incidents.journal import JournalError
+
         write = desk.request((*dialog, *key), command)
         try:
             event = await desk.commit(write)  # at launch it waits for the journal to open

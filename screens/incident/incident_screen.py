@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, RichLog, Static
+from textual.widgets import OptionList, RichLog, Static
 from textual.widgets.option_list import Option
 
 from screens.context import capabilities_of
@@ -27,6 +27,7 @@ from screens.incident.step_flow import StepFlow
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
+from screens.widgets.footer import KeysFooter
 from screens.widgets.incident_style import clock_text, compact_clocks, severity_badge
 from tessa_tui.base.time_source import Now
 from tessa_tui.incidents.incident import Incident, describe_event
@@ -103,7 +104,7 @@ class IncidentScreen(FilterHost, Screen[None]):
                 yield field
                 yield Static(id="step-notes")
             yield TimelineLog(id="timeline", markup=False, wrap=True, auto_scroll=True, min_width=1)
-        yield Footer()
+        yield KeysFooter()
 
     def on_timeline_log_rewrap(self, _message: TimelineLog.Rewrap) -> None:
         """The timeline's width changed: its lines wrapped at the old width are written again at the new."""

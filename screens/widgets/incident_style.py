@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from tessa_tui.incidents.sla import SlaTimer
+if TYPE_CHECKING:
+    from tessa_tui.incidents.sla import SlaTimer
 
 # State as word and symbol as well as colour: legible on a projector and for colour-blind readers.
 LEVEL_STYLE = {"ok": "green", "warn": "bold yellow", "danger": "bold red", "breach": "bold white on red"}

@@ -3,16 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Self
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from tessa_tui.database.snapshot import human_bytes
 
 
-class RowTable(DataTable[Text]):
+class LiveTable(DataTable[Text]):
+    """A DataTable whose cell updates repaint that cell's row, not the table (Textual's `update_cell` repaints
+    every row: a live table changing one cell a second redrew all of them)."""
+
+    _updating_row: RowKey | str | None = None
+
+    def update_cell(
+        self, row_key: RowKey | str, column_key: ColumnKey | str, value: Text, *, update_width: bool = False
+    ) -> None:
+        if update_width:  # a column may change width: every row moves
+            super().update_cell(row_key, column_key, value, update_width=True)
+            return
+        self._updating_row = row_key
+        try:
+            super().update_cell(row_key, column_key, value)
+        finally:
+            self._updating_row = None
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False, recompose: bool = False) -> Self:
+        row = self._updating_row
+        if row is not None and not regions and repaint and not layout and not recompose:
+            return self.refresh_row(self.get_row_index(row))  # the whole-table repaint update_cell asks for
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+
+class RowTable(LiveTable):
     """A table whose rows a key acts on: the row cursor is always drawn, and j/k move it like the arrows."""
 
     BINDINGS = [

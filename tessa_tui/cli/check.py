@@ -77,7 +77,7 @@ def _table(results: list[CheckResult]) -> str:
 def run_review_command(loaded: LoadedConfig, which: str, *, as_json: bool) -> int:
     """Run the daily or weekly review, save it, print it; exit 0 when no measurable item failed, 1 otherwise."""
     from tessa_tui.incidents.actors import default_actor
-    from tessa_tui.incidents.book import journal_file
+    from tessa_tui.incidents.journal_location import journal_file
     from tessa_tui.run.review import format_review, review_runbook, run_review, save_review, to_json
 
     runbook = review_runbook(loaded, which)

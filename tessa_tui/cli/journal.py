@@ -10,9 +10,9 @@ from __future__ import annotations
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.incidents.actors import default_actor
-from tessa_tui.incidents.book import journal_file
 from tessa_tui.incidents.incident import fold_checked
 from tessa_tui.incidents.journal import Event, Journal, Unreadable
+from tessa_tui.incidents.journal_location import journal_file
 
 
 def run_check(loaded: LoadedConfig | None) -> int:

@@ -11,14 +11,12 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import redact_text
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
-from tessa_tui.base.user_dirs import data_dir
 from tessa_tui.config.contacts import Person
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import Severity, TessaConfig
@@ -26,6 +24,7 @@ from tessa_tui.incidents.actors import check_actor, default_actor
 from tessa_tui.incidents.command_checks import checked_text, clock_not_behind, in_order
 from tessa_tui.incidents.incident import MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
 from tessa_tui.incidents.journal import Event, Journal, PendingEvent, Unreadable, new_event
+from tessa_tui.incidents.journal_location import journal_file
 from tessa_tui.incidents.state_flips import (
     MONITOR,
     RECORDED_STATES,
@@ -40,14 +39,6 @@ from tessa_tui.runbook.load import RunbookPack, configured_pack
 from tessa_tui.runbook.model import Runbook, Step
 
 MAX_TEXT = 4000
-
-
-def journal_file(loaded: LoadedConfig | None) -> Path:
-    """The journal's path: `journal.path` (relative to the config file's folder), else the user data dir's."""
-    if loaded is None:
-        return data_dir() / "journal.sqlite3"
-    path = loaded.config.journal.journal_path(data_dir())
-    return path if path.is_absolute() else loaded.path.parent / path
 
 
 def open_book(
