@@ -8,7 +8,7 @@ monitor's session settings passed as startup options; the two alternate so machi
 psql's time includes starting the process and connecting (the empty-file line shows that share) and a
 fresh backend's cold catalog caches, which the monitor's long-lived connection pays once, in the warm-up.
 
-    .venv/bin/python benchmarks/db_poll.py [--rounds 10] [--tables 5000] [--sessions 50]
+    .venv/bin/python benchmarks/db_poll.py [--rounds 10] [--tables 5000] [--sessions 50] [--quick]
 """
 
 from __future__ import annotations
@@ -347,7 +347,10 @@ def main() -> None:
     parser.add_argument("--tables", type=int, default=5000)
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--load", metavar="DSN", help=argparse.SUPPRESS)  # internal: be the load process
+    parser.add_argument("--quick", action="store_true", help="3 rounds, 1,000 tables, 10 sessions (bench --quick)")
     args = parser.parse_args()
+    if args.quick:
+        args.rounds, args.tables, args.sessions = 3, 1000, 10
     if args.load:
         run_load(args.load, args.sessions, args.tables)
         return

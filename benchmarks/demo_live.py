@@ -8,7 +8,7 @@ reads the screen every 50 ms and notes when each milestone first shows:
 - logs: the logs pane counts lines by level;
 - database: the database pane shows connections against the limit.
 
-    .venv/bin/python benchmarks/demo_live.py [--runs 3]
+    .venv/bin/python benchmarks/demo_live.py [--runs 3] [--quick]
     .venv/bin/python benchmarks/demo_live.py --runs 1 --repo /tmp/fresh-clone   # README command 1 there,
                                                        # venv creation and install included
 """
@@ -77,7 +77,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=90)
     parser.add_argument("--repo", type=Path, help="a fresh clone: run `python3 dev.py demo` there (timeout 900)")
+    parser.add_argument("--quick", action="store_true", help="one run (dev.py bench --quick)")
     args = parser.parse_args()
+    if args.quick:
+        args.runs = 1
     if shutil.which("tmux") is None:
         sys.exit("demo_live needs tmux")
     timeout = 900 if args.repo and args.timeout == 90 else args.timeout
