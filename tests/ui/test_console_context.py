@@ -89,7 +89,7 @@ async def test_a_retry_after_not_saved_records_the_same_event_once(tmp_path: Pat
         planned = write.pending.id
         assert desk.request(key, lambda b: b.note(incident, "planned again")) is write  # asked again: its retry
         book.journal._db.execute("PRAGMA max_page_count=1073741823")
-        book.record(write.pending)  # the failed write did land after all (as if the disk had taken it)
+        await desk.record(write.pending)  # the failed write did land after all (as if the disk had taken it)
         event = await desk.commit(desk.request(key, lambda b: b.note(incident, "planned again")))
         assert event.id == planned and write.error is None
         notes = [e for e in book.journal.events_of(incident) if e.kind == "note"]

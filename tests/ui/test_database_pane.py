@@ -73,7 +73,7 @@ async def test_a_long_query_is_cancelled_after_confirmation_and_the_timeline_rec
             await wait_until(pilot, lambda: app.desk.book is not None)
             book = app.desk.book
             assert book is not None
-            incident_id = book.record(book.declare("SEV3", "Database slow queries")).incident
+            incident_id = (await app.desk.record(book.declare("SEV3", "Database slow queries"))).incident
             table = app.screen.query_one("#db-long_queries", DataTable)
             await wait_until(
                 pilot, lambda: any("runaway-report" in str(table.get_row_at(i)) for i in range(table.row_count))

@@ -212,8 +212,8 @@ async def test_a_resolved_incident_opens_from_the_palette_and_reopens(tmp_path: 
         await wait_until(pilot, lambda: app.desk.book is not None)
         book = app.desk.book
         assert book is not None
-        incident_id = book.record(book.declare("SEV3", "Slow [queries]")).incident
-        book.record(book.resolve(incident_id, "added an index"))
+        incident_id = (await app.desk.record(book.declare("SEV3", "Slow [queries]"))).incident
+        await app.desk.record(book.resolve(incident_id, "added an index"))
         await pilot.press("ctrl+p", *"INC-1", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
         await wait_until(pilot, lambda: "Slow [queries]" in screen_text(app) and "resolved" in screen_text(app))

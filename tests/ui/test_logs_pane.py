@@ -105,7 +105,7 @@ async def test_select_open_and_pin_a_line_to_the_incident(write_config: Callable
         await wait_until(pilot, lambda: pane.counts["info"] == 1 and app.desk.book is not None)
         book = app.desk.book
         assert book is not None
-        incident_id = book.record(book.declare("SEV3", "DB timeouts")).incident
+        incident_id = (await app.desk.record(book.declare("SEV3", "DB timeouts"))).incident
         await pilot.press("3", "k", "k", "enter")  # the older line: the JSON one
         await wait_until(pilot, lambda: '"waiting": 31' in screen_text(app))
         assert '"pool": {' in screen_text(app)  # pretty-printed, not one long line

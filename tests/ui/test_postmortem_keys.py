@@ -97,8 +97,8 @@ async def test_the_services_pane_records_flips_and_verifies(tmp_path: Path) -> N
         pane.post_message(CheckReported(_result("down", clock)))  # one failure: the threshold keeps it up
         await report("down", ["service_state", "service_state"])
         assert [e.data["state"] for e in book.journal.events_of(MONITOR)] == ["up", "down"]
-        incident = book.record(book.declare("SEV1", "front page down", services=["Frontend"])).incident
-        book.record(book.resolve(incident, "restarted"))
+        incident = (await app.desk.record(book.declare("SEV1", "front page down", services=["Frontend"]))).incident
+        await app.desk.record(book.resolve(incident, "restarted"))
         for n in range(1, 4):
             await report(
                 "up", ["declared", "resolved", *["verify_check"] * n] + (["verified"] if n == 3 else []), incident

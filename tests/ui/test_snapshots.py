@@ -184,11 +184,12 @@ async def _work_an_incident(pilot: Pilot[Any]) -> None:
     await app.desk.ready.wait()
     book = app.desk.book
     assert book is not None
-    incident_id = book.record(book.declare("SEV1", "Frontend returns 503", runbooks=["service-unavailable"])).incident
+    declared = book.declare("SEV1", "Frontend returns 503", runbooks=["service-unavailable"])
+    incident_id = (await app.desk.record(declared)).incident
     for step in ("1", "2", "5"):
-        book.record(book.tick(incident_id, step))
-    book.record(book.acknowledge(incident_id))
-    book.record(book.note(incident_id, "connection pool exhausted after deploy 4f2a", section="root_cause"))
+        await app.desk.record(book.tick(incident_id, step))
+    await app.desk.record(book.acknowledge(incident_id))
+    await app.desk.record(book.note(incident_id, "connection pool exhausted after deploy 4f2a", section="root_cause"))
     app.action_open_incident(incident_id)
     await pilot.pause()
     await pilot.pause()
@@ -220,11 +221,13 @@ async def _sev1_in_progress(pilot: Pilot[Any]) -> None:
     book = app.desk.book
     assert book is not None
     declared = book.declare("SEV1", "Database health down", detected_at=FROZEN_NOW - timedelta(minutes=9))
-    incident_id = book.record(declared).incident
+    incident_id = (await app.desk.record(declared)).incident
     for step in ("1", "2"):
-        book.record(book.tick(incident_id, step))
-    book.record(book.note(incident_id, "pool exhausted after deploy 4f2a", section="root_cause"))
+        await app.desk.record(book.tick(incident_id, step))
+    await app.desk.record(book.note(incident_id, "pool exhausted after deploy 4f2a", section="root_cause"))
     app.desk.alerts()  # the 50 % toast is announced now, not by whichever tick lands before the snapshot
+    await pilot.pause()
+    app.clear_notifications()  # a dashboard tick during the writes above may have announced it first
     await pilot.pause()
 
 
@@ -298,9 +301,9 @@ async def _two_runbooks(pilot: Pilot[Any]) -> str:
         detected_at=FROZEN_NOW - timedelta(minutes=9),
         runbooks=["service-unavailable", "database-slow-queries"],
     )
-    incident_id = book.record(declared).incident
-    book.record(book.tick(incident_id, "1"))
-    book.record(book.note(incident_id, LONG_NOTE, section="root_cause"))
+    incident_id = (await app.desk.record(declared)).incident
+    await app.desk.record(book.tick(incident_id, "1"))
+    await app.desk.record(book.note(incident_id, LONG_NOTE, section="root_cause"))
     await pilot.pause()
     app.query_one(ServicesPane).tick()
     app.query_one(IncidentPane).tick()

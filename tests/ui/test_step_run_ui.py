@@ -98,7 +98,7 @@ async def _open_on(app: TessaApp, pilot: Pilot[Any], step_id: str) -> IncidentSc
     book = app.desk.book
     assert book is not None
     if "INC-1" not in book.incidents:
-        book.record(book.declare("SEV3", "Cache trouble", runbooks=["step-actions"]))
+        await app.desk.record(book.declare("SEV3", "Cache trouble", runbooks=["step-actions"]))
     await wait_until(pilot, lambda: "INC-1" in book.incidents)
     app.action_open_incident("INC-1")
     await wait_until(pilot, lambda: "Show the host" in screen_text(app))
@@ -372,7 +372,7 @@ async def test_a_secret_typed_in_a_masked_field_is_masked_in_what_comes_back(tmp
             assert typed not in screen_text(app)
             book = app.desk.book
             assert book is not None  # later, someone pastes the token into a note: the journal keeps it masked
-            assert book.record(book.note("INC-1", f"rotated {typed} after the call")).data["text"] == (
+            assert (await app.desk.record(book.note("INC-1", f"rotated {typed} after the call"))).data["text"] == (
                 "rotated **** after the call"
             )
         stored = b"".join(p.read_bytes() for p in tmp_path.rglob("*.sqlite3*"))

@@ -75,7 +75,15 @@ async def _sev1(app: TessaApp, pilot: Pilot[Any]) -> str:
         incident = writer.record(writer.declare("SEV1", "Checkout returns 503")).incident
         await wait_until(pilot, lambda: incident in book.incidents)
         return incident
-    return book.record(book.declare("SEV1", "Checkout returns 503")).incident
+    return (await app.desk.record(book.declare("SEV1", "Checkout returns 503"))).incident
+
+
+def _room_ready(app: TessaApp) -> bool:
+    """The war room is composed and laid out: the screen is current from the push, its widgets come with the
+    compose and its width class with the first layout (on a busy machine a test read the room in between)."""
+    screen = app.screen
+    laid_out = screen.has_class("-wide") or screen.has_class("-compact")
+    return isinstance(screen, WarRoomScreen) and laid_out and bool(screen.query("#war-clock"))
 
 
 def _war_room(app: TessaApp) -> WarRoomScreen:
@@ -138,7 +146,7 @@ async def test_w_opens_the_war_room_from_the_dashboard_and_w_or_escape_leaves(tm
     async with app.run_test(size=SIZE) as pilot:
         phase, in_phase, steps, _ = _first_phase(await _book(app, pilot), await _sev1(app, pilot))
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         await wait_until(pilot, lambda: "Checkout returns 503" in screen_text(app))  # drawn, not only pushed
         text = screen_text(app)
         assert "SEV1" in text and "INC-1" in text and "Checkout returns 503" in text and "OPEN" in text
@@ -149,7 +157,7 @@ async def test_w_opens_the_war_room_from_the_dashboard_and_w_or_escape_leaves(tm
         await pilot.press("w")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
 
@@ -160,7 +168,7 @@ async def test_w_from_the_incident_screen_returns_to_it(tmp_path: Path) -> None:
         app.action_open_incident(await _sev1(app, pilot))
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         assert shows_digits(screen_text(app), "15:00")
         await pilot.press("escape")
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
@@ -174,7 +182,7 @@ async def test_the_dashboard_tick_moves_the_clock_and_brings_journal_changes(tmp
         book = await _book(app, pilot)
         phase, in_phase, steps, within = _first_phase(book, incident_id)
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         box = _war_room(app).query_one("#war-clock-box")
         assert box.has_class("-ok")
 
@@ -182,10 +190,10 @@ async def test_the_dashboard_tick_moves_the_clock_and_brings_journal_changes(tmp
         await wait_until(pilot, lambda: _digits(app) == "+01:00")
         assert box.has_class("-breach") and "✖ BREACHED · OVERDUE · target 15:00" in screen_text(app)
 
-        book.record(book.acknowledge(incident_id))
-        book.record(book.tick(incident_id, "1"))
+        await app.desk.record(book.acknowledge(incident_id))
+        await app.desk.record(book.tick(incident_id, "1"))
         for n in range(7):
-            book.record(book.note(incident_id, f"note {n}"))
+            await app.desk.record(book.note(incident_id, f"note {n}"))
         await wait_until(pilot, lambda: f"PHASE TIME BOX · {phase}" in screen_text(app))
         text = screen_text(app)
         assert shows_digits(text, "+" + format_clock(timedelta(minutes=16) - within))
@@ -194,7 +202,7 @@ async def test_the_dashboard_tick_moves_the_clock_and_brings_journal_changes(tmp
         assert len(timeline) == 6 and timeline[-1].endswith("note: note 6")  # the latest six, oldest first
         assert "declared" not in text
 
-        book.record(book.resolve(incident_id, "rolled back"))  # nothing open: the room is told so, lights stay
+        await app.desk.record(book.resolve(incident_id, "rolled back"))  # nothing open: the room says so, lights stay
         await wait_until(pilot, lambda: "No active incident" in screen_text(app))
         assert not _war_room(app).query_one("#war-timeline").display
 
@@ -209,7 +217,7 @@ async def test_no_incident_is_said_large_with_the_service_lights(tmp_path: Path)
         )
         app.screen.query_one(ServicesPane).post_message(CheckReported(down))
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         text = screen_text(app)
         assert "No active incident" in text
         assert not _war_room(app).query_one("#war-clock", Digits).display
@@ -227,7 +235,7 @@ async def test_a_read_only_console_shows_the_same_war_room(tmp_path: Path) -> No
         async with app.run_test(size=SIZE) as pilot:
             await _sev1(app, pilot)
             await pilot.press("w")
-            await wait_until(pilot, lambda app=app: isinstance(app.screen, WarRoomScreen))  # type: ignore[misc]
+            await wait_until(pilot, lambda app=app: _room_ready(app))  # type: ignore[misc]
             views.append(screen_text(app).splitlines()[:-1])  # the footer's app keys differ, the view must not
     assert views[0] == views[1]
 
@@ -238,7 +246,7 @@ async def test_a_tick_repaints_only_what_changed(tmp_path: Path, monkeypatch: py
     async with app.run_test(size=SIZE) as pilot:
         await _sev1(app, pilot)
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         updates: list[str] = []
         monkeypatch.setattr(Static, "update", lambda self, *a, **k: updates.append(f"{self.id}"))
         monkeypatch.setattr(Digits, "update", lambda self, value: updates.append(f"{self.id}={value}"))
@@ -256,7 +264,7 @@ async def test_the_layout_adapts_to_the_wall_screen(tmp_path: Path, size: tuple[
     async with app.run_test(size=size) as pilot:
         await _sev1(app, pilot)
         await pilot.press("w")
-        await wait_until(pilot, lambda: isinstance(app.screen, WarRoomScreen))
+        await wait_until(pilot, lambda: _room_ready(app))
         screen = _war_room(app)
         assert screen.has_class(layout)
         text = screen_text(app)
