@@ -77,7 +77,7 @@ def write_lock() -> int:
 
 def _parallel(pytest_args: list[str]) -> list[str]:
     """One pytest worker per core (pytest-xdist), unless the arguments choose (`-n0`: one process, for --pdb)."""
-    chosen = any(a.startswith(("-n", "--numprocesses")) or a == "no:xdist" for a in pytest_args)
+    chosen = any(a.startswith(("-n", "--numprocesses")) for a in pytest_args)
     return [] if chosen else ["-n", "auto"]
 
 
