@@ -56,6 +56,9 @@ class LogView(Widget, can_focus=True):
         self.filter: LineFilter | None = None
         self.selected: Row | None = None
         """The highlighted line (k/j move it; enter opens it); None while simply following."""
+        self._drawn: dict[int, tuple[Row, int, Style, Strip]] = {}
+        """Each line on screen as last drawn, by its record: new lines move the others up a row, and only the new
+        ones need building (the record is kept with it, so its id is not reused meanwhile)."""
 
     class Opened(Message):
         """Enter on a selected line."""
@@ -133,11 +136,22 @@ class LogView(Widget, can_focus=True):
         if index >= end or index < 0:
             return Strip.blank(width, self.rich_style)
         row = self.lines[index]
-        line = LogRecord._make(row)
-        level = line.level.upper() if line.level != "unknown" else ""
         base = self.rich_style  # the widget's own colours under every segment, padding included
         if row is self.selected:
             base = base + SELECTED
+        drawn = self._drawn.get(id(row))
+        if drawn is not None and drawn[0] is row and drawn[1] == width and drawn[2] == base:
+            return drawn[3]
+        if len(self._drawn) > 4 * max(self.size.height, 1):
+            self._drawn.clear()
+        strip = self._strip(row, width, base)
+        self._drawn[id(row)] = (row, width, base, strip)
+        return strip
+
+    @staticmethod
+    def _strip(row: Row, width: int, base: Style) -> Strip:
+        line = LogRecord._make(row)
+        level = line.level.upper() if line.level != "unknown" else ""
         segments = [
             Segment(f"{line.time_of_day:8} ", base + DIM),
             Segment(f"{level:5}", base + LEVEL_STYLES.get(line.level, DIM)),
