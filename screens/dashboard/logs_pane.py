@@ -223,6 +223,7 @@ class LogsPane(FilterOwner, Pane):
         # stays flat) but are drawn with the next tick: repainting more often would only cost the keyboard.
         if first and self.counts:
             self._flush()
+            self._update_subtitle()  # the counts line too: it is otherwise redrawn only every fifth tick
         elif self._pending_records >= FLUSH_AT:
             self._flush(repaint=False)
 

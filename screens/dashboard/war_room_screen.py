@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
+from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
 from screens.context import context_of
@@ -151,8 +152,12 @@ class WarRoomScreen(TickedScreen):
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: every clock, light and line, repainted when changed."""
-        if self.is_mounted:  # the tick can land between the push and the first compose
+        if not self.is_mounted:  # the tick can land between the push and the first compose
+            return
+        try:
             self._draw()
+        except NoMatches:  # a tick while the room is being taken down (the console quitting with it open)
+            return
 
     def _draw(self) -> None:
         now = self._clock()
