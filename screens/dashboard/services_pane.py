@@ -314,8 +314,7 @@ class ServicesPane(FilterHost, Pane):
 
 def _load_poller() -> type[ServicePoller]:
     """The service poller class (its HTTP clients are slow to import: call this in a thread)."""
-    import aiohttp  # noqa: F401  the shared client imports them as it is made, on the event loop: loaded here
-    import httpx_aiohttp  # noqa: F401
+    import aiohttp  # noqa: F401  the shared client imports it as it is made, on the event loop: loaded here
 
     from tessa_tui.checks.poller import ServicePoller
 
