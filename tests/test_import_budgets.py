@@ -74,6 +74,17 @@ def _heavy(modules: set[str]) -> set[str]:
     return {m for m in modules if m.split(".")[0] in HEAVY}
 
 
+def _refuses(modules: set[str], command: str, unwanted: set[str]) -> None:
+    loaded = unwanted & {m.split(".")[0] for m in modules}
+    assert loaded == set(), f"`tessa-tui {command}` budget: it now imports {sorted(loaded)}"
+
+
+def _no_feature(modules: set[str], command: str, *features: str) -> None:
+    """Beyond the command tree's own modules, none of these engine packages."""
+    loaded = sorted(m for m in _engine(modules) - HELP_MODULES if m.split(".")[1] in features)
+    assert loaded == [], f"`tessa-tui {command}` budget: it now loads {loaded}"
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     log = tmp_path / "app.log"
@@ -111,30 +122,19 @@ def test_check_loads_no_ui_and_no_database_driver(tmp_path: Path, config: Path) 
     code, modules = _imports(tmp_path, "--config", str(config), "check", "--readonly")
     assert code == 1  # the check's port is closed: down, exit 1
     # (rich is not on this list: httpx imports it for its own command line, `httpx._main`, when installed.)
-    assert {"textual", "asyncpg", "sqlite3"} & {m.split(".")[0] for m in modules} == set(), (
-        "`tessa-tui check --readonly` budget: a check needs HTTP, not the UI, a database driver or the journal"
-    )
-    engine = _engine(modules) - HELP_MODULES
-    assert not any(m.startswith(("tessa_tui.database", "tessa_tui.logs", "tessa_tui.run")) for m in engine)
+    _refuses(modules, "check --readonly", {"textual", "asyncpg", "sqlite3"})  # HTTP, not the UI, a DB or the journal
+    _no_feature(modules, "check --readonly", "database", "logs", "run")
 
 
 def test_incident_list_loads_no_ui_no_network_and_no_asyncio(tmp_path: Path, config: Path) -> None:
     code, modules = _imports(tmp_path, "--config", str(config), "incident", "list")
     assert code == 0
-    unwanted = {"textual", "rich", "asyncpg", "httpx", "aiohttp", "asyncio"}
-    assert unwanted & {m.split(".")[0] for m in modules} == set(), (
-        f"`tessa-tui incident list` budget: it now imports {sorted(unwanted & {m.split('.')[0] for m in modules})}"
-    )
-    engine = _engine(modules) - HELP_MODULES
-    assert not any(m.startswith(("tessa_tui.checks", "tessa_tui.database", "tessa_tui.integrations")) for m in engine)
+    _refuses(modules, "incident list", {"textual", "rich", "asyncpg", "httpx", "aiohttp", "asyncio"})
+    _no_feature(modules, "incident list", "checks", "database", "integrations")
 
 
 def test_logs_loads_no_ui_no_network_and_no_journal(tmp_path: Path, config: Path) -> None:
     code, modules = _imports(tmp_path, "--config", str(config), "logs", "app")
     assert code == 0
-    unwanted = {"textual", "rich", "asyncpg", "httpx", "aiohttp", "sqlite3"}
-    assert unwanted & {m.split(".")[0] for m in modules} == set(), (
-        f"`tessa-tui logs` budget: it now imports {sorted(unwanted & {m.split('.')[0] for m in modules})}"
-    )
-    engine = _engine(modules) - HELP_MODULES
-    assert not any(m.startswith(("tessa_tui.checks", "tessa_tui.database", "tessa_tui.incidents")) for m in engine)
+    _refuses(modules, "logs", {"textual", "rich", "asyncpg", "httpx", "aiohttp", "sqlite3"})
+    _no_feature(modules, "logs", "checks", "database", "incidents")

@@ -15,25 +15,11 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.drill_runbook import drill_runbook
-from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux, terminal_env
+from tests.e2e.tmux_terminal import TmuxTerminal, console_cli, require_tmux, terminal_env
 
 pytestmark = pytest.mark.e2e
 
 RUNBOOK = drill_runbook("hint-drill", "Hint drill")
-
-
-def _cli(config: Path, home: Path, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "tessa_tui", "--config", str(config), *args],
-        env=terminal_env(home),
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +44,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TmuxTerm
         "    - {role: escalation, name: Lee Lead, phone: '+1 555 0199'}\n",
         encoding="utf-8",
     )
-    _cli(config, home, "incident", "declare", "SEV2", "checkout down", "--runbook", "hint-drill")
+    console_cli(config, home, "incident", "declare", "SEV2", "checkout down", "--runbook", "hint-drill")
     term = TmuxTerminal(150, 45)
     term.start([sys.executable, "-m", "tessa_tui", "--config", str(config)], terminal_env(home), REPO)
     term.wait_for(lambda s: "enter opens the checklist" in s and "upstream timed out" in s)
@@ -82,7 +68,7 @@ def test_a_step_asking_a_value_escape_does_not_run_enter_runs(console: tuple[Tmu
     term.wait_for(lambda s: "Run: Echo the target back" in s and "enter: next, then run · escape: do not run" in s)
     term.press("Escape")
     term.wait_for(lambda s: "Run: Echo the target back" not in s)
-    assert "ran Echo the target back" not in _cli(config, home, "incident", "show", "INC-1")
+    assert "ran Echo the target back" not in console_cli(config, home, "incident", "show", "INC-1")
     term.press("g")
     term.wait_for(lambda s: "Run: Echo the target back" in s)
     term.type_text("db-7")
@@ -104,7 +90,7 @@ def test_a_destructive_step_escape_does_not_run_the_word_runs(console: tuple[Tmu
     term.wait_for(lambda s: "Type WIPE and press enter to run it · escape: do not run" in s)
     term.press("Escape")
     term.wait_for(lambda s: "Destructive:" not in s)
-    assert "ran Wipe the scratch file" not in _cli(config, home, "incident", "show", "INC-1")
+    assert "ran Wipe the scratch file" not in console_cli(config, home, "incident", "show", "INC-1")
     term.press("g")
     term.wait_for(lambda s: "Type WIPE and press enter" in s)
     term.type_text("WIPE")
@@ -142,12 +128,12 @@ def test_a_log_line_opens_and_i_pins_it_escape_closes(console: tuple[TmuxTermina
     title = next(title for title in LINES if title in screen)
     term.press("Escape")
     term.wait_for(lambda s: "i pins it" not in s)
-    assert LINES[title] not in _cli(config, home, "incident", "show", "INC-1")
+    assert LINES[title] not in console_cli(config, home, "incident", "show", "INC-1")
     term.press("Enter")
     term.wait_for(lambda s: "i pins it" in s and title in s)
     term.press("i")
     term.wait_for(lambda s: "i pins it" not in s)
-    term.wait_for(lambda s: LINES[title] in _cli(config, home, "incident", "show", "INC-1"), timeout=10)
+    term.wait_for(lambda s: LINES[title] in console_cli(config, home, "incident", "show", "INC-1"), timeout=10)
 
 
 def test_contacts_slash_filters_enter_copies_escape_closes(console: tuple[TmuxTerminal, Path, Path]) -> None:
@@ -168,13 +154,13 @@ def test_declare_escape_cancels_and_a_digit_declares_at_once(console: tuple[Tmux
     term.wait_for(lambda s: "1-4 declares at once · tab moves to the title, enter there declares · escape cancels" in s)
     term.press("Escape")
     term.wait_for(lambda s: "1-4 declares at once" not in s and "1 Services" in s)
-    assert "INC-2" not in _cli(config, home, "incident", "list")
+    assert "INC-2" not in console_cli(config, home, "incident", "list")
     term.press("d")
     term.wait_for(lambda s: "1-4 declares at once" in s)
     term.press("4")  # the hint's promise: the digit alone declares
     term.wait_for(lambda s: "1-4 declares at once" not in s)
-    term.wait_for(lambda s: "INC-2" in _cli(config, home, "incident", "list"), timeout=10)
-    assert "SEV4" in _cli(config, home, "incident", "show", "INC-2")
+    term.wait_for(lambda s: "INC-2" in console_cli(config, home, "incident", "list"), timeout=10)
+    assert "SEV4" in console_cli(config, home, "incident", "show", "INC-2")
     for _ in range(3):  # back to the dashboard, wherever the declaration took us
         if "1 Services" in term.screen():
             break

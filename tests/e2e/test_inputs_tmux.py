@@ -5,7 +5,6 @@ One console for the module (the tests run in order and build on each other: decl
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.drill_runbook import drill_runbook
-from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux, terminal_env
+from tests.e2e.tmux_terminal import TmuxTerminal, console_cli, require_tmux, terminal_env
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +33,7 @@ class Console:
         self.term.type_text(text)  # one burst, faster than any person: no key may be lost or reordered
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "tessa_tui", "--config", str(self.config), *args],
-            env=terminal_env(self.home),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return console_cli(self.config, self.home, *args)
 
 
 @pytest.fixture(scope="module")

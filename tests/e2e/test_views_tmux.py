@@ -6,7 +6,6 @@ the palette or the `:` line, and its `d`)."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import pytest
 
 from tests.conftest import REPO
 from tests.e2e.drill_runbook import drill_runbook
-from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux, terminal_env
+from tests.e2e.tmux_terminal import TmuxTerminal, console_cli, require_tmux, terminal_env
 
 pytestmark = pytest.mark.e2e
 
@@ -32,17 +31,7 @@ class Console:
     home: Path
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "tessa_tui", "--config", str(self.config), *args],
-            env=terminal_env(self.home),
-            cwd=REPO,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
+        return console_cli(self.config, self.home, *args)
 
     def timeline(self, incident: str = "INC-1") -> str:
         """The incident's recorded events as `incident show` lists them (what is recorded, not the clocks)."""

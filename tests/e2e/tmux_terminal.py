@@ -6,6 +6,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -84,3 +85,19 @@ def terminal_env(home: Path) -> dict[str, str]:
         "XDG_STATE_HOME": str(home / "state"),
         "TZ": "UTC",
     }
+
+
+def console_cli(config: Path, home: Path, *args: str) -> str:
+    """`tessa-tui --config CONFIG ARGS...` in the terminal's environment, as a second terminal would run it;
+    its stdout (a failure fails the test with its stderr)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), *args],
+        env=terminal_env(home),
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
