@@ -66,16 +66,18 @@ class _Tracer:
 
         self.tracemalloc = tracemalloc
         self.baseline: tracemalloc.Snapshot | None = None
+        self.baseline_bytes = 0
         tracemalloc.start(frames)
 
     def growth(self, *, baseline: bool, top: int = 12) -> list[str]:
         snapshot = self.tracemalloc.take_snapshot()
+        traced = self.tracemalloc.get_traced_memory()[0]
         if baseline:
-            self.baseline = snapshot
+            self.baseline, self.baseline_bytes = snapshot, traced
         if self.baseline is None:
             return []
         stats = snapshot.compare_to(self.baseline, "traceback")[:top]
-        return [
+        return [f"traced: {traced / 2**20:.1f} MiB now, {self.baseline_bytes / 2**20:.1f} MiB at the baseline"] + [
             f"{stat.size_diff / 1024:+.0f} KiB {stat.count_diff:+d} blocks: "
             + " < ".join(f"{_short(f.filename)}:{f.lineno}" for f in reversed(stat.traceback))
             for stat in stats
