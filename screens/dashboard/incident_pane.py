@@ -249,7 +249,7 @@ class IncidentPane(Pane):
             text.append("\nNext:", style="bold")
             for _, _, step in todo[:NEXT_STEPS]:
                 text.append(f"\n  [ ] {step.text}")
-        can_acknowledge = "acknowledged" not in incident.milestones and not getattr(self.app, "readonly", False)
+        can_acknowledge = "acknowledged" not in incident.milestones and not capabilities_of(self).readonly
         text.append("\nenter opens the checklist" + (" · a acknowledges" if can_acknowledge else ""), style="dim")
         return text
 
