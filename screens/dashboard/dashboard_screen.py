@@ -162,7 +162,8 @@ class DashboardScreen(Screen[None]):
         if self.maximized is not None and self.maximized is not pane:
             self.maximized = pane
         target = next((w for w in pane.query("*") if isinstance(w, Widget) and w.focusable), pane)
-        target.focus()
+        # At once, not on the next message (as `focus()` does): `3z` typed in one burst zooms the logs pane.
+        self.set_focus(target)
 
     def action_toggle_maximize(self) -> None:
         """Maximise the pane holding focus, or restore the grid."""
