@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # httpx and aiohttp come with it: loaded after the first fram
     from tessa_tui.incidents.journal import PendingEvent
 
 EXAMPLE = "services:\n  - name: Frontend\n    url: https://example.com/health"
+Cell = tuple[str, str, Callable[[], Text]]
+"""A column, the key of what it shows (unchanged key: skipped), and how to draw it."""
+
 # Fixed widths for the short columns keep rows from shifting; the reason takes what is left and
 # is shown whole in the detail view (enter) or with the pane maximised (z).
 COLUMNS = (
@@ -68,6 +72,8 @@ class ServicesPane(FilterHost, Pane):
         checks = config.services
         self.states: dict[str, ServiceState] = {c.name: ServiceState(c) for c in grouped(checks or [])}
         self._shown: dict[tuple[str, str], str] = {}  # what each cell shows now, to skip unchanged updates
+        self._changed: set[str] = set()
+        """Rows with a result the table has not drawn yet; the others only age between ticks."""
         self._faulted: set[str] = set()  # checks whose last run met an internal error (toasted once)
         self._recording: set[str] = set()  # checks whose evidence is on its way to the journal
         self._subtitle = ""
@@ -129,6 +135,7 @@ class ServicesPane(FilterHost, Pane):
             return
         first = state.last is None
         flip = state.observe(message.result)
+        self._changed.add(state.check.name)
         self._note_fault(message.result)
         self._record_evidence(state, message.result)
         # Drawn by the next tick, with everything else that changed this second: one frame a second, not one
@@ -183,25 +190,27 @@ class ServicesPane(FilterHost, Pane):
         severity: SeverityLevel = FLIP_SEVERITY.get(flip.new, "information")
         raise_alert(self.app, text, title="Service state", severity=severity, timeout=5)
 
-    def _cells(self, state: ServiceState, now: datetime) -> dict[str, tuple[str, Text]]:
-        """Each column's content, keyed by what it depends on, so unchanged cells are skipped."""
-        last = state.last
+    def _cells(self, state: ServiceState, now: datetime, *, timed_only: bool = False) -> Iterator[Cell]:
+        """Each column's key (what it depends on) and how to draw it; `timed_only`: just the cells that change
+        with the clock alone (state turning stale, age), the rest waits for the row's next result. The Text is
+        built only for a cell whose key moved: the tick asks every row every second."""
         shown = state.display_state(now)
         theme = self.app.current_theme
         age = state.age(now)
+        ago = freshness_text(age.total_seconds() if age is not None else None, state.check.interval.total_seconds())
+        yield "state", f"{shown}/{theme.name}", lambda: state_text(shown, theme)
+        yield "age", ago, lambda: Text(ago)
+        if timed_only:
+            return
+        last = state.last
         latency = latency_text(last.latency_ms if last else None)
         trend = sparkline(state.latencies(), width=8)
-        ago = freshness_text(age.total_seconds() if age else None, state.check.interval.total_seconds())
         reason = last.reason if last else "not yet checked"
-        return {
-            "state": (f"{shown}/{theme.name}", state_text(shown, theme)),
-            "name": (state.check.name, Text(state.check.name)),
-            "group": (state.check.group, Text(state.check.group)),
-            "latency": (latency, Text(latency)),
-            "trend": (trend, Text(trend)),
-            "age": (ago, Text(ago)),
-            "reason": (reason, Text(reason, style="" if last else "dim")),
-        }
+        yield "name", state.check.name, lambda: Text(state.check.name)
+        yield "group", state.check.group, lambda: Text(state.check.group)
+        yield "latency", latency, lambda: Text(latency)
+        yield "trend", trend, lambda: Text(trend)
+        yield "reason", reason, lambda: Text(reason, style="" if last else "dim")
 
     def _matches(self, state: ServiceState) -> bool:
         last = state.last
@@ -213,15 +222,15 @@ class ServicesPane(FilterHost, Pane):
             last.reason if last else "",
         )
 
-    def _render_row(self, table: DataTable[Text], state: ServiceState) -> None:
+    def _render_row(self, table: DataTable[Text], state: ServiceState, *, timed_only: bool = False) -> None:
         row = state.check.name
         if row not in table.rows:  # filtered out
             return
-        for column, (key, value) in self._cells(state, self._clock()).items():
+        for column, key, draw in self._cells(state, self._clock(), timed_only=timed_only):
             if self._shown.get((row, column)) != key:
                 self._shown[(row, column)] = key
                 # The reason column grows to its longest text (it is sized once, when "not yet checked").
-                table.update_cell(row, column, value, update_width=column == "reason")
+                table.update_cell(row, column, draw(), update_width=column == "reason")
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: ages and stale states."""
@@ -230,8 +239,9 @@ class ServicesPane(FilterHost, Pane):
 
     def _refresh_ages(self) -> None:
         table = self.query_one("#services-table", DataTable)
-        for state in self.states.values():
-            self._render_row(table, state)
+        changed, self._changed = self._changed, set()
+        for name, state in self.states.items():
+            self._render_row(table, state, timed_only=name not in changed)
         self._update_subtitle()
         self._update_why(table)
 

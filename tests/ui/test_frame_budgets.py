@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,12 @@ import pytest
 from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.timer import Timer
-from textual.widgets import TabPane
+from textual.widgets import DataTable, TabPane
 
 from screens.app import TessaApp
+from screens.dashboard.services_pane import ServicesPane
+from screens.messages import CheckReported
+from tessa_tui.checks.result import CheckResult
 from tessa_tui.config.load import load_config
 from tests.conftest import EXAMPLE_CONFIG, REPO
 from tests.ui.screen_text import wait_until
@@ -211,3 +215,37 @@ async def test_no_timer_runs_faster_than_once_a_second_at_rest(timers_made: Made
         "timer wakes the console at rest (benchmarks/idle_cpu.py); if one is needed, update IDLE_TIMERS in "
         "tests/ui/test_frame_budgets.py and say why."
     )
+
+
+async def test_a_tick_at_rest_redraws_no_service_cell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every check has a fresh result and none arrives: the dashboard's tick changes no cell of the services table
+    (ages read `<10s` until a result is overdue), so the table is not repainted each second."""
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    app = TessaApp(load_config(EXAMPLE_CONFIG, environ={}), live=False, clock=lambda: now)
+    async with app.run_test(size=SIZE) as pilot:
+        await _first_frame(app, pilot)
+        pane = app.screen.query_one(ServicesPane)
+        for state in pane.states.values():
+            result = CheckResult(state.check.name, state.check.group, "http", "GET /health", "up", "", now, 120.0, 200)
+            pane.post_message(CheckReported(result))
+        await wait_until(pilot, lambda: all(state.last is not None for state in pane.states.values()))
+        pane.tick()  # draws the results
+        updates: list[tuple[object, object]] = []
+        update_cell = DataTable.update_cell
+
+        def counting(self: DataTable[Any], row: Any, column: Any, value: Any, **kwargs: Any) -> None:
+            updates.append((row, column))
+            update_cell(self, row, column, value, **kwargs)
+
+        monkeypatch.setattr(DataTable, "update_cell", counting)
+        for _ in range(3):
+            now += timedelta(seconds=1)
+            pane.tick()
+        assert pane.states and not updates, (
+            f"idle repaint budget moved: with no new result, {len(updates)} services cells were redrawn in "
+            f"3 ticks ({updates[:6]}); each redraw repaints the table (benchmarks/idle_cpu.py). Key a cell "
+            "by what it shows, and redraw only cells whose text changes with the clock."
+        )
+        now += timedelta(seconds=100)  # overdue: now the age and the stale state must move
+        pane.tick()
+        assert {column for _, column in updates} == {"state", "age"}
