@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 
 from tessa_tui.base.durations import parse_duration
 
-TIME_HELP = "UTC time: now, HH:MM[:SS] today, an ISO 8601 timestamp, or `10m` ago"
-
 
 def parse_moment(text: str, now: datetime) -> datetime:
     """`now`, `14:05`, `14:05:30` (today, UTC), an ISO 8601 timestamp (naive means UTC), or `10m` / `1h30m` ago."""

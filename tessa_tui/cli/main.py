@@ -6,17 +6,21 @@ through the secret registry's mask."""
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import io
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
-from typing import Any, TextIO
 
-from tessa_tui.base import secret_registry
 from tessa_tui.base.errors import UserError
+
+TYPE_CHECKING = False  # not typing's: importing typing is what `tessa-tui --help` must not pay for
+if TYPE_CHECKING:  # `tessa-tui --help` is a fresh interpreter each time: typing and pathlib stay off its path
+    import argparse
+    from collections.abc import Callable, Iterator, Sequence
+    from pathlib import Path
+    from typing import Any, TextIO
+
+_REGISTRY = "tessa_tui.base.secret_registry"
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -125,7 +129,10 @@ class _MaskedStream(io.TextIOBase):
         self._parts = [data[end:]] if end < len(data) else []
         self._size = len(data) - end
         if end:
-            self._stream.write(secret_registry.mask(data[:end]))
+            # A secret is registered only through the registry: not imported yet, nothing to mask (and a
+            # command that knows no secret, like --help, does not pay for importing it).
+            registry = sys.modules.get(_REGISTRY)
+            self._stream.write(registry.mask(data[:end]) if registry is not None else data[:end])
 
     def flush(self) -> None:
         self._drain(everything=True)

@@ -10,19 +10,24 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from typing import Any, NoReturn
 
 from tessa_tui import __version__
 from tessa_tui.base.errors import UserError
-from tessa_tui.base.moments import TIME_HELP, parse_moment
-from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES
 from tessa_tui.incidents.vocabulary import MILESTONES, NOTE_SECTIONS, ROLES
 from tessa_tui.logs.levels import LEVELS
 
-Run = Callable[[argparse.Namespace], int]
+TYPE_CHECKING = False  # not typing's: importing typing is what `tessa-tui --help` must not pay for
+if TYPE_CHECKING:  # typing and datetime stay off `--help`'s path (tests/test_import_budgets.py)
+    from collections.abc import Callable
+    from datetime import date, datetime
+    from typing import Any, NoReturn
+
+    from tessa_tui.base.time_source import Now
+
+    Run = Callable[[argparse.Namespace], int]
+
+TIME_HELP = "UTC time: now, HH:MM[:SS] today, an ISO 8601 timestamp, or `10m` ago"
 
 AS_HELP = "who is typing, recorded on every event (default: $TESSA_ACTOR, journal.actor, the OS user)"
 ID_HELP = "INC-N, N, or `active` for the open incident that matters most"
@@ -35,8 +40,9 @@ class _Parser(argparse.ArgumentParser):
         raise UserError(f"{message} (see `{self.prog} --help`)")
 
 
-def build_parser(clock: Now = utc_now) -> argparse.ArgumentParser:
-    """The whole command tree; each subcommand names the function that runs it."""
+def build_parser(clock: Now | None = None) -> argparse.ArgumentParser:
+    """The whole command tree; each subcommand names the function that runs it (`clock`: what `now` and `7d`
+    mean; the system clock by default)."""
     parser = _Parser(
         prog="tessa-tui",
         description="The incident console: services, incident checklist, logs and database in one terminal.",
@@ -236,7 +242,7 @@ def _runbook_action(name: str) -> Run:
 # -- incident --------------------------------------------------------------------------------------------------
 
 
-def _incident(clock: Now) -> Callable[[Any], None]:
+def _incident(clock: Now | None) -> Callable[[Any], None]:
     """The `incident` actions; `clock` gives `now` and `7d` their meaning."""
 
     def add(actions: Any) -> None:
@@ -319,30 +325,42 @@ def _incident(clock: Now) -> Callable[[Any], None]:
     return add
 
 
-def _incident_action(name: str, clock: Now) -> Run:
+def _now(clock: Now | None) -> Now:
+    if clock is not None:
+        return clock
+    from tessa_tui.base.time_source import utc_now
+
+    return utc_now
+
+
+def _incident_action(name: str, clock: Now | None) -> Run:
     def run(args: argparse.Namespace) -> int:
         from tessa_tui.cli.incident import run_action
 
-        return run_action(name, args, clock)
+        return run_action(name, args, _now(clock))
 
     return run
 
 
-def _moment_arg(clock: Now) -> Callable[[str], datetime]:
+def _moment_arg(clock: Now | None) -> Callable[[str], datetime]:
     def parse(text: str) -> datetime:
+        from tessa_tui.base.moments import parse_moment
+
         try:
-            return parse_moment(text, clock())
+            return parse_moment(text, _now(clock)())
         except ValueError as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return parse
 
 
-def _due_arg(clock: Now) -> Callable[[str], date]:
+def _due_arg(clock: Now | None) -> Callable[[str], date]:
     def parse(text: str) -> date:
+        from datetime import date, timedelta
+
         days = re.fullmatch(r"(\d{1,4})d", text.strip())
         if days:
-            return (clock() + timedelta(days=int(days.group(1)))).date()
+            return (_now(clock)() + timedelta(days=int(days.group(1)))).date()
         try:
             return date.fromisoformat(text.strip())
         except ValueError:

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+TYPE_CHECKING = False  # not typing's: importing typing is what `tessa-tui --help` must not pay for
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
-class Drill(NamedTuple):
-    """A rehearsable failure: what breaks and which panes should show it. (A NamedTuple, not a dataclass:
-    `tessa-tui --help` lists the drills, and dataclasses would add inspect to every command's start.)"""
+class Drill:
+    """A rehearsable failure: what breaks and which panes should show it. (A plain class: `tessa-tui --help`
+    lists the drills, and a dataclass would add inspect to every command's start, a NamedTuple typing.)"""
 
-    name: str
-    title: str
-    breaks: str
-    panes: tuple[str, ...]
+    __slots__ = ("breaks", "name", "panes", "title")
+
+    def __init__(self, name: str, title: str, breaks: str, panes: tuple[str, ...]) -> None:
+        self.name = name
+        self.title = title
+        self.breaks = breaks
+        self.panes = panes
 
 
 DRILLS: tuple[Drill, ...] = (

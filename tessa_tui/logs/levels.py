@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+TYPE_CHECKING = False  # not typing's: importing typing is what `tessa-tui --help` must not pay for
 
-Level = Literal["trace", "debug", "info", "warn", "error", "fatal", "unknown"]
+if TYPE_CHECKING:  # `tessa-tui --help` lists the levels: typing stays off its path
+    from typing import Literal
+
+    Level = Literal["trace", "debug", "info", "warn", "error", "fatal", "unknown"]
+
 LEVELS: tuple[Level, ...] = ("trace", "debug", "info", "warn", "error", "fatal", "unknown")

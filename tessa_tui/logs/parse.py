@@ -7,13 +7,15 @@ import json
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import msgspec
 
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.levels import LEVELS as LEVELS
-from tessa_tui.logs.levels import Level as Level
+
+if TYPE_CHECKING:
+    from tessa_tui.logs.levels import Level as Level
 
 DISPLAY_LIMIT = 2000
 MAX_RECORD = 1024 * 1024  # a record with its stack trace is kept whole up to this many characters
