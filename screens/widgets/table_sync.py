@@ -8,6 +8,7 @@ from typing import Any, Self
 from rich.text import Text
 from textual.binding import Binding
 from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
@@ -19,6 +20,23 @@ class LiveTable(DataTable[Text]):
     every row: a live table changing one cell a second redrew all of them)."""
 
     _updating_row: RowKey | str | None = None
+    _rendered_generation = -1
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        if self._update_count != self._rendered_generation:
+            # Every render cache of a DataTable keys its entries by the table's update count, so after an update
+            # none of the old ones can be hit again; yet its LRUs keep up to 10,000 cells and 1,000 rows and
+            # lines each until they fill (a live table updated every few seconds held megabytes of dead renders:
+            # the soak's RSS crept between floods). Drop them as soon as they are stale.
+            self._rendered_generation = self._update_count
+            for cache in (
+                self._cell_render_cache,
+                self._row_render_cache,
+                self._row_renderable_cache,
+                self._line_cache,
+            ):
+                cache.clear()
+        return super().render_lines(crop)
 
     def update_cell(
         self, row_key: RowKey | str, column_key: ColumnKey | str, value: Text, *, update_width: bool = False

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.message_pump import MessagePump
 from textual.pilot import Pilot
 from textual.timer import Timer
@@ -249,3 +250,31 @@ async def test_a_tick_at_rest_redraws_no_service_cell(monkeypatch: pytest.Monkey
         now += timedelta(seconds=100)  # overdue: now the age and the stale state must move
         pane.tick()
         assert {column for _, column in updates} == {"state", "age"}
+
+
+async def test_a_live_table_keeps_no_stale_renders() -> None:
+    """A table updated every few seconds for an hour holds one screen of rendered cells, not Textual's 10,000-cell
+    LRU of renders keyed by update counts that can never come back (benchmarks/soak.py: RSS crept between floods)."""
+    from textual.app import App, ComposeResult
+
+    from screens.widgets.table_sync import LiveTable
+
+    class Board(App[None]):
+        def compose(self) -> ComposeResult:
+            yield LiveTable(id="board")
+
+    app = Board()
+    async with app.run_test(size=(100, 30)) as pilot:
+        table = app.query_one(LiveTable)
+        table.add_columns(*(f"c{n}" for n in range(5)))
+        for row in range(20):
+            table.add_row(*(Text(f"{row}.{n}") for n in range(5)), key=str(row))
+        for update in range(150):
+            table.update_cell(str(update % 20), table.ordered_columns[1].key, Text(f"u{update}"))
+            await pilot.pause()
+        shown = 21 * 5  # the header and 20 rows
+        held = len(table._cell_render_cache)
+        assert held <= shown, (
+            f"table render budget moved: a LiveTable holds {held} rendered cells for {shown} on screen after 150 "
+            "updates; renders keyed by an old update count are dead weight (screens/widgets/table_sync.py)."
+        )
