@@ -120,6 +120,10 @@ class Fault:
     body: bytes = b'{"error": {"code": "internal_server_error", "message": "unavailable"}}'
     size: int = 0
     """A body of this many bytes, streamed (a huge answer), instead of `body`."""
+    method: str | None = None
+    """Only a request with this method gets it (the others pass it by)."""
+    after_acting: bool = False
+    """The simulation acts on the request first (a promote is done), then this is the answer (a gateway's 502)."""
 
 
 @dataclass
@@ -156,8 +160,10 @@ def _middleware(state: DeploymentContractState, service: str) -> Any:
             response = web.json_response(
                 {"error": f"does not match the published description: {violation}"}, status=400
             )
-        elif state.faults[service]:
-            response = await _fault(request, state.faults[service].pop(0))
+        elif (fault := _next_fault(state.faults[service], request.method)) is not None:
+            if fault.after_acting:
+                await handler(request)
+            response = await _fault(request, fault)
         else:
             if state.stalls[service]:
                 await asyncio.sleep(state.stalls[service].pop(0))
@@ -175,6 +181,11 @@ def _middleware(state: DeploymentContractState, service: str) -> Any:
         return response
 
     return contract
+
+
+def _next_fault(queue: list[Fault], method: str) -> Fault | None:
+    index = next((i for i, fault in enumerate(queue) if fault.method in (None, method)), None)
+    return None if index is None else queue.pop(index)
 
 
 async def _fault(request: web.Request, fault: Fault) -> web.StreamResponse:
@@ -218,10 +229,21 @@ class DeploymentServers:
         return list(self.state.received[service])
 
     def fail(
-        self, service: str, status: int, times: int = 1, retry_after: str | None = None, body: bytes = b""
+        self,
+        service: str,
+        status: int,
+        times: int = 1,
+        *,
+        retry_after: str | None = None,
+        body: bytes = b"",
+        method: str | None = None,
+        after_acting: bool = False,
     ) -> None:
+        """Answer the next `times` requests (with `method`) with `status`; `after_acting`: once the simulation has
+        acted on it."""
         headers = {"Retry-After": retry_after} if retry_after is not None else {}
-        self.state.faults[service] += [Fault(status, headers, body or Fault.body)] * times
+        fault = Fault(status, headers, body or Fault.body, method=method, after_acting=after_acting)
+        self.state.faults[service] += [fault] * times
 
     def answer_raw(self, service: str, body: bytes, status: int = 200) -> None:
         self.state.faults[service].append(Fault(status, body=body))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -11,8 +12,14 @@ import msgspec
 from tessa_tui.config.fields import Duration, Name, Section, doc, duration, http_url, no_nul
 
 EnvToken = Annotated[str, msgspec.Meta(min_length=1)]
-VendorId = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\s/?#%\\]+$")]
-"""A project, team or site id: it goes into a URL path or query as one piece, so no separator may hide in it."""
+VendorId = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+_SEPARATORS = re.compile(r"[\s/?#%\\]")
+
+
+def vendor_id(value: str | None, field: str) -> None:
+    """A project, team or site id goes into a URL as one piece: no separator may hide in it."""
+    if value is not None and _SEPARATORS.search(value):
+        raise ValueError(f"`{field}` is an id or a name: no spaces, `/`, `?`, `#`, `%` or `\\`")
 
 
 class Vercel(Section, frozen=True):
@@ -25,6 +32,8 @@ class Vercel(Section, frozen=True):
 
     def __post_init__(self) -> None:
         http_url(self.api_url, "api-url")
+        vendor_id(self.project, "project")
+        vendor_id(self.team_id, "team-id")
 
 
 class Netlify(Section, frozen=True):
@@ -38,6 +47,7 @@ class Netlify(Section, frozen=True):
 
     def __post_init__(self) -> None:
         http_url(self.api_url, "api-url")
+        vendor_id(self.site_id, "site-id")
 
 
 class GitRepository(Section, frozen=True):

@@ -31,7 +31,7 @@ STATUS: dict[str, Status] = {
 
 
 def place(source: DeploymentSource, secrets: frozenset[str]) -> Place:
-    return Place("Netlify", f"deployments.sources[{source.name}].netlify", "site-id", secrets)
+    return Place("Netlify", f"deployments.sources[{source.name}].netlify", ("site-id",), secrets)
 
 
 def _site(settings: Netlify) -> str:
@@ -71,11 +71,11 @@ async def restore(
     settings = source.netlify
     assert settings is not None
     url = f"{settings.api_url.rstrip('/')}/sites/{quote(site_id, safe='')}/deploys/{quote(deploy_id, safe='')}/restore"
-    return await exchange(client, "POST", url, settings.token, place(source, secrets), deadline=deadline.left())
+    return await exchange(client, "POST", url, settings.token, place(source, secrets), deadline=deadline)
 
 
 async def _get(client: httpx.AsyncClient, settings: Netlify, url: str, where: Place, deadline: Deadline) -> Answer:
-    return await exchange(client, "GET", url, settings.token, where, deadline=deadline.left())
+    return await exchange(client, "GET", url, settings.token, where, deadline=deadline)
 
 
 def deployment(item: Any, source: str, current: str = "") -> Deployment | None:

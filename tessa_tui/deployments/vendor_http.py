@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from tessa_tui.deployments.deadline import Deadline
+
 MAX_BODY = 4 * 1024 * 1024  # a hundred deployments are some 300 KB; past this an answer is cut off, not read
 MAX_RETRY_AFTER_S = 600.0  # a Retry-After longer than ten minutes is taken as ten minutes
 NOT_SENT = ("connection refused", "DNS:", "network unreachable", "TLS:", "invalid URL", "unsupported URL")
@@ -35,9 +37,12 @@ class Place:
     """Vercel or Netlify."""
     setting: str
     """The source's settings in the file, e.g. `deployments.sources[web].vercel`."""
-    names: str
-    """What a 403 or 404 may be about: `project` and `team-id`, or `site-id`."""
+    names: tuple[str, ...]
+    """The settings a 403 or 404 may be about: `project` and `team-id`, or `site-id`."""
     secrets: frozenset[str]
+
+    def named(self) -> str:
+        return " and ".join(f"`{name}`" for name in self.names)
 
 
 @dataclass(frozen=True)
@@ -99,18 +104,20 @@ def need(answer: Answer) -> Answer:
 
 
 async def exchange(
-    client: httpx.AsyncClient, method: str, url: str, token: str, place: Place, *, deadline: float
+    client: httpx.AsyncClient, method: str, url: str, token: str, place: Place, *, deadline: Deadline
 ) -> Answer:
-    """Send one request with the token as a bearer credential; never raises for what the network or the
-    platform does."""
+    """Send one request with the token as a bearer credential, in what is left of `deadline`; never raises for
+    what the network or the platform does (SourceFailure only when the deadline had passed before it began)."""
     from tessa_tui.base.http_fetch import fetch
 
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    outcome = await fetch(client, method, url, headers=headers, deadline=deadline, max_body=MAX_BODY)
+    outcome = await fetch(client, method, url, headers=headers, deadline=deadline.left(), max_body=MAX_BODY)
     hidden = {token, *place.secrets}
     if outcome.error:
         sent = not outcome.error.startswith(NOT_SENT)
-        return Answer(0, error=_line(place, outcome.error, hidden), state="failing", sent=sent)
+        problem = f"no complete answer within the {deadline.seconds:g}s deadline"
+        said = problem if outcome.error.startswith("timed out") else outcome.error
+        return Answer(0, error=_line(place, said, hidden), state="failing", sent=sent)
     status = outcome.status
     if outcome.body_truncated:
         problem = f"HTTP {status}: the answer is larger than {MAX_BODY // (1024 * 1024)} MiB; cut off there, not read"
@@ -124,11 +131,11 @@ async def exchange(
     detail = f" ({said})" if said else ""
     if status in (401, 403):
         why = "the token was not accepted" if status == 401 else "the token may not do this"
-        check = f"`{place.setting}.token`" + (f" and `{place.names}`" if status == 403 else "")
+        check = f"`{place.setting}.token`" + (f" and its {place.named()}" if status == 403 else "")
         problem = f"HTTP {status}: {why}{detail}; check {check}"
         return Answer(status, body, _line(place, problem, hidden), "refused")
     if status == 404:
-        problem = f"HTTP 404: not found{detail}; check `{place.setting}` {place.names}"
+        problem = f"HTTP 404: not found{detail}; check {place.named()} of `{place.setting}`"
         return Answer(status, body, _line(place, problem, hidden), "refused")
     if status == 429:
         wait = retry_after((outcome.headers or {}).get("retry-after"))

@@ -28,7 +28,7 @@ PROVIDERS = ("github", "gitlab", "bitbucket")  # Vercel's `meta` keys: githubCom
 
 
 def place(source: DeploymentSource, secrets: frozenset[str]) -> Place:
-    return Place("Vercel", f"deployments.sources[{source.name}].vercel", "project` and `team-id", secrets)
+    return Place("Vercel", f"deployments.sources[{source.name}].vercel", ("project", "team-id"), secrets)
 
 
 def _url(settings: Vercel, path: str, query: list[tuple[str, str]]) -> str:
@@ -76,7 +76,7 @@ async def promote(
     assert settings is not None
     path = f"/v10/projects/{quote(project_id, safe='')}/promote/{quote(deployment_id, safe='')}"
     return await exchange(
-        client, "POST", _url(settings, path, []), settings.token, place(source, secrets), deadline=deadline.left()
+        client, "POST", _url(settings, path, []), settings.token, place(source, secrets), deadline=deadline
     )
 
 
@@ -88,7 +88,7 @@ async def _get(
     where: Place,
     deadline: Deadline,
 ) -> Answer:
-    return await exchange(client, "GET", _url(settings, path, query), settings.token, where, deadline=deadline.left())
+    return await exchange(client, "GET", _url(settings, path, query), settings.token, where, deadline=deadline)
 
 
 def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
