@@ -46,7 +46,8 @@ def epoch_ms(value: object) -> datetime | None:
     """A JavaScript timestamp (milliseconds) as a UTC time; None for anything not a finite number in 1970-2200."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or not 0 <= value <= 7_258_118_400_000:
+    # Compared before anything converts it: an int of 400 digits is no float (math.isfinite would overflow).
+    if not 0 <= value <= 7_258_118_400_000 or not math.isfinite(value):
         return None
     return datetime.fromtimestamp(value / 1000, UTC)
 

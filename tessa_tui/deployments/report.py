@@ -17,12 +17,13 @@ from tessa_tui.deployments.model import (
 
 
 def age_text(age: timedelta | None) -> str:
-    """`45s`, `12m`, `3h`, `2d`; `?` when the platform gave no time."""
+    """`<1m`, `12m`, `3h`, `2d`; `?` when the platform gave no time. Minutes at the finest: a view redrawn every
+    second repaints an age only when it moves on."""
     if age is None:
         return "?"
     seconds = age.total_seconds()
     if seconds < 60:
-        return f"{seconds:.0f}s"
+        return "<1m"
     if seconds < 3600:
         return f"{seconds // 60:.0f}m"
     if seconds < 86400 * 2:
