@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 from textual.worker import WorkerState
 
 from screens.app import TessaApp
@@ -137,9 +139,9 @@ async def test_ages_move_on_with_the_tick_repainting_only_the_cells_that_changed
         updated: list[tuple[object, object]] = []
         original = table.update_cell
 
-        def spy(row: object, column: object, value: object, **kw: object) -> None:
-            updated.append((row, column))
-            original(row, column, value, **kw)  # type: ignore[arg-type]
+        def spy(row_key: RowKey | str, column_key: ColumnKey | str, value: Any, *, update_width: bool = False) -> None:
+            updated.append((row_key, column_key))
+            original(row_key, column_key, value, update_width=update_width)
 
         table.update_cell = spy  # type: ignore[method-assign]
         screen.tick()  # the same second: nothing changed, nothing repainted
