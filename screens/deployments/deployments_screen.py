@@ -31,8 +31,9 @@ from tessa_tui.config.model import TessaConfig
 from tessa_tui.deployments.model import RECENT_MARK, Deployment, DeploymentsUpdate
 from tessa_tui.deployments.report import age_text, source_line, status_text, target_text
 
-COLUMNS = ("Age", "Recent", "Status", "Target", "Commit", "Message", "Creator", "Source", "Id")
-WIDTHS = (5, 11, 11, 22, 8, 44, 16, 12, 26)
+# The id before the message: it is what the rollback steps ask for, and a narrow terminal cuts the last column.
+COLUMNS = ("Age", "Recent", "Status", "Target", "Source", "Commit", "Id", "Creator", "Message")
+WIDTHS = (5, 10, 10, 20, 10, 7, 26, 14, 60)
 NO_SOURCES = (
     "No deployment sources configured: add `deployments:` to tessa.yaml (Vercel projects, Netlify sites, git "
     "checkouts), or a `repo_path` placeholder for the app's checkout."
@@ -164,11 +165,11 @@ def _cells(deployment: Deployment, now: datetime, update: DeploymentsUpdate, the
         mark,
         Text(status_text(deployment), style=status_style),
         Text(target_text(deployment), style=Style(bold=deployment.current)),
-        Text(deployment.sha[:7] or "-"),
-        Text(deployment.message or "-"),
-        Text(deployment.creator or "-"),
         Text(deployment.source),
-        Text(deployment.id, style="dim"),
+        Text(deployment.sha[:7] or "-"),
+        Text(deployment.id),
+        Text(deployment.creator or "-"),
+        Text(deployment.message or "-"),
     )
 
 
