@@ -398,3 +398,13 @@ def test_a_bad_section_is_one_line_naming_file_line_and_field(
         load_config(path, environ={"T": "a-token-value"})
     line = str(refused.value)
     assert line.startswith(f"{path}:2: deployments") and said in line and "\n" not in line
+
+
+def test_a_token_the_platform_echoes_back_is_masked_in_the_error(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    echoed = json.dumps({"error": {"code": "forbidden", "message": f"token {VERCEL_TOKEN} has expired"}})
+    deployment_servers.fail("vercel", 403, body=echoed.encode())
+    web = source(read(configure(deployment_servers, write_config)), "web")
+    assert web.error.startswith("Vercel: HTTP 403: the token may not do this (token **** has expired)")
+    no_secret_in(web.error)

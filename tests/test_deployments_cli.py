@@ -99,3 +99,18 @@ def test_nothing_to_read_is_one_line_and_exit_2(write_config: WriteConfig, capsy
     assert main(["--config", str(path), "deployments"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no deployment sources: add `deployments: sources:`" in err
+
+
+def test_the_readmes_example_is_a_working_config(write_config: WriteConfig) -> None:
+    """The README's Deployments section: its YAML loads as it is, with the tokens from the environment."""
+    from tessa_tui.config.load import load_config
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Deployments\n", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    loaded = load_config(write_config(example), environ={"VERCEL_TOKEN": "t-vercel-1", "NETLIFY_TOKEN": "t-netlify-2"})
+    settings = loaded.config.deployments
+    assert settings is not None
+    assert [(s.name, s.kind) for s in settings.sources] == [("web", "vercel"), ("docs", "netlify"), ("app", "git")]
+    assert settings.recent.total_seconds() == 7200
