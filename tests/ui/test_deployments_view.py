@@ -10,13 +10,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input, OptionList
 from textual.widgets.data_table import ColumnKey, RowKey
 from textual.worker import WorkerState
 
 from screens.app import TessaApp
 from screens.dashboard.dashboard_screen import DashboardScreen
 from screens.deployments.deployments_screen import DeploymentsScreen
+from screens.incident.incident_screen import IncidentScreen
+from screens.incident.step_dialogs import AskValues, ConfirmRun
 from screens.messages import DeploymentsPolled
 from tessa_tui.config.load import load_config
 from tessa_tui.deployments.model import Deployment, DeploymentsUpdate, SourceReading
@@ -186,3 +188,41 @@ async def test_without_sources_the_view_says_how_to_add_them(tmp_path: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("D")
         await wait_until(pilot, lambda: "No deployment sources configured" in screen_text(app))
+
+
+async def test_the_promote_step_asks_which_deployment_confirms_by_its_word_and_records_the_proof(
+    tmp_path: Path, deployment_servers: DeploymentServers
+) -> None:
+    app = _app(tmp_path, deployment_servers)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.desk.book is not None)
+        book = app.desk.book
+        assert book is not None
+        await app.desk.record(book.declare("SEV1", "Checkout returns 500", runbooks=["rollback-frontend"]))
+        app.action_open_incident("INC-1")
+        await wait_until(pilot, lambda: 'Click "Promote to Production"' in screen_text(app))
+        screen = app.screen
+        assert isinstance(screen, IncidentScreen)
+        listing = screen.query_one("#checklist", OptionList)
+        listing.highlighted = listing.get_option_index("step:rollback-frontend:promote")
+        await pilot.pause()
+        await pilot.press("g")
+        await wait_until(pilot, lambda: isinstance(app.screen, AskValues))
+        assert "{deployment_id}: a deployment's id (the Deployments view, D, lists them)" in screen_text(app)
+        assert app.screen.query_one(Input).value == "previous"  # prefilled: the one before the current
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmRun))
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmRun)
+        shown = "Vercel: promote the previous production deployment to production, then re-read until it serves it"
+        assert confirm.command == shown
+        await wait_until(pilot, lambda: "Vercel: promote the previous production deployment" in screen_text(app))
+        assert deployment_servers.received("vercel") == []  # nothing sent before the word
+        await pilot.press(*"promote", "enter")
+        await wait_until(pilot, lambda: any(e.kind == "action_output" for e in book.get("INC-1").events))
+        recorded = next(e for e in book.get("INC-1").events if e.kind == "action_output")
+        assert recorded.data["ok"] is True and recorded.data["ticks"] is True
+        assert recorded.data["status"].startswith("Vercel: production is now dpl_8Hw3Np2Yb (was dpl_3Lr6Uv5Be)")
+        assert deployment_servers.vercel.history.current == "dpl_8Hw3Np2Yb"
+        ticked = '[x] Click "Promote to Production"'
+        await wait_until(pilot, lambda: ticked in screen_text(app) and "Vercel: production is now" in screen_text(app))
