@@ -408,3 +408,15 @@ def test_a_token_the_platform_echoes_back_is_masked_in_the_error(
     web = source(read(configure(deployment_servers, write_config)), "web")
     assert web.error.startswith("Vercel: HTTP 403: the token may not do this (token **** has expired)")
     no_secret_in(web.error)
+
+
+def test_the_config_schema_documents_the_section() -> None:
+    from tessa_tui.config.load import config_json_schema
+
+    schema = config_json_schema()
+    assert "deployments" in schema["properties"]
+    defs = schema["$defs"]
+    assert {"Deployments", "DeploymentSource", "Vercel", "Netlify", "GitRepository"} <= set(defs)
+    assert set(defs["Vercel"]["properties"]) == {"project", "token", "team-id", "api-url"}
+    assert "from the environment" in defs["Netlify"]["properties"]["token"]["description"]
+    assert set(defs["Deployments"]["properties"]) == {"sources", "interval", "timeout", "limit", "recent"}
