@@ -215,6 +215,15 @@ class TessaApp(App[int]):
         if not isinstance(self.screen, ContactsScreen):
             self.push_screen(ContactsScreen(self.config, title))
 
+    def action_deployments_view(self) -> None:
+        """The Deployments view (built when first opened); `D` on it closes it."""
+        from screens.deployments.deployments_screen import DeploymentsScreen
+
+        if isinstance(self.screen, DeploymentsScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(DeploymentsScreen(self.clock))
+
     def action_command_mode(self) -> None:
         """The `:` command line."""
         from screens.commands.command_line_dialog import CommandLine
@@ -310,6 +319,9 @@ class TessaApp(App[int]):
                 )
             yield SystemCommand(
                 "Maximise / restore pane", "Fill the screen with the focused pane", screen.action_toggle_maximize
+            )
+            yield SystemCommand(
+                "Deployments", "The latest deployments, those of the last 2 hours marked", self.action_deployments_view
             )
 
     def _incident_commands(self) -> Iterable[SystemCommand]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tessa_tui.checks.result import CheckResult
     from tessa_tui.database.size_history import Growth
     from tessa_tui.database.snapshot import DbSnapshot
+    from tessa_tui.deployments.model import DeploymentsUpdate
     from tessa_tui.integrations.pagerduty import PdIncident
     from tessa_tui.logs.ingest import Batch
     from tessa_tui.run.review import Review, ReviewItem
@@ -53,6 +54,13 @@ class DbPolled(Message):
     snapshot: DbSnapshot
     retry_in: float | None = None
     growth: Sequence[Growth] | None = None
+
+
+@dataclass
+class DeploymentsPolled(Message):
+    """A source of deployments was read (or failed): every source's state at that moment."""
+
+    update: DeploymentsUpdate
 
 
 @dataclass

@@ -24,7 +24,8 @@ from tessa_tui.integrations import statuspage_incidents as statuspage_api
 
 
 def test_every_seed_common_issue_has_a_drill() -> None:
-    assert set(DRILL_NAMES) == {"service-unavailable", "login-failures", "ai-chat", "db-slow", "sync-failures"}
+    seed_issues = {"service-unavailable", "login-failures", "ai-chat", "db-slow", "sync-failures"}
+    assert set(DRILL_NAMES) == seed_issues | {"bad-deploy"}  # and the frontend rollback's (seed section 6)
     with pytest.raises(ValueError, match="unknown drill 'nope'"):
         DrillBoard().start("nope")
 

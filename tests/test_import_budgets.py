@@ -147,3 +147,15 @@ def test_logs_loads_no_ui_no_network_and_no_journal(tmp_path: Path, config: Path
     assert code == 0
     _refuses(modules, "logs", {"textual", "rich", "asyncpg", "httpx", "aiohttp", "sqlite3"})
     _no_feature(modules, "logs", "checks", "database", "incidents")
+
+
+def test_deployments_loads_no_ui_no_database_driver_and_no_journal(tmp_path: Path) -> None:
+    from tessa_tui.demo.app_repo import create_app_repo
+
+    create_app_repo(tmp_path / "repo")
+    path = tmp_path / "tessa.yaml"
+    path.write_text(f"platform: Budget\nplaceholders: {{repo_path: '{tmp_path / 'repo'}'}}\n", encoding="utf-8")
+    code, modules = _imports(tmp_path, "--config", str(path), "deployments")
+    assert code == 0  # the checkout was read
+    _refuses(modules, "deployments", {"textual", "asyncpg", "sqlite3"})  # git and HTTP: not the UI, a DB, the journal
+    _no_feature(modules, "deployments", "checks", "database", "logs", "incidents", "run")

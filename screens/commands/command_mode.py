@@ -58,6 +58,9 @@ class CommandMode:
                 return
             app.notify(f"{who} is typing: what is done here from now on is recorded as {who}", markup=False)
             return
+        if verb == "deploys":
+            await app.run_action("deployments_view")
+            return
         if verb == "war":
             if not await app.run_action("screen.war_room"):
                 app.notify("war-room mode is on the dashboard and the incident screen", markup=False)

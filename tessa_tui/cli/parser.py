@@ -73,6 +73,7 @@ def build_parser(clock: Now | None = None) -> argparse.ArgumentParser:
     _add_logs(commands)
     _add_serve(commands)
     _group(commands, "db", "the database pane's headless twin", _add_db)
+    _add_deployments(commands)
     _group(commands, "config", "validate a configuration or print its JSON Schema", _add_config)
     _accept_global_options_anywhere(parser)
     return parser
@@ -433,3 +434,19 @@ def _run_db_report(args: argparse.Namespace) -> int:
     from tessa_tui.cli.loading import load
 
     return run_db_report(load(args), as_json=args.json)
+
+
+def _add_deployments(commands: Any) -> None:
+    deployments = commands.add_parser(
+        "deployments", help="the latest deployments of every source (Vercel, Netlify, git); exit 1 if one is unread"
+    )
+    deployments.add_argument("--recent", action="store_true", help="only those younger than `deployments.recent` (2h)")
+    deployments.add_argument("--json", action="store_true", help="print the documented JSON (docs/cli-json.md)")
+    deployments.set_defaults(run=_run_deployments)
+
+
+def _run_deployments(args: argparse.Namespace) -> int:
+    from tessa_tui.cli.deployments import run_deployments
+    from tessa_tui.cli.loading import load
+
+    return run_deployments(load(args), as_json=args.json, recent=args.recent)

@@ -50,6 +50,12 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("timeline", "t", "Show the timeline full width / beside the checklist", "Timeline"),
     KeySpec("war_room", "w", "War room: the active incident full screen, for the room", "War room"),
     KeySpec(
+        "deployments_view",
+        "D",
+        "Deployments: the latest of every source, those of the last 2 hours marked (the SEV1 step)",
+        "Deploys",
+    ),
+    KeySpec(
         "cancel_query",
         "x",
         "Cancel or end the selected query (confirmed, recorded)",

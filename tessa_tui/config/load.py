@@ -75,10 +75,13 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
     data = _interpolate(document.data, (), document, env, secrets)
     _register_secrets(data, secrets)
     config = convert_document(data, TessaConfig, document, secrets)
-    for key, value in config.integrations.tokens():
+    tokens: list[tuple[Location, str | None]] = [
+        (("integrations", *k.split(".")), v) for k, v in config.integrations.tokens()
+    ]
+    tokens += config.deployments.tokens() if config.deployments else []
+    for location, value in tokens:
         if value is not None and value not in secrets:
             # A credential written into the file would be shown, copied and committed with it.
-            location = ("integrations", *key.split("."))
             raise UserError(
                 "a credential comes from the environment: write `${NAME}`, never the value",
                 source=document.source,

@@ -19,6 +19,7 @@ import msgspec
 from tessa_tui.base.durations import format_duration, parse_duration
 from tessa_tui.conditions.condition import ConditionError, parse_condition
 from tessa_tui.config.contacts import Contacts, QuickReference
+from tessa_tui.config.deployments import Deployments
 from tessa_tui.config.fields import (
     CONTROL,
     Duration,
@@ -255,6 +256,9 @@ class TessaConfig(Section, frozen=True):
     integrations: Annotated[
         Integrations, doc("PagerDuty, Slack and Statuspage, one checklist key each; tokens from the environment.")
     ] = msgspec.field(default_factory=Integrations)
+    deployments: Annotated[
+        Deployments | None, doc("Vercel, Netlify and git deployments: the Deployments view and the rollback steps.")
+    ] = None
     demo: Annotated[DemoControl | None, doc("Written by `tessa-tui demo`; leave it out of real configs.")] = None
 
     def __post_init__(self) -> None:

@@ -144,6 +144,28 @@ integrations:
   timeout: 5s
   retries: 1
 
+# The demo's frontend on a simulated Vercel and its docs on a simulated Netlify, beside the app's checkout: the
+# Deployments view (D), `tessa-tui deployments`, and the frontend rollback runbook's promote and restore steps.
+# The bad-deploy drill ships a broken release to production; the rollback-frontend runbook's promote step fixes it.
+deployments:
+  sources:
+    - name: web
+      vercel:
+        project: {vercel_project}
+        team-id: {vercel_team}
+        token: ${{TESSA_DEMO_VERCEL_TOKEN}}
+        api-url: {base}/vercel
+    - name: docs
+      netlify:
+        site-id: {netlify_site}
+        token: ${{TESSA_DEMO_NETLIFY_TOKEN}}
+        api-url: {base}/netlify/api/v1
+    - name: app repo
+      git:
+        path: {state}/app-repo
+  interval: 15s
+  timeout: 5s
+
 demo:
   control-url: {base}/_demo
 """
@@ -154,6 +176,8 @@ DEMO_ENV = {
     "TESSA_DEMO_PAGERDUTY_ROUTING_KEY": "demoR0UT1NGkey00000000000000tessa",
     "TESSA_DEMO_SLACK_BOT_TOKEN": "xoxb-demo-0000-tessa-bot",
     "TESSA_DEMO_STATUSPAGE_TOKEN": "demo-sp-oauth-key-4Lm9",
+    "TESSA_DEMO_VERCEL_TOKEN": "demo-vercel-token-8Rk3",
+    "TESSA_DEMO_NETLIFY_TOKEN": "demo-netlify-pat-2Wd6",
 }
 """The demo integrations' credentials: not secret (the simulation on loopback accepts them and nothing else
 does), but read from the environment like real ones; `tessa-tui demo` sets them for its console."""
@@ -167,7 +191,7 @@ def demo_environment() -> dict[str, str]:
 
 def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
     """Write tessa.yaml for the running demo into `state_dir`; return its path."""
-    from tessa_tui.demo import pagerduty_sim, slack_sim, statuspage_sim
+    from tessa_tui.demo import deployments_sim, pagerduty_sim, slack_sim, statuspage_sim
 
     path = state_dir / "tessa.yaml"
     components = "\n".join(f"      {name}: {cid}" for name, cid in statuspage_sim.COMPONENTS.items())
@@ -181,6 +205,9 @@ def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
         channel=slack_sim.CHANNEL,
         page_id=statuspage_sim.PAGE_ID,
         components=components,
+        vercel_project=deployments_sim.VERCEL_PROJECT,
+        vercel_team=deployments_sim.VERCEL_TEAM,
+        netlify_site=deployments_sim.NETLIFY_SITE,
     )
     temporary = path.with_suffix(".yaml.tmp")
     temporary.write_text(text, encoding="utf-8")

@@ -52,6 +52,13 @@ DRILLS: tuple[Drill, ...] = (
         "the sync_queue backs up with failed rows; the sync function reports the backlog",
         ("services", "database", "logs"),
     ),
+    Drill(
+        "bad-deploy",
+        "Bad Deploy",
+        "a new production deployment on Vercel breaks the frontend: health answers 500, errors in the app log; "
+        "the frontend rollback runbook's promote step fixes it",
+        ("services", "logs", "deployments"),
+    ),
 )
 DRILL_NAMES = tuple(d.name for d in DRILLS)
 ALL_CLEAR = "all-clear"
@@ -64,6 +71,8 @@ class DrillBoard:
         self.active: set[str] = set()
         self.on_start: list[Callable[[str], None]] = []
         """Called with a drill's name each time it is started (the simulated PagerDuty pages for it)."""
+        self.on_clear: list[Callable[[], None]] = []
+        """Called on all-clear (the simulated Vercel rolls a bad deploy back)."""
 
     def start(self, name: str) -> None:
         if name not in DRILL_NAMES:
@@ -74,6 +83,8 @@ class DrillBoard:
 
     def clear(self) -> None:
         self.active.clear()
+        for listener in self.on_clear:
+            listener()
 
     def __contains__(self, name: object) -> bool:
         return name in self.active

@@ -19,6 +19,7 @@ DRILL_ERRORS = {
     "ai-chat": ("chat", "openai request timed out after 30000ms (model gpt-4o-mini)"),
     "db-slow": ("db", "canceling statement due to statement timeout"),
     "sync-failures": ("sync", "sync batch failed: conflict on sync_queue item, will retry"),
+    "bad-deploy": ("frontend", "GET /checkout 500: TypeError: Cannot read properties of undefined (reading 'session')"),
 }
 
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from tessa_tui.demo import supabase_api_sim, vendor_pages
 from tessa_tui.demo.demo_config import DEMO_ENV, SLACK_WEBHOOK_SECRET
+from tessa_tui.demo.deployments_sim import BAD_ERROR, BadDeployDrill, NetlifySim, VercelSim
 from tessa_tui.demo.drills import ALL_CLEAR, DRILL_NAMES, DrillBoard
 from tessa_tui.demo.pagerduty_sim import PagerDutySim
 from tessa_tui.demo.slack_sim import CHANNEL, SlackSim
@@ -37,7 +38,12 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
         await latency(5, 40)
         if "service-unavailable" in board:
             return web.json_response({"status": "unavailable", "error": "no healthy upstream"}, status=503)
-        return web.json_response({"status": "ok", "version": "1.42.0", "uptime_s": round(time.monotonic() - boot)})
+        if bad_deploy.broken():  # what production serves: the bad-deploy drill's release until rolled back
+            return web.json_response(
+                {"status": "error", "error": BAD_ERROR, "version": bad_deploy.version()}, status=500
+            )
+        uptime = round(time.monotonic() - boot)
+        return web.json_response({"status": "ok", "version": bad_deploy.version() or "1.42.0", "uptime_s": uptime})
 
     @routes.get("/health/database")
     async def health_database(_: web.Request) -> web.Response:
@@ -124,10 +130,15 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
     slack = SlackSim(DEMO_ENV["TESSA_DEMO_SLACK_BOT_TOKEN"], SLACK_WEBHOOK_SECRET)
     statuspage = StatuspageSim(DEMO_ENV["TESSA_DEMO_STATUSPAGE_TOKEN"])
     board.on_start.append(pagerduty.drill_started)
+    vercel = VercelSim(DEMO_ENV["TESSA_DEMO_VERCEL_TOKEN"])
+    netlify = NetlifySim(DEMO_ENV["TESSA_DEMO_NETLIFY_TOKEN"])
+    bad_deploy = BadDeployDrill(board, vercel)
     app = web.Application()
     app.add_routes(routes)
     pagerduty.add_routes(app, "/pagerduty/api", "/pagerduty/events")
     slack.add_routes(app, "/slack/api", "/slack/services")
     statuspage.add_routes(app, "/statuspage/api", "/status")
     supabase_api_sim.add_routes(app, board)
+    vercel.add_routes(app, "/vercel")
+    netlify.add_routes(app, "/netlify")
     return app

@@ -121,11 +121,13 @@ async def run_step(
     if action is None:
         raise UserError(f"step {step.id} has no action to run")
     capabilities.require("act", f"step {step.id}")
-    if action.kind in INTEGRATION_KINDS:
+    if action.kind in INTEGRATION_KINDS or action.kind == "rollback":  # tells an outside service to change
         capabilities.require("post", f"step {step.id} ({action.kind})")
     if step.destructive and confirmed != confirm_word(step):
         raise UserError(f"step {step.id} is destructive: type {confirm_word(step)!r} to run it")
-    configured = {s for s in (*secrets, *(v for _, v in config.integrations.tokens() if v)) if len(s) >= 4}
+    tokens = [v for _, v in config.integrations.tokens() if v]
+    tokens += [v for _, v in config.deployments.tokens()] if config.deployments else []
+    configured = {s for s in (*secrets, *tokens) if len(s) >= 4}
     # Not the whole DSN: its password is masked wherever it appears (redact), and hidden values are registered
     # for the whole process, so the DSN itself would turn every later display of the database target into ****.
     hidden = configured | {s for s in masked if len(s) >= 4}
@@ -141,6 +143,8 @@ async def run_step(
     try:
         if expanded.kind in INTEGRATION_KINDS:
             return await _integration(expanded, config, hidden, incident, action.timeout, capabilities)
+        if expanded.kind == "rollback":
+            return await _rollback(expanded, config, hidden, action.timeout)
         return await _run(step, expanded, values, config, hidden, journal, started)
     except UserError:
         raise
@@ -241,6 +245,27 @@ async def _integration(
     )
 
 
+async def _rollback(
+    expanded: Expanded, config: TessaConfig, hidden: set[str], timeout: Duration | None
+) -> ActionResult:
+    """A Vercel promote or a Netlify restore: ok only when a re-read shows production serving the deployment."""
+    from tessa_tui.run.deployment_actions import rollback
+
+    started = time.perf_counter()
+    wanted, source = expanded.params
+    deadline = timeout.total_seconds() if timeout is not None else None
+    outcome = await rollback(expanded.target, wanted, source, config, hidden, deadline)
+    return ActionResult(
+        kind=expanded.kind,
+        command=redact_text(sanitize(expanded.display()), hidden),
+        status=outcome.status,
+        ok=outcome.ok,
+        why=outcome.why,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        output=clip(sanitize(outcome.output, keep_newlines=True), KEEP, hidden),
+    )
+
+
 def _with_time(observation: Observation, elapsed_ms: float) -> Observation:
     if observation.response_time_ms:
         return observation
@@ -265,6 +290,10 @@ async def _execute(
         return await _sql(expanded, config, deadline, secrets)
     if expanded.kind == "check":
         return await _check(expanded.target, config, deadline, secrets)
+    if expanded.kind == "deployments":
+        from tessa_tui.run.deployment_actions import list_deployments
+
+        return await list_deployments(expanded.target, config, secrets, deadline)
     text = sanitize(expanded.target, keep_newlines=True)
     return Observation(status=0, body=text), "ready to copy", text, False
 

@@ -20,7 +20,19 @@ RunbookId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_len
 ProbeName = Literal[
     "services-green", "error-rate", "api-p95", "overnight-incidents", "backups", "slow-queries", "db-growth", "storage"
 ]
-ACTION_KINDS = ("http", "sql", "run", "check", "copy", "probe", "pagerduty", "slack", "statuspage")
+ACTION_KINDS = (
+    "http",
+    "sql",
+    "run",
+    "check",
+    "copy",
+    "probe",
+    "pagerduty",
+    "slack",
+    "statuspage",
+    "deployments",
+    "rollback",
+)
 INTEGRATION_KINDS = frozenset({"pagerduty", "slack", "statuspage"})  # succeed when the call does: no `expect`
 TemplateName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
 
@@ -32,6 +44,31 @@ class HttpAction(Section, frozen=True, kw_only=True):
     method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     headers: dict[str, str] = msgspec.field(default_factory=dict)
     body: str | None = None
+
+
+class RollbackAction(Section, frozen=True, kw_only=True):
+    """Put an earlier deployment back into production: Vercel's promote or Netlify's restore, done only when a
+    re-read of the platform shows production serving it."""
+
+    vercel: Annotated[
+        str | None, doc("Promote this Vercel deployment: an id, `previous`, or a placeholder (`{deployment_id}`).")
+    ] = None
+    netlify: Annotated[str | None, doc("Restore this Netlify deploy: an id, `previous`, or a placeholder.")] = None
+    source: Annotated[str | None, doc("The `deployments:` source to act on (default: the first of that platform).")] = (
+        None
+    )
+
+    def __post_init__(self) -> None:
+        if (self.vercel is None) == (self.netlify is None):
+            raise ValueError("give exactly one of `vercel` or `netlify`")
+
+    @property
+    def platform(self) -> Literal["vercel", "netlify"]:
+        return "vercel" if self.vercel is not None else "netlify"
+
+    @property
+    def deployment(self) -> str:
+        return self.vercel if self.vercel is not None else self.netlify or ""
 
 
 class Action(Section, frozen=True, kw_only=True):
@@ -60,6 +97,17 @@ class Action(Section, frozen=True, kw_only=True):
     statuspage: Annotated[
         Literal["investigating", "identified", "monitoring", "resolved"] | None,
         doc("Create the incident's status page incident (the first time), or update it, with its components."),
+    ] = None
+    deployments: Annotated[
+        Literal["recent", "list"] | None,
+        doc(
+            "The deployments of every `deployments:` source: `recent` (younger than `deployments.recent`, 2h by "
+            "default) or `list` (the latest of each); [BODY].count is how many, [BODY].failed the sources not read."
+        ),
+    ] = None
+    rollback: Annotated[
+        RollbackAction | None,
+        doc("Put an earlier deployment back into production (Vercel promote, Netlify restore); mark it destructive."),
     ] = None
     only: Annotated[
         list[str],
@@ -102,6 +150,8 @@ class Action(Section, frozen=True, kw_only=True):
                 raise ValueError(f"`expect`: {exc}") from None
         if self.kind in INTEGRATION_KINDS and (self.expect or self.ask):
             raise ValueError(f"`{self.kind}` succeeds when the call does: it takes no `expect` or `ask`")
+        if self.rollback is not None and self.expect:
+            raise ValueError("`rollback` succeeds when a re-read shows production serving the deployment: no `expect`")
         unused = [n for n in self.allow_option if not any(f"{{{n}}}" in arg for arg in self.run or [])]
         if unused:
             raise ValueError(f"`allow-option`: {{{unused[0]}}} is not a placeholder of `run`")
@@ -116,8 +166,10 @@ class Action(Section, frozen=True, kw_only=True):
         """Every text of the action that may hold {placeholders}."""
         if self.http is not None:
             return [self.http.url, *self.http.headers.values(), self.http.body or ""]
-        if self.kind in INTEGRATION_KINDS:  # fixed words; a Slack template's fields come from the incident
+        if self.kind in INTEGRATION_KINDS or self.deployments:  # fixed words (a Slack template's: the incident's)
             return []
+        if self.rollback is not None:
+            return [self.rollback.deployment, self.rollback.source or ""]
         return [*(self.run or []), self.sql or "", self.copy or "", self.check or "", self.probe or ""]
 
 

@@ -39,10 +39,16 @@ STANDARD = {
     "table_name": "a database table",
     "supabase_api_url": "the Supabase Management API (default https://api.supabase.com)",
     "openai_status_url": "OpenAI's status page (default https://status.openai.com)",
+    "deployment_id": "a deployment's id (the Deployments view, D, lists them) or `previous`: the production "
+    "deployment before the current one",
 }
 """Names the shipped runbooks use; a config's `placeholders:` may add more. Anything else is a typo."""
 
-DEFAULTS = {"supabase_api_url": "https://api.supabase.com", "openai_status_url": "https://status.openai.com"}
+DEFAULTS = {
+    "supabase_api_url": "https://api.supabase.com",
+    "openai_status_url": "https://status.openai.com",
+    "deployment_id": "previous",
+}
 """Values a standard placeholder has unless the config's `placeholders:` gives another (the demo points them at
 its own simulations); they count as named by the config for where secrets may go."""
 
@@ -91,6 +97,12 @@ class Expanded:
         if self.kind == "sql":
             values = "".join(f"\n  ${n} = {value!r}" for n, value in enumerate(self.params, start=1))
             return self.sql + values
+        if self.kind == "rollback":
+            platform, deployment, source = self.target, *self.params
+            verb = "promote" if platform == "vercel" else "restore"
+            which = "the previous production deployment" if deployment == "previous" else deployment
+            where = f" (source {source})" if source else ""
+            return f"{platform.capitalize()}{where}: {verb} {which} to production, then re-read until it serves it"
         return f"{self.kind} {self.target}" if self.kind != "copy" else self.target
 
 
@@ -121,6 +133,13 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
         return Expanded("check", target=plain(action.check))
     if action.kind in INTEGRATION_KINDS:  # a fixed word; integration_actions fills from the incident
         return Expanded(action.kind, target=str(getattr(action, action.kind)))
+    if action.deployments is not None:
+        return Expanded("deployments", target=action.deployments)
+    if action.rollback is not None:
+        wanted = plain(action.rollback.deployment).strip()
+        return Expanded(
+            "rollback", target=action.rollback.platform, params=[wanted, plain(action.rollback.source or "")]
+        )
     if action.probe is not None:  # a name from a fixed list: nothing in it to expand
         return Expanded("probe", target=action.probe)
     return Expanded("copy", target=plain(action.copy or ""))

@@ -66,6 +66,7 @@ FIRST_FRAME_ENGINE_MODULES = {
     "tessa_tui.conditions.patterns",
     "tessa_tui.config",
     "tessa_tui.config.contacts",
+    "tessa_tui.config.deployments",  # the `deployments:` section's types: the config is typed whole when loaded
     "tessa_tui.config.fields",
     "tessa_tui.config.integrations",
     "tessa_tui.config.keymap",
