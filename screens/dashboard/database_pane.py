@@ -221,14 +221,6 @@ class DatabasePane(FilterOwner, Pane):
         before = self._before_filter
         return before if before is not None and before.is_attached and before.focusable else self
 
-    @on(Input.Submitted, "#database-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        event.stop()  # the field has already handed the keyboard back (FilterInput.action_keep_filter)
-
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
-        event.stop()
-
     def _refresh_summary(self) -> None:
         snapshot = self._snapshot
         if snapshot is None or self._database is None:

@@ -167,14 +167,6 @@ class LogsPane(FilterOwner, Pane):
     def filtered_list(self) -> LogView:
         return self.query_one("#log-view", LogView)
 
-    @on(Input.Submitted, "#log-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        event.stop()  # the field has already handed the keyboard back (FilterInput.action_keep_filter)
-
-    @on(FilterInput.Cleared)
-    def _filter_cleared(self, event: FilterInput.Cleared) -> None:
-        event.stop()
-
     def on_mount(self) -> None:
         if self._sources is None:
             return

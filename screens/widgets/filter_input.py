@@ -86,6 +86,13 @@ class FilterOwner:
         """The list that gets the keyboard back."""
         raise NotImplementedError
 
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterInput):
+            event.stop()  # the field has already handed the keyboard back (FilterInput.action_keep_filter)
+
+    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()  # the owner's business: the screen above has nothing to undo
+
 
 class FilterHost(FilterOwner):
     """The `/` behaviour of a screen or pane with one FilterInput (id FILTER_FIELD) over one list: `/` shows
@@ -120,10 +127,6 @@ class FilterHost(FilterOwner):
             event.stop()
             self.filter_query = event.value
             self.apply_filter()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == self.FILTER_FIELD:
-            event.stop()  # the field has already handed the keyboard back (FilterInput.action_keep_filter)
 
     def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
         event.stop()

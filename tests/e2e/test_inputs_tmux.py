@@ -6,6 +6,7 @@ One console for the module (the tests run in order and build on each other: decl
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -211,6 +212,9 @@ def test_dashboard_filters(console: Console) -> None:
     term = console.term
     term.press("Escape")
     term.wait_for(lambda s: "1 Services" in s and "3 Logs" in s)
+    # A terminal reads ESC and a key sent within milliseconds as one alt+key (how Alt is encoded): a person
+    # never types that fast, and the test alone (no dialog to close, so the wait returns at once) did.
+    time.sleep(0.3)
     term.press("3")
     term.wait_for(lambda s: "┏━ 3 Logs" in s)  # the focused pane's border: the next key goes to it
     console.type("/upstream")
