@@ -21,19 +21,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
+
+from tests.loopback import serving
+from tests.vendor_contract import request_violation
 
 PD_TOKEN = "pd-rest-token-8c2f0e91"
 PD_FROM = "oncall@tessa.example"
@@ -63,7 +62,6 @@ class Received:
     at: float
 
 
-SPECS = Path(__file__).parent / "vendor_specs"
 # service -> (description file, the vendor's base URL the loopback paths stand for); the webhook has none.
 SPEC_OF = {
     "pagerduty": ("pagerduty_rest.openapi.json", "https://api.pagerduty.com"),
@@ -74,37 +72,11 @@ SPEC_OF = {
 PD_DEFAULT_WINDOW = timedelta(days=30)  # PagerDuty's default `since`: one month back
 
 
-@cache
-def _openapi(name: str) -> Any:
-    from openapi_core import OpenAPI
-
-    return OpenAPI.from_dict(json.loads((SPECS / name).read_text(encoding="utf-8")))
-
-
 def spec_violation(service: str, request: web.Request, raw: bytes) -> str | None:
     """Why this request does not match the vendor's published description, or None when it does."""
     if service == "slack" and request.path.startswith("/services/"):
         return None  # incoming webhooks have no published description; the handler checks them
-    from openapi_core.testing import MockRequest
-    from werkzeug.datastructures import ImmutableMultiDict
-
-    name, base = SPEC_OF[service]
-    host, _, prefix = base.partition("://")[2].partition("/")
-    mock = MockRequest(
-        f"https://{host}",
-        request.method.lower(),
-        f"/{prefix}{request.path}" if prefix else request.path,
-        args=ImmutableMultiDict(list(request.query.items())),
-        headers=dict(request.headers),
-        data=raw or None,
-        content_type=request.headers.get("Content-Type", "").split(";")[0].strip() or "application/json",
-    )
-    try:
-        _openapi(name).validate_request(mock)
-    except Exception as exc:  # openapi-core's validation errors: the first cause says what is wrong
-        causes = [str(e).splitlines()[0] for e in getattr(exc.__cause__, "schema_errors", None) or ()]
-        return f"{request.method} {request.path}: {exc}" + (f" ({'; '.join(causes)})" if causes else "")
-    return None
+    return request_violation(*SPEC_OF[service], request, raw)
 
 
 @dataclass
@@ -476,35 +448,14 @@ def _statuspage_app(state: ContractState) -> web.Application:
 @contextmanager
 def running_contract_servers() -> Iterator[ContractServers]:
     """The four servers on free loopback ports, in one background thread with its own event loop."""
-    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     state = ContractState()
     state.reset()
-    loop = asyncio.new_event_loop()
-    runners: list[web.AppRunner] = []
-    urls: list[str] = []
 
-    async def start() -> None:
-        for app in (_pagerduty_app(state), _events_app(state), _slack_app(state), _statuspage_app(state)):
-            runner = web.AppRunner(app, shutdown_timeout=0.1)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            runners.append(runner)
-            urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
+    def apps() -> list[web.Application]:
+        return [_pagerduty_app(state), _events_app(state), _slack_app(state), _statuspage_app(state)]
 
-    async def stop() -> None:
-        for runner in runners:
-            await runner.cleanup()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True, name="contract-servers")
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    try:
+    with serving(apps, "contract-servers") as urls:
         yield ContractServers(urls[0], urls[1], urls[2], urls[2] + WEBHOOK_PATH, urls[3], state)
-    finally:
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture(scope="session")

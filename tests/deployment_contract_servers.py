@@ -16,16 +16,11 @@ after the client's deadline.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,12 +35,13 @@ from tessa_tui.demo.deployments_sim import (
     netlify_history,
     vercel_history,
 )
+from tests import vendor_contract
+from tests.loopback import serving
 
 VERCEL_TOKEN = "vercel-token-5e1f9c3a"
 NETLIFY_TOKEN = "netlify-pat-7b2d4e6f"
 SECRETS = (VERCEL_TOKEN, NETLIFY_TOKEN)
 SERVICES = ("vercel", "netlify")
-SPECS = Path(__file__).parent / "vendor_specs"
 # service -> (description file, the vendor's host the loopback paths stand for)
 SPEC_OF = {
     "vercel": ("vercel_deployments.openapi.json", "https://api.vercel.com"),
@@ -53,54 +49,14 @@ SPEC_OF = {
 }
 
 
-@cache
-def _openapi(name: str) -> Any:
-    from openapi_core import OpenAPI
-
-    return OpenAPI.from_dict(json.loads((SPECS / name).read_text(encoding="utf-8")))
-
-
-def _mock(service: str, request: web.Request, raw: bytes) -> Any:
-    from openapi_core.testing import MockRequest
-    from werkzeug.datastructures import ImmutableMultiDict
-
-    return MockRequest(
-        SPEC_OF[service][1],
-        request.method.lower(),
-        request.path,
-        args=ImmutableMultiDict(list(request.query.items())),
-        headers=dict(request.headers),
-        data=raw or None,
-        content_type=request.headers.get("Content-Type", "").split(";")[0].strip() or "application/json",
-    )
-
-
-def _why(exc: Exception) -> str:
-    """What is wrong, not the whole document: the schema errors when openapi-core has them."""
-    causes = [str(e).splitlines()[0][:300] for e in getattr(exc.__cause__, "schema_errors", None) or ()]
-    return f"{type(exc).__name__}: {'; '.join(causes)}" if causes else str(exc)[:500]
-
-
 def request_violation(service: str, request: web.Request, raw: bytes) -> str | None:
     """Why this request does not match the vendor's description, or None when it does."""
-    try:
-        _openapi(SPEC_OF[service][0]).validate_request(_mock(service, request, raw))
-    except Exception as exc:  # openapi-core's validation errors
-        return f"{request.method} {request.path}: {_why(exc)}"
-    return None
+    return vendor_contract.request_violation(*SPEC_OF[service], request, raw)
 
 
 def response_violation(service: str, request: web.Request, raw: bytes, response: web.Response) -> str | None:
     """Why this 2xx answer does not match the vendor's description of it, or None when it does."""
-    from openapi_core.testing import MockResponse
-
-    body = response.body if isinstance(response.body, bytes) else b""
-    answer = MockResponse(body, status_code=response.status, content_type=response.content_type or "application/json")
-    try:
-        _openapi(SPEC_OF[service][0]).validate_response(_mock(service, request, raw), answer)
-    except Exception as exc:
-        return f"answer to {request.method} {request.path} ({response.status}): {_why(exc)}"
-    return None
+    return vendor_contract.response_violation(*SPEC_OF[service], request, raw, response)
 
 
 @dataclass(frozen=True)
@@ -286,37 +242,19 @@ class DeploymentServers:
 @contextmanager
 def running_deployment_servers() -> Iterator[DeploymentServers]:
     """Both servers on free loopback ports, in one background thread with its own event loop."""
-    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     state = DeploymentContractState()
     state.reset()
-    loop = asyncio.new_event_loop()
-    runners: list[web.AppRunner] = []
-    urls: list[str] = []
 
-    async def start() -> None:
+    def apps() -> list[web.Application]:
+        built = []
         for service, sim in (("vercel", state.vercel), ("netlify", state.netlify)):
             app = web.Application(middlewares=[_middleware(state, service)])
             sim.add_routes(app)
-            runner = web.AppRunner(app, shutdown_timeout=0.1)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            runners.append(runner)
-            urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
+            built.append(app)
+        return built
 
-    async def stop() -> None:
-        for runner in runners:
-            await runner.cleanup()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True, name="deployment-contract-servers")
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    try:
+    with serving(apps, "deployment-contract-servers") as urls:
         yield DeploymentServers(urls[0], f"{urls[1]}/api/v1", state)
-    finally:
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import shutil
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,48 +163,64 @@ def _self_signed(folder: Path) -> ssl.SSLContext | None:
 
 
 @contextmanager
-def loopback_servers(tmp: Path) -> Iterator[LoopbackServers]:
-    """Start the servers on free ports in a background thread; stop them on exit."""
-    # Clients hanging up on /hang, /drip and the bombs is the point of those routes, not an error.
+def serving(
+    make_apps: Callable[[], Sequence[web.Application | tuple[web.Application, ssl.SSLContext]]], name: str
+) -> Iterator[list[str]]:
+    """Serve the applications `make_apps` builds (inside the servers' own event loop, as aiohttp wants; one with
+    an SSL context is served over HTTPS) on free 127.0.0.1 ports from a background thread, so a test of any kind,
+    sync or async, can talk to them. Yields their base URLs in order; stops them and the thread on exit."""
+    # A client hanging up on a slow or bad route is the point of that route, not an error.
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
-    recorder = Recorder()
-    other_origin: list[str] = []
     loop = asyncio.new_event_loop()
     runners: list[web.AppRunner] = []
     urls: list[str] = []
-    tls = _self_signed(tmp)
 
     async def start() -> None:
-        for secure in (False, False, True):
-            if secure and tls is None:
-                urls.append("")
-                continue
-            runner = web.AppRunner(_app(recorder, other_origin), shutdown_timeout=0.1)
+        for built in make_apps():
+            app, tls = built if isinstance(built, tuple) else (built, None)
+            runner = web.AppRunner(app, shutdown_timeout=0.1)
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls if secure else None)
-            await site.start()
+            await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls).start()
             runners.append(runner)
-            port = runner.addresses[0][1]
-            urls.append(f"{'https' if secure else 'http'}://127.0.0.1:{port}")
-        other_origin.append(urls[1])
+            urls.append(f"{'https' if tls else 'http'}://127.0.0.1:{runner.addresses[0][1]}")
 
-    thread = threading.Thread(target=loop.run_forever, daemon=True, name="loopback-servers")
+    async def stop() -> None:
+        for runner in runners:
+            await runner.cleanup()
+        # Handlers still sleeping (a hang, a drip) are cancelled, not left for the GC to complain about.
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    thread = threading.Thread(target=loop.run_forever, daemon=True, name=name)
     thread.start()
     asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
     try:
-        yield LoopbackServers(urls[0], urls[1], urls[2] or None, recorder)
+        yield urls
     finally:
-
-        async def stop() -> None:
-            for runner in runners:
-                await runner.cleanup()
-            # Handlers still sleeping (hang, drip) are cancelled, not left for the GC to complain about.
-            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-
         asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
+
+
+@contextmanager
+def loopback_servers(tmp: Path) -> Iterator[LoopbackServers]:
+    """Start the servers on free ports in a background thread; stop them on exit."""
+    recorder = Recorder()
+    other_origin: list[str] = []
+    tls = _self_signed(tmp)
+
+    def apps() -> list[web.Application | tuple[web.Application, ssl.SSLContext]]:
+        built: list[web.Application | tuple[web.Application, ssl.SSLContext]] = [
+            _app(recorder, other_origin),
+            _app(recorder, other_origin),
+        ]
+        if tls is not None:
+            built.append((_app(recorder, other_origin), tls))
+        return built
+
+    with serving(apps, "loopback-servers") as urls:
+        other_origin.append(urls[1])
+        yield LoopbackServers(urls[0], urls[1], urls[2] if tls is not None else None, recorder)
