@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import platformdirs
@@ -22,3 +23,9 @@ def data_dir() -> Path:
 def state_dir() -> Path:
     """Where disposable state lives: the demo platform, our own log file."""
     return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+
+
+def home_path(text: str) -> Path:
+    """`text` as a path with `~` and `~user` expanded as a shell does: an unknown user (`~0`) stays as written, to
+    be refused as a missing file, where pathlib's expanduser raises RuntimeError."""
+    return Path(os.path.expanduser(text))

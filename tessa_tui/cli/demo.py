@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from tessa_tui.base.capabilities import Capabilities
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.process_death import die_with_parent
-from tessa_tui.base.user_dirs import state_dir
+from tessa_tui.base.user_dirs import home_path, state_dir
 from tessa_tui.cli.console import open_console
 from tessa_tui.cli.demo_views import environment, print_env, print_slack
 
@@ -83,7 +83,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
-    return Path(args.state_dir).expanduser().resolve() if args.state_dir else state_dir() / "demo"
+    return home_path(args.state_dir).resolve() if args.state_dir else state_dir() / "demo"
 
 
 def demo_slots() -> list[Path]:

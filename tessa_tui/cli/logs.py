@@ -7,9 +7,9 @@ import asyncio
 import contextlib
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 from tessa_tui.base.errors import UserError
+from tessa_tui.base.user_dirs import home_path
 from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import LogSource
 from tessa_tui.logs.filter import LineFilter
@@ -34,7 +34,7 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise UserError(f"--grep: {exc}") from None
     if source.command is None:
-        path = Path(source.path or "").expanduser()
+        path = home_path(source.path or "")
         if not path.exists() and not args.follow:
             raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
     return asyncio.run(_print_records(source, loaded.config.placeholders, line_filter, args))

@@ -13,7 +13,7 @@ from tessa_tui.base import secret_registry
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import register_auth_header, register_url
 from tessa_tui.base.safe_yaml import LoadedYaml, Location, format_location, load_yaml_file
-from tessa_tui.base.user_dirs import config_dir
+from tessa_tui.base.user_dirs import config_dir, home_path
 from tessa_tui.config.model import TessaConfig
 from tessa_tui.config.typed_yaml import convert_document, json_schema
 
@@ -38,9 +38,9 @@ def locate_config(flag: str | None, environ: Mapping[str, str] | None = None) ->
     """Apply the lookup order: --config, $TESSA_CONFIG, ./tessa.yaml, the user config dir."""
     env = os.environ if environ is None else environ
     if flag:
-        return Path(flag).expanduser()
+        return home_path(flag)
     if env.get(CONFIG_ENV):
-        return Path(env[CONFIG_ENV]).expanduser()
+        return home_path(env[CONFIG_ENV])
     candidates = [Path.cwd() / CONFIG_NAME, config_dir() / CONFIG_NAME]
     for candidate in candidates:
         if candidate.is_file():

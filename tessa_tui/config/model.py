@@ -17,6 +17,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from tessa_tui.base.durations import format_duration, parse_duration
+from tessa_tui.base.user_dirs import home_path
 from tessa_tui.conditions.condition import ConditionError, parse_condition
 from tessa_tui.config.contacts import Contacts, QuickReference
 from tessa_tui.config.deployments import Deployments
@@ -214,7 +215,7 @@ class Journal(Section, frozen=True):
 
     def journal_path(self, data_dir: Path) -> Path:
         """The configured journal file, or the default one under `data_dir`."""
-        return Path(self.path).expanduser() if self.path else data_dir / "journal.sqlite3"
+        return home_path(self.path) if self.path else data_dir / "journal.sqlite3"
 
 
 class Notifications(Section, frozen=True):

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tessa_tui.base.isolate import isolated
+from tessa_tui.base.user_dirs import home_path
 from tessa_tui.config.model import LogSource
 from tessa_tui.logs.command_source import CommandFollower
 from tessa_tui.logs.filter import LineFilter
@@ -64,7 +65,7 @@ def watch_log(
     parser = LogParser(source.format, source.name)
     if source.command is not None:
         return watch_command([fill_argument(arg) for arg in source.command], parser, reading)
-    return watch_file(Path(source.path or "").expanduser(), parser, reading)
+    return watch_file(home_path(source.path or ""), parser, reading)
 
 
 async def watch_file(path: Path, parser: LogParser, reading: Reading = EVERY_SECOND) -> AsyncGenerator[Batch, None]:

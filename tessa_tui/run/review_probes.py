@@ -25,7 +25,7 @@ from typing import Any
 
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
-from tessa_tui.base.user_dirs import data_dir
+from tessa_tui.base.user_dirs import data_dir, home_path
 from tessa_tui.conditions.condition import Observation
 from tessa_tui.config.model import LogSource, ServiceCheck, TessaConfig
 from tessa_tui.database.snapshot import human_bytes, signed_bytes
@@ -178,7 +178,7 @@ async def _source_lines(source: LogSource) -> tuple[list[str], str]:
     if source.command is None:
         from tessa_tui.logs.follow import FileFollower
 
-        follower = FileFollower(Path(source.path or "").expanduser())
+        follower = FileFollower(home_path(source.path or ""))
         lines = await asyncio.to_thread(follower.poll)
         return lines, follower.status
     from tessa_tui.logs.command_source import CommandFollower
@@ -278,7 +278,7 @@ async def backups(context: ProbeContext) -> Measure:
     configured = context.values.get("backup_file", "").strip()
     if not configured:
         return manual("no `backup_file` under placeholders: in tessa.yaml; Supabase dashboard, Database, Backups")
-    path = Path(configured).expanduser()
+    path = home_path(configured)
 
     def newest() -> tuple[Path, float, int]:
         try:

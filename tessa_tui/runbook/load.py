@@ -9,6 +9,7 @@ from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.safe_yaml import load_yaml_file
+from tessa_tui.base.user_dirs import home_path
 from tessa_tui.config.typed_yaml import convert_document, json_schema
 from tessa_tui.runbook.model import Runbook
 from tessa_tui.runbook.placeholders import STANDARD, unknown_placeholders
@@ -131,7 +132,7 @@ def configured_pack(extra: Sequence[str], config_path: Path | None, known: Itera
     from runbooks import pack_dir
 
     base = config_path.parent if config_path else Path.cwd()
-    return load_pack([pack_dir(), *((base / Path(p).expanduser()) for p in extra)], known)
+    return load_pack([pack_dir(), *((base / home_path(p)) for p in extra)], known)
 
 
 def runbook_json_schema() -> dict[str, Any]:

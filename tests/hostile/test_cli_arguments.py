@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tessa_tui.cli.main import main
@@ -114,6 +114,8 @@ def _run(argv: list[str]) -> tuple[int, str]:
 
 @pytest.mark.slow
 @given(template=st.sampled_from(TEMPLATES), values=st.lists(VALUE, min_size=3, max_size=3))
+@example(template=["config", "validate", "{}"], values=["~0", "-", "-"])  # a home no user has: pathlib raised
+@example(template=["--config", "{}", "config", "validate"], values=["~nobody-here/t.yaml", "-", "-"])
 def test_any_value_is_one_line_and_a_user_exit_code(workspace: Path, template: list[str], values: list[str]) -> None:
     fill = iter(values)
     argv = [part.replace("{}", next(fill)) if "{}" in part else part for part in template]
