@@ -53,14 +53,21 @@ def epoch_ms(value: object) -> datetime | None:
 
 
 def iso_time(value: object) -> datetime | None:
-    """An ISO 8601 time as a UTC time; None for anything else (a naive time is taken as UTC)."""
+    """An ISO 8601 time as a UTC time in 1970-2200, as `epoch_ms`; None for anything else (a naive time is taken
+    as UTC)."""
     if not isinstance(value, str) or not 10 <= len(value) <= 40:
         return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # An offset can carry year 1 or 9999 past datetime's range: astimezone raises OverflowError.
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when if _EPOCH <= when <= _LAST else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
