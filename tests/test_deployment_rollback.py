@@ -227,6 +227,16 @@ def test_a_rate_limited_promote_is_not_sent_again(
     assert [m for m, _ in calls(deployment_servers, "vercel")].count("POST") == 1
 
 
+def test_a_rate_limited_promote_with_a_retry_after_of_unicode_digits_is_still_unchanged_not_a_crash(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    loaded = configure(deployment_servers, write_config)
+    deployment_servers.fail("vercel", 429, method="POST", retry_after="²")  # str.isdigit says yes, float says no
+    outcome = asyncio.run(roll_back("vercel", "previous", loaded.config, loaded.secrets))
+    assert outcome.ok is False and outcome.status.startswith("error: Vercel: HTTP 429: rate-limited (no Retry-After)")
+    assert outcome.status.endswith("; production unchanged")
+
+
 def test_a_failed_first_read_sends_nothing(deployment_servers: DeploymentServers, write_config: WriteConfig) -> None:
     loaded = configure(deployment_servers, write_config)
     deployment_servers.fail("vercel", 500)
