@@ -410,6 +410,20 @@ def test_a_token_the_platform_echoes_back_is_masked_in_the_error(
     no_secret_in(web.error)
 
 
+@pytest.mark.parametrize("service", ["vercel", "netlify"])
+def test_a_token_echoed_where_the_message_is_cut_shows_none_of_its_characters(
+    deployment_servers: DeploymentServers, write_config: WriteConfig, service: str
+) -> None:
+    token = VERCEL_TOKEN if service == "vercel" else NETLIFY_TOKEN
+    message = "x" * 110 + token  # the message is cut at 120 characters: the token's first 10 fell before the cut
+    echoed = {"error": {"message": message}} if service == "vercel" else {"code": 401, "message": message}
+    deployment_servers.fail(service, 401, body=json.dumps(echoed).encode())
+    update = read(configure(deployment_servers, write_config))
+    failed = source(update, "web" if service == "vercel" else "docs")
+    assert failed.state == "refused" and "(" + "x" * 110 + "****)" in failed.error
+    no_secret_in(failed.error)
+
+
 def test_the_config_schema_documents_the_section() -> None:
     from tessa_tui.config.load import config_json_schema
 

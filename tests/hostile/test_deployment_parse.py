@@ -95,6 +95,19 @@ def test_any_body_decodes_or_is_not_json_and_its_message_is_one_line(body: bytes
     assert len(said) <= 120 and sanitize(said) == said
 
 
+TOKEN = "tok-9f3e1c7a2b5d8e0f"
+
+
+@given(TEXT, st.integers(0, 130), TEXT, st.sampled_from(["vercel", "netlify", "code"]))
+def test_a_token_echoed_anywhere_in_an_error_message_shows_none_of_it(
+    before: str, pad: int, after: str, shape: str
+) -> None:
+    message = before + "x" * pad + TOKEN + after
+    body = {"vercel": {"error": {"message": message}}, "netlify": {"message": message}, "code": {"error": message}}
+    said = vendor_message(body[shape], {TOKEN})
+    assert TOKEN[:8] not in said and len(said) <= 120
+
+
 # ISO 8601 times of any year with any offset: year 1 at +01:00 or 9999-12-31 at -01:00 fall out of datetime's range
 # once turned to UTC (astimezone raised OverflowError, which failed the Netlify source as an internal error).
 ISO_TIMES = st.builds(
