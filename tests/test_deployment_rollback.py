@@ -237,6 +237,39 @@ def test_a_rate_limited_promote_with_a_retry_after_of_unicode_digits_is_still_un
     assert outcome.status.endswith("; production unchanged")
 
 
+@pytest.mark.parametrize("hostile", ["..", "."])
+def test_a_deployment_id_a_url_would_drop_is_refused_and_nothing_is_sent(
+    deployment_servers: DeploymentServers, write_config: WriteConfig, hostile: str
+) -> None:
+    # The platform lists the previous production deployment under the id `..`: `/promote/..` would be
+    # normalised to `/v10/projects/{id}` and the POST would go to another endpoint.
+    release = deployment_servers.vercel.history.get(PREVIOUS)
+    assert release is not None
+    release.id = hostile
+    loaded = configure(deployment_servers, write_config)
+    outcome = asyncio.run(roll_back("vercel", "previous", loaded.config, loaded.secrets))
+    assert outcome.ok is False
+    assert outcome.status == (
+        f"error: Vercel: the deployment id {hostile!r} cannot be sent as one piece of a URL; nothing sent; "
+        "production unchanged"
+    )
+    assert "POST" not in [m for m, _ in calls(deployment_servers, "vercel")]
+    assert deployment_servers.vercel.history.current == BAD
+
+
+def test_a_netlify_deploy_id_a_url_would_drop_is_refused_and_nothing_is_sent(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    loaded = configure(deployment_servers, write_config)
+    deployment_servers.netlify.history.releases[-1].id = ".."  # the oldest: the previous production deploy
+    outcome = asyncio.run(roll_back("netlify", "previous", loaded.config, loaded.secrets))
+    assert (outcome.ok, outcome.status) == (
+        False,
+        "error: Netlify: the deploy id '..' cannot be sent as one piece of a URL; nothing sent; production unchanged",
+    )
+    assert "POST" not in [m for m, _ in calls(deployment_servers, "netlify")]
+
+
 def test_a_failed_first_read_sends_nothing(deployment_servers: DeploymentServers, write_config: WriteConfig) -> None:
     loaded = configure(deployment_servers, write_config)
     deployment_servers.fail("vercel", 500)

@@ -381,6 +381,9 @@ def test_a_token_written_into_the_file_is_refused_naming_its_line(write_config: 
         ("{sources: [{name: a, git: {path: /r}}, {name: a, git: {path: /s}}]}", "name 'a' is used twice"),
         ("{interval: 1s}", "deployments.interval: is at least 5s"),
         ("{sources: [{name: a, vercel: {project: 'a/../b', token: '${T}'}}]}", "project"),
+        ("{sources: [{name: a, vercel: {project: '..', token: '${T}'}}]}", "vercel.project: is an id or a name"),
+        ("{sources: [{name: a, netlify: {site-id: '.', token: '${T}'}}]}", "netlify.site-id: is an id or a name"),
+        ("{sources: [{name: a, vercel: {project: p, team-id: '..', token: '${T}'}}]}", "vercel.team-id: is an id"),
         ("{sources: [{name: a, netlify: {site-id: s, token: '${T}', api-url: 'ftp://x'}}]}", "api-url"),
         (
             "{sources: [{name: a, git: {path: /r, branch: '--output=/tmp/x'}}]}",

@@ -10,7 +10,16 @@ from urllib.parse import quote
 from tessa_tui.config.deployments import DeploymentSource, Netlify
 from tessa_tui.deployments.deadline import Deadline
 from tessa_tui.deployments.model import Deployment, Status, clean, iso_time
-from tessa_tui.deployments.vendor_http import Answer, Listing, Place, exchange, malformed, need
+from tessa_tui.deployments.vendor_http import (
+    Answer,
+    Listing,
+    Place,
+    exchange,
+    malformed,
+    need,
+    segment,
+    unsendable,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -70,8 +79,14 @@ async def restore(
     """Publish the deploy `deploy_id` again (Netlify's "Publish deploy"): Netlify answers 201 with the deploy."""
     settings = source.netlify
     assert settings is not None
-    url = f"{settings.api_url.rstrip('/')}/sites/{quote(site_id, safe='')}/deploys/{quote(deploy_id, safe='')}/restore"
-    return await exchange(client, "POST", url, settings.token, place(source, secrets), deadline=deadline)
+    where = place(source, secrets)
+    site, deploy = segment(site_id), segment(deploy_id)
+    if site is None:
+        return unsendable(where, "the site id", site_id)
+    if deploy is None:
+        return unsendable(where, "the deploy id", deploy_id)
+    url = f"{settings.api_url.rstrip('/')}/sites/{site}/deploys/{deploy}/restore"
+    return await exchange(client, "POST", url, settings.token, where, deadline=deadline)
 
 
 async def _get(client: httpx.AsyncClient, settings: Netlify, url: str, where: Place, deadline: Deadline) -> Answer:

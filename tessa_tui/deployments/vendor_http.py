@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from tessa_tui.base.redact import clip, redact_text
 from tessa_tui.base.sanitize import sanitize
@@ -94,6 +95,24 @@ class Listing:
 def malformed(place: Place, what: str) -> SourceFailure:
     """A JSON answer of another shape than the platform documents."""
     return SourceFailure("failing", _line(place, f"the answer is not what the API documents: {what}", place.secrets))
+
+
+def segment(value: str) -> str | None:
+    """`value` as one URL path segment, every separator encoded; None for an empty, `.` or `..` one, which no
+    encoding keeps: a URL drops it (`/promote/..` is `/v10/projects/{id}`), so the call would go elsewhere; None
+    too for one that is no text UTF-8 can carry (a lone surrogate)."""
+    if value.strip(".") == "":
+        return None
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        return None
+
+
+def unsendable(place: Place, what: str, value: str) -> Answer:
+    """The answer for a call refused before sending: an id that cannot be one piece of its URL."""
+    problem = f"{what} {value!r} cannot be sent as one piece of a URL; nothing sent"
+    return Answer(0, error=_line(place, problem, place.secrets), state="refused", sent=False)
 
 
 def need(answer: Answer) -> Answer:

@@ -10,7 +10,16 @@ from urllib.parse import quote, urlencode
 from tessa_tui.config.deployments import DeploymentSource, Vercel
 from tessa_tui.deployments.deadline import Deadline
 from tessa_tui.deployments.model import Deployment, Status, clean, epoch_ms
-from tessa_tui.deployments.vendor_http import Answer, Listing, Place, exchange, malformed, need
+from tessa_tui.deployments.vendor_http import (
+    Answer,
+    Listing,
+    Place,
+    exchange,
+    malformed,
+    need,
+    segment,
+    unsendable,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -74,10 +83,14 @@ async def promote(
     """Point the project's production domains at `deployment_id` (no rebuild): Vercel answers 201 or 202."""
     settings = source.vercel
     assert settings is not None
-    path = f"/v10/projects/{quote(project_id, safe='')}/promote/{quote(deployment_id, safe='')}"
-    return await exchange(
-        client, "POST", _url(settings, path, []), settings.token, place(source, secrets), deadline=deadline
-    )
+    where = place(source, secrets)
+    project, deployment = segment(project_id), segment(deployment_id)
+    if project is None:
+        return unsendable(where, "the project id", project_id)
+    if deployment is None:
+        return unsendable(where, "the deployment id", deployment_id)
+    path = f"/v10/projects/{project}/promote/{deployment}"
+    return await exchange(client, "POST", _url(settings, path, []), settings.token, where, deadline=deadline)
 
 
 async def _get(

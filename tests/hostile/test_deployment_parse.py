@@ -16,7 +16,7 @@ from tessa_tui.base.sanitize import sanitize
 from tessa_tui.deployments import netlify, vercel
 from tessa_tui.deployments.model import TEXT_LIMITS, Deployment, epoch_ms, iso_time
 from tessa_tui.deployments.rollback import choose, describe
-from tessa_tui.deployments.vendor_http import Listing, decode_json, vendor_message
+from tessa_tui.deployments.vendor_http import Listing, decode_json, segment, vendor_message
 from tests.hostile.strategies_json import BODIES, JSON_VALUES, NUMBERS, SCALARS, SMALL_JSON, TEXT
 
 FIELD = st.one_of(SCALARS, SMALL_JSON)
@@ -93,6 +93,18 @@ def test_any_body_decodes_or_is_not_json_and_its_message_is_one_line(body: bytes
     assert decoded or value is None
     said = vendor_message(value)
     assert len(said) <= 120 and sanitize(said) == said
+
+
+@given(st.one_of(TEXT, st.sampled_from([".", "..", "...", "a/../b", "%2e%2e", "?x=1", "#f", " x "])))
+def test_an_id_is_one_url_segment_where_it_is_put_or_refused(value: str) -> None:
+    import httpx
+
+    piece = segment(value)
+    if piece is None:
+        assert value.strip(".") == "" or value.encode("utf-8", "replace").decode() != value
+        return
+    url = httpx.URL(f"https://api.vercel.com/v10/projects/prj/promote/{piece}")
+    assert url.raw_path.decode("ascii").split("/") == ["", "v10", "projects", "prj", "promote", piece]
 
 
 TOKEN = "tok-9f3e1c7a2b5d8e0f"
