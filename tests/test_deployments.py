@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,6 +155,44 @@ def test_a_folder_that_is_no_repository_is_that_sources_failure(write_config: Wr
     assert app.state == "failing" and app.error.startswith("git: fatal: not a git repository")
 
 
+def test_a_git_that_floods_its_output_and_never_ends_is_killed_at_its_deadline_without_a_traceback(
+    write_config: WriteConfig, tmp_path: Path
+) -> None:
+    """More output than the pipe's buffer, then no end: killed at the read's own deadline (not the watcher's
+    margin 2 s later, nor 5 s more waiting for pipes never read to their end), and nothing left for exit."""
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    # Pipes of 1 MiB kept full: at the kill far more is left in them than a stream buffers before it stops reading.
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import fcntl, os\n"
+        "for fd in (1, 2):\n"
+        "    try:\n"
+        "        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "while True:\n"
+        "    os.write(1, b'0123456789abcdef' * 65536)\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    (tmp_path / "repo").mkdir()
+    section = {"timeout": "2s", "sources": [{"name": "app", "git": {"path": str(tmp_path / "repo")}}]}
+    path = write_config(f"platform: Tessa\ndeployments: {json.dumps(section)}\n")
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(path), "deployments"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "git: no answer within the 2s deadline (killed)" in done.stdout
+    assert done.stderr == ""  # was: "Exception ignored ... RuntimeError: Event loop is closed" and its traceback
+
+
+# One fault, one source
 # One fault, one source
 
 
