@@ -270,6 +270,20 @@ def test_a_netlify_deploy_id_a_url_would_drop_is_refused_and_nothing_is_sent(
     assert "POST" not in [m for m, _ in calls(deployment_servers, "netlify")]
 
 
+def test_a_typed_id_with_escapes_markup_and_no_end_is_recorded_as_short_plain_text(
+    deployment_servers: DeploymentServers, write_config: WriteConfig, make_book: Callable[..., IncidentBook]
+) -> None:
+    typed = "\x1b]0;owned\x07[red]dpl[/red]\u202e\r" + "x" * 5000
+    result, event = run(
+        make_book(), configure(deployment_servers, write_config), "promote", confirmed="promote", deployment=typed
+    )
+    assert result.ok is False and event.data["ticks"] is False
+    for said in (result.status, result.why, event.data["status"], event.data["why"]):
+        assert "\\e]0;owned\\x07[red]dpl[/red]\\u202e\\rxxx" in said and "x … is not among the last 50" in said
+        assert not any(c in said for c in "\x1b\x07\u202e\r\n") and len(said) < 300
+    assert "POST" not in [m for m, _ in calls(deployment_servers, "vercel")]
+
+
 def test_a_failed_first_read_sends_nothing(deployment_servers: DeploymentServers, write_config: WriteConfig) -> None:
     loaded = configure(deployment_servers, write_config)
     deployment_servers.fail("vercel", 500)
