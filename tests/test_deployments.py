@@ -467,6 +467,24 @@ def test_a_token_echoed_where_the_message_is_cut_shows_none_of_its_characters(
     no_secret_in(failed.error)
 
 
+def test_a_token_a_platform_lists_in_a_deployment_is_masked_before_its_field_is_cut(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    newest, preview = deployment_servers.vercel.history.releases[:2]
+    newest.message = "m" * 190 + VERCEL_TOKEN  # a message is cut at 200: the token's first 10 characters fell before
+    preview.creator = f"ci {VERCEL_TOKEN}"
+    deployment_servers.netlify.history.releases[0].message = "n" * 195 + NETLIFY_TOKEN
+    update = read(configure(deployment_servers, write_config))
+    assert update.all_read
+    messages = {d.id: d.message for d in update.deployments()}
+    assert messages[newest.id] == "m" * 190 + "****"
+    assert messages[deployment_servers.netlify.history.releases[0].id] == "n" * 195 + "****"
+    assert next(d.creator for d in update.deployments() if d.id == preview.id) == "ci ****"
+    document = json.dumps(update.to_json()) + table(update)
+    assert VERCEL_TOKEN[:6] + "-" not in document and NETLIFY_TOKEN[:7] + "-" not in document
+    no_secret_in(document)
+
+
 def test_the_config_schema_documents_the_section() -> None:
     from tessa_tui.config.load import config_json_schema
 

@@ -66,9 +66,10 @@ async def read(
         raise malformed(where, "the project is not an object")
     targets = project.body.get("targets")
     production = targets.get("production") if isinstance(targets, dict) else None
-    current = clean(production.get("id"), 80) if isinstance(production, dict) else ""
-    project_id = clean(project.body.get("id"), 200) or settings.project
-    found = [d for item in items[:limit] if (d := deployment(item, source.name, current)) is not None]
+    hidden = frozenset({settings.token, *secrets})
+    current = clean(production.get("id"), 80, hidden) if isinstance(production, dict) else ""
+    project_id = clean(project.body.get("id"), 200, hidden) or settings.project
+    found = [d for item in items[:limit] if (d := deployment(item, source.name, current, hidden)) is not None]
     return Listing(tuple(found), len(items[:limit]) - len(found), project_id)
 
 
@@ -104,11 +105,11 @@ async def _get(
     return await exchange(client, "GET", _url(settings, path, query), settings.token, where, deadline=deadline)
 
 
-def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
+def deployment(item: Any, source: str, current: str = "", hidden: frozenset[str] = frozenset()) -> Deployment | None:
     """One item of the deployments list; None for one without an id (left out, counted)."""
     if not isinstance(item, dict):
         return None
-    uid = clean(item.get("uid"), 80) or clean(item.get("id"), 80)
+    uid = clean(item.get("uid"), 80, hidden) or clean(item.get("id"), 80, hidden)
     if not uid:
         return None
     meta = _mapping(item.get("meta"))
@@ -116,7 +117,7 @@ def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
     creator = _mapping(item.get("creator"))
 
     def commit(field: str, limit: int) -> str:
-        return next((value for p in PROVIDERS if (value := clean(meta.get(f"{p}Commit{field}"), limit))), "")
+        return next((value for p in PROVIDERS if (value := clean(meta.get(f"{p}Commit{field}"), limit, hidden))), "")
 
     return Deployment(
         source=source,
@@ -124,12 +125,14 @@ def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
         id=uid,
         created_at=epoch_ms(item.get("created")) or epoch_ms(item.get("createdAt")),
         status=STATUS.get(state, "unknown") if isinstance(state, str) else "unknown",
-        target=clean(item.get("target"), 40) or "preview",
+        target=clean(item.get("target"), 40, hidden) or "preview",
         sha=commit("Sha", 40),
         message=commit("Message", 200),
         ref=commit("Ref", 120),
-        creator=clean(creator.get("username"), 80) or clean(creator.get("email"), 80) or commit("AuthorName", 80),
-        url=clean(item.get("url"), 300),
+        creator=clean(creator.get("username"), 80, hidden)
+        or clean(creator.get("email"), 80, hidden)
+        or commit("AuthorName", 80),
+        url=clean(item.get("url"), 300, hidden),
         current=bool(current) and uid == current,
     )
 
