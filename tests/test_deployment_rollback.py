@@ -227,6 +227,63 @@ def test_a_rate_limited_promote_is_not_sent_again(
     assert [m for m, _ in calls(deployment_servers, "vercel")].count("POST") == 1
 
 
+def test_a_rate_limited_promote_with_a_retry_after_of_unicode_digits_is_still_unchanged_not_a_crash(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    loaded = configure(deployment_servers, write_config)
+    deployment_servers.fail("vercel", 429, method="POST", retry_after="²")  # str.isdigit says yes, float says no
+    outcome = asyncio.run(roll_back("vercel", "previous", loaded.config, loaded.secrets))
+    assert outcome.ok is False and outcome.status.startswith("error: Vercel: HTTP 429: rate-limited (no Retry-After)")
+    assert outcome.status.endswith("; production unchanged")
+
+
+@pytest.mark.parametrize("hostile", ["..", "."])
+def test_a_deployment_id_a_url_would_drop_is_refused_and_nothing_is_sent(
+    deployment_servers: DeploymentServers, write_config: WriteConfig, hostile: str
+) -> None:
+    # The platform lists the previous production deployment under the id `..`: `/promote/..` would be
+    # normalised to `/v10/projects/{id}` and the POST would go to another endpoint.
+    release = deployment_servers.vercel.history.get(PREVIOUS)
+    assert release is not None
+    release.id = hostile
+    loaded = configure(deployment_servers, write_config)
+    outcome = asyncio.run(roll_back("vercel", "previous", loaded.config, loaded.secrets))
+    assert outcome.ok is False
+    assert outcome.status == (
+        f"error: Vercel: the deployment id {hostile!r} cannot be sent as one piece of a URL; nothing sent; "
+        "production unchanged"
+    )
+    assert "POST" not in [m for m, _ in calls(deployment_servers, "vercel")]
+    assert deployment_servers.vercel.history.current == BAD
+
+
+def test_a_netlify_deploy_id_a_url_would_drop_is_refused_and_nothing_is_sent(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    loaded = configure(deployment_servers, write_config)
+    deployment_servers.netlify.history.releases[-1].id = ".."  # the oldest: the previous production deploy
+    outcome = asyncio.run(roll_back("netlify", "previous", loaded.config, loaded.secrets))
+    assert (outcome.ok, outcome.status) == (
+        False,
+        "error: Netlify: the deploy id '..' cannot be sent as one piece of a URL; nothing sent; production unchanged",
+    )
+    assert "POST" not in [m for m, _ in calls(deployment_servers, "netlify")]
+
+
+def test_a_typed_id_with_escapes_markup_and_no_end_is_recorded_as_short_plain_text(
+    deployment_servers: DeploymentServers, write_config: WriteConfig, make_book: Callable[..., IncidentBook]
+) -> None:
+    typed = "\x1b]0;owned\x07[red]dpl[/red]\u202e\r" + "x" * 5000
+    result, event = run(
+        make_book(), configure(deployment_servers, write_config), "promote", confirmed="promote", deployment=typed
+    )
+    assert result.ok is False and event.data["ticks"] is False
+    for said in (result.status, result.why, event.data["status"], event.data["why"]):
+        assert "\\e]0;owned\\x07[red]dpl[/red]\\u202e\\rxxx" in said and "x … is not among the last 50" in said
+        assert not any(c in said for c in "\x1b\x07\u202e\r\n") and len(said) < 300
+    assert "POST" not in [m for m, _ in calls(deployment_servers, "vercel")]
+
+
 def test_a_failed_first_read_sends_nothing(deployment_servers: DeploymentServers, write_config: WriteConfig) -> None:
     loaded = configure(deployment_servers, write_config)
     deployment_servers.fail("vercel", 500)

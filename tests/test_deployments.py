@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,6 +155,44 @@ def test_a_folder_that_is_no_repository_is_that_sources_failure(write_config: Wr
     assert app.state == "failing" and app.error.startswith("git: fatal: not a git repository")
 
 
+def test_a_git_that_floods_its_output_and_never_ends_is_killed_at_its_deadline_without_a_traceback(
+    write_config: WriteConfig, tmp_path: Path
+) -> None:
+    """More output than the pipe's buffer, then no end: killed at the read's own deadline (not the watcher's
+    margin 2 s later, nor 5 s more waiting for pipes never read to their end), and nothing left for exit."""
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    # Pipes of 1 MiB kept full: at the kill far more is left in them than a stream buffers before it stops reading.
+    fake.write_text(
+        f"#!{sys.executable}\n"
+        "import fcntl, os\n"
+        "for fd in (1, 2):\n"
+        "    try:\n"
+        "        fcntl.fcntl(fd, 1031, 1 << 20)  # F_SETPIPE_SZ\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "while True:\n"
+        "    os.write(1, b'0123456789abcdef' * 65536)\n",
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    (tmp_path / "repo").mkdir()
+    section = {"timeout": "2s", "sources": [{"name": "app", "git": {"path": str(tmp_path / "repo")}}]}
+    path = write_config(f"platform: Tessa\ndeployments: {json.dumps(section)}\n")
+    env = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(path), "deployments"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "git: no answer within the 2s deadline (killed)" in done.stdout
+    assert done.stderr == ""  # was: "Exception ignored ... RuntimeError: Event loop is closed" and its traceback
+
+
+# One fault, one source
 # One fault, one source
 
 
@@ -381,6 +421,9 @@ def test_a_token_written_into_the_file_is_refused_naming_its_line(write_config: 
         ("{sources: [{name: a, git: {path: /r}}, {name: a, git: {path: /s}}]}", "name 'a' is used twice"),
         ("{interval: 1s}", "deployments.interval: is at least 5s"),
         ("{sources: [{name: a, vercel: {project: 'a/../b', token: '${T}'}}]}", "project"),
+        ("{sources: [{name: a, vercel: {project: '..', token: '${T}'}}]}", "vercel.project: is an id or a name"),
+        ("{sources: [{name: a, netlify: {site-id: '.', token: '${T}'}}]}", "netlify.site-id: is an id or a name"),
+        ("{sources: [{name: a, vercel: {project: p, team-id: '..', token: '${T}'}}]}", "vercel.team-id: is an id"),
         ("{sources: [{name: a, netlify: {site-id: s, token: '${T}', api-url: 'ftp://x'}}]}", "api-url"),
         (
             "{sources: [{name: a, git: {path: /r, branch: '--output=/tmp/x'}}]}",
@@ -408,6 +451,38 @@ def test_a_token_the_platform_echoes_back_is_masked_in_the_error(
     web = source(read(configure(deployment_servers, write_config)), "web")
     assert web.error.startswith("Vercel: HTTP 403: the token may not do this (token **** has expired)")
     no_secret_in(web.error)
+
+
+@pytest.mark.parametrize("service", ["vercel", "netlify"])
+def test_a_token_echoed_where_the_message_is_cut_shows_none_of_its_characters(
+    deployment_servers: DeploymentServers, write_config: WriteConfig, service: str
+) -> None:
+    token = VERCEL_TOKEN if service == "vercel" else NETLIFY_TOKEN
+    message = "x" * 110 + token  # the message is cut at 120 characters: the token's first 10 fell before the cut
+    echoed = {"error": {"message": message}} if service == "vercel" else {"code": 401, "message": message}
+    deployment_servers.fail(service, 401, body=json.dumps(echoed).encode())
+    update = read(configure(deployment_servers, write_config))
+    failed = source(update, "web" if service == "vercel" else "docs")
+    assert failed.state == "refused" and "(" + "x" * 110 + "****)" in failed.error
+    no_secret_in(failed.error)
+
+
+def test_a_token_a_platform_lists_in_a_deployment_is_masked_before_its_field_is_cut(
+    deployment_servers: DeploymentServers, write_config: WriteConfig
+) -> None:
+    newest, preview = deployment_servers.vercel.history.releases[:2]
+    newest.message = "m" * 190 + VERCEL_TOKEN  # a message is cut at 200: the token's first 10 characters fell before
+    preview.creator = f"ci {VERCEL_TOKEN}"
+    deployment_servers.netlify.history.releases[0].message = "n" * 195 + NETLIFY_TOKEN
+    update = read(configure(deployment_servers, write_config))
+    assert update.all_read
+    messages = {d.id: d.message for d in update.deployments()}
+    assert messages[newest.id] == "m" * 190 + "****"
+    assert messages[deployment_servers.netlify.history.releases[0].id] == "n" * 195 + "****"
+    assert next(d.creator for d in update.deployments() if d.id == preview.id) == "ci ****"
+    document = json.dumps(update.to_json()) + table(update)
+    assert VERCEL_TOKEN[:6] + "-" not in document and NETLIFY_TOKEN[:7] + "-" not in document
+    no_secret_in(document)
 
 
 def test_the_config_schema_documents_the_section() -> None:

@@ -34,6 +34,9 @@ from tessa_tui.deployments.report import age_text, source_line, status_text, tar
 # The id before the message: it is what the rollback steps ask for, and a narrow terminal cuts the last column.
 COLUMNS = ("Age", "Recent", "Status", "Target", "Source", "Commit", "Id", "Creator", "Message")
 WIDTHS = (5, 10, 10, 20, 10, 7, 26, 14, 60)
+MAX_ROWS = 200
+"""The newest rows shown: many sources times `limit` can reach 10,000, whose cells the tick re-keyed every second
+(0.9 s of the event loop each); the summary says how many more there are (`tessa-tui deployments` lists all)."""
 NO_SOURCES = (
     "No deployment sources configured: add `deployments:` to tessa.yaml (Vercel projects, Netlify sites, git "
     "checkouts), or a `repo_path` placeholder for the app's checkout."
@@ -114,20 +117,21 @@ class DeploymentsScreen(TickedScreen):
         if not update.sources:
             self._show("#deploys-summary", Text(NO_SOURCES, style="dim"))
             return
-        self._show("#deploys-summary", _summary(update, now, theme))
+        listed = update.deployments()
+        self._show("#deploys-summary", _summary(update, listed, now, theme))
         lines = [source_line(reading, now) for reading in update.sources]
         self._show("#deploys-sources", _source_lines(lines, [r.state for r in update.sources], theme))
-        self._rows(update, now, theme)
+        self._rows(update, listed[:MAX_ROWS], now, theme)
 
     def _show(self, selector: str, text: Text) -> None:
         if self._shown.get(selector) != text.markup:
             self._shown[selector] = text.markup
             self.query_one(selector, Static).update(text)
 
-    def _rows(self, update: DeploymentsUpdate, now: datetime, theme: Theme) -> None:
+    def _rows(self, update: DeploymentsUpdate, shown: list[Deployment], now: datetime, theme: Theme) -> None:
         """Rows by key: cells updated where their text changed; the rows rebuilt only when their order did."""
         table = self.query_one("#deploys-table", DataTable)
-        wanted = {f"{d.source}/{d.id}": _cells(d, now, update, theme) for d in update.deployments()}
+        wanted = {f"{d.source}/{d.id}": _cells(d, now, update, theme) for d in shown}
         if [str(key.value) for key in table.rows] != list(wanted):
             table.clear()
             for key, cells in wanted.items():
@@ -173,10 +177,10 @@ def _cells(deployment: Deployment, now: datetime, update: DeploymentsUpdate, the
     )
 
 
-def _summary(update: DeploymentsUpdate, now: datetime, theme: Theme) -> Text:
+def _summary(update: DeploymentsUpdate, listed: list[Deployment], now: datetime, theme: Theme) -> Text:
     """The answer to the SEV1 step: the deployments of the last 2 hours, and for which sources that is not known."""
     within = format_duration(update.recent_within)
-    recent = [d for d in update.deployments() if d.is_recent(now, update.recent_within)]
+    recent = [d for d in listed if d.is_recent(now, update.recent_within)]
     unread = [s.name for s in update.sources if s.state != "ok"]
     if recent:
         count = f"{len(recent)} deployment{'s' * (len(recent) != 1)}"
@@ -189,6 +193,8 @@ def _summary(update: DeploymentsUpdate, now: datetime, theme: Theme) -> Text:
     if unread:
         note = f"  · not read now: {', '.join(unread)} (their rows are as last read, if ever)"
         text.append(note, style=Style(color=theme.error))
+    if len(listed) > MAX_ROWS:
+        text.append(f"  · the newest {MAX_ROWS} of {len(listed)} shown (tessa-tui deployments lists all)")
     return text
 
 

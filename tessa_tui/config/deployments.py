@@ -18,8 +18,9 @@ _SEPARATORS = re.compile(r"[\s/?#%\\]")
 
 def vendor_id(value: str | None, field: str) -> None:
     """A project, team or site id goes into a URL as one piece: no separator may hide in it."""
-    if value is not None and _SEPARATORS.search(value):
-        raise ValueError(f"`{field}` is an id or a name: no spaces, `/`, `?`, `#`, `%` or `\\`")
+    if value is not None and (_SEPARATORS.search(value) or not value.strip(".")):
+        # `.` and `..` are no separators, but a URL drops them as a segment: `/sites/..` is `/`.
+        raise ValueError(f"`{field}` is an id or a name: no spaces, `/`, `?`, `#`, `%` or `\\`, not only dots")
 
 
 class Vercel(Section, frozen=True):

@@ -83,8 +83,12 @@ async def _git(folder: str, args: list[str], deadline: Deadline, allow_exit: tup
     finally:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGKILL)
+        # Read the pipes to their end: cut off with a full buffer, a pipe is never read to EOF, so wait() (which
+        # waits for the pipes too) took 5 s more and the transport was left to a closed loop (a traceback at exit).
         with contextlib.suppress(ProcessLookupError, TimeoutError):
-            await asyncio.wait_for(process.wait(), 5)
+            async with asyncio.timeout(5):
+                await asyncio.gather(_drain(process.stdout), _drain(process.stderr))
+                await process.wait()
     if code != 0 and code not in allow_exit:
         said = next((line for line in stderr.splitlines() if line.strip()), f"exit {code}")
         raise SourceFailure("failing", f"git: {clean(said, 200)}")
@@ -100,3 +104,9 @@ async def _capped(stream: asyncio.StreamReader | None) -> str:
         if len(kept) < MAX_OUTPUT:
             kept += chunk[: MAX_OUTPUT - len(kept)]
     return kept.decode("utf-8", errors="replace")
+
+
+async def _drain(stream: asyncio.StreamReader | None) -> None:
+    """Read what is left of a killed git's pipe, to its end."""
+    while stream is not None and await stream.read(64 * 1024):
+        pass

@@ -9,9 +9,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from tessa_tui.base.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 Status = Literal["ready", "building", "queued", "error", "canceled", "commit", "unknown"]
 STATUS_SYMBOL: dict[str, str] = {
@@ -34,10 +37,15 @@ RECENT_MARK = "▲"
 TEXT_LIMITS = {"id": 80, "sha": 40, "message": 200, "ref": 120, "creator": 80, "target": 40, "url": 300}
 
 
-def clean(value: object, limit: int) -> str:
-    """Outside text for the console: a string (anything else is nothing), one line, sanitised, cut to `limit`."""
+def clean(value: object, limit: int, hidden: Iterable[str] = ()) -> str:
+    """Outside text for the console: a string (anything else is nothing), one line, sanitised, cut to `limit`;
+    `hidden` (the source's token) masked first, as a whole: a token across the cut would show its beginning."""
     if not isinstance(value, str):
         return ""
+    if hidden:
+        from tessa_tui.base.redact import redact_text
+
+        value = redact_text(value, {s for s in hidden if len(s) >= 4})
     first = value[: limit * 4].split("\n", 1)[0]
     return sanitize(first).strip()[:limit]
 
@@ -53,14 +61,21 @@ def epoch_ms(value: object) -> datetime | None:
 
 
 def iso_time(value: object) -> datetime | None:
-    """An ISO 8601 time as a UTC time; None for anything else (a naive time is taken as UTC)."""
+    """An ISO 8601 time as a UTC time in 1970-2200, as `epoch_ms`; None for anything else (a naive time is taken
+    as UTC)."""
     if not isinstance(value, str) or not 10 <= len(value) <= 40:
         return None
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        # An offset can carry year 1 or 9999 past datetime's range: astimezone raises OverflowError.
+        when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+    return when if _EPOCH <= when <= _LAST else None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

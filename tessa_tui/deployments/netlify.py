@@ -10,7 +10,16 @@ from urllib.parse import quote
 from tessa_tui.config.deployments import DeploymentSource, Netlify
 from tessa_tui.deployments.deadline import Deadline
 from tessa_tui.deployments.model import Deployment, Status, clean, iso_time
-from tessa_tui.deployments.vendor_http import Answer, Listing, Place, exchange, malformed, need
+from tessa_tui.deployments.vendor_http import (
+    Answer,
+    Listing,
+    Place,
+    exchange,
+    malformed,
+    need,
+    segment,
+    unsendable,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -53,9 +62,10 @@ async def read(
     if not isinstance(site.body, dict):
         raise malformed(where, "the site is not an object")
     published = site.body.get("published_deploy")
-    current = clean(published.get("id"), 80) if isinstance(published, dict) else ""
+    hidden = frozenset({settings.token, *secrets})
+    current = clean(published.get("id"), 80, hidden) if isinstance(published, dict) else ""
     items = listed.body[:limit]
-    found = [d for item in items if (d := deployment(item, source.name, current)) is not None]
+    found = [d for item in items if (d := deployment(item, source.name, current, hidden)) is not None]
     return Listing(tuple(found), len(items) - len(found), settings.site_id)
 
 
@@ -70,19 +80,25 @@ async def restore(
     """Publish the deploy `deploy_id` again (Netlify's "Publish deploy"): Netlify answers 201 with the deploy."""
     settings = source.netlify
     assert settings is not None
-    url = f"{settings.api_url.rstrip('/')}/sites/{quote(site_id, safe='')}/deploys/{quote(deploy_id, safe='')}/restore"
-    return await exchange(client, "POST", url, settings.token, place(source, secrets), deadline=deadline)
+    where = place(source, secrets)
+    site, deploy = segment(site_id), segment(deploy_id)
+    if site is None:
+        return unsendable(where, "the site id", site_id)
+    if deploy is None:
+        return unsendable(where, "the deploy id", deploy_id)
+    url = f"{settings.api_url.rstrip('/')}/sites/{site}/deploys/{deploy}/restore"
+    return await exchange(client, "POST", url, settings.token, where, deadline=deadline)
 
 
 async def _get(client: httpx.AsyncClient, settings: Netlify, url: str, where: Place, deadline: Deadline) -> Answer:
     return await exchange(client, "GET", url, settings.token, where, deadline=deadline)
 
 
-def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
+def deployment(item: Any, source: str, current: str = "", hidden: frozenset[str] = frozenset()) -> Deployment | None:
     """One deploy of the list; None for one without an id (left out, counted)."""
     if not isinstance(item, dict):
         return None
-    deploy_id = clean(item.get("id"), 80)
+    deploy_id = clean(item.get("id"), 80, hidden)
     if not deploy_id:
         return None
     state = item.get("state")
@@ -92,11 +108,11 @@ def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
         id=deploy_id,
         created_at=iso_time(item.get("created_at")),
         status=STATUS.get(state, "unknown") if isinstance(state, str) else "unknown",
-        target=clean(item.get("context"), 40) or "unknown",
-        sha=clean(item.get("commit_ref"), 40),
-        message=clean(item.get("title"), 200),
-        ref=clean(item.get("branch"), 120),
-        creator=clean(item.get("committer"), 80),
-        url=clean(item.get("deploy_ssl_url"), 300) or clean(item.get("deploy_url"), 300),
+        target=clean(item.get("context"), 40, hidden) or "unknown",
+        sha=clean(item.get("commit_ref"), 40, hidden),
+        message=clean(item.get("title"), 200, hidden),
+        ref=clean(item.get("branch"), 120, hidden),
+        creator=clean(item.get("committer"), 80, hidden),
+        url=clean(item.get("deploy_ssl_url"), 300, hidden) or clean(item.get("deploy_url"), 300, hidden),
         current=bool(current) and deploy_id == current,
     )

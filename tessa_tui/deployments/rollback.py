@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from tessa_tui.base.redact import redact_text
+from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.deployments import DeploymentSource
 from tessa_tui.config.model import TessaConfig
 from tessa_tui.deployments.deadline import Deadline
@@ -81,7 +82,9 @@ def choose(listing: Listing, wanted: str, service: str) -> Deployment | str:
         return max(earlier, key=lambda d: d.created_at or datetime.min.replace(tzinfo=UTC))
     chosen = next((d for d in listing.deployments if d.id == wanted), None)
     if chosen is None:
-        return f"{wanted} is not among the last {CANDIDATES} deployments (the Deployments view, D, lists them)"
+        # What was typed, as text a terminal shows and cut: it reaches the timeline, the screen and the post-mortem.
+        typed = sanitize(wanted[:200])[:80] + " …" * (len(wanted) > 80)
+        return f"{typed} is not among the last {CANDIDATES} deployments (the Deployments view, D, lists them)"
     if chosen.status != "ready":
         return f"{chosen.id} is {chosen.status}, not ready: it would put a build that did not finish into production"
     if not chosen.production:

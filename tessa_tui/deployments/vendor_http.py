@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from tessa_tui.base.redact import clip
+from tessa_tui.base.redact import clip, redact_text
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.deployments.model import Deployment, SourceState, clean
 from tessa_tui.integrations.api_call import retry_after
@@ -96,6 +97,24 @@ def malformed(place: Place, what: str) -> SourceFailure:
     return SourceFailure("failing", _line(place, f"the answer is not what the API documents: {what}", place.secrets))
 
 
+def segment(value: str) -> str | None:
+    """`value` as one URL path segment, every separator encoded; None for an empty, `.` or `..` one, which no
+    encoding keeps: a URL drops it (`/promote/..` is `/v10/projects/{id}`), so the call would go elsewhere; None
+    too for one that is no text UTF-8 can carry (a lone surrogate)."""
+    if value.strip(".") == "":
+        return None
+    try:
+        return quote(value, safe="")
+    except UnicodeEncodeError:
+        return None
+
+
+def unsendable(place: Place, what: str, value: str) -> Answer:
+    """The answer for a call refused before sending: an id that cannot be one piece of its URL."""
+    problem = f"{what} {value!r} cannot be sent as one piece of a URL; nothing sent"
+    return Answer(0, error=_line(place, problem, place.secrets), state="refused", sent=False)
+
+
 def need(answer: Answer) -> Answer:
     """The answer, when it is one; SourceFailure with its state otherwise."""
     if not answer.ok:
@@ -127,7 +146,7 @@ async def exchange(
         if not decoded:
             return Answer(status, error=_line(place, f"HTTP {status}: the answer is not JSON", hidden), state="failing")
         return Answer(status, body)
-    said = vendor_message(body)
+    said = vendor_message(body, hidden)
     detail = f" ({said})" if said else ""
     if status in (401, 403):
         why = "the token was not accepted" if status == 401 else "the token may not do this"
@@ -155,15 +174,21 @@ def decode_json(data: bytes) -> tuple[Any, bool]:
         return None, False
 
 
-def vendor_message(body: Any) -> str:
+def vendor_message(body: Any, hidden: Iterable[str] = ()) -> str:
     """The error text of the platforms' error shapes: Vercel's {"error": {"code", "message"}}, Netlify's
-    {"code", "message"}; "" for anything else."""
+    {"code", "message"}; "" for anything else. `hidden` is masked before the text is cut: a token echoed across
+    the cut would otherwise show its first characters."""
     if not isinstance(body, dict):
         return ""
+    secrets = {s for s in hidden if len(s) >= 4}
+
+    def said(value: object, limit: int) -> str:
+        return clean(redact_text(value, secrets) if isinstance(value, str) else value, limit)
+
     error = body.get("error")
     if isinstance(error, dict):
-        return clean(error.get("message"), 120) or clean(error.get("code"), 60)
-    return clean(body.get("message"), 120) or clean(error, 120)
+        return said(error.get("message"), 120) or said(error.get("code"), 60)
+    return said(body.get("message"), 120) or said(error, 120)
 
 
 def _line(place: Place, problem: str, hidden: Iterable[str]) -> str:

@@ -10,7 +10,16 @@ from urllib.parse import quote, urlencode
 from tessa_tui.config.deployments import DeploymentSource, Vercel
 from tessa_tui.deployments.deadline import Deadline
 from tessa_tui.deployments.model import Deployment, Status, clean, epoch_ms
-from tessa_tui.deployments.vendor_http import Answer, Listing, Place, exchange, malformed, need
+from tessa_tui.deployments.vendor_http import (
+    Answer,
+    Listing,
+    Place,
+    exchange,
+    malformed,
+    need,
+    segment,
+    unsendable,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -57,9 +66,10 @@ async def read(
         raise malformed(where, "the project is not an object")
     targets = project.body.get("targets")
     production = targets.get("production") if isinstance(targets, dict) else None
-    current = clean(production.get("id"), 80) if isinstance(production, dict) else ""
-    project_id = clean(project.body.get("id"), 200) or settings.project
-    found = [d for item in items[:limit] if (d := deployment(item, source.name, current)) is not None]
+    hidden = frozenset({settings.token, *secrets})
+    current = clean(production.get("id"), 80, hidden) if isinstance(production, dict) else ""
+    project_id = clean(project.body.get("id"), 200, hidden) or settings.project
+    found = [d for item in items[:limit] if (d := deployment(item, source.name, current, hidden)) is not None]
     return Listing(tuple(found), len(items[:limit]) - len(found), project_id)
 
 
@@ -74,10 +84,14 @@ async def promote(
     """Point the project's production domains at `deployment_id` (no rebuild): Vercel answers 201 or 202."""
     settings = source.vercel
     assert settings is not None
-    path = f"/v10/projects/{quote(project_id, safe='')}/promote/{quote(deployment_id, safe='')}"
-    return await exchange(
-        client, "POST", _url(settings, path, []), settings.token, place(source, secrets), deadline=deadline
-    )
+    where = place(source, secrets)
+    project, deployment = segment(project_id), segment(deployment_id)
+    if project is None:
+        return unsendable(where, "the project id", project_id)
+    if deployment is None:
+        return unsendable(where, "the deployment id", deployment_id)
+    path = f"/v10/projects/{project}/promote/{deployment}"
+    return await exchange(client, "POST", _url(settings, path, []), settings.token, where, deadline=deadline)
 
 
 async def _get(
@@ -91,11 +105,11 @@ async def _get(
     return await exchange(client, "GET", _url(settings, path, query), settings.token, where, deadline=deadline)
 
 
-def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
+def deployment(item: Any, source: str, current: str = "", hidden: frozenset[str] = frozenset()) -> Deployment | None:
     """One item of the deployments list; None for one without an id (left out, counted)."""
     if not isinstance(item, dict):
         return None
-    uid = clean(item.get("uid"), 80) or clean(item.get("id"), 80)
+    uid = clean(item.get("uid"), 80, hidden) or clean(item.get("id"), 80, hidden)
     if not uid:
         return None
     meta = _mapping(item.get("meta"))
@@ -103,7 +117,7 @@ def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
     creator = _mapping(item.get("creator"))
 
     def commit(field: str, limit: int) -> str:
-        return next((value for p in PROVIDERS if (value := clean(meta.get(f"{p}Commit{field}"), limit))), "")
+        return next((value for p in PROVIDERS if (value := clean(meta.get(f"{p}Commit{field}"), limit, hidden))), "")
 
     return Deployment(
         source=source,
@@ -111,12 +125,14 @@ def deployment(item: Any, source: str, current: str = "") -> Deployment | None:
         id=uid,
         created_at=epoch_ms(item.get("created")) or epoch_ms(item.get("createdAt")),
         status=STATUS.get(state, "unknown") if isinstance(state, str) else "unknown",
-        target=clean(item.get("target"), 40) or "preview",
+        target=clean(item.get("target"), 40, hidden) or "preview",
         sha=commit("Sha", 40),
         message=commit("Message", 200),
         ref=commit("Ref", 120),
-        creator=clean(creator.get("username"), 80) or clean(creator.get("email"), 80) or commit("AuthorName", 80),
-        url=clean(item.get("url"), 300),
+        creator=clean(creator.get("username"), 80, hidden)
+        or clean(creator.get("email"), 80, hidden)
+        or commit("AuthorName", 80),
+        url=clean(item.get("url"), 300, hidden),
         current=bool(current) and uid == current,
     )
 

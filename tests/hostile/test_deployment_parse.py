@@ -16,7 +16,7 @@ from tessa_tui.base.sanitize import sanitize
 from tessa_tui.deployments import netlify, vercel
 from tessa_tui.deployments.model import TEXT_LIMITS, Deployment, epoch_ms, iso_time
 from tessa_tui.deployments.rollback import choose, describe
-from tessa_tui.deployments.vendor_http import Listing, decode_json, vendor_message
+from tessa_tui.deployments.vendor_http import Listing, decode_json, segment, vendor_message
 from tests.hostile.strategies_json import BODIES, JSON_VALUES, NUMBERS, SCALARS, SMALL_JSON, TEXT
 
 FIELD = st.one_of(SCALARS, SMALL_JSON)
@@ -95,10 +95,55 @@ def test_any_body_decodes_or_is_not_json_and_its_message_is_one_line(body: bytes
     assert len(said) <= 120 and sanitize(said) == said
 
 
-@given(st.one_of(NUMBERS, FIELD))
+@given(st.one_of(TEXT, st.sampled_from([".", "..", "...", "a/../b", "%2e%2e", "?x=1", "#f", " x "])))
+def test_an_id_is_one_url_segment_where_it_is_put_or_refused(value: str) -> None:
+    import httpx
+
+    piece = segment(value)
+    if piece is None:
+        assert value.strip(".") == "" or value.encode("utf-8", "replace").decode() != value
+        return
+    url = httpx.URL(f"https://api.vercel.com/v10/projects/prj/promote/{piece}")
+    assert url.raw_path.decode("ascii").split("/") == ["", "v10", "projects", "prj", "promote", piece]
+
+
+TOKEN = "tok-9f3e1c7a2b5d8e0f"
+
+
+@given(TEXT, st.integers(0, 130), TEXT, st.sampled_from(["vercel", "netlify", "code"]))
+def test_a_token_echoed_anywhere_in_an_error_message_shows_none_of_it(
+    before: str, pad: int, after: str, shape: str
+) -> None:
+    message = before + "x" * pad + TOKEN + after
+    body = {"vercel": {"error": {"message": message}}, "netlify": {"message": message}, "code": {"error": message}}
+    said = vendor_message(body[shape], {TOKEN})
+    assert TOKEN[:8] not in said and len(said) <= 120
+
+
+# ISO 8601 times of any year with any offset: year 1 at +01:00 or 9999-12-31 at -01:00 fall out of datetime's range
+# once turned to UTC (astimezone raised OverflowError, which failed the Netlify source as an internal error).
+ISO_TIMES = st.builds(
+    lambda when, minutes, z: (
+        when.isoformat() + ("Z" if z else f"{'+-'[minutes < 0]}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}")
+    ),
+    st.datetimes(),
+    st.integers(-1439, 1439),
+    st.booleans(),
+)
+
+
+@given(
+    st.one_of(NUMBERS, FIELD, ISO_TIMES, st.sampled_from(["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"]))
+)
 def test_times_are_utc_or_unknown(value: object) -> None:
     for when in (epoch_ms(value), iso_time(value)):
-        assert when is None or (when.tzinfo is not None and when.year >= 1970)
+        assert when is None or datetime(1970, 1, 1, tzinfo=UTC) <= when <= datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def test_a_netlify_deploy_dated_out_of_range_is_listed_with_its_time_unknown() -> None:
+    for stamp in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00"):
+        found = netlify.deployment({"id": "d1", "state": "ready", "created_at": stamp}, "docs")
+        assert found is not None and found.created_at is None
 
 
 DEPLOYMENTS = st.lists(

@@ -157,6 +157,34 @@ async def test_ages_move_on_with_the_tick_repainting_only_the_cells_that_changed
         assert "▲" not in failed and "2h" in failed
 
 
+async def test_ten_thousand_deployments_show_the_newest_rows_only_and_say_how_many_more(tmp_path: Path) -> None:
+    # Many sources times `limit`: 10,000 rows had the tick re-key every cell each second (0.9 s of the loop).
+    sources = tuple(
+        SourceReading(
+            name,
+            "vercel",
+            "ok",
+            tuple(_deployment(name, f"{name}_{i:04d}", 2 * i + n, message="m" * 200) for i in range(5000)),
+            read_at=NOW,
+        )
+        for n, name in enumerate(("web", "api"))
+    )
+    app = _app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, DeploymentsScreen))
+        screen = app.screen
+        assert isinstance(screen, DeploymentsScreen)
+        screen.post_message(DeploymentsPolled(DeploymentsUpdate(sources, NOW, timedelta(hours=2))))
+        table = screen.query_one("#deploys-table", DataTable)
+        await wait_until(pilot, lambda: table.row_count > 0)
+        assert table.row_count == 200
+        assert [str(key.value) for key in list(table.rows)[:3]] == ["web/web_0000", "api/api_0000", "web/web_0001"]
+        text = screen_text(app)
+        assert "▲ 121 deployments in the last 2h" in text  # counted over all, not only those shown
+        assert "the newest 200 of 10000 shown (tessa-tui deployments lists all)" in text
+
+
 async def test_the_view_reads_the_configured_sources_itself_and_shows_no_token(
     tmp_path: Path, deployment_servers: DeploymentServers
 ) -> None:
