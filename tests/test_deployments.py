@@ -426,6 +426,10 @@ def test_a_token_written_into_the_file_is_refused_naming_its_line(write_config: 
         ("{sources: [{name: a, vercel: {project: p, team-id: '..', token: '${T}'}}]}", "vercel.team-id: is an id"),
         ("{sources: [{name: a, netlify: {site-id: s, token: '${T}', api-url: 'ftp://x'}}]}", "api-url"),
         (
+            "{sources: [{name: a, vercel: {project: p, token: '${T}', api-url: 'https://u:pw@api.example'}}]}",
+            "vercel.api-url: must not carry a user or password",
+        ),
+        (
             "{sources: [{name: a, git: {path: /r, branch: '--output=/tmp/x'}}]}",
             "git.branch: must be a branch name, not an option",
         ),

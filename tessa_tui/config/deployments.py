@@ -32,7 +32,7 @@ class Vercel(Section, frozen=True):
     api_url: Annotated[str, doc("REST API base URL.")] = "https://api.vercel.com"
 
     def __post_init__(self) -> None:
-        http_url(self.api_url, "api-url")
+        http_url(self.api_url, "api-url", userinfo=False)
         vendor_id(self.project, "project")
         vendor_id(self.team_id, "team-id")
 
@@ -47,7 +47,7 @@ class Netlify(Section, frozen=True):
     api_url: Annotated[str, doc("API base URL.")] = "https://api.netlify.com/api/v1"
 
     def __post_init__(self) -> None:
-        http_url(self.api_url, "api-url")
+        http_url(self.api_url, "api-url", userinfo=False)
         vendor_id(self.site_id, "site-id")
 
 

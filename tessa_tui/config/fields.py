@@ -34,9 +34,10 @@ def doc(description: str, **constraints: Any) -> msgspec.Meta:
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def http_url(value: str | None, field: str) -> None:
+def http_url(value: str | None, field: str, *, userinfo: bool = True) -> None:
     """Raise unless `value` is an http(s) URL with a host (and a port in range, no control characters):
-    what the HTTP client would refuse at the first check is refused here, with the field's name."""
+    what the HTTP client would refuse at the first check is refused here, with the field's name. `userinfo=False`
+    for an API that takes a token: a user or password in its URL would clash with the token's header."""
     if value is None:
         return
     message = f"`{field}` must be an http:// or https:// URL with a host"
@@ -51,6 +52,8 @@ def http_url(value: str | None, field: str) -> None:
         raise ValueError(message)
     if port == 0:
         raise ValueError(f"`{field}`: port 0 is not a port to connect to (1-65535)")
+    if not userinfo and (parts.username is not None or parts.password is not None):
+        raise ValueError(f"`{field}` must not carry a user or password (this API takes its token setting)")
 
 
 def no_nul(value: str | None, field: str) -> None:

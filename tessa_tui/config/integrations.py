@@ -51,7 +51,7 @@ class PagerDuty(Section, frozen=True):
             raise ValueError("give `token` (REST API v2), `routing-key` (Events API v2) or both")
         if self.token is not None and not (self.from_ and "@" in self.from_):
             raise ValueError("`from`: the email of a PagerDuty user is required with `token` (PagerDuty needs it)")
-        http_url(self.api_url, "api-url")
+        http_url(self.api_url, "api-url", userinfo=False)
         http_url(self.events_url, "events-url")
 
 
@@ -81,7 +81,7 @@ class Slack(Section, frozen=True):
         if self.bot_token is not None and not self.channel:
             raise ValueError("`channel` is required with `bot-token`")
         http_url(self.webhook_url, "webhook-url")
-        http_url(self.api_url, "api-url")
+        http_url(self.api_url, "api-url", userinfo=False)
         # Template {placeholders} are checked by TessaConfig, which also knows the `placeholders:` names.
 
 
@@ -97,7 +97,7 @@ class StatusPage(Section, frozen=True):
     api_url: Annotated[str, doc("API base URL.")] = "https://api.statuspage.io/v1"
 
     def __post_init__(self) -> None:
-        http_url(self.api_url, "api-url")
+        http_url(self.api_url, "api-url", userinfo=False)
 
 
 class Integrations(Section, frozen=True):
