@@ -10,10 +10,10 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from rich.style import Style
 from textual.widgets import Input, Static, Tab, Tabs
 
 from screens.context import capabilities_of, context_of
