@@ -9,6 +9,9 @@ import asyncio
 import base64
 import contextlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +27,7 @@ from tessa_tui.logs.remote_cursor import NS
 from tessa_tui.logs.remote_status import RemoteStatus
 from tessa_tui.logs.remote_watch import _cursor, poll_once, remote_api
 from tessa_tui.logs.watch import Reading, watch_log
+from tests.conftest import REPO
 from tests.logs_contract_servers import (
     LOKI_ORG,
     LOKI_PASSWORD,
@@ -441,3 +445,36 @@ def test_the_config_schema_covers_the_remote_kinds() -> None:
     for key in ("project-ref", "max-window", "org-id", "overlap", "backfill"):
         assert f'"{key}"' in schema
     assert "LokiLogs" in schema and "SupabaseLogs" in schema
+
+
+# The headless twin: `tessa-tui logs NAME`
+
+
+def run_cli(config: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    environ = {**os.environ, **env, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "tessa_tui", "--config", str(config), *args]
+    return subprocess.run(command, capture_output=True, text=True, env=environ, timeout=60, check=False)
+
+
+def test_logs_command_reads_a_remote_source_like_a_file(logs_servers: LogsServers, write_config: WriteConfig) -> None:
+    now = datetime.now(UTC)
+    logs_servers.add(function_event("chat", "error", "upstream timeout", us(now - timedelta(minutes=3))))
+    logs_servers.add(function_event("chat", "info", "POST 200", us(now - timedelta(minutes=2))))
+    path = write_config(f"platform: Tessa\nlogs: {json.dumps([logs_servers.supabase_source(sql=_FUNCTIONS)])}\n")
+    plain = run_cli(path, logs_servers.environ(), "logs", "platform", "--level", "error")
+    assert plain.returncode == 0, plain.stderr
+    assert [json.loads(line)["event_message"] for line in plain.stdout.splitlines()] == ["chat: upstream timeout"]
+    as_json = run_cli(path, logs_servers.environ(), "logs", "platform", "--json")
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [(r["level"], r["message"]) for r in records] == [
+        ("error", "chat: upstream timeout"),
+        ("info", "chat: POST 200"),
+    ]
+    assert records[0]["time"].startswith(f"{now - timedelta(minutes=3):%Y-%m-%dT%H:%M}")
+    logs_servers.fail("supabase", 401)
+    refused = run_cli(path, logs_servers.environ(), "logs", "platform")
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert (
+        "tessa-tui: ✖ platform failing since" in refused.stderr and "`logs[platform].supabase.token`" in refused.stderr
+    )
+    no_secret_in(refused.stderr)
