@@ -478,3 +478,20 @@ def test_logs_command_reads_a_remote_source_like_a_file(logs_servers: LogsServer
         "tessa-tui: ✖ platform failing since" in refused.stderr and "`logs[platform].supabase.token`" in refused.stderr
     )
     no_secret_in(refused.stderr)
+
+
+def test_the_readme_example_loads(write_config: WriteConfig) -> None:
+    """The README's Remote logs section: its YAML loads as it is, with the credentials from the environment."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Remote logs\n", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    loaded = load_config(
+        write_config(example), environ={"SUPABASE_ACCESS_TOKEN": "sbp_readme_1", "LOKI_TOKEN": "glc_2"}
+    )
+    sources = loaded.config.logs or []
+    assert [(s.name, s.supabase is not None, s.loki is not None) for s in sources] == [
+        ("app", False, False),
+        ("functions", True, False),
+        ("k8s", False, True),
+    ]
+    assert sources[2].loki is not None and sources[2].loki.org_id == "tessa"
