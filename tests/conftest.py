@@ -17,6 +17,7 @@ from tessa_tui.config.load import LoadedConfig, load_config
 from tests.contract_servers import contract_servers, contract_servers_session  # noqa: F401 - fixtures
 from tests.deployment_contract_servers import deployment_servers, deployment_servers_session  # noqa: F401 - fixtures
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
+from tests.logs_contract_servers import logs_servers, logs_servers_session  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
 

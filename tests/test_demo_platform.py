@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import asyncpg
 import pytest
 
 from tessa_tui.config.load import load_config
+from tessa_tui.demo.log_writer import DRILL_ERRORS
 from tests.platform_fixtures import RunningDemo
 
 DRILL_BREAKS = {
@@ -76,10 +78,12 @@ def test_each_drill_breaks_its_services_and_all_clear_heals(demo: RunningDemo, d
     assert f"drills running: {drill}" in started.stdout
     try:
         wait_for(lambda: not_up(demo) == DRILL_BREAKS[drill])
-        # The log twin: the pane's parser finds the drill's error burst in one of the demo's sources.
+        # The log twin: the pane's parser finds the drill's error burst in one of the demo's sources (the app's
+        # file, or the platform's logs read from the simulated Supabase log query).
+        error = re.escape(DRILL_ERRORS[drill][1])
         bursts = [
-            cli("--config", str(demo.config), "logs", name, "--level", "error", "--grep", f'"drill": "{drill}"')
-            for name in ("app", "edge-functions")
+            cli("--config", str(demo.config), "logs", name, "--level", "error", "--grep", error)
+            for name in ("app", "edge", "functions", "postgres")
         ]
         assert any(b.returncode == 0 and b.stdout.strip() for b in bursts)
         if drill == "db-slow":  # the database twin sees the lock, and the sleepers once past the 5 s threshold

@@ -1,4 +1,5 @@
-"""Logs pane: every configured log file followed live, merged, with level colours and counts."""
+"""Logs pane: every configured log source followed live (files, commands, remote APIs), merged, with level colours
+and counts; a remote source's state (live, behind, failing, rate-limited, since when) on a line of its own."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.widgets import Input, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from screens.context import capabilities_of, context_of
 from screens.dashboard.pane import Pane
@@ -41,6 +43,10 @@ def source_origin(source: LogSource) -> str:
     """Where a source's lines come from, as a person would type it."""
     if source.command is not None:
         return "$ " + shlex.join(source.command)
+    if source.supabase is not None:
+        return f"Supabase project {source.supabase.project_ref}"
+    if source.loki is not None:
+        return f"Loki {source.loki.query}"
     return source.path or ""
 
 
@@ -74,6 +80,9 @@ class LogsPane(FilterOwner, Pane):
         self._ticks = 0
         self._typed_filter = LineFilter.parse("")
         self._tab_source: str | None = None
+        self._remote: dict[str, tuple[str, str]] = {}
+        """A remote source's (state, status line): the state line above the records."""
+        self._remote_text = ""
         self._minutes: deque[list[int]] = deque(maxlen=ERROR_RATE_MINUTES)
         """[minute, records with a level, errors] per minute of arrival: the error-rate sparkline."""
 
@@ -88,6 +97,8 @@ class LogsPane(FilterOwner, Pane):
                 *(Tab(s.name, id=f"source-{n}") for n, s in enumerate(self._sources)),
                 id="log-sources",
             )
+        if any(s.remote is not None for s in self._sources):
+            yield Static("", id="remote-states", markup=False)
         yield LogView(buffer, id="log-view")
         field = FilterInput(placeholder="words · re:REGEX · level:warn · source:NAME · ! inverts", id="log-filter")
         field.display = False
@@ -205,6 +216,9 @@ class LogsPane(FilterOwner, Pane):
         message.taken.set()
         batch = message.batch
         self._status[batch.source] = batch.status
+        if batch.remote is not None:
+            self._remote[batch.source] = (batch.remote.state, batch.status)
+            self._show_remote_states()
         first = not self.counts
         self.counts.update(batch.levels)
         self._count_minute(batch.levels)
@@ -218,6 +232,26 @@ class LogsPane(FilterOwner, Pane):
             self._update_subtitle()  # the counts line too: it is otherwise redrawn only every fifth tick
         elif self._pending_records >= FLUSH_AT:
             self._flush(repaint=False)
+
+    def _show_remote_states(self) -> None:
+        """One line per remote source, word + symbol + colour; repainted only when its text changes."""
+        lines = [line for _state, line in self._remote.values()]
+        if "\n".join(lines) == self._remote_text:
+            return
+        self._remote_text = "\n".join(lines)
+        theme = self.app.current_theme
+        colours = {
+            "live": theme.success,
+            "behind": theme.warning,
+            "rate-limited": theme.warning,
+            "failing": theme.error,
+        }
+        text = Text()
+        for n, (state, line) in enumerate(self._remote.values()):
+            colour = colours.get(state)
+            style = Style(color=colour, bold=state == "failing") if colour else Style(dim=True)
+            text.append(("\n" if n else "") + sanitize(line), style=style)  # outside text: never markup
+        self.query_one("#remote-states", Static).update(text)
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: draw what arrived, all sources in one repaint."""

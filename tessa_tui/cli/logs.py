@@ -1,4 +1,7 @@
-"""`tessa-tui logs NAME`: a configured log source's records, read by the logs pane's own watcher."""
+"""`tessa-tui logs NAME`: a configured log source's records, read by the logs pane's own watcher.
+
+A remote source (`supabase:`, `loki:`) is read like a file: its backfill window once (every page of it), or with
+--follow, poll after poll; its state goes to stderr when it changes, and a source that cannot be read is exit 1."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import sys
 from datetime import UTC, datetime
 
 from tessa_tui.base.errors import UserError
@@ -33,8 +37,8 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
         line_filter = LineFilter.of_options(args.level, args.grep)
     except ValueError as exc:
         raise UserError(f"--grep: {exc}") from None
-    if source.command is None:
-        path = home_path(source.path or "")
+    if source.path is not None:
+        path = home_path(source.path)
         if not path.exists() and not args.follow:
             raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
     return asyncio.run(_print_records(source, loaded.config.placeholders, line_filter, args))
@@ -47,11 +51,21 @@ async def _print_records(
     until interrupted); a source that cannot be followed at all is an error."""
     reading = Reading(line_filter=lambda: line_filter, pause=_cli_pause)
     batches = watch_log(source, reading, fill_argument=lambda arg: fill_text(arg, placeholders))
+    said = ""
     async with contextlib.aclosing(batches):  # a command's whole process group goes with it
         async for batch in batches:
             for row in batch.matched_under(line_filter):
                 record = LogRecord._make(row)
                 print(_json(record) if args.json else record.full, flush=True)
+            if batch.remote is not None:  # a remote source: its state is news on stderr, its failure the exit code
+                if batch.status != said and (args.follow or batch.remote.state not in {"connecting", "live"}):
+                    print(f"tessa-tui: {batch.status}", file=sys.stderr, flush=True)
+                said = batch.status
+                if not args.follow and batch.remote.state in {"failing", "rate-limited"}:
+                    return 1
+                if not args.follow and batch.remote.state == "live":
+                    return 0
+                continue
             if batch.error is not None:  # a FIFO, a device, a directory; a command that cannot start
                 where = (
                     f"log source {args.name!r}"

@@ -35,6 +35,7 @@ from tessa_tui.config.fields import (
 )
 from tessa_tui.config.integrations import SLACK_FIELDS, TEMPLATE_FIELD, Integrations
 from tessa_tui.config.keymap import KEY_BY_ID
+from tessa_tui.config.remote_logs import LokiLogs, SupabaseLogs
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -134,11 +135,14 @@ BUFFER_LINES = 50_000  # about 16 MB of records: at 100 lines/s, eight minutes; 
 
 
 class LogSource(Section, frozen=True):
-    """A log the logs pane follows: a file (like `tail -F`) or a command's output."""
+    """A log the logs pane follows: a file (like `tail -F`), a command's output, or a platform's logs polled
+    remotely (Supabase's log query, Grafana Loki)."""
 
     name: Annotated[Name, doc("Tab title, and NAME in `tessa-tui logs NAME`.")]
-    path: Annotated[str | None, doc("File to follow; give this or `command`.")] = None
+    path: Annotated[str | None, doc("File to follow; give this, `command`, `supabase` or `loki`.")] = None
     command: Annotated[list[str] | None, doc("Command to run, as an argument list (never a shell string).")] = None
+    supabase: Annotated[SupabaseLogs | None, doc("A Supabase project's logs (Management API log query).")] = None
+    loki: Annotated[LokiLogs | None, doc("A LogQL query on Grafana Loki (`query_range`).")] = None
     format: Annotated[
         Literal["auto", "json", "logfmt", "syslog", "access", "postgres", "plain"],
         doc("How lines are parsed; `auto` detects per line."),
@@ -153,13 +157,31 @@ class LogSource(Section, frozen=True):
     ] = BUFFER_LINES
 
     def __post_init__(self) -> None:
-        if (self.path is None) == (self.command is None):
-            raise ValueError("give exactly one of `path` (a file) or `command` (an argument list)")
+        if sum(kind is not None for kind in (self.path, self.command, self.supabase, self.loki)) != 1:
+            raise ValueError(
+                "give exactly one of `path` (a file), `command` (an argument list), `supabase` or `loki` (remote logs)"
+            )
         if self.command is not None and not self.command:
             raise ValueError("`command` must name a program")
         no_nul(self.path, "path")
         for arg in self.command or []:
             no_nul(arg, "command")
+
+    @property
+    def remote(self) -> SupabaseLogs | LokiLogs | None:
+        """The remote settings of a `supabase` or `loki` source; None for a file or a command."""
+        return self.supabase or self.loki
+
+    def tokens(self, index: int) -> list[tuple[tuple[str | int, ...], str]]:
+        """(location in the file, value) of the credentials, which must come from the environment."""
+        found: list[tuple[tuple[str | int, ...], str]] = []
+        if self.supabase is not None:
+            found.append((("logs", index, "supabase", "token"), self.supabase.token))
+        if self.loki is not None:
+            for field, value in (("token", self.loki.token), ("password", self.loki.password)):
+                if value is not None:
+                    found.append((("logs", index, "loki", field), value))
+        return found
 
 
 class Severity(Section, frozen=True):

@@ -77,13 +77,34 @@ database:
       warn-above: 100
       critical-above: 500
 
+# The platform's logs where production keeps them: Supabase's log query (the Management API), which the demo
+# platform simulates over its own traffic and drills. `app` is a local file beside them, kept as a file source
+# (benchmarks/soak.py floods it; a log shipped to disk is followed like `tail -F`).
 logs:
   - name: app
     path: {logs}/app.log
     format: json
-  - name: edge-functions
-    path: {logs}/edge-functions.log
-    format: json
+  - name: edge
+    supabase:
+      project-ref: {supabase_ref}
+      token: ${{TESSA_DEMO_SUPABASE_TOKEN}}
+      sql: select id, timestamp, event_message, metadata from edge_logs
+      api-url: {base}
+      interval: 5s
+  - name: functions
+    supabase:
+      project-ref: {supabase_ref}
+      token: ${{TESSA_DEMO_SUPABASE_TOKEN}}
+      sql: select id, timestamp, event_message, metadata from function_logs
+      api-url: {base}
+      interval: 5s
+  - name: postgres
+    supabase:
+      project-ref: {supabase_ref}
+      token: ${{TESSA_DEMO_SUPABASE_TOKEN}}
+      sql: select id, timestamp, event_message, metadata from postgres_logs
+      api-url: {base}
+      interval: 5s
 
 contacts:
   people:
@@ -107,7 +128,7 @@ quick-reference:
 placeholders:
   production_url: {base}
   api_url: {base}                      # the Supabase API; the demo serves its edge functions itself
-  project_id: tessa-demo
+  project_id: {supabase_ref}
   function_name: chat
   repo_path: {state}/app-repo          # the app's git checkout: a repository the demo creates with recent commits
   user_email: user7@example.com        # prefills the account-compromise steps
@@ -178,6 +199,7 @@ DEMO_ENV = {
     "TESSA_DEMO_STATUSPAGE_TOKEN": "demo-sp-oauth-key-4Lm9",
     "TESSA_DEMO_VERCEL_TOKEN": "demo-vercel-token-8Rk3",
     "TESSA_DEMO_NETLIFY_TOKEN": "demo-netlify-pat-2Wd6",
+    "TESSA_DEMO_SUPABASE_TOKEN": "demo-access-token",
 }
 """The demo integrations' credentials: not secret (the simulation on loopback accepts them and nothing else
 does), but read from the environment like real ones; `tessa-tui demo` sets them for its console."""
@@ -191,7 +213,7 @@ def demo_environment() -> dict[str, str]:
 
 def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
     """Write tessa.yaml for the running demo into `state_dir`; return its path."""
-    from tessa_tui.demo import deployments_sim, pagerduty_sim, slack_sim, statuspage_sim
+    from tessa_tui.demo import deployments_sim, pagerduty_sim, slack_sim, statuspage_sim, supabase_api_sim
 
     path = state_dir / "tessa.yaml"
     components = "\n".join(f"      {name}: {cid}" for name, cid in statuspage_sim.COMPONENTS.items())
@@ -208,6 +230,7 @@ def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
         vercel_project=deployments_sim.VERCEL_PROJECT,
         vercel_team=deployments_sim.VERCEL_TEAM,
         netlify_site=deployments_sim.NETLIFY_SITE,
+        supabase_ref=supabase_api_sim.PROJECT,
     )
     temporary = path.with_suffix(".yaml.tmp")
     temporary.write_text(text, encoding="utf-8")

@@ -1,4 +1,8 @@
-"""The demo's application and edge-function logs: JSON lines, a realistic mix, error bursts during drills."""
+"""The demo's application and edge-function logs: JSON lines, a realistic mix, error bursts during drills.
+
+The same events go to the simulated Supabase log query (tessa_tui/demo/supabase_api_sim.py) as edge_logs,
+function_logs and postgres_logs, which the demo config reads as remote sources: the production shape.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tessa_tui.demo.drills import DrillBoard
+from tessa_tui.demo.supabase_api_sim import LogEvent, SupabaseLogsSim, edge_event, function_event, postgres_event
 
 ROTATE_BYTES = 20 * 1024 * 1024
 PATHS = ("/api/chat", "/api/messages", "/api/sync", "/api/profile", "/", "/api/auth/session")
@@ -26,8 +31,17 @@ DRILL_ERRORS = {
 class LogWriter:
     """Appends lines to `app.log` and `edge-functions.log`, rotating by rename like logrotate."""
 
-    def __init__(self, folder: Path, board: DrillBoard, *, rate_per_s: float = 4.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        board: DrillBoard,
+        *,
+        rate_per_s: float = 4.0,
+        seed: int | None = None,
+        supabase: SupabaseLogsSim | None = None,
+    ) -> None:
         self.folder = folder
+        self.supabase = supabase
         self.board = board
         self.rate = rate_per_s
         self.random = random.Random(seed)
@@ -49,6 +63,8 @@ class LogWriter:
         edge: list[str] = []
         for service, record in lines:
             (edge if service in {"chat", "sync", "auth"} else app).append(json.dumps(record))
+            if self.supabase is not None:
+                self.supabase.add(self._platform_event(service, record))
         for path, batch in ((self.app_log, app), (self.edge_log, edge)):
             if batch:
                 self._append(path, batch)
@@ -58,6 +74,23 @@ class LogWriter:
             path.replace(path.with_suffix(path.suffix + ".1"))
         with path.open("a", encoding="utf-8") as handle:
             handle.write("\n".join(lines) + "\n")
+
+    def _platform_event(self, service: str, record: dict[str, object]) -> LogEvent:
+        """The record as the platform's log store has it: a request at the edge, a function's line, a database's."""
+        event_id = str(uuid.UUID(int=self.random.getrandbits(128)))
+        level, message = str(record.get("level", "info")), str(record.get("msg", ""))
+        if service == "db":
+            return postgres_event("error" if level == "error" else "log", message, id=event_id)
+        if service in {"chat", "sync", "auth"}:
+            return function_event(service, level, message, id=event_id)
+        method = message.partition(" ")[0]
+        path = str(record.get("path") or "/")
+        status = record.get("status")
+        if isinstance(status, int):
+            return edge_event(method or "GET", path, status, id=event_id)
+        drill = str(record.get("drill", ""))
+        code = 503 if drill == "service-unavailable" else 500
+        return edge_event("GET", "/checkout" if drill == "bad-deploy" else "/", code, id=event_id, error=message)
 
     def _request_line(self) -> tuple[str, dict[str, object]]:
         r = self.random

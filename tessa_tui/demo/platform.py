@@ -26,6 +26,7 @@ from tessa_tui.demo.demo_config import write_demo_config
 from tessa_tui.demo.drills import DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
 from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.demo.supabase_api_sim import SupabaseLogsSim
 from tessa_tui.demo.supabase_cli import write_launcher
 from tessa_tui.demo.web import build_app
 
@@ -106,7 +107,9 @@ async def serve(
         write_launcher(state_dir / "bin", cluster.dsn)
         board = DrillBoard()
         activity = DatabaseActivity(cluster.dsn, board)
-        runner = web.AppRunner(build_app(board, activity.database_probe, activity.sync_backlog), shutdown_timeout=1)
+        platform_logs = SupabaseLogsSim()  # the Management API's log query answers from what the log writer adds
+        app = build_app(board, activity.database_probe, activity.sync_backlog, platform_logs)
+        runner = web.AppRunner(app, shutdown_timeout=1)
         for name in drills:  # after build_app: the simulated PagerDuty pages for each
             board.start(name)
         await runner.setup()
@@ -114,7 +117,7 @@ async def serve(
         await site.start()
         port = runner.addresses[0][1]
         base_url = f"http://127.0.0.1:{port}"
-        logs = LogWriter(state_dir / "logs", board)
+        logs = LogWriter(state_dir / "logs", board, supabase=platform_logs)
         tasks = [asyncio.create_task(activity.run()), asyncio.create_task(logs.run())]
         config = write_demo_config(state_dir, base_url=base_url, dsn=cluster.dsn)
         info = PlatformInfo(os.getpid(), base_url, cluster.dsn, str(config), str(logs.folder), str(cluster.data_dir))

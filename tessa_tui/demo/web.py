@@ -24,8 +24,14 @@ DatabaseProbe = Callable[[], Awaitable[tuple[bool, str]]]
 BacklogProbe = Callable[[], Awaitable[int]]
 
 
-def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: BacklogProbe) -> web.Application:
-    """All routes of the simulated Tessa platform, and of the PagerDuty, Slack and Statuspage it works with."""
+def build_app(
+    board: DrillBoard,
+    database_probe: DatabaseProbe,
+    backlog_probe: BacklogProbe,
+    supabase_logs: supabase_api_sim.SupabaseLogsSim | None = None,
+) -> web.Application:
+    """All routes of the simulated Tessa platform, and of the PagerDuty, Slack and Statuspage it works with;
+    `supabase_logs`: the log store the Management API's log query answers from (the log writer fills it)."""
     started = datetime.now(UTC)
     boot = time.monotonic()
     routes = web.RouteTableDef()
@@ -138,7 +144,7 @@ def build_app(board: DrillBoard, database_probe: DatabaseProbe, backlog_probe: B
     pagerduty.add_routes(app, "/pagerduty/api", "/pagerduty/events")
     slack.add_routes(app, "/slack/api", "/slack/services")
     statuspage.add_routes(app, "/statuspage/api", "/status")
-    supabase_api_sim.add_routes(app, board)
+    (supabase_logs or supabase_api_sim.SupabaseLogsSim()).add_routes(app)
     vercel.add_routes(app, "/vercel")
     netlify.add_routes(app, "/netlify")
     return app

@@ -9,12 +9,16 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tessa_tui.base import secret_registry
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.follow import FileFollower
-from tessa_tui.logs.parse import CLOCK, FULL, LEVEL, SOURCE, SUMMARY, WHEN, LogParser, Row, row_of
+from tessa_tui.logs.parse import CLOCK, FULL, LEVEL, SOURCE, SUMMARY, WHEN, LogParser, LogRecord, Row, row_of
+
+if TYPE_CHECKING:
+    from tessa_tui.logs.remote_status import RemoteStatus
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class Batch:
     """The read stopped at its budget with more waiting: the next one comes at once."""
     error: str | None = None
     """Why the source cannot be followed at all (a FIFO, a directory, a command that cannot start)."""
+    remote: RemoteStatus | None = None
+    """A remote source's state after this poll (live, behind, failing, rate-limited); None for files and commands."""
 
     def matched_under(self, line_filter: LineFilter | None) -> list[Row]:
         """The rows passing `line_filter`: precomputed when it is the filter the batch was read with."""
@@ -66,6 +72,17 @@ def digest(
     matched = [row for row in rows if line_filter.matches(row)] if line_filter is not None else []
     levels = Counter(row[LEVEL] for row in rows)
     return Batch(parser.source, rows, status, levels, line_filter, matched, behind, error)
+
+
+def digest_records(
+    source: str, records: list[LogRecord], line_filter: LineFilter | None, remote: RemoteStatus
+) -> Batch:
+    """A remote poll's records (already parsed from the API's rows) masked, counted and filtered like a file's."""
+    rows = _masked([row_of(record) for record in records])
+    matched = [row for row in rows if line_filter.matches(row)] if line_filter is not None else []
+    levels = Counter(row[LEVEL] for row in rows)
+    behind = remote.state == "behind"
+    return Batch(source, rows, remote.text(), levels, line_filter, matched, behind, None, remote)
 
 
 def _masked(rows: list[Row]) -> list[Row]:

@@ -60,8 +60,12 @@ EVERY_SECOND = Reading()
 def watch_log(
     source: LogSource, reading: Reading = EVERY_SECOND, *, fill_argument: Callable[[str], str] = str
 ) -> AsyncGenerator[Batch, None]:
-    """A configured source's batches: its file followed, or its command run (each argument through
-    `fill_argument`, so one placeholder value stays one argument)."""
+    """A configured source's batches: its file followed, its command run (each argument through
+    `fill_argument`, so one placeholder value stays one argument), or its remote API polled."""
+    if source.remote is not None:
+        from tessa_tui.logs.remote_watch import RemoteReading, watch_remote
+
+        return watch_remote(source, RemoteReading(reading.line_filter, reading.executor, reading.sleep))
     parser = LogParser(source.format, source.name)
     if source.command is not None:
         return watch_command([fill_argument(arg) for arg in source.command], parser, reading)

@@ -71,6 +71,7 @@ FIRST_FRAME_ENGINE_MODULES = {
     "tessa_tui.config.integrations",
     "tessa_tui.config.keymap",
     "tessa_tui.config.load",
+    "tessa_tui.config.remote_logs",  # remote log sources' types: the config is typed whole when loaded
     "tessa_tui.config.model",
     "tessa_tui.config.typed_yaml",
     "tessa_tui.database",
