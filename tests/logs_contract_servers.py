@@ -17,21 +17,18 @@ many megabytes, `stall()` an answer only after the client's deadline, `down()` r
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from tessa_tui.demo.supabase_api_sim import PROJECT, LogEvent, SupabaseLogsSim
+from tests import vendor_contract
+from tests.loopback import serving
 
 SUPABASE_TOKEN = "sbp_5e1f9c3a7b2d4e6f00contract"
 LOKI_TOKEN = "glc_loki-token-4d9a7e21"
@@ -40,7 +37,6 @@ LOKI_PASSWORD = "loki-basic-pass-8c3f"
 LOKI_ORG = "tessa-tenant"
 SECRETS = (SUPABASE_TOKEN, LOKI_TOKEN, LOKI_PASSWORD)
 SERVICES = ("supabase", "loki")
-SPECS = Path(__file__).parent / "vendor_specs"
 SPEC_OF = {
     "supabase": ("supabase_logs.openapi.json", "https://api.supabase.com"),
     "loki": ("loki_query_range.openapi.json", "https://loki.example.com"),
@@ -49,49 +45,14 @@ NS = 1_000_000_000
 _MATCHER = re.compile(r'\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*')
 
 
-@cache
-def _openapi(name: str) -> Any:
-    from openapi_core import OpenAPI
-
-    return OpenAPI.from_dict(json.loads((SPECS / name).read_text(encoding="utf-8")))
-
-
-def _mock(service: str, request: web.Request) -> Any:
-    from openapi_core.testing import MockRequest
-    from werkzeug.datastructures import ImmutableMultiDict
-
-    return MockRequest(
-        SPEC_OF[service][1],
-        request.method.lower(),
-        request.path,
-        args=ImmutableMultiDict(list(request.query.items())),
-        headers=dict(request.headers),
-    )
-
-
-def _why(exc: Exception) -> str:
-    causes = [str(e).splitlines()[0][:300] for e in getattr(exc.__cause__, "schema_errors", None) or ()]
-    return f"{type(exc).__name__}: {'; '.join(causes)}" if causes else str(exc)[:500]
-
-
 def request_violation(service: str, request: web.Request) -> str | None:
-    try:
-        _openapi(SPEC_OF[service][0]).validate_request(_mock(service, request))
-    except Exception as exc:  # openapi-core's validation errors
-        return f"{request.method} {request.path}: {_why(exc)}"
-    return None
+    """Why this request does not match the API's description, or None when it does."""
+    return vendor_contract.request_violation(*SPEC_OF[service], request, b"")
 
 
 def response_violation(service: str, request: web.Request, response: web.Response) -> str | None:
-    from openapi_core.testing import MockResponse
-
-    body = response.body if isinstance(response.body, bytes) else b""
-    answer = MockResponse(body, status_code=response.status, content_type=response.content_type or "application/json")
-    try:
-        _openapi(SPEC_OF[service][0]).validate_response(_mock(service, request), answer)
-    except Exception as exc:
-        return f"answer to {request.method} {request.path} ({response.status}): {_why(exc)}"
-    return None
+    """Why this 2xx answer does not match the description of it, or None when it does."""
+    return vendor_contract.response_violation(*SPEC_OF[service], request, b"", response)
 
 
 @dataclass(frozen=True)
@@ -327,36 +288,18 @@ class LogsServers:
 @contextmanager
 def running_logs_servers() -> Iterator[LogsServers]:
     """Both servers on free loopback ports, in one background thread with its own event loop."""
-    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     state = LogsContractState()
-    loop = asyncio.new_event_loop()
-    runners: list[web.AppRunner] = []
-    urls: list[str] = []
 
-    async def start() -> None:
+    def apps() -> list[web.Application]:
+        built = []
         for service, sim in (("supabase", state.supabase), ("loki", state.loki)):
             app = web.Application(middlewares=[_middleware(state, service)])
             sim.add_routes(app)
-            runner = web.AppRunner(app, shutdown_timeout=0.1)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            runners.append(runner)
-            urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
+            built.append(app)
+        return built
 
-    async def stop() -> None:
-        for runner in runners:
-            await runner.cleanup()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True, name="logs-contract-servers")
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    try:
+    with serving(apps, "logs-contract-servers") as urls:
         yield LogsServers(urls[0], urls[1], state)
-    finally:
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture(scope="session")
