@@ -495,3 +495,23 @@ def test_the_readme_example_loads(write_config: WriteConfig) -> None:
         ("k8s", False, True),
     ]
     assert sources[2].loki is not None and sources[2].loki.org_id == "tessa"
+
+
+@pytest.mark.parametrize(
+    ("service", "path", "params", "named"),
+    [
+        ("supabase", "/v1/projects/NOT-A-REF/analytics/endpoints/logs.all", {"sql": "select 1"}, "ref"),
+        ("loki", "/loki/api/v1/query_range", {"query": '{app="x"}', "start": "-5"}, "start"),
+    ],
+)
+def test_a_request_the_description_does_not_allow_is_caught(
+    logs_servers: LogsServers, service: str, path: str, params: dict[str, str], named: str
+) -> None:
+    """The contract check can fail: what the vendor's description refuses is recorded, not waved on."""
+    import httpx
+
+    base = logs_servers.supabase_url if service == "supabase" else logs_servers.loki_url
+    httpx.get(f"{base}{path}", params=params, headers={"Authorization": f"Bearer {SUPABASE_TOKEN}"})
+    (violation,) = logs_servers.state.violations
+    assert path in violation and named in violation
+    logs_servers.state.violations.clear()  # caught on purpose: the fixture would fail the test otherwise
