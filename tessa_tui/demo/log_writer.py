@@ -27,9 +27,12 @@ DRILL_ERRORS = {
     "bad-deploy": ("frontend", "GET /checkout 500: TypeError: Cannot read properties of undefined (reading 'session')"),
 }
 
+FUNCTIONS = frozenset({"chat", "sync", "auth"})  # services that run as edge functions
+
 
 class LogWriter:
-    """Appends lines to `app.log` and `edge-functions.log`, rotating by rename like logrotate."""
+    """Appends lines to `app.log` (and the edge functions' to `edge-functions.log`, or to the platform's log store
+    when there is one), rotating by rename like logrotate."""
 
     def __init__(
         self,
@@ -62,9 +65,12 @@ class LogWriter:
         app: list[str] = []
         edge: list[str] = []
         for service, record in lines:
-            (edge if service in {"chat", "sync", "auth"} else app).append(json.dumps(record))
             if self.supabase is not None:
                 self.supabase.add(self._platform_event(service, record))
+            if service not in FUNCTIONS:
+                app.append(json.dumps(record))
+            elif self.supabase is None:  # with a platform log store, functions' lines live there, as in production
+                edge.append(json.dumps(record))
         for path, batch in ((self.app_log, app), (self.edge_log, edge)):
             if batch:
                 self._append(path, batch)
@@ -81,7 +87,7 @@ class LogWriter:
         level, message = str(record.get("level", "info")), str(record.get("msg", ""))
         if service == "db":
             return postgres_event("error" if level == "error" else "log", message, id=event_id)
-        if service in {"chat", "sync", "auth"}:
+        if service in FUNCTIONS:
             return function_event(service, level, message, id=event_id)
         method = message.partition(" ")[0]
         path = str(record.get("path") or "/")
