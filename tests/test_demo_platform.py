@@ -83,7 +83,7 @@ def test_each_drill_breaks_its_services_and_all_clear_heals(demo: RunningDemo, d
         error = re.escape(DRILL_ERRORS[drill][1])
         bursts = [
             cli("--config", str(demo.config), "logs", name, "--level", "error", "--grep", error)
-            for name in ("app", "edge", "functions", "postgres")
+            for name in ("app", "edge", "edge-functions", "postgres")
         ]
         assert any(b.returncode == 0 and b.stdout.strip() for b in bursts)
         if drill == "db-slow":  # the database twin sees the lock, and the sleepers once past the 5 s threshold

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize(
-    ("drill", "source"), [("ai-chat", "functions"), ("service-unavailable", "edge"), ("db-slow", "postgres")]
+    ("drill", "source"), [("ai-chat", "edge-functions"), ("service-unavailable", "edge"), ("db-slow", "postgres")]
 )
 def test_a_drill_shows_its_errors_in_the_remote_log_source(demo: RunningDemo, drill: str, source: str) -> None:
     config = demo.config  # read-only commands: the demo's own config as it wrote it

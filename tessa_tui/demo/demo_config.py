@@ -91,7 +91,7 @@ logs:
       sql: select id, timestamp, event_message, metadata from edge_logs
       api-url: {base}
       interval: 5s
-  - name: functions
+  - name: edge-functions  # the name the runbooks give it (tessa-tui logs edge-functions)
     supabase:
       project-ref: {supabase_ref}
       token: ${{TESSA_DEMO_SUPABASE_TOKEN}}
