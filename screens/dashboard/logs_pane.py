@@ -99,7 +99,9 @@ class LogsPane(FilterOwner, Pane):
             )
         if any(s.remote is not None for s in self._sources):
             yield Static("", id="remote-states", markup=False)
-        yield LogView(buffer, id="log-view")
+        # Names up to 10 fit the usual column; a longer one (edge-functions) widens it, up to 16.
+        source_width = max(10, min(16, max((len(s.name) for s in self._sources), default=0)))
+        yield LogView(buffer, source_width=source_width, id="log-view")
         field = FilterInput(placeholder="words · re:REGEX · level:warn · source:NAME · ! inverts", id="log-filter")
         field.display = False
         yield field
@@ -234,11 +236,20 @@ class LogsPane(FilterOwner, Pane):
             self._flush(repaint=False)
 
     def _show_remote_states(self) -> None:
-        """One line per remote source, word + symbol + colour; repainted only when its text changes."""
-        lines = [line for _state, line in self._remote.values()]
-        if "\n".join(lines) == self._remote_text:
+        """A line per remote source that needs a look (behind, failing, rate-limited, connecting, or a note), word +
+        symbol + colour; those simply live share one line, so three healthy sources cost one row of the pane, not
+        three. Repainted only when the text changes."""
+        healthy = [line for state, line in self._remote.values() if state == "live" and " · " not in line]
+        if len(healthy) > 1:
+            names = [name for name, (state, line) in self._remote.items() if state == "live" and line in healthy]
+            shown = [("live", f"● {', '.join(names)} live")]  # remote_status's live symbol
+            shown += [(state, line) for state, line in self._remote.values() if line not in healthy]
+        else:
+            shown = list(self._remote.values())
+        joined = "\n".join(line for _state, line in shown)
+        if joined == self._remote_text:
             return
-        self._remote_text = "\n".join(lines)
+        self._remote_text = joined
         theme = self.app.current_theme
         colours = {
             "live": theme.success,
@@ -247,7 +258,7 @@ class LogsPane(FilterOwner, Pane):
             "failing": theme.error,
         }
         text = Text()
-        for n, (state, line) in enumerate(self._remote.values()):
+        for n, (state, line) in enumerate(shown):
             colour = colours.get(state)
             style = Style(color=colour, bold=state == "failing") if colour else Style(dim=True)
             text.append(("\n" if n else "") + sanitize(line), style=style)  # outside text: never markup

@@ -44,8 +44,10 @@ class LogView(Widget, can_focus=True):
         Binding("end,G", "scroll_end", "Follow", show=False),
     ]
 
-    def __init__(self, max_lines: int, *, id: str | None = None) -> None:
+    def __init__(self, max_lines: int, *, source_width: int = 10, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.source_width = source_width
+        """The source column's width: the longest source name, within reason (the pane works it out)."""
         self.all_lines: deque[Row] = deque(maxlen=max_lines)
         self.lines: deque[Row] = self.all_lines
         """What the view shows: every line, or the lines that pass the filter (bounded the same way)."""
@@ -148,14 +150,13 @@ class LogView(Widget, can_focus=True):
         self._drawn[id(row)] = (row, width, base, strip)
         return strip
 
-    @staticmethod
-    def _strip(row: Row, width: int, base: Style) -> Strip:
+    def _strip(self, row: Row, width: int, base: Style) -> Strip:
         line = LogRecord._make(row)
         level = line.level.upper() if line.level != "unknown" else ""
         segments = [
             Segment(f"{line.time_of_day:8} ", base + DIM),
             Segment(f"{level:5}", base + LEVEL_STYLES.get(line.level, DIM)),
-            Segment(f" {line.source:10.10} ", base + DIM),
+            Segment(f" {line.source:{self.source_width}.{self.source_width}} ", base + DIM),
             Segment(line.line, base + MESSAGE_STYLES.get(line.level, Style())),
         ]
         return Strip(segments).crop_extend(0, width, base)

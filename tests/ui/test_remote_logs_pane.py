@@ -48,3 +48,31 @@ async def test_remote_rows_and_the_state_line(logs_servers: LogsServers, write_c
         await pilot.press("slash", *"timeout", "enter")
         await wait_until(pilot, lambda: "slow" not in screen_text(app).split("loki failing")[-1])
         assert "upstream timeout" in screen_text(app)
+
+
+async def test_healthy_remote_sources_share_one_line_and_a_failing_one_keeps_its_own(
+    logs_servers: LogsServers, write_config: Callable[[str], Path]
+) -> None:
+    """Three live sources cost the pane one row, not three; the one that needs a look is on a line of its own; a
+    source name longer than the usual column (edge-functions) is shown whole."""
+    at = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp() * 1_000_000)
+    logs_servers.add(function_event("chat", "error", "upstream timeout after 30000ms", at))
+    functions = "select id, timestamp, event_message, metadata from function_logs"
+    sources = [
+        logs_servers.supabase_source("edge", sql=functions.replace("function_logs", "edge_logs")),
+        logs_servers.supabase_source("edge-functions", sql=functions),
+        logs_servers.supabase_source("postgres", sql=functions.replace("function_logs", "postgres_logs")),
+        logs_servers.loki_source(token="${LOKI_TOKEN}"),
+    ]
+    logs_servers.fail("loki", 503, times=50)
+    path = write_config(f"platform: Tessa\nlogs: {json.dumps(sources)}\n")
+    app = TessaApp(load_config(path, environ=logs_servers.environ()))
+    async with app.run_test(size=(160, 44)) as pilot:
+        await pilot.press("3", "z")
+        await wait_until(pilot, lambda: "● edge, edge-functions, postgres live" in screen_text(app))
+        await wait_until(pilot, lambda: "upstream timeout" in screen_text(app))
+        shown = screen_text(app)
+        row = next(line for line in shown.splitlines() if "upstream timeout" in line)
+        assert "ERROR edge-functions chat: upstream timeout after 30000ms" in row, row  # the whole name
+        assert "loki failing since" in shown
+        assert not any(line.strip().startswith("● edge live") for line in shown.splitlines())
