@@ -20,6 +20,7 @@ from tessa_tui.base.durations import format_duration, parse_duration
 from tessa_tui.conditions.condition import ConditionError, parse_condition
 from tessa_tui.config.contacts import Contacts, QuickReference
 from tessa_tui.config.deployments import Deployments
+from tessa_tui.config.endpoints import Endpoint, endpoint_of, placeholder_refusal
 from tessa_tui.config.fields import (
     CONTROL,
     Duration,
@@ -28,7 +29,6 @@ from tessa_tui.config.fields import (
     Section,
     doc,
     duration,
-    http_url,
     no_nul,
     postgres_dsn,
 )
@@ -36,6 +36,7 @@ from tessa_tui.config.integrations import SLACK_FIELDS, TEMPLATE_FIELD, Integrat
 from tessa_tui.config.keymap import KEY_BY_ID
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+DEFAULT_CONDITIONS = ("[STATUS] == 200",)
 
 
 class ServiceCheck(Section, frozen=True):
@@ -57,7 +58,7 @@ class ServiceCheck(Section, frozen=True):
         "10s"
     )
     conditions: Annotated[list[str], doc("Gatus-style conditions that must all hold (default `[STATUS] == 200`).")] = (
-        msgspec.field(default_factory=lambda: ["[STATUS] == 200"])
+        msgspec.field(default_factory=lambda: list(DEFAULT_CONDITIONS))
     )
     failure_threshold: Annotated[PositiveInt, doc("Consecutive failures before the pane shows DOWN.")] = 3
     success_threshold: Annotated[PositiveInt, doc("Consecutive successes before it shows UP again.")] = 2
@@ -65,19 +66,40 @@ class ServiceCheck(Section, frozen=True):
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.statuspage is None):
-            raise ValueError("give exactly one of `url` (an HTTP check) or `statuspage` (a status page)")
-        http_url(self.url, "url")
-        http_url(self.statuspage, "statuspage")
+            raise ValueError("give exactly one of `url` (a check) or `statuspage` (a status page)")
+        endpoint = self.endpoint
+        if endpoint.type not in ("http", "statuspage"):
+            raise ValueError(f"`url`: not supported ({endpoint.type}:// checks are not built yet)")
         for key, value in self.headers.items():
             if not _TOKEN.fullmatch(key) or CONTROL.search(value.replace("\t", " ")):
                 raise ValueError(f"`headers`: {key[:40]!r} is not a valid header (name a token, value one line)")
-        for text in self.conditions:
+        for index, text in enumerate(self.conditions):
             try:
-                parse_condition(text)
+                condition = parse_condition(text)
             except ConditionError as exc:
                 raise ValueError(f"`conditions`: {exc}") from None
+            _refuse_unfillable(condition.placeholders, endpoint, index, text)
         if self.timeout <= timedelta(0) or self.interval <= timedelta(0):
             raise ValueError("`interval` and `timeout` must be longer than 0s")
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """What the check talks to (its type, host, port), read from its fields; ValueError when unsupported."""
+        return endpoint_of(self.url, self.statuspage, False, self.body)
+
+
+def _refuse_unfillable(placeholders: frozenset[str], endpoint: Endpoint, index: int, text: str) -> None:
+    """A condition no run of this check could evaluate is refused now, not found later as a check always down."""
+    if endpoint.type == "statuspage":
+        if text not in DEFAULT_CONDITIONS:
+            reason = placeholder_refusal("", endpoint)
+            raise ValueError(f"`conditions[{index}]`: not supported ({reason})")
+        return
+    for placeholder in sorted(placeholders):
+        reason = placeholder_refusal(placeholder, endpoint)
+        if reason is not None:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            raise ValueError(f"`conditions[{index}]`: not supported ({placeholder} in {shown!r}: {reason})")
 
 
 class NamedQuery(Section, frozen=True):
