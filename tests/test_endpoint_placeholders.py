@@ -17,7 +17,7 @@ from tessa_tui.checks import service_check
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.conditions.condition import PLACEHOLDERS, Observation, parse_condition
 from tessa_tui.config.model import ServiceCheck, decode_hook
-from tests.loopback import LoopbackServers
+from tests.tls_material import TlsServers
 
 # One condition operand per placeholder (`[BODY].` and `[HEADER].` need a path or a name after them).
 OPERAND = {"[BODY].": "[BODY].status", "[HEADER].": "[HEADER].content-type", "[CONTEXT]": "[CONTEXT].a"}
@@ -95,25 +95,29 @@ def observed(monkeypatch: pytest.MonkeyPatch) -> list[Observation]:
     return seen
 
 
-# How each kind reaches a real loopback server, with the fields it needs there.
-Reach = Callable[[LoopbackServers], dict[str, Any] | None]
+# How each kind reaches a real loopback server (its fixture), with the fields it needs there.
+Reach = Callable[[pytest.FixtureRequest], dict[str, Any]]
+
+
+def _https(request: pytest.FixtureRequest) -> dict[str, Any]:
+    tls: TlsServers = request.getfixturevalue("tls_servers")
+    return {"url": f"{tls.private_ca}/ok", "tls": {"ca-file": str(tls.pki.ca)}}
+
+
 REACH: dict[str, Reach] = {
-    "http": lambda s: {"url": f"{s.http}/ok"},
-    "https": lambda s: None,
+    "http": lambda request: {"url": f"{request.getfixturevalue('servers').http}/ok"},
+    "https": _https,
 }
 
 
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if FILLED[v]])
 async def test_a_real_run_fills_every_placeholder_its_kind_accepts(
-    variant: str, servers: LoopbackServers, observed: list[Observation]
+    variant: str, request: pytest.FixtureRequest, observed: list[Observation]
 ) -> None:
     if variant not in REACH:
         pytest.fail(f"no loopback server for {variant} checks: add one to REACH")
-    fields = REACH[variant](servers)
-    if fields is None:
-        pytest.skip(f"no {variant} server here (openssl missing)")
     placeholders = FILLED[variant]
-    check = service(**fields, conditions=[condition_of(p) for p in sorted(placeholders)])
+    check = service(**REACH[variant](request), conditions=[condition_of(p) for p in sorted(placeholders)])
     async with make_client() as client:
         result = await run_check(client, check)
     assert not result.internal_error, result.reason

@@ -28,6 +28,8 @@ from tessa_tui.base.isolate import internal_reason, isolated
 from tessa_tui.base.redact import mask_url, redact_text
 from tessa_tui.base.sanitize import excerpt, sanitize
 from tessa_tui.base.time_source import Now, utc_now
+from tessa_tui.base.tls_contexts import client_context
+from tessa_tui.checks.certificate import expires_in_ms
 from tessa_tui.checks.result import CheckResult, CheckState
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
 from tessa_tui.conditions.condition import Condition, ConditionResult, Observation, evaluate_all, parse_condition
@@ -70,9 +72,10 @@ def _raw_password(url: str) -> str:
 
 def describe_target(check: ServiceCheck) -> str:
     """What a check polls, masked."""
+    unverified = " (insecure: certificate not verified)" if check.tls is not None and check.tls.insecure else ""
     if check.statuspage:
-        return f"status page {mask_url(check.statuspage)}"
-    return f"{check.method} {mask_url(check.url or '')}"
+        return f"status page {mask_url(check.statuspage)}{unverified}"
+    return f"{check.method} {mask_url(check.url or '')}{unverified}"
 
 
 class _TextCleaner:
@@ -176,6 +179,8 @@ class CheckPlan:
     deadline: float
     needs_ip: bool
     needs_certificate: bool
+    tls: ssl.SSLContext | None
+    """The check's own TLS context (its `tls:` settings, one per distinct settings); None: the shared one."""
     secrets: frozenset[str]
     """The check's own secrets and the caller's: masked in every text of its results and crash-log entries."""
     cleaner: _TextCleaner
@@ -236,6 +241,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
         deadline=check.timeout.total_seconds(),
         needs_ip=_uses(conditions, "[IP]"),
         needs_certificate=_uses(conditions, "[CERTIFICATE_EXPIRATION]"),
+        tls=client_context(check.tls.settings) if check.tls is not None else None,
         secrets=hidden,
         cleaner=cleaner,
         memo=_ConditionMemo(conditions, cleaner),
@@ -299,15 +305,23 @@ async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> C
     if plan.target is None:
         return _result("http", plan, HttpOutcome(error=plan.url_error), clock(), "down", plan.url_error)
     deadline = plan.deadline
-    outcome = await fetch(client, check.method, plan.target, headers=check.headers, body=check.body, deadline=deadline)
-    url = check.url or ""
+    outcome = await fetch(
+        client,
+        check.method,
+        plan.target,
+        headers=check.headers,
+        body=check.body,
+        deadline=deadline,
+        tls=plan.tls,
+        want_certificate=plan.needs_certificate,
+    )
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,
         body=outcome.body,
         connected=outcome.connected,
-        ip=await _resolved_ip(url) if plan.needs_ip else "",
-        certificate_expiration_ms=await _certificate_expiry_ms(url, deadline) if plan.needs_certificate else 0,
+        ip=await _resolved_ip(plan.target.url.host) if plan.needs_ip else "",
+        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC)),
         headers=outcome.headers,
     )
     raw, shown = plan.memo.results(observation)
@@ -365,9 +379,9 @@ def _http_state(
 async def _run_statuspage(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
     summary, status = plan.statuspage_urls
     deadline = plan.deadline
-    outcome = await fetch(client, "GET", summary, deadline=deadline)
+    outcome = await fetch(client, "GET", summary, deadline=deadline, tls=plan.tls)
     if not outcome.error and outcome.status == 404:
-        outcome = await fetch(client, "GET", status, deadline=deadline)
+        outcome = await fetch(client, "GET", status, deadline=deadline, tls=plan.tls)
 
     def result(state: CheckState, reason: str, vendor: VendorStatus | None = None) -> CheckResult:
         return _result("statuspage", plan, outcome, clock(), state, reason, vendor=vendor)
@@ -392,33 +406,11 @@ def _uses(conditions: tuple[Condition, ...], placeholder: str) -> bool:
     return any(placeholder in c.text for c in conditions)
 
 
-async def _resolved_ip(url: str) -> str:
-    host = urlsplit(url).hostname or ""
+async def _resolved_ip(host: str) -> str:
+    """The first address `host` resolves to (itself when it is one), or empty when it does not resolve in 2 s."""
     try:
         async with asyncio.timeout(2):
             infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, UnicodeError):
         return ""
     return str(infos[0][4][0]) if infos else ""
-
-
-async def _certificate_expiry_ms(url: str, deadline: float) -> float:
-    """Milliseconds until the server certificate expires (0 when there is none or it cannot be read)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        return 0
-    context = ssl.create_default_context()
-    try:
-        async with asyncio.timeout(deadline):
-            _, writer = await asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context)
-    except (OSError, TimeoutError, ssl.SSLError):
-        return 0
-    try:
-        cert = writer.get_extra_info("peercert") or {}
-        not_after = cert.get("notAfter")
-        if not isinstance(not_after, str):
-            return 0
-        expires = ssl.cert_time_to_seconds(not_after)
-        return max(0.0, (expires - datetime.now(UTC).timestamp()) * 1000)
-    finally:
-        writer.close()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
@@ -35,8 +35,40 @@ from tessa_tui.config.fields import (
 from tessa_tui.config.integrations import SLACK_FIELDS, TEMPLATE_FIELD, Integrations
 from tessa_tui.config.keymap import KEY_BY_ID
 
+if TYPE_CHECKING:
+    from tessa_tui.base.tls_contexts import TlsSettings
+
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 DEFAULT_CONDITIONS = ("[STATUS] == 200",)
+
+
+class TlsOptions(Section, frozen=True):
+    """TLS for one check: trust a private CA, accept any certificate, or present a client certificate."""
+
+    insecure: Annotated[
+        bool, doc("Accept any certificate (self-signed, expired, another host's); the services row shows ⚠ insecure.")
+    ] = False
+    ca_file: Annotated[str | None, doc("PEM file of the CA to trust instead of the system's (a private CA).")] = None
+    cert_file: Annotated[str | None, doc("PEM client certificate for mutual TLS (with its key, or `key-file`).")] = None
+    key_file: Annotated[str | None, doc("PEM private key of `cert-file` (not encrypted).")] = None
+
+    def __post_init__(self) -> None:
+        for field, value in (("ca-file", self.ca_file), ("cert-file", self.cert_file), ("key-file", self.key_file)):
+            no_nul(value, field)
+        if self.key_file is not None and self.cert_file is None:
+            raise ValueError("`key-file` needs `cert-file`, the certificate it belongs to")
+        if self.insecure and self.ca_file is not None:
+            raise ValueError("`insecure`: give `insecure` (no verification) or `ca-file` (verify with it), not both")
+        from tessa_tui.base.tls_contexts import client_context  # only a config with a `tls:` section needs it
+
+        client_context(self.settings)  # a file that cannot be read or used: TlsFileError names the field
+
+    @property
+    def settings(self) -> TlsSettings:
+        """The settings the check's TLS context is built from (one context per distinct settings)."""
+        from tessa_tui.base.tls_contexts import TlsSettings
+
+        return TlsSettings(self.insecure, self.ca_file, self.cert_file, self.key_file)
 
 
 class ServiceCheck(Section, frozen=True):
@@ -63,6 +95,9 @@ class ServiceCheck(Section, frozen=True):
     failure_threshold: Annotated[PositiveInt, doc("Consecutive failures before the pane shows DOWN.")] = 3
     success_threshold: Annotated[PositiveInt, doc("Consecutive successes before it shows UP again.")] = 2
     degraded_latency: Annotated[Duration | None, doc("A passing check slower than this is DEGRADED.")] = None
+    tls: Annotated[
+        TlsOptions | None, doc("TLS for this check (https://, tls://, starttls://): private CA, insecure, mutual TLS.")
+    ] = None
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.statuspage is None):
@@ -79,6 +114,9 @@ class ServiceCheck(Section, frozen=True):
             except ConditionError as exc:
                 raise ValueError(f"`conditions`: {exc}") from None
             _refuse_unfillable(condition.placeholders, endpoint, index, text)
+        if self.tls is not None and not (endpoint.https or endpoint.type in ("tls", "starttls")):
+            plain = "http:// uses no TLS; use https://" if endpoint.type == "http" else f"{endpoint.type} uses no TLS"
+            raise ValueError(f"`tls`: not supported ({plain})")
         if self.timeout <= timedelta(0) or self.interval <= timedelta(0):
             raise ValueError("`interval` and `timeout` must be longer than 0s")
 

@@ -1,0 +1,102 @@
+"""The parsers of what a check's target sends back (issue 23) under hostile bytes: a certificate's DER, and the
+TLS settings of a config. Each gives a value or its one documented failure, never another exception."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from tessa_tui.checks.certificate import expires_in_ms, not_after
+from tessa_tui.config.model import ServiceCheck, decode_hook
+
+NOW = datetime(2026, 1, 21, tzinfo=UTC)
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    length = len(content)
+    if length < 0x80:
+        return bytes([tag, length]) + content
+    size = (length.bit_length() + 7) // 8
+    return bytes([tag, 0x80 | size]) + length.to_bytes(size, "big") + content
+
+
+def certificate(not_after_tag: int, when: bytes, version: bool = True) -> bytes:
+    """The skeleton of an X.509 certificate: what not_after() walks, with everything else empty."""
+    validity = _der(0x30, _der(0x17, b"260101000000Z") + _der(not_after_tag, when))
+    tbs = (_der(0xA0, _der(0x02, b"\x02")) if version else b"") + _der(0x02, b"\x01") + _der(0x30, b"")
+    tbs += _der(0x30, b"") + validity + _der(0x30, b"")
+    return _der(0x30, _der(0x30, tbs) + _der(0x30, b"") + _der(0x03, b"\x00"))
+
+
+def test_both_time_forms_and_the_optional_version() -> None:
+    assert not_after(certificate(0x17, b"490101120000Z")) == datetime(2049, 1, 1, 12, tzinfo=UTC)
+    assert not_after(certificate(0x17, b"500101120000Z")) == datetime(1950, 1, 1, 12, tzinfo=UTC)
+    assert not_after(certificate(0x18, b"20991231235959Z", version=False)) == datetime(
+        2099, 12, 31, 23, 59, 59, tzinfo=UTC
+    )
+    assert not_after(certificate(0x18, b"20991331235959Z")) is None  # month 13
+    assert not_after(certificate(0x17, b"4901011200+0100")) is None  # RFC 5280: Z only
+    assert expires_in_ms(certificate(0x17, b"260122000000Z"), NOW) == 24 * 3600 * 1000
+    assert expires_in_ms(certificate(0x17, b"200101000000Z"), NOW) == 0  # expired: 0, never negative
+    assert expires_in_ms(b"", NOW) == 0
+
+
+@given(st.binary(max_size=600))
+@example(b"\x30\x84\xff\xff\xff\xff")  # a length far past the end
+@example(b"\x30\x80")  # indefinite length (BER, not DER)
+@example(b"\x30\x89" + b"\xff" * 9)  # a length of 9 bytes
+def test_any_bytes_give_a_time_or_none(data: bytes) -> None:
+    result = not_after(data)
+    assert result is None or result.tzinfo is UTC
+    assert expires_in_ms(data, NOW) >= 0
+
+
+@given(st.binary(max_size=40), st.integers(0, 600))
+def test_a_truncated_certificate_gives_none(junk: bytes, cut: int) -> None:
+    whole = certificate(0x18, b"20991231235959Z")
+    assert not_after(whole[:cut] if cut < len(whole) else whole) in (
+        None,
+        datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC),
+    )
+    assert not_after(whole[: len(whole) - 1] + junk[:0]) is None
+
+
+PATHS = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["-rf", "/dev/zero", "/proc/self/mem", "/", "~", "\x00", "a\nb", "\x1b]0;x\x07"]),
+    st.text(string.printable, min_size=1, max_size=20).map(lambda t: f"/nonexistent/{t}"),
+)
+TLS_VALUES = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "insecure": st.one_of(st.booleans(), st.text(max_size=5), st.integers(), st.none()),
+            "ca-file": PATHS | st.integers() | st.none(),
+            "cert-file": PATHS,
+            "key-file": PATHS,
+        },
+    ),
+    st.text(max_size=10),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@given(TLS_VALUES)
+@example({"cert-file": "a\nb"})
+@example({"ca-file": "/nonexistent/\x1b]0;x\x07"})
+def test_tls_settings_load_or_are_one_validation_error(tls: object) -> None:
+    data = {"name": "svc", "url": "https://127.0.0.1:1/", "tls": tls}
+    try:
+        check = msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+    else:
+        assert check.tls is not None
+        assert check.tls.ca_file is None or Path(check.tls.ca_file).expanduser().is_file()
+        return
+    assert "\n" not in message.strip()
