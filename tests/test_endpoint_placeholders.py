@@ -5,7 +5,8 @@ other, so `[DNS_RCODE]` on an HTTP check can never again load and then stay down
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import fields as dataclass_fields
 from typing import Any
 
@@ -17,7 +18,8 @@ from tessa_tui.checks import service_check
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.conditions.condition import PLACEHOLDERS, Observation, parse_condition
 from tessa_tui.config.model import ServiceCheck, decode_hook
-from tests.tls_material import TlsServers
+from tests.socket_servers import echo, serving, smtp
+from tests.tls_material import Pki, TlsServers
 
 # One condition operand per placeholder (`[BODY].` and `[HEADER].` need a path or a name after them).
 OPERAND = {"[BODY].": "[BODY].status", "[HEADER].": "[HEADER].content-type", "[CONTEXT]": "[CONTEXT].a"}
@@ -27,7 +29,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "http": {"url": "http://127.0.0.1:9/ok"},
     "https": {"url": "https://localhost:9/ok"},
     "statuspage": {"statuspage": "http://127.0.0.1:9/sp/x"},
+    "tcp": {"url": "tcp://127.0.0.1:9"},
+    "tcp-body": {"url": "tcp://127.0.0.1:9", "body": "ping"},
+    "tls": {"url": "tls://localhost:9"},
+    "tls-body": {"url": "tls://localhost:9", "body": "ping"},
+    "starttls": {"url": "starttls://localhost:9"},
 }
+CONNECTION = {"[RESPONSE_TIME]", "[CONNECTED]", "[IP]"}
+REPLY = {"[BODY]", "[BODY]."}
 
 # What a run of each kind fills: the contract docs/conditions.md states. Every other pair is refused at load.
 FILLED: dict[str, set[str]] = {
@@ -35,6 +44,11 @@ FILLED: dict[str, set[str]] = {
     "https": {"[STATUS]", "[RESPONSE_TIME]", "[CONNECTED]", "[IP]", "[BODY]", "[BODY].", "[HEADER]."}
     | {"[CERTIFICATE_EXPIRATION]"},
     "statuspage": set(),
+    "tcp": CONNECTION,
+    "tcp-body": CONNECTION | REPLY,
+    "tls": CONNECTION | {"[CERTIFICATE_EXPIRATION]"},
+    "tls-body": CONNECTION | REPLY | {"[CERTIFICATE_EXPIRATION]"},
+    "starttls": CONNECTION | {"[CERTIFICATE_EXPIRATION]"},
 }
 
 
@@ -95,18 +109,43 @@ def observed(monkeypatch: pytest.MonkeyPatch) -> list[Observation]:
     return seen
 
 
-# How each kind reaches a real loopback server (its fixture), with the fields it needs there.
-Reach = Callable[[pytest.FixtureRequest], dict[str, Any]]
+# How each kind reaches a real loopback server, with the fields it needs there.
+Reach = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[dict[str, Any]]]
 
 
-def _https(request: pytest.FixtureRequest) -> dict[str, Any]:
+@asynccontextmanager
+async def _http(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    yield {"url": f"{request.getfixturevalue('servers').http}/ok"}
+
+
+@asynccontextmanager
+async def _https(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
     tls: TlsServers = request.getfixturevalue("tls_servers")
-    return {"url": f"{tls.private_ca}/ok", "tls": {"ca-file": str(tls.pki.ca)}}
+    yield {"url": f"{tls.private_ca}/ok", "tls": {"ca-file": str(tls.pki.ca)}}
+
+
+def _socket(scheme: str, body: bool) -> Reach:
+    @asynccontextmanager
+    async def reach(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+        pki: Pki = request.getfixturevalue("pki")
+        handler = smtp(pki.server_context()) if scheme == "starttls" else echo
+        async with serving(handler, tls=pki.server_context() if scheme == "tls" else None) as port:
+            fields: dict[str, Any] = {"url": f"{scheme}://localhost:{port}", "tls": {"ca-file": str(pki.ca)}}
+            if scheme == "tcp":
+                del fields["tls"]
+            yield fields | ({"body": "ping"} if body else {})
+
+    return reach
 
 
 REACH: dict[str, Reach] = {
-    "http": lambda request: {"url": f"{request.getfixturevalue('servers').http}/ok"},
+    "http": _http,
     "https": _https,
+    "tcp": _socket("tcp", body=False),
+    "tcp-body": _socket("tcp", body=True),
+    "tls": _socket("tls", body=False),
+    "tls-body": _socket("tls", body=True),
+    "starttls": _socket("starttls", body=False),
 }
 
 
@@ -117,8 +156,9 @@ async def test_a_real_run_fills_every_placeholder_its_kind_accepts(
     if variant not in REACH:
         pytest.fail(f"no loopback server for {variant} checks: add one to REACH")
     placeholders = FILLED[variant]
-    check = service(**REACH[variant](request), conditions=[condition_of(p) for p in sorted(placeholders)])
-    async with make_client() as client:
+    async with REACH[variant](request) as fields, make_client() as client:
+        check = service(**fields, conditions=[condition_of(p) for p in sorted(placeholders)])
         result = await run_check(client, check)
     assert not result.internal_error, result.reason
+    assert result.reason.startswith("[") or not result.reason, result.reason  # conditions fail, the run did not
     assert _filled_fields(observed[-1], placeholders) == dict.fromkeys(placeholders, True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import ssl
 import sys
 import time
@@ -83,7 +82,7 @@ class _SessionTransport(httpx.AsyncBaseTransport):
         if self._session is None:
             import aiohttp
 
-            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=60, ssl=_tls_context())
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=60, ssl=shared_tls_context())
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 # Who is asking, in the monitored service's access log; a check's own User-Agent header wins.
@@ -113,10 +112,12 @@ class _CheckClient(httpx.AsyncClient):
         self.check_transport = transport
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """The system trust store, loaded once per process (tens of milliseconds each time), shared by every client."""
-    return ssl.create_default_context()
+def shared_tls_context() -> ssl.SSLContext:
+    """The system trust store, loaded once per process (tens of milliseconds each time), shared by every client
+    and every check without `tls:` settings of its own."""
+    from tessa_tui.base.tls_contexts import TlsSettings, client_context
+
+    return client_context(TlsSettings())
 
 
 def make_client(max_connections: int = 1000) -> httpx.AsyncClient:

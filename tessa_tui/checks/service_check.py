@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -22,6 +21,7 @@ from tessa_tui.base.http_fetch import (
     describe_error,
     fetch,
     request_target,
+    shared_tls_context,
     transport_errors,
 )
 from tessa_tui.base.isolate import internal_reason, isolated
@@ -30,10 +30,12 @@ from tessa_tui.base.sanitize import excerpt, sanitize
 from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.base.tls_contexts import client_context
 from tessa_tui.checks.certificate import expires_in_ms
-from tessa_tui.checks.result import CheckResult, CheckState
+from tessa_tui.checks.result import CheckKind, CheckResult, CheckState
+from tessa_tui.checks.socket_check import probe
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
 from tessa_tui.conditions.condition import Condition, ConditionResult, Observation, evaluate_all, parse_condition
 from tessa_tui.conditions.jsonpath import clean_surrogates
+from tessa_tui.config.endpoints import SOCKET_TYPES, Endpoint
 from tessa_tui.config.model import ServiceCheck
 
 
@@ -75,6 +77,8 @@ def describe_target(check: ServiceCheck) -> str:
     unverified = " (insecure: certificate not verified)" if check.tls is not None and check.tls.insecure else ""
     if check.statuspage:
         return f"status page {mask_url(check.statuspage)}{unverified}"
+    if check.endpoint.type in SOCKET_TYPES:
+        return f"{mask_url(check.url or '')}{unverified}"
     return f"{check.method} {mask_url(check.url or '')}{unverified}"
 
 
@@ -166,6 +170,7 @@ class CheckPlan:
     text, every secret to mask, and the caches that make an unchanged run cheap."""
 
     check: ServiceCheck
+    endpoint: Endpoint
     given: tuple[str, ...] | frozenset[str] | None
     """The caller's secrets as passed when immutable: the same object again means the same secrets."""
     given_hidden: frozenset[str]
@@ -222,7 +227,8 @@ def _target(url: str) -> tuple[Target | None, str]:
 
 
 def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
-    target, url_error = _target(check.url) if check.url else (None, "")
+    http = check.endpoint.type == "http"
+    target, url_error = _target(check.url) if check.url and http else (None, "")
     base = (check.statuspage or "").rstrip("/")
     pages = tuple(f"{base}/api/v2/{name}.json" for name in ("summary", "status"))
     summary, status = ((_target(page)[0] or page) for page in pages) if check.statuspage else pages
@@ -232,6 +238,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
     cleaner = _TextCleaner(hidden)
     return CheckPlan(
         check=check,
+        endpoint=check.endpoint,
         given=secrets if isinstance(secrets, tuple | frozenset) else None,
         given_hidden=given,
         target=target,
@@ -262,7 +269,8 @@ async def run_check(
     except Exception as exc:  # a bug in working out the plan is this check's fault too
         hidden = _given_secrets(secrets) | _safe_secrets(check)
         return fault_result(check, internal_reason(exc, context, hidden), hidden, clock)
-    run = _run_statuspage if check.statuspage else _run_http
+    kind = plan.endpoint.type
+    run = _run_statuspage if kind == "statuspage" else _run_socket if kind in SOCKET_TYPES else _run_http
     return await isolated(
         run(client, plan, clock),
         context=context,
@@ -290,7 +298,7 @@ def fault_result(
     return CheckResult(
         name=check.name,
         group=check.group,
-        kind="statuspage" if check.statuspage else "http",
+        kind=_kind_of(check),
         target=target,
         state="unknown",
         reason=cleaner.text(reason),
@@ -329,8 +337,41 @@ async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> C
     return _result("http", plan, outcome, clock(), state, reason, conditions=shown)
 
 
+def _kind_of(check: ServiceCheck) -> CheckKind:
+    try:
+        return check.endpoint.type
+    except ValueError:  # cannot happen for a loaded check; the fault path must not raise
+        return "http"
+
+
+async def _run_socket(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    """A tcp://, tls:// or starttls:// check: connected (and shook hands) in time, and its conditions."""
+    check, endpoint = plan.check, plan.endpoint
+    outcome = await probe(
+        endpoint.type,
+        endpoint.host,
+        endpoint.port,
+        tls=plan.tls or shared_tls_context(),
+        body=check.body,
+        deadline=plan.deadline,
+    )
+    observation = Observation(
+        response_time_ms=outcome.elapsed_ms,
+        body=outcome.body,
+        connected=outcome.connected,
+        ip=await _resolved_ip(endpoint.host) if plan.needs_ip else "",
+        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC)),
+    )
+    raw, shown = plan.memo.results(observation)
+    seen = HttpOutcome(
+        body=outcome.body, elapsed_ms=outcome.elapsed_ms, connected=outcome.connected, error=outcome.error
+    )
+    state, reason = _http_state(check, seen, raw)
+    return _result(endpoint.type, plan, seen, clock(), state, reason, conditions=shown)
+
+
 def _result(
-    kind: Literal["http", "statuspage"],
+    kind: CheckKind,
     plan: CheckPlan,
     outcome: HttpOutcome,
     checked_at: datetime,

@@ -40,6 +40,13 @@ if TYPE_CHECKING:
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 DEFAULT_CONDITIONS = ("[STATUS] == 200",)
+CONNECTED_CONDITIONS = ("[CONNECTED] == true",)
+
+
+class _DefaultConditions(list[str]):
+    """The conditions a check gets when it names none: told apart from the same list written in the file, so a
+    tcp:// or dns check without conditions gets `[CONNECTED] == true`, while `[STATUS] == 200` written on one is
+    refused (it has no status)."""
 
 
 class TlsOptions(Section, frozen=True):
@@ -89,9 +96,13 @@ class ServiceCheck(Section, frozen=True):
     timeout: Annotated[Duration, doc("Total deadline of one request, connect to last byte (default 10s).")] = duration(
         "10s"
     )
-    conditions: Annotated[list[str], doc("Gatus-style conditions that must all hold (default `[STATUS] == 200`).")] = (
-        msgspec.field(default_factory=lambda: list(DEFAULT_CONDITIONS))
-    )
+    conditions: Annotated[
+        list[str],
+        doc(
+            "Gatus-style conditions that must all hold (default `[STATUS] == 200`; `[CONNECTED] == true` for "
+            "tcp://, tls://, starttls:// and dns checks)."
+        ),
+    ] = msgspec.field(default_factory=lambda: _DefaultConditions(DEFAULT_CONDITIONS))
     failure_threshold: Annotated[PositiveInt, doc("Consecutive failures before the pane shows DOWN.")] = 3
     success_threshold: Annotated[PositiveInt, doc("Consecutive successes before it shows UP again.")] = 2
     degraded_latency: Annotated[Duration | None, doc("A passing check slower than this is DEGRADED.")] = None
@@ -103,8 +114,8 @@ class ServiceCheck(Section, frozen=True):
         if (self.url is None) == (self.statuspage is None):
             raise ValueError("give exactly one of `url` (a check) or `statuspage` (a status page)")
         endpoint = self.endpoint
-        if endpoint.type not in ("http", "statuspage"):
-            raise ValueError(f"`url`: not supported ({endpoint.type}:// checks are not built yet)")
+        if isinstance(self.conditions, _DefaultConditions) and endpoint.type not in ("http", "statuspage"):
+            msgspec.structs.force_setattr(self, "conditions", list(CONNECTED_CONDITIONS))
         for key, value in self.headers.items():
             if not _TOKEN.fullmatch(key) or CONTROL.search(value.replace("\t", " ")):
                 raise ValueError(f"`headers`: {key[:40]!r} is not a valid header (name a token, value one line)")

@@ -3,6 +3,7 @@ TLS settings of a config. Each gives a value or its one documented failure, neve
 
 from __future__ import annotations
 
+import asyncio
 import string
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tessa_tui.checks.certificate import expires_in_ms, not_after
+from tessa_tui.checks.socket_check import MAX_LINE_BYTES, SmtpError, read_reply
 from tessa_tui.config.model import ServiceCheck, decode_hook
 
 NOW = datetime(2026, 1, 21, tzinfo=UTC)
@@ -100,3 +102,38 @@ def test_tls_settings_load_or_are_one_validation_error(tls: object) -> None:
         assert check.tls.ca_file is None or Path(check.tls.ca_file).expanduser().is_file()
         return
     assert "\n" not in message.strip()
+
+
+def _reader(data: bytes) -> asyncio.StreamReader:
+    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    reader.feed_data(data)
+    reader.feed_eof()
+    return reader
+
+
+SMTP_LINES = st.lists(
+    st.one_of(
+        st.sampled_from([b"220 ready", b"250-SIZE 1", b"250 STARTTLS", b"220-", b"220", b"2200 x", b"-220 x", b""]),
+        st.binary(max_size=60),
+        st.integers(0, 999).map(lambda n: f"{n:03d}-x".encode()),
+    ),
+    max_size=80,
+).map(lambda lines: b"\r\n".join(lines))
+
+
+@given(st.one_of(SMTP_LINES, st.binary(max_size=3000)))
+@example(b"220-" + b"x" * 2000)
+@example(b"220-a\r\n" * 70)
+@example(b"\xff\xfe\x00 ready\r\n")
+def test_any_smtp_reply_is_a_code_or_one_smtp_error(data: bytes) -> None:
+    async def read() -> int | str:
+        try:
+            return await read_reply(_reader(data))
+        except SmtpError as exc:
+            return str(exc)
+
+    outcome = asyncio.run(read())
+    if isinstance(outcome, str):
+        assert outcome and "\n" not in outcome and len(outcome) < 200
+    else:
+        assert 0 <= outcome <= 999
