@@ -18,6 +18,7 @@ from tessa_tui.checks import service_check
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.conditions.condition import PLACEHOLDERS, Observation, parse_condition
 from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests.dns_server import dns_server
 from tests.socket_servers import echo, serving, smtp
 from tests.tls_material import Pki, TlsServers
 
@@ -34,6 +35,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "tls": {"url": "tls://localhost:9"},
     "tls-body": {"url": "tls://localhost:9", "body": "ping"},
     "starttls": {"url": "starttls://localhost:9"},
+    "dns": {"url": "127.0.0.1:9", "dns": {"query-name": "example.test"}},
 }
 CONNECTION = {"[RESPONSE_TIME]", "[CONNECTED]", "[IP]"}
 REPLY = {"[BODY]", "[BODY]."}
@@ -49,6 +51,7 @@ FILLED: dict[str, set[str]] = {
     "tls": CONNECTION | {"[CERTIFICATE_EXPIRATION]"},
     "tls-body": CONNECTION | REPLY | {"[CERTIFICATE_EXPIRATION]"},
     "starttls": CONNECTION | {"[CERTIFICATE_EXPIRATION]"},
+    "dns": CONNECTION | REPLY | {"[DNS_RCODE]"},
 }
 
 
@@ -138,7 +141,14 @@ def _socket(scheme: str, body: bool) -> Reach:
     return reach
 
 
+@asynccontextmanager
+async def _dns(_request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    async with dns_server() as resolver:
+        yield {"url": resolver, "dns": {"query-name": "example.test"}}
+
+
 REACH: dict[str, Reach] = {
+    "dns": _dns,
     "http": _http,
     "https": _https,
     "tcp": _socket("tcp", body=False),

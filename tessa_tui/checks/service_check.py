@@ -30,6 +30,7 @@ from tessa_tui.base.sanitize import excerpt, sanitize
 from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.base.tls_contexts import client_context
 from tessa_tui.checks.certificate import expires_in_ms
+from tessa_tui.checks.dns_check import query as dns_query
 from tessa_tui.checks.result import CheckKind, CheckResult, CheckState
 from tessa_tui.checks.socket_check import probe
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
@@ -77,6 +78,8 @@ def describe_target(check: ServiceCheck) -> str:
     unverified = " (insecure: certificate not verified)" if check.tls is not None and check.tls.insecure else ""
     if check.statuspage:
         return f"status page {mask_url(check.statuspage)}{unverified}"
+    if check.dns is not None:
+        return f"dns {check.dns.query_type} {check.dns.query_name} @ {check.url}"
     if check.endpoint.type in SOCKET_TYPES:
         return f"{mask_url(check.url or '')}{unverified}"
     return f"{check.method} {mask_url(check.url or '')}{unverified}"
@@ -184,6 +187,8 @@ class CheckPlan:
     deadline: float
     needs_ip: bool
     needs_certificate: bool
+    dns_name: str
+    """A DNS check's question, absolute (a PTR's IP turned into its reverse name); empty for other checks."""
     tls: ssl.SSLContext | None
     """The check's own TLS context (its `tls:` settings, one per distinct settings); None: the shared one."""
     secrets: frozenset[str]
@@ -249,6 +254,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
         needs_ip=_uses(conditions, "[IP]"),
         needs_certificate=_uses(conditions, "[CERTIFICATE_EXPIRATION]"),
         tls=client_context(check.tls.settings) if check.tls is not None else None,
+        dns_name=check.dns.absolute_name if check.dns is not None else "",
         secrets=hidden,
         cleaner=cleaner,
         memo=_ConditionMemo(conditions, cleaner),
@@ -270,7 +276,7 @@ async def run_check(
         hidden = _given_secrets(secrets) | _safe_secrets(check)
         return fault_result(check, internal_reason(exc, context, hidden), hidden, clock)
     kind = plan.endpoint.type
-    run = _run_statuspage if kind == "statuspage" else _run_socket if kind in SOCKET_TYPES else _run_http
+    run = _RUNS.get(kind, _run_http)
     return await isolated(
         run(client, plan, clock),
         context=context,
@@ -370,6 +376,33 @@ async def _run_socket(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -
     return _result(endpoint.type, plan, seen, clock(), state, reason, conditions=shown)
 
 
+async def _run_dns(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    """A DNS check: one query to the resolver `url` names; [DNS_RCODE] and [BODY] from its answer."""
+    check, endpoint = plan.check, plan.endpoint
+    query_type = check.dns.query_type if check.dns is not None else "A"  # a dns endpoint always has one
+    outcome = await dns_query(endpoint.host, endpoint.port, plan.dns_name, query_type, plan.deadline)
+    answer = outcome.answer
+    body = answer.body if answer else b""
+    observation = Observation(
+        response_time_ms=outcome.elapsed_ms,
+        body=body,
+        connected=answer is not None,
+        ip=await _resolved_ip(endpoint.host) if plan.needs_ip else "",
+        dns_rcode=answer.rcode if answer else "",
+    )
+    raw, shown = plan.memo.results(observation)
+    seen = HttpOutcome(
+        body=answer.body if answer else b"",
+        elapsed_ms=outcome.elapsed_ms,
+        connected=answer is not None,
+        error=outcome.error,
+    )
+    state, reason = _http_state(check, seen, raw)
+    if answer is not None and answer.truncated and state != "up":
+        reason += " (answer truncated over UDP; DNS over TCP is not supported)"
+    return _result("dns", plan, seen, clock(), state, reason, conditions=shown)
+
+
 def _result(
     kind: CheckKind,
     plan: CheckPlan,
@@ -441,6 +474,16 @@ async def _run_statuspage(client: httpx.AsyncClient, plan: CheckPlan, clock: Now
     if vendor.incidents is None and vendor.state == "up":
         reason = "incidents not reported by this page"
     return result(vendor.state, reason, vendor=vendor)
+
+
+_RUNS = {
+    "statuspage": _run_statuspage,
+    "tcp": _run_socket,
+    "tls": _run_socket,
+    "starttls": _run_socket,
+    "dns": _run_dns,
+}
+"""How each kind of check runs (HTTP for the rest)."""
 
 
 def _uses(conditions: tuple[Condition, ...], placeholder: str) -> bool:

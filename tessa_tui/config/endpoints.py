@@ -76,11 +76,15 @@ class Endpoint:
 def endpoint_of(url: str | None, statuspage: str | None, dns: bool, body: str | None) -> Endpoint:
     """The endpoint a check's fields name; ValueError (starting with the field) when it cannot be checked."""
     if statuspage is not None:
+        if dns:
+            raise ValueError("`dns`: not supported on a status page check (give `url`, the resolver)")
         http_url(statuspage, "statuspage")
         return Endpoint("statuspage", host=urlsplit(statuspage).hostname or "", https=statuspage.startswith("https"))
     if url is None:
         raise ValueError("give exactly one of `url` (a check) or `statuspage` (a status page)")
     if dns:
+        if body is not None:
+            raise ValueError("`body`: not supported (a dns check sends its query, nothing else)")
         host, port = resolver_address(url)
         return Endpoint("dns", host=host, port=port)
     scheme = url.partition("://")[0].lower() if "://" in url else ""
@@ -126,7 +130,7 @@ def socket_address(url: str) -> tuple[str, int]:
 def resolver_address(url: str) -> tuple[str, int]:
     """A dns check's `url`, its resolver: `8.8.8.8`, `dns.internal:5353`, `[::1]:53` or `::1` (port 53 unless
     given); ValueError naming `url` otherwise."""
-    message = "`url` of a dns check names its resolver: an address or host, and a port if not 53 (8.8.8.8:53)"
+    message = "`url`: a dns check's url names its resolver: an address or host, and a port if not 53 (8.8.8.8:53)"
     text = url.strip()
     if not text or CONTROL.search(text) or any(c in text for c in " /?#@") or "://" in text:
         raise ValueError(message)

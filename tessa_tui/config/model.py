@@ -78,6 +78,34 @@ class TlsOptions(Section, frozen=True):
         return TlsSettings(self.insecure, self.ca_file, self.cert_file, self.key_file)
 
 
+class DnsQuery(Section, frozen=True):
+    """A DNS check's question (Gatus's `dns:`); the check's `url` names the resolver, e.g. `8.8.8.8`."""
+
+    query_name: Annotated[str, doc("The name to ask for, e.g. example.com (an IP address for PTR).", min_length=1)]
+    query_type: Annotated[str, doc("A, AAAA, CNAME, MX, NS, PTR, SRV or TXT.")] = "A"
+
+    def __post_init__(self) -> None:
+        from tessa_tui.base.dns_wire import QUERY_TYPES, query_name
+
+        if self.query_type not in QUERY_TYPES:
+            have = ", ".join(QUERY_TYPES)
+            shown = self.query_type[:20]
+            raise ValueError(
+                f"`query-type`: not supported ({shown!r}: tessa-tui reads the answers Gatus reads: {have})"
+            )
+        try:
+            query_name(self.query_name, self.query_type)
+        except ValueError as exc:
+            raise ValueError(f"`query-name`: {exc}") from None
+
+    @property
+    def absolute_name(self) -> str:
+        """The name the query carries: with its trailing dot, an IP's reverse name for PTR."""
+        from tessa_tui.base.dns_wire import query_name
+
+        return query_name(self.query_name, self.query_type)
+
+
 class ServiceCheck(Section, frozen=True):
     """An HTTP health check of our own, or a vendor's Statuspage v2 status page."""
 
@@ -106,6 +134,9 @@ class ServiceCheck(Section, frozen=True):
     failure_threshold: Annotated[PositiveInt, doc("Consecutive failures before the pane shows DOWN.")] = 3
     success_threshold: Annotated[PositiveInt, doc("Consecutive successes before it shows UP again.")] = 2
     degraded_latency: Annotated[Duration | None, doc("A passing check slower than this is DEGRADED.")] = None
+    dns: Annotated[
+        DnsQuery | None, doc("Makes this a DNS check: `url` is the resolver (`8.8.8.8`, `10.0.0.2:5353`).")
+    ] = None
     tls: Annotated[
         TlsOptions | None, doc("TLS for this check (https://, tls://, starttls://): private CA, insecure, mutual TLS.")
     ] = None
@@ -134,7 +165,7 @@ class ServiceCheck(Section, frozen=True):
     @property
     def endpoint(self) -> Endpoint:
         """What the check talks to (its type, host, port), read from its fields; ValueError when unsupported."""
-        return endpoint_of(self.url, self.statuspage, False, self.body)
+        return endpoint_of(self.url, self.statuspage, self.dns is not None, self.body)
 
 
 def _refuse_unfillable(placeholders: frozenset[str], endpoint: Endpoint, index: int, text: str) -> None:

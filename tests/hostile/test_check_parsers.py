@@ -1,9 +1,11 @@
-"""The parsers of what a check's target sends back (issue 23) under hostile bytes: a certificate's DER, and the
-TLS settings of a config. Each gives a value or its one documented failure, never another exception."""
+"""The parsers of what a check's target sends back (issue 23) under hostile bytes: a certificate's DER, SMTP
+replies, DNS answers and query names, and the TLS settings of a config. Each gives a value or its one documented
+failure, never another exception."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import string
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,9 +14,11 @@ import msgspec
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tessa_tui.base.dns_wire import QUERY_TYPES, DnsFormatError, build_query, parse_response, query_name
 from tessa_tui.checks.certificate import expires_in_ms, not_after
 from tessa_tui.checks.socket_check import MAX_LINE_BYTES, SmtpError, read_reply
 from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests import dns_server
 
 NOW = datetime(2026, 1, 21, tzinfo=UTC)
 
@@ -137,3 +141,46 @@ def test_any_smtp_reply_is_a_code_or_one_smtp_error(data: bytes) -> None:
         assert outcome and "\n" not in outcome and len(outcome) < 200
     else:
         assert 0 <= outcome <= 999
+
+
+def _valid_response() -> bytes:
+    query = build_query(7, "example.test.", "A")
+    return dns_server.response(query, answers=dns_server.ZONE[("example.test.", dns_server.A)] * 2)
+
+
+@given(st.binary(max_size=700), st.sampled_from(list(QUERY_TYPES)))
+@example(b"\x00\x07\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\xc0\x0c", "A")  # the question is a pointer to itself
+def test_any_packet_is_an_answer_or_one_format_error(packet: bytes, kind: str) -> None:
+    try:
+        answer = parse_response(packet, 7, "example.test.", kind)
+    except DnsFormatError as exc:
+        message = str(exc)
+    else:
+        assert answer.rcode and len(answer.body) <= 65536
+        return
+    assert message and "\n" not in message
+
+
+@given(st.lists(st.tuples(st.integers(0, 700), st.integers(0, 255)), max_size=8), st.integers(0, 700))
+def test_a_mutated_answer_is_an_answer_or_one_format_error(flips: list[tuple[int, int]], cut: int) -> None:
+    packet = bytearray(_valid_response())
+    for at, value in flips:
+        if at < len(packet):
+            packet[at] = value
+    with contextlib.suppress(DnsFormatError):  # the one failure allowed; anything else fails the test
+        parse_response(bytes(packet[: max(cut, 12)]), 7, "example.test.", "A")
+
+
+@given(st.text(max_size=300), st.sampled_from(list(QUERY_TYPES)))
+@example("a" * 64 + ".com", "A")
+@example("é.example", "A")
+@example("..", "PTR")
+def test_any_query_name_encodes_or_is_one_value_error(name: str, kind: str) -> None:
+    try:
+        absolute = query_name(name, kind)
+    except ValueError as exc:
+        message = str(exc)
+    else:
+        assert absolute.endswith(".") and len(build_query(1, absolute, kind)) <= 12 + 255 + 4
+        return
+    assert message.startswith("a DNS name")
