@@ -5,19 +5,22 @@ other, so `[DNS_RCODE]` on an HTTP check can never again load and then stay down
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import fields as dataclass_fields
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
 import pytest
+from aiohttp import web
 
 from tessa_tui.base.http_fetch import make_client
 from tessa_tui.checks import service_check
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.conditions.condition import PLACEHOLDERS, Observation, parse_condition
 from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests import loopback
 from tests.dns_server import dns_server
 from tests.socket_servers import echo, serving, smtp
 from tests.tls_material import Pki, TlsServers
@@ -27,11 +30,12 @@ OPERAND = {"[BODY].": "[BODY].status", "[HEADER].": "[HEADER].content-type", "[C
 
 # Every kind of check, as fields with stand-in addresses (the load rule does not connect).
 VARIANTS: dict[str, dict[str, Any]] = {
-    "http": {"url": "http://127.0.0.1:9/ok"},
+    "http": {"url": "http://localhost:9/ok"},
+    "http-ip": {"url": "http://127.0.0.1:9/ok"},
     "https": {"url": "https://localhost:9/ok"},
     "statuspage": {"statuspage": "http://127.0.0.1:9/sp/x"},
-    "tcp": {"url": "tcp://127.0.0.1:9"},
-    "tcp-body": {"url": "tcp://127.0.0.1:9", "body": "ping"},
+    "tcp": {"url": "tcp://localhost:9"},
+    "tcp-body": {"url": "tcp://localhost:9", "body": "ping"},
     "tls": {"url": "tls://localhost:9"},
     "tls-body": {"url": "tls://localhost:9", "body": "ping"},
     "starttls": {"url": "starttls://localhost:9"},
@@ -41,16 +45,18 @@ CONNECTION = {"[RESPONSE_TIME]", "[CONNECTED]", "[IP]"}
 REPLY = {"[BODY]", "[BODY]."}
 
 # What a run of each kind fills: the contract docs/conditions.md states. Every other pair is refused at load.
+HTTP = {"[STATUS]", "[RESPONSE_TIME]", "[CONNECTED]", "[IP]", "[BODY]", "[BODY].", "[HEADER]."}
+DOMAIN = {"[DOMAIN_EXPIRATION]"}  # a host name's; an IP address has no registration
 FILLED: dict[str, set[str]] = {
-    "http": {"[STATUS]", "[RESPONSE_TIME]", "[CONNECTED]", "[IP]", "[BODY]", "[BODY].", "[HEADER]."},
-    "https": {"[STATUS]", "[RESPONSE_TIME]", "[CONNECTED]", "[IP]", "[BODY]", "[BODY].", "[HEADER]."}
-    | {"[CERTIFICATE_EXPIRATION]"},
+    "http": HTTP | DOMAIN,
+    "http-ip": HTTP,
+    "https": HTTP | DOMAIN | {"[CERTIFICATE_EXPIRATION]"},
     "statuspage": set(),
-    "tcp": CONNECTION,
-    "tcp-body": CONNECTION | REPLY,
-    "tls": CONNECTION | {"[CERTIFICATE_EXPIRATION]"},
-    "tls-body": CONNECTION | REPLY | {"[CERTIFICATE_EXPIRATION]"},
-    "starttls": CONNECTION | {"[CERTIFICATE_EXPIRATION]"},
+    "tcp": CONNECTION | DOMAIN,
+    "tcp-body": CONNECTION | REPLY | DOMAIN,
+    "tls": CONNECTION | DOMAIN | {"[CERTIFICATE_EXPIRATION]"},
+    "tls-body": CONNECTION | REPLY | DOMAIN | {"[CERTIFICATE_EXPIRATION]"},
+    "starttls": CONNECTION | DOMAIN | {"[CERTIFICATE_EXPIRATION]"},
     "dns": CONNECTION | REPLY | {"[DNS_RCODE]"},
 }
 
@@ -112,19 +118,44 @@ def observed(monkeypatch: pytest.MonkeyPatch) -> list[Observation]:
     return seen
 
 
+@pytest.fixture(scope="module")
+def rdap() -> Iterator[str]:
+    """An RDAP service that knows every name: registered in 2001, expiring in a year."""
+
+    async def lookup(request: web.Request) -> web.Response:
+        expiration = {"eventAction": "expiration", "eventDate": f"{datetime.now(UTC).year + 1}-01-01T00:00:00Z"}
+        return web.json_response(
+            {"objectClassName": "domain", "ldhName": request.match_info["name"], "events": [expiration]}
+        )
+
+    def apps() -> list[web.Application]:
+        app = web.Application()
+        app.router.add_get("/domain/{name}", lookup)
+        return [app]
+
+    with loopback.serving(apps, "rdap-everything") as urls:
+        yield urls[0]
+
+
 # How each kind reaches a real loopback server, with the fields it needs there.
 Reach = Callable[[pytest.FixtureRequest], AbstractAsyncContextManager[dict[str, Any]]]
 
 
 @asynccontextmanager
 async def _http(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
+    yield {"url": f"{request.getfixturevalue('servers').http}/ok".replace("127.0.0.1", "localhost")}
+
+
+@asynccontextmanager
+async def _http_ip(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
     yield {"url": f"{request.getfixturevalue('servers').http}/ok"}
 
 
 @asynccontextmanager
 async def _https(request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]:
     tls: TlsServers = request.getfixturevalue("tls_servers")
-    yield {"url": f"{tls.private_ca}/ok", "tls": {"ca-file": str(tls.pki.ca)}}
+    url = f"{tls.private_ca}/ok".replace("127.0.0.1", "localhost")
+    yield {"url": url, "tls": {"ca-file": str(tls.pki.ca)}}
 
 
 def _socket(scheme: str, body: bool) -> Reach:
@@ -148,6 +179,7 @@ async def _dns(_request: pytest.FixtureRequest) -> AsyncIterator[dict[str, Any]]
 
 
 REACH: dict[str, Reach] = {
+    "http-ip": _http_ip,
     "dns": _dns,
     "http": _http,
     "https": _https,
@@ -161,12 +193,13 @@ REACH: dict[str, Reach] = {
 
 @pytest.mark.parametrize("variant", [v for v in VARIANTS if FILLED[v]])
 async def test_a_real_run_fills_every_placeholder_its_kind_accepts(
-    variant: str, request: pytest.FixtureRequest, observed: list[Observation]
+    variant: str, request: pytest.FixtureRequest, observed: list[Observation], rdap: str
 ) -> None:
     if variant not in REACH:
         pytest.fail(f"no loopback server for {variant} checks: add one to REACH")
     placeholders = FILLED[variant]
     async with REACH[variant](request) as fields, make_client() as client:
+        fields |= {"rdap-url": rdap} if placeholders & DOMAIN else {}
         check = service(**fields, conditions=[condition_of(p) for p in sorted(placeholders)])
         result = await run_check(client, check)
     assert not result.internal_error, result.reason

@@ -31,6 +31,7 @@ from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.base.tls_contexts import client_context
 from tessa_tui.checks.certificate import expires_in_ms
 from tessa_tui.checks.dns_check import query as dns_query
+from tessa_tui.checks.domain_expiry import domain_expiration_ms
 from tessa_tui.checks.result import CheckKind, CheckResult, CheckState
 from tessa_tui.checks.socket_check import probe
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
@@ -187,6 +188,7 @@ class CheckPlan:
     deadline: float
     needs_ip: bool
     needs_certificate: bool
+    needs_domain: bool
     dns_name: str
     """A DNS check's question, absolute (a PTR's IP turned into its reverse name); empty for other checks."""
     tls: ssl.SSLContext | None
@@ -253,6 +255,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
         deadline=check.timeout.total_seconds(),
         needs_ip=_uses(conditions, "[IP]"),
         needs_certificate=_uses(conditions, "[CERTIFICATE_EXPIRATION]"),
+        needs_domain=_uses(conditions, "[DOMAIN_EXPIRATION]"),
         tls=client_context(check.tls.settings) if check.tls is not None else None,
         dns_name=check.dns.absolute_name if check.dns is not None else "",
         secrets=hidden,
@@ -329,6 +332,7 @@ async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> C
         tls=plan.tls,
         want_certificate=plan.needs_certificate,
     )
+    domain_ms, domain_error = await _domain(client, plan)
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,
@@ -336,10 +340,11 @@ async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> C
         connected=outcome.connected,
         ip=await _resolved_ip(plan.target.url.host) if plan.needs_ip else "",
         certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC)),
+        domain_expiration_ms=domain_ms,
         headers=outcome.headers,
     )
     raw, shown = plan.memo.results(observation)
-    state, reason = _http_state(check, outcome, raw)
+    state, reason = _unknown_domain(_http_state(check, outcome, raw), raw, domain_error, outcome.error)
     return _result("http", plan, outcome, clock(), state, reason, conditions=shown)
 
 
@@ -348,6 +353,31 @@ def _kind_of(check: ServiceCheck) -> CheckKind:
         return check.endpoint.type
     except ValueError:  # cannot happen for a loaded check; the fault path must not raise
         return "http"
+
+
+async def _domain(client: httpx.AsyncClient, plan: CheckPlan) -> tuple[float, str]:
+    """[DOMAIN_EXPIRATION] of the check's host when a condition reads it (cached for days), and why not."""
+    if not plan.needs_domain:
+        return 0.0, ""
+    return await domain_expiration_ms(client, plan.check.rdap_url, plan.endpoint.host, plan.deadline)
+
+
+def _unknown_domain(
+    verdict: tuple[CheckState, str], results: tuple[ConditionResult, ...], domain_error: str, run_error: str
+) -> tuple[CheckState, str]:
+    """A check failing only because the domain's expiration is not known is unknown, not down: the registry's
+    silence says nothing about the service (which answered: `run_error` is empty)."""
+    state = verdict[0]
+    failed = [r for r in results if not r.success]
+    if (
+        domain_error
+        and not run_error
+        and state == "down"
+        and failed
+        and all("[DOMAIN_EXPIRATION]" in r.condition for r in failed)
+    ):
+        return "unknown", f"domain expiration unknown: {domain_error}"
+    return verdict
 
 
 async def _run_socket(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
@@ -361,18 +391,20 @@ async def _run_socket(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -
         body=check.body,
         deadline=plan.deadline,
     )
+    domain_ms, domain_error = await _domain(_client, plan)
     observation = Observation(
         response_time_ms=outcome.elapsed_ms,
         body=outcome.body,
         connected=outcome.connected,
         ip=await _resolved_ip(endpoint.host) if plan.needs_ip else "",
         certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC)),
+        domain_expiration_ms=domain_ms,
     )
     raw, shown = plan.memo.results(observation)
     seen = HttpOutcome(
         body=outcome.body, elapsed_ms=outcome.elapsed_ms, connected=outcome.connected, error=outcome.error
     )
-    state, reason = _http_state(check, seen, raw)
+    state, reason = _unknown_domain(_http_state(check, seen, raw), raw, domain_error, seen.error)
     return _result(endpoint.type, plan, seen, clock(), state, reason, conditions=shown)
 
 

@@ -192,8 +192,6 @@ def placeholder_refusal(placeholder: str, endpoint: Endpoint) -> str | None:
             return None
         return _NO_CERTIFICATE.get(kind)
     if placeholder == "[DOMAIN_EXPIRATION]":
-        if True:  # until the RDAP look-up is built
-            return "domain expiration look-ups are not built yet"
         if kind == "dns":
             return "a dns check's url is its resolver; check the domain's expiration on an https:// or tcp:// check"
         if endpoint.host_is_ip:

@@ -29,6 +29,7 @@ from tessa_tui.config.fields import (
     Section,
     doc,
     duration,
+    http_url,
     no_nul,
     postgres_dsn,
 )
@@ -137,6 +138,10 @@ class ServiceCheck(Section, frozen=True):
     dns: Annotated[
         DnsQuery | None, doc("Makes this a DNS check: `url` is the resolver (`8.8.8.8`, `10.0.0.2:5353`).")
     ] = None
+    rdap_url: Annotated[
+        str,
+        doc("RDAP service asked for [DOMAIN_EXPIRATION] (`/domain/NAME`); rdap.org redirects to the registry's."),
+    ] = "https://rdap.org"
     tls: Annotated[
         TlsOptions | None, doc("TLS for this check (https://, tls://, starttls://): private CA, insecure, mutual TLS.")
     ] = None
@@ -145,6 +150,7 @@ class ServiceCheck(Section, frozen=True):
         if (self.url is None) == (self.statuspage is None):
             raise ValueError("give exactly one of `url` (a check) or `statuspage` (a status page)")
         endpoint = self.endpoint
+        http_url(self.rdap_url, "rdap-url")
         if isinstance(self.conditions, _DefaultConditions) and endpoint.type not in ("http", "statuspage"):
             msgspec.structs.force_setattr(self, "conditions", list(CONNECTED_CONDITIONS))
         for key, value in self.headers.items():

@@ -1,6 +1,6 @@
 """The parsers of what a check's target sends back (issue 23) under hostile bytes: a certificate's DER, SMTP
-replies, DNS answers and query names, and the TLS settings of a config. Each gives a value or its one documented
-failure, never another exception."""
+replies, DNS answers and query names, RDAP documents, and the TLS settings of a config. Each gives a value or its
+one documented failure, never another exception."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from hypothesis import strategies as st
 
 from tessa_tui.base.dns_wire import QUERY_TYPES, DnsFormatError, build_query, parse_response, query_name
 from tessa_tui.checks.certificate import expires_in_ms, not_after
+from tessa_tui.checks.domain_expiry import RdapError, expiration
 from tessa_tui.checks.socket_check import MAX_LINE_BYTES, SmtpError, read_reply
 from tessa_tui.config.model import ServiceCheck, decode_hook
 from tests import dns_server
+from tests.hostile.strategies_json import JSON_VALUES
 
 NOW = datetime(2026, 1, 21, tzinfo=UTC)
 
@@ -184,3 +186,33 @@ def test_any_query_name_encodes_or_is_one_value_error(name: str, kind: str) -> N
         assert absolute.endswith(".") and len(build_query(1, absolute, kind)) <= 12 + 255 + 4
         return
     assert message.startswith("a DNS name")
+
+
+RDAP_FIELD = st.one_of(JSON_VALUES, st.sampled_from(["expiration", "2030-01-01T00:00:00Z", "2030-13-01", "Z" * 50]))
+RDAP_DOCUMENTS = st.one_of(
+    JSON_VALUES,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "events": st.lists(
+                st.fixed_dictionaries({}, optional={"eventAction": RDAP_FIELD, "eventDate": RDAP_FIELD}) | RDAP_FIELD,
+                max_size=4,
+            )
+            | RDAP_FIELD
+        },
+    ),
+)
+
+
+@given(RDAP_DOCUMENTS)
+@example({"events": [{"eventAction": "expiration", "eventDate": "2030-01-01T00:00:00"}]})  # no zone: UTC
+@example({"events": [{"eventAction": "expiration", "eventDate": "9999-12-31T23:59:59+14:00"}]})
+def test_any_rdap_document_is_a_time_or_one_rdap_error(document: object) -> None:
+    try:
+        when = expiration(document)
+    except RdapError as exc:
+        message = str(exc)
+    else:
+        assert when.tzinfo is not None
+        return
+    assert message.startswith("the RDAP ") and "\n" not in message
