@@ -332,14 +332,16 @@ async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> C
         tls=plan.tls,
         want_certificate=plan.needs_certificate,
     )
-    domain_ms, domain_error = await _domain(client, plan)
+    domain_ms, domain_error = await _domain(client, plan) if plan.needs_domain else (0.0, "")
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,
         body=outcome.body,
         connected=outcome.connected,
         ip=await _resolved_ip(plan.target.url.host) if plan.needs_ip else "",
-        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC)),
+        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC))
+        if plan.needs_certificate
+        else 0,
         domain_expiration_ms=domain_ms,
         headers=outcome.headers,
     )
@@ -367,6 +369,8 @@ def _unknown_domain(
 ) -> tuple[CheckState, str]:
     """A check failing only because the domain's expiration is not known is unknown, not down: the registry's
     silence says nothing about the service (which answered: `run_error` is empty)."""
+    if not domain_error:
+        return verdict
     state = verdict[0]
     failed = [r for r in results if not r.success]
     if (
@@ -391,13 +395,15 @@ async def _run_socket(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -
         body=check.body,
         deadline=plan.deadline,
     )
-    domain_ms, domain_error = await _domain(_client, plan)
+    domain_ms, domain_error = await _domain(_client, plan) if plan.needs_domain else (0.0, "")
     observation = Observation(
         response_time_ms=outcome.elapsed_ms,
         body=outcome.body,
         connected=outcome.connected,
         ip=await _resolved_ip(endpoint.host) if plan.needs_ip else "",
-        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC)),
+        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC))
+        if plan.needs_certificate
+        else 0,
         domain_expiration_ms=domain_ms,
     )
     raw, shown = plan.memo.results(observation)
