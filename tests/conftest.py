@@ -20,6 +20,7 @@ from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtu
 from tests.logs_contract_servers import logs_servers, logs_servers_session  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
+from tests.tls_material import pki, tls_servers  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE_CONFIG = REPO / "examples" / "tessa.yaml"

@@ -132,6 +132,9 @@ def test_schema_is_json_schema_with_file_keys(capsys: pytest.CaptureFixture[str]
     assert "failure-threshold" in check["properties"]
     assert check["additionalProperties"] is False
     assert "Consecutive failures" in check["properties"]["failure-threshold"]["description"]
+    assert {"tls", "dns", "rdap-url"} <= set(check["properties"])  # issue 23's keys
+    assert set(schema["$defs"]["TlsOptions"]["properties"]) == {"insecure", "ca-file", "cert-file", "key-file"}
+    assert set(schema["$defs"]["DnsQuery"]["properties"]) == {"query-name", "query-type"}
 
 
 @pytest.mark.parametrize(

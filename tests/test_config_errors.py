@@ -56,6 +56,19 @@ CASES = [
         2,
         ("database.dsn", "environment variable TESSA_TEST_SURELY_UNSET is not set"),
     ),
+    BadFile(
+        "unfillable-placeholder",
+        "services:\n  - name: web\n    url: https://example.com/\n    conditions:\n"
+        "      - '[STATUS] == 200'\n      - '[DNS_RCODE] == NOERROR'\n",
+        6,
+        ("services[0].conditions[1]: not supported ([DNS_RCODE]", "dns:"),
+    ),
+    BadFile(
+        "icmp-endpoint",
+        "services:\n  - name: ping\n    url: icmp://example.com\n",
+        3,
+        ("services[0].url: not supported (ICMP", "tcp://host:port"),
+    ),
     BadFile("empty-file", "", 1, ("file is empty",)),
     BadFile("comments-only", "# nothing here\n", 1, ("file is empty",)),
     BadFile("not-a-mapping", "- services\n- logs\n", 1, ("top level must be a mapping", "list")),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tessa_tui.config.keymap import KEYS
-from tessa_tui.config.load import config_json_schema
+from tessa_tui.config.load import config_json_schema, load_config
 from tests.conftest import REPO
+from tests.tls_material import Pki
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 
@@ -27,3 +29,14 @@ def test_every_binding_id_is_in_the_readme_key_reference() -> None:
     missing = [spec.id for spec in KEYS if spec.id not in keys and not spec.id.startswith("focus_")]
     assert missing == []
     assert "focus_services" in keys and "focus_database" in keys
+
+
+def test_the_readme_check_kinds_example_loads(tmp_path: Path, pki: Pki) -> None:
+    """The Configuration section's example of tcp, starttls, private-CA and DNS checks loads as written (its CA
+    file replaced by one the test makes)."""
+    blocks = re.findall(r"```yaml\n(.*?)```", _section("Configuration"), re.S)
+    (example,) = [b for b in blocks if "Database port" in b]
+    path = tmp_path / "tessa.yaml"
+    path.write_text(example.replace("/etc/ssl/internal-ca.pem", str(pki.ca)), encoding="utf-8")
+    checks = load_config(path, environ={}).config.services or []
+    assert [c.endpoint.type for c in checks] == ["tcp", "starttls", "http", "dns"]

@@ -27,6 +27,8 @@ from tessa_tui.checks.service_state import Flip, ServiceState
 from tessa_tui.config.model import ServiceCheck, TessaConfig
 
 if TYPE_CHECKING:  # httpx and aiohttp come with it: loaded after the first frame, in a thread
+    from textual.theme import Theme
+
     from screens.incident_desk import IncidentDesk
     from tessa_tui.checks.poller import ServicePoller
     from tessa_tui.incidents.journal import PendingEvent
@@ -47,6 +49,17 @@ COLUMNS = (
     ("group", "Group", None),
 )
 FLIP_SEVERITY: dict[str, SeverityLevel] = {"down": "error", "degraded": "warning", "stale": "warning"}
+
+
+INSECURE_MARK = "⚠ insecure"
+"""After the name of a check that accepts any certificate: never silent, told by symbol and word, not colour."""
+
+
+def _name_text(name: str, insecure: bool, theme: Theme) -> Text:
+    text = Text(name)
+    if insecure:
+        text.append(f" {INSECURE_MARK}", style=f"bold {theme.warning or 'yellow'}")
+    return text
 
 
 def grouped(checks: list[ServiceCheck]) -> list[ServiceCheck]:
@@ -206,7 +219,12 @@ class ServicesPane(FilterHost, Pane):
         latency = latency_text(last.latency_ms if last else None)
         trend = sparkline(state.latencies(), width=8)
         reason = last.reason if last else "not yet checked"
-        yield "name", state.check.name, lambda: Text(state.check.name)
+        insecure = state.check.tls is not None and state.check.tls.insecure
+        yield (
+            "name",
+            f"{state.check.name}/{insecure}/{theme.name}",
+            lambda: _name_text(state.check.name, insecure, theme),
+        )
         yield "group", state.check.group, lambda: Text(state.check.group)
         yield "latency", latency, lambda: Text(latency)
         yield "trend", trend, lambda: Text(trend)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import functools
 import ssl
 import sys
 import time
@@ -47,6 +46,8 @@ class HttpOutcome:
     connected: bool = False
     error: str = ""
     headers: Mapping[str, str] = field(default_factory=dict)
+    certificate: bytes = b""
+    """The server's certificate (DER) on the connection that answered, when asked for and there was one."""
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class _SessionTransport(httpx.AsyncBaseTransport):
         if self._session is None:
             import aiohttp
 
-            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=60, ssl=_tls_context())
+            connector = aiohttp.TCPConnector(limit=self._max_connections, ttl_dns_cache=60, ssl=shared_tls_context())
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 # Who is asking, in the monitored service's access log; a check's own User-Agent header wins.
@@ -111,10 +112,12 @@ class _CheckClient(httpx.AsyncClient):
         self.check_transport = transport
 
 
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """The system trust store, loaded once per process (tens of milliseconds each time), shared by every client."""
-    return ssl.create_default_context()
+def shared_tls_context() -> ssl.SSLContext:
+    """The system trust store, loaded once per process (tens of milliseconds each time), shared by every client
+    and every check without `tls:` settings of its own."""
+    from tessa_tui.base.tls_contexts import TlsSettings, client_context
+
+    return client_context(TlsSettings())
 
 
 def make_client(max_connections: int = 1000) -> httpx.AsyncClient:
@@ -135,10 +138,14 @@ async def fetch(
     body: str | None = None,
     deadline: float,
     max_body: int = MAX_BODY_BYTES,
+    tls: ssl.SSLContext | None = None,
+    want_certificate: bool = False,
 ) -> HttpOutcome:
     """Request `url`; never raises for network trouble, returns an HttpOutcome with `error` set instead.
 
     `client` must come from make_client(); a Target (request_target) saves parsing the same URL on every call.
+    `tls` replaces the shared context (a check's own CA, client certificate or `insecure`); `want_certificate`
+    keeps the answering connection's certificate, read before the connection goes back to the pool.
     """
     if not isinstance(client, _CheckClient):
         raise TypeError("fetch needs a client from make_client()")
@@ -147,7 +154,8 @@ async def fetch(
         async with asyncio.timeout(deadline):
             target = url if isinstance(url, Target) else request_target(url)
             session = client.check_transport.session()
-            return await _exchange(session, method, target, headers or {}, body, started, max_body)
+            exchange = _Exchange(method, headers or {}, body, max_body, tls, want_certificate)
+            return await _exchange(session, exchange, target, started)
     except TimeoutError:
         return HttpOutcome(elapsed_ms=_ms(started), error=f"timed out after {deadline:g}s without a complete response")
     except transport_errors() as exc:
@@ -169,15 +177,20 @@ def transport_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-async def _exchange(
-    session: aiohttp.ClientSession,
-    method: str,
-    target: Target,
-    headers: Mapping[str, str],
-    body: str | None,
-    started: float,
-    max_body: int,
-) -> HttpOutcome:
+@dataclass(frozen=True)
+class _Exchange:
+    """What one fetch sends and keeps, apart from the URL (which redirects change)."""
+
+    method: str
+    headers: Mapping[str, str]
+    body: str | None
+    max_body: int
+    tls: ssl.SSLContext | None
+    want_certificate: bool
+
+
+async def _exchange(session: aiohttp.ClientSession, exchange: _Exchange, target: Target, started: float) -> HttpOutcome:
+    method, headers, body, max_body = exchange.method, exchange.headers, exchange.body, exchange.max_body
     origin = target.url
     for _ in range(MAX_REDIRECTS + 1):
         response = await session.request(
@@ -188,6 +201,7 @@ async def _exchange(
             # The body goes as configured: no Content-Type is made up for it.
             skip_auto_headers=("Content-Type",) if body is not None else None,
             allow_redirects=False,
+            ssl=exchange.tls if exchange.tls is not None else True,
         )
         try:
             if not _utf8(response.reason or ""):
@@ -201,8 +215,10 @@ async def _exchange(
                     method, body = "GET", None
                 target = request_target(url)
                 continue
+            certificate = _peer_certificate(response) if exchange.want_certificate else b""
             data, truncated = await _read_capped(response, max_body)
             return HttpOutcome(
+                certificate=certificate,
                 status=response.status,
                 body=data,
                 body_truncated=truncated,
@@ -215,6 +231,20 @@ async def _exchange(
     return HttpOutcome(
         elapsed_ms=_ms(started), connected=True, error=f"redirect loop: more than {MAX_REDIRECTS} redirects"
     )
+
+
+def _peer_certificate(response: aiohttp.ClientResponse) -> bytes:
+    """The DER certificate of the TLS connection `response` came on (also when it was not verified).
+
+    A small answer is read whole with its headers and its connection is back in the pool before we see it
+    (`response.connection` is None by then), so the connection's protocol is read, aiohttp's own reference to it.
+    """
+    protocol = getattr(response, "_protocol", None)
+    transport = getattr(protocol, "transport", None)
+    tls = transport.get_extra_info("ssl_object") if transport is not None else None
+    if not isinstance(tls, ssl.SSLObject | ssl.SSLSocket):
+        return b""
+    return tls.getpeercert(binary_form=True) or b""
 
 
 def _utf8(text: str) -> bool:

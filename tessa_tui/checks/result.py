@@ -9,6 +9,7 @@ from typing import Any, Literal
 from tessa_tui.checks.statuspage_status import VendorStatus
 from tessa_tui.conditions.condition import ConditionResult
 
+CheckKind = Literal["http", "statuspage", "tcp", "tls", "starttls", "dns"]
 CheckState = Literal["up", "degraded", "down", "maintenance", "unknown"]
 DisplayState = Literal["up", "degraded", "down", "maintenance", "unknown", "stale"]
 
@@ -30,9 +31,9 @@ class CheckResult:
 
     name: str
     group: str
-    kind: Literal["http", "statuspage"]
+    kind: CheckKind
     target: str
-    """What was checked, masked: `GET https://api/health` or `status page https://status.x`."""
+    """What was checked, masked: `GET https://api/health`, `status page https://status.x`, `tcp://db:5432`."""
     state: CheckState
     reason: str
     """One line, empty when up."""

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
@@ -22,16 +21,23 @@ from tessa_tui.base.http_fetch import (
     describe_error,
     fetch,
     request_target,
+    shared_tls_context,
     transport_errors,
 )
 from tessa_tui.base.isolate import internal_reason, isolated
 from tessa_tui.base.redact import mask_url, redact_text
 from tessa_tui.base.sanitize import excerpt, sanitize
 from tessa_tui.base.time_source import Now, utc_now
-from tessa_tui.checks.result import CheckResult, CheckState
+from tessa_tui.base.tls_contexts import client_context
+from tessa_tui.checks.certificate import expires_in_ms
+from tessa_tui.checks.dns_check import query as dns_query
+from tessa_tui.checks.domain_expiry import domain_expiration_ms
+from tessa_tui.checks.result import CheckKind, CheckResult, CheckState
+from tessa_tui.checks.socket_check import probe
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
 from tessa_tui.conditions.condition import Condition, ConditionResult, Observation, evaluate_all, parse_condition
 from tessa_tui.conditions.jsonpath import clean_surrogates
+from tessa_tui.config.endpoints import SOCKET_TYPES, Endpoint
 from tessa_tui.config.model import ServiceCheck
 
 
@@ -70,9 +76,14 @@ def _raw_password(url: str) -> str:
 
 def describe_target(check: ServiceCheck) -> str:
     """What a check polls, masked."""
+    unverified = " (insecure: certificate not verified)" if check.tls is not None and check.tls.insecure else ""
     if check.statuspage:
-        return f"status page {mask_url(check.statuspage)}"
-    return f"{check.method} {mask_url(check.url or '')}"
+        return f"status page {mask_url(check.statuspage)}{unverified}"
+    if check.dns is not None:
+        return f"dns {check.dns.query_type} {check.dns.query_name} @ {check.url}"
+    if check.endpoint.type in SOCKET_TYPES:
+        return f"{mask_url(check.url or '')}{unverified}"
+    return f"{check.method} {mask_url(check.url or '')}{unverified}"
 
 
 class _TextCleaner:
@@ -163,6 +174,7 @@ class CheckPlan:
     text, every secret to mask, and the caches that make an unchanged run cheap."""
 
     check: ServiceCheck
+    endpoint: Endpoint
     given: tuple[str, ...] | frozenset[str] | None
     """The caller's secrets as passed when immutable: the same object again means the same secrets."""
     given_hidden: frozenset[str]
@@ -176,6 +188,11 @@ class CheckPlan:
     deadline: float
     needs_ip: bool
     needs_certificate: bool
+    needs_domain: bool
+    dns_name: str
+    """A DNS check's question, absolute (a PTR's IP turned into its reverse name); empty for other checks."""
+    tls: ssl.SSLContext | None
+    """The check's own TLS context (its `tls:` settings, one per distinct settings); None: the shared one."""
     secrets: frozenset[str]
     """The check's own secrets and the caller's: masked in every text of its results and crash-log entries."""
     cleaner: _TextCleaner
@@ -217,7 +234,8 @@ def _target(url: str) -> tuple[Target | None, str]:
 
 
 def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
-    target, url_error = _target(check.url) if check.url else (None, "")
+    http = check.endpoint.type == "http"
+    target, url_error = _target(check.url) if check.url and http else (None, "")
     base = (check.statuspage or "").rstrip("/")
     pages = tuple(f"{base}/api/v2/{name}.json" for name in ("summary", "status"))
     summary, status = ((_target(page)[0] or page) for page in pages) if check.statuspage else pages
@@ -227,6 +245,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
     cleaner = _TextCleaner(hidden)
     return CheckPlan(
         check=check,
+        endpoint=check.endpoint,
         given=secrets if isinstance(secrets, tuple | frozenset) else None,
         given_hidden=given,
         target=target,
@@ -236,6 +255,9 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
         deadline=check.timeout.total_seconds(),
         needs_ip=_uses(conditions, "[IP]"),
         needs_certificate=_uses(conditions, "[CERTIFICATE_EXPIRATION]"),
+        needs_domain=_uses(conditions, "[DOMAIN_EXPIRATION]"),
+        tls=client_context(check.tls.settings) if check.tls is not None else None,
+        dns_name=check.dns.absolute_name if check.dns is not None else "",
         secrets=hidden,
         cleaner=cleaner,
         memo=_ConditionMemo(conditions, cleaner),
@@ -256,7 +278,8 @@ async def run_check(
     except Exception as exc:  # a bug in working out the plan is this check's fault too
         hidden = _given_secrets(secrets) | _safe_secrets(check)
         return fault_result(check, internal_reason(exc, context, hidden), hidden, clock)
-    run = _run_statuspage if check.statuspage else _run_http
+    kind = plan.endpoint.type
+    run = _RUNS.get(kind, _run_http)
     return await isolated(
         run(client, plan, clock),
         context=context,
@@ -284,7 +307,7 @@ def fault_result(
     return CheckResult(
         name=check.name,
         group=check.group,
-        kind="statuspage" if check.statuspage else "http",
+        kind=_kind_of(check),
         target=target,
         state="unknown",
         reason=cleaner.text(reason),
@@ -299,24 +322,127 @@ async def _run_http(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> C
     if plan.target is None:
         return _result("http", plan, HttpOutcome(error=plan.url_error), clock(), "down", plan.url_error)
     deadline = plan.deadline
-    outcome = await fetch(client, check.method, plan.target, headers=check.headers, body=check.body, deadline=deadline)
-    url = check.url or ""
+    outcome = await fetch(
+        client,
+        check.method,
+        plan.target,
+        headers=check.headers,
+        body=check.body,
+        deadline=deadline,
+        tls=plan.tls,
+        want_certificate=plan.needs_certificate,
+    )
+    domain_ms, domain_error = await _domain(client, plan) if plan.needs_domain else (0.0, "")
     observation = Observation(
         status=outcome.status,
         response_time_ms=outcome.elapsed_ms,
         body=outcome.body,
         connected=outcome.connected,
-        ip=await _resolved_ip(url) if plan.needs_ip else "",
-        certificate_expiration_ms=await _certificate_expiry_ms(url, deadline) if plan.needs_certificate else 0,
+        ip=await _resolved_ip(plan.target.url.host) if plan.needs_ip else "",
+        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC))
+        if plan.needs_certificate
+        else 0,
+        domain_expiration_ms=domain_ms,
         headers=outcome.headers,
     )
     raw, shown = plan.memo.results(observation)
-    state, reason = _http_state(check, outcome, raw)
+    state, reason = _unknown_domain(_http_state(check, outcome, raw), raw, domain_error, outcome.error)
     return _result("http", plan, outcome, clock(), state, reason, conditions=shown)
 
 
+def _kind_of(check: ServiceCheck) -> CheckKind:
+    try:
+        return check.endpoint.type
+    except ValueError:  # cannot happen for a loaded check; the fault path must not raise
+        return "http"
+
+
+async def _domain(client: httpx.AsyncClient, plan: CheckPlan) -> tuple[float, str]:
+    """[DOMAIN_EXPIRATION] of the check's host when a condition reads it (cached for days), and why not."""
+    if not plan.needs_domain:
+        return 0.0, ""
+    return await domain_expiration_ms(client, plan.check.rdap_url, plan.endpoint.host, plan.deadline)
+
+
+def _unknown_domain(
+    verdict: tuple[CheckState, str], results: tuple[ConditionResult, ...], domain_error: str, run_error: str
+) -> tuple[CheckState, str]:
+    """A check failing only because the domain's expiration is not known is unknown, not down: the registry's
+    silence says nothing about the service (which answered: `run_error` is empty)."""
+    if not domain_error:
+        return verdict
+    state = verdict[0]
+    failed = [r for r in results if not r.success]
+    if (
+        domain_error
+        and not run_error
+        and state == "down"
+        and failed
+        and all("[DOMAIN_EXPIRATION]" in r.condition for r in failed)
+    ):
+        return "unknown", f"domain expiration unknown: {domain_error}"
+    return verdict
+
+
+async def _run_socket(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    """A tcp://, tls:// or starttls:// check: connected (and shook hands) in time, and its conditions."""
+    check, endpoint = plan.check, plan.endpoint
+    outcome = await probe(
+        endpoint.type,
+        endpoint.host,
+        endpoint.port,
+        tls=plan.tls or shared_tls_context(),
+        body=check.body,
+        deadline=plan.deadline,
+    )
+    domain_ms, domain_error = await _domain(_client, plan) if plan.needs_domain else (0.0, "")
+    observation = Observation(
+        response_time_ms=outcome.elapsed_ms,
+        body=outcome.body,
+        connected=outcome.connected,
+        ip=await _resolved_ip(endpoint.host) if plan.needs_ip else "",
+        certificate_expiration_ms=expires_in_ms(outcome.certificate, datetime.now(UTC))
+        if plan.needs_certificate
+        else 0,
+        domain_expiration_ms=domain_ms,
+    )
+    raw, shown = plan.memo.results(observation)
+    seen = HttpOutcome(
+        body=outcome.body, elapsed_ms=outcome.elapsed_ms, connected=outcome.connected, error=outcome.error
+    )
+    state, reason = _unknown_domain(_http_state(check, seen, raw), raw, domain_error, seen.error)
+    return _result(endpoint.type, plan, seen, clock(), state, reason, conditions=shown)
+
+
+async def _run_dns(_client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
+    """A DNS check: one query to the resolver `url` names; [DNS_RCODE] and [BODY] from its answer."""
+    check, endpoint = plan.check, plan.endpoint
+    query_type = check.dns.query_type if check.dns is not None else "A"  # a dns endpoint always has one
+    outcome = await dns_query(endpoint.host, endpoint.port, plan.dns_name, query_type, plan.deadline)
+    answer = outcome.answer
+    body = answer.body if answer else b""
+    observation = Observation(
+        response_time_ms=outcome.elapsed_ms,
+        body=body,
+        connected=answer is not None,
+        ip=await _resolved_ip(endpoint.host) if plan.needs_ip else "",
+        dns_rcode=answer.rcode if answer else "",
+    )
+    raw, shown = plan.memo.results(observation)
+    seen = HttpOutcome(
+        body=answer.body if answer else b"",
+        elapsed_ms=outcome.elapsed_ms,
+        connected=answer is not None,
+        error=outcome.error,
+    )
+    state, reason = _http_state(check, seen, raw)
+    if answer is not None and answer.truncated and state != "up":
+        reason += " (answer truncated over UDP; DNS over TCP is not supported)"
+    return _result("dns", plan, seen, clock(), state, reason, conditions=shown)
+
+
 def _result(
-    kind: Literal["http", "statuspage"],
+    kind: CheckKind,
     plan: CheckPlan,
     outcome: HttpOutcome,
     checked_at: datetime,
@@ -365,9 +491,9 @@ def _http_state(
 async def _run_statuspage(client: httpx.AsyncClient, plan: CheckPlan, clock: Now) -> CheckResult:
     summary, status = plan.statuspage_urls
     deadline = plan.deadline
-    outcome = await fetch(client, "GET", summary, deadline=deadline)
+    outcome = await fetch(client, "GET", summary, deadline=deadline, tls=plan.tls)
     if not outcome.error and outcome.status == 404:
-        outcome = await fetch(client, "GET", status, deadline=deadline)
+        outcome = await fetch(client, "GET", status, deadline=deadline, tls=plan.tls)
 
     def result(state: CheckState, reason: str, vendor: VendorStatus | None = None) -> CheckResult:
         return _result("statuspage", plan, outcome, clock(), state, reason, vendor=vendor)
@@ -388,37 +514,25 @@ async def _run_statuspage(client: httpx.AsyncClient, plan: CheckPlan, clock: Now
     return result(vendor.state, reason, vendor=vendor)
 
 
+_RUNS = {
+    "statuspage": _run_statuspage,
+    "tcp": _run_socket,
+    "tls": _run_socket,
+    "starttls": _run_socket,
+    "dns": _run_dns,
+}
+"""How each kind of check runs (HTTP for the rest)."""
+
+
 def _uses(conditions: tuple[Condition, ...], placeholder: str) -> bool:
     return any(placeholder in c.text for c in conditions)
 
 
-async def _resolved_ip(url: str) -> str:
-    host = urlsplit(url).hostname or ""
+async def _resolved_ip(host: str) -> str:
+    """The first address `host` resolves to (itself when it is one), or empty when it does not resolve in 2 s."""
     try:
         async with asyncio.timeout(2):
             infos = await asyncio.get_running_loop().getaddrinfo(host, None)
-    except (OSError, TimeoutError):
+    except (OSError, TimeoutError, UnicodeError):
         return ""
     return str(infos[0][4][0]) if infos else ""
-
-
-async def _certificate_expiry_ms(url: str, deadline: float) -> float:
-    """Milliseconds until the server certificate expires (0 when there is none or it cannot be read)."""
-    parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname:
-        return 0
-    context = ssl.create_default_context()
-    try:
-        async with asyncio.timeout(deadline):
-            _, writer = await asyncio.open_connection(parts.hostname, parts.port or 443, ssl=context)
-    except (OSError, TimeoutError, ssl.SSLError):
-        return 0
-    try:
-        cert = writer.get_extra_info("peercert") or {}
-        not_after = cert.get("notAfter")
-        if not isinstance(not_after, str):
-            return 0
-        expires = ssl.cert_time_to_seconds(not_after)
-        return max(0.0, (expires - datetime.now(UTC).timestamp()) * 1000)
-    finally:
-        writer.close()

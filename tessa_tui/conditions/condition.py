@@ -81,6 +81,8 @@ _READS = {
     _Kind.CONTEXT: "context",
 }
 _EXPIRATIONS = (_Kind.CERTIFICATE_EXPIRATION.value, _Kind.DOMAIN_EXPIRATION.value)
+PLACEHOLDERS: tuple[str, ...] = tuple(kind.value for kind in _Kind if kind is not _Kind.LITERAL)
+"""Every placeholder the grammar resolves (`[BODY].` and `[HEADER].` stand for any path or name after them)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,12 @@ class Condition:
         """The Observation fields its outcome depends on: with the same values it evaluates the same."""
         reads = {_READS[operand.kind] for operand in (self.left, self.right) if operand.kind in _READS}
         return frozenset(reads | ({"body"} if self.wildcard else set()))
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The placeholders it resolves, as named in PLACEHOLDERS: what a check must be able to fill."""
+        used = {operand.kind.value for operand in (self.left, self.right) if operand.kind is not _Kind.LITERAL}
+        return frozenset(used | ({_Kind.BODY_PATH.value} if self.wildcard else set()))
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import msgspec
 
@@ -21,6 +21,7 @@ from tessa_tui.base.user_dirs import home_path
 from tessa_tui.conditions.condition import ConditionError, parse_condition
 from tessa_tui.config.contacts import Contacts, QuickReference
 from tessa_tui.config.deployments import Deployments
+from tessa_tui.config.endpoints import Endpoint, endpoint_of, placeholder_refusal
 from tessa_tui.config.fields import (
     CONTROL,
     Duration,
@@ -37,7 +38,75 @@ from tessa_tui.config.integrations import SLACK_FIELDS, TEMPLATE_FIELD, Integrat
 from tessa_tui.config.keymap import KEY_BY_ID
 from tessa_tui.config.remote_logs import LokiLogs, SupabaseLogs
 
+if TYPE_CHECKING:
+    from tessa_tui.base.tls_contexts import TlsSettings
+
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+DEFAULT_CONDITIONS = ("[STATUS] == 200",)
+CONNECTED_CONDITIONS = ("[CONNECTED] == true",)
+
+
+class _DefaultConditions(list[str]):
+    """The conditions a check gets when it names none: told apart from the same list written in the file, so a
+    tcp:// or dns check without conditions gets `[CONNECTED] == true`, while `[STATUS] == 200` written on one is
+    refused (it has no status)."""
+
+
+class TlsOptions(Section, frozen=True):
+    """TLS for one check: trust a private CA, accept any certificate, or present a client certificate."""
+
+    insecure: Annotated[
+        bool, doc("Accept any certificate (self-signed, expired, another host's); the services row shows ⚠ insecure.")
+    ] = False
+    ca_file: Annotated[str | None, doc("PEM file of the CA to trust instead of the system's (a private CA).")] = None
+    cert_file: Annotated[str | None, doc("PEM client certificate for mutual TLS (with its key, or `key-file`).")] = None
+    key_file: Annotated[str | None, doc("PEM private key of `cert-file` (not encrypted).")] = None
+
+    def __post_init__(self) -> None:
+        for field, value in (("ca-file", self.ca_file), ("cert-file", self.cert_file), ("key-file", self.key_file)):
+            no_nul(value, field)
+        if self.key_file is not None and self.cert_file is None:
+            raise ValueError("`key-file` needs `cert-file`, the certificate it belongs to")
+        if self.insecure and self.ca_file is not None:
+            raise ValueError("`insecure`: give `insecure` (no verification) or `ca-file` (verify with it), not both")
+        from tessa_tui.base.tls_contexts import client_context  # only a config with a `tls:` section needs it
+
+        client_context(self.settings)  # a file that cannot be read or used: TlsFileError names the field
+
+    @property
+    def settings(self) -> TlsSettings:
+        """The settings the check's TLS context is built from (one context per distinct settings)."""
+        from tessa_tui.base.tls_contexts import TlsSettings
+
+        return TlsSettings(self.insecure, self.ca_file, self.cert_file, self.key_file)
+
+
+class DnsQuery(Section, frozen=True):
+    """A DNS check's question (Gatus's `dns:`); the check's `url` names the resolver, e.g. `8.8.8.8`."""
+
+    query_name: Annotated[str, doc("The name to ask for, e.g. example.com (an IP address for PTR).", min_length=1)]
+    query_type: Annotated[str, doc("A, AAAA, CNAME, MX, NS, PTR, SRV or TXT.")] = "A"
+
+    def __post_init__(self) -> None:
+        from tessa_tui.base.dns_wire import QUERY_TYPES, query_name
+
+        if self.query_type not in QUERY_TYPES:
+            have = ", ".join(QUERY_TYPES)
+            shown = self.query_type[:20]
+            raise ValueError(
+                f"`query-type`: not supported ({shown!r}: tessa-tui reads the answers Gatus reads: {have})"
+            )
+        try:
+            query_name(self.query_name, self.query_type)
+        except ValueError as exc:
+            raise ValueError(f"`query-name`: {exc}") from None
+
+    @property
+    def absolute_name(self) -> str:
+        """The name the query carries: with its trailing dot, an IP's reverse name for PTR."""
+        from tessa_tui.base.dns_wire import query_name
+
+        return query_name(self.query_name, self.query_type)
 
 
 class ServiceCheck(Section, frozen=True):
@@ -58,28 +127,67 @@ class ServiceCheck(Section, frozen=True):
     timeout: Annotated[Duration, doc("Total deadline of one request, connect to last byte (default 10s).")] = duration(
         "10s"
     )
-    conditions: Annotated[list[str], doc("Gatus-style conditions that must all hold (default `[STATUS] == 200`).")] = (
-        msgspec.field(default_factory=lambda: ["[STATUS] == 200"])
-    )
+    conditions: Annotated[
+        list[str],
+        doc(
+            "Gatus-style conditions that must all hold (default `[STATUS] == 200`; `[CONNECTED] == true` for "
+            "tcp://, tls://, starttls:// and dns checks)."
+        ),
+    ] = msgspec.field(default_factory=lambda: _DefaultConditions(DEFAULT_CONDITIONS))
     failure_threshold: Annotated[PositiveInt, doc("Consecutive failures before the pane shows DOWN.")] = 3
     success_threshold: Annotated[PositiveInt, doc("Consecutive successes before it shows UP again.")] = 2
     degraded_latency: Annotated[Duration | None, doc("A passing check slower than this is DEGRADED.")] = None
+    dns: Annotated[
+        DnsQuery | None, doc("Makes this a DNS check: `url` is the resolver (`8.8.8.8`, `10.0.0.2:5353`).")
+    ] = None
+    rdap_url: Annotated[
+        str,
+        doc("RDAP service asked for [DOMAIN_EXPIRATION] (`/domain/NAME`); rdap.org redirects to the registry's."),
+    ] = "https://rdap.org"
+    tls: Annotated[
+        TlsOptions | None, doc("TLS for this check (https://, tls://, starttls://): private CA, insecure, mutual TLS.")
+    ] = None
 
     def __post_init__(self) -> None:
         if (self.url is None) == (self.statuspage is None):
-            raise ValueError("give exactly one of `url` (an HTTP check) or `statuspage` (a status page)")
-        http_url(self.url, "url")
-        http_url(self.statuspage, "statuspage")
+            raise ValueError("give exactly one of `url` (a check) or `statuspage` (a status page)")
+        endpoint = self.endpoint
+        http_url(self.rdap_url, "rdap-url")
+        if isinstance(self.conditions, _DefaultConditions) and endpoint.type not in ("http", "statuspage"):
+            msgspec.structs.force_setattr(self, "conditions", list(CONNECTED_CONDITIONS))
         for key, value in self.headers.items():
             if not _TOKEN.fullmatch(key) or CONTROL.search(value.replace("\t", " ")):
                 raise ValueError(f"`headers`: {key[:40]!r} is not a valid header (name a token, value one line)")
-        for text in self.conditions:
+        for index, text in enumerate(self.conditions):
             try:
-                parse_condition(text)
+                condition = parse_condition(text)
             except ConditionError as exc:
                 raise ValueError(f"`conditions`: {exc}") from None
+            _refuse_unfillable(condition.placeholders, endpoint, index, text)
+        if self.tls is not None and not (endpoint.https or endpoint.type in ("tls", "starttls")):
+            plain = "http:// uses no TLS; use https://" if endpoint.type == "http" else f"{endpoint.type} uses no TLS"
+            raise ValueError(f"`tls`: not supported ({plain})")
         if self.timeout <= timedelta(0) or self.interval <= timedelta(0):
             raise ValueError("`interval` and `timeout` must be longer than 0s")
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """What the check talks to (its type, host, port), read from its fields; ValueError when unsupported."""
+        return endpoint_of(self.url, self.statuspage, self.dns is not None, self.body)
+
+
+def _refuse_unfillable(placeholders: frozenset[str], endpoint: Endpoint, index: int, text: str) -> None:
+    """A condition no run of this check could evaluate is refused now, not found later as a check always down."""
+    if endpoint.type == "statuspage":
+        if text not in DEFAULT_CONDITIONS:
+            reason = placeholder_refusal("", endpoint)
+            raise ValueError(f"`conditions[{index}]`: not supported ({reason})")
+        return
+    for placeholder in sorted(placeholders):
+        reason = placeholder_refusal(placeholder, endpoint)
+        if reason is not None:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            raise ValueError(f"`conditions[{index}]`: not supported ({placeholder} in {shown!r}: {reason})")
 
 
 class NamedQuery(Section, frozen=True):

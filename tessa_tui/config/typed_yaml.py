@@ -38,7 +38,7 @@ _AT = re.compile(r"^(?P<message>.*?)(?: - at `(?P<path>\$[^`]*)`)?$", re.DOTALL)
 _PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+|\.\.\.)\]")
 _UNKNOWN = re.compile(r"^Object contains unknown field `(?P<key>[^`]*)`$")
 _MISSING = re.compile(r"^Object missing required field `(?P<key>[^`]*)`$")
-_NAMED_FIELD = re.compile(r"^`(?P<key>[a-z0-9-]+)`(?::)? ")
+_NAMED_FIELD = re.compile(r"^`(?P<key>[a-z0-9-]+)(?:\[(?P<index>\d+)\])?`(?::)? ")
 
 
 def _describe(exc: msgspec.ValidationError, root: type, document: LoadedYaml, secrets: Set[str]) -> UserError:
@@ -57,6 +57,8 @@ def _describe(exc: msgspec.ValidationError, root: type, document: LoadedYaml, se
     elif (named := _NAMED_FIELD.match(message)) and named.group("key") in _allowed_keys(location, root):
         # Our own checks start with the field they are about: point the line at it.
         location = (*location, named.group("key"))
+        if named.group("index") is not None:  # one item of a list field: `conditions[2]`
+            location = (*location, int(named.group("index")))
         message = message[named.end() :]
     if message.startswith("Expected"):  # msgspec's type errors: "Expected `int`, got `str`"
         message = "expected " + message.removeprefix("Expected ").replace("`", "")

@@ -164,3 +164,20 @@ async def test_hostile_config_text_is_not_markup(write_config: Callable[[str], P
     async with app.run_test(size=SIZE):
         assert "Tessa" not in screen_text(app)
         assert " [/tmp] [bold]x " in screen_text(app).splitlines()[0]
+
+
+async def test_an_insecure_check_says_so_on_its_row(write_config: Callable[[str], Path]) -> None:
+    path = write_config(
+        """
+        services:
+          - {name: lab, url: "https://lab.internal/health", tls: {insecure: true}}
+          - {name: web, url: "https://example.com/health"}
+        """
+    )
+    app = TessaApp(load_config(path, environ={}), live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        table = app.screen.query_one("#services-table", DataTable)
+        assert str(table.get_row("lab")[1]) == "lab ⚠ insecure"  # symbol and word, not colour alone
+        assert str(table.get_row("web")[1]) == "web"
+        await pilot.press("enter")  # the detail view says it too
+        assert "(insecure: certificate not verified)" in screen_text(app)

@@ -67,6 +67,7 @@ FIRST_FRAME_ENGINE_MODULES = {
     "tessa_tui.config",
     "tessa_tui.config.contacts",
     "tessa_tui.config.deployments",  # the `deployments:` section's types: the config is typed whole when loaded
+    "tessa_tui.config.endpoints",  # what each check's url names and fills: conditions are validated at load
     "tessa_tui.config.fields",
     "tessa_tui.config.integrations",
     "tessa_tui.config.keymap",
