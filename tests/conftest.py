@@ -18,6 +18,7 @@ from tests.contract_servers import contract_servers, contract_servers_session  #
 from tests.deployment_contract_servers import deployment_servers, deployment_servers_session  # noqa: F401 - fixtures
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers
+from tests.metrics_contract_servers import metrics_servers, metrics_servers_session  # noqa: F401 - fixtures
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parents[1]

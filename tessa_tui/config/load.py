@@ -79,6 +79,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
         (("integrations", *k.split(".")), v) for k, v in config.integrations.tokens()
     ]
     tokens += config.deployments.tokens() if config.deployments else []
+    tokens += config.metrics.credentials() if config.metrics else []
     for location, value in tokens:
         if value is not None and value not in secrets:
             # A credential written into the file would be shown, copied and committed with it.

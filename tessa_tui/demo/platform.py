@@ -20,11 +20,13 @@ from typing import BinaryIO
 
 from aiohttp import web
 
+from tessa_tui.demo import metrics_sim
 from tessa_tui.demo.app_repo import create_app_repo
 from tessa_tui.demo.database_sim import DatabaseActivity, seed
-from tessa_tui.demo.demo_config import write_demo_config
+from tessa_tui.demo.demo_config import DEMO_ENV, write_demo_config
 from tessa_tui.demo.drills import DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
+from tessa_tui.demo.metrics_sim import RequestLog
 from tessa_tui.demo.pg_server import PostgresServer
 from tessa_tui.demo.supabase_cli import write_launcher
 from tessa_tui.demo.web import build_app
@@ -106,7 +108,16 @@ async def serve(
         write_launcher(state_dir / "bin", cluster.dsn)
         board = DrillBoard()
         activity = DatabaseActivity(cluster.dsn, board)
-        runner = web.AppRunner(build_app(board, activity.database_probe, activity.sync_backlog), shutdown_timeout=1)
+        app = build_app(board, activity.database_probe, activity.sync_backlog)
+        requests = RequestLog()  # the log writer's requests, which the demo's Prometheus answers from
+        metrics_sim.add_routes(
+            app,
+            cluster.dsn,
+            requests,
+            DEMO_ENV["TESSA_DEMO_SUPABASE_SECRET_KEY"],
+            DEMO_ENV["TESSA_DEMO_PROMETHEUS_TOKEN"],
+        )
+        runner = web.AppRunner(app, shutdown_timeout=1)
         for name in drills:  # after build_app: the simulated PagerDuty pages for each
             board.start(name)
         await runner.setup()
@@ -114,7 +125,7 @@ async def serve(
         await site.start()
         port = runner.addresses[0][1]
         base_url = f"http://127.0.0.1:{port}"
-        logs = LogWriter(state_dir / "logs", board)
+        logs = LogWriter(state_dir / "logs", board, requests=requests)
         tasks = [asyncio.create_task(activity.run()), asyncio.create_task(logs.run())]
         config = write_demo_config(state_dir, base_url=base_url, dsn=cluster.dsn)
         info = PlatformInfo(os.getpid(), base_url, cluster.dsn, str(config), str(logs.folder), str(cluster.data_dir))
