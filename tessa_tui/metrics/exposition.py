@@ -150,7 +150,10 @@ def aggregate(values: tuple[float, ...], how: str) -> float | None:
         return max(values)
     if how == "min":
         return min(values)
-    total = math.fsum(values) if not any(math.isinf(v) for v in values) else sum(values)
+    try:
+        total = math.fsum(values)
+    except (OverflowError, ValueError):  # ±Inf among them, or a sum past the float range: as plain addition does
+        total = sum(values)
     return total / len(values) if how == "avg" else total
 
 
