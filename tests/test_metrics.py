@@ -411,3 +411,18 @@ def test_values_and_trends_for_a_person() -> None:
     assert sparkline([1, 2, 3, 4, 5, 6, 7, 8], 8) == "▁▂▃▄▅▆▇█"
     assert sparkline([float("nan"), 5, 5], 4) == "▄▄"
     assert sparkline([], 4) == ""
+
+
+def test_the_config_schema_documents_the_section() -> None:
+    from tessa_tui.config.load import config_json_schema
+
+    schema = config_json_schema()
+    assert "metrics" in schema["properties"]
+    defs = schema["$defs"]
+    assert {"Metrics", "MetricSource", "MetricSeries", "Scrape", "Prometheus"} <= set(defs)
+    assert set(defs["Metrics"]["properties"]) == {"sources", "series", "timeout", "history", "stale-after"}
+    assert set(defs["Scrape"]["properties"]) == {"url", "username", "password", "token"}
+    assert "from the environment" in json.dumps(defs["Scrape"]["properties"]["password"])
+    series = defs["MetricSeries"]["properties"]
+    assert {"select", "per", "query", "warn-above", "critical-below", "role", "unit", "scale"} <= set(series)
+    assert "latency-p95" in json.dumps(series["role"])
