@@ -114,3 +114,41 @@ def test_no_metrics_section_and_a_bad_one_are_exit_2(
     assert main(["--config", str(bad), "metrics"]) == 2
     err = capsys.readouterr().err
     assert "tessa.yaml:" in err and "no source 'nowhere'" in err and "Traceback" not in err
+
+
+def test_the_readmes_example_is_a_working_config(
+    metrics_servers: MetricsServers,
+    write_config: WriteConfig,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The README's Metrics section: its YAML loads as it is, and pointed at the contract servers (the vendors'
+    shapes) every series in it is read."""
+    from tessa_tui.config.load import load_config
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    environ = {"SUPABASE_SECRET_KEY": SECRET_KEY, "PROMETHEUS_TOKEN": PROM_TOKEN}
+    settings = load_config(write_config(example), environ=environ).config.metrics
+    assert settings is not None
+    assert [(s.name, s.kind) for s in settings.sources] == [("supabase", "scrape"), ("prometheus", "prometheus")]
+    assert {s.role for s in settings.series} == {"cpu", "memory", "connections", "error-rate", "latency-p95"}
+    here = example.replace(
+        "https://abcdefghijklmnopqrst.supabase.co/customer/v1/privileged/metrics", metrics_servers.scrape_url
+    ).replace("https://prometheus.example.com", metrics_servers.prometheus_url)
+    for _ in range(100):
+        metrics_servers.state.requests.record(200, 0.3)
+    config = write_config(f"platform: Tessa\n{here}", name="here.yaml")
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(["--config", str(config), "metrics", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {s["name"]: s["state"] for s in document["series"]} == {
+        "CPU": "ok",
+        "Memory available": "ok",
+        "Connections": "ok",
+        "Error rate": "ok",
+        "API p95": "ok",
+    }
