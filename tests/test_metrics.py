@@ -426,3 +426,29 @@ def test_the_config_schema_documents_the_section() -> None:
     series = defs["MetricSeries"]["properties"]
     assert {"select", "per", "query", "warn-above", "critical-below", "role", "unit", "scale"} <= set(series)
     assert "latency-p95" in json.dumps(series["role"])
+
+
+def test_the_watcher_reads_a_counters_scrape_again_in_seconds_for_its_first_rate(
+    metrics_servers: MetricsServers, write_config: WriteConfig
+) -> None:
+    counts = iter(range(10, 10_000, 7))
+    metrics_servers.state.exposition = lambda: f"# TYPE jobs_total counter\njobs_total {next(counts)}\n"
+    loaded = configure(metrics_servers, write_config, {"name": "Jobs", "source": "supabase", "select": "jobs_total"})
+    asked: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        asked.append(seconds)
+        await asyncio.sleep(seconds)
+
+    async def until_known() -> SeriesReading:
+        assert loaded.config.metrics is not None
+        stream = watch_metrics(loaded.config.metrics, loaded.secrets, sleep=sleep)
+        async for update in stream:
+            if update.series[0].state == "ok":
+                await stream.aclose()
+                return update.series[0]
+        raise AssertionError("the watcher ended")
+
+    jobs = asyncio.run(until_known())
+    assert jobs.value is not None and jobs.value > 0
+    assert sum(asked) <= 3.0, asked  # the second scrape came after the 2 s rate gap, not the 15 s interval

@@ -56,15 +56,16 @@ def judge(series: MetricSeries, value: float | None) -> tuple[State, str]:
     if value is None or math.isnan(value):
         return "unknown", "no value" if value is None else "the value is NaN"
     shown = value_text(value, series.unit)
-    for state, limit, above in (
+    limits: tuple[tuple[State, float | None, bool], ...] = (
         ("critical", series.critical_above, True),
         ("critical", series.critical_below, False),
         ("warn", series.warn_above, True),
         ("warn", series.warn_below, False),
-    ):
+    )
+    for state, limit, above in limits:
         if limit is not None and (value > limit if above else value < limit):
             word = "above" if above else "below"
-            return state, f"{shown} is {word} {value_text(limit, series.unit)}"  # type: ignore[return-value]
+            return state, f"{shown} is {word} {value_text(limit, series.unit)}"
     return "ok", ""
 
 

@@ -100,6 +100,12 @@ class SourcePoller:
         self.series = [SeriesState(s, points) for s in settings.series if s.source == source.name]
         self.rates: Rates = Rates()
         self.fresh_for = source.every * settings.stale_after
+        scrape = source.scrape
+        if scrape is not None and scrape.username is not None and scrape.password is not None:
+            from tessa_tui.base import secret_registry
+
+            # The Basic-auth header value the credentials make is masked at every exit too, not only the password.
+            secret_registry.register_password(scrape.password, scrape.username)
 
     def readings(self) -> list[SeriesReading]:
         return [s.reading(self.fresh_for) for s in self.series]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tessa_tui.base.time_source import Now, utc_now
@@ -94,6 +94,7 @@ async def watch_metrics(
     pollers = {p.source.name: p for p in _pollers(settings, secrets, clock)}
     due: dict[str, datetime] = dict.fromkeys(pollers, clock())
     running: dict[str, asyncio.Task[None]] = {}
+    hurried: set[str] = set()
     yield _update(pollers.values(), clock)
     if not pollers:
         return
@@ -113,7 +114,11 @@ async def watch_metrics(
                 for name in [n for n, task in running.items() if task in done]:
                     running.pop(name).result()
                     poller = pollers[name]
-                    due[name] = poller.reading.retry_at or clock() + poller.source.every
+                    soon = poller.needs_second_read and poller.reading.state == "ok" and name not in hurried
+                    if soon:  # a tile waiting for a counter's rate gets it in seconds, not a whole interval
+                        hurried.add(name)
+                    after = timedelta(seconds=RATE_GAP_S) if soon else poller.source.every
+                    due[name] = poller.reading.retry_at or clock() + after
                 yield _update(pollers.values(), clock)
         finally:
             for task in running.values():
