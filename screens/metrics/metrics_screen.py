@@ -57,6 +57,7 @@ class MetricsScreen(TickedScreen):
         self._shown: dict[str, str] = {}
         """What each widget shows now, to skip unchanged repaints."""
         self._tiles: list[str] = []
+        self._edges: dict[int, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Metrics"), id="metrics-title")
@@ -116,8 +117,15 @@ class MetricsScreen(TickedScreen):
             reading = readings.get(name)
             if reading is not None:
                 self._show(f"#tile-{n}", _tile(reading, now, theme))
+                self._edge(n, _colour(theme, reading.state) or theme.panel or "gray")
         lines = [source_line(source, now) for source in update.sources]
         self._show("#metrics-sources", _source_lines(lines, [s.state for s in update.sources], theme))
+
+    def _edge(self, n: int, colour: str) -> None:
+        """The tile's left edge in its state's colour, set only when the state changes."""
+        if self._edges.get(n) != colour:
+            self._edges[n] = colour
+            self.query_one(f"#tile-{n}", Static).styles.border_left = ("thick", colour)
 
     def _show(self, selector: str, text: Text) -> None:
         key = text.markup
