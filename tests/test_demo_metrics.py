@@ -58,13 +58,21 @@ def eventually(condition: Callable[[], Any], what: str, timeout: float = 90.0) -
     pytest.fail(f"never happened within {timeout:g}s: {what}")
 
 
+def calm_now(config: Path) -> dict[str, dict[str, Any]] | None:
+    """The figures once the platform is calm: CPU ok, and no error rate above 1 % in the last minute (another
+    test's drill on this shared demo leaves its errors in the window for up to a minute)."""
+    found = metrics(config)
+    cpu, errors = found["CPU"], found["Error rate"]
+    return found if cpu["state"] == "ok" and errors["state"] in ("ok", "unknown") else None
+
+
 def test_the_metrics_tiles_move_with_the_db_slow_drill(demo: RunningDemo, config: Path) -> None:
-    calm = metrics(config)
+    control(demo, "drills/all-clear", "POST")
+    calm = eventually(lambda: calm_now(config), "a calm platform (CPU ok, error rate under 1 %)", timeout=150)
     assert set(calm) == {"CPU", "Memory available", "Connections", "Load (1m)", "Error rate", "API p95"}
     for name in ("CPU", "Memory available", "Connections"):
         assert calm[name]["value"] is not None and calm[name]["role"], calm[name]
-    assert calm["CPU"]["value"] < 50 and calm["CPU"]["state"] == "ok", calm["CPU"]
-    assert calm["Error rate"]["state"] in ("ok", "unknown"), calm["Error rate"]  # unknown: no request yet (NaN)
+    assert calm["CPU"]["value"] < 50, calm["CPU"]
 
     assert control(demo, "drills/db-slow", "POST")["active"] == ["db-slow"]
     busy = eventually(
@@ -79,7 +87,9 @@ def test_the_metrics_tiles_move_with_the_db_slow_drill(demo: RunningDemo, config
         "the error rate crossing 1 % with the drill's failed requests",
     )
     assert failing["Error rate"]["unit"] == "%" and failing["Error rate"]["value"] > 1
-    assert failing["API p95"]["value"] >= 1000  # the drill's requests wait out the 5 s statement timeout
+    eventually(  # once more than 5 % of the minute's requests are the drill's, which wait out the 5 s timeout
+        lambda: (metrics(config)["API p95"]["value"] or 0) >= 1000, "the p95 rising past a second"
+    )
 
     control(demo, "drills/all-clear", "POST")
     eventually(
