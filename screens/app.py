@@ -224,6 +224,15 @@ class TessaApp(App[int]):
         else:
             self.push_screen(DeploymentsScreen(self.clock))
 
+    def action_metrics_view(self) -> None:
+        """The Metrics view (built when first opened); `M` on it closes it."""
+        from screens.metrics.metrics_screen import MetricsScreen
+
+        if isinstance(self.screen, MetricsScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(MetricsScreen(self.clock))
+
     def action_command_mode(self) -> None:
         """The `:` command line."""
         from screens.commands.command_line_dialog import CommandLine
@@ -322,6 +331,9 @@ class TessaApp(App[int]):
             )
             yield SystemCommand(
                 "Deployments", "The latest deployments, those of the last 2 hours marked", self.action_deployments_view
+            )
+            yield SystemCommand(
+                "Metrics", "CPU, memory, connections, error rate, p95 ... as tiles", self.action_metrics_view
             )
 
     def _incident_commands(self) -> Iterable[SystemCommand]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tessa_tui.deployments.model import DeploymentsUpdate
     from tessa_tui.integrations.pagerduty import PdIncident
     from tessa_tui.logs.ingest import Batch
+    from tessa_tui.metrics.model import MetricsUpdate
     from tessa_tui.run.review import Review, ReviewItem
 
 
@@ -61,6 +62,13 @@ class DeploymentsPolled(Message):
     """A source of deployments was read (or failed): every source's state at that moment."""
 
     update: DeploymentsUpdate
+
+
+@dataclass
+class MetricsPolled(Message):
+    """A metrics source was read (or failed): every series and source as they stand."""
+
+    update: MetricsUpdate
 
 
 @dataclass

@@ -19,6 +19,7 @@ from tests.deployment_contract_servers import deployment_servers, deployment_ser
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
 from tests.logs_contract_servers import logs_servers, logs_servers_session  # noqa: F401 - fixtures
 from tests.loopback import LoopbackServers, loopback_servers
+from tests.metrics_contract_servers import metrics_servers, metrics_servers_session  # noqa: F401 - fixtures
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
 from tests.tls_material import pki, tls_servers  # noqa: F401 - fixtures
 

@@ -159,3 +159,14 @@ def test_deployments_loads_no_ui_no_database_driver_and_no_journal(tmp_path: Pat
     assert code == 0  # the checkout was read
     _refuses(modules, "deployments", {"textual", "asyncpg", "sqlite3"})  # git and HTTP: not the UI, a DB, the journal
     _no_feature(modules, "deployments", "checks", "database", "logs", "incidents", "run")
+
+
+def test_metrics_loads_no_ui_no_database_driver_and_no_journal(tmp_path: Path) -> None:
+    path = tmp_path / "tessa.yaml"
+    source = "{name: s, scrape: {url: 'http://127.0.0.1:9/metrics'}}"
+    section = f"{{sources: [{source}], series: [{{name: L, source: s, select: up}}]}}"
+    path.write_text(f"platform: Budget\nmetrics: {section}\n", encoding="utf-8")
+    code, modules = _imports(tmp_path, "--config", str(path), "metrics")
+    assert code == 1  # nothing listens there: the source is named as unread
+    _refuses(modules, "metrics", {"textual", "asyncpg", "sqlite3"})  # HTTP and the exposition parser only
+    _no_feature(modules, "metrics", "checks", "database", "logs", "incidents", "run", "deployments")

@@ -46,7 +46,7 @@ CASES = [
         "two-actions",
         HEAD + ONE_PHASE + "        action:\n          sql: SELECT 1\n          run: [ls]\n",
         "{file}:9: phases[0].steps[0].action: an action has exactly one of http, sql, run, check, copy, probe, "
-        "pagerduty, slack, statuspage, deployments, rollback (found 2)",
+        "pagerduty, slack, statuspage, deployments, rollback, metrics (found 2)",
     ),
     BadRunbook(
         "empty-run",

@@ -61,6 +61,9 @@ class CommandMode:
         if verb == "deploys":
             await app.run_action("deployments_view")
             return
+        if verb == "metrics":
+            await app.run_action("metrics_view")
+            return
         if verb == "war":
             if not await app.run_action("screen.war_room"):
                 app.notify("war-room mode is on the dashboard and the incident screen", markup=False)

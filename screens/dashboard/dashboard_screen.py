@@ -51,6 +51,7 @@ class DashboardScreen(Screen[None]):
         bind("declare", "declare"),
         bind("war_room", "war_room"),
         bind("deployments_view", "app.deployments_view", show=False),
+        bind("metrics_view", "app.metrics_view", show=False),
         bind("close", "restore_pane", show=False),
     ]
     # Escape restores a zoomed pane through the binding above, so a focused widget's own escape (the

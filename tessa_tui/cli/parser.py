@@ -74,6 +74,7 @@ def build_parser(clock: Now | None = None) -> argparse.ArgumentParser:
     _add_serve(commands)
     _group(commands, "db", "the database pane's headless twin", _add_db)
     _add_deployments(commands)
+    _add_metrics(commands)
     _group(commands, "config", "validate a configuration or print its JSON Schema", _add_config)
     _accept_global_options_anywhere(parser)
     return parser
@@ -450,3 +451,18 @@ def _run_deployments(args: argparse.Namespace) -> int:
     from tessa_tui.cli.loading import load
 
     return run_deployments(load(args), as_json=args.json, recent=args.recent)
+
+
+def _add_metrics(commands: Any) -> None:
+    metrics = commands.add_parser(
+        "metrics", help="every metrics series once: value, unit, state, age; exit 1 if a source is unread"
+    )
+    metrics.add_argument("--json", action="store_true", help="print the documented JSON (docs/cli-json.md)")
+    metrics.set_defaults(run=_run_metrics)
+
+
+def _run_metrics(args: argparse.Namespace) -> int:
+    from tessa_tui.cli.loading import load
+    from tessa_tui.cli.metrics import run_metrics
+
+    return run_metrics(load(args), as_json=args.json)

@@ -56,6 +56,12 @@ KEYS: tuple[KeySpec, ...] = (
         "Deploys",
     ),
     KeySpec(
+        "metrics_view",
+        "M",
+        "Metrics: CPU, memory, connections, error rate, p95 ... as tiles with their trend, state and age",
+        "Metrics",
+    ),
+    KeySpec(
         "cancel_query",
         "x",
         "Cancel or end the selected query (confirmed, recorded)",

@@ -80,6 +80,7 @@ def load_config(path: Path, environ: Mapping[str, str] | None = None) -> LoadedC
     ]
     tokens += config.deployments.tokens() if config.deployments else []
     tokens += [found for index, source in enumerate(config.logs or []) for found in source.tokens(index)]
+    tokens += config.metrics.credentials() if config.metrics else []
     for location, value in tokens:
         if value is not None and value not in secrets:
             # A credential written into the file would be shown, copied and committed with it.

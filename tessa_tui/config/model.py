@@ -36,6 +36,7 @@ from tessa_tui.config.fields import (
 )
 from tessa_tui.config.integrations import SLACK_FIELDS, TEMPLATE_FIELD, Integrations
 from tessa_tui.config.keymap import KEY_BY_ID
+from tessa_tui.config.metrics import Metrics
 from tessa_tui.config.remote_logs import LokiLogs, SupabaseLogs
 
 if TYPE_CHECKING:
@@ -389,6 +390,10 @@ class TessaConfig(Section, frozen=True):
     ] = msgspec.field(default_factory=Integrations)
     deployments: Annotated[
         Deployments | None, doc("Vercel, Netlify and git deployments: the Deployments view and the rollback steps.")
+    ] = None
+    metrics: Annotated[
+        Metrics | None,
+        doc("Metrics scraped (Supabase's Metrics API) or queried (PromQL): the Metrics view, reviews, runbook steps."),
     ] = None
     demo: Annotated[DemoControl | None, doc("Written by `tessa-tui demo`; leave it out of real configs.")] = None
 

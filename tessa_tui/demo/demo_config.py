@@ -187,6 +187,75 @@ deployments:
   interval: 15s
   timeout: 5s
 
+# The platform's figures, where production keeps them: a Supabase-style Metrics API (CPU, memory and connections
+# from the demo's real PostgreSQL; db-slow raises them) and a Prometheus-compatible query API (error rate and p95
+# from the demo's real request log; every drill's errors move them): the Metrics view (M), `tessa-tui metrics`,
+# the daily review's error-rate and p95 items and the performance runbooks' metric steps.
+metrics:
+  sources:
+    - name: supabase
+      scrape:
+        url: {base}/customer/v1/privileged/metrics
+        username: service_role
+        password: ${{TESSA_DEMO_SUPABASE_SECRET_KEY}}
+      interval: 15s
+    - name: prometheus
+      prometheus:
+        url: {base}/prometheus
+        token: ${{TESSA_DEMO_PROMETHEUS_TOKEN}}
+      interval: 15s
+  series:
+    - name: CPU
+      source: supabase
+      select: 'node_cpu_seconds_total{{mode!="idle"}}'
+      per: node_cpu_seconds_total
+      scale: 100
+      unit: "%"
+      warn-above: 50
+      critical-above: 80
+      role: cpu
+    - name: Memory available
+      source: supabase
+      select: node_memory_MemAvailable_bytes
+      per: node_memory_MemTotal_bytes
+      scale: 100
+      unit: "%"
+      warn-below: 20
+      critical-below: 10
+      role: memory
+    - name: Connections
+      source: supabase
+      select: pg_stat_database_num_backends
+      per: pg_settings_max_connections
+      scale: 100
+      unit: "%"
+      warn-above: 25
+      critical-above: 80
+      role: connections
+    - name: Load (1m)
+      source: supabase
+      select: node_load1
+      warn-above: 1.5
+      critical-above: 3
+    - name: Error rate
+      source: prometheus
+      query: '{error_rate}'
+      scale: 100
+      unit: "%"
+      warn-above: 0.5
+      critical-above: 1
+      role: error-rate
+    - name: API p95
+      source: prometheus
+      query: '{p95}'
+      scale: 1000
+      unit: ms
+      warn-above: 1000
+      critical-above: 2000
+      role: latency-p95
+  timeout: 5s
+  history: 10m
+
 demo:
   control-url: {base}/_demo
 """
@@ -200,6 +269,8 @@ DEMO_ENV = {
     "TESSA_DEMO_VERCEL_TOKEN": "demo-vercel-token-8Rk3",
     "TESSA_DEMO_NETLIFY_TOKEN": "demo-netlify-pat-2Wd6",
     "TESSA_DEMO_SUPABASE_TOKEN": "demo-access-token",
+    "TESSA_DEMO_SUPABASE_SECRET_KEY": "sb_secret_demo0000metrics7Tq",
+    "TESSA_DEMO_PROMETHEUS_TOKEN": "demo-prom-token-3Hv8",
 }
 """The demo integrations' credentials: not secret (the simulation on loopback accepts them and nothing else
 does), but read from the environment like real ones; `tessa-tui demo` sets them for its console."""
@@ -213,7 +284,7 @@ def demo_environment() -> dict[str, str]:
 
 def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
     """Write tessa.yaml for the running demo into `state_dir`; return its path."""
-    from tessa_tui.demo import deployments_sim, pagerduty_sim, slack_sim, statuspage_sim, supabase_api_sim
+    from tessa_tui.demo import deployments_sim, metrics_sim, pagerduty_sim, slack_sim, statuspage_sim, supabase_api_sim
 
     path = state_dir / "tessa.yaml"
     components = "\n".join(f"      {name}: {cid}" for name, cid in statuspage_sim.COMPONENTS.items())
@@ -231,6 +302,8 @@ def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
         vercel_team=deployments_sim.VERCEL_TEAM,
         netlify_site=deployments_sim.NETLIFY_SITE,
         supabase_ref=supabase_api_sim.PROJECT,
+        error_rate=metrics_sim.error_rate_query("1m"),
+        p95=metrics_sim.p95_query("1m"),
     )
     temporary = path.with_suffix(".yaml.tmp")
     temporary.write_text(text, encoding="utf-8")

@@ -16,6 +16,10 @@ from pathlib import Path
 from tessa_tui.demo.drills import DrillBoard
 from tessa_tui.demo.supabase_api_sim import LogEvent, SupabaseLogsSim, edge_event, function_event, postgres_event
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tessa_tui.demo.metrics_sim import RequestLog
+
 ROTATE_BYTES = 20 * 1024 * 1024
 PATHS = ("/api/chat", "/api/messages", "/api/sync", "/api/profile", "/", "/api/auth/session")
 DRILL_ERRORS = {
@@ -26,6 +30,8 @@ DRILL_ERRORS = {
     "sync-failures": ("sync", "sync batch failed: conflict on sync_queue item, will retry"),
     "bad-deploy": ("frontend", "GET /checkout 500: TypeError: Cannot read properties of undefined (reading 'session')"),
 }
+DRILL_REQUESTS = {"service-unavailable": (503, 0.02), "ai-chat": (504, 30.0), "db-slow": (500, 5.0)}
+"""A drill's error line as the failed request it logs: (status, seconds); others (500, 0.08)."""
 
 FUNCTIONS = frozenset({"chat", "sync", "auth"})  # services that run as edge functions
 
@@ -42,9 +48,12 @@ class LogWriter:
         rate_per_s: float = 4.0,
         seed: int | None = None,
         supabase: SupabaseLogsSim | None = None,
+        requests: RequestLog | None = None,
     ) -> None:
         self.folder = folder
         self.supabase = supabase
+        self.requests = requests
+        """Where each logged request is also counted (the demo's Prometheus answers from it)."""
         self.board = board
         self.rate = rate_per_s
         self.random = random.Random(seed)
@@ -62,6 +71,9 @@ class LogWriter:
         """One tick: a request line, and one error line per running drill."""
         lines = [self._request_line()]
         lines += [self._drill_line(name) for name in sorted(self.board.active) if name in DRILL_ERRORS]
+        if self.requests is not None:
+            for _, record in lines:
+                self.requests.record(*_as_request(record))
         app: list[str] = []
         edge: list[str] = []
         for service, record in lines:
@@ -126,3 +138,11 @@ class LogWriter:
             "drill": drill,
             "request_id": uuid.UUID(int=self.random.getrandbits(128)).hex[:16],
         }
+
+
+def _as_request(record: dict[str, object]) -> tuple[int, float]:
+    """A logged line as the request it stands for: (status, seconds)."""
+    drill = record.get("drill")
+    if drill is not None:
+        return DRILL_REQUESTS.get(str(drill), (500, 0.08))
+    return int(str(record["status"])), float(str(record["duration_ms"])) / 1000

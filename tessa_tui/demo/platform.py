@@ -20,11 +20,13 @@ from typing import BinaryIO
 
 from aiohttp import web
 
+from tessa_tui.demo import metrics_sim
 from tessa_tui.demo.app_repo import create_app_repo
 from tessa_tui.demo.database_sim import DatabaseActivity, seed
-from tessa_tui.demo.demo_config import write_demo_config
+from tessa_tui.demo.demo_config import DEMO_ENV, write_demo_config
 from tessa_tui.demo.drills import DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
+from tessa_tui.demo.metrics_sim import RequestLog
 from tessa_tui.demo.pg_server import PostgresServer
 from tessa_tui.demo.supabase_api_sim import SupabaseLogsSim
 from tessa_tui.demo.supabase_cli import write_launcher
@@ -109,6 +111,14 @@ async def serve(
         activity = DatabaseActivity(cluster.dsn, board)
         platform_logs = SupabaseLogsSim()  # the Management API's log query answers from what the log writer adds
         app = build_app(board, activity.database_probe, activity.sync_backlog, platform_logs)
+        requests = RequestLog()  # the log writer's requests, which the demo's Prometheus answers from
+        metrics_sim.add_routes(
+            app,
+            cluster.dsn,
+            requests,
+            DEMO_ENV["TESSA_DEMO_SUPABASE_SECRET_KEY"],
+            DEMO_ENV["TESSA_DEMO_PROMETHEUS_TOKEN"],
+        )
         runner = web.AppRunner(app, shutdown_timeout=1)
         for name in drills:  # after build_app: the simulated PagerDuty pages for each
             board.start(name)
@@ -117,7 +127,7 @@ async def serve(
         await site.start()
         port = runner.addresses[0][1]
         base_url = f"http://127.0.0.1:{port}"
-        logs = LogWriter(state_dir / "logs", board, supabase=platform_logs)
+        logs = LogWriter(state_dir / "logs", board, supabase=platform_logs, requests=requests)
         tasks = [asyncio.create_task(activity.run()), asyncio.create_task(logs.run())]
         config = write_demo_config(state_dir, base_url=base_url, dsn=cluster.dsn)
         info = PlatformInfo(os.getpid(), base_url, cluster.dsn, str(config), str(logs.folder), str(cluster.data_dir))

@@ -1,7 +1,7 @@
 """The console's `:` command line, parsed: `:sev1 <title>`, `:ack`, `:runbook <query>`, `:note <text>`,
-`:resolve [summary]`, `:update <text>`, `:iam <name>`, `:handoff <name>`, `:contacts`, `:war`, `:deploys`, `:help`. A
-unique prefix of a verb is enough (`:run 503`); `:h` is `:help`. Names after `:iam` and `:handoff` complete from the
-contacts."""
+`:resolve [summary]`, `:update <text>`, `:iam <name>`, `:handoff <name>`, `:contacts`, `:war`, `:deploys`,
+`:metrics`, `:help`. A unique prefix of a verb is enough (`:run 503`); `:h` is `:help`. Names after `:iam` and
+`:handoff` complete from the contacts."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ VERBS = {
     "contacts": "on-call, escalation, vendors, channels and the quick reference",
     "war": "war-room mode for the shared screen",
     "deploys": "the Deployments view: the latest deployments, those of the last 2 hours marked",
+    "metrics": "the Metrics view: CPU, memory, connections, error rate, p95 as tiles",
     "help": "every key and command",
 }
 NEEDS_TEXT = {"runbook", "note", "iam", "handoff", "update"}

@@ -137,9 +137,12 @@ def percentile(samples: Sequence[float], share: float) -> float:
 
 
 async def api_p95(context: ProbeContext) -> Measure:
-    """P95 latency of each HTTP check over P95_SAMPLES requests made now (nothing stores latency history):
+    """The `metrics:` series with `role: latency-p95` when there is one (the monitoring system's p95, in ms);
+    otherwise P95 latency of each HTTP check over P95_SAMPLES requests made now (nothing stores latency history):
     value = the worst check's p95 in ms. A request that got no answer counts with the time it was given up at,
     and ends that check's sampling: its p95 is already at least that."""
+    if (measured := await from_metrics(context, "latency-p95")) is not None:
+        return measured
     http = [c for c in context.config.services or [] if c.url]
     checks: list[ServiceCheck] = _chosen(http, context.only, "HTTP service check")
     if not checks:
@@ -167,6 +170,45 @@ async def api_p95(context: ProbeContext) -> Measure:
     worst = max(p95, key=lambda name: p95[name])
     why = f"worst p95 {p95[worst]:.0f} ms ({worst}); {P95_SAMPLES} requests to each of {len(checks)} checks"
     return Measure(p95[worst], why, {"checks": p95}, lines)
+
+
+# -- metrics ---------------------------------------------------------------------------------------------------------
+
+METRICS_READ_S = 60.0  # the section's own timeout bounds each read; this only guards the whole
+TO_BASE = {
+    "error-rate": ({"%": 0.01, "": 1.0, "ratio": 1.0}, "a share (unit `%` or none)"),
+    "latency-p95": ({"ms": 1.0, "s": 1000.0, "us": 0.001, "µs": 0.001}, "a latency (unit `ms` or `s`)"),
+}
+
+
+async def from_metrics(context: ProbeContext, role: str) -> Measure | None:
+    """The first series with `role`, read now, in the unit the item's `expect` uses (a share; milliseconds); None
+    when no series has the role or the step's `only` names checks or log sources (then those are measured)."""
+    settings = context.config.metrics
+    if context.only or settings is None or not any(s.role == role for s in settings.series):
+        return None
+    from tessa_tui.metrics.model import value_text
+    from tessa_tui.run.metric_actions import describe, read_series_with_role
+
+    reading = await read_series_with_role(role, context.config, context.secrets, METRICS_READ_S)
+    assert reading is not None
+    series = reading.series[0]
+    details: dict[str, Any] = {"from": "metrics", "series": series.name, "source": series.source}
+    if series not in reading.known or series.value is None:
+        return Measure(None, f"not known from metrics: {describe(series)}", details, reading.lines)
+    factors, kind = TO_BASE[role]
+    factor = factors.get(series.unit)
+    if factor is None:
+        raise ProbeError(f"cannot use metrics series {series.name!r}: its unit {series.unit!r} is not {kind}")
+    value = series.value * factor
+    if not math.isfinite(value):
+        return Measure(None, f"not known from metrics: {describe(series)}", details, reading.lines)
+    read_at = f"{series.read_at:%H:%M:%S}Z" if series.read_at else "?"
+    details["read_at"] = series.read_at.isoformat() if series.read_at else None
+    why = (
+        f"{value_text(series.value, series.unit)}: metrics series {series.name!r} from {series.source}, read {read_at}"
+    )
+    return Measure(round(value, 6), why, details, reading.lines)
 
 
 # -- logs ------------------------------------------------------------------------------------------------------------
@@ -208,7 +250,11 @@ def level_counts(source: LogSource, lines: list[str], since: float) -> Counter[s
 
 
 async def error_rate(context: ProbeContext) -> Measure:
-    """Errors and fatals as a share of the records with a level, over the recent lines of each log source."""
+    """The `metrics:` series with `role: error-rate` when there is one (the monitoring system's share of failed
+    requests); otherwise errors and fatals as a share of the records with a level, over the recent lines of each
+    log source."""
+    if (measured := await from_metrics(context, "error-rate")) is not None:
+        return measured
     sources: list[LogSource] = _chosen(context.config.logs or [], context.only, "log source")
     if not sources:
         return manual("no log sources configured: look at the error rate in your log platform")

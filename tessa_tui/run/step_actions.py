@@ -294,6 +294,10 @@ async def _execute(
         from tessa_tui.run.deployment_actions import list_deployments
 
         return await list_deployments(expanded.target, config, secrets, deadline)
+    if expanded.kind == "metrics":
+        from tessa_tui.run.metric_actions import read_role
+
+        return await read_role(expanded.target, config, secrets, deadline)
     text = sanitize(expanded.target, keep_newlines=True)
     return Observation(status=0, body=text), "ready to copy", text, False
 

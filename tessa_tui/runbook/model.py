@@ -13,6 +13,7 @@ import msgspec
 
 from tessa_tui.conditions.condition import parse_condition
 from tessa_tui.config.fields import Duration, Section, doc
+from tessa_tui.config.metrics import Role
 
 Kind = Literal["procedure", "issue", "rollback", "maintenance", "security", "review"]
 StepId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)]
@@ -32,6 +33,7 @@ ACTION_KINDS = (
     "statuspage",
     "deployments",
     "rollback",
+    "metrics",
 )
 INTEGRATION_KINDS = frozenset({"pagerduty", "slack", "statuspage"})  # succeed when the call does: no `expect`
 TemplateName = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40)]
@@ -109,6 +111,14 @@ class Action(Section, frozen=True, kw_only=True):
         RollbackAction | None,
         doc("Put an earlier deployment back into production (Vercel promote, Netlify restore); mark it destructive."),
     ] = None
+    metrics: Annotated[
+        Role | None,
+        doc(
+            "Read the `metrics:` series with this role now (cpu, memory, connections, error-rate, latency-p95): "
+            "[BODY].value and [BODY].state of the first, [BODY].unknown how many of them are not known now "
+            "(`[BODY].unknown == 0` ticks the step once the figure is known), [BODY].count how many there are."
+        ),
+    ] = None
     only: Annotated[
         list[str],
         doc(
@@ -166,7 +176,7 @@ class Action(Section, frozen=True, kw_only=True):
         """Every text of the action that may hold {placeholders}."""
         if self.http is not None:
             return [self.http.url, *self.http.headers.values(), self.http.body or ""]
-        if self.kind in INTEGRATION_KINDS or self.deployments:  # fixed words (a Slack template's: the incident's)
+        if self.kind in INTEGRATION_KINDS or self.deployments or self.metrics:  # fixed words (Slack: the incident's)
             return []
         if self.rollback is not None:
             return [self.rollback.deployment, self.rollback.source or ""]

@@ -135,6 +135,8 @@ def expand(action: Action, values: Mapping[str, str]) -> Expanded:
         return Expanded(action.kind, target=str(getattr(action, action.kind)))
     if action.deployments is not None:
         return Expanded("deployments", target=action.deployments)
+    if action.metrics is not None:
+        return Expanded("metrics", target=action.metrics)
     if action.rollback is not None:
         wanted = plain(action.rollback.deployment).strip()
         return Expanded(

@@ -71,6 +71,8 @@ FIRST_FRAME_ENGINE_MODULES = {
     "tessa_tui.config.fields",
     "tessa_tui.config.integrations",
     "tessa_tui.config.keymap",
+    "tessa_tui.config.metric_selector",  # the `metrics:` series' selectors, parsed (and checked) when loaded
+    "tessa_tui.config.metrics",  # the `metrics:` section's types: the config is typed whole when loaded
     "tessa_tui.config.load",
     "tessa_tui.config.remote_logs",  # remote log sources' types: the config is typed whole when loaded
     "tessa_tui.config.model",
