@@ -12,76 +12,35 @@ of mismatch fails the test. `fail()` queues answers before the real ones (401, 4
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 
 from tessa_tui.demo.metrics_sim import DatabaseLoad, PrometheusSim, RequestLog, SupabaseMetricsSim
+from tests import vendor_contract
+from tests.loopback import serving
 
 SECRET_KEY = "sb_secret_contract0000metrics"
 PROM_TOKEN = "prom-token-contract-9Xq2"
 SERVICES = ("supabase", "prometheus")
-SPECS = Path(__file__).parent / "vendor_specs"
 SPEC_OF = {
     "supabase": ("supabase_metrics.openapi.json", "https://abcdefghijklmnopqrst.supabase.co"),
     "prometheus": ("prometheus_query.openapi.json", "http://127.0.0.1"),  # its server is relative: `/api/v1`
 }
 
 
-@cache
-def _openapi(name: str) -> Any:
-    from openapi_core import OpenAPI
-
-    return OpenAPI.from_dict(json.loads((SPECS / name).read_text(encoding="utf-8")))
-
-
-def _mock(service: str, request: web.Request, raw: bytes) -> Any:
-    from openapi_core.testing import MockRequest
-    from werkzeug.datastructures import ImmutableMultiDict
-
-    return MockRequest(
-        SPEC_OF[service][1],
-        request.method.lower(),
-        request.path,
-        args=ImmutableMultiDict(list(request.query.items())),
-        headers=dict(request.headers),
-        data=raw or None,
-        content_type=request.headers.get("Content-Type", "").split(";")[0].strip() or "application/json",
-    )
-
-
-def _why(exc: Exception) -> str:
-    causes = [str(e).splitlines()[0][:300] for e in getattr(exc.__cause__, "schema_errors", None) or ()]
-    return f"{type(exc).__name__}: {'; '.join(causes)}" if causes else str(exc)[:500]
-
-
 def request_violation(service: str, request: web.Request, raw: bytes) -> str | None:
-    try:
-        _openapi(SPEC_OF[service][0]).validate_request(_mock(service, request, raw))
-    except Exception as exc:  # openapi-core's validation errors
-        return f"{request.method} {request.path}: {_why(exc)}"
-    return None
+    """Why this request does not match the API's description, or None when it does."""
+    return vendor_contract.request_violation(*SPEC_OF[service], request, raw)
 
 
 def response_violation(service: str, request: web.Request, raw: bytes, response: web.Response) -> str | None:
-    from openapi_core.testing import MockResponse
-
-    body = response.body if isinstance(response.body, bytes) else b""
-    answer = MockResponse(body, status_code=response.status, content_type=response.content_type or "application/json")
-    try:
-        _openapi(SPEC_OF[service][0]).validate_response(_mock(service, request, raw), answer)
-    except Exception as exc:
-        return f"answer to {request.method} {request.path} ({response.status}): {_why(exc)}"
-    return None
+    """Why this 2xx answer does not match the description of it, or None when it does."""
+    return vendor_contract.response_violation(*SPEC_OF[service], request, raw, response)
 
 
 @dataclass(frozen=True)
@@ -235,35 +194,10 @@ class MetricsServers:
 @contextmanager
 def running_metrics_servers() -> Iterator[MetricsServers]:
     """Both servers on free loopback ports, in one background thread with its own event loop."""
-    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     state = MetricsContractState()
     state.reset()
-    loop = asyncio.new_event_loop()
-    runners: list[web.AppRunner] = []
-    urls: list[str] = []
-
-    async def start() -> None:
-        for service in SERVICES:
-            runner = web.AppRunner(_app(state, service), shutdown_timeout=0.1)
-            await runner.setup()
-            await web.TCPSite(runner, "127.0.0.1", 0).start()
-            runners.append(runner)
-            urls.append(f"http://127.0.0.1:{runner.addresses[0][1]}")
-
-    async def stop() -> None:
-        for runner in runners:
-            await runner.cleanup()
-
-    thread = threading.Thread(target=loop.run_forever, daemon=True, name="metrics-contract-servers")
-    thread.start()
-    asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=30)
-    try:
+    with serving(lambda: [_app(state, service) for service in SERVICES], "metrics-contract-servers") as urls:
         yield MetricsServers(f"{urls[0]}/customer/v1/privileged/metrics", urls[1], state)
-    finally:
-        asyncio.run_coroutine_threadsafe(stop(), loop).result(timeout=30)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture(scope="session")

@@ -452,3 +452,18 @@ def test_the_watcher_reads_a_counters_scrape_again_in_seconds_for_its_first_rate
     jobs = asyncio.run(until_known())
     assert jobs.value is not None and jobs.value > 0
     assert sum(asked) <= 3.0, asked  # the second scrape came after the 2 s rate gap, not the 15 s interval
+
+
+@pytest.mark.parametrize("service", ["supabase", "prometheus"])
+def test_a_request_the_description_does_not_allow_is_caught(metrics_servers: MetricsServers, service: str) -> None:
+    """The contract check can fail: a scrape without its Basic credentials and a query without `query` are
+    recorded as breaking the descriptions, not waved on."""
+    import httpx
+
+    if service == "supabase":
+        httpx.get(metrics_servers.scrape_url)
+    else:
+        httpx.get(f"{metrics_servers.prometheus_url}/api/v1/query", headers={"Authorization": f"Bearer {PROM_TOKEN}"})
+    (violation,) = metrics_servers.state.violations
+    assert violation.startswith("GET /") and ("serviceRoleBasic" in violation or "parameter: query" in violation)
+    metrics_servers.state.violations.clear()  # caught on purpose: the fixture would fail the test otherwise

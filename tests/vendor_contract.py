@@ -26,9 +26,10 @@ def _mock(base: str, request: web.Request, raw: bytes) -> Any:
     from openapi_core.testing import MockRequest
     from werkzeug.datastructures import ImmutableMultiDict
 
-    host, _, prefix = base.partition("://")[2].partition("/")
+    scheme, _, rest = base.partition("://")
+    host, _, prefix = rest.partition("/")
     return MockRequest(
-        f"https://{host}",
+        f"{scheme}://{host}",
         request.method.lower(),
         f"/{prefix}{request.path}" if prefix else request.path,
         args=ImmutableMultiDict(list(request.query.items())),
