@@ -5,10 +5,11 @@ good, a server that answers every page with the same full page driving a tight p
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from tessa_tui.config.load import load_config
 from tests.logs_contract_servers import SUPABASE_TOKEN, LogsServers
-from tests.test_remote_logs import Poller, WriteConfig, configure
+from tests.test_remote_logs import T0, Poller, WriteConfig, configure, function_at, ns
 
 _FUNCTIONS = "select id, timestamp, event_message, metadata from function_logs"
 
@@ -38,3 +39,35 @@ def test_a_token_echoed_near_the_cut_of_a_query_error_shows_none_of_its_characte
         poller.poll()
         assert poller.status.state == "failing"
         assert token[:8] not in poller.status.text(), pad
+
+
+def test_an_entry_stamped_in_the_future_does_not_stop_the_source(
+    logs_servers: LogsServers, write_config: WriteConfig
+) -> None:
+    source = logs_servers.loki_source(token="${LOKI_TOKEN}")
+    poller = Poller(configure(logs_servers, write_config, source), "loki")
+    # A server that answers outside the window asked for: one entry from a clock a century ahead.
+    values = [[str(ns(T0 - timedelta(seconds=30))), "before"], [str(ns(T0 + timedelta(days=36500))), "skewed"]]
+    page = {"status": "success", "data": {"resultType": "streams", "result": [{"stream": {}, "values": values}]}}
+    logs_servers.answer_raw("loki", json.dumps(page).encode())
+    assert [r.full for r in poller.poll()] == ["before", "skewed"]
+    for n in range(3):
+        poller.now = T0 + timedelta(seconds=10 + 10 * n)
+        logs_servers.loki.add(ns(poller.now - timedelta(seconds=2)), f"after {n}", app="tessa")
+        assert [r.full for r in poller.poll()] == [f"after {n}"], poller.status.text()
+        assert poller.status.state == "live", poller.status.text()
+
+
+def test_a_clock_stepping_back_neither_stops_the_source_nor_drops_its_events(
+    logs_servers: LogsServers, write_config: WriteConfig
+) -> None:
+    loaded = configure(logs_servers, write_config, logs_servers.supabase_source(sql=_FUNCTIONS))
+    poller = Poller(loaded, "platform", now=T0 + timedelta(hours=1))  # the console's clock an hour fast
+    logs_servers.add(function_at(T0 + timedelta(minutes=59), "first"))
+    assert poller.messages() == ["chat: first"]
+    poller.now = T0 + timedelta(seconds=10)  # corrected: an hour back
+    logs_servers.add(function_at(T0 + timedelta(seconds=5), "after the step"))
+    assert poller.messages() == ["chat: after the step"], poller.status.text()
+    assert poller.status.state == "live"
+    for query in (r.query for r in logs_servers.received("supabase")):
+        assert query["iso_timestamp_start"] < query["iso_timestamp_end"]

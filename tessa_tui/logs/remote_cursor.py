@@ -55,6 +55,12 @@ class Cursor:
     def window(self, end_ns: int) -> Window:
         """The next window, ending at `end_ns`: back over the overlap from the newest event seen (or from where the
         last complete read ended, if later), or `backfill` on the first poll; never wider than the API allows."""
+        # Nothing was read past now: a clock stepped back, or an event a server stamped ahead of it, would otherwise
+        # hold every later window (and the horizon, dropping what is news) in the future.
+        if self.newest_ns is not None and self.newest_ns > end_ns:
+            self.newest_ns = end_ns
+        if self.read_to_ns is not None and self.read_to_ns > end_ns:
+            self.read_to_ns = end_ns
         marks = [m for m in (self.newest_ns, self.read_to_ns) if m is not None]
         start = max(marks) - self.overlap_ns if marks else end_ns - self.backfill_ns
         earliest = end_ns - self.window_ns
