@@ -4,11 +4,14 @@ good, a server that answers every page with the same full page driving a tight p
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 
 from tessa_tui.config.load import load_config
-from tests.logs_contract_servers import SUPABASE_TOKEN, LogsServers
+from tessa_tui.logs.ingest import Batch
+from tessa_tui.logs.remote_watch import RemoteReading, watch_remote
+from tests.logs_contract_servers import LOKI_TOKEN, SUPABASE_TOKEN, LogsServers
 from tests.test_remote_logs import T0, Poller, WriteConfig, configure, function_at, ns
 
 _FUNCTIONS = "select id, timestamp, event_message, metadata from function_logs"
@@ -71,3 +74,36 @@ def test_a_clock_stepping_back_neither_stops_the_source_nor_drops_its_events(
     assert poller.status.state == "live"
     for query in (r.query for r in logs_servers.received("supabase")):
         assert query["iso_timestamp_start"] < query["iso_timestamp_end"]
+
+
+async def test_a_server_answering_every_page_with_the_same_full_page_is_not_asked_in_a_tight_loop(
+    logs_servers: LogsServers, write_config: WriteConfig
+) -> None:
+    source = logs_servers.loki_source(token="${LOKI_TOKEN}", limit=10, interval="5s")
+    loaded = configure(logs_servers, write_config, source)
+    entries = [[str(ns(T0 - timedelta(minutes=1)) + n), f"same {n}"] for n in range(10)]
+    page = {"status": "success", "data": {"resultType": "streams", "result": [{"stream": {}, "values": entries}]}}
+    for _ in range(200):
+        logs_servers.answer_raw("loki", json.dumps(page).encode())
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    config_source = (loaded.config.logs or [])[0]
+    reading = RemoteReading(line_filter=lambda: None, sleep=sleep, clock=lambda: T0)
+    batches = watch_remote(config_source, reading, loaded.secrets)
+    shown: list[Batch] = []
+    try:
+        async with asyncio.timeout(20):
+            async for batch in batches:
+                shown.append(batch)
+                if len(waits) >= 4:
+                    break
+    finally:
+        await batches.aclose()
+    rows = [row for batch in shown for row in batch.rows]
+    assert len(rows) == 10  # each shown once
+    assert min(waits[1:4]) >= 5, waits  # no new event, no progress: asked again after the interval, not at once
+    assert LOKI_TOKEN not in repr(shown)
