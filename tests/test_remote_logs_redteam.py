@@ -10,6 +10,8 @@ from datetime import timedelta
 
 from tessa_tui.config.load import load_config
 from tessa_tui.logs.ingest import Batch
+from tessa_tui.logs.parse import LogRecord
+from tessa_tui.logs.remote_cursor import MAX_SEEN, NS, Cursor, Event
 from tessa_tui.logs.remote_watch import RemoteReading, watch_remote
 from tests.logs_contract_servers import LOKI_TOKEN, SUPABASE_TOKEN, LogsServers
 from tests.test_remote_logs import T0, Poller, WriteConfig, configure, function_at, ns
@@ -107,3 +109,19 @@ async def test_a_server_answering_every_page_with_the_same_full_page_is_not_aske
     assert len(rows) == 10  # each shown once
     assert min(waits[1:4]) >= 5, waits  # no new event, no progress: asked again after the interval, not at once
     assert LOKI_TOKEN not in repr(shown)
+
+
+def test_the_keys_a_source_remembers_are_bounded_when_it_never_catches_up() -> None:
+    # A busy source, always behind (no poll reads its window to the end, so no key is ever let go by the horizon).
+    cursor = Cursor(overlap_ns=24 * 3600 * NS, backfill_ns=60 * NS, window_ns=24 * 3600 * NS)
+    record = LogRecord("info", "10:00:00", "line", "line", 0.0, "s")
+    at = ns(T0)
+    shown = 0
+    for batch in range(260):
+        events = [Event(f"{batch}-{n}", at + (batch * 1000 + n) * 1000, record) for n in range(1000)]
+        shown += len(cursor.admit(events))
+        assert cursor.remembered <= MAX_SEEN
+        if batch % 50 == 0:
+            assert cursor.admit(events) == []  # the latest page read again: nothing twice
+    assert shown == 260_000
+    assert cursor.admit([Event("0-0", at, record)]) == []  # a forgotten key's old event is not news again
