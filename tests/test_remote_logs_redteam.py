@@ -9,10 +9,13 @@ import json
 from datetime import timedelta
 
 from tessa_tui.config.load import load_config
+from tessa_tui.config.remote_logs import LokiLogs, SupabaseLogs
 from tessa_tui.logs.ingest import Batch
+from tessa_tui.logs.loki_logs import LokiApi
 from tessa_tui.logs.parse import LogRecord
 from tessa_tui.logs.remote_cursor import MAX_SEEN, NS, Cursor, Event
 from tessa_tui.logs.remote_watch import RemoteReading, watch_remote
+from tessa_tui.logs.supabase_logs import SupabaseApi
 from tests.logs_contract_servers import LOKI_TOKEN, SUPABASE_TOKEN, LogsServers
 from tests.test_remote_logs import T0, Poller, WriteConfig, configure, function_at, ns
 
@@ -125,3 +128,19 @@ def test_the_keys_a_source_remembers_are_bounded_when_it_never_catches_up() -> N
             assert cursor.admit(events) == []  # the latest page read again: nothing twice
     assert shown == 260_000
     assert cursor.admit([Event("0-0", at, record)]) == []  # a forgotten key's old event is not news again
+
+
+def test_a_page_with_more_rows_than_asked_for_is_read_to_its_limit_only() -> None:
+    supabase = SupabaseApi("p", SupabaseLogs(project_ref="a" * 20, token="token-1234", limit=100), frozenset())
+    start = ns(T0) // 1000
+    rows = [{"id": f"r{n}", "timestamp": start + n, "event_message": "m"} for n in range(20_000)]
+    page = supabase.read_page({"result": rows})
+    assert page.full and [e.key for e in page.events] == [f"r{n}" for n in range(100)]
+    loki = LokiApi("l", LokiLogs(url="http://127.0.0.1:1", query='{a="b"}', token="token-1234", limit=100), frozenset())
+    streams = [
+        {"stream": {"pod": str(s)}, "values": [[str(ns(T0) + 2 * n + s), f"{s}-{n}"] for n in range(10_000)]}
+        for s in range(2)
+    ]
+    page = loki.read_page({"status": "success", "data": {"resultType": "streams", "result": streams}})
+    assert page.full and len(page.events) == 100
+    assert [e.record.full for e in sorted(page.events, key=lambda e: e.at_ns)][:4] == ["0-0", "1-0", "0-1", "1-1"]
