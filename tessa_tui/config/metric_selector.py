@@ -1,13 +1,16 @@
 """A Prometheus series selector, `name{label="value", label!="v", label=~"re", label!~"re"}`: which samples of a
 scrape a metrics series reads. Parsed once when the config loads, so a typo is a `file:line` error, not a tile
 that never fills. Only the selector grammar (PromQL's), not PromQL: a scrape has no query engine.
+
+Regular expressions are RE2's, as Prometheus's are (Go's regexp): matched in linear time, so a pattern such as
+`(a+)+` meeting a long label value from a scrape cannot freeze the console as a backtracking engine would.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Op = Literal["=", "!=", "=~", "!~"]
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -26,8 +29,8 @@ class Matcher:
     label: str
     op: Op
     value: str
-    pattern: re.Pattern[str] | None = None
-    """For =~ and !~: the value compiled, anchored at both ends as Prometheus anchors it."""
+    pattern: Any = None
+    """For =~ and !~: the value compiled by RE2, matched whole (anchored at both ends as Prometheus anchors it)."""
 
     def matches(self, labels: dict[str, str]) -> bool:
         have = labels.get(self.label, "")  # an absent label matches "" as in Prometheus
@@ -36,7 +39,10 @@ class Matcher:
         if self.op == "!=":
             return have != self.value
         assert self.pattern is not None
-        found = self.pattern.fullmatch(have) is not None
+        try:
+            found = self.pattern.fullmatch(have) is not None
+        except UnicodeError:  # a lone surrogate no scrape can carry (it is decoded with replacement): no match
+            found = False
         return found if self.op == "=~" else not found
 
 
@@ -85,16 +91,28 @@ def _matchers(body: str) -> list[Matcher]:
         operator: Op = op.group(0)  # type: ignore[assignment]  # the regex allows only the four
         pattern = None
         if operator in ("=~", "!~"):
-            try:
-                pattern = re.compile(value)
-            except (re.error, RecursionError, OverflowError) as exc:
-                raise SelectorError(f"label {label.group(0)!r}: not a regular expression ({exc})") from None
+            pattern = _compile(label.group(0), value)
         found.append(Matcher(label.group(0), operator, value, pattern))
         at = _skip_space(body, at)
         if at < len(body):
             if body[at] != ",":
                 raise SelectorError(f"`,` or `}}` is expected at {body[at : at + 20]!r}")
             at += 1
+
+
+def _compile(label: str, value: str) -> Any:
+    """`value` as an RE2 pattern (Prometheus's syntax: no backreferences or lookarounds); errors not logged by
+    RE2 itself (it would write them to the terminal)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        return re2.compile(value, options)
+    except (re2.error, ValueError, TypeError) as exc:
+        said = exc.args[0] if exc.args else exc
+        said = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+        raise SelectorError(f"label {label!r}: not a regular expression ({said})") from None
 
 
 def _skip_space(text: str, at: int) -> int:

@@ -17,6 +17,9 @@ from tessa_tui.logs.parse import LogRecord
 
 NS = 1_000_000_000
 SLACK_NS = 120 * NS
+MAX_SEEN = 100_000
+"""Keys kept at most (some 15 MB): past this the oldest are forgotten, and events older than the newest of them are
+no longer news (a source always behind, or a busy one with a long overlap, would otherwise grow without limit)."""
 """Keys are kept this much longer than the overlap: an API that widens a window (Supabase rounds it to the
 minute) may return events a little older than asked for, and they must still be known."""
 
@@ -51,10 +54,17 @@ class Cursor:
         self.read_to_ns: int | None = None
         """The end of the last window read to its end: nothing before it is still unread (but late arrivals)."""
         self._seen: dict[str, int] = {}
+        self._forgot_before_ns: int | None = None
 
     def window(self, end_ns: int) -> Window:
         """The next window, ending at `end_ns`: back over the overlap from the newest event seen (or from where the
         last complete read ended, if later), or `backfill` on the first poll; never wider than the API allows."""
+        # Nothing was read past now: a clock stepped back, or an event a server stamped ahead of it, would otherwise
+        # hold every later window (and the horizon, dropping what is news) in the future.
+        if self.newest_ns is not None and self.newest_ns > end_ns:
+            self.newest_ns = end_ns
+        if self.read_to_ns is not None and self.read_to_ns > end_ns:
+            self.read_to_ns = end_ns
         marks = [m for m in (self.newest_ns, self.read_to_ns) if m is not None]
         start = max(marks) - self.overlap_ns if marks else end_ns - self.backfill_ns
         earliest = end_ns - self.window_ns
@@ -71,7 +81,7 @@ class Cursor:
 
     def admit(self, events: list[Event]) -> list[Event]:
         """The events not seen before, oldest first; they are remembered, the newest time moves on."""
-        horizon = self.horizon_ns
+        horizon = max((m for m in (self.horizon_ns, self._forgot_before_ns) if m is not None), default=None)
         fresh: list[Event] = []
         for event in sorted(events, key=lambda e: e.at_ns):
             if event.key in self._seen or (horizon is not None and event.at_ns < horizon):
@@ -80,7 +90,16 @@ class Cursor:
             fresh.append(event)
             if self.newest_ns is None or event.at_ns > self.newest_ns:
                 self.newest_ns = event.at_ns
+        if len(self._seen) > MAX_SEEN:
+            self._forget_oldest()
         return fresh
+
+    def _forget_oldest(self) -> None:
+        """Keep the newest half of the keys; what is older than them is not news from now on."""
+        times = sorted(self._seen.values())
+        cut = times[len(times) - MAX_SEEN // 2]
+        self._seen = {key: at for key, at in self._seen.items() if at >= cut}
+        self._forgot_before_ns = max(cut, self._forgot_before_ns or cut)
 
     def read_to(self, end_ns: int) -> None:
         """A window was read to its end: forget the keys no later poll can return."""

@@ -94,7 +94,7 @@ async def get_json(
             f"HTTP {status}: the answer is larger than {MAX_BODY // (1024 * 1024)} MiB; cut off there, not read",
         )
     body, decoded = decode_json(outcome.body)
-    said = _message(body) if decoded else ""
+    said = _message(body, api.secrets) if decoded else ""
     detail = f" ({said})" if said else ""
     if 200 <= status < 300:
         if not decoded:
@@ -141,9 +141,10 @@ def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _message(body: Any) -> str:
+def _message(body: Any, secrets: frozenset[str] = frozenset()) -> str:
     """The error text of the APIs' error shapes: Supabase's {"message"} or {"error": ...}, Loki's {"error"} or a
-    plain-text body (not JSON: nothing said)."""
+    plain-text body (not JSON: nothing said). Masked before it is cut: a cut token's beginning is no longer the
+    token the mask knows."""
     if not isinstance(body, dict):
         return ""
     for key in ("message", "error"):
@@ -151,5 +152,6 @@ def _message(body: Any) -> str:
         if isinstance(value, dict):
             value = value.get("message")
         if isinstance(value, str) and value.strip():
-            return sanitize(value[:480].split("\n", 1)[0]).strip()[:120]
+            first = value[:65536].split("\n", 1)[0]
+            return clip(sanitize(first), 65536, secrets).strip()[:120]
     return ""

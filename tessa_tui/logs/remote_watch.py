@@ -102,8 +102,8 @@ async def watch_remote(
             if batch.rows or batch.status != shown:
                 shown = batch.status
                 yield batch
-            if status.state == "behind":
-                wait = CATCH_UP_S
+            if status.state == "behind" and records:
+                wait = CATCH_UP_S  # a poll that brought nothing new would only read the same pages again
             elif status.state == "rate-limited" and status.retry_at is not None:
                 wait = max(interval, (status.retry_at - clock()).total_seconds())
             else:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from tessa_tui.base.redact import clip
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.remote_logs import SUPABASE_WINDOW, SupabaseLogs
 from tessa_tui.logs.parse import MAX_RECORD, LogRecord, level_of, parse_line, stamp_time
@@ -76,13 +77,21 @@ class SupabaseApi:
         error = body.get("error")
         if error:
             said = error.get("message") if isinstance(error, dict) else error
-            text = sanitize(said[:300]) if isinstance(said, str) else "an error of unknown shape"
+            # Masked before it is cut: a token cut short is no longer the token the mask knows.
+            text = (
+                clip(sanitize(said[:65536]), 300, self.api.secrets)
+                if isinstance(said, str)
+                else "an error of unknown shape"
+            )
             raise self.api.fault("failing", f"the query failed: {text}; check `logs[{self.name}].supabase.sql`")
         rows = body.get("result")
         if rows is None:
             rows = []
         if not isinstance(rows, list):
             raise self.api.fault("failing", "the answer is not what the API documents: `result` is not a list")
+        # More rows than the query's `limit` asked for are not read (a 16 MiB answer of 100k rows held the event
+        # loop for over a second): the page is full, and the next one goes on from its newest row.
+        rows = rows[: self.settings.limit]
         events = [event for row in rows if (event := row_event(row, self.name)) is not None]
         return Page(events, full=len(rows) >= self.settings.limit, skipped=len(rows) - len(events))
 

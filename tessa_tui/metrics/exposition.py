@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from tessa_tui.config.metric_selector import Selector
 
 MAX_SAMPLES = 200_000  # a 4 MiB body holds at most some 200k short lines; Supabase serves about 200
+MAX_LINE = 64 * 1024
+"""prometheus_client reads a line's labels in time that grows with the square of its length: one 4 MiB line of
+labels took 42 s of a core. Supabase's longest lines are some 300 bytes."""
 CUMULATIVE_SUFFIXES = ("_bucket", "_count", "_sum")
 Key = tuple[str, tuple[tuple[str, str], ...]]
 
@@ -42,6 +45,8 @@ def parse_exposition(data: bytes, wanted: Iterable[str]) -> tuple[list[Sample], 
     from prometheus_client.parser import text_string_to_metric_families
 
     names = set(wanted)
+    if max(map(len, data.split(b"\n")), default=0) > MAX_LINE:
+        raise ExpositionError(f"a line longer than {MAX_LINE // 1024} KiB: not read")
     text = data.decode("utf-8", errors="replace")
     kept: list[Sample] = []
     count = 0
