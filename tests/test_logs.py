@@ -232,3 +232,19 @@ def test_a_stack_trace_stays_with_its_record_and_untimed_lines_keep_their_place(
     later = parser.feed(["    at frame \x1b]0;t\x07", "no time here"])  # the trace goes on in the next read
     assert later[0].level == "error" and later[0].when == first[0].when and "\x1b" not in later[0].full
     assert later[1].when == first[0].when  # an untimed line sorts where it arrived
+
+
+@pytest.mark.timeout(30)  # Python's backtracking re takes 2**40 steps on this line: the test would hang
+def test_a_filter_pattern_meets_a_hostile_line_in_linear_time() -> None:
+    """`re:(a+)+$` typed in the logs pane against a long line of a's that does not end the match: RE2 answers at
+    once where Python's re backtracks for ever; what RE2 cannot run in linear time is refused with the reason."""
+    from tessa_tui.logs.filter import LineFilter
+    from tessa_tui.logs.parse import LogRecord, row_of
+
+    line = "a" * 40 + "!"
+    row = row_of(LogRecord("error", "12:00:00", line, source="app"))
+    assert not LineFilter.parse("re:(a+)+$").matches(row)
+    assert LineFilter.parse("re:(A+)+!").matches(row)  # the pane's patterns ignore case
+    assert LineFilter.of_options(None, "a{40}!").matches(row)
+    with pytest.raises(ValueError, match="not a regular expression"):
+        LineFilter.parse(r"re:(a)\1")  # a backreference: no linear-time engine runs it

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tessa_tui.base.linear_regex import LinearPattern
 
 Op = Literal["=", "!=", "=~", "!~"]
 _NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
@@ -29,7 +33,7 @@ class Matcher:
     label: str
     op: Op
     value: str
-    pattern: Any = None
+    pattern: LinearPattern | None = None
     """For =~ and !~: the value compiled by RE2, matched whole (anchored at both ends as Prometheus anchors it)."""
 
     def matches(self, labels: dict[str, str]) -> bool:
@@ -100,19 +104,14 @@ def _matchers(body: str) -> list[Matcher]:
             at += 1
 
 
-def _compile(label: str, value: str) -> Any:
-    """`value` as an RE2 pattern (Prometheus's syntax: no backreferences or lookarounds); errors not logged by
-    RE2 itself (it would write them to the terminal)."""
-    import re2
+def _compile(label: str, value: str) -> LinearPattern:
+    """`value` as an RE2 pattern (Prometheus's syntax: no backreferences or lookarounds)."""
+    from tessa_tui.base.linear_regex import compile_linear  # a selector with a pattern: not every config's
 
-    options = re2.Options()
-    options.log_errors = False
     try:
-        return re2.compile(value, options)
-    except (re2.error, ValueError, TypeError) as exc:
-        said = exc.args[0] if exc.args else exc
-        said = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
-        raise SelectorError(f"label {label!r}: not a regular expression ({said})") from None
+        return compile_linear(value)
+    except ValueError as exc:
+        raise SelectorError(f"label {label!r}: not a regular expression ({exc})") from None
 
 
 def _skip_space(text: str, at: int) -> int:

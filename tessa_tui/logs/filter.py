@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tessa_tui.logs.parse import FULL, LEVEL, LEVELS, SOURCE, Row
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tessa_tui.base.linear_regex import LinearPattern
 
 LEVEL_ORDER = tuple(level for level in LEVELS if level != "unknown")
 
@@ -21,7 +24,7 @@ class LineFilter:
 
     text: str
     words: tuple[str, ...] = ()
-    pattern: re.Pattern[str] | None = None
+    pattern: LinearPattern | None = None
     min_level: int | None = None
     source: str | None = None
     invert: bool = False
@@ -41,7 +44,7 @@ class LineFilter:
         min_level = None
         source = None
         if body.startswith("re:"):
-            pattern = compile_pattern(body[3:], re.IGNORECASE)
+            pattern = compile_pattern(body[3:], ignore_case=True)
             body = ""
         for part in body.split():
             key, _, value = part.partition(":")
@@ -81,8 +84,12 @@ def level_floor(name: str) -> int:
     return LEVEL_ORDER.index(name)
 
 
-def compile_pattern(text: str, flags: int = 0) -> re.Pattern[str]:
+def compile_pattern(text: str, *, ignore_case: bool = False) -> LinearPattern:
+    """A filter's pattern, run in linear time (RE2): a typed `re:(a+)+$` meeting a long hostile log line cannot
+    freeze the pane; RE2's syntax (no backreferences or lookarounds) is said in the reason when refused."""
+    from tessa_tui.base.linear_regex import compile_linear  # when a pattern is typed: not on the first frame
+
     try:
-        return re.compile(text, flags)
-    except re.error as exc:
+        return compile_linear(text, ignore_case=ignore_case)
+    except ValueError as exc:
         raise ValueError(f"not a regular expression: {exc}") from None
