@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tessa_tui.base.client_loader import client_factory
 from tessa_tui.base.isolate import isolated
 from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.deployments import Deployments, DeploymentSource
@@ -86,13 +87,6 @@ async def read_all_once(
     return DeploymentsUpdate(tuple(readings), clock(), settings.recent)
 
 
-def _load_client() -> Callable[[], httpx.AsyncClient]:
-    """The HTTP client's factory (httpx and aiohttp are slow to import: call this in a thread)."""
-    from tessa_tui.base.http_fetch import make_client
-
-    return lambda: make_client(max_connections=8)
-
-
 async def watch_deployments(
     config: TessaConfig,
     secrets: frozenset[str] = frozenset(),
@@ -114,7 +108,7 @@ async def watch_deployments(
     yield update()
     if not sources:
         return
-    new_client = await asyncio.to_thread(_load_client)
+    new_client = await client_factory(8)
     async with new_client() as client:
         try:
             while True:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tessa_tui.base.client_loader import client_factory
 from tessa_tui.base.durations import format_duration
 from tessa_tui.base.isolate import isolated
 from tessa_tui.base.time_source import Now, utc_now
@@ -70,13 +71,6 @@ def _cursor(source: LogSource) -> Cursor:
     )
 
 
-def _load_client() -> Callable[[], httpx.AsyncClient]:
-    """The HTTP client's factory (httpx and aiohttp are slow to import: call this in a thread)."""
-    from tessa_tui.base.http_fetch import make_client
-
-    return lambda: make_client(max_connections=2)
-
-
 async def watch_remote(
     source: LogSource, reading: RemoteReading, secrets: frozenset[str] = frozenset()
 ) -> AsyncGenerator[Batch, None]:
@@ -90,7 +84,7 @@ async def watch_remote(
     loop = asyncio.get_running_loop()
     shown = status.text()
     yield Batch(source.name, [], shown, remote=status)
-    new_client = await asyncio.to_thread(_load_client)
+    new_client = await client_factory(2)
     interval = settings.interval.total_seconds()
     timeout = settings.timeout.total_seconds()
     async with new_client() as client:

@@ -13,6 +13,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tessa_tui.base.client_loader import client_factory
 from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.config.metrics import Metrics
 from tessa_tui.config.model import TessaConfig
@@ -20,7 +21,7 @@ from tessa_tui.metrics.model import MetricsUpdate
 from tessa_tui.metrics.poll import SourcePoller
 
 if TYPE_CHECKING:
-    import httpx
+    pass
 
 IDLE_FLOOR_S = 1.0  # never wake more often than once a second
 RATE_GAP_S = 2.0  # a one-off read scrapes twice this far apart when a series is a counter's rate
@@ -76,13 +77,6 @@ def settings_of(config: TessaConfig) -> Metrics:
     return config.metrics if config.metrics is not None else Metrics()
 
 
-def _load_client() -> Callable[[], httpx.AsyncClient]:
-    """The HTTP client's factory (httpx and aiohttp are slow to import: call this in a thread)."""
-    from tessa_tui.base.http_fetch import make_client
-
-    return lambda: make_client(max_connections=8)
-
-
 async def watch_metrics(
     settings: Metrics,
     secrets: frozenset[str] = frozenset(),
@@ -98,7 +92,7 @@ async def watch_metrics(
     yield _update(pollers.values(), clock)
     if not pollers:
         return
-    new_client = await asyncio.to_thread(_load_client)
+    new_client = await client_factory(8)
     async with new_client() as client:
         try:
             while True:
