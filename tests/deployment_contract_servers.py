@@ -36,7 +36,7 @@ from tessa_tui.demo.deployments_sim import (
     vercel_history,
 )
 from tests import vendor_contract
-from tests.loopback import serving
+from tests.loopback import fault_answer, serving
 
 VERCEL_TOKEN = "vercel-token-5e1f9c3a"
 NETLIFY_TOKEN = "netlify-pat-7b2d4e6f"
@@ -145,23 +145,15 @@ def _next_fault(queue: list[Fault], method: str) -> Fault | None:
 
 
 async def _fault(request: web.Request, fault: Fault) -> web.StreamResponse:
-    if not fault.size:
-        return web.Response(
-            status=fault.status, body=fault.body, headers=fault.headers, content_type="application/json"
-        )
-    response = web.StreamResponse(status=fault.status, headers={**fault.headers, "Content-Type": "application/json"})
-    response.content_length = fault.size
-    await response.prepare(request)
-    chunk = b'{"deployments": [' + b" " * (1024 * 1024 - 18)
-    sent = 0
-    try:
-        while sent < fault.size:
-            piece = chunk[: fault.size - sent]
-            await response.write(piece)
-            sent += len(piece)
-    except (ConnectionResetError, RuntimeError):  # the client stopped reading at its cap, as it should
-        pass
-    return response
+    return await fault_answer(
+        request,
+        fault.status,
+        fault.headers,
+        fault.body,
+        size=fault.size,
+        content_type="application/json",
+        opening=b'{"deployments": [',
+    )
 
 
 @dataclass

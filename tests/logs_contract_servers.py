@@ -28,7 +28,7 @@ from aiohttp import web
 
 from tessa_tui.demo.supabase_api_sim import PROJECT, LogEvent, SupabaseLogsSim
 from tests import vendor_contract
-from tests.loopback import serving
+from tests.loopback import fault_answer, serving
 
 SUPABASE_TOKEN = "sbp_5e1f9c3a7b2d4e6f00contract"
 LOKI_TOKEN = "glc_loki-token-4d9a7e21"
@@ -200,23 +200,15 @@ def _loki_auth(state: LogsContractState, request: web.Request) -> web.Response |
 
 
 async def _fault(request: web.Request, fault: Fault) -> web.StreamResponse:
-    if not fault.size:
-        return web.Response(
-            status=fault.status, body=fault.body, headers=fault.headers, content_type="application/json"
-        )
-    response = web.StreamResponse(status=fault.status, headers={**fault.headers, "Content-Type": "application/json"})
-    response.content_length = fault.size
-    await response.prepare(request)
-    chunk = b'{"result": [' + b" " * (1024 * 1024 - 12)
-    sent = 0
-    try:
-        while sent < fault.size:
-            piece = chunk[: fault.size - sent]
-            await response.write(piece)
-            sent += len(piece)
-    except (ConnectionResetError, RuntimeError):  # the client stopped reading at its cap, as it should
-        pass
-    return response
+    return await fault_answer(
+        request,
+        fault.status,
+        fault.headers,
+        fault.body,
+        size=fault.size,
+        content_type="application/json",
+        opening=b'{"result": [',
+    )
 
 
 @dataclass

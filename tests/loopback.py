@@ -224,3 +224,32 @@ def loopback_servers(tmp: Path) -> Iterator[LoopbackServers]:
     with serving(apps, "loopback-servers") as urls:
         other_origin.append(urls[1])
         yield LoopbackServers(urls[0], urls[1], urls[2] if tls is not None else None, recorder)
+
+
+async def fault_answer(
+    request: web.Request,
+    status: int,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    size: int = 0,
+    content_type: str = "application/json",
+    opening: bytes = b"",
+) -> web.StreamResponse:
+    """A contract server's injected fault: `body` as it is, or with `size`, that many bytes streamed (`opening`,
+    then filler) until sent or until the client hangs up at its cap, as it should."""
+    if not size:
+        return web.Response(status=status, body=body, headers=headers, content_type=content_type)
+    response = web.StreamResponse(status=status, headers={**headers, "Content-Type": content_type})
+    response.content_length = size
+    await response.prepare(request)
+    chunk = opening + b" " * (1024 * 1024 - len(opening))
+    sent = 0
+    try:
+        while sent < size:
+            piece = chunk[: size - sent]
+            await response.write(piece)
+            sent += len(piece)
+    except (ConnectionResetError, RuntimeError):  # the client stopped reading at its cap
+        pass
+    return response

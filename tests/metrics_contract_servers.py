@@ -22,7 +22,7 @@ from aiohttp import web
 
 from tessa_tui.demo.metrics_sim import DatabaseLoad, PrometheusSim, RequestLog, SupabaseMetricsSim
 from tests import vendor_contract
-from tests.loopback import serving
+from tests.loopback import fault_answer, serving
 
 SECRET_KEY = "sb_secret_contract0000metrics"
 PROM_TOKEN = "prom-token-contract-9Xq2"
@@ -127,21 +127,15 @@ def _app(state: MetricsContractState, service: str) -> web.Application:
 
 
 async def _fault(request: web.Request, fault: Fault) -> web.StreamResponse:
-    if not fault.size:
-        return web.Response(status=fault.status, body=fault.body, headers=fault.headers, content_type="text/plain")
-    response = web.StreamResponse(status=fault.status, headers={**fault.headers, "Content-Type": "text/plain"})
-    response.content_length = fault.size
-    await response.prepare(request)
-    chunk = b"# HELP filler bytes\n" + b"x" * (1024 * 1024 - 20)
-    sent = 0
-    try:
-        while sent < fault.size:
-            piece = chunk[: fault.size - sent]
-            await response.write(piece)
-            sent += len(piece)
-    except (ConnectionResetError, RuntimeError):  # the client stopped reading at its cap, as it should
-        pass
-    return response
+    return await fault_answer(
+        request,
+        fault.status,
+        fault.headers,
+        fault.body,
+        size=fault.size,
+        content_type="text/plain",
+        opening=b"# HELP filler bytes\n",
+    )
 
 
 @dataclass
