@@ -5,36 +5,22 @@ from __future__ import annotations
 
 import os
 import ssl
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 
-from tessa_tui.base.http_fetch import make_client
 from tessa_tui.base.tls_contexts import client_context
 from tessa_tui.checks import service_check
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import plan_check, run_check
 from tessa_tui.cli.main import main
-from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests.checks_support import service
 from tests.tls_material import VALID_DAYS, TlsServers
 
 DAY_MS = 24 * 3600 * 1000
 EXPIRY = ["[STATUS] == 200", "[CERTIFICATE_EXPIRATION] > 24h"]
-
-
-def service(**fields: Any) -> ServiceCheck:
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client() as shared:
-        yield shared
 
 
 async def check(client: httpx.AsyncClient, url: str, tls: dict[str, Any] | None = None, **fields: Any) -> CheckResult:

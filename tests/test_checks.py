@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 
 from tessa_tui.base.http_fetch import USER_AGENT, make_client
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
-from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests.checks_support import service
 from tests.hostile_http import answering
 from tests.loopback import LoopbackServers
-
-
-def service(**fields: Any) -> ServiceCheck:
-    """A ServiceCheck built exactly as the config loader builds one (kebab-case keys)."""
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client() as shared:
-        yield shared
 
 
 async def check(client: httpx.AsyncClient, **fields: Any) -> CheckResult:

@@ -8,27 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 
-from tessa_tui.base.http_fetch import make_client
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.cli.main import main
-from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests.checks_support import service
 from tests.dns_server import dns_server
 from tests.socket_servers import closed_port
-
-
-def service(**fields: Any) -> ServiceCheck:
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client() as shared:
-        yield shared
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ unknown (never down), hostile answers one line."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,7 +14,6 @@ import msgspec
 import pytest
 from aiohttp import web
 
-from tessa_tui.base.http_fetch import make_client
 from tessa_tui.checks import domain_expiry
 from tessa_tui.checks.domain_expiry import domain_expiration_ms, names_to_ask
 from tessa_tui.checks.service_check import run_check
@@ -68,12 +67,6 @@ def fresh_cache() -> Iterator[None]:
     ANSWERS.clear()
     yield
     domain_expiry.forget()
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client() as shared:
-        yield shared
 
 
 def rdap_json(document: object, status: int = 200) -> web.Response:

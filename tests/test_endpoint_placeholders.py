@@ -19,8 +19,8 @@ from tessa_tui.base.http_fetch import make_client
 from tessa_tui.checks import service_check
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.conditions.condition import PLACEHOLDERS, Observation, parse_condition
-from tessa_tui.config.model import ServiceCheck, decode_hook
 from tests import loopback
+from tests.checks_support import service
 from tests.dns_server import dns_server
 from tests.socket_servers import echo, serving, smtp
 from tests.tls_material import Pki, TlsServers
@@ -59,11 +59,6 @@ FILLED: dict[str, set[str]] = {
     "starttls": CONNECTION | DOMAIN | {"[CERTIFICATE_EXPIRATION]"},
     "dns": CONNECTION | REPLY | {"[DNS_RCODE]"},
 }
-
-
-def service(**fields: Any) -> ServiceCheck:
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
 
 
 def condition_of(placeholder: str) -> str:

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import httpx
-import msgspec
 import pytest
 
 from tessa_tui.base import http_fetch, secret_registry
@@ -27,15 +26,11 @@ from tessa_tui.checks import poller, service_check
 from tessa_tui.checks.poller import LAUNCH_BATCH, ServicePoller, run_batch
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
-from tessa_tui.config.model import ServiceCheck, decode_hook
+from tessa_tui.config.model import ServiceCheck
+from tests.checks_support import service
 from tests.loopback import LoopbackServers
 
 HOW_TO_UPDATE = "update tests/test_fanout_budgets.py on purpose and rerun benchmarks/poll_fanout.py"
-
-
-def service(**fields: Any) -> ServiceCheck:
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
 
 
 class Spy:

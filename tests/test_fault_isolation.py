@@ -31,6 +31,7 @@ from tessa_tui.database import monitor as db_monitor
 from tessa_tui.database import queries as db_sql
 from tessa_tui.integrations.api_call import IntegrationError
 from tessa_tui.integrations.pagerduty import list_incidents
+from tests.checks_support import service
 from tests.hostile_http import HTTP_FAULTS, STATUSPAGE_FAULTS, HostileServers, hostile_servers
 
 CONDITIONS = ["[STATUS] == 200", "[BODY].status == ok"]
@@ -47,11 +48,6 @@ def state_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """The crash log's directory for this test."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     return tmp_path / "state" / "tessa-tui"
-
-
-def service(**fields: Any) -> ServiceCheck:
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
 
 
 def all_checks(hostile: HostileServers, interval: str = "30s") -> list[ServiceCheck]:

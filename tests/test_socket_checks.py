@@ -3,32 +3,18 @@ closed, direct TLS with the private CA, STARTTLS on a small SMTP-like server, an
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import msgspec
 import pytest
 
-from tessa_tui.base.http_fetch import make_client
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
-from tessa_tui.config.model import ServiceCheck, decode_hook
+from tests.checks_support import service
 from tests.socket_servers import closed_port, echo, sends, serving, silent, smtp
 from tests.tls_material import Pki
 
 EXPIRY = ["[CONNECTED] == true", "[RESPONSE_TIME] < 10s", "[CERTIFICATE_EXPIRATION] > 24h"]
-
-
-def service(**fields: Any) -> ServiceCheck:
-    data = {"name": "svc", **{k.replace("_", "-"): v for k, v in fields.items()}}
-    return msgspec.convert(data, ServiceCheck, dec_hook=decode_hook)
-
-
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with make_client() as shared:
-        yield shared
 
 
 async def check(client: httpx.AsyncClient, url: str, **fields: Any) -> CheckResult:
