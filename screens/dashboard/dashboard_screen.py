@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.widgets import Static
 
 from screens.alerts import raise_alert
 from screens.context import capabilities_of, context_of
@@ -33,10 +36,30 @@ PANE_IDS = {
 
 
 class TickedScreen(Screen[None]):
-    """A screen with no timer of its own: while it is on top, the dashboard's one tick calls `tick` each second."""
+    """A screen with no timer of its own: while it is on top, the dashboard's one tick calls `tick` each second,
+    which redraws what moves with the clock (`_draw`); `_show` repaints a text only when it changed."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self._shown: dict[str, str] = {}
+        """What each text widget shows now, to skip unchanged repaints."""
 
     def tick(self) -> None:
         """Once a second, while on top."""
+        if not self.is_mounted:  # the tick can land between the push and the first compose
+            return
+        try:
+            self._draw()
+        except NoMatches:  # a tick while the screen is being taken down (the console quitting with it open)
+            return
+
+    def _draw(self) -> None:
+        """Everything on the screen that moves with time or data, each part through `_show`."""
+
+    def _show(self, selector: str, text: Text) -> None:
+        if self._shown.get(selector) != text.markup:
+            self._shown[selector] = text.markup
+            self.query_one(selector, Static).update(text)
 
 
 class DashboardScreen(Screen[None]):

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.css.query import NoMatches
 from textual.widgets import Digits, Static
 
 from screens.context import context_of
@@ -128,7 +127,6 @@ class WarRoomScreen(TickedScreen):
         super().__init__(id="war-room")
         self._clock = clock
         self._services: Mapping[str, ServiceState] = {}
-        self._shown: dict[str, str] = {}  # what each widget shows now, to skip unchanged repaints
 
     def compose(self) -> ComposeResult:
         yield Static(id="war-head")
@@ -149,15 +147,6 @@ class WarRoomScreen(TickedScreen):
         self.query_one("#war-timeline", Static).border_title = "Timeline"
         self.query_one("#war-services").display = bool(self._services)
         self._draw()
-
-    def tick(self) -> None:
-        """Called once a second by the dashboard's tick: every clock, light and line, repainted when changed."""
-        if not self.is_mounted:  # the tick can land between the push and the first compose
-            return
-        try:
-            self._draw()
-        except NoMatches:  # a tick while the room is being taken down (the console quitting with it open)
-            return
 
     def _draw(self) -> None:
         now = self._clock()
@@ -190,11 +179,6 @@ class WarRoomScreen(TickedScreen):
             self._shown["level"] = level
             self.query_one("#war-clock-box").set_classes(f"-{level}")
             self.set_class(level == "idle", "-no-incident")
-
-    def _show(self, selector: str, text: Text) -> None:
-        if self._shown.get(selector) != text.markup:
-            self._shown[selector] = text.markup
-            self.query_one(selector, Static).update(text)
 
     def _lights(self, now: datetime) -> None:
         for n, (name, state) in enumerate(self._services.items()):

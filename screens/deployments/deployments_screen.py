@@ -15,7 +15,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.css.query import NoMatches
 from textual.theme import Theme
 from textual.widgets import DataTable, Static
 
@@ -24,6 +23,7 @@ from screens.dashboard.dashboard_screen import TickedScreen
 from screens.keys import bind
 from screens.messages import DeploymentsPolled
 from screens.widgets.footer import KeysFooter
+from screens.widgets.state_style import source_lines
 from screens.widgets.table_sync import RowTable
 from tessa_tui.base.durations import format_duration
 from tessa_tui.base.time_source import Now
@@ -60,8 +60,6 @@ class DeploymentsScreen(TickedScreen):
         super().__init__(id="deployments")
         self._clock = clock
         self._update: DeploymentsUpdate | None = None
-        self._shown: dict[str, str] = {}
-        """What each text widget shows now, to skip unchanged repaints."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Deployments"), id="deploys-title")
@@ -96,15 +94,6 @@ class DeploymentsScreen(TickedScreen):
         self._update = message.update
         self._draw()
 
-    def tick(self) -> None:
-        """Once a second from the dashboard: ages and marks move on, repainted only where the text changed."""
-        if not self.is_mounted:
-            return
-        try:
-            self._draw()
-        except NoMatches:  # a tick while the screen is being taken down
-            return
-
     def _draw(self) -> None:
         update = self._update
         now = self._clock()
@@ -120,13 +109,8 @@ class DeploymentsScreen(TickedScreen):
         listed = update.deployments()
         self._show("#deploys-summary", _summary(update, listed, now, theme))
         lines = [source_line(reading, now) for reading in update.sources]
-        self._show("#deploys-sources", _source_lines(lines, [r.state for r in update.sources], theme))
+        self._show("#deploys-sources", source_lines(lines, [r.state for r in update.sources], theme))
         self._rows(update, listed[:MAX_ROWS], now, theme)
-
-    def _show(self, selector: str, text: Text) -> None:
-        if self._shown.get(selector) != text.markup:
-            self._shown[selector] = text.markup
-            self.query_one(selector, Static).update(text)
 
     def _rows(self, update: DeploymentsUpdate, shown: list[Deployment], now: datetime, theme: Theme) -> None:
         """Rows by key: cells updated where their text changed; the rows rebuilt only when their order did."""
@@ -195,13 +179,4 @@ def _summary(update: DeploymentsUpdate, listed: list[Deployment], now: datetime,
         text.append(note, style=Style(color=theme.error))
     if len(listed) > MAX_ROWS:
         text.append(f"  · the newest {MAX_ROWS} of {len(listed)} shown (tessa-tui deployments lists all)")
-    return text
-
-
-def _source_lines(lines: list[str], states: list[str], theme: Theme) -> Text:
-    colours = {"ok": theme.success, "refused": theme.error, "failing": theme.error, "rate-limited": theme.warning}
-    text = Text()
-    for n, (line, state) in enumerate(zip(lines, states, strict=True)):
-        colour = colours.get(state)
-        text.append(("\n" if n else "") + line, style=Style(color=colour) if colour else Style(dim=True))
     return text

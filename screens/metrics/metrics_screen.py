@@ -15,7 +15,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.css.query import NoMatches
 from textual.theme import Theme
 from textual.widgets import Static
 
@@ -24,6 +23,7 @@ from screens.dashboard.dashboard_screen import TickedScreen
 from screens.keys import bind
 from screens.messages import MetricsPolled
 from screens.widgets.footer import KeysFooter
+from screens.widgets.state_style import source_lines
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
 from tessa_tui.metrics.model import STATE_SYMBOL, MetricsUpdate, SeriesReading, value_text
@@ -54,8 +54,6 @@ class MetricsScreen(TickedScreen):
         super().__init__(id="metrics")
         self._clock = clock
         self._update: MetricsUpdate | None = None
-        self._shown: dict[str, str] = {}
-        """What each widget shows now, to skip unchanged repaints."""
         self._tiles: list[str] = []
         self._edges: dict[int, str] = {}
 
@@ -92,15 +90,6 @@ class MetricsScreen(TickedScreen):
         self._update = message.update
         self._draw()
 
-    def tick(self) -> None:
-        """Once a second from the dashboard: ages move on (and a value goes stale), repainted only where changed."""
-        if not self.is_mounted:
-            return
-        try:
-            self._draw()
-        except NoMatches:  # a tick while the screen is being taken down
-            return
-
     def _draw(self) -> None:
         if not self._tiles:
             self._show("#metrics-summary", Text(NO_METRICS, style="dim"))
@@ -119,19 +108,13 @@ class MetricsScreen(TickedScreen):
                 self._show(f"#tile-{n}", _tile(reading, now, theme))
                 self._edge(n, _colour(theme, reading.state) or theme.panel or "gray")
         lines = [source_line(source, now) for source in update.sources]
-        self._show("#metrics-sources", _source_lines(lines, [s.state for s in update.sources], theme))
+        self._show("#metrics-sources", source_lines(lines, [s.state for s in update.sources], theme))
 
     def _edge(self, n: int, colour: str) -> None:
         """The tile's left edge in its state's colour, set only when the state changes."""
         if self._edges.get(n) != colour:
             self._edges[n] = colour
             self.query_one(f"#tile-{n}", Static).styles.border_left = ("thick", colour)
-
-    def _show(self, selector: str, text: Text) -> None:
-        key = text.markup
-        if self._shown.get(selector) != key:
-            self._shown[selector] = key
-            self.query_one(selector, Static).update(text)
 
     def action_close(self) -> None:
         self.dismiss()
@@ -172,12 +155,3 @@ def _summary(readings: list[SeriesReading], theme: Theme) -> Text:
     if unknown:
         return Text(f"? not known now: {', '.join(unknown)}", style=Style(bold=True, dim=True))
     return Text(f"● all {len(readings)} series ok", style=Style(color=theme.success, bold=True))
-
-
-def _source_lines(lines: list[str], states: list[str], theme: Theme) -> Text:
-    colours = {"ok": theme.success, "refused": theme.error, "failing": theme.error, "rate-limited": theme.warning}
-    text = Text()
-    for n, (line, state) in enumerate(zip(lines, states, strict=True)):
-        colour = colours.get(state)
-        text.append(("\n" if n else "") + line, style=Style(color=colour) if colour else Style(dim=True))
-    return text

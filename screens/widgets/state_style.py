@@ -61,3 +61,13 @@ def freshness_text(age_seconds: float | None, interval_seconds: float) -> str:
     if age_seconds <= interval_seconds + 1:
         return f"<{age_text(interval_seconds)}"
     return age_text(age_seconds)
+
+
+def source_lines(lines: list[str], states: list[str], theme: Theme) -> Text:
+    """A view's sources, a line each, coloured by state (ok, refused, failing, rate-limited; the rest dim)."""
+    colours = {"ok": theme.success, "refused": theme.error, "failing": theme.error, "rate-limited": theme.warning}
+    text = Text()
+    for n, (line, state) in enumerate(zip(lines, states, strict=True)):
+        colour = colours.get(state)
+        text.append(("\n" if n else "") + line, style=Style(color=colour) if colour else Style(dim=True))
+    return text
