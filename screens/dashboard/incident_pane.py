@@ -175,6 +175,8 @@ class IncidentPane(Pane):
         if self.pd_error is not None:
             error = self.pd_error if self.pd_error.startswith("PagerDuty") else f"PagerDuty: {self.pd_error}"
             status = Text(sanitize(error).replace("\n", " "), style="bold red")
+        elif count and capabilities_of(self).readonly:  # a spectator declares nothing: no hint that does nothing
+            status = Text(f"PagerDuty: {count} open", style="bold")
         elif count:
             # With an incident open, `2` focuses the pane (enter opens its checklist): the list is a tab away.
             to_list = "" if self._pd_focused() or self.incident() is None else "tab, then "
@@ -235,7 +237,8 @@ class IncidentPane(Pane):
         if desk is not None and desk.error and desk.book is None:
             status = Text(f"Journal unavailable: {desk.error}", style="bold red")
         elif incident is None:
-            status = Text(NO_INCIDENT, style="bold")
+            readonly = capabilities_of(self).readonly  # a spectator cannot declare: `d` does nothing there
+            status = Text(NO_INCIDENT.split("  ")[0] if readonly else NO_INCIDENT, style="bold")
         else:
             status = self._summary(desk, incident) if desk else Text()
         _show_table(self.query_one("#severity-table", DataTable), incident is None)

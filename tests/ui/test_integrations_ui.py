@@ -173,6 +173,25 @@ async def test_with_an_incident_open_enter_opens_its_checklist_and_the_pagerduty
         await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
 
 
+async def test_a_readonly_console_lists_pagerduty_incidents_without_offering_to_declare(
+    tmp_path: Path, contract_servers: ContractServers
+) -> None:
+    """`--readonly` said "d or enter declares from one" and "No active incident.  d declares one", and neither key
+    did anything there."""
+    config = tmp_path / "tessa.yaml"
+    integrations = json.dumps(contract_servers.config())
+    config.write_text(f"journal: {{path: '{tmp_path / 'j.sqlite3'}'}}\nintegrations: {integrations}\n", "utf-8")
+    app = TessaApp(load_config(config, environ=contract_servers.environ()), readonly=True, clock=ManualClock())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(IncidentPane)
+        await wait_until(pilot, lambda: len(pane.pd_incidents) == 2)
+        await wait_until(pilot, lambda: "PagerDuty: 2 open" in screen_text(app))
+        assert "#41" in screen_text(app) and "declares" not in screen_text(app)  # nor "d declares one"
+        await pilot.press("2", "enter", "d")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormDialog)
+
+
 async def test_an_unreachable_pagerduty_is_one_line_and_the_console_goes_on(
     tmp_path: Path, contract_servers: ContractServers
 ) -> None:
