@@ -31,6 +31,14 @@ def test_every_binding_id_is_in_the_readme_key_reference() -> None:
     assert "focus_services" in keys and "focus_database" in keys
 
 
+def test_every_command_mode_verb_is_in_the_readme_key_reference() -> None:
+    """The `:` row lists every verb the command line takes (it lacked `:metrics`)."""
+    from tessa_tui.incidents.command_mode import VERBS
+
+    row = next(line for line in _section("Keys").splitlines() if line.startswith("| `:` |"))
+    assert [verb for verb in VERBS if f"`:{verb}" not in row] == []
+
+
 def test_the_readme_check_kinds_example_loads(tmp_path: Path, pki: Pki) -> None:
     """The Configuration section's example of tcp, starttls, private-CA and DNS checks loads as written (its CA
     file replaced by one the test makes)."""

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.containers import Grid
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widget import Widget
 from textual.widgets import Static
 
 from screens.alerts import raise_alert
@@ -182,11 +181,11 @@ class DashboardScreen(Screen[None]):
         return not (action == "declare" and capabilities_of(self).readonly)
 
     def action_focus_pane(self, name: str) -> None:
-        """Focus a pane's first focusable widget (its table), else the pane itself."""
+        """Focus what the pane says (its first focusable widget, its table, else the pane itself)."""
         pane = self.query_one(f"#{PANE_IDS[name]}", Pane)
         if self.maximized is not None and self.maximized is not pane:
             self.maximized = pane
-        target = next((w for w in pane.query("*") if isinstance(w, Widget) and w.focusable), pane)
+        target = pane.focus_target()
         # At once, not on the next message (as `focus()` does): `3z` typed in one burst zooms the logs pane.
         self.set_focus(target)
 

@@ -103,6 +103,26 @@ class IncidentPane(Pane):
     def incident(self) -> Incident | None:
         return self._desk.active() if self._desk else None
 
+    def focus_target(self) -> Widget:
+        """With an incident open, the pane itself: enter opens its checklist, as the pane says (the PagerDuty
+        list, first otherwise, would take enter to declare from a row); tab moves on into that list."""
+        return self if self.incident() is not None else super().focus_target()
+
+    def on_descendant_focus(self) -> None:
+        self._redraw_hints()
+
+    def on_descendant_blur(self) -> None:
+        self._redraw_hints()
+
+    def _redraw_hints(self) -> None:
+        """Where enter and `d` go depends on whether the PagerDuty list has focus: the hints follow it."""
+        if self.is_mounted:
+            self.show()
+            self._draw_pagerduty()
+
+    def _pd_focused(self) -> bool:
+        return self._pagerduty and self.query_one("#pd-table", DataTable).has_focus
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "declare_from_pagerduty":
             return not capabilities_of(self).readonly and self.selected_pd_incident() is not None
@@ -155,8 +175,12 @@ class IncidentPane(Pane):
         if self.pd_error is not None:
             error = self.pd_error if self.pd_error.startswith("PagerDuty") else f"PagerDuty: {self.pd_error}"
             status = Text(sanitize(error).replace("\n", " "), style="bold red")
+        elif count and capabilities_of(self).readonly:  # a spectator declares nothing: no hint that does nothing
+            status = Text(f"PagerDuty: {count} open", style="bold")
         elif count:
-            status = Text(f"PagerDuty: {count} open · d or enter declares from one", style="bold")
+            # With an incident open, `2` focuses the pane (enter opens its checklist): the list is a tab away.
+            to_list = "" if self._pd_focused() or self.incident() is None else "tab, then "
+            status = Text(f"PagerDuty: {count} open · {to_list}d or enter declares from one", style="bold")
         else:
             status = Text("PagerDuty: nothing triggered or acknowledged", style="dim")
         if status.markup != self._pd_shown:
@@ -213,7 +237,8 @@ class IncidentPane(Pane):
         if desk is not None and desk.error and desk.book is None:
             status = Text(f"Journal unavailable: {desk.error}", style="bold red")
         elif incident is None:
-            status = Text(NO_INCIDENT, style="bold")
+            readonly = capabilities_of(self).readonly  # a spectator cannot declare: `d` does nothing there
+            status = Text(NO_INCIDENT.split("  ")[0] if readonly else NO_INCIDENT, style="bold")
         else:
             status = self._summary(desk, incident) if desk else Text()
         _show_table(self.query_one("#severity-table", DataTable), incident is None)
@@ -250,7 +275,9 @@ class IncidentPane(Pane):
             for _, _, step in todo[:NEXT_STEPS]:
                 text.append(f"\n  [ ] {step.text}")
         can_acknowledge = "acknowledged" not in incident.milestones and not capabilities_of(self).readonly
-        text.append("\nenter opens the checklist" + (" · a acknowledges" if can_acknowledge else ""), style="dim")
+        # On the PagerDuty list enter declares from its row: `2` first focuses the pane, where enter opens.
+        opens = "2, then enter opens the checklist" if self._pd_focused() else "enter opens the checklist"
+        text.append(f"\n{opens}" + (" · a acknowledges" if can_acknowledge else ""), style="dim")
         return text
 
 

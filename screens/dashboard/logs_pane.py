@@ -10,6 +10,7 @@ from collections import Counter, deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import on, work
@@ -31,6 +32,7 @@ from tessa_tui.logs.parse import LEVELS, WHEN, LogRecord, Row
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
+STATE_ROWS = 4  # the remote state lines' max-height (#remote-states in tessa.tcss)
 FLUSH_AT = 10_000  # records waiting for the screen that make a flush happen before the next tick
 
 
@@ -246,7 +248,13 @@ class LogsPane(FilterOwner, Pane):
             shown += [(state, line) for state, line in self._remote.values() if line not in healthy]
         else:
             shown = list(self._remote.values())
-        joined = "\n".join(line for _state, line in shown)
+        states = self.query_one("#remote-states", Static)
+        width = states.size.width
+        rows = sum(max(1, -(-cell_len(line) // width)) for _state, line in shown) if width > 0 else len(shown)
+        # Wrapped, the lines past STATE_ROWS fell out of sight: a third failing source was not shown at all.
+        # Then each source gets one row, cut with `…` (zoom, `z`, shows more of it).
+        clip = width if rows > STATE_ROWS else 0
+        joined = "\n".join(line for _state, line in shown) + f"\0{clip}"
         if joined == self._remote_text:
             return
         self._remote_text = joined
@@ -261,8 +269,16 @@ class LogsPane(FilterOwner, Pane):
         for n, (state, line) in enumerate(shown):
             colour = colours.get(state)
             style = Style(color=colour, bold=state == "failing") if colour else Style(dim=True)
-            text.append(("\n" if n else "") + sanitize(line), style=style)  # outside text: never markup
-        self.query_one("#remote-states", Static).update(text)
+            shown_line = Text(sanitize(line), style=style)  # outside text: never markup
+            if clip:
+                shown_line.truncate(clip, overflow="ellipsis")
+            text.append("\n" if n else "").append_text(shown_line)
+        states.update(text)
+
+    def on_resize(self) -> None:
+        """A narrower or wider pane (zoom, a resized terminal) may need the state lines cut, or no longer."""
+        if self._remote:
+            self.call_after_refresh(self._show_remote_states)
 
     def tick(self) -> None:
         """Called once a second by the dashboard's tick: draw what arrived, all sources in one repaint."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 
@@ -16,6 +17,10 @@ class Pane(Vertical):
     def __init__(self, title: str, number: int, *, id: str) -> None:
         super().__init__(id=id, classes="pane")
         self.border_title = f"{number} {title}"
+
+    def focus_target(self) -> Widget:
+        """What its number key focuses: its first focusable widget (its table), else the pane itself."""
+        return next((w for w in self.query("*") if isinstance(w, Widget) and w.focusable), self)
 
     def tick(self) -> None:
         """Called once a second by the dashboard's one timer: ages and clocks move (each pane says which)."""

@@ -377,7 +377,8 @@ def describe_event(event: Event) -> str:
         "action_output": lambda: (
             f"ran {data.get('text') or data.get('step')}: {data.get('status')}"
             + {True: " ✔ expected", False: " ✖ not as expected", None: ""}[data.get("ok")]
-            + (f" · ticked ({data.get('why')})" if data.get("ticks") else "")
+            + (" · ticked" if data.get("ticks") else "")
+            + (f" ({data.get('why')})" if data.get("ticks") and data.get("why") else "")  # a rollback's is empty
         ),
         "resolved": lambda: "resolved" + (f": {data.get('summary')}" if data.get("summary") else ""),
         "reopened": lambda: "reopened",

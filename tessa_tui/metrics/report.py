@@ -34,13 +34,15 @@ def sparkline(values: Sequence[float], width: int) -> str:
 
 
 def source_line(source: SourceReading, now: datetime) -> str:
-    """`● supabase (scrape): ok, read 4s ago` / `✖ prom (prometheus): refused since 14:02:11Z: HTTP 401 ...`."""
+    """`● supabase (scrape): ok, read 4s ago` / `✖ prom (prometheus): refused since 14:02:11 UTC: HTTP 401 ...`.
+
+    Times say UTC as the header, the Deployments view and the logs' state line do (it said `14:02:11Z`)."""
     head = f"{SOURCE_SYMBOL[source.state]} {source.name} ({source.kind}): {source.state}"
     if source.state == "ok":
         return f"{head}, read {age_text(None if source.read_at is None else now - source.read_at)}"
     if source.error:
-        since = f" since {source.failing_since:%H:%M:%S}Z" if source.failing_since else ""
-        retry = f"; next try {source.retry_at:%H:%M:%S}Z" if source.retry_at else ""
+        since = f" since {source.failing_since:%H:%M:%S} UTC" if source.failing_since else ""
+        retry = f"; next try {source.retry_at:%H:%M:%S} UTC" if source.retry_at else ""
         return f"{head}{since}: {source.error}{retry}"
     return head
 

@@ -22,6 +22,7 @@ from screens.incident.step_dialogs import AskValues, ConfirmRun
 from screens.messages import DeploymentsPolled
 from tessa_tui.config.load import load_config
 from tessa_tui.deployments.model import Deployment, DeploymentsUpdate, SourceReading
+from tessa_tui.incidents.incident import describe_event
 from tests.deployment_contract_servers import SECRETS, DeploymentServers
 from tests.ui.screen_text import screen_text, wait_until
 
@@ -252,5 +253,8 @@ async def test_the_promote_step_asks_which_deployment_confirms_by_its_word_and_r
         assert recorded.data["ok"] is True and recorded.data["ticks"] is True
         assert recorded.data["status"].startswith("Vercel: production is now dpl_8Hw3Np2Yb (was dpl_3Lr6Uv5Be)")
         assert deployment_servers.vercel.history.current == "dpl_8Hw3Np2Yb"
+        # The timeline's line ends on the tick: the proof is the re-read, there is no expectation text to quote
+        # (it said "ticked ()" with empty brackets).
+        assert describe_event(recorded).endswith("a re-read confirms it ✔ expected · ticked")
         ticked = '[x] Click "Promote to Production"'
         await wait_until(pilot, lambda: ticked in screen_text(app) and "Vercel: production is now" in screen_text(app))

@@ -139,6 +139,59 @@ async def test_enter_on_a_pagerduty_incident_opens_the_declare_dialog(
         assert app.desk.book is not None and app.desk.book.incidents == {}
 
 
+async def test_with_an_incident_open_enter_opens_its_checklist_and_the_pagerduty_list_is_a_tab_away(
+    tmp_path: Path, contract_servers: ContractServers
+) -> None:
+    """The pane said "enter opens the checklist" while `2` put the focus on the PagerDuty list, where enter
+    declared from a row instead (seen in the demo with two drills paging). Each hint now does what it says."""
+    app, _ = _app(tmp_path, contract_servers)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(IncidentPane)
+        await wait_until(pilot, lambda: len(pane.pd_incidents) == 2 and app.desk.book is not None)
+        book = app.desk.book
+        assert book is not None
+        await app.desk.record(book.declare("SEV2", "Checkout errors"))
+        await wait_until(pilot, lambda: "INC-1 Checkout errors" in screen_text(app))
+        await pilot.press("2")
+        await wait_until(pilot, lambda: "tab, then d or enter declares from one" in screen_text(app))
+        assert app.focused is pane and "enter opens the checklist · a acknowledges" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, IncidentScreen))
+
+        await pilot.press("2", "tab")  # into the PagerDuty list: the hints say where enter goes now
+        await wait_until(pilot, lambda: "2, then enter opens the checklist" in screen_text(app))
+        assert app.focused is pane.query_one("#pd-table", DataTable)
+        assert "PagerDuty: 2 open · d or enter declares from one" in screen_text(app)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, FormDialog))
+        await wait_until(pilot, lambda: "API 5xx above 5%" in screen_text(app))  # declared from the row
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, FormDialog))
+        await pilot.press("2", "enter")  # as the hint said
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+
+
+async def test_a_readonly_console_lists_pagerduty_incidents_without_offering_to_declare(
+    tmp_path: Path, contract_servers: ContractServers
+) -> None:
+    """`--readonly` said "d or enter declares from one" and "No active incident.  d declares one", and neither key
+    did anything there."""
+    config = tmp_path / "tessa.yaml"
+    integrations = json.dumps(contract_servers.config())
+    config.write_text(f"journal: {{path: '{tmp_path / 'j.sqlite3'}'}}\nintegrations: {integrations}\n", "utf-8")
+    app = TessaApp(load_config(config, environ=contract_servers.environ()), readonly=True, clock=ManualClock())
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(IncidentPane)
+        await wait_until(pilot, lambda: len(pane.pd_incidents) == 2)
+        await wait_until(pilot, lambda: "PagerDuty: 2 open" in screen_text(app))
+        assert "#41" in screen_text(app) and "declares" not in screen_text(app)  # nor "d declares one"
+        await pilot.press("2", "enter", "d")
+        await pilot.pause()
+        assert not isinstance(app.screen, FormDialog)
+
+
 async def test_an_unreachable_pagerduty_is_one_line_and_the_console_goes_on(
     tmp_path: Path, contract_servers: ContractServers
 ) -> None:

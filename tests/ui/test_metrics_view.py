@@ -97,7 +97,7 @@ async def test_m_opens_the_view_on_first_use_with_tiles_states_and_source_lines(
         assert "Connections  ● ok" in text
         assert "Error rate  ? unknown" in text and "NaN" in text and "source prom is refused" in text
         assert "● supabase (scrape): ok, read 4s ago" in text
-        assert "✖ prom (prometheus): refused since 13:59:00Z: Prometheus API: HTTP 401" in text
+        assert "✖ prom (prometheus): refused since 13:59:00 UTC: Prometheus API: HTTP 401" in text
         await pilot.press("M")
         await wait_until(pilot, lambda: isinstance(app.screen, DashboardScreen))
         await pilot.press("M")

@@ -76,3 +76,33 @@ async def test_healthy_remote_sources_share_one_line_and_a_failing_one_keeps_its
         assert "ERROR edge-functions chat: upstream timeout after 30000ms" in row, row  # the whole name
         assert "loki failing since" in shown
         assert not any(line.strip().startswith("● edge live") for line in shown.splitlines())
+
+
+async def test_three_failing_sources_each_keep_a_row_of_the_state_lines(
+    logs_servers: LogsServers, write_config: Callable[[str], Path]
+) -> None:
+    """Seen with the demo's three Supabase sources refused at 120 columns: each failing line wrapped to two rows,
+    the four rows of state lines showed two sources and not the third at all. Now, when wrapped lines would not
+    fit, each source keeps one row, cut with `…`; where they fit (a wide terminal, `z`) they wrap whole again."""
+    logs_servers.fail("supabase", 401, times=500)
+    functions = "select id, timestamp, event_message, metadata from function_logs"
+    sources = [
+        logs_servers.supabase_source("edge", sql=functions.replace("function_logs", "edge_logs")),
+        logs_servers.supabase_source("edge-functions", sql=functions),
+        logs_servers.supabase_source("postgres", sql=functions.replace("function_logs", "postgres_logs")),
+    ]
+    path = write_config(f"platform: Tessa\nlogs: {json.dumps(sources)}\n")
+    app = TessaApp(load_config(path, environ=logs_servers.environ()))
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = app.screen.query_one(LogsPane)
+        await wait_until(pilot, lambda: sum(state == "failing" for state, _ in pane._remote.values()) == 3)
+        await wait_until(pilot, lambda: "✖ postgres failing since" in screen_text(app))
+        shown = screen_text(app)
+        for name in ("edge", "edge-functions", "postgres"):
+            assert f"✖ {name} failing since" in shown
+        assert "…" in shown  # cut, not wrapped out of sight
+        await pilot.resize_terminal(240, 50)
+        await pilot.press("3", "z")  # wide enough to wrap them whole: the setting to check is readable again
+        await wait_until(pilot, lambda: "check `logs[postgres].supabase.token`" in screen_text(app))
+        for secret in SECRETS:
+            assert secret not in screen_text(app)
