@@ -162,7 +162,7 @@ async def test_with_an_incident_open_enter_opens_its_checklist_and_the_pagerduty
 
         await pilot.press("2", "tab")  # into the PagerDuty list: the hints say where enter goes now
         await wait_until(pilot, lambda: "2, then enter opens the checklist" in screen_text(app))
-        assert app.focused is pane.query_one("#pd-table", DataTable)
+        assert app.screen.focused is pane.query_one("#pd-table", DataTable)
         assert "PagerDuty: 2 open · d or enter declares from one" in screen_text(app)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, FormDialog))
