@@ -75,6 +75,7 @@ def setup(demo: RunningDemo, tmp_path_factory: pytest.TempPathFactory) -> Setup:
         name, _, value = line.removeprefix("export ").partition("=")
         env[name] = value.strip("'")
     assert env["PATH"].startswith(str(demo.state_dir / "bin"))
+    assert env["TESSA_CONFIG"] == str(demo.config)  # the headless commands in that shell read the running demo
     control(demo, "drills/service-unavailable", "POST")
     control(demo, "drills/all-clear", "POST")
     paged = [i for i in control(demo, "pagerduty")["incidents"] if "service-unavailable" in i["incident_key"]]

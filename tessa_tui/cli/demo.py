@@ -75,7 +75,11 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.slack:
         return print_slack(_running_info(_running_dir(args)).base_url)
     if args.env:
-        return print_env(_running_dir(args))
+        from tessa_tui.demo.platform import read_info
+
+        folder = _running_dir(args)
+        info = read_info(folder)
+        return print_env(folder, Path(info.config) if info is not None else None)
     if args.drill:  # a drill breaks the platform on purpose: a change, so not read-only
         Capabilities.from_flag(args.readonly).require("act", f"demo --drill {args.drill}")
         return _drill(args)

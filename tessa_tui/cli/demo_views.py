@@ -16,8 +16,11 @@ def environment(folder: Path) -> dict[str, str]:
     return {**demo_environment(), "PATH": f"{folder / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
 
 
-def print_env(folder: Path) -> int:
-    for name, value in environment(folder).items():
+def print_env(folder: Path, config: Path | None) -> int:
+    """`export` lines for another shell: the credentials, the PATH and, with a demo running, its config as
+    $TESSA_CONFIG, so `tessa-tui metrics`, `deployments` or `logs NAME` there read the demo as the console does."""
+    exported = environment(folder) | ({"TESSA_CONFIG": str(config)} if config is not None else {})
+    for name, value in exported.items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
 
