@@ -16,6 +16,7 @@ import pytest
 
 from tessa_tui.base.capabilities import READ_ONLY, READ_WRITE
 from tessa_tui.base.errors import UserError
+from tessa_tui.base.retry_after import retry_after
 from tessa_tui.cli.main import main
 from tessa_tui.config.fields import Duration
 from tessa_tui.config.integrations import SLACK_FIELDS
@@ -24,7 +25,7 @@ from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.book import IncidentBook
 from tessa_tui.incidents.journal import Event
 from tessa_tui.integrations import api_call
-from tessa_tui.integrations.api_call import IntegrationError, retry_after
+from tessa_tui.integrations.api_call import IntegrationError
 from tessa_tui.integrations.pagerduty import list_incidents
 from tessa_tui.run.integration_actions import incident_fields
 from tessa_tui.run.step_actions import ActionResult, run_step, values_for

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tessa_tui.base.redact import clip, redact_text
+from tessa_tui.base.retry_after import retry_after
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.deployments.model import Deployment, SourceState, clean
-from tessa_tui.integrations.api_call import retry_after
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -157,8 +157,7 @@ async def exchange(
         problem = f"HTTP 404: not found{detail}; check {place.named()} of `{place.setting}`"
         return Answer(status, body, _line(place, problem, hidden), "refused")
     if status == 429:
-        wait = retry_after((outcome.headers or {}).get("retry-after"))
-        capped = None if wait is None else min(wait, MAX_RETRY_AFTER_S)
+        capped = retry_after((outcome.headers or {}).get("retry-after"), at_most=MAX_RETRY_AFTER_S)
         after = f"Retry-After {capped:g}s" if capped is not None else "no Retry-After"
         problem = f"HTTP 429: rate-limited ({after}){detail}"
         return Answer(status, body, _line(place, problem, hidden), "rate-limited", retry_after_s=capped)

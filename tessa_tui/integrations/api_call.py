@@ -19,12 +19,11 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import clip
+from tessa_tui.base.retry_after import retry_after
 from tessa_tui.base.sanitize import sanitize
 
 BACKOFF_S = 0.25  # first wait without a Retry-After; doubles on each retry
@@ -55,22 +54,6 @@ class Reply:
     @property
     def ok(self) -> bool:
         return not self.error
-
-
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():  # str.isdigit alone takes `²`, which float() refuses
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 async def call_json(

@@ -12,11 +12,10 @@ import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from tessa_tui.base.redact import clip
+from tessa_tui.base.retry_after import retry_after
 from tessa_tui.base.sanitize import sanitize
 
 if TYPE_CHECKING:
@@ -107,8 +106,7 @@ async def get_json(
     if status == 404:
         raise api.fault("refused", f"HTTP 404: not found{detail}; check {api.scope}")
     if status == 429:
-        wait = retry_after((outcome.headers or {}).get("retry-after"))
-        capped = None if wait is None else min(wait, MAX_RETRY_AFTER_S)
+        capped = retry_after((outcome.headers or {}).get("retry-after"), at_most=MAX_RETRY_AFTER_S)
         after = f"Retry-After {capped:g}s" if capped is not None else "no Retry-After"
         raise api.fault("rate-limited", f"HTTP 429: rate-limited ({after}){detail}", capped)
     raise api.fault("failing", f"HTTP {status}{detail}")
@@ -123,22 +121,6 @@ def decode_json(data: bytes) -> tuple[Any, bool]:
         return json.loads(data.decode("utf-8", errors="replace")), True
     except (ValueError, RecursionError):
         return None, False
-
-
-def retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isascii() and value.isdigit():
-        return float(value) if len(value) < 10 else MAX_RETRY_AFTER_S
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _message(body: Any, secrets: frozenset[str] = frozenset()) -> str:

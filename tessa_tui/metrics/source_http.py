@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tessa_tui.base.redact import clip
+from tessa_tui.base.retry_after import retry_after
 from tessa_tui.base.sanitize import sanitize
-from tessa_tui.integrations.api_call import retry_after
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -123,8 +123,7 @@ async def get(
     if status == 404:
         raise SourceFailure("refused", line(service, f"HTTP 404: not found; check `{setting}.url`", masked))
     if status == 429:
-        wait = retry_after((outcome.headers or {}).get("retry-after"))
-        capped = None if wait is None else min(wait, MAX_RETRY_AFTER_S)
+        capped = retry_after((outcome.headers or {}).get("retry-after"), at_most=MAX_RETRY_AFTER_S)
         after = f"Retry-After {capped:g}s" if capped is not None else "no Retry-After"
         raise SourceFailure("rate-limited", line(service, f"HTTP 429: rate-limited ({after})", masked), capped)
     raise SourceFailure("failing", line(service, f"HTTP {status}", masked))

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from tessa_tui.integrations.api_call import retry_after
+from tessa_tui.base.retry_after import retry_after
 from tests.hostile.strategies_json import TEXT
 
 HTTP_DATES = st.builds(
