@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import time
-
+from tessa_tui.base.deadline import Deadline as SharedDeadline
 from tessa_tui.deployments.vendor_http import SourceFailure
 
 
-class Deadline:
+class Deadline(SharedDeadline):
     """`seconds` from now; `left()` says how much remains, or fails the read once nothing does."""
 
     def __init__(self, seconds: float, service: str) -> None:
-        self.seconds = seconds
+        super().__init__(seconds)
         self.service = service
-        self._ends = time.monotonic() + seconds
 
     def left(self) -> float:
-        remaining = self._ends - time.monotonic()
+        remaining = self.remaining()
         if remaining <= 0.001:
             raise SourceFailure("failing", f"{self.service}: no complete answer within the {self.seconds:g}s deadline")
         return remaining
-
-    def remaining(self) -> float:
-        """What is left, 0 once passed (never raises)."""
-        return max(0.0, self._ends - time.monotonic())

@@ -9,11 +9,11 @@ Credentials never appear in what this returns: every line is masked before it le
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from tessa_tui.base.deadline import Deadline as SharedDeadline
 from tessa_tui.base.redact import clip
 from tessa_tui.base.retry_after import retry_after
 from tessa_tui.base.sanitize import sanitize
@@ -52,15 +52,11 @@ class Api:
         return RemoteFault(kind, clip(sanitize(f"{self.service}: {problem}"), 300, self.secrets), retry_after_s)
 
 
-class Deadline:
+class Deadline(SharedDeadline):
     """`seconds` from now, shared by every page of one poll."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._ends = time.monotonic() + seconds
-
     def left(self, api: Api) -> float:
-        remaining = self._ends - time.monotonic()
+        remaining = self.remaining()
         if remaining <= 0.001:
             raise api.fault("failing", f"no complete answer within the {self.seconds:g}s deadline")
         return remaining

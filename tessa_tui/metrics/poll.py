@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from tessa_tui.base.deadline import Deadline
 from tessa_tui.base.isolate import isolated
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.metrics import Metrics, MetricSeries, MetricSource
 from tessa_tui.metrics.exposition import ExpositionError, aggregate, divide, parse_exposition, select
 from tessa_tui.metrics.model import SeriesReading, SourceReading, judge, value_text
-from tessa_tui.metrics.source_http import Deadline, SourceFailure, get, line
+from tessa_tui.metrics.source_http import SourceFailure, get, line
 
 if TYPE_CHECKING:
     import httpx

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from tessa_tui.base.deadline import Deadline
 from tessa_tui.base.redact import clip
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.metrics.exposition import aggregate
-from tessa_tui.metrics.source_http import Deadline, SourceFailure, get, line
+from tessa_tui.metrics.source_http import SourceFailure, get, line
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

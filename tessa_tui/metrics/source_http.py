@@ -9,10 +9,10 @@ arrives, never read whole. Every line is masked before it leaves: no password or
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tessa_tui.base.deadline import Deadline
 from tessa_tui.base.redact import clip
 from tessa_tui.base.retry_after import retry_after
 from tessa_tui.base.sanitize import sanitize
@@ -27,17 +27,6 @@ if TYPE_CHECKING:
 
 MAX_BODY = 4 * 1024 * 1024  # Supabase's ~200 series are some 60 KB; past this a scrape is cut off, not read
 MAX_RETRY_AFTER_S = 600.0  # a Retry-After longer than ten minutes is taken as ten minutes
-
-
-class Deadline:
-    """`seconds` from now, shared by every call of one read."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self._ends = time.monotonic() + seconds
-
-    def left(self) -> float:
-        return max(0.0, self._ends - time.monotonic())
 
 
 class SourceFailure(Exception):
@@ -98,7 +87,7 @@ async def get(
 
     masked = hidden(source, secrets)
     service = "scrape" if source.scrape else "Prometheus API"
-    left = deadline.left()
+    left = deadline.remaining()
     if left <= 0.001:
         raise SourceFailure("failing", line(service, f"no complete answer within the {deadline.seconds:g}s deadline"))
     headers = {**auth_headers(source), "Accept": accept}
