@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from tessa_tui.base.http_fetch import make_client
-from tessa_tui.checks import service_check
+from tessa_tui.checks import run_memo
 from tessa_tui.checks.service_check import run_check
 from tessa_tui.conditions.condition import PLACEHOLDERS, Observation, parse_condition
 from tests import loopback
@@ -103,13 +103,13 @@ def _filled_fields(observation: Observation, placeholders: set[str]) -> dict[str
 def observed(monkeypatch: pytest.MonkeyPatch) -> list[Observation]:
     """The Observations the checks' conditions are evaluated against."""
     seen: list[Observation] = []
-    real = service_check.evaluate_all  # type: ignore[attr-defined]
+    real = run_memo.evaluate_all  # type: ignore[attr-defined]
 
     def spy(conditions: Any, observation: Observation, **kwargs: Any) -> Any:
         seen.append(observation)
         return real(conditions, observation, **kwargs)
 
-    monkeypatch.setattr(service_check, "evaluate_all", spy)
+    monkeypatch.setattr(run_memo, "evaluate_all", spy)
     return seen
 
 

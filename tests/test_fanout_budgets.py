@@ -22,7 +22,7 @@ import pytest
 from tessa_tui.base import http_fetch, secret_registry
 from tessa_tui.base.http_fetch import make_client
 from tessa_tui.base.time_source import utc_now
-from tessa_tui.checks import poller, service_check
+from tessa_tui.checks import poller, run_memo, service_check
 from tessa_tui.checks.poller import LAUNCH_BATCH, ServicePoller, run_batch
 from tessa_tui.checks.result import CheckResult
 from tessa_tui.checks.service_check import run_check
@@ -113,9 +113,9 @@ async def test_the_live_poller_works_out_each_plan_once(
 async def test_an_unchanged_answer_is_evaluated_and_cleaned_once(
     servers: LoopbackServers, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    evaluated = Spy(monkeypatch, service_check, "evaluate_all")
-    masked = Spy(monkeypatch, service_check, "redact_text")
-    excerpts = Spy(monkeypatch, service_check, "excerpt")
+    evaluated = Spy(monkeypatch, run_memo, "evaluate_all")
+    masked = Spy(monkeypatch, run_memo, "redact_text")
+    excerpts = Spy(monkeypatch, run_memo, "excerpt")
     check = service(url=f"{servers.http}/status/503", conditions=["[STATUS] == 200", "[BODY] == status"])
     async with make_client() as client:
         results = [await run_check(client, check) for _ in range(3)]
@@ -123,11 +123,11 @@ async def test_an_unchanged_answer_is_evaluated_and_cleaned_once(
     assert len({(r.conditions, r.excerpt, r.reason) for r in results}) == 1
     assert (evaluated.calls, excerpts.calls) == (1, 1), (
         f"fan-out budget: 3 runs with the same answer evaluated the conditions {evaluated.calls} times and cut "
-        f"the excerpt {excerpts.calls} times; once (service_check._ConditionMemo, _TextCleaner) ({HOW_TO_UPDATE})"
+        f"the excerpt {excerpts.calls} times; once (run_memo.ConditionMemo, TextCleaner) ({HOW_TO_UPDATE})"
     )
     assert masked.calls <= 3, (  # the first run masks its reason, the failing condition's line and the excerpt
         f"fan-out budget: 3 runs with the same answer masked {masked.calls} texts; an unchanged text is masked "
-        f"once (service_check._TextCleaner) ({HOW_TO_UPDATE})"
+        f"once (run_memo.TextCleaner) ({HOW_TO_UPDATE})"
     )
 
 

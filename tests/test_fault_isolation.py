@@ -130,7 +130,7 @@ async def test_a_bug_in_one_check_is_that_check_s_unknown_state_with_one_line(
             raise KeyError("boom with secret hunter2-token\nsecond line")
         return evaluate_all(conditions, observation)
 
-    monkeypatch.setattr("tessa_tui.checks.service_check.evaluate_all", buggy)
+    monkeypatch.setattr("tessa_tui.checks.run_memo.evaluate_all", buggy)
     good = service(name="good", url=f"{hostile.urls['healthy']}/")
     bad = service(
         name="bad", url=f"{hostile.urls['healthy']}/?teapot=1", headers={"Authorization": "Bearer hunter2-token"}
@@ -201,7 +201,7 @@ async def test_console_shows_the_fault_on_its_row_toasts_once_and_siblings_keep_
             raise ZeroDivisionError("a bug in one check")
         return evaluate_all(conditions, observation)
 
-    monkeypatch.setattr("tessa_tui.checks.service_check.evaluate_all", buggy)
+    monkeypatch.setattr("tessa_tui.checks.run_memo.evaluate_all", buggy)
     monkeypatch.setattr("tessa_tui.checks.service_check.fetch", _body_says_teapot_for("teapot", fetch))
     every = "interval: 100ms, timeout: 3s"
     config = write_config(

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import operator
 import ssl
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -13,7 +12,6 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from tessa_tui.base import secret_registry
 from tessa_tui.base.http_fetch import (
     MAX_BODY_BYTES,
     HttpOutcome,
@@ -25,18 +23,17 @@ from tessa_tui.base.http_fetch import (
     transport_errors,
 )
 from tessa_tui.base.isolate import internal_reason, isolated
-from tessa_tui.base.redact import mask_url, redact_text
-from tessa_tui.base.sanitize import excerpt, sanitize
+from tessa_tui.base.redact import mask_url
 from tessa_tui.base.time_source import Now, utc_now
 from tessa_tui.base.tls_contexts import client_context
 from tessa_tui.checks.certificate import expires_in_ms
 from tessa_tui.checks.dns_check import query as dns_query
 from tessa_tui.checks.domain_expiry import domain_expiration_ms
 from tessa_tui.checks.result import CheckKind, CheckResult, CheckState
+from tessa_tui.checks.run_memo import ConditionMemo, TextCleaner
 from tessa_tui.checks.socket_check import probe
 from tessa_tui.checks.statuspage_status import StatusPageError, VendorStatus, read_statuspage
-from tessa_tui.conditions.condition import Condition, ConditionResult, Observation, evaluate_all, parse_condition
-from tessa_tui.conditions.jsonpath import clean_surrogates
+from tessa_tui.conditions.condition import Condition, ConditionResult, Observation, parse_condition
 from tessa_tui.config.endpoints import SOCKET_TYPES, Endpoint
 from tessa_tui.config.model import ServiceCheck
 
@@ -86,88 +83,6 @@ def describe_target(check: ServiceCheck) -> str:
     return f"{check.method} {mask_url(check.url or '')}{unverified}"
 
 
-class _TextCleaner:
-    """A check's texts on one sanitised line with every secret masked; a text met before comes from a cache.
-
-    Most runs of a check produce the texts of the run before (the same excerpt, the same condition lines):
-    cleaning them again would be the largest share of the work per run. The cache holds while the secret
-    registry is unchanged (its compiled pattern is the same object); small texts only, a few per check.
-    """
-
-    def __init__(self, secrets: frozenset[str]) -> None:
-        self.secrets = secrets
-        self._registry = secret_registry.pattern()
-        self._texts: dict[str, str] = {}
-        self._excerpt_of: bytes | None = None
-        self._excerpt = ""
-
-    def _fresh(self) -> None:
-        registry = secret_registry.pattern()
-        if registry is not self._registry:  # a secret registered since: everything is masked again
-            self._registry, self._excerpt_of = registry, None
-            self._texts.clear()
-
-    def text(self, raw: str) -> str:
-        """One line, sanitised and masked (lone surrogates, from a JSON `\\ud800`, as U+FFFD)."""
-        if not raw:
-            return raw
-        self._fresh()
-        cleaned = self._texts.get(raw)
-        if cleaned is None:
-            cleaned = redact_text(sanitize(clean_surrogates(raw)), self.secrets)
-            if len(raw) <= _CACHED_TEXT:
-                if len(self._texts) >= _CACHED_TEXTS:
-                    self._texts.clear()
-                self._texts[raw] = cleaned
-        return cleaned
-
-    def excerpt(self, body: bytes) -> str:
-        """The start of the body for the detail view, sanitised and masked."""
-        self._fresh()
-        if body == self._excerpt_of:
-            return self._excerpt
-        shown = excerpt(body)
-        shown = redact_text(clean_surrogates(shown), self.secrets) if shown else ""
-        if len(body) <= _CACHED_BODY:
-            self._excerpt_of, self._excerpt = body, shown
-        return shown
-
-
-# What one check's caches may hold: a body up to 4 KiB (health answers are small; a bigger one is cleaned on
-# every run), 16 texts of up to 512 characters.
-_CACHED_BODY = 4096
-_CACHED_TEXT = 512
-_CACHED_TEXTS = 16
-
-
-class _ConditionMemo:
-    """The last run's condition results: a run that observed the same values (the same status, the same body)
-    reuses them instead of evaluating every condition and cleaning its line again."""
-
-    def __init__(self, conditions: tuple[Condition, ...], cleaner: _TextCleaner) -> None:
-        self.conditions = conditions
-        self._cleaner = cleaner
-        reads = sorted({name for c in conditions for name in c.reads})
-        self._reads_body = "body" in reads
-        self._key: Callable[[Observation], object] = (
-            operator.attrgetter(*reads) if reads else (lambda _: ())  # conditions of literals only
-        )
-        self._last: tuple[object, tuple[ConditionResult, ...], tuple[ConditionResult, ...]] | None = None
-
-    def results(self, observation: Observation) -> tuple[tuple[ConditionResult, ...], tuple[ConditionResult, ...]]:
-        """The raw results (their displays make the reason) and the cleaned ones (shown)."""
-        key = self._key(observation)
-        last = self._last
-        if last is not None and last[0] == key:
-            return last[1], last[2]
-        raw = tuple(evaluate_all(self.conditions, observation))
-        clean = self._cleaner.text
-        shown = tuple(ConditionResult(c.condition, c.success, clean(c.display)) for c in raw)
-        if not self._reads_body or len(observation.body) <= _CACHED_BODY:
-            self._last = (key, raw, shown)
-        return raw, shown
-
-
 @dataclass(frozen=True)
 class CheckPlan:
     """What a check needs on every run, worked out once per config: parsed URLs and conditions, the target
@@ -195,8 +110,8 @@ class CheckPlan:
     """The check's own TLS context (its `tls:` settings, one per distinct settings); None: the shared one."""
     secrets: frozenset[str]
     """The check's own secrets and the caller's: masked in every text of its results and crash-log entries."""
-    cleaner: _TextCleaner
-    memo: _ConditionMemo
+    cleaner: TextCleaner
+    memo: ConditionMemo
 
 
 _PLANS: dict[int, CheckPlan] = {}
@@ -242,7 +157,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
     conditions = parsed_conditions(tuple(check.conditions))
     given = _given_secrets(secrets)
     hidden = given | check_secrets(check)
-    cleaner = _TextCleaner(hidden)
+    cleaner = TextCleaner(hidden)
     return CheckPlan(
         check=check,
         endpoint=check.endpoint,
@@ -260,7 +175,7 @@ def _build_plan(check: ServiceCheck, secrets: Iterable[str]) -> CheckPlan:
         dns_name=check.dns.absolute_name if check.dns is not None else "",
         secrets=hidden,
         cleaner=cleaner,
-        memo=_ConditionMemo(conditions, cleaner),
+        memo=ConditionMemo(conditions, cleaner),
     )
 
 
@@ -303,7 +218,7 @@ def fault_result(
         target = describe_target(check)
     except Exception:
         target = "(target not shown)"
-    cleaner = _TextCleaner(secrets | _safe_secrets(check))
+    cleaner = TextCleaner(secrets | _safe_secrets(check))
     return CheckResult(
         name=check.name,
         group=check.group,
