@@ -221,7 +221,7 @@ def _progress(rows: list[tuple[str, bool]], clocks: list[SlaTimer], now: datetim
 def _timeline(incident: Incident) -> Text:
     """The last entries, oldest first; each one line (the full text is in the incident screen)."""
     lines = [
-        f"{event.at:%H:%M:%S}  {sanitize(event.actor)}  {sanitize(describe_event(event))}"
+        f"{event.at:%H:%M:%S}  {sanitize(event.actor)}  {sanitize(describe_event(event, incident))}"
         for event in incident.events[-TIMELINE_ENTRIES:]
     ]
     return Text("\n".join(lines))

@@ -228,7 +228,7 @@ class IncidentScreen(FilterHost, Screen[None]):
             self._drawn_events = 0
         for event in events[self._drawn_events :]:
             line = Text(f"{event.at:%H:%M:%S} ", style="dim").append(f"{event.actor} ", style="cyan")
-            log.write(line.append(_clip(describe_event(event))))
+            log.write(line.append(_clip(describe_event(event, incident))))
         self._drawn_events = len(events)
 
     def _draw_clocks(self) -> None:

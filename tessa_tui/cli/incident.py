@@ -22,7 +22,7 @@ from tessa_tui.base.time_source import Now
 from tessa_tui.cli.loading import load_optional
 from tessa_tui.incidents.book import IncidentBook, open_book
 from tessa_tui.incidents.incident import MILESTONE_LABELS, MILESTONES, Incident, describe_event
-from tessa_tui.incidents.journal import Event, PendingEvent
+from tessa_tui.incidents.journal import PROVISIONAL, Event, PendingEvent
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tessa_tui.incidents.sla import incident_clocks
 
@@ -62,12 +62,45 @@ def run_action(name: str, args: argparse.Namespace, clock: Now) -> int:
     """Run `incident NAME`: say once what could not be read, refuse a write to a read-only journal before
     anything else, then do it."""
     book = open_book(load_optional(args), clock, readonly=_readonly(args), actor=_actor(args))
+    if name in WRITES:
+        book.journal.require_writable()
+    if book.shared is not None:
+        _share(book, writes=name in WRITES)
     notice = book.unreadable_notice()
     if notice:
         print(f"tessa-tui: warning: {notice}", file=sys.stderr)
-    if name in WRITES:
-        book.journal.require_writable()
     return ACTIONS[name](book, args)
+
+
+def _share(book: IncidentBook, *, writes: bool) -> None:
+    """With a shared journal: pull the other machines' events first; after a write, push it before saying it is
+    saved (a declaration gets its number). Unreachable: one line, and the command goes on with this machine's
+    copy (the event waits, counted, for the next sync)."""
+    from tessa_tui.cli.journal_shared import sync_book
+
+    status = sync_book(book)
+    if status is None or status.mode == "live":
+        if writes:
+            book.on_record = lambda _event: _pushed(book)
+        return
+    print(f"tessa-tui: warning: shared journal {status.mode}: {status.reason}; this machine's copy", file=sys.stderr)
+    if writes:  # no second wait for an answer that will not come: it waits, counted, for the next sync
+        book.on_record = lambda _event: _waiting(book)
+
+
+def _pushed(book: IncidentBook) -> None:
+    from tessa_tui.cli.journal_shared import sync_book
+
+    status = sync_book(book)
+    if status is not None and status.mode != "live":
+        _waiting(book)
+
+
+def _waiting(book: IncidentBook) -> None:
+    from tessa_tui.incidents.shared.replica import waiting
+
+    count = waiting(book.journal)
+    print(f"tessa-tui: saved here; {count} event{'s' if count != 1 else ''} waiting to be shared", file=sys.stderr)
 
 
 def _incident(book: IncidentBook, ref: str) -> Incident:
@@ -81,7 +114,7 @@ def _incident(book: IncidentBook, ref: str) -> Incident:
 
 def _saved(book: IncidentBook, pending: PendingEvent, what: str) -> int:
     event: Event = book.record(pending)
-    print(f"{event.incident}: {what} (saved {event.at:%H:%M:%S} UTC by {event.actor})")
+    print(f"{book.canonical(event.incident)}: {what} (saved {event.at:%H:%M:%S} UTC by {event.actor})")
     return 0
 
 
@@ -105,6 +138,8 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
     now = book.clock()
     print(sanitize(f"{incident.id} {incident.severity} {incident.status}: {incident.title}"))
     print(sanitize(f"declared {incident.declared_at:%Y-%m-%d %H:%M:%S} UTC by {incident.declared_by}"))
+    if incident.aliases:
+        print(f"also shown as {', '.join(incident.aliases)} (declared before the shared journal numbered it)")
     if incident.roles:
         print(sanitize("roles: " + ", ".join(_who(book, role, who) for role, who in incident.roles.items())))
     for clock in incident_clocks(incident, book.pack, book.severities):
@@ -123,7 +158,7 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
         print(f"  {number:2}. [{'x' if tick else ' '}] {step.text}{done}")
     print("timeline:")
     for event in incident.events:
-        print(sanitize(f"  {event.at:%H:%M:%S} {event.actor:12} {describe_event(event)}"))
+        print(sanitize(f"  {event.at:%H:%M:%S} {event.actor:12} {describe_event(event, incident)}"))
     return 0
 
 
@@ -139,6 +174,10 @@ def _declare(book: IncidentBook, args: argparse.Namespace) -> int:
     event = book.record(pending)
     incident = book.get(event.incident)
     print(f"{incident.id}: declared {incident.severity} {incident.title!r}; runbooks {', '.join(incident.runbook_ids)}")
+    if PROVISIONAL.fullmatch(incident.id):
+        print(
+            f"{incident.id} is provisional: it gets its INC number once the shared journal is reached (stays an alias)"
+        )
     return 0
 
 

@@ -69,7 +69,7 @@ def build_parser(clock: Now | None = None) -> argparse.ArgumentParser:
     _add_demo(commands)
     _group(commands, "runbook", "the runbook pack: list, show, run, validate, schema", _add_runbook)
     _group(commands, "incident", "incidents in the journal: list, show, declare, tick, export ...", _incident(clock))
-    _group(commands, "journal", "the incident journal: check it", _add_journal)
+    _group(commands, "journal", "the incident journal: check it, share it (init-shared, status, sync)", _add_journal)
     _add_logs(commands)
     _add_serve(commands)
     _group(commands, "db", "the database pane's headless twin", _add_db)
@@ -381,6 +381,28 @@ def _add_journal(actions: Any) -> None:
         "check", help="list rows that cannot be read (id, incident, kind, reason); exit 1 if any"
     )
     check.set_defaults(run=_run_journal_check)
+    init = actions.add_parser(
+        "init-shared", help="create the shared journal's schema in PostgreSQL (idempotent) and print the grants"
+    )
+    init.add_argument(
+        "--dsn-env", metavar="NAME", help="environment variable holding an owner's DSN (default: journal.shared.dsn)"
+    )
+    init.add_argument("--role", default="tessa_console", help="the role named in the printed grants")
+    init.set_defaults(run=_run_journal_shared("run_init"))
+    status = actions.add_parser("status", help="shared: live, N events waiting (offline since ...), or local only")
+    status.set_defaults(run=_run_journal_shared("run_status"))
+    sync = actions.add_parser("sync", help="push this machine's events to the shared journal and pull the others'")
+    sync.set_defaults(run=_run_journal_shared("run_sync"))
+
+
+def _run_journal_shared(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from tessa_tui.cli import journal_shared
+
+        action: Callable[[argparse.Namespace], int] = getattr(journal_shared, name)
+        return action(args)
+
+    return run
 
 
 def _run_journal_check(args: argparse.Namespace) -> int:

@@ -6,6 +6,7 @@ time, which is most of what separates the console's first frame from a bare Text
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from datetime import timedelta
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
+from urllib.parse import parse_qs, urlsplit
 
 import msgspec
 
@@ -335,18 +337,75 @@ class Runbooks(Section, frozen=True):
             no_nul(path, "paths")
 
 
+class SharedJournal(Section, frozen=True):
+    """The journal shared by every responder's console through PostgreSQL (`docs/shared-journal.md`)."""
+
+    dsn: Annotated[
+        str,
+        doc(
+            "Session-mode connection string, from the environment: `${TESSA_JOURNAL_DSN}` (a transaction-mode "
+            "pooler such as Supavisor's port 6543 is refused: LISTEN needs a session).",
+            min_length=1,
+        ),
+    ]
+    schema: Annotated[
+        str, doc("PostgreSQL schema holding the journal (default tessa).", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    ] = "tessa"
+    connect_timeout: Annotated[Duration, doc("Deadline for opening the connection (default 5s).")] = duration("5s")
+    pull_interval: Annotated[
+        Duration, doc("Safety-net pull when no notification came (default 5s); notifications are instant.")
+    ] = duration("5s")
+
+    def identity(self) -> str:
+        """Which shared journal this is, without user or password: `host:port/dbname schema`."""
+        try:
+            parts = urlsplit(self.dsn.strip())
+            query = parse_qs(parts.query) if parts.query else {}
+        except ValueError:  # asyncpg refuses it at connect; the name only has to be stable
+            return f"unparsed DSN {hashlib.sha256(self.dsn.encode('utf-8', 'backslashreplace')).hexdigest()[:12]}"
+        host = parts.netloc.rpartition("@")[2] or ",".join(query.get("host", [])) or "localhost"
+        database = parts.path.lstrip("/") or ",".join(query.get("dbname", [])) or "(default)"
+        return f"{host}/{database} {self.schema}"
+
+    def digest(self) -> str:
+        """A short stable name for `identity()` (the local copy's file name)."""
+        return hashlib.sha256(self.identity().encode("utf-8", "backslashreplace")).hexdigest()[:12]
+
+    def __post_init__(self) -> None:
+        postgres_dsn(self.dsn)
+        if not timedelta(seconds=1) <= self.pull_interval <= timedelta(minutes=10):
+            raise ValueError("`pull-interval` must be between 1s and 10m")
+        if not timedelta(milliseconds=100) <= self.connect_timeout <= timedelta(minutes=1):
+            raise ValueError("`connect-timeout` must be between 100ms and 1m")
+
+
 class Journal(Section, frozen=True):
     """Where incidents are recorded, and who is recorded as doing things."""
 
-    path: Annotated[str | None, doc("SQLite journal file; default: the user data dir's journal.sqlite3.")] = None
+    path: Annotated[
+        str | None,
+        doc(
+            "SQLite journal file; default: the user data dir's journal.sqlite3 (with `shared`: "
+            "journal-shared-<digest>.sqlite3, this machine's copy of that shared journal)."
+        ),
+    ] = None
     actor: Annotated[str | None, doc("Name stamped on every event; default: the OS user name.")] = None
+    shared: Annotated[
+        SharedJournal | None, doc("Share the journal through PostgreSQL; absent: this machine's journal only.")
+    ] = None
 
     def __post_init__(self) -> None:
         no_nul(self.path, "path")
 
     def journal_path(self, data_dir: Path) -> Path:
-        """The configured journal file, or the default one under `data_dir`."""
-        return home_path(self.path) if self.path else data_dir / "journal.sqlite3"
+        """The configured journal file, or the default one under `data_dir`: a shared journal's local copy is
+        a file of its own per shared journal, so local-only incidents (numbered here) never mix with shared ones
+        (numbered by the database)."""
+        if self.path:
+            return home_path(self.path)
+        if self.shared is not None:
+            return data_dir / f"journal-shared-{self.shared.digest()}.sqlite3"
+        return data_dir / "journal.sqlite3"
 
 
 class Notifications(Section, frozen=True):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from bisect import insort
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.redact import redact_text
@@ -19,11 +20,12 @@ from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
 from tessa_tui.config.contacts import Person
 from tessa_tui.config.load import LoadedConfig
-from tessa_tui.config.model import Severity, TessaConfig
+from tessa_tui.config.model import Severity, SharedJournal, TessaConfig
 from tessa_tui.incidents.actors import check_actor, default_actor
-from tessa_tui.incidents.command_checks import checked_text, clock_not_behind, in_order
+from tessa_tui.incidents.aliases import NUMBERED, Aliases, typed_id
+from tessa_tui.incidents.command_checks import CLOCK_TOLERANCE, checked_text, clock_not_behind, in_order
 from tessa_tui.incidents.incident import MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
-from tessa_tui.incidents.journal import Event, Journal, PendingEvent, Unreadable, new_event
+from tessa_tui.incidents.journal import Event, Journal, PendingEvent, Unreadable, new_event, parse_row
 from tessa_tui.incidents.journal_location import journal_file
 from tessa_tui.incidents.state_flips import (
     MONITOR,
@@ -38,7 +40,11 @@ from tessa_tui.incidents.state_flips import (
 from tessa_tui.runbook.load import RunbookPack, configured_pack
 from tessa_tui.runbook.model import Runbook, Step
 
+if TYPE_CHECKING:
+    from tessa_tui.incidents.shared.replica import Row
+
 MAX_TEXT = 4000
+_SHARED_SEQ = 1 << 40  # an absorbed row's seq: after every local row, in the shared journal's order
 
 
 def open_book(
@@ -54,8 +60,11 @@ def open_book(
     config = loaded.config if loaded else TessaConfig()
     pack = configured_pack(config.runbooks.paths, loaded.path if loaded else None, config.placeholders)
     who = default_actor(config.journal.actor, actor, source=str(loaded.path) if loaded else None)
-    journal = Journal(journal_file(loaded), actor=who, clock=clock, readonly=readonly)
+    shared = config.journal.shared
+    identity = shared.identity() if shared else None
+    journal = Journal(journal_file(loaded), actor=who, clock=clock, readonly=readonly, shared=identity)
     book = IncidentBook(journal, pack, config.severities, clock, people=config.contacts.people)
+    book.shared = shared
     book.sync()
     return book
 
@@ -82,6 +91,14 @@ class IncidentBook:
         self._events: dict[str, list[Event]] = {}
         self._skipped: dict[str, list[Unreadable]] = {}
         self._seq = 0
+        self._absorbed: list[Event] = []  # a read-only book's events pulled from the shared journal, in memory
+        self._ids: set[str] = set()
+        self.shared: SharedJournal | None = None
+        """The shared journal this book's journal is a copy of (None: this machine's journal only)."""
+        self.on_record: Callable[[Event], None] | None = None
+        """Called after each commit (the CLI pushes it to the shared journal before saying it is saved)."""
+        self.aliases = Aliases()
+        """Provisional ids and the numbers the shared journal gave them."""
         for level, severity in severities.items():
             if severity.procedure and severity.procedure not in pack.runbooks:
                 raise UserError(f"severities: {level}: procedure {severity.procedure!r} is not a runbook in the pack")
@@ -89,27 +106,74 @@ class IncidentBook:
     # Reading
 
     def sync(self) -> set[str]:
-        """Fold in what any process committed since the last sync; return the ids of incidents that changed."""
+        """Fold in what any process (or, through the shared journal, any machine) committed since the last
+        sync; return the ids of incidents that changed (a provisional id that was numbered is among them).
+
+        Events fold in hybrid-logical-clock order, not in the order they reached this journal: an event pulled
+        late from another machine takes its place, so every machine folds the same events the same way."""
         changed: set[str] = set()
+        gone: set[str] = set()
         events, bad = self.journal.read_since(self._seq)
         self._seq = max([self._seq, *(e.seq for e in events), *(u.seq for u in bad)])
+        events += self._absorbed
+        self._absorbed = []
         for event in events:
-            self._events.setdefault(event.incident, []).append(event)
-            changed.add(event.incident)
+            if event.id in self._ids:
+                continue  # the local journal and the shared pull both had it
+            self._ids.add(event.id)
+            if event.kind == NUMBERED:
+                pair = self.aliases.add(event)
+                if pair is not None:  # its events (and any that arrived first under the number) fold as one
+                    provisional, number = pair
+                    moved = self._events.pop(provisional, [])
+                    self._events[number] = sorted([*self._events.get(number, []), *moved], key=Event.order)
+                    self._skipped.pop(provisional, None)
+                    gone.add(provisional)
+                    changed.add(number)
+                continue
+            key = self.aliases.canonical(event.incident)
+            group = self._events.setdefault(key, [])
+            if group and event.order() < group[-1].order():
+                insort(group, event, key=Event.order)
+            else:
+                group.append(event)
+            changed.add(key)
+        changed -= gone  # folded under their numbers now
         folded: dict[str, Incident] = {}
         monitor = tuple(self._events.get(MONITOR, ()))
         for incident_id in changed:
             incident, self._skipped[incident_id] = fold_checked(self._events[incident_id])
             if incident is not None:
+                incident.id = incident_id
+                incident.aliases = self.aliases.of(incident_id)
                 incident.monitor = monitor
                 folded[incident_id] = incident
         if MONITOR in changed:  # new evidence: every incident's post-mortem reads it
             for incident in self.incidents.values():
                 incident.monitor = monitor
-        if folded:
+        if folded or gone:
             # A new dict swapped in whole: a reader on another thread sees the old state or the new, never half.
-            self.incidents = {**self.incidents, **folded}
-        return changed
+            self.incidents = {k: v for k, v in {**self.incidents, **folded}.items() if k not in gone}
+        return changed | gone
+
+    def now(self) -> datetime:
+        """Now for a command's checks: this clock, or the latest event time seen when another machine's clock
+        is ahead (see `Journal.causal_now`)."""
+        return self.journal.causal_now(self.clock(), CLOCK_TOLERANCE)
+
+    def linked(self, pagerduty_incident: str) -> Incident | None:
+        """The incident declared from this PagerDuty incident (here or on another machine), if any: declaring
+        from it again joins that one."""
+        matches = [i for i in self.incidents.values() if i.links.get("pagerduty_incident") == pagerduty_incident]
+        return min(matches, key=lambda i: (not i.is_open, i.declared_at), default=None)
+
+    def absorb(self, rows: Sequence[Row]) -> None:
+        """A read-only book's events pulled from the shared journal: folded in memory at the next `sync` (the
+        local journal is not written)."""
+        for row in rows:
+            event = parse_row((_SHARED_SEQ + row.seq, *dataclasses.astuple(row)[1:]))
+            if isinstance(event, Event):
+                self._absorbed.append(event)
 
     @property
     def read_only(self) -> str | None:
@@ -135,9 +199,8 @@ class IncidentBook:
         )
 
     def get(self, incident_id: str) -> Incident:
-        """An incident by id (`INC-3` or `3`)."""
-        key = incident_id.upper() if incident_id.upper().startswith("INC-") else f"INC-{incident_id}"
-        incident = self.incidents.get(key)
+        """An incident by id (`INC-3` or `3`), or by a provisional id it was shown with (`INC-K7Q2MX`)."""
+        incident = self.incidents.get(self.aliases.canonical(typed_id(incident_id)))
         if incident is None:
             raise UserError(f"no incident {incident_id!r}; `tessa-tui incident list` shows them")
         return incident
@@ -209,13 +272,19 @@ class IncidentBook:
         self.journal.require_writable()
         incident = self.incidents.get(pending.incident)
         if incident is not None and pending.kind != "declared":
-            clock_not_behind(incident, self.clock())
+            clock_not_behind(incident, self.now())
         if pending.kind == "declared":
             event = self.journal.declare(event_id=pending.id, actor=pending.actor, **pending.data)
         else:
             event = self.journal.append(pending)
         self.sync()
+        if self.on_record is not None:
+            self.on_record(event)
         return event
+
+    def canonical(self, incident_id: str) -> str:
+        """The id an incident goes by now: its number once the shared journal gave it one."""
+        return self.aliases.canonical(incident_id)
 
     def declare(
         self,
@@ -263,7 +332,7 @@ class IncidentBook:
         if "acknowledged" in incident.milestones:
             at = incident.milestones["acknowledged"]
             raise UserError(f"{incident.id} was already acknowledged at {at:%H:%M:%S} UTC")
-        in_order(incident, "acknowledged", self.clock())
+        in_order(incident, "acknowledged", self.now())
         return new_event(incident.id, "acknowledged")
 
     def change_severity(self, incident_id: str, severity: str) -> PendingEvent:
@@ -353,7 +422,7 @@ class IncidentBook:
         if "verified_resolved" in incident.milestones:
             at = incident.milestones["verified_resolved"]
             raise UserError(f"{incident.id} was already verified resolved at {at:%H:%M:%S} UTC")
-        in_order(incident, "verified_resolved", self.clock())
+        in_order(incident, "verified_resolved", self.now())
         data: dict[str, Any] = {"how": "person"}
         if sanitize(note).strip():
             data["note"] = checked_text(note, "note", MAX_TEXT)
@@ -411,8 +480,8 @@ class IncidentBook:
         key = name.replace("-", "_").replace(" ", "_").lower()
         if key not in MILESTONES:
             raise UserError(f"milestone {name!r}: choose one of {', '.join(m.replace('_', '-') for m in MILESTONES)}")
-        when = (at or self.clock()).astimezone(UTC)
-        if when > self.clock():
+        when = (at or self.now()).astimezone(UTC)
+        if when > self.now():
             raise UserError(f"milestone {name}: {when:%Y-%m-%d %H:%M:%S} UTC is in the future")
         in_order(incident, key, when)
         return new_event(incident.id, "milestone_set", milestone=key, at=when.isoformat())
@@ -466,7 +535,7 @@ class IncidentBook:
     def resolve(self, incident_id: str, summary: str = "") -> PendingEvent:
         incident = self._open(incident_id)
         if "resolution_applied" not in incident.milestones:  # resolving sets it unless set already
-            in_order(incident, "resolution_applied", self.clock())
+            in_order(incident, "resolution_applied", self.now())
         # The summary is optional (the post-mortem then says the resolution is not written yet).
         text = checked_text(summary, "summary", MAX_TEXT, keep_newlines=True) if sanitize(summary).strip() else ""
         return new_event(incident.id, "resolved", summary=text)

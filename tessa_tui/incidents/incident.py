@@ -82,6 +82,10 @@ class Incident:
     unreadable: list[Unreadable] = field(default_factory=list)
     """Its events that could not be folded (wrong shape, or before the declaration), each with why."""
     monitor: tuple[Event, ...] = ()
+    aliases: list[str] = field(default_factory=list)
+    """Other ids it was shown with: provisional ids made offline before the shared journal numbered it."""
+    joined: list[Event] = field(default_factory=list)
+    """Declarations made apart (say of one PagerDuty incident while partitioned) that joined this one."""
     """Monitor evidence (service state flips, `state_flips.MONITOR`): not this incident's events, set by the
     book so the post-mortem can say when the incident began and how it was detected."""
 
@@ -112,13 +116,37 @@ def fold(events: Iterable[Event]) -> Incident:
 
 
 def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreadable]]:
-    """Fold what can be folded, never raising: the incident (None without a readable declaration) and
-    the events skipped, each with why. Events of an id never declared (reviews' REV-N) are not incidents."""
+    """Fold what can be folded (in the order given: the book's is the events' clock order), never raising:
+    the incident (None without a readable declaration) and the events skipped, each with why. Events of an id
+    never declared (reviews' REV-N) are not incidents.
+
+    An id's declaration is its first committed (a second `declared` of one id is damage, whatever its time);
+    declarations of other ids folded together (made apart, then numbered as one) join the earliest."""
+    events = list(events)
+    firsts: dict[str, Event] = {}
+    for event in events:
+        first = firsts.get(event.incident)
+        if event.kind == "declared" and event_problem(event) is None and (first is None or event.seq < first.seq):
+            firsts[event.incident] = event
+    primary = min(firsts.values(), key=Event.order, default=None)
+    joins = {e.id for e in firsts.values() if e is not primary}
+    if primary is not None:
+        # An unstamped row (schema 1's, another tool's) committed after the declaration folds after it, whatever
+        # its time says: a time before the declaration is a wrong clock to report, not a reason to drop the row.
+        late = {id(e) for e in events if not e.hlc and e.seq > primary.seq and e.at < primary.at}
+        if late:
+            rest = [e for e in events if id(e) not in late]
+            at = next(n for n, e in enumerate(rest) if e is primary) + 1
+            events = rest[:at] + [e for e in events if id(e) in late] + rest[at:]
     incident: Incident | None = None
     early: list[Unreadable] = []
     for event in events:
         reason = event_problem(event)
-        if reason is None and (event.kind == "declared") == (incident is not None):
+        if reason is None and incident is not None and event.kind == "declared" and event.id in joins:
+            incident.joined.append(event)
+            incident.events.append(event)
+            continue
+        if reason is None and event is not primary and (event.kind == "declared" or incident is None):
             reason = f"{event.incident} was already declared" if incident else f"before {event.incident} was declared"
         if reason is None:
             try:
@@ -339,13 +367,16 @@ def _time(value: object) -> datetime | None:
     return parse_time(value)
 
 
-def describe_event(event: Event) -> str:
-    """One line for a timeline entry, the same in the console and the CLI."""
+def describe_event(event: Event, incident: Incident | None = None) -> str:
+    """One line for a timeline entry, the same in the console and the CLI (`incident`: the one it is of, which
+    knows the declarations that joined it)."""
     data = event.data
     kind = event.kind
     texts: dict[str, Callable[[], str]] = {
         "declared": lambda: (
-            f"declared {data.get('severity')}: {data.get('title')}"
+            f"joined: declared apart as {event.incident} ({data.get('title')})"
+            if incident is not None and event in incident.joined
+            else f"declared {data.get('severity')}: {data.get('title')}"
             if not str(data.get("title", "")).startswith(str(data.get("severity")))
             else f"declared {data.get('title')}"
         ),

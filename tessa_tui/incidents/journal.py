@@ -15,22 +15,25 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import secrets
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tessa_tui.base import secret_registry
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
+from tessa_tui.incidents.hlc import Stamp, horizon, legacy_stamp, next_stamp, parse_stamp
 
 BUSY_TIMEOUT_S = 10.0  # how long a writer waits for another process's transaction
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: hybrid-logical-clock stamps, origins, and the shared journal's sync tables
 MAX_DATA_BYTES = 1 << 20  # an event's data; ours stay far below (texts are capped at 4,000 characters)
 MAX_FIELD_BYTES = 512  # id, incident, time, actor, kind
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # outside this range a time is damage, not a moment, and
@@ -51,6 +54,23 @@ BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 """
+# Schema 2. `hlc` orders the fold (NULL in rows of schema 1: their time stands in); `origin` is the node that
+# made the event. `sync_pushed` holds the ids the shared journal is known to have (what is not there is the
+# outbox); `sync_state` the pull cursor, this journal's node id and which shared journal it copies.
+_SCHEMA_2 = """
+ALTER TABLE events ADD COLUMN hlc TEXT;
+ALTER TABLE events ADD COLUMN origin TEXT;
+CREATE INDEX IF NOT EXISTS events_by_hlc ON events (hlc);
+CREATE TABLE IF NOT EXISTS sync_pushed (id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+"""
+PROVISIONAL = re.compile(r"INC-[A-Z][A-Z0-9]{5}")
+"""An incident id made offline in a shared journal, until the shared journal numbers it (it stays an alias)."""
+_PROVISIONAL_LETTERS = "ABCDEFGHJKMNPQRSTVWXYZ"
+_PROVISIONAL_CHARS = _PROVISIONAL_LETTERS + "23456789"
+
+
+T = TypeVar("T")
 
 
 class JournalError(UserError):
@@ -68,6 +88,15 @@ class Event:
     actor: str
     kind: str
     data: Mapping[str, Any] = field(default_factory=dict)
+    hlc: str = ""
+    """Its hybrid-logical-clock stamp (`hlc.py`); empty for an event of schema 1."""
+    origin: str = ""
+    """The node (journal) that made it; empty for an event of schema 1."""
+
+    def order(self) -> tuple[str, int, str]:
+        """Where it folds: by stamp, the same on every machine (an unstamped row of schema 1, or another tool's,
+        only exists in one journal: by its time, then as committed there)."""
+        return (self.hlc, 0, self.id) if self.hlc else (legacy_stamp(self.at), self.seq, self.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +146,10 @@ class Journal:
         clock: Now = lambda: datetime.now(UTC),
         max_pages: int | None = None,
         readonly: bool = False,
+        shared: str | None = None,
     ) -> None:
+        """`shared`: the identity of the shared journal this file is the local copy of (`SharedJournal.identity`);
+        a file that copies another, or holds local-only incidents, is refused."""
         self.path = path
         self.actor = actor
         """Who is recorded for an event planned without one; the console's `:iam` changes it."""
@@ -127,6 +159,11 @@ class Journal:
         self.unreadable: dict[int, Unreadable] = {}
         """Rows seen by the last reads that could not become events, by seq."""
         self._waiting = ""  # read-only: "immutable" until a writer's -wal appears, "empty" until a journal does
+        self._seen = ""  # the latest stamp read or written within the drift horizon: `causal_now` without a query
+        self.node = ""
+        """This journal's node id (stamped into its events' `origin` and stamps); empty before schema 2."""
+        self.copies: str | None = None
+        """The shared journal this file is the local copy of (its identity), None for a local-only journal."""
         try:
             try:
                 if self.read_only is None:
@@ -139,8 +176,35 @@ class Journal:
                 self.read_only = _reason(exc)  # a refusal access() did not foresee: read what is there
                 self._db, self._waiting = _open_read_only(path)
             self._db.text_factory = _text_or_bytes
+            self._columns = _columns(self._db)
+            state = dict(self._db.execute("SELECT key, value FROM sync_state").fetchall()) if self._columns else {}
+            self.node, self.copies = str(state.get("node", "")), state.get("shared")
+            if shared is not None and self.copies != shared:
+                self._bind(shared)
         except (sqlite3.Error, OSError) as exc:
             raise JournalError(f"cannot open the journal: {_reason(exc)}", source=str(path)) from None
+        except JournalError:
+            if hasattr(self, "_db"):
+                self._db.close()
+            raise
+
+    def _bind(self, shared: str) -> None:
+        """Make this file the local copy of `shared`, unless it copies another or holds incidents of its own."""
+        if self.copies is not None:
+            raise JournalError(
+                f"this journal is the local copy of the shared journal {self.copies}, not {shared}: "
+                "give journal.path a new file (or none: the default is one file per shared journal)",
+                source=str(self.path),
+            )
+        if self._db.execute("SELECT 1 FROM events WHERE kind = 'declared' LIMIT 1").fetchone():
+            raise JournalError(
+                "this journal holds incidents numbered on this machine, which would clash with the shared journal's "
+                "numbers: give journal.path a new file (or none: the default is one file per shared journal)",
+                source=str(self.path),
+            )
+        if self.read_only is None:
+            self._db.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES ('shared', ?)", (shared,))
+        self.copies = shared
 
     def _open_writable(self, max_pages: int | None) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +216,12 @@ class Journal:
         version = _version(db, self.path)
         if version < SCHEMA_VERSION:
             # One transaction (executescript would commit a surrounding one): all of the schema or none.
-            db.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+            node = "".join(secrets.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(10))
+            steps = (_SCHEMA if version < 1 else "") + _SCHEMA_2
+            db.executescript(
+                f"BEGIN IMMEDIATE;{steps}INSERT OR IGNORE INTO sync_state (key, value) VALUES ('node', '{node}');"  # noqa: S608 - node: [0-9a-z] made above
+                f"PRAGMA user_version={SCHEMA_VERSION};COMMIT;"
+            )
         return db
 
     def close(self) -> None:
@@ -167,17 +236,20 @@ class Journal:
         self, *, event_id: str | None = None, at: datetime | None = None, actor: str | None = None, **data: Any
     ) -> Event:
         """Commit a `declared` event under the next incident id (INC-1, INC-2, ...), allocated in the same
-        transaction, so two processes declaring at once get two ids; `actor`: who declared (default `actor`)."""
+        transaction, so two processes declaring at once get two ids; `actor`: who declared (default `actor`).
+        In a shared journal's copy the id is provisional (`INC-K7Q2MX`): the shared journal numbers it."""
 
         def insert(db: sqlite3.Connection) -> Event:
-            count = db.execute("SELECT count(*) FROM events WHERE kind = 'declared'").fetchone()[0]
-            number = count + 1
-            # A row written by something else may already use that id: never merge two incidents.
-            while db.execute("SELECT 1 FROM events WHERE incident = ? LIMIT 1", (f"INC-{number}",)).fetchone():
-                number += 1
-            pending = PendingEvent(
-                f"INC-{number}", "declared", data, **({"id": event_id} if event_id else {}), actor=actor
-            )
+            if self.copies is not None:
+                incident = _provisional(db)
+            else:
+                count = db.execute("SELECT count(*) FROM events WHERE kind = 'declared'").fetchone()[0]
+                number = count + 1
+                # A row written by something else may already use that id: never merge two incidents.
+                while db.execute("SELECT 1 FROM events WHERE incident = ? LIMIT 1", (f"INC-{number}",)).fetchone():
+                    number += 1
+                incident = f"INC-{number}"
+            pending = PendingEvent(incident, "declared", data, **({"id": event_id} if event_id else {}), actor=actor)
             return self._insert(db, pending, at)
 
         return self._write(insert)
@@ -187,13 +259,22 @@ class Journal:
         if self.read_only is not None:
             raise JournalReadOnly(f"journal {self.path} is read-only: {self.read_only}; nothing recorded")
 
-    def _write(self, body: Callable[[sqlite3.Connection], Event]) -> Event:
+    def transaction(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `body` in one write transaction (`BEGIN IMMEDIATE`): all of it is committed, or none; JournalError
+        when it cannot be. The shared journal's sync writes through this."""
+        return self._write(body)
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Raw rows of a read (the sync's outbox and state); JournalError when it cannot be read."""
+        return self._read_raw(sql, params)
+
+    def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
         self.require_writable()
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:
-                    event = body(self._db)
+                    result = body(self._db)
                     self._db.execute("COMMIT")
                 except BaseException:
                     if self._db.in_transaction:
@@ -201,29 +282,51 @@ class Journal:
                     raise
             except sqlite3.Error as exc:
                 raise JournalError(f"not saved: {_reason(exc)}", source=str(self.path)) from None
-            return event
+            return result
 
     def _insert(self, db: sqlite3.Connection, pending: PendingEvent, at: datetime | None) -> Event:
-        existing = db.execute(f"{_SELECT} WHERE id = ?", (pending.id,)).fetchone()
+        existing = db.execute(f"{self._select()} WHERE id = ?", (pending.id,)).fetchone()
         if existing is not None:
             row = _event(existing)
             if isinstance(row, Event):
                 return row
             raise JournalError(f"event {pending.id} is in the journal but unreadable: {row.reason}")
-        when = (at or self._clock()).astimezone(UTC)
+        wall = self._clock().astimezone(UTC)
+        stamp = next_stamp(_latest(db, wall), wall, self.node)
+        # The event's time is the clock's, unless this journal already holds a later one (another machine's
+        # clock is ahead): then the stamp's, so times never run backwards along what was seen.
+        when = (at or (wall if stamp.ms <= int(wall.timestamp() * 1000) else stamp.moment())).astimezone(UTC)
         kept: dict[str, Any] = _storable(dict(pending.data))
         data = json.dumps(kept, ensure_ascii=False, sort_keys=True)
         actor = _storable(pending.actor or self.actor)
+        incident = _storable(pending.incident)
         cursor = db.execute(
-            "INSERT INTO events (id, incident, at, actor, kind, data) VALUES (?, ?, ?, ?, ?, ?)",
-            (pending.id, _storable(pending.incident), when.isoformat(), actor, pending.kind, data),
+            "INSERT INTO events (id, incident, at, actor, kind, data, hlc, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (pending.id, incident, when.isoformat(), actor, pending.kind, data, stamp.text(), self.node),
         )
-        return Event(cursor.lastrowid or 0, pending.id, pending.incident, when, actor, pending.kind, kept)
+        self._saw(stamp.text(), wall)
+        seq = cursor.lastrowid or 0
+        return Event(seq, pending.id, incident, when, actor, pending.kind, kept, stamp.text(), self.node)
+
+    def causal_now(self, wall: datetime, within: timedelta) -> datetime:
+        """`wall` (now by this machine's clock), or the latest event time this journal has read or written when
+        that is later by at most `within`: a command checked against another machine's events is checked
+        against their clock, so a clock seconds behind cannot record an action before what it answers (a clock
+        further behind is wrong, and the command's checks say so)."""
+        wall = wall.astimezone(UTC)
+        seen = parse_stamp(self._seen)
+        if seen is None or seen.moment() > wall + within:
+            return wall
+        return max(wall, seen.moment())
+
+    def _saw(self, stamp: str, wall: datetime) -> None:
+        if stamp > self._seen and stamp <= horizon(wall):
+            self._seen = stamp
 
     def read_since(self, seq: int = 0) -> tuple[list[Event], list[Unreadable]]:
         """Every row committed after `seq` (from any process), in order: the events, and the rows that
         could not be read (each with why)."""
-        return self._read(f"{_SELECT} WHERE seq > ? ORDER BY seq", (seq,))
+        return self._read(f"{self._select()} WHERE seq > ? ORDER BY seq", (seq,))
 
     def events_since(self, seq: int = 0) -> list[Event]:
         """Every readable event committed after `seq`, in order; unreadable rows land in `unreadable`."""
@@ -231,12 +334,15 @@ class Journal:
 
     def events_of(self, incident: str) -> list[Event]:
         """One incident's readable events, in order."""
-        return self._read(f"{_SELECT} WHERE incident = ? ORDER BY seq", (incident,))[0]
+        return self._read(f"{self._select()} WHERE incident = ? ORDER BY seq", (incident,))[0]
 
     def last_seq(self) -> int:
         """The newest event's sequence number (0 when empty): cheap enough to poll for other writers."""
         rows = self._read_raw("SELECT coalesce(max(seq), 0) FROM events", ())
         return int(rows[0][0])
+
+    def _select(self) -> str:
+        return _SELECT if self._columns else _SELECT_1
 
     def integrity(self) -> str:
         """SQLite's own integrity check: `ok` for a healthy file."""
@@ -245,10 +351,13 @@ class Journal:
     def _read(self, sql: str, params: tuple[Any, ...]) -> tuple[list[Event], list[Unreadable]]:
         events: list[Event] = []
         bad: list[Unreadable] = []
+        wall = self._clock().astimezone(UTC)
         for raw in self._read_raw(sql, params):
             row = _event(raw)
             if isinstance(row, Event):
                 events.append(row)
+                if row.hlc:
+                    self._saw(row.hlc, wall)
             else:
                 bad.append(row)
                 self.unreadable[row.seq] = row
@@ -262,6 +371,7 @@ class Journal:
                     db.text_factory = _text_or_bytes
                     self._db.close()
                     self._db = db
+                    self._columns = _columns(db)
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 raise JournalError(f"cannot read the journal: {_reason(exc)}", source=str(self.path)) from None
@@ -275,8 +385,33 @@ _SELECT = """SELECT seq,
     CASE WHEN length(CAST(at AS BLOB)) > 512 THEN NULL ELSE at END,
     CASE WHEN length(CAST(actor AS BLOB)) > 512 THEN NULL ELSE actor END,
     CASE WHEN length(CAST(kind AS BLOB)) > 512 THEN NULL ELSE kind END,
-    CASE WHEN length(CAST(data AS BLOB)) > 1048576 THEN NULL ELSE data END
+    CASE WHEN length(CAST(data AS BLOB)) > 1048576 THEN NULL ELSE data END,
+    CASE WHEN length(CAST(hlc AS BLOB)) > 64 THEN NULL ELSE hlc END,
+    CASE WHEN length(CAST(origin AS BLOB)) > 64 THEN NULL ELSE origin END
 FROM events"""
+SELECT_EVENTS = _SELECT
+"""Every column of `events`, oversized values read as NULL: what `parse_row` takes."""
+_SELECT_1 = _SELECT.split("CASE WHEN length(CAST(hlc")[0] + "NULL, NULL\nFROM events"  # a schema-1 file, read-only
+
+
+def _columns(db: sqlite3.Connection) -> bool:
+    """Whether the file has schema 2's columns (a schema-1 file opened read-only has not)."""
+    return any(row[1] == "hlc" for row in db.execute("PRAGMA table_info(events)").fetchall())
+
+
+def _latest(db: sqlite3.Connection, wall: datetime) -> Stamp | None:
+    """The latest stamp this journal holds that this clock may advance to (see `hlc.MAX_DRIFT`)."""
+    row = db.execute("SELECT max(hlc) FROM events WHERE hlc <= ?", (horizon(wall),)).fetchone()
+    return parse_stamp(row[0]) if row else None
+
+
+def _provisional(db: sqlite3.Connection) -> str:
+    """A provisional incident id no event of this journal uses."""
+    while True:
+        tail = "".join(secrets.choice(_PROVISIONAL_CHARS) for _ in range(5))
+        incident = f"INC-{secrets.choice(_PROVISIONAL_LETTERS)}{tail}"
+        if not db.execute("SELECT 1 FROM events WHERE incident = ? LIMIT 1", (incident,)).fetchone():
+            return incident
 
 
 def _text_or_bytes(raw: bytes) -> str | bytes:
@@ -287,9 +422,14 @@ def _text_or_bytes(raw: bytes) -> str | bytes:
         return raw
 
 
+def parse_row(row: Any) -> Event | Unreadable:
+    """A row of `SELECT_EVENTS` as an Event, or as Unreadable with the reason (never an exception)."""
+    return _event(row)
+
+
 def _event(row: Any) -> Event | Unreadable:
     """A row as an Event, or as Unreadable with the reason (never an exception)."""
-    seq, event_id, incident, at, actor, kind, data = row
+    seq, event_id, incident, at, actor, kind, data, hlc, origin = row
     try:
         for name, value in (("id", event_id), ("incident", incident), ("time", at), ("actor", actor), ("kind", kind)):
             _need_text(name, value, MAX_FIELD_BYTES)
@@ -307,7 +447,12 @@ def _event(row: Any) -> Event | Unreadable:
             raise ValueError(f"data is a JSON {type(payload).__name__}, not an object")
     except (ValueError, TypeError) as exc:  # int-size limits are ValueErrors too
         return Unreadable(int(seq), _shown(event_id), _shown(incident), _shown(kind), str(exc)[:200])
-    return Event(int(seq), event_id, incident, moment, actor, kind, payload)
+    stamp = hlc if parse_stamp(hlc) is not None else ""  # a damaged stamp: ordered by its time instead
+    return Event(int(seq), event_id, incident, moment, actor, kind, payload, stamp, origin if _text(origin) else "")
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str)
 
 
 def parse_time(value: object) -> datetime | None:
@@ -395,7 +540,7 @@ def _open_read_only(path: Path) -> tuple[sqlite3.Connection, str]:
             uri = f"{path.absolute().as_uri()}?{flags}"
             db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
             try:
-                if _version(db, path) < SCHEMA_VERSION:
+                if _version(db, path) < 1:
                     db.close()
                     break  # an empty file: no schema, so no events
                 db.execute("SELECT count(*) FROM events").fetchone()
@@ -409,7 +554,7 @@ def _open_read_only(path: Path) -> tuple[sqlite3.Connection, str]:
         else:
             raise failure or sqlite3.OperationalError("unable to open the journal for reading")
     db = sqlite3.connect(":memory:", check_same_thread=False)
-    db.executescript(_SCHEMA)
+    db.executescript(_SCHEMA + _SCHEMA_2)
     return db, "empty"
 
 

@@ -346,7 +346,7 @@ def _who_did_what(
 ) -> list[dict[str, Any]]:
     """Every event of the incident (time, actor, what), with the monitors' flips of its services from the
     beginning on: the whole story in time order."""
-    entries: list[tuple[datetime, str, str]] = [(e.at, e.actor, describe_event(e)) for e in incident.events]
+    entries: list[tuple[datetime, str, str]] = [(e.at, e.actor, describe_event(e, incident)) for e in incident.events]
     services = set(affected_services(incident, flips))
     began = milestones.get("began", incident.declared_at)
     end = milestones.get("verified_resolved")

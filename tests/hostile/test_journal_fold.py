@@ -231,13 +231,24 @@ def check_consumers(events: list[Event], incident_events: list[Event], skipped: 
         json.dumps(report, allow_nan=False)  # the export is valid JSON: no NaN, no Infinity
 
 
-@given(bad=hostile_rows(), places=st.lists(st.integers(0, 100), min_size=8, max_size=8))
+# Schema 2's columns as another tool or a damaged copy may hold them: a stamp and an origin of any shape.
+STAMPS = st.tuples(
+    st.sampled_from([None, "", "garbage", b"\xff", 12.5, "9" * 15 + ".000000.z", "0" * 15 + ".000001.node", "x" * 65]),
+    st.sampled_from([None, "", "node", b"\xfe", 7, "\x1b[2J"]),
+)
+
+
+@given(
+    bad=hostile_rows(),
+    places=st.lists(st.integers(0, 100), min_size=8, max_size=8),
+    stamps=st.lists(STAMPS, min_size=1, max_size=4),
+)
 @settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 def test_reading_and_folding_never_raise_and_every_row_is_folded_or_reported(
-    bad: list[tuple[Any, ...]], places: list[int]
+    bad: list[tuple[Any, ...]], places: list[int], stamps: list[tuple[Any, Any]]
 ) -> None:
     rows = interleave(good_rows(), bad, places)
-    read = [_event(row) for row in rows]
+    read = [_event((*row, *stamps[n % len(stamps)])) for n, row in enumerate(rows)]
     events = [r for r in read if isinstance(r, Event)]
     unreadable = [r for r in read if isinstance(r, Unreadable)]
     assert [r.seq for r in read] == [row[0] for row in rows]
