@@ -24,7 +24,7 @@ from screens.dashboard.incident_pane import IncidentPane
 from screens.incident.incident_actions import IncidentActions
 from screens.incident_desk import IncidentDesk
 from screens.keys import bind
-from screens.messages import ActorChanged, FirstFrameDrawn, IncidentsChanged, RunbookChosen
+from screens.messages import ActorChanged, FirstFrameDrawn, IncidentsChanged, RunbookChosen, SharedChanged
 from screens.soak_stats import start_soak_stats
 from screens.themes import THEMES
 from tessa_tui.base.capabilities import Capabilities
@@ -135,8 +135,9 @@ class TessaApp(App[int]):
             gc.freeze()
             gc.enable()
 
-    def on_unmount(self) -> None:
+    async def on_unmount(self) -> None:
         self._collect()  # an app that ended before its first frame (a test's) leaves the collector running
+        await self.desk.leave()
         self.desk.close()
 
     def _handle_exception(self, error: Exception) -> None:
@@ -168,6 +169,16 @@ class TessaApp(App[int]):
         incident_screen = self.incident_screen()
         if incident_screen is not None:
             incident_screen.redraw()
+
+    def on_shared_changed(self, message: SharedChanged) -> None:
+        """The shared journal's state (every header) and who is here (what shows an incident)."""
+        from screens.widgets.status_header import StatusHeader
+
+        text = self.desk.shared_text()
+        for screen in self.screen_stack:
+            for header in screen.query(StatusHeader):
+                header.show_shared(text)
+        self.on_incidents_changed(IncidentsChanged(set()))
 
     def on_actor_changed(self, message: ActorChanged) -> None:
         """`:iam`: every header on the screen stack shows who is typing now."""

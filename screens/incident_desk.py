@@ -12,6 +12,7 @@ Every change the UI makes goes through `IncidentDesk.commit`: planned once, reco
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from textual.app import App
 
-from screens.messages import ActorChanged, IncidentsChanged
+from screens.messages import ActorChanged, IncidentsChanged, SharedChanged
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.time_source import Now
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # the incident engine loads on the journal's thread, after th
     from tessa_tui.incidents.book import IncidentBook
     from tessa_tui.incidents.incident import Incident
     from tessa_tui.incidents.journal import Event, PendingEvent
+    from tessa_tui.incidents.shared.replicator import Replicator
     from tessa_tui.incidents.sla import SlaTimer, ThresholdWatcher
 
 POLL_S = 1.0
@@ -88,6 +90,9 @@ class IncidentDesk:
         self.ready = asyncio.Event()
         """Set once the journal is open (or failed to open): keys typed at launch wait for it."""
         self._unsaved: dict[Hashable, Write] = {}
+        self.replicator: Replicator | None = None
+        """The sync with the shared journal (None: this machine's journal only, or not open yet)."""
+        self._looking_at = ""  # the incident on the incident screen, announced to the other consoles
 
     async def open(self) -> None:
         """Open the journal (off the event loop, the incident engine's imports too); on failure keep the reason
@@ -99,6 +104,8 @@ class IncidentDesk:
 
             # A spectator's journal is opened read-only: the book itself refuses every write, whatever asks.
             book = open_book(self._loaded, self.clock, readonly=self._readonly, actor=self.actor)
+            if book.shared is not None:
+                import tessa_tui.incidents.shared.replicator  # noqa: F401 - asyncpg's import, here off the loop
             return book, ThresholdWatcher(self.clock)
 
         try:
@@ -118,9 +125,67 @@ class IncidentDesk:
         self._announce_unreadable()
         self._app.post_message(IncidentsChanged(set(self.book.incidents)))
         self._app.set_interval(POLL_S, self._poll, name="journal-poll")
+        if book.shared is not None:
+            self._share(book)
+
+    def _share(self, book: IncidentBook) -> None:
+        """Start the sync with the shared journal: other consoles' events are folded in as they arrive, this
+        one's pushed as soon as they are committed here; its state and who is here go to the header and panes."""
+        import socket
+
+        from tessa_tui.incidents.shared.presence import Presence
+        from tessa_tui.incidents.shared.replicator import Replicator
+
+        assert book.shared is not None
+        readonly = book.read_only is not None
+        presence = Presence(book.journal.node or "console", self.actor, socket.gethostname()[:80], readonly)
+
+        def absorb(rows: Any) -> None:  # a spectator writes nothing: pulled rows are folded in memory
+            self._thread.submit(book.absorb, rows)
+
+        self.replicator = Replicator(
+            book.journal,
+            book.shared,
+            presence,
+            on_news=lambda: self._app.call_later(self._poll),
+            on_status=lambda: self._app.post_message(SharedChanged()),
+            on_rows=absorb if readonly else None,
+            clock=self.clock,
+        )
+        self._app.run_worker(self.replicator.run(), name="shared journal", exit_on_error=False)
+        self._app.post_message(SharedChanged())
+
+    def shared_text(self) -> str:
+        """The header's word on the shared journal ("" without one)."""
+        return self.replicator.status().text() if self.replicator is not None else ""
+
+    def here(self, incident_id: str) -> str:
+        """Who has this incident open on a console now (`on it: alice@laptop, bob@desk (read-only)`); "" without
+        a shared journal."""
+        if self.replicator is None or self.book is None:
+            return ""
+        aliases = {p: self.book.canonical(p) for p in self.book.aliases.of(incident_id)}
+        people = self.replicator.roster.on(incident_id, aliases, self.clock())
+        return "on it: " + (", ".join(p.label() for p in people) if people else "nobody heard yet")
+
+    def looking_at(self, incident_id: str) -> None:
+        """The incident screen shows this incident ("" when it closed): the other consoles are told."""
+        self._looking_at = incident_id
+        self._announce_presence()
+
+    def _announce_presence(self) -> None:
+        if self.replicator is not None:
+            active = self.book.active() if self.book is not None else None
+            self.replicator.show(self._looking_at or (active.id if active else ""))
 
     def close(self) -> None:
         self._thread.shutdown(wait=False, cancel_futures=True)
+
+    async def leave(self) -> None:
+        """The other consoles are told this one is leaving (they drop it from who is here at once); at most a
+        second, never raises."""
+        if self.replicator is not None:
+            await self.replicator.stop()
 
     async def record(self, pending: PendingEvent) -> Event:
         """Commit an event; returns once it is durable (JournalError when it is not: nothing recorded)."""
@@ -132,6 +197,8 @@ class IncidentDesk:
             # the book has already folded it in, so no later poll would report it.
             if not done.cancelled() and done.exception() is None:
                 self._app.post_message(IncidentsChanged({done.result().incident}))
+                if self.replicator is not None:
+                    self.replicator.kick()  # on its way to the other consoles now, not at the next pull
 
         write.add_done_callback(announce)
         return await asyncio.shield(write)
@@ -218,6 +285,9 @@ class IncidentDesk:
         as recorded (a contact's as configured), and announces it (`ActorChanged`)."""
         who = self.book.switch_actor(name) if self.book else check_actor(name, ":iam")
         self.actor = who
+        if self.replicator is not None:
+            self.replicator.presence = dataclasses.replace(self.replicator.presence, actor=who)
+            self.replicator.show(self.replicator.presence.incident, again=True)
         self._app.post_message(ActorChanged(who))
         return who
 
@@ -261,6 +331,7 @@ class IncidentDesk:
         self._announce_unreadable()
         if changed:
             self._app.post_message(IncidentsChanged(changed))
+            self._announce_presence()
 
     def _announce_unreadable(self) -> None:
         """One toast when journal rows could not be read (again only when more turn up): they are skipped."""

@@ -79,6 +79,11 @@ class IncidentsChanged(Message):
 
 
 @dataclass
+class SharedChanged(Message):
+    """The shared journal's state or the consoles present changed (the desk says what they are now)."""
+
+
+@dataclass
 class ActorChanged(Message):
     """`:iam`: who is typing on this terminal from now on."""
 

@@ -265,6 +265,9 @@ class IncidentPane(Pane):
         if phase is not None:
             text.append("\n").append_text(clock_text(phase, now, label=f"Phase: {phase.label}"))
         text.append(f"\n{done}/{len(rows)} steps done", style="dim")
+        here = desk.here(incident.id)
+        if here:
+            text.append(f"\n{sanitize(here)}", style="dim")
         for escalation in (c for c in clocks if c.kind == "escalate" and c.running(now)):
             text.append("\n").append_text(clock_text(escalation, now))  # names its runbook
         todo = [(r, p, s) for r, p, s in rows if not incident.ticked(r.id, s.id)]

@@ -162,7 +162,8 @@ class WarRoomScreen(TickedScreen):
         else:
             clocks = desk.clocks(incident)
             shown = countdown(incident, clocks, now)
-            self._show("#war-head", _head(incident))
+            here = desk.here(incident.id)
+            self._show("#war-head", _head(incident).append(f"\n{sanitize(here)}" if here else ""))
             self._show("#war-clock-label", Text(shown.label))
             self._level(shown.level)
             digits = self.query_one("#war-clock", Digits)

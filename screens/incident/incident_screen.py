@@ -29,6 +29,7 @@ from screens.keys import bind
 from screens.widgets.filter_input import FilterHost, FilterInput, words_match
 from screens.widgets.footer import KeysFooter
 from screens.widgets.incident_style import clock_text, compact_clocks, severity_badge
+from tessa_tui.base.sanitize import sanitize
 from tessa_tui.base.time_source import Now
 from tessa_tui.incidents.incident import Incident, describe_event
 from tessa_tui.incidents.journal import Event
@@ -89,6 +90,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         self.steps = StepFlow(self, desk, self._redraw_checklist)
         self.runs = self.steps.runs
         self._drawn_events = 0
+        self._drawn_last = ""
         self._shown_clocks = ""
 
     def compose(self) -> ComposeResult:
@@ -119,6 +121,7 @@ class IncidentScreen(FilterHost, Screen[None]):
         if incident_id == self.incident_id:
             return
         self.incident_id = incident_id
+        self._desk.looking_at(incident_id)
         self.steps.clear()
         self._drawn_events = 0
         self._shown_clocks = ""
@@ -134,7 +137,11 @@ class IncidentScreen(FilterHost, Screen[None]):
         assert book is not None
         return book.get(self.incident_id)
 
+    def on_unmount(self) -> None:
+        self._desk.looking_at("")
+
     def on_mount(self) -> None:
+        self._desk.looking_at(self.incident_id)
         self.query_one("#timeline", RichLog).border_title = "Timeline"
         self.query_one("#checklist", OptionList).border_title = "Checklist"
         self.redraw()
@@ -151,6 +158,9 @@ class IncidentScreen(FilterHost, Screen[None]):
         head.append(f" · {incident.status}", style="bold green" if not incident.is_open else "bold")
         if incident.roles:
             head.append(" · " + " · ".join(f"{role}: {who}" for role, who in incident.roles.items()), style="dim")
+        here = self._desk.here(incident.id)
+        if here:
+            head.append(f" · {sanitize(here)}", style="dim")
         self.query_one("#incident-head", Static).update(head)
         self._draw_checklist(incident)
         self._draw_timeline(incident)
@@ -223,13 +233,16 @@ class IncidentScreen(FilterHost, Screen[None]):
     def _draw_timeline(self, incident: Incident) -> None:
         log = self.query_one("#timeline", RichLog)
         events = incident.events
-        if len(events) < self._drawn_events:
+        drawn = self._drawn_events
+        # Another machine's event folds where its clock puts it, perhaps before the last line drawn: redraw.
+        if len(events) < drawn or (drawn and events[drawn - 1].id != self._drawn_last):
             log.clear()
             self._drawn_events = 0
         for event in events[self._drawn_events :]:
-            line = Text(f"{event.at:%H:%M:%S} ", style="dim").append(f"{event.actor} ", style="cyan")
+            line = Text(f"{event.at:%H:%M:%S} ", style="dim").append(f"{sanitize(event.actor)} ", style="cyan")
             log.write(line.append(_clip(describe_event(event, incident))))
         self._drawn_events = len(events)
+        self._drawn_last = events[-1].id if events else ""
 
     def _draw_clocks(self) -> None:
         incident = self.incident

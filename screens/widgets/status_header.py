@@ -33,7 +33,15 @@ class StatusHeader(Horizontal):
         yield Static(Text(f" on-call: {on_call.name if on_call else 'not configured'} "), id="header-oncall")
         context = context_of(self)
         yield Static(_typing(context.actor if context is not None else ""), id="header-actor")
+        if self._config.journal.shared is not None:  # the desk says how the sync stands once the journal is open
+            yield Static(Text(" shared: connecting "), id="header-shared")
         yield HeaderClock(self._clock, id="header-clock")
+
+    def show_shared(self, text: str) -> None:
+        """The shared journal's state: `shared: live`, `shared: 12 events waiting (offline since 14:02 UTC)`."""
+        for field in self.query("#header-shared").results(Static):
+            field.update(Text(f" {text} ") if text else Text(""))
+            field.set_class(not text.startswith("shared: live"), "-not-live")
 
     def show_actor(self, who: str) -> None:
         """Who is typing on this terminal now (`:iam` changed it)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -43,8 +44,8 @@ class Replicator:
         config: SharedJournal,
         presence: Presence,
         *,
-        on_news: Callable[[], None] = _nothing,
-        on_status: Callable[[], None] = _nothing,
+        on_news: Callable[[], object] = _nothing,
+        on_status: Callable[[], object] = _nothing,
         on_rows: Callable[[Sequence[Row]], None] | None = None,
         clock: Now = lambda: datetime.now(UTC),
     ) -> None:
@@ -66,6 +67,7 @@ class Replicator:
         self._held = 0
         self._refused_rows = 0
         self._replied: datetime | None = None
+        self._reported: SyncStatus | None = None
 
     @property
     def writes(self) -> bool:
@@ -79,12 +81,11 @@ class Replicator:
         """A local event was committed: push it now (call on the event loop's thread)."""
         self._wake.set()
 
-    def show(self, incident: str) -> None:
-        """The incident now on this console's screen (empty: none): announced at once."""
-        if incident != self.presence.incident:
-            self.presence = Presence(
-                self.presence.node, self.presence.actor, self.presence.host, self.presence.readonly, incident
-            )
+    def show(self, incident: str, *, again: bool = False) -> None:
+        """The incident now on this console's screen (empty: none): announced at once (`again`: even when it
+        is the same, because something else about this console changed)."""
+        if incident != self.presence.incident or again:
+            self.presence = dataclasses.replace(self.presence, incident=incident)
             self._wake.set()
             self._announce_due = True
 
@@ -231,10 +232,18 @@ class Replicator:
             if self.writes:
                 with contextlib.suppress(JournalError):
                     self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
-                    self._on_status()
+                    self._report()
 
     def _up(self) -> None:
         self._mode, self._reason, self._since = "live", "", None
+        self._report()
+
+    def _report(self) -> None:
+        """Tell the owner when what `status` says has changed."""
+        status = self.status()
+        if status != self._reported:
+            self._reported = status
+            self._on_status()
 
     def _down(self, mode: Mode, reason: str) -> None:
         if self._mode in {"live", "connecting"} or self._since is None:
@@ -242,4 +251,4 @@ class Replicator:
         self._mode, self._reason = mode, reason
         if self.roster.present(self._clock()):
             self.roster = Roster()  # nobody is known to be here while this console cannot hear them
-        self._on_status()
+        self._report()
