@@ -117,7 +117,8 @@ async def test_routes_break_and_recover_with_drills(platform: tuple[str, DrillBo
 
 def demo_config_for(base: str, folder: Path) -> TessaConfig:
     """The config `tessa-tui demo` writes, for a platform at `base`, loaded with the demo's environment."""
-    path = write_demo_config(folder, base_url=base, dsn="postgresql://tessa@127.0.0.1:9/tessa")
+    dsn = "postgresql://tessa@127.0.0.1:9/tessa"
+    path = write_demo_config(folder, base_url=base, dsn=dsn, journal_dsn=dsn.replace("/tessa", "/journal"))
     return load_config(path, environ=demo_environment()).config
 
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import select
+import shlex
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ def _refuse_combinations(args: argparse.Namespace) -> None:
             ("--drill", args.drill is not None),
             ("--slack", getattr(args, "slack", False)),
             ("--env", getattr(args, "env", False)),
+            ("--join", getattr(args, "join", False)),
         )
         if on
     ]
@@ -83,7 +85,30 @@ def run_demo(args: argparse.Namespace) -> int:
     if args.drill:  # a drill breaks the platform on purpose: a change, so not read-only
         Capabilities.from_flag(args.readonly).require("act", f"demo --drill {args.drill}")
         return _drill(args)
+    if args.join:
+        return _join(args)
     return _demo_console(args, readonly=args.readonly)
+
+
+def _join(args: argparse.Namespace) -> int:
+    """Another responder's console on the running demo, as from another machine: the demo's config with a
+    local journal of its own (`<state>/responders/NAME/`), sharing the demo's shared journal."""
+    from tessa_tui.config.load import load_config
+    from tessa_tui.incidents.actors import default_actor
+
+    folder = _running_dir(args)
+    info = _running_info(folder)
+    who = default_actor(None, getattr(args, "actor", None))
+    home = folder / "responders" / "".join(c if c.isalnum() else "-" for c in who)[:40]
+    home.mkdir(parents=True, exist_ok=True)
+    text = Path(info.config).read_text(encoding="utf-8")
+    own = text.replace(f"path: {folder}/journal.sqlite3", f"path: {home}/journal.sqlite3", 1)
+    if own == text:
+        raise UserError(f"the demo in {folder} has no shared journal (started by an older tessa-tui?): restart it")
+    config = home / "tessa.yaml"
+    config.write_text(own, encoding="utf-8")
+    os.environ.update(environment(folder))
+    return open_console(load_config(config), readonly=args.readonly, actor=who)
 
 
 def _state_dir(args: argparse.Namespace) -> Path:
@@ -213,7 +238,15 @@ def _demo_console(args: argparse.Namespace, *, readonly: bool) -> int:
         child = _start_platform(folder, claim)
         os.environ.update(environment(folder))  # the config's ${TESSA_DEMO_...} credentials, the demo's supabase
         try:
-            return open_console(load_config(Path(_wait_ready(child, folder))), readonly=readonly)
+            config = Path(_wait_ready(child, folder))
+            where = "" if folder in demo_slots()[:1] else f" --state-dir {shlex.quote(str(folder))}"
+            print(
+                "a second responder's console on the same incident, from another terminal:\n"
+                f"  python3 dev.py demo --join{where} --as bob",
+                file=sys.stderr,
+                flush=True,
+            )
+            return open_console(load_config(config), readonly=readonly)
         finally:
             _stop_platform(child)
 

@@ -173,6 +173,11 @@ def _add_demo(commands: Any) -> None:
     )
     demo.add_argument("--serve-only", action="store_true", help="run the platform without the console")
     demo.add_argument("--print-config", action="store_true", help="print the running demo's tessa.yaml")
+    demo.add_argument(
+        "--join",
+        action="store_true",
+        help="open another responder's console on the running demo's shared journal (with --as NAME)",
+    )
     demo.add_argument("--slack", action="store_true", help="print the running demo's #incidents Slack channel")
     demo.add_argument(
         "--env",

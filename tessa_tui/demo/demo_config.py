@@ -139,7 +139,10 @@ placeholders:
   openai_status_url: {base}/vendors/openai
 
 journal:
-  path: {state}/journal.sqlite3
+  path: {state}/journal.sqlite3          # this console's copy of the shared journal below
+  shared:                                # `tessa-tui demo --join` opens another responder's console on it
+    dsn: {journal_dsn}
+    pull-interval: 5s
 
 # The demo platform simulates PagerDuty, Slack and Statuspage too: each drill pages, the SEV procedures'
 # steps acknowledge it, post to #incidents (`tessa-tui demo --slack` prints the channel) and update the
@@ -282,7 +285,7 @@ def demo_environment() -> dict[str, str]:
     return dict(DEMO_ENV)
 
 
-def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
+def write_demo_config(state_dir: Path, *, base_url: str, dsn: str, journal_dsn: str) -> Path:
     """Write tessa.yaml for the running demo into `state_dir`; return its path."""
     from tessa_tui.demo import deployments_sim, metrics_sim, pagerduty_sim, slack_sim, statuspage_sim, supabase_api_sim
 
@@ -291,6 +294,7 @@ def write_demo_config(state_dir: Path, *, base_url: str, dsn: str) -> Path:
     text = TEMPLATE.format(
         base=base_url,
         dsn=dsn,
+        journal_dsn=journal_dsn,
         logs=state_dir / "logs",
         state=state_dir,
         pd_from=pagerduty_sim.FROM,

@@ -28,6 +28,7 @@ from tessa_tui.demo.drills import DrillBoard
 from tessa_tui.demo.log_writer import LogWriter
 from tessa_tui.demo.metrics_sim import RequestLog
 from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.demo.shared_journal import serve_shared_journal, set_aside_local_journal
 from tessa_tui.demo.supabase_api_sim import SupabaseLogsSim
 from tessa_tui.demo.supabase_cli import write_launcher
 from tessa_tui.demo.web import build_app
@@ -129,7 +130,9 @@ async def serve(
         base_url = f"http://127.0.0.1:{port}"
         logs = LogWriter(state_dir / "logs", board, supabase=platform_logs, requests=requests)
         tasks = [asyncio.create_task(activity.run()), asyncio.create_task(logs.run())]
-        config = write_demo_config(state_dir, base_url=base_url, dsn=cluster.dsn)
+        journal_dsn = await serve_shared_journal(cluster.dsn)
+        set_aside_local_journal(state_dir / "journal.sqlite3")
+        config = write_demo_config(state_dir, base_url=base_url, dsn=cluster.dsn, journal_dsn=journal_dsn)
         info = PlatformInfo(os.getpid(), base_url, cluster.dsn, str(config), str(logs.folder), str(cluster.data_dir))
         (state_dir / INFO_FILE).write_text(json.dumps(asdict(info), indent=2), encoding="utf-8")
         on_ready(info)

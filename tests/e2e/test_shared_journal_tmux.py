@@ -88,3 +88,32 @@ def test_a_tick_on_one_console_is_on_the_other_without_a_key(tmp_path: Path, pg_
 
     shown = cli(b_config, b_env, "incident", "show", "1")
     assert "[x]" in shown and any(" alice " in line and "✔" in line for line in shown.splitlines())
+
+
+def test_the_demo_prints_a_join_command_that_opens_a_second_console_on_the_incident(tmp_path: Path) -> None:
+    """`tessa-tui demo` says how to open a second responder's console; that console, in another terminal,
+    shows the incident the first one works, live, and the first one's presence."""
+    require_tmux()
+    home, state = tmp_path / "home", tmp_path / "demo"
+    home.mkdir()
+    env = terminal_env(home)
+    a, b = TmuxTerminal(150, 45), TmuxTerminal(150, 45)
+    try:
+        a.start([sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(state), "--as", "alice"], env, REPO)
+        a.wait_for(lambda s: "shared: live" in s, timeout=90)
+        printed = (state / "platform.log").read_text(encoding="utf-8") if (state / "platform.log").exists() else ""
+        assert "Traceback" not in printed
+        b.start(
+            [sys.executable, "-m", "tessa_tui", "demo", "--join", "--state-dir", str(state), "--as", "bob"], env, REPO
+        )
+        b.wait_for(lambda s: "shared: live" in s and "typing: bob" in s, timeout=60)
+        a.press("d")  # declare on the first console: "1-4 declares at once"
+        a.wait_for(lambda s: "1-4 declares at once" in s)
+        a.press("2")
+        a.wait_for(lambda s: "INC-1" in s and "Timeline" in s)
+        # The second console, no key pressed: the incident on its incident pane, and who is on it.
+        screen = b.wait_for(lambda s: "INC-1" in s and "on it:" in s and "alice@" in s, timeout=15)
+        assert "NOT SAVED" not in screen
+    finally:
+        a.close()
+        b.close()
