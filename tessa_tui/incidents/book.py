@@ -24,7 +24,7 @@ from tessa_tui.config.model import Severity, SharedJournal, TessaConfig
 from tessa_tui.incidents.actors import check_actor, default_actor
 from tessa_tui.incidents.aliases import NUMBERED, Aliases, typed_id
 from tessa_tui.incidents.command_checks import CLOCK_TOLERANCE, checked_text, clock_not_behind, in_order
-from tessa_tui.incidents.incident import MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked
+from tessa_tui.incidents.incident import MILESTONES, NOTE_SECTIONS, ROLES, Incident, fold_checked, fold_more
 from tessa_tui.incidents.journal import Event, Journal, PendingEvent, Unreadable, new_event, parse_row
 from tessa_tui.incidents.journal_location import journal_file
 from tessa_tui.incidents.state_flips import (
@@ -113,6 +113,8 @@ class IncidentBook:
         late from another machine takes its place, so every machine folds the same events the same way."""
         changed: set[str] = set()
         gone: set[str] = set()
+        appended: dict[str, list[Event]] = {}  # events after all of their incident's: applied, not refolded
+        refold: set[str] = set()
         events, bad = self.journal.read_since(self._seq)
         self._seq = max([self._seq, *(e.seq for e in events), *(u.seq for u in bad)])
         events += self._absorbed
@@ -130,19 +132,30 @@ class IncidentBook:
                     self._skipped.pop(provisional, None)
                     gone.add(provisional)
                     changed.add(number)
+                    refold.add(number)
+                    appended.pop(number, None)
                 continue
             key = self.aliases.canonical(event.incident)
             group = self._events.setdefault(key, [])
             if group and event.order() < group[-1].order():
                 insort(group, event, key=Event.order)
+                appended.pop(key, None)
+                refold.add(key)
             else:
                 group.append(event)
+                if key not in refold:
+                    appended.setdefault(key, []).append(event)
             changed.add(key)
         changed -= gone  # folded under their numbers now
         folded: dict[str, Incident] = {}
         monitor = tuple(self._events.get(MONITOR, ()))
         for incident_id in changed:
-            incident, self._skipped[incident_id] = fold_checked(self._events[incident_id])
+            before = self.incidents.get(incident_id)
+            if before is not None and incident_id in appended and incident_id not in refold:
+                incident: Incident | None = fold_more(before, appended[incident_id])
+                self._skipped[incident_id] = incident.unreadable if incident else []
+            else:
+                incident, self._skipped[incident_id] = fold_checked(self._events[incident_id])
             if incident is not None:
                 incident.id = incident_id
                 incident.aliases = self.aliases.of(incident_id)

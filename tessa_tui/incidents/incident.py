@@ -7,6 +7,7 @@ row costs one timeline entry, not the journal.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -165,6 +166,48 @@ def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreada
         return None, [u for u in early if u.kind == "declared" or not u.reason.startswith("before ")]
     incident.unreadable[:0] = early
     return incident, incident.unreadable
+
+
+def fold_more(incident: Incident, events: Iterable[Event]) -> Incident:
+    """`incident` with events that sort after all of its own applied: what `fold_checked` of all of them would
+    give, at the cost of the new ones only (an incident worked by twenty consoles has thousands of events).
+    A copy: readers on other threads keep the incident they hold."""
+    folded = dataclasses.replace(
+        incident,
+        services=list(incident.services),
+        runbooks=list(incident.runbooks),
+        ticks=dict(incident.ticks),
+        notes=list(incident.notes),
+        roles=dict(incident.roles),
+        milestones=dict(incident.milestones),
+        severity_history=list(incident.severity_history),
+        links=dict(incident.links),
+        events=list(incident.events),
+        unreadable=list(incident.unreadable),
+        aliases=list(incident.aliases),
+        joined=list(incident.joined),
+    )
+    declared = {e.incident for e in folded.events if e.kind == "declared"}
+    for event in events:
+        reason = event_problem(event)
+        if reason is None and event.kind == "declared":
+            if event.incident in declared:
+                reason = f"{event.incident} was already declared"
+            else:
+                declared.add(event.incident)
+                folded.joined.append(event)
+                folded.events.append(event)
+                continue
+        if reason is None:
+            try:
+                _apply(folded, event)
+            except (KeyError, TypeError, ValueError, OverflowError) as exc:  # event_problem should prevent these
+                reason = clip(f"not understood: {type(exc).__name__}: {exc}", 200)
+        if reason is None:
+            folded.events.append(event)
+        else:
+            folded.unreadable.append(Unreadable(event.seq, event.id, event.incident, event.kind, reason))
+    return folded
 
 
 def fold_all(events: Iterable[Event]) -> dict[str, Incident]:

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from runbooks import pack_dir
 from tessa_tui.config.model import TessaConfig
 from tessa_tui.incidents.book import IncidentBook
-from tessa_tui.incidents.incident import MILESTONES, SHAPES, describe_event, fold_checked
+from tessa_tui.incidents.incident import MILESTONES, SHAPES, describe_event, fold_checked, fold_more
 from tessa_tui.incidents.journal import Event, Journal, Unreadable, _event
 from tessa_tui.incidents.postmortem import postmortem, to_markdown
 from tessa_tui.incidents.sla import incident_clocks
@@ -294,3 +294,31 @@ def test_a_real_journal_file_with_hostile_rows_still_opens_and_folds(
     assert (notice is None) == (not reported)
     if notice:
         assert "\n" not in notice and notice.endswith("see `tessa-tui journal check`")
+
+
+@given(
+    bad=hostile_rows(),
+    places=st.lists(st.integers(0, 100), min_size=8, max_size=8),
+    cuts=st.lists(st.integers(1, 40), min_size=1, max_size=4),
+)
+@settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+def test_folding_in_steps_is_folding_at_once(bad: list[tuple[Any, ...]], places: list[int], cuts: list[int]) -> None:
+    """The book applies events that sort after an incident's (`fold_more`) instead of refolding it: whatever the
+    events and wherever the steps fall, the incident is the one a fold of them all gives."""
+    rows = interleave(good_rows(), bad, places)
+    read = (_event((*row, None, None)) for row in rows)
+    # In the book's order (by clock; these are unstamped: by time, then as committed), as the book folds them.
+    events = sorted((r for r in read if isinstance(r, Event) and r.incident == "INC-1"), key=Event.order)
+    whole, skipped = fold_checked(events)
+    assert whole is not None
+    first = next(n for n, e in enumerate(events) if e.id == "good-0") + 1
+    incident, _ = fold_checked(events[:first])
+    assert incident is not None
+    at = first
+    for cut in [*cuts, len(events)]:
+        incident = fold_more(incident, events[at : at + cut])
+        at += cut
+    for name in ("status", "severity", "title", "ticks", "notes", "roles", "milestones", "severity_history"):
+        assert getattr(incident, name) == getattr(whole, name), name
+    assert [e.id for e in incident.events] == [e.id for e in whole.events]
+    assert {u.id for u in incident.unreadable} == {u.id for u in skipped}
