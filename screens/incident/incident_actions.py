@@ -14,6 +14,7 @@ from tessa_tui.base.durations import format_duration
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.moments import parse_moment
+from tessa_tui.base.sanitize import sanitize
 from tessa_tui.incidents.vocabulary import MILESTONE_LABELS, MILESTONES, NOTE_SECTIONS, ROLES
 
 if TYPE_CHECKING:  # the incident engine loads with the journal, after the first frame
@@ -95,6 +96,16 @@ class IncidentActions:
         (when PagerDuty opened it), so the clocks and the post-mortem count from there."""
         if self.desk.error:
             self.app.notify(self.desk.error, severity="error", markup=False)
+            return
+        book = self.desk.book
+        joined = book.linked(pagerduty_incident) if book is not None and pagerduty_incident else None
+        if joined is not None:  # declared already (perhaps on another machine): work that one, not a second
+            self.app.notify(
+                f"{joined.id} was declared from PagerDuty {pagerduty_incident} by {sanitize(joined.declared_by)}: opened it",
+                title="Joined",
+                markup=False,
+            )
+            self.open(joined.id)
             return
         severities = self.desk.severities  # from the config: the dialog opens even while the journal opens
         choices = [

@@ -4,6 +4,7 @@ three steps run with `g` and tick, and an unreachable PagerDuty is one line whil
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 from datetime import UTC, datetime, timedelta
@@ -225,3 +226,25 @@ async def test_a_failed_poll_is_followed_by_the_next(
         await wait_until(pilot, lambda: pane.pd_error is None and len(pane.pd_incidents) == 2)
         await pilot.pause()
         assert "PagerDuty: 2 open" in screen_text(app)
+
+
+async def test_declaring_from_a_pagerduty_incident_already_declared_elsewhere_joins_it(
+    tmp_path: Path, contract_servers: ContractServers
+) -> None:
+    """Bob declared from PagerDuty #41 on his machine (here: his event in the journal, as the shared journal's
+    pull puts it): declaring from #41 on this console opens his incident instead of making a second."""
+    app, _ = _app(tmp_path, contract_servers)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.screen.query_one(IncidentPane)
+        await wait_until(pilot, lambda: len(pane.pd_incidents) == 2 and app.desk.book is not None)
+        book = app.desk.book
+        assert book is not None
+        pending = book.stamp(book.declare("SEV1", "API down (bob's)", pagerduty_incident="PABC123"))
+        await app.desk.record(dataclasses.replace(pending, actor="bob"))
+        await wait_until(pilot, lambda: "INC-1" in screen_text(app))
+        await pilot.press("2", "tab")  # the PagerDuty list, cursor on #41
+        await wait_until(pilot, lambda: app.focused is pane.query_one("#pd-table", DataTable))
+        await pilot.press("d")
+        await wait_until(pilot, lambda: isinstance(app.screen, IncidentScreen))
+        assert "INC-1" in screen_text(app) and "API down (bob's)" in screen_text(app)
+        assert list(book.incidents) == ["INC-1"]  # no second incident
