@@ -100,8 +100,9 @@ class IncidentActions:
         book = self.desk.book
         joined = book.linked(pagerduty_incident) if book is not None and pagerduty_incident else None
         if joined is not None:  # declared already (perhaps on another machine): work that one, not a second
+            who = sanitize(joined.declared_by)
             self.app.notify(
-                f"{joined.id} was declared from PagerDuty {pagerduty_incident} by {sanitize(joined.declared_by)}: opened it",
+                f"{joined.id} was declared from PagerDuty {pagerduty_incident} by {who}: opened it",
                 title="Joined",
                 markup=False,
             )
