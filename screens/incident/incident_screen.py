@@ -224,6 +224,9 @@ class IncidentScreen(FilterHost, Screen[None]):
             line.append(f" · {tick.at:%H:%M:%S} {tick.actor}", style="dim")
         else:
             line.append("[ ] ", style="bold").append(step.text)
+            untick = incident.unticked.get((runbook.id, step.id))
+            if untick is not None:  # ticked, then unticked (perhaps on another console): who, and when
+                line.append(f" · unticked {untick.at:%H:%M:%S} by {untick.actor}", style="dim")
         if step.destructive:
             line.append(" · destructive", style="bold red")
         if step.link:

@@ -154,7 +154,9 @@ def _show(book: IncidentBook, args: argparse.Namespace) -> int:
             current = f"{runbook.id}/{phase}"
             print(f"{runbook.title} / {phase}")
         tick = incident.ticked(runbook.id, step.id)
+        untick = incident.unticked.get((runbook.id, step.id))
         done = f"  ({tick.at:%H:%M:%S} {tick.actor})" if tick else ""
+        done += f"  (unticked {untick.at:%H:%M:%S} by {untick.actor})" if untick else ""
         print(f"  {number:2}. [{'x' if tick else ' '}] {step.text}{done}")
     print("timeline:")
     for event in incident.events:

@@ -71,6 +71,8 @@ class Incident:
     services: list[str] = field(default_factory=list)
     runbooks: list[Attachment] = field(default_factory=list)
     ticks: dict[tuple[str, str], Tick] = field(default_factory=dict)
+    unticked: dict[tuple[str, str], Tick] = field(default_factory=dict)
+    """Steps unticked and not ticked since: who unticked them, and when (two machines disagreeing shows)."""
     notes: list[Note] = field(default_factory=list)
     roles: dict[str, str] = field(default_factory=dict)
     milestones: dict[str, datetime] = field(default_factory=dict)
@@ -177,6 +179,7 @@ def fold_more(incident: Incident, events: Iterable[Event]) -> Incident:
         services=list(incident.services),
         runbooks=list(incident.runbooks),
         ticks=dict(incident.ticks),
+        unticked=dict(incident.unticked),
         notes=list(incident.notes),
         roles=dict(incident.roles),
         milestones=dict(incident.milestones),
@@ -347,10 +350,13 @@ def _apply(incident: Incident, event: Event) -> None:
     elif kind == "step_ticked":
         # Two consoles can tick one step at once: the first commit is when it was done, and by whom.
         incident.ticks.setdefault((str(data["runbook"]), str(data["step"])), Tick(event.at, event.actor))
+        incident.unticked.pop((str(data["runbook"]), str(data["step"])), None)
     elif kind == "action_output" and data.get("ticks"):  # its expectations held: done, and why
         incident.ticks.setdefault((str(data["runbook"]), str(data["step"])), Tick(event.at, event.actor))
     elif kind == "step_unticked":
-        incident.ticks.pop((str(data["runbook"]), str(data["step"])), None)
+        step = (str(data["runbook"]), str(data["step"]))
+        if incident.ticks.pop(step, None) is not None:
+            incident.unticked[step] = Tick(event.at, event.actor)
     elif kind == "note":
         incident.notes.append(
             Note(

@@ -448,7 +448,10 @@ def _event(row: Any) -> Event | Unreadable:
     except (ValueError, TypeError) as exc:  # int-size limits are ValueErrors too
         return Unreadable(int(seq), _shown(event_id), _shown(incident), _shown(kind), str(exc)[:200])
     stamp = hlc if parse_stamp(hlc) is not None else ""  # a damaged stamp: ordered by its time instead
-    return Event(int(seq), event_id, incident, moment, actor, kind, payload, stamp, origin if _text(origin) else "")
+    # Who and which incident are shown everywhere; another machine's (or tool's) row may hold escape sequences.
+    shown_actor, shown_incident = sanitize(actor), sanitize(incident)
+    origin = origin if _text(origin) else ""
+    return Event(int(seq), event_id, shown_incident, moment, shown_actor, kind, payload, stamp, origin)
 
 
 def _text(value: object) -> bool:

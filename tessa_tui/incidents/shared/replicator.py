@@ -28,6 +28,7 @@ from tessa_tui.incidents.shared.replica import Row
 from tessa_tui.incidents.shared.status import Mode, SyncStatus
 
 BACKOFF_MAX_S = 15.0
+ROSTER_S = 4.0
 REFUSED_RETRY_S = 60.0
 
 
@@ -149,7 +150,8 @@ class Replicator:
                 beat = now + EVERY
             if self.roster.expire(now):
                 self._on_status()
-            wait = max(0.05, min(interval, (beat - now).total_seconds()))
+            # At least every ROSTER_S: a console that vanished leaves the roster within GONE_AFTER + ROSTER_S.
+            wait = max(0.05, min(interval, ROSTER_S, (beat - now).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
             if not self._conn.open:
