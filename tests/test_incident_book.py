@@ -222,3 +222,18 @@ def test_the_fold_skips_bad_events_and_keeps_the_rest(make_book: Book) -> None:
         ("b3", f"{incident_id} was already declared"),
     ]
     assert incident.events[-1].kind == "future_kind"  # unknown kinds stay timeline entries
+
+
+def test_a_step_unticked_by_someone_else_says_who_unticked_it(make_book: Book, clock: ManualClock) -> None:
+    book = make_book()
+    incident_id = declare(book)
+    book.record(book.tick(incident_id, "1"))
+    clock.advance(minutes=2)
+    book.switch_actor("bob")
+    book.record(book.tick(incident_id, "1", done=False))
+    incident = book.get(incident_id)
+    [(step, untick)] = incident.unticked.items()
+    assert incident.ticked(*step) is None and (untick.actor, untick.at) == ("bob", START + timedelta(minutes=2))
+    book.record(book.tick(incident_id, "1"))  # ticked again: the untick is history (the timeline keeps it)
+    assert book.get(incident_id).unticked == {}
+    assert [e.actor for e in book.get(incident_id).events if e.kind.startswith("step_")] == ["alice", "bob", "bob"]

@@ -69,6 +69,7 @@ class Replicator:
         self._refused_rows = 0
         self._replied: datetime | None = None
         self._reported: SyncStatus | None = None
+        self._reached = False  # this session got as far as live
 
     @property
     def writes(self) -> bool:
@@ -96,6 +97,7 @@ class Replicator:
         """Sync until cancelled; every fault becomes `status`, then a retry after a pause."""
         backoff = 1.0
         while True:
+            self._reached = False
             try:
                 await self._session()
             except asyncio.CancelledError:
@@ -108,11 +110,11 @@ class Replicator:
             except Exception as exc:  # a bug: one line in the status, and the loop goes on
                 self._down("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
             await self._conn.close()
+            if self._reached:  # it was live: a new outage starts from a short pause again
+                backoff = 1.0
             pause = REFUSED_RETRY_S if self._mode == "refused" else backoff
             backoff = min(BACKOFF_MAX_S, backoff * 2)
             await self._rest(pause)
-            if self._mode == "live":
-                backoff = 1.0
 
     async def sync_once(self, deadline_s: float | None = None) -> SyncStatus:
         """Connect, push everything, pull everything, close: the CLI's sync. Never raises for the shared side:
@@ -237,6 +239,7 @@ class Replicator:
                     self._report()
 
     def _up(self) -> None:
+        self._reached = True
         self._mode, self._reason, self._since = "live", "", None
         self._report()
 
