@@ -1,0 +1,91 @@
+"""The console's sync loop (`Replicator.run`) against a PostgreSQL the test stops and starts: it says what is
+happening (offline since, events waiting), keeps every tick local while the database is down, sends them when it
+is back without being asked, and never stops on a fault."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tessa_tui.cli.journal_shared import _init
+from tessa_tui.config.fields import Duration
+from tessa_tui.config.model import SharedJournal, TessaConfig
+from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.incidents.book import IncidentBook
+from tessa_tui.incidents.journal import Journal
+from tessa_tui.incidents.shared.presence import Presence
+from tessa_tui.incidents.shared.replicator import Replicator
+from tessa_tui.runbook.load import configured_pack
+
+
+def book_at(path: Path, actor: str, shared: SharedJournal) -> IncidentBook:
+    config = TessaConfig()
+    journal = Journal(path, actor=actor, shared=shared.identity())
+    book = IncidentBook(journal, configured_pack([], None, config.placeholders), config.severities)
+    book.shared = shared
+    return book
+
+
+async def until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    """Wait for `condition` (a generous bound: a busy machine is slow, a broken loop never gets there)."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + seconds
+    while not condition():
+        assert loop.time() < end, "never happened"
+        await asyncio.sleep(0.05)
+
+
+def test_the_sync_loop_rides_out_a_database_restart(tmp_path: Path, pg_disposable: PostgresServer) -> None:
+    shared = SharedJournal(dsn=pg_disposable.dsn, schema="loop", connect_timeout=Duration(seconds=1))
+    asyncio.run(_init(pg_disposable.dsn, shared))
+    alice, bob = book_at(tmp_path / "a.sqlite3", "alice", shared), book_at(tmp_path / "b.sqlite3", "bob", shared)
+    heard: list[str] = []
+
+    async def scenario() -> None:
+        news = asyncio.Event()
+        a = Replicator(alice.journal, shared, Presence(alice.journal.node, "alice", "a"))
+        b = Replicator(bob.journal, shared, Presence(bob.journal.node, "bob", "b"), on_news=news.set)
+        b_roster = b.roster
+        tasks = [asyncio.create_task(a.run()), asyncio.create_task(b.run())]
+        try:
+            await until(lambda: a.status().mode == "live" and b.status().mode == "live")
+            declared = alice.record(alice.declare("SEV2", "Checkout slow"))
+            a.kick()
+            await until(lambda: news.is_set())
+            bob.sync()
+            incident = bob.get(declared.incident)  # by the provisional id it was shown with on alice's screen
+            assert incident.id == "INC-1" and incident.aliases == [declared.incident]
+            await until(lambda: [p.actor for p in b.roster.present(datetime.now(UTC))] == ["alice", "bob"])
+            heard.append("presence")
+            await until(lambda: alice.sync() is not None and "INC-1" in alice.incidents)  # its own number, pulled
+
+            await asyncio.to_thread(pg_disposable.stop)
+            alice.record(alice.tick("INC-1", "1"))
+            alice.record(alice.note("INC-1", "database down, still recording"))
+            a.kick()
+            await until(lambda: a.status().mode == "offline" and a.status().waiting == 2)
+            status = a.status()
+            assert status.since is not None and "2 events waiting (offline since" in status.text()
+            assert [e.kind for e in alice.journal.events_since(0)][-2:] == ["step_ticked", "note"]  # kept here
+
+            news.clear()
+            await asyncio.to_thread(pg_disposable.start)
+            await until(lambda: a.status().mode == "live" and a.status().waiting == 0, seconds=60)
+            await until(lambda: news.is_set(), seconds=60)
+            bob.sync()
+            assert bob.get("INC-1").ticked("sev2-major-feature-down", bob.checklist(bob.get("INC-1"))[0][2].id)
+            assert any(n.text == "database down, still recording" for n in bob.get("INC-1").notes)
+            # Nobody was known while it could not hear them; back, everyone is heard again.
+            assert b.roster is not b_roster
+            await until(lambda: [p.actor for p in b.roster.present(datetime.now(UTC))] == ["alice", "bob"])
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(scenario())
+    assert heard == ["presence"]
+    ids = [e.id for e in bob.journal.events_since(0)]
+    assert len(ids) == len(set(ids)) == len(alice.journal.events_since(0))
