@@ -76,10 +76,11 @@ class Machine:
     def state(self) -> Path:
         return self.folder / "xdg-state"
 
-    def cli(self, *args: str, timeout: float = CLI_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
-        """`tessa-tui --config ... ARGS` as a process of its own, this machine's environment."""
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        """`tessa-tui --config ... ARGS` as a process of its own, this machine's environment (and `env`)."""
         argv = [sys.executable, "-m", "tessa_tui", "--config", str(self.config), *args]
-        return subprocess.run(argv, capture_output=True, text=True, env=self.env, cwd=REPO, timeout=timeout)
+        environ = self.env | (env or {})
+        return subprocess.run(argv, capture_output=True, text=True, env=environ, cwd=REPO, timeout=CLI_TIMEOUT_S)
 
     def book(self, clock: Now | None = None) -> IncidentBook:
         """An in-process book on this machine's journal (its shared config, no CLI): `clock` injected."""
