@@ -32,7 +32,9 @@ NOTE = {"text": "fine", "section": "note"}
 LATER = datetime.now(UTC) + timedelta(minutes=1)  # after the test's declarations: the tool's rows fold after them
 
 
-def _row(n: int, incident: str, kind: str, data: Any, *, hlc: str = "", at: str = "", actor: str = "tool") -> tuple:
+def _row(
+    n: int, incident: str, kind: str, data: Any, *, hlc: str = "", at: str = "", actor: str = "tool"
+) -> tuple[str, ...]:
     text = data if isinstance(data, str) else json.dumps(data)
     stamp = hlc or f"{int(LATER.timestamp() * 1000) + n:015d}.000000.tool"
     return (f"hostile-{n}", incident, at or LATER.isoformat(), actor, kind, text, stamp, "tool")
