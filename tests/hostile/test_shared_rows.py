@@ -29,15 +29,13 @@ ESCAPES = "\x1b[31mmallory\x1b]0;pwned\x07\x9b2J\u202e"
 NOTE = {"text": "fine", "section": "note"}
 
 
-LATER = datetime.now(UTC) + timedelta(minutes=1)  # after the test's declarations: the tool's rows fold after them
-
-
 def _row(
     n: int, incident: str, kind: str, data: Any, *, hlc: str = "", at: str = "", actor: str = "tool"
 ) -> tuple[str, ...]:
     text = data if isinstance(data, str) else json.dumps(data)
-    stamp = hlc or f"{int(LATER.timestamp() * 1000) + n:015d}.000000.tool"
-    return (f"hostile-{n}", incident, at or LATER.isoformat(), actor, kind, text, stamp, "tool")
+    later = datetime.now(UTC) + timedelta(minutes=1)  # after the test's declarations: the tool's rows fold after
+    stamp = hlc or f"{int(later.timestamp() * 1000) + n:015d}.000000.tool"
+    return (f"hostile-{n}", incident, at or later.isoformat(), actor, kind, text, stamp, "tool")
 
 
 def test_rows_another_tool_wrote_never_stop_a_pull_the_fold_or_the_good_rows(
