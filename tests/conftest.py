@@ -22,6 +22,7 @@ from tests.logs_contract_servers import logs_servers, logs_servers_session  # no
 from tests.loopback import LoopbackServers, loopback_servers
 from tests.metrics_contract_servers import metrics_servers, metrics_servers_session  # noqa: F401 - fixtures
 from tests.platform_fixtures import demo, pg_disposable, pg_dsn, pg_server  # noqa: F401 - fixtures
+from tests.shared_journal_support import machines  # noqa: F401 - fixtures
 from tests.tls_material import pki, tls_servers  # noqa: F401 - fixtures
 
 REPO = Path(__file__).resolve().parents[1]

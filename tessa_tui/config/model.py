@@ -361,6 +361,10 @@ class SharedJournal(Section, frozen=True):
         try:
             parts = urlsplit(self.dsn.strip())
             query = parse_qs(parts.query) if parts.query else {}
+            if "@" in self.dsn and "@" not in parts.netloc:
+                # A password with an unencoded '#', '?' or '/' ends the netloc early: "user:pass" would read as
+                # a host and port, and the password would be in the name.
+                raise ValueError("userinfo cut short")
         except ValueError:  # asyncpg refuses it at connect; the name only has to be stable
             return f"unparsed DSN {hashlib.sha256(self.dsn.encode('utf-8', 'backslashreplace')).hexdigest()[:12]}"
         host = parts.netloc.rpartition("@")[2] or ",".join(query.get("host", [])) or "localhost"

@@ -9,6 +9,8 @@ PagerDuty incident made apart join into one incident.
 
 from __future__ import annotations
 
+from typing import TypeGuard
+
 from tessa_tui.incidents.journal import PROVISIONAL, Event
 
 NUMBERED = "numbered"
@@ -20,9 +22,14 @@ def numbering(event: Event) -> tuple[str, str] | None:
     if event.kind != NUMBERED or not PROVISIONAL.fullmatch(event.incident):
         return None
     number = event.data.get("number")
-    if type(number) is not int or not 0 < number < _MAX_NUMBER:
+    if not is_number(number):
         return None
     return event.incident, f"INC-{number}"
+
+
+def is_number(value: object) -> TypeGuard[int]:
+    """Whether `value` is an incident number a `numbered` event may give (a whole number, 1 to 10^9 - 1)."""
+    return type(value) is int and 0 < value < _MAX_NUMBER
 
 
 class Aliases:

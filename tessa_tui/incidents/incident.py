@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from tessa_tui.base.redact import clip
-from tessa_tui.incidents.journal import Event, Unreadable, parse_time
+from tessa_tui.incidents.journal import PROVISIONAL, Event, Unreadable, parse_time
 from tessa_tui.incidents.vocabulary import MILESTONE_LABELS as MILESTONE_LABELS
 from tessa_tui.incidents.vocabulary import MILESTONES as MILESTONES
 from tessa_tui.incidents.vocabulary import NOTE_SECTIONS as NOTE_SECTIONS
@@ -131,6 +131,11 @@ def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreada
         first = firsts.get(event.incident)
         if event.kind == "declared" and event_problem(event) is None and (first is None or event.seq < first.seq):
             firsts[event.incident] = event
+    if any(PROVISIONAL.fullmatch(incident) for incident in firsts):
+        # Only provisional ids are numbered into one incident (every declaration in a shared journal's copy is
+        # made under one): a declaration of the number itself beside them is another writer's row, never the
+        # incident's start, however early its time.
+        firsts = {incident: e for incident, e in firsts.items() if PROVISIONAL.fullmatch(incident)}
     primary = min(firsts.values(), key=Event.order, default=None)
     joins = {e.id for e in firsts.values() if e is not primary}
     if primary is not None:

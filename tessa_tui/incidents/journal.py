@@ -293,9 +293,10 @@ class Journal:
             raise JournalError(f"event {pending.id} is in the journal but unreadable: {row.reason}")
         wall = self._clock().astimezone(UTC)
         stamp = next_stamp(_latest(db, wall), wall, self.node)
-        # The event's time is the clock's, unless this journal already holds a later one (another machine's
-        # clock is ahead): then the stamp's, so times never run backwards along what was seen.
-        when = (at or (wall if stamp.ms <= int(wall.timestamp() * 1000) else stamp.moment())).astimezone(UTC)
+        # The event's time is its stamp's: the clock's (to the millisecond), unless this journal already holds a
+        # later one (another machine's clock is ahead), so times never run backwards along what was seen. Not the
+        # clock's microseconds: an answer stamped in the same millisecond would read as before what it answers.
+        when = (at or stamp.moment()).astimezone(UTC)
         kept: dict[str, Any] = _storable(dict(pending.data))
         data = json.dumps(kept, ensure_ascii=False, sort_keys=True)
         actor = _storable(pending.actor or self.actor)

@@ -21,6 +21,7 @@ from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.redact import redact_text
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.config.model import SharedJournal
+from tessa_tui.incidents.aliases import is_number
 from tessa_tui.incidents.journal import PROVISIONAL
 from tessa_tui.incidents.shared.replica import Row
 from tessa_tui.incidents.shared.schema import (
@@ -177,13 +178,16 @@ class SharedConnection:
 
     async def _number(self, conn: asyncpg.Connection, declared: Sequence[Row]) -> None:
         s = self.schema
-        numbered = await conn.fetch(f"SELECT incident, data FROM {s}.events WHERE kind = 'numbered'")
+        # In the order the fold reads them, and only the numberings it takes (aliases.numbering): a malformed
+        # one another writer put there (a negative number, text) must neither block an id's number nor move the
+        # count to where the fold refuses every number.
+        numbered = await conn.fetch(f"SELECT incident, data FROM {s}.events WHERE kind = 'numbered' ORDER BY seq")
         given: dict[str, int] = {}
         by_pagerduty: dict[str, int] = {}
         for record in numbered:
             known = _object(record["data"])
             number = known.get("number")
-            if type(number) is int and record["incident"] not in given:
+            if is_number(number) and PROVISIONAL.fullmatch(record["incident"]) and record["incident"] not in given:
                 given[record["incident"]] = number
                 if isinstance(known.get("pagerduty"), str):
                     by_pagerduty.setdefault(known["pagerduty"], number)
