@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import socket
+from datetime import datetime
 
 import asyncpg
 
@@ -111,7 +112,12 @@ async def _status(book: IncidentBook, shared: SharedJournal) -> tuple[SyncStatus
         last = await conn.last_seq()
         return SyncStatus("live", waiting), max(0, last - replica.cursor(book.journal))
     except SharedUnavailable as exc:
-        return SyncStatus("refused" if exc.permanent else "offline", waiting, reason=exc.reason), -1
+        contact = replica.state(book.journal).get("contact", "")
+        try:
+            since = datetime.fromisoformat(contact) if contact else None
+        except ValueError:
+            since = None
+        return SyncStatus("refused" if exc.permanent else "offline", waiting, since, exc.reason), -1
     finally:
         await conn.close()
 

@@ -75,8 +75,9 @@ def parse(payload: object) -> Heard | None:
     readonly, hello, bye = (body.get(flag, False) for flag in ("readonly", "hello", "bye"))
     if not all(isinstance(flag, bool) for flag in (readonly, hello, bye)):
         return None
-    clean = {name: sanitize(str(value)) for name, value in fields.items()}
-    presence = Presence(clean["node"], clean["actor"], clean["host"], bool(readonly), sanitize(incident))
+    # Sanitising shows a control character as several visible ones: cut after, so what is shown stays short.
+    clean = {name: sanitize(str(value))[:_FIELD] for name, value in fields.items()}
+    presence = Presence(clean["node"], clean["actor"], clean["host"], bool(readonly), sanitize(incident)[:_FIELD])
     return Heard(presence, bool(hello), bool(bye))
 
 
