@@ -50,6 +50,7 @@ def console(args: argparse.Namespace) -> int:
     book = IncidentBook(journal, configured_pack([], None, config.placeholders), config.severities)
     latencies: list[float] = []
     seen: set[str] = set()
+    folded = [0]  # how many of the incident's events the last fold had: only what came since is looked at
 
     def fold() -> None:
         book.sync()
@@ -57,11 +58,13 @@ def console(args: argparse.Namespace) -> int:
         incident = next(iter(book.incidents.values()), None)
         if incident is None:
             return
-        for note in incident.events[-200:]:
+        # An event pulled late folds where its clock puts it, a little before the end: look back a little.
+        for note in incident.events[max(0, folded[0] - 200) :]:
             if note.kind == "note" and note.id not in seen:
                 seen.add(note.id)
                 if note.actor != journal.actor and note.at > start:
                     latencies.append((now - note.at).total_seconds())
+        folded[0] = len(incident.events)
 
     async def main() -> None:
         folding = asyncio.Lock()

@@ -12,6 +12,7 @@ this process cannot write (or was told not to) opens read-only: every read works
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -259,18 +260,31 @@ class Journal:
         if self.read_only is not None:
             raise JournalReadOnly(f"journal {self.path} is read-only: {self.read_only}; nothing recorded")
 
-    def transaction(self, body: Callable[[sqlite3.Connection], T]) -> T:
+    def transaction(self, body: Callable[[sqlite3.Connection], T], *, copy: bool = False) -> T:
         """Run `body` in one write transaction (`BEGIN IMMEDIATE`): all of it is committed, or none; JournalError
-        when it cannot be. The shared journal's sync writes through this."""
-        return self._write(body)
+        when it cannot be. The shared journal's sync writes through this.
+
+        `copy`: what it writes is a copy of what is durable elsewhere (rows pulled from the shared journal, with
+        their cursor): committed atomically but without waiting for the disk (`synchronous=NORMAL`); a power
+        cut loses the rows and the cursor together, and the next pull brings both back. This journal's own
+        events are always committed with `synchronous=FULL`."""
+        if not copy:
+            return self._write(body)
+        self.require_writable()
+        with self._lock:
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                return self._write(body, locked=True)
+            finally:
+                self._db.execute("PRAGMA synchronous=FULL")
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         """Raw rows of a read (the sync's outbox and state); JournalError when it cannot be read."""
         return self._read_raw(sql, params)
 
-    def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
+    def _write(self, body: Callable[[sqlite3.Connection], T], *, locked: bool = False) -> T:
         self.require_writable()
-        with self._lock:
+        with contextlib.nullcontext() if locked else self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 try:

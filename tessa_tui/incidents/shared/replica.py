@@ -92,7 +92,7 @@ def apply_pulled(journal: Journal, rows: Sequence[Row | int], cursor: int) -> in
         _set(db, "contact", datetime.now(UTC).isoformat())
         return added
 
-    return journal.transaction(apply)
+    return journal.transaction(apply, copy=True)
 
 
 def state(journal: Journal) -> dict[str, str]:

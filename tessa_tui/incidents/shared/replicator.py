@@ -70,6 +70,8 @@ class Replicator:
         self._replied: datetime | None = None
         self._reported: SyncStatus | None = None
         self._reached = False  # this session got as far as live
+        self._pushed_to = 0  # every local row up to this seq is pushed, or held back (`_held_seqs`)
+        self._held_seqs: set[int] = set()
 
     @property
     def writes(self) -> bool:
@@ -165,18 +167,19 @@ class Replicator:
         await self._pull_all()
 
     async def _push_all(self) -> None:
-        after, held = 0, 0
+        # Everything up to `_pushed_to` is pushed (or held back): each pass reads only what was committed since,
+        # not the whole journal (an incident worked by twenty consoles wakes this loop twenty times a second).
         while True:
-            rows, bad = await asyncio.to_thread(replica.outbox, self.journal, after, BATCH)
-            held += len(bad)
+            rows, bad = await asyncio.to_thread(replica.outbox, self.journal, self._pushed_to, BATCH)
             if not rows and not bad:
                 break
             if rows:
                 await self._conn.push(rows)
                 await asyncio.to_thread(replica.mark_pushed, self.journal, [r.id for r in rows])
-            after = max([r.seq for r in rows] + bad)
-        self._held = held
-        self._waiting = held  # everything readable was pushed; what cannot be read waits for a person
+            self._held_seqs.update(bad)
+            self._pushed_to = max([r.seq for r in rows] + bad)
+        self._held = len(self._held_seqs)
+        self._waiting = self._held  # everything readable was pushed; what cannot be read waits for a person
 
     async def _pull_all(self) -> None:
         if self._cursor is None:
