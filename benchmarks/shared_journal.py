@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -103,7 +104,9 @@ def console(args: argparse.Namespace) -> int:
 
     start = datetime.now(UTC)
     asyncio.run(main())
-    Path(args.out).write_text(json.dumps(latencies), encoding="utf-8")
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    record = {"latencies": latencies, "cpu": used.ru_utime + used.ru_stime}
+    Path(args.out).write_text(json.dumps(record), encoding="utf-8")
     return 0
 
 
@@ -190,13 +193,14 @@ def run_side(label: str, consoles: int, seconds: float, folder: Path, dsn: str, 
         procs.append(subprocess.Popen(command))
     for proc in procs:
         proc.wait()
-    latencies = [x for out in outs if out.exists() for x in json.loads(out.read_text())]
-    latencies.sort()
+    records = [json.loads(out.read_text()) for out in outs if out.exists()]
+    latencies = sorted(x for record in records for x in record["latencies"])
     if not latencies:
         return {"label": label, "n": 0}
     return {
         "label": label,
         "n": len(latencies),
+        "cpu_ms_per_event": sum(r["cpu"] for r in records) / len(latencies) * 1000,
         "p50": statistics.median(latencies),
         "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
         "max": latencies[-1],
@@ -271,7 +275,8 @@ def main() -> int:
             continue
         print(
             f"  {side['label']:6}: {side['n']} deliveries  commit to display p50 {side['p50'] * 1000:.0f} ms  "
-            f"p99 {side['p99'] * 1000:.0f} ms  max {side['max'] * 1000:.0f} ms"
+            f"p99 {side['p99'] * 1000:.0f} ms  max {side['max'] * 1000:.0f} ms  "
+            f"console CPU {side['cpu_ms_per_event']:.2f} ms per event received"
         )
     xacts, read, inserted = (a - b for a, b in zip(after_db, before_db, strict=True))
     print(
