@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from tessa_tui.cli.journal_shared import _init
 from tessa_tui.config.fields import Duration
 from tessa_tui.config.model import SharedJournal, TessaConfig
@@ -68,6 +70,7 @@ def test_the_sync_loop_rides_out_a_database_restart(tmp_path: Path, pg_disposabl
             await until(lambda: a.status().mode == "offline" and a.status().waiting == 2)
             status = a.status()
             assert status.since is not None and "2 events waiting (offline since" in status.text()
+            assert "internal error" not in status.reason  # a database going away is news, not a bug
             assert [e.kind for e in alice.journal.events_since(0)][-2:] == ["step_ticked", "note"]  # kept here
 
             news.clear()
@@ -89,3 +92,28 @@ def test_the_sync_loop_rides_out_a_database_restart(tmp_path: Path, pg_disposabl
     assert heard == ["presence"]
     ids = [e.id for e in bob.journal.events_since(0)]
     assert len(ids) == len(set(ids)) == len(alice.journal.events_since(0))
+
+
+def test_a_role_that_may_not_append_is_told_so_not_crashed(
+    tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A role with SELECT but no INSERT: the push is refused by the server. That is a setting to fix (the
+    grants), said in one line with the way out; the events wait, counted; no crash report."""
+    from tests.shared_journal_support import fresh_schema, owner_execute, with_user
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))  # where a crash report would go
+    schema = fresh_schema()
+    owner = SharedJournal(dsn=pg_dsn, schema=schema)
+    asyncio.run(_init(pg_dsn, owner))
+    role = f"r_{schema[2:14]}"
+    owner_execute(pg_dsn, f"CREATE ROLE {role} LOGIN")
+    owner_execute(pg_dsn, f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    owner_execute(pg_dsn, f"GRANT SELECT ON {schema}.events, {schema}.meta TO {role}")
+    shared = SharedJournal(dsn=with_user(pg_dsn, role), schema=schema)
+    book = book_at(tmp_path / "j.sqlite3", "alice", shared)
+    book.record(book.declare("SEV3", "slow"))
+    replicator = Replicator(book.journal, shared, Presence(book.journal.node, "alice", "a"))
+    status = asyncio.run(replicator.sync_once())
+    assert status.mode == "refused" and status.waiting == 1
+    assert "permission denied" in status.reason and "init-shared` prints the grants" in status.reason
+    assert not list((tmp_path / "state").rglob("crash*"))

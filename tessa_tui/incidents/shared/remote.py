@@ -10,8 +10,9 @@ only once, and a declaration of a PagerDuty incident that already has a number j
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -99,7 +100,8 @@ class SharedConnection:
         try:
             async with asyncio.timeout(deadline + 1):
                 self._conn = await asyncpg.connect(self.config.dsn, timeout=deadline, server_settings=settings)
-            await self._check()
+            async with self._call("check"):
+                await self._check()
         except SharedUnavailable:
             await self.close()
             raise
@@ -146,6 +148,22 @@ class SharedConnection:
                 permanent=True,
             )
 
+    @contextlib.asynccontextmanager
+    async def _call(self, what: str) -> AsyncIterator[None]:
+        """One call under its deadline; the network's and the server's refusals become SharedUnavailable (what
+        to retry, or what a person must change), never a bug's crash report."""
+        try:
+            async with asyncio.timeout(CALL_S):
+                yield
+        except TimeoutError:
+            raise SharedUnavailable(f"{what}: no answer within {CALL_S:g}s") from None
+        except asyncpg.InsufficientPrivilegeError as exc:
+            raise SharedUnavailable(
+                f"{what}: {self.clean(exc)} (`tessa-tui journal init-shared` prints the grants)", permanent=True
+            ) from None
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise SharedUnavailable(f"{what}: {self.clean(exc)}") from None
+
     def _need(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             raise SharedUnavailable("the connection closed")
@@ -165,7 +183,7 @@ class SharedConnection:
         conn = self._need()
         columns = [[getattr(r, name) for r in rows] for name in _COLUMNS.split(", ")]
         s = self.schema
-        async with asyncio.timeout(CALL_S), conn.transaction():
+        async with self._call("push"), conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key(s))
             await conn.execute(
                 f"INSERT INTO {s}.events ({_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
@@ -220,7 +238,7 @@ class SharedConnection:
         """Rows after `after`, in order (up to `limit`); a row whose columns are not all text is its seq alone
         (the cursor passes it, `refused` counts it)."""
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("pull"):
             records = await conn.fetch(
                 f"SELECT seq, {_COLUMNS} FROM {self.schema}.events WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit
             )
@@ -235,25 +253,25 @@ class SharedConnection:
 
     async def last_seq(self) -> int:
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("read"):
             return int(await conn.fetchval(f"SELECT coalesce(max(seq), 0) FROM {self.schema}.events"))
 
     async def listen(self, on_events: Callable[[], None], on_presence: Callable[[str], None]) -> None:
         """Hear every insert (any writer's) and every console's presence."""
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("listen"):
             await conn.add_listener(events_channel(self.schema), lambda *_: on_events())
             await conn.add_listener(presence_channel(self.schema), lambda _c, _p, _ch, payload: on_presence(payload))
 
     async def announce(self, payload: str) -> None:
         """Tell every listening console who is here (`presence.py` makes and reads the payload)."""
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("announce"):
             await conn.execute("SELECT pg_notify($1, $2)", presence_channel(self.schema), payload)
 
     async def ping(self) -> None:
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("ping"):
             await conn.fetchval("SELECT 1")
 
 

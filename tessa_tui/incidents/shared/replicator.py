@@ -70,6 +70,7 @@ class Replicator:
         self._replied: datetime | None = None
         self._reported: SyncStatus | None = None
         self._reached = False  # this session got as far as live
+        self._announce_due = False
         self._pushed_to = 0  # every local row up to this seq is pushed, or held back (`_held_seqs`)
         self._held_seqs: set[int] = set()
 
@@ -92,8 +93,6 @@ class Replicator:
             self.presence = dataclasses.replace(self.presence, incident=incident)
             self._wake.set()
             self._announce_due = True
-
-    _announce_due = False
 
     async def run(self) -> None:
         """Sync until cancelled; every fault becomes `status`, then a retry after a pause."""
