@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -43,6 +44,16 @@ def pg_disposable(tmp_path: Path) -> Iterator[PostgresServer]:
     server.start()
     yield server
     server.kill()
+
+
+def private_journal(config_text: str, journal: Path) -> str:
+    """The demo's config with a journal of the test's own, not shared (so its first incident is INC-1 whatever
+    other tests on the session's demo declared)."""
+    own, count = re.subn(r"(?m)^(  path: ).*journal\.sqlite3$", rf"\g<1>{journal}", config_text)
+    assert count == 1, "the demo config's journal path moved"
+    own, count = re.subn(r"(?m)^  shared:\n(    .*\n)+", "", own)
+    assert count == 1, "the demo config's shared journal moved"
+    return own
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ puts the previous one back and proves it by a re-read, and the frontend's check 
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import pytest
 
 from tessa_tui.demo.deployments_sim import BAD_DEPLOY, BadDeployDrill, VercelSim
 from tessa_tui.demo.drills import DrillBoard
-from tests.platform_fixtures import RunningDemo
+from tests.platform_fixtures import RunningDemo, private_journal
 
 
 def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -48,8 +47,7 @@ def eventually(condition: Callable[[], Any], what: str, timeout: float = 60.0) -
 def config(demo: RunningDemo, tmp_path: Path) -> Iterator[Path]:
     """The demo's config with a journal of this test's own; all clear again afterwards."""
     text = demo.config.read_text(encoding="utf-8")
-    own, count = re.subn(r"(?m)^(  path: ).*journal\.sqlite3$", rf"\g<1>{tmp_path / 'journal.sqlite3'}", text)
-    assert count == 1, "the demo config's journal path moved"
+    own = private_journal(text, tmp_path / "journal.sqlite3")
     path = tmp_path / "tessa.yaml"
     path.write_text(own, encoding="utf-8")
     yield path

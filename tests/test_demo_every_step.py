@@ -27,7 +27,7 @@ from tessa_tui.config.load import load_config
 from tessa_tui.incidents.book import open_book
 from tessa_tui.run.step_actions import confirm_word
 from tessa_tui.runbook.load import load_pack
-from tests.platform_fixtures import RunningDemo
+from tests.platform_fixtures import RunningDemo, private_journal
 
 # What some steps' output must show: the demo's app repository, its supabase stand-in, its pg_dump.
 SHOWS = {
@@ -62,7 +62,7 @@ def setup(demo: RunningDemo, tmp_path_factory: pytest.TempPathFactory) -> Setup:
     folder = tmp_path_factory.mktemp("every-step")
     text = demo.config.read_text(encoding="utf-8")
     config = folder / "tessa.yaml"
-    config.write_text(text.replace(str(demo.state_dir / "journal.sqlite3"), str(folder / "journal.sqlite3")))
+    config.write_text(private_journal(text, folder / "journal.sqlite3"))
     printed = subprocess.run(
         [sys.executable, "-m", "tessa_tui", "demo", "--state-dir", str(demo.state_dir), "--env"],
         capture_output=True,

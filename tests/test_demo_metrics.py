@@ -6,7 +6,6 @@ and connections; its failed, slow requests raise the error rate and the p95."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.platform_fixtures import RunningDemo
+from tests.platform_fixtures import RunningDemo, private_journal
 
 
 def control(demo: RunningDemo, path: str, method: str = "GET") -> Any:
@@ -31,8 +30,7 @@ def control(demo: RunningDemo, path: str, method: str = "GET") -> Any:
 def config(demo: RunningDemo, tmp_path: Path) -> Iterator[Path]:
     """The demo's config with a journal of this test's own; all clear again afterwards."""
     text = demo.config.read_text(encoding="utf-8")
-    own, count = re.subn(r"(?m)^(  path: ).*journal\.sqlite3$", rf"\g<1>{tmp_path / 'journal.sqlite3'}", text)
-    assert count == 1, "the demo config's journal path moved"
+    own = private_journal(text, tmp_path / "journal.sqlite3")
     path = tmp_path / "tessa.yaml"
     path.write_text(own, encoding="utf-8")
     yield path

@@ -19,7 +19,7 @@ import pytest
 
 from runbooks import pack_dir
 from tessa_tui.runbook.load import RunbookPack, load_pack
-from tests.platform_fixtures import RunningDemo
+from tests.platform_fixtures import RunningDemo, private_journal
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_17aaed69e73ffbe3.txt"
 
@@ -53,8 +53,7 @@ def pack() -> RunbookPack:
 def config(demo: RunningDemo, tmp_path: Path) -> Path:
     """The demo's config with a journal of this test's own, so INC-1 is the incident it declares."""
     text = demo.config.read_text(encoding="utf-8")
-    own, count = re.subn(r"(?m)^(  path: ).*journal\.sqlite3$", rf"\g<1>{tmp_path / 'journal.sqlite3'}", text)
-    assert count == 1, "the demo config's journal path moved"
+    own = private_journal(text, tmp_path / "journal.sqlite3")
     path = tmp_path / "tessa.yaml"
     path.write_text(own, encoding="utf-8")
     return path

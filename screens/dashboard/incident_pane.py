@@ -75,7 +75,8 @@ class IncidentPane(Pane):
         self._pd_shown = ""
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(NO_INCIDENT, style="bold"), id="incident-status")
+        # Until the journal is open (after the first frame) this is what shows: a spectator's says no `d`.
+        yield Static(Text(_no_incident(capabilities_of(self).readonly), style="bold"), id="incident-status")
         if self._pagerduty:
             yield Static(Text("PagerDuty: asking…", style="dim"), id="pd-status")
             pd_table: DataTable[Text] = RowTable(id="pd-table")  # d / enter declare from the row under the cursor
@@ -237,8 +238,7 @@ class IncidentPane(Pane):
         if desk is not None and desk.error and desk.book is None:
             status = Text(f"Journal unavailable: {desk.error}", style="bold red")
         elif incident is None:
-            readonly = capabilities_of(self).readonly  # a spectator cannot declare: `d` does nothing there
-            status = Text(NO_INCIDENT.split("  ")[0] if readonly else NO_INCIDENT, style="bold")
+            status = Text(_no_incident(capabilities_of(self).readonly), style="bold")
         else:
             status = self._summary(desk, incident) if desk else Text()
         _show_table(self.query_one("#severity-table", DataTable), incident is None)
@@ -282,6 +282,11 @@ class IncidentPane(Pane):
         opens = "2, then enter opens the checklist" if self._pd_focused() else "enter opens the checklist"
         text.append(f"\n{opens}" + (" · a acknowledges" if can_acknowledge else ""), style="dim")
         return text
+
+
+def _no_incident(readonly: bool) -> str:
+    """The empty state; a spectator cannot declare, so `d` is not offered there."""
+    return NO_INCIDENT.split("  ")[0] if readonly else NO_INCIDENT
 
 
 def _show_table(table: DataTable[Text], shown: bool) -> None:

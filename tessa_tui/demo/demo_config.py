@@ -138,9 +138,10 @@ placeholders:
   supabase_api_url: {base}             # ... which the demo serves itself
   openai_status_url: {base}/vendors/openai
 
+# This console's copy of the shared journal below; `tessa-tui demo --join` opens another responder's console on it.
 journal:
-  path: {state}/journal.sqlite3          # this console's copy of the shared journal below
-  shared:                                # `tessa-tui demo --join` opens another responder's console on it
+  path: {state}/journal.sqlite3
+  shared:
     dsn: {journal_dsn}
     pull-interval: 5s
 

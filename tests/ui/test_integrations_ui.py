@@ -186,8 +186,11 @@ async def test_a_readonly_console_lists_pagerduty_incidents_without_offering_to_
     async with app.run_test(size=SIZE) as pilot:
         pane = app.screen.query_one(IncidentPane)
         await wait_until(pilot, lambda: len(pane.pd_incidents) == 2)
-        await wait_until(pilot, lambda: "PagerDuty: 2 open" in screen_text(app))
-        assert "#41" in screen_text(app) and "declares" not in screen_text(app)  # nor "d declares one"
+        # Checked whether the journal has opened yet or not: before it does, the pane shows its first words.
+        await wait_until(pilot, lambda: "PagerDuty: 2 open" in screen_text(app) and "#41" in screen_text(app))
+        assert "declares" not in screen_text(app)  # nor "d declares one"
+        await wait_until(pilot, lambda: app.desk.ready.is_set())
+        assert "declares" not in screen_text(app)
         await pilot.press("2", "enter", "d")
         await pilot.pause()
         assert not isinstance(app.screen, FormDialog)
