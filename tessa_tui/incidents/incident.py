@@ -7,6 +7,7 @@ row costs one timeline entry, not the journal.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -179,22 +180,11 @@ def fold_more(incident: Incident, events: Iterable[Event]) -> Incident:
     """`incident` with events that sort after all of its own applied: what `fold_checked` of all of them would
     give, at the cost of the new ones only (an incident worked by twenty consoles has thousands of events).
     A copy: readers on other threads keep the incident they hold."""
-    folded = dataclasses.replace(
-        incident,
-        services=list(incident.services),
-        runbooks=list(incident.runbooks),
-        ticks=dict(incident.ticks),
-        unticked=dict(incident.unticked),
-        notes=list(incident.notes),
-        roles=dict(incident.roles),
-        milestones=dict(incident.milestones),
-        severity_history=list(incident.severity_history),
-        links=dict(incident.links),
-        events=list(incident.events),
-        unreadable=list(incident.unreadable),
-        aliases=list(incident.aliases),
-        joined=list(incident.joined),
-    )
+    folded = copy.copy(incident)
+    for part in dataclasses.fields(incident):  # every list and dict it owns, so a new field cannot be forgotten
+        value = getattr(incident, part.name)
+        if isinstance(value, list | dict):
+            setattr(folded, part.name, copy.copy(value))
     declared = {e.incident for e in folded.events if e.kind == "declared"}
     for event in events:
         reason = event_problem(event)

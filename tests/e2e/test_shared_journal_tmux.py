@@ -7,7 +7,6 @@ The safety-net pull is set to 10 minutes, so what arrives within the wait came b
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import uuid
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.tmux_terminal import TmuxTerminal, require_tmux, terminal_env
+from tests.e2e.tmux_terminal import TmuxTerminal, console_cli, require_tmux, terminal_env
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +33,7 @@ def machine(root: Path, name: str, schema: str) -> tuple[Path, dict[str, str]]:
 
 
 def cli(config: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "tessa_tui", "--config", str(config), *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+    return console_cli(config, config.parent, *args, env=env)
 
 
 def test_a_tick_on_one_console_is_on_the_other_without_a_key(tmp_path: Path, pg_dsn: str) -> None:

@@ -87,12 +87,12 @@ def terminal_env(home: Path) -> dict[str, str]:
     }
 
 
-def console_cli(config: Path, home: Path, *args: str) -> str:
-    """`tessa-tui --config CONFIG ARGS...` in the terminal's environment, as a second terminal would run it;
-    its stdout (a failure fails the test with its stderr)."""
+def console_cli(config: Path, home: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """`tessa-tui --config CONFIG ARGS...` in the terminal's environment (`env`: more variables), as a second
+    terminal would run it; its stdout (a failure fails the test with its stderr)."""
     done = subprocess.run(
         [sys.executable, "-m", "tessa_tui", "--config", str(config), *args],
-        env=terminal_env(home),
+        env={**terminal_env(home), **(env or {})},
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
         text=True,
