@@ -10,8 +10,9 @@ only once, and a declaration of a PagerDuty incident that already has a number j
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -99,13 +100,15 @@ class SharedConnection:
         try:
             async with asyncio.timeout(deadline + 1):
                 self._conn = await asyncpg.connect(self.config.dsn, timeout=deadline, server_settings=settings)
-            await self._check()
+            async with asyncio.timeout(CALL_S):  # a server that shook hands and then fell silent
+                await self._check()
         except SharedUnavailable:
             await self.close()
             raise
         except TimeoutError:
+            waited = deadline if self._conn is None else CALL_S
             await self.close()
-            raise SharedUnavailable(f"no answer within {deadline:g}s") from None
+            raise SharedUnavailable(f"no answer within {waited:g}s") from None
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             await self.close()
             raise SharedUnavailable(self.clean(exc)) from None
@@ -160,12 +163,30 @@ class SharedConnection:
             except Exception:  # closing a dead connection: nothing to save
                 conn.terminate()
 
+    @contextlib.asynccontextmanager
+    async def _call(self, what: str) -> AsyncIterator[None]:
+        """One call on the open connection under its deadline: a link gone silent, a connection lost, a role
+        without the privilege or a refusal of the server become SharedUnavailable saying so (never the DSN)."""
+        try:
+            async with asyncio.timeout(CALL_S):
+                yield
+        except TimeoutError:
+            raise SharedUnavailable(f"no answer within {CALL_S:g}s") from None
+        except asyncpg.InsufficientPrivilegeError:
+            raise SharedUnavailable(
+                f"refused: this role may not {what} the shared journal in schema {self.schema}: "
+                "`tessa-tui journal init-shared` prints the grants",
+                permanent=True,
+            ) from None
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise SharedUnavailable(self.clean(exc)) from None
+
     async def push(self, rows: Sequence[Row]) -> None:
         """Append rows (already there: nothing happens) and number the provisional incidents they declare."""
         conn = self._need()
         columns = [[getattr(r, name) for r in rows] for name in _COLUMNS.split(", ")]
         s = self.schema
-        async with asyncio.timeout(CALL_S), conn.transaction():
+        async with self._call("append to"), conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key(s))
             await conn.execute(
                 f"INSERT INTO {s}.events ({_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
@@ -220,7 +241,7 @@ class SharedConnection:
         """Rows after `after`, in order (up to `limit`); a row whose columns are not all text is its seq alone
         (the cursor passes it, `refused` counts it)."""
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("read"):
             records = await conn.fetch(
                 f"SELECT seq, {_COLUMNS} FROM {self.schema}.events WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit
             )
@@ -235,25 +256,25 @@ class SharedConnection:
 
     async def last_seq(self) -> int:
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("read"):
             return int(await conn.fetchval(f"SELECT coalesce(max(seq), 0) FROM {self.schema}.events"))
 
     async def listen(self, on_events: Callable[[], None], on_presence: Callable[[str], None]) -> None:
         """Hear every insert (any writer's) and every console's presence."""
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("listen to"):
             await conn.add_listener(events_channel(self.schema), lambda *_: on_events())
             await conn.add_listener(presence_channel(self.schema), lambda _c, _p, _ch, payload: on_presence(payload))
 
     async def announce(self, payload: str) -> None:
         """Tell every listening console who is here (`presence.py` makes and reads the payload)."""
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("announce on"):
             await conn.execute("SELECT pg_notify($1, $2)", presence_channel(self.schema), payload)
 
     async def ping(self) -> None:
         conn = self._need()
-        async with asyncio.timeout(CALL_S):
+        async with self._call("read"):
             await conn.fetchval("SELECT 1")
 
 

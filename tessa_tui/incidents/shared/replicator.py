@@ -98,18 +98,21 @@ class Replicator:
         backoff = 1.0
         while True:
             self._reached = False
+            fault: tuple[Mode, str]
             try:
                 await self._session()
             except asyncio.CancelledError:
                 await self._leave()
                 raise
             except SharedUnavailable as exc:
-                self._down("refused" if exc.permanent else "offline", exc.reason)
+                fault = ("refused" if exc.permanent else "offline", exc.reason)
             except JournalError as exc:
-                self._down("offline", f"local journal: {exc.message}")
+                fault = ("offline", f"local journal: {exc.message}")
             except Exception as exc:  # a bug: one line in the status, and the loop goes on
-                self._down("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
+                fault = ("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
             await self._conn.close()
+            await self._count_waiting()  # what failed to go is counted the moment it is said to be offline
+            self._down(*fault)
             if self._reached:  # it was live: a new outage starts from a short pause again
                 backoff = 1.0
             pause = REFUSED_RETRY_S if self._mode == "refused" else backoff
@@ -129,11 +132,19 @@ class Replicator:
             self._down("offline", f"no answer within {deadline:g}s")
         except SharedUnavailable as exc:
             self._down("refused" if exc.permanent else "offline", exc.reason)
+        except JournalError as exc:
+            self._down("offline", f"local journal: {exc.message}")
+        except Exception as exc:  # a bug: the command's event is saved here; say so, never lose the exit code
+            self._down("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
         finally:
             await self._conn.close()
-        if self.writes:
-            self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
+        await self._count_waiting()
         return self.status()
+
+    async def _count_waiting(self) -> None:
+        if self.writes:
+            with contextlib.suppress(JournalError):
+                self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
 
     async def _session(self) -> None:
         await self._conn.connect()

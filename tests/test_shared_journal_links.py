@@ -1,0 +1,127 @@
+"""The shared journal when the link or the database misbehaves after the connection was made: a link that goes
+silent mid-session (a laptop's Wi-Fi dropped: packets vanish, nothing is refused), a role that may read but not
+append. The sync says what happened in a person's words (never "internal error" for the network), counts what
+waits, and a CLI write that was saved here exits 0 saying so: a person told the note failed would type it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tessa_tui.cli.journal_shared import _init
+from tessa_tui.config.fields import Duration
+from tessa_tui.config.model import SharedJournal
+from tessa_tui.incidents.shared import remote
+from tessa_tui.incidents.shared.presence import Presence
+from tessa_tui.incidents.shared.replicator import Replicator
+from tests.shared_journal_support import MachineFactory, init_shared, owner_execute, with_user
+from tests.test_shared_replicator import book_at, until
+
+
+class SilentLink:
+    """A loopback TCP relay in front of PostgreSQL that can go silent: bytes stop flowing both ways and nothing
+    is closed or refused, as when a network drops packets."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.silent = False
+        self.port = 0
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                while self.silent:
+                    await asyncio.sleep(0.05)
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[SilentLink]:
+        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        try:
+            yield self
+        finally:
+            server.close()
+
+
+def _port(dsn: str) -> int:
+    match = re.search(r":(\d+)/", dsn)
+    assert match
+    return int(match[1])
+
+
+def test_a_link_that_goes_silent_reads_offline_with_the_event_counted_not_an_internal_error(
+    tmp_path: Path, pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote, "CALL_S", 1.0)  # the deadline of one call, shortened: the test waits it out
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+
+    async def scenario() -> None:
+        async with SilentLink(_port(pg_dsn)).serving() as link:
+            dsn = pg_dsn.replace(f":{_port(pg_dsn)}/", f":{link.port}/")
+            shared = SharedJournal(dsn=dsn, schema=schema, connect_timeout=Duration(seconds=1))
+            await _init(pg_dsn, shared)
+            alice = book_at(tmp_path / "a.sqlite3", "alice", shared)
+            sync = Replicator(alice.journal, shared, Presence(alice.journal.node, "alice", "a"))
+            task = asyncio.create_task(sync.run())
+            try:
+                await until(lambda: sync.status().mode == "live")
+                link.silent = True
+                alice.record(alice.declare("SEV2", "Checkout slow"))
+                sync.kick()
+                await until(lambda: sync.status().mode == "offline")
+                status = sync.status()
+                assert "internal error" not in status.reason, status.reason
+                assert "no answer" in status.reason
+                assert status.waiting == 1, status.text()  # the declaration is not shared: counted at once
+                assert status.text().startswith("shared: 1 event waiting (offline")
+            finally:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
+def test_a_role_that_may_read_but_not_append_saves_here_and_says_why_it_is_not_shared(
+    pg_dsn: str, machines: MachineFactory
+) -> None:
+    owner = machines("owner", pg_dsn)
+    init_shared(owner)
+    schema = re.search(r"schema: (\w+)", owner.config.read_text())
+    assert schema
+    assert owner.cli("incident", "declare", "SEV2", "chat down").returncode == 0
+    role = f"reader_{uuid.uuid4().hex[:10]}"
+    owner_execute(
+        pg_dsn,
+        f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA {schema[1]} TO {role}; "
+        f"GRANT SELECT ON {schema[1]}.events, {schema[1]}.meta TO {role}",
+    )
+    try:
+        reader = machines("reader", with_user(pg_dsn, role), schema=schema[1])
+        assert reader.cli("incident", "list").stdout.startswith("INC-1 ")
+        note = reader.cli("incident", "note", "1", "from a role without INSERT")
+        assert note.returncode == 0, note.stderr  # saved here: exit 70 would have it typed again, and doubled
+        assert note.stdout.startswith("INC-1: note added")
+        assert "internal error" not in note.stderr
+        assert "saved here; 1 event waiting to be shared" in note.stderr
+        sync = reader.cli("journal", "sync")
+        assert sync.returncode == 1, sync.stdout + sync.stderr
+        assert sync.stdout.startswith("shared: refused (1 event waiting)"), sync.stdout
+        assert "init-shared` prints the grants" in sync.stdout
+        assert "Traceback" not in sync.stderr and "internal error" not in sync.stderr
+    finally:
+        owner_execute(pg_dsn, f"DROP OWNED BY {role}; DROP ROLE {role}")
