@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,10 +19,11 @@ import pytest
 from tessa_tui.cli.journal_shared import _init
 from tessa_tui.config.fields import Duration
 from tessa_tui.config.model import SharedJournal
+from tessa_tui.demo.pg_server import PostgresServer
 from tessa_tui.incidents.shared import remote
 from tessa_tui.incidents.shared.presence import Presence
 from tessa_tui.incidents.shared.replicator import Replicator
-from tests.shared_journal_support import MachineFactory, init_shared, owner_execute, with_user
+from tests.shared_journal_support import Machine, MachineFactory, init_shared, owner_execute, with_user
 from tests.test_shared_replicator import book_at, until
 
 
@@ -125,3 +127,34 @@ def test_a_role_that_may_read_but_not_append_saves_here_and_says_why_it_is_not_s
         assert "Traceback" not in sync.stderr and "internal error" not in sync.stderr
     finally:
         owner_execute(pg_dsn, f"DROP OWNED BY {role}; DROP ROLE {role}")
+
+
+def test_offline_since_is_the_last_time_the_shared_journal_answered_not_the_last_event_nor_now(
+    tmp_path: Path, pg_disposable: PostgresServer, machines: MachineFactory
+) -> None:
+    a = machines("alice", pg_disposable.dsn)
+    init_shared(a)
+    assert a.cli("incident", "declare", "SEV2", "chat down").returncode == 0
+    first = _contact(a)
+    listed = a.cli("incident", "list")  # reached, with nothing to push or pull
+    assert listed.returncode == 0 and "warning" not in listed.stderr, listed.stderr
+    reached = _contact(a)
+    assert reached > first  # it answered: that is the last contact, whatever moved or not
+
+    pg_disposable.stop()
+    status = a.cli("journal", "status")
+    assert status.returncode == 1
+    assert f"last reached {reached[:19].replace('T', ' ')} UTC" in status.stdout, status.stdout
+    sync = a.cli("journal", "sync")  # the same words: not "offline since" this very minute
+    assert sync.returncode == 1
+    assert sync.stdout.splitlines()[0] == f"shared: 0 events waiting (offline since {reached[11:16]} UTC)"
+
+    never = machines("bob", "postgresql://bob@127.0.0.1:9/tessa")  # discard port: never reached
+    assert never.cli("journal", "sync").stdout.splitlines()[0] == "shared: 0 events waiting (offline, never reached)"
+
+
+def _contact(machine: Machine) -> str:
+    with sqlite3.connect(machine.journal) as db:
+        row = db.execute("SELECT value FROM sync_state WHERE key = 'contact'").fetchone()
+    assert row, "no contact recorded"
+    return str(row[0])

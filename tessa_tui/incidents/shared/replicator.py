@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.time_source import Now
@@ -30,6 +30,7 @@ from tessa_tui.incidents.shared.status import Mode, SyncStatus
 BACKOFF_MAX_S = 15.0
 ROSTER_S = 4.0
 REFUSED_RETRY_S = 60.0
+NOTE_CONTACT_EVERY = timedelta(minutes=1)
 
 
 def _nothing() -> None:
@@ -70,6 +71,8 @@ class Replicator:
         self._replied: datetime | None = None
         self._reported: SyncStatus | None = None
         self._reached = False  # this session got as far as live
+        self._contact: datetime | None = None  # when the shared journal last answered (this journal's record)
+        self._noted: datetime | None = None  # when that was last written to the local journal
 
     @property
     def writes(self) -> bool:
@@ -96,6 +99,7 @@ class Replicator:
     async def run(self) -> None:
         """Sync until cancelled; every fault becomes `status`, then a retry after a pause."""
         backoff = 1.0
+        await self._recall_contact()
         while True:
             self._reached = False
             fault: tuple[Mode, str]
@@ -123,11 +127,12 @@ class Replicator:
         """Connect, push everything, pull everything, close: the CLI's sync. Never raises for the shared side:
         the status says what happened."""
         deadline = deadline_s if deadline_s is not None else self.config.connect_timeout.total_seconds() + 10
+        await self._recall_contact()
         try:
             async with asyncio.timeout(deadline):
                 await self._conn.connect()
                 await self._exchange()
-                self._up()
+                await self._live()
         except TimeoutError:
             self._down("offline", f"no answer within {deadline:g}s")
         except SharedUnavailable as exc:
@@ -155,7 +160,7 @@ class Replicator:
         while True:
             self._wake.clear()
             await self._exchange()
-            self._up()
+            await self._live()
             now = self._clock()
             if now >= beat or self._announce_due:
                 self._announce_due = False
@@ -249,10 +254,24 @@ class Replicator:
                     self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
                     self._report()
 
-    def _up(self) -> None:
+    async def _live(self) -> None:
+        """It answered: live, and the local journal records the contact (at most once a minute), so "offline
+        since" says when it last answered, in this process or the next."""
         self._reached = True
         self._mode, self._reason, self._since = "live", "", None
+        now = self._clock()
+        self._contact = now
         self._report()
+        if self.writes and (self._noted is None or now - self._noted >= NOTE_CONTACT_EVERY):
+            with contextlib.suppress(JournalError):
+                await asyncio.to_thread(replica.note_contact, self.journal)
+                self._noted = now
+
+    async def _recall_contact(self) -> None:
+        """When the shared journal last answered before this process (None: never, by this journal's record)."""
+        if self._contact is None:
+            with contextlib.suppress(JournalError):
+                self._contact = replica.last_contact(await asyncio.to_thread(replica.state, self.journal))
 
     def _report(self) -> None:
         """Tell the owner when what `status` says has changed."""
@@ -263,7 +282,7 @@ class Replicator:
 
     def _down(self, mode: Mode, reason: str) -> None:
         if self._mode in {"live", "connecting"} or self._since is None:
-            self._since = self._clock()
+            self._since = self._contact
         self._mode, self._reason = mode, reason
         if self.roster.present(self._clock()):
             self.roster = Roster()  # nobody is known to be here while this console cannot hear them
