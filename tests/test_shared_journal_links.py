@@ -12,6 +12,8 @@ import re
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,9 @@ from tessa_tui.cli.journal_shared import _init
 from tessa_tui.config.fields import Duration
 from tessa_tui.config.model import SharedJournal
 from tessa_tui.demo.pg_server import PostgresServer
+from tessa_tui.incidents.journal import Journal
 from tessa_tui.incidents.shared import remote
-from tessa_tui.incidents.shared.presence import Presence
+from tessa_tui.incidents.shared.presence import Presence, console_presence
 from tessa_tui.incidents.shared.replicator import Replicator
 from tests.shared_journal_support import Machine, MachineFactory, init_shared, owner_execute, with_user
 from tests.test_shared_replicator import book_at, until
@@ -158,3 +161,48 @@ def _contact(machine: Machine) -> str:
         row = db.execute("SELECT value FROM sync_state WHERE key = 'contact'").fetchone()
     assert row, "no contact recorded"
     return str(row[0])
+
+
+def test_two_consoles_on_one_local_copy_and_two_spectators_are_each_on_the_roster(tmp_path: Path, pg_dsn: str) -> None:
+    """The war room's screen and a laptop on one host share a local copy (one node id); spectators without
+    a local copy have none: each console is still its own entry, and each hears the others at once."""
+    shared = SharedJournal(dsn=pg_dsn, schema=f"t_{uuid.uuid4().hex[:16]}", connect_timeout=Duration(seconds=2))
+
+    async def scenario() -> None:
+        await _init(pg_dsn, shared)
+        room = book_at(tmp_path / "room.sqlite3", "room", shared)
+        same = book_at(tmp_path / "room.sqlite3", "dave", shared)
+        spectators = [
+            Journal(tmp_path / f"w{n}" / "none.sqlite3", actor=f"w{n}", readonly=True, shared=shared.identity())
+            for n in (1, 2)
+        ]
+        consoles = [
+            (room.journal, "room", False),
+            (same.journal, "dave", False),
+            (spectators[0], "watcher1", True),
+            (spectators[1], "watcher2", True),
+        ]
+        syncs = [
+            Replicator(
+                journal,
+                shared,
+                console_presence(journal.node, actor, "host", readonly),
+                on_rows=(lambda rows: None) if readonly else None,
+            )
+            for journal, actor, readonly in consoles
+        ]
+        tasks = [asyncio.create_task(s.run()) for s in syncs]
+        try:
+            everyone = ["dave", "room", "watcher1", "watcher2"]
+            for sync in syncs:
+                await until(partial(_actors_are, sync, everyone))
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
+def _actors_are(sync: Replicator, actors: list[str]) -> bool:
+    return [p.actor for p in sync.roster.present(datetime.now(UTC))] == actors
