@@ -164,6 +164,13 @@ class IncidentDesk:
         a shared journal."""
         if self.replicator is None or self.book is None:
             return ""
+        mode = self.replicator.status().mode
+        if mode != "live":  # it cannot hear the others: "nobody" would be a guess, and this console is on it
+            return (
+                "on it: not known yet (connecting)"
+                if mode == "connecting"
+                else f"on it: not known (shared journal {mode})"
+            )
         aliases = {p: self.book.canonical(p) for p in self.book.aliases.of(incident_id)}
         people = self.replicator.roster.on(incident_id, aliases, self.clock())
         return "on it: " + (", ".join(p.label() for p in people) if people else "nobody heard yet")

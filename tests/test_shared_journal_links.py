@@ -7,11 +7,9 @@ waits, and a CLI write that was saved here exits 0 saying so: a person told the 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -26,47 +24,16 @@ from tessa_tui.incidents.journal import Journal
 from tessa_tui.incidents.shared import remote
 from tessa_tui.incidents.shared.presence import Presence, console_presence
 from tessa_tui.incidents.shared.replicator import Replicator
-from tests.shared_journal_support import Machine, MachineFactory, init_shared, owner_execute, with_user
+from tests.shared_journal_support import (
+    Machine,
+    MachineFactory,
+    SilentLink,
+    dsn_port,
+    init_shared,
+    owner_execute,
+    with_user,
+)
 from tests.test_shared_replicator import book_at, until
-
-
-class SilentLink:
-    """A loopback TCP relay in front of PostgreSQL that can go silent: bytes stop flowing both ways and nothing
-    is closed or refused, as when a network drops packets."""
-
-    def __init__(self, target_port: int) -> None:
-        self.target_port = target_port
-        self.silent = False
-        self.port = 0
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError, asyncio.CancelledError):
-            while data := await reader.read(65536):
-                while self.silent:
-                    await asyncio.sleep(0.05)
-                writer.write(data)
-                await writer.drain()
-        writer.close()
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(OSError, asyncio.CancelledError):
-            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
-            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
-
-    @contextlib.asynccontextmanager
-    async def serving(self) -> AsyncIterator[SilentLink]:
-        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
-        try:
-            yield self
-        finally:
-            server.close()
-
-
-def _port(dsn: str) -> int:
-    match = re.search(r":(\d+)/", dsn)
-    assert match
-    return int(match[1])
 
 
 def test_a_link_that_goes_silent_reads_offline_with_the_event_counted_not_an_internal_error(
@@ -76,8 +43,8 @@ def test_a_link_that_goes_silent_reads_offline_with_the_event_counted_not_an_int
     schema = f"t_{uuid.uuid4().hex[:16]}"
 
     async def scenario() -> None:
-        async with SilentLink(_port(pg_dsn)).serving() as link:
-            dsn = pg_dsn.replace(f":{_port(pg_dsn)}/", f":{link.port}/")
+        async with SilentLink(dsn_port(pg_dsn)).serving() as link:
+            dsn = link.dsn(pg_dsn)
             shared = SharedJournal(dsn=dsn, schema=schema, connect_timeout=Duration(seconds=1))
             await _init(pg_dsn, shared)
             alice = book_at(tmp_path / "a.sqlite3", "alice", shared)
