@@ -75,8 +75,8 @@ def test_every_arrival_order_folds_into_the_same_incident(skews: list[float], se
             incident = book.get(provisional)
             choice = rng.random()
             if choice < 0.45:
-                rows = book.checklist(incident)
-                runbook, _, step_ = rows[rng.randrange(min(4, len(rows)))]
+                steps_ = book.checklist(incident)
+                runbook, _, step_ = steps_[rng.randrange(min(4, len(steps_)))]
                 done = not incident.ticked(runbook.id, step_.id)
                 pending = book.tick(incident.id, f"{runbook.id}/{step_.id}", done=done)
             elif choice < 0.7:

@@ -45,7 +45,8 @@ async def test_a_screen_open_on_a_provisional_id_shows_the_number_when_it_comes(
 
             link.down = False  # the database is back: the sync pushes, the database numbers it
             await wait_until(pilot, lambda: "INC-1 checkout slow" in screen_text(app), timeout=40)
-            assert app.screen is screen and screen.incident.id == "INC-1"
+            assert screen.incident.id == "INC-1"
+            assert app.screen is screen
             await wait_until(pilot, lambda: f"on it: alice@{socket.gethostname()}" in screen_text(app))
             await command(app, pilot, "note numbered while open")
             await wait_until(pilot, lambda: "note: numbered while open" in screen_text(app))

@@ -154,14 +154,17 @@ class SharedConnection:
             raise SharedUnavailable("the connection closed")
         return self._conn
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 2.0) -> None:
+        """Close politely within `grace` seconds, else drop the connection (a link gone silent never answers)."""
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             try:
-                async with asyncio.timeout(2):
+                async with asyncio.timeout(grace):
                     await conn.close()
-            except Exception:  # closing a dead connection: nothing to save
+            except (Exception, asyncio.CancelledError) as exc:  # closing a dead connection: nothing to save
                 conn.terminate()
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
 
     @contextlib.asynccontextmanager
     async def _call(self, what: str) -> AsyncIterator[None]:
