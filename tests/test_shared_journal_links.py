@@ -173,3 +173,21 @@ def test_two_consoles_on_one_local_copy_and_two_spectators_are_each_on_the_roste
 
 def _actors_are(sync: Replicator, actors: list[str]) -> bool:
     return [p.actor for p in sync.roster.present(datetime.now(UTC))] == actors
+
+
+def test_a_local_copy_is_bound_to_one_shared_journal_and_refuses_local_incidents(machines: MachineFactory) -> None:
+    """Checked before anything is reached (nothing listens at the DSNs): the binding is the local file's."""
+    local = machines("local", None)
+    assert local.cli("incident", "declare", "SEV3", "numbered here").stdout.startswith("INC-1: declared")
+    shared_text = "  shared:\n    dsn: ${TESSA_JOURNAL_DSN}\n    connect-timeout: 200ms\n"
+    local.config.write_text(local.config.read_text() + shared_text, "utf-8")
+    for args in [("incident", "list"), ("--readonly", "incident", "list"), ("journal", "status"), ("journal", "sync")]:
+        run = local.cli(*args, env={"TESSA_JOURNAL_DSN": "postgresql://x@127.0.0.1:9/one"})
+        assert run.returncode == 2, run.stdout + run.stderr
+        assert run.stderr.count("\n") == 1 and "holds incidents numbered on this machine" in run.stderr
+
+    copy = machines("copy", "postgresql://x@127.0.0.1:9/one")
+    assert copy.cli("incident", "declare", "SEV3", "waits to be shared").returncode == 0
+    other = copy.cli("incident", "list", env={"TESSA_JOURNAL_DSN": "postgresql://x@127.0.0.1:9/two"})
+    assert other.returncode == 2
+    assert "local copy of the shared journal 127.0.0.1:9/one" in other.stderr and "not 127.0.0.1:9/two" in other.stderr
