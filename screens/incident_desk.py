@@ -133,12 +133,12 @@ class IncidentDesk:
         one's pushed as soon as they are committed here; its state and who is here go to the header and panes."""
         import socket
 
-        from tessa_tui.incidents.shared.presence import Presence
+        from tessa_tui.incidents.shared.presence import console_presence
         from tessa_tui.incidents.shared.replicator import Replicator
 
         assert book.shared is not None
         readonly = book.read_only is not None
-        presence = Presence(book.journal.node or "console", self.actor, socket.gethostname()[:80], readonly)
+        presence = console_presence(book.journal.node, self.actor, socket.gethostname()[:80], readonly)
 
         def absorb(rows: Any) -> None:  # a spectator writes nothing: pulled rows are folded in memory
             self._thread.submit(book.absorb, rows)
@@ -164,6 +164,13 @@ class IncidentDesk:
         a shared journal."""
         if self.replicator is None or self.book is None:
             return ""
+        mode = self.replicator.status().mode
+        if mode != "live":  # it cannot hear the others: "nobody" would be a guess, and this console is on it
+            return (
+                "on it: not known yet (connecting)"
+                if mode == "connecting"
+                else f"on it: not known (shared journal {mode})"
+            )
         aliases = {p: self.book.canonical(p) for p in self.book.aliases.of(incident_id)}
         people = self.replicator.roster.on(incident_id, aliases, self.clock())
         return "on it: " + (", ".join(p.label() for p in people) if people else "nobody heard yet")

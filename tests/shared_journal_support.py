@@ -5,11 +5,13 @@ an in-process book on a machine's journal with an injected clock; and the fold a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,3 +187,51 @@ def fold_view(incident: Incident) -> dict[str, Any]:
 
 def book_view(book: IncidentBook) -> dict[str, dict[str, Any]]:
     return {key: fold_view(incident) for key, incident in sorted(book.incidents.items())}
+
+
+class SilentLink:
+    """A loopback TCP relay (on the test's event loop) in front of PostgreSQL that can go silent: bytes stop
+    flowing both ways and nothing is closed or refused, as when a network drops packets."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.silent = False
+        self.down = False
+        """New connections are closed at once (the database is unreachable)."""
+        self.port = 0
+
+    def dsn(self, dsn: str) -> str:
+        """`dsn` through this link."""
+        return dsn.replace(f":{self.target_port}/", f":{self.port}/")
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            while data := await reader.read(65536):
+                while self.silent:
+                    await asyncio.sleep(0.05)
+                writer.write(data)
+                await writer.drain()
+        writer.close()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.down:
+            writer.close()
+            return
+        with contextlib.suppress(OSError, asyncio.CancelledError):
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+            await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[SilentLink]:
+        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        try:
+            yield self
+        finally:
+            server.close()
+
+
+def dsn_port(dsn: str) -> int:
+    match = re.search(r":(\d+)/", dsn)
+    assert match
+    return int(match[1])

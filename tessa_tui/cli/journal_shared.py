@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import socket
-from datetime import datetime
 
 import asyncpg
 
@@ -112,11 +111,7 @@ async def _status(book: IncidentBook, shared: SharedJournal) -> tuple[SyncStatus
         last = await conn.last_seq()
         return SyncStatus("live", waiting), max(0, last - replica.cursor(book.journal))
     except SharedUnavailable as exc:
-        contact = replica.state(book.journal).get("contact", "")
-        try:
-            since = datetime.fromisoformat(contact) if contact else None
-        except ValueError:
-            since = None
+        since = replica.last_contact(replica.state(book.journal))
         return SyncStatus("refused" if exc.permanent else "offline", waiting, since, exc.reason), -1
     finally:
         await conn.close()

@@ -69,7 +69,13 @@ def build_parser(clock: Now | None = None) -> argparse.ArgumentParser:
     _add_demo(commands)
     _group(commands, "runbook", "the runbook pack: list, show, run, validate, schema", _add_runbook)
     _group(commands, "incident", "incidents in the journal: list, show, declare, tick, export ...", _incident(clock))
-    _group(commands, "journal", "the incident journal: check it, share it (init-shared, status, sync)", _add_journal)
+    _group(
+        commands,
+        "journal",
+        "the incident journal: check it, share it (init-shared, status, sync)",
+        _add_journal,
+        JOURNAL_DESCRIPTION,
+    )
     _add_logs(commands)
     _add_serve(commands)
     _group(commands, "db", "the database pane's headless twin", _add_db)
@@ -80,9 +86,17 @@ def build_parser(clock: Now | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _group(commands: Any, name: str, help_text: str, add: Callable[[Any], None]) -> argparse.ArgumentParser:
+def _group(
+    commands: Any, name: str, help_text: str, add: Callable[[Any], None], description: str | None = None
+) -> argparse.ArgumentParser:
     """A command with actions (`incident declare`); alone (`tessa-tui incident`) it prints its usage, exit 2."""
-    group: argparse.ArgumentParser = commands.add_parser(name, help=help_text)
+    laid_out = {"formatter_class": argparse.RawDescriptionHelpFormatter} if description else {}
+    group: argparse.ArgumentParser = commands.add_parser(
+        name,
+        help=help_text,
+        description=description or help_text[:1].upper() + help_text[1:].rstrip(".") + ".",
+        **laid_out,
+    )
     group.set_defaults(run=lambda _args: _usage(group))
     if name == "incident":
         add_readonly_flag(group)
@@ -381,6 +395,15 @@ def _due_arg(clock: Now | None) -> Callable[[str], date]:
 # -- journal, logs, serve, db ----------------------------------------------------------------------------------
 
 
+JOURNAL_DESCRIPTION = """\
+The incident journal: every tick, note and role, recorded on this machine first (a SQLite file).
+Shared through PostgreSQL, every responder's console sees the same incident: in tessa.yaml,
+  journal:
+    shared:
+      dsn: ${TESSA_JOURNAL_DSN}   # session mode (not a transaction pooler such as port 6543)
+then `tessa-tui journal init-shared` once, as the schema's owner. Design: docs/shared-journal.md."""
+
+
 def _add_journal(actions: Any) -> None:
     check = actions.add_parser(
         "check", help="list rows that cannot be read (id, incident, kind, reason); exit 1 if any"
@@ -392,11 +415,23 @@ def _add_journal(actions: Any) -> None:
     init.add_argument(
         "--dsn-env", metavar="NAME", help="environment variable holding an owner's DSN (default: journal.shared.dsn)"
     )
-    init.add_argument("--role", default="tessa_console", help="the role named in the printed grants")
+    init.add_argument(
+        "--role", default="tessa_console", help="the consoles' role named in the printed grants (default: %(default)s)"
+    )
     init.set_defaults(run=_run_journal_shared("run_init"))
-    status = actions.add_parser("status", help="shared: live, N events waiting (offline since ...), or local only")
+    status = actions.add_parser(
+        "status",
+        help="shared: live, N events waiting (offline since ...), or local only",
+        description="Where the shared journal stands, with counts; writes nothing. "
+        "Exit 0: live, or local only; 1: offline or refused (the reason is printed).",
+    )
     status.set_defaults(run=_run_journal_shared("run_status"))
-    sync = actions.add_parser("sync", help="push this machine's events to the shared journal and pull the others'")
+    sync = actions.add_parser(
+        "sync",
+        help="push this machine's events to the shared journal and pull the others'",
+        description="Push this machine's events to the shared journal and pull the other machines' once (with "
+        "--readonly: pull only, writing nothing). Exit 0: done; 1: offline or refused (the events wait here).",
+    )
     sync.set_defaults(run=_run_journal_shared("run_sync"))
 
 

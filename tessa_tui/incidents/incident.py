@@ -125,12 +125,22 @@ def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreada
     never declared (reviews' REV-N) are not incidents.
 
     An id's declaration is its first committed (a second `declared` of one id is damage, whatever its time);
-    declarations of other ids folded together (made apart, then numbered as one) join the earliest."""
+    declarations of other ids folded together (made apart, then numbered as one) join the earliest. A
+    provisional id made on two machines alike (a collision) holds two stamped declarations: the earliest by
+    the clock is its declaration on every machine, the other joins it (first committed would differ by
+    machine: each its own)."""
     events = list(events)
     firsts: dict[str, Event] = {}
+    twins: set[str] = set()
     for event in events:
         first = firsts.get(event.incident)
-        if event.kind == "declared" and event_problem(event) is None and (first is None or event.seq < first.seq):
+        if event.kind != "declared" or event_problem(event) is not None:
+            continue
+        if first is not None and _twins(first, event):
+            later = max(first, event, key=Event.order)
+            twins.add(later.id)
+            firsts[event.incident] = min(first, event, key=Event.order)
+        elif first is None or event.seq < first.seq:
             firsts[event.incident] = event
     if any(PROVISIONAL.fullmatch(incident) for incident in firsts):
         # Only provisional ids are numbered into one incident (every declaration in a shared journal's copy is
@@ -138,7 +148,7 @@ def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreada
         # incident's start, however early its time.
         firsts = {incident: e for incident, e in firsts.items() if PROVISIONAL.fullmatch(incident)}
     primary = min(firsts.values(), key=Event.order, default=None)
-    joins = {e.id for e in firsts.values() if e is not primary}
+    joins = {e.id for e in firsts.values() if e is not primary} | twins
     if primary is not None:
         # An unstamped row (schema 1's, another tool's) committed after the declaration folds after it, whatever
         # its time says: a time before the declaration is a wrong clock to report, not a reason to drop the row.
@@ -176,6 +186,11 @@ def fold_checked(events: Iterable[Event]) -> tuple[Incident | None, list[Unreada
     return incident, incident.unreadable
 
 
+def _twins(one: Event, other: Event) -> bool:
+    """Two stamped declarations of one provisional id: two machines made the same id (see `fold_checked`)."""
+    return bool(one.hlc and other.hlc) and PROVISIONAL.fullmatch(one.incident) is not None
+
+
 def fold_more(incident: Incident, events: Iterable[Event]) -> Incident:
     """`incident` with events that sort after all of its own applied: what `fold_checked` of all of them would
     give, at the cost of the new ones only (an incident worked by twenty consoles has thousands of events).
@@ -185,14 +200,18 @@ def fold_more(incident: Incident, events: Iterable[Event]) -> Incident:
         value = getattr(incident, part.name)
         if isinstance(value, list | dict):
             setattr(folded, part.name, copy.copy(value))
-    declared = {e.incident for e in folded.events if e.kind == "declared"}
+    declared = {e.incident: e for e in folded.events if e.kind == "declared"}
     for event in events:
         reason = event_problem(event)
         if reason is None and event.kind == "declared":
+            if event.incident in declared and _twins(declared[event.incident], event):
+                folded.joined.append(event)
+                folded.events.append(event)
+                continue
             if event.incident in declared:
                 reason = f"{event.incident} was already declared"
             else:
-                declared.add(event.incident)
+                declared[event.incident] = event
                 folded.joined.append(event)
                 folded.events.append(event)
                 continue

@@ -9,6 +9,7 @@ is not an announcement is ignored, never raised.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -111,6 +112,14 @@ class Roster:
     def on(self, incident: str, aliases: Mapping[str, str], now: datetime) -> list[Presence]:
         """Who has `incident` open (an id it was shown with counts: `aliases` maps provisional ids to numbers)."""
         return [p for p in self.present(now) if aliases.get(p.incident, p.incident) == incident]
+
+
+def console_presence(node: str, actor: str, host: str, readonly: bool) -> Presence:
+    """A console's presence, under an id of its own: `node` (its local copy's node id, empty without one) plus
+    a per-console part, because the roster is kept by id: two consoles on one local copy, or two spectators
+    without any, would otherwise be one entry, each announcement replacing the other's and one's goodbye
+    removing both."""
+    return Presence(f"{node or 'console'}.{secrets.token_hex(4)}", actor, host, readonly)
 
 
 def with_incident(presence: Presence, incident: str) -> Presence:

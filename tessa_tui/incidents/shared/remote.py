@@ -100,14 +100,15 @@ class SharedConnection:
         try:
             async with asyncio.timeout(deadline + 1):
                 self._conn = await asyncpg.connect(self.config.dsn, timeout=deadline, server_settings=settings)
-            async with self._call("check"):
+            async with asyncio.timeout(CALL_S):  # a server that shook hands and then fell silent
                 await self._check()
         except SharedUnavailable:
             await self.close()
             raise
         except TimeoutError:
+            waited = deadline if self._conn is None else CALL_S
             await self.close()
-            raise SharedUnavailable(f"no answer within {deadline:g}s") from None
+            raise SharedUnavailable(f"no answer within {waited:g}s") from None
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             await self.close()
             raise SharedUnavailable(self.clean(exc)) from None
@@ -148,42 +149,47 @@ class SharedConnection:
                 permanent=True,
             )
 
-    @contextlib.asynccontextmanager
-    async def _call(self, what: str) -> AsyncIterator[None]:
-        """One call under its deadline; the network's and the server's refusals become SharedUnavailable (what
-        to retry, or what a person must change), never a bug's crash report."""
-        try:
-            async with asyncio.timeout(CALL_S):
-                yield
-        except TimeoutError:
-            raise SharedUnavailable(f"{what}: no answer within {CALL_S:g}s") from None
-        except asyncpg.InsufficientPrivilegeError as exc:
-            raise SharedUnavailable(
-                f"{what}: {self.clean(exc)} (`tessa-tui journal init-shared` prints the grants)", permanent=True
-            ) from None
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-            raise SharedUnavailable(f"{what}: {self.clean(exc)}") from None
-
     def _need(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
             raise SharedUnavailable("the connection closed")
         return self._conn
 
-    async def close(self) -> None:
+    async def close(self, grace: float = 2.0) -> None:
+        """Close politely within `grace` seconds, else drop the connection (a link gone silent never answers)."""
         conn, self._conn = self._conn, None
         if conn is not None and not conn.is_closed():
             try:
-                async with asyncio.timeout(2):
+                async with asyncio.timeout(grace):
                     await conn.close()
-            except Exception:  # closing a dead connection: nothing to save
+            except (Exception, asyncio.CancelledError) as exc:  # closing a dead connection: nothing to save
                 conn.terminate()
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+
+    @contextlib.asynccontextmanager
+    async def _call(self, what: str) -> AsyncIterator[None]:
+        """One call on the open connection under its deadline: a link gone silent, a connection lost, a role
+        without the privilege or a refusal of the server become SharedUnavailable saying so (never the DSN)."""
+        try:
+            async with asyncio.timeout(CALL_S):
+                yield
+        except TimeoutError:
+            raise SharedUnavailable(f"no answer within {CALL_S:g}s") from None
+        except asyncpg.InsufficientPrivilegeError:
+            raise SharedUnavailable(
+                f"refused: this role may not {what} the shared journal in schema {self.schema}: "
+                "`tessa-tui journal init-shared` prints the grants",
+                permanent=True,
+            ) from None
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise SharedUnavailable(self.clean(exc)) from None
 
     async def push(self, rows: Sequence[Row]) -> None:
         """Append rows (already there: nothing happens) and number the provisional incidents they declare."""
         conn = self._need()
         columns = [[getattr(r, name) for r in rows] for name in _COLUMNS.split(", ")]
         s = self.schema
-        async with self._call("push"), conn.transaction():
+        async with self._call("append to"), conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key(s))
             await conn.execute(
                 f"INSERT INTO {s}.events ({_COLUMNS}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], "
@@ -238,7 +244,7 @@ class SharedConnection:
         """Rows after `after`, in order (up to `limit`); a row whose columns are not all text is its seq alone
         (the cursor passes it, `refused` counts it)."""
         conn = self._need()
-        async with self._call("pull"):
+        async with self._call("read"):
             records = await conn.fetch(
                 f"SELECT seq, {_COLUMNS} FROM {self.schema}.events WHERE seq > $1 ORDER BY seq LIMIT $2", after, limit
             )
@@ -259,19 +265,19 @@ class SharedConnection:
     async def listen(self, on_events: Callable[[], None], on_presence: Callable[[str], None]) -> None:
         """Hear every insert (any writer's) and every console's presence."""
         conn = self._need()
-        async with self._call("listen"):
+        async with self._call("listen to"):
             await conn.add_listener(events_channel(self.schema), lambda *_: on_events())
             await conn.add_listener(presence_channel(self.schema), lambda _c, _p, _ch, payload: on_presence(payload))
 
     async def announce(self, payload: str) -> None:
         """Tell every listening console who is here (`presence.py` makes and reads the payload)."""
         conn = self._need()
-        async with self._call("announce"):
+        async with self._call("announce on"):
             await conn.execute("SELECT pg_notify($1, $2)", presence_channel(self.schema), payload)
 
     async def ping(self) -> None:
         conn = self._need()
-        async with self._call("ping"):
+        async with self._call("read"):
             await conn.fetchval("SELECT 1")
 
 

@@ -107,7 +107,17 @@ def cursor(journal: Journal) -> int:
 
 
 def note_contact(journal: Journal) -> None:
+    """Record that the shared journal answered now (a sync with nothing to push or pull is a contact too)."""
     journal.transaction(lambda db: _set(db, "contact", datetime.now(UTC).isoformat()))
+
+
+def last_contact(state_: dict[str, str]) -> datetime | None:
+    """When the shared journal last answered, from `state`; None when never (or the record is damaged)."""
+    try:
+        moment = datetime.fromisoformat(state_.get("contact", ""))
+    except ValueError:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo is not None else None
 
 
 def _set(db: sqlite3.Connection, key: str, value: str) -> None:

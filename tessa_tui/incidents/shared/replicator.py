@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tessa_tui.base.isolate import internal_reason
 from tessa_tui.base.time_source import Now
@@ -30,6 +30,7 @@ from tessa_tui.incidents.shared.status import Mode, SyncStatus
 BACKOFF_MAX_S = 15.0
 ROSTER_S = 4.0
 REFUSED_RETRY_S = 60.0
+NOTE_CONTACT_EVERY = timedelta(minutes=1)
 
 
 def _nothing() -> None:
@@ -73,6 +74,8 @@ class Replicator:
         self._announce_due = False
         self._pushed_to = 0  # every local row up to this seq is pushed, or held back (`_held_seqs`)
         self._held_seqs: set[int] = set()
+        self._contact: datetime | None = None  # when the shared journal last answered (this journal's record)
+        self._noted: datetime | None = None  # when that was last written to the local journal
 
     @property
     def writes(self) -> bool:
@@ -97,20 +100,24 @@ class Replicator:
     async def run(self) -> None:
         """Sync until cancelled; every fault becomes `status`, then a retry after a pause."""
         backoff = 1.0
+        await self._recall_contact()
         while True:
             self._reached = False
+            fault: tuple[Mode, str]
             try:
                 await self._session()
             except asyncio.CancelledError:
                 await self._leave()
                 raise
             except SharedUnavailable as exc:
-                self._down("refused" if exc.permanent else "offline", exc.reason)
+                fault = ("refused" if exc.permanent else "offline", exc.reason)
             except JournalError as exc:
-                self._down("offline", f"local journal: {exc.message}")
+                fault = ("offline", f"local journal: {exc.message}")
             except Exception as exc:  # a bug: one line in the status, and the loop goes on
-                self._down("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
+                fault = ("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
             await self._conn.close()
+            await self._count_waiting()  # what failed to go is counted the moment it is said to be offline
+            self._down(*fault)
             if self._reached:  # it was live: a new outage starts from a short pause again
                 backoff = 1.0
             pause = REFUSED_RETRY_S if self._mode == "refused" else backoff
@@ -121,20 +128,29 @@ class Replicator:
         """Connect, push everything, pull everything, close: the CLI's sync. Never raises for the shared side:
         the status says what happened."""
         deadline = deadline_s if deadline_s is not None else self.config.connect_timeout.total_seconds() + 10
+        await self._recall_contact()
         try:
             async with asyncio.timeout(deadline):
                 await self._conn.connect()
                 await self._exchange()
-                self._up()
+                await self._live()
         except TimeoutError:
             self._down("offline", f"no answer within {deadline:g}s")
         except SharedUnavailable as exc:
             self._down("refused" if exc.permanent else "offline", exc.reason)
+        except JournalError as exc:
+            self._down("offline", f"local journal: {exc.message}")
+        except Exception as exc:  # a bug: the command's event is saved here; say so, never lose the exit code
+            self._down("offline", internal_reason(exc, "shared journal sync", {self.config.dsn}))
         finally:
             await self._conn.close()
-        if self.writes:
-            self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
+        await self._count_waiting()
         return self.status()
+
+    async def _count_waiting(self) -> None:
+        if self.writes:
+            with contextlib.suppress(JournalError):
+                self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
 
     async def _session(self) -> None:
         await self._conn.connect()
@@ -145,7 +161,7 @@ class Replicator:
         while True:
             self._wake.clear()
             await self._exchange()
-            self._up()
+            await self._live()
             now = self._clock()
             if now >= beat or self._announce_due:
                 self._announce_due = False
@@ -218,12 +234,13 @@ class Replicator:
 
     async def _leave(self) -> None:
         """Say goodbye (so the roster drops this console now, not in 30 s) and close; never raises."""
+        # Half a second for each: quitting over a link gone silent must not wait for answers that never come.
         with contextlib.suppress(Exception):
             if self._conn.open:
-                async with asyncio.timeout(1):
+                async with asyncio.timeout(0.5):
                     await self._conn.announce(self.presence.payload(bye=True))
         with contextlib.suppress(Exception):
-            await self._conn.close()
+            await self._conn.close(grace=0.5)
 
     async def stop(self) -> None:
         await self._leave()
@@ -240,10 +257,24 @@ class Replicator:
                     self._waiting = await asyncio.to_thread(replica.waiting, self.journal)
                     self._report()
 
-    def _up(self) -> None:
+    async def _live(self) -> None:
+        """It answered: live, and the local journal records the contact (at most once a minute), so "offline
+        since" says when it last answered, in this process or the next."""
         self._reached = True
         self._mode, self._reason, self._since = "live", "", None
+        now = self._clock()
+        self._contact = now
         self._report()
+        if self.writes and (self._noted is None or now - self._noted >= NOTE_CONTACT_EVERY):
+            with contextlib.suppress(JournalError):
+                await asyncio.to_thread(replica.note_contact, self.journal)
+                self._noted = now
+
+    async def _recall_contact(self) -> None:
+        """When the shared journal last answered before this process (None: never, by this journal's record)."""
+        if self._contact is None:
+            with contextlib.suppress(JournalError):
+                self._contact = replica.last_contact(await asyncio.to_thread(replica.state, self.journal))
 
     def _report(self) -> None:
         """Tell the owner when what `status` says has changed."""
@@ -254,7 +285,7 @@ class Replicator:
 
     def _down(self, mode: Mode, reason: str) -> None:
         if self._mode in {"live", "connecting"} or self._since is None:
-            self._since = self._clock()
+            self._since = self._contact
         self._mode, self._reason = mode, reason
         if self.roster.present(self._clock()):
             self.roster = Roster()  # nobody is known to be here while this console cannot hear them

@@ -19,7 +19,7 @@ class SyncStatus:
     waiting: int = 0
     """Local events the shared journal is not known to have."""
     since: datetime | None = None
-    """Offline or refused since (the last time it answered, when known)."""
+    """Offline or refused since (the last time it answered; None: never, by this journal's record)."""
     reason: str = ""
     """Why it is offline or refused (one line, no DSN)."""
     held: int = 0
@@ -39,7 +39,7 @@ class SyncStatus:
             return "shared: connecting" + (f", {waiting}" if self.waiting else "")
         if self.mode == "refused":
             return f"shared: refused ({waiting}): {self.reason}"
-        return f"shared: {waiting} (offline{since})"
+        return f"shared: {waiting} (offline{since or ', never reached'})"
 
     def lines(self) -> list[str]:
         """`journal status`: the header's line, then why and what is held back."""
