@@ -12,7 +12,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from tessa_tui.database.snapshot import human_bytes
+from tessa_tui.database.snapshot import format_cell
 
 
 class LiveTable(DataTable[Text]):
@@ -73,11 +73,7 @@ def cell_text(value: Any, column: str = "") -> Text:
     """A cell as plain Text (never markup: a `[/tmp]` string cell would crash a DataTable)."""
     if value is None:
         return Text("-", style="dim")
-    if column.endswith("bytes") and isinstance(value, int | float):
-        return Text(human_bytes(value))
-    if isinstance(value, float):
-        return Text(f"{value:.1f}")
-    return Text(str(value).replace("\n", " "))
+    return Text(format_cell(value, column))
 
 
 def keyed_rows(rows: Sequence[Sequence[Any]], key: Callable[[Sequence[Any]], str]) -> dict[str, Sequence[Any]]:
