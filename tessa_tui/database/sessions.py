@@ -74,7 +74,7 @@ def blockers_of(value: Any) -> tuple[int, ...]:
     """The pids in a `blocked_by` cell (`"12,34"`); anything else is none."""
     if not isinstance(value, str):
         return ()
-    return tuple(int(part) for part in value.split(",") if part.strip().isdigit())
+    return tuple(int(part) for part in value.split(",") if part.strip().isascii() and part.strip().isdigit())
 
 
 def connections(sessions: Section) -> Section:
