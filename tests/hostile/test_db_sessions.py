@@ -21,7 +21,7 @@ from tessa_tui.database.sessions import (
 )
 from tessa_tui.database.snapshot import Section, format_cell
 
-TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+TEXT = st.text(max_size=40)
 NUMBER = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True), st.integers(-(2**63), 2**63))
 
 
