@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -42,37 +41,6 @@ def rows_of(monitor: DbMonitor, name: str) -> list[dict[str, Any]]:
 
 def figure(monitor: DbMonitor, name: str) -> dict[str, Any]:
     return next(row for row in rows_of(monitor, "database_stats") if row["figure"] == name)
-
-
-@pytest.fixture
-async def pile_up(pg_dsn: str) -> AsyncIterator[dict[str, int]]:
-    """An idle-in-transaction session holding a table, an ACCESS EXCLUSIVE request queued behind it (a
-    migration), and a plain reader queued behind that: the incident the pane exists for."""
-    setup = await asyncpg.connect(pg_dsn)
-    await setup.execute(
-        "DROP TABLE IF EXISTS piled; CREATE TABLE piled AS SELECT g AS id FROM generate_series(1, 50000) g;"
-        " CREATE INDEX piled_id ON piled (id); ANALYZE piled"
-    )
-    await setup.close()
-    holder = await asyncpg.connect(pg_dsn, server_settings={"application_name": "holder"})
-    await holder.execute("BEGIN; SELECT count(*) FROM piled")
-    migration = await asyncpg.connect(pg_dsn, server_settings={"application_name": "migration"})
-    reader = await asyncpg.connect(pg_dsn, server_settings={"application_name": "reader"})
-    tasks = [asyncio.create_task(migration.execute("ALTER TABLE piled ADD COLUMN note text"))]
-    await asyncio.sleep(0.3)
-    tasks.append(asyncio.create_task(reader.execute("SELECT count(*) FROM piled")))
-    await asyncio.sleep(0.3)
-    pids = {
-        "holder": holder.get_server_pid(),
-        "migration": migration.get_server_pid(),
-        "reader": reader.get_server_pid(),
-    }
-    yield pids
-    for conn in (holder, migration, reader):
-        conn.terminate()
-    for task in tasks:
-        with contextlib.suppress(BaseException):
-            await task
 
 
 async def test_under_a_lock_pile_up_every_section_answers(pg_dsn: str, pile_up: dict[str, int]) -> None:

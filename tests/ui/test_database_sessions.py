@@ -10,7 +10,6 @@ from textual.widgets import DataTable, TabbedContent
 
 from screens.app import TessaApp
 from tessa_tui.config.load import load_config
-from tests.test_db_activity import pile_up  # noqa: F401 - fixture
 from tests.ui.screen_text import screen_text, wait_until
 
 SIZE = (200, 50)
