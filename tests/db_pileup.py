@@ -20,10 +20,11 @@ async def pile_up(pg_dsn: str) -> AsyncIterator[dict[str, int]]:
         " CREATE INDEX piled_id ON piled (id); ANALYZE piled"
     )
     await setup.close()
+    # Connected in the reverse of the order their statements start: sorting by pid and by duration differ.
+    reader = await asyncpg.connect(pg_dsn, server_settings={"application_name": "reader"})
+    migration = await asyncpg.connect(pg_dsn, server_settings={"application_name": "migration"})
     holder = await asyncpg.connect(pg_dsn, server_settings={"application_name": "holder"})
     await holder.execute("BEGIN; SELECT count(*) FROM piled")
-    migration = await asyncpg.connect(pg_dsn, server_settings={"application_name": "migration"})
-    reader = await asyncpg.connect(pg_dsn, server_settings={"application_name": "reader"})
     tasks = [asyncio.create_task(migration.execute("ALTER TABLE piled ADD COLUMN note text"))]
     await asyncio.sleep(0.3)
     tasks.append(asyncio.create_task(reader.execute("SELECT count(*) FROM piled")))

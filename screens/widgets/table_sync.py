@@ -112,3 +112,17 @@ def sync_table(
             fresh = cell_text(new, name)
             if old.plain != fresh.plain:
                 table.update_cell(row_key, name, fresh)
+    if [str(r.key.value) for r in table.ordered_rows] != list(wanted):
+        _reorder(table, columns, wanted)
+
+
+def _reorder(table: DataTable[Text], columns: Sequence[str], wanted: dict[str, Sequence[Any]]) -> None:
+    """Lay the rows out again in `wanted`'s order (a new sort, a row moving up), the cursor staying on its row."""
+    under_cursor = None
+    if table.row_count and table.show_cursor:
+        under_cursor = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    table.clear()
+    for row_key, row in wanted.items():
+        table.add_row(*(cell_text(v, c) for c, v in zip(columns, row, strict=True)), key=row_key)
+    if under_cursor in wanted:
+        table.move_cursor(row=table.get_row_index(under_cursor))

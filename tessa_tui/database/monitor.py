@@ -31,18 +31,13 @@ from tessa_tui.database.rates import DatabaseRates
 from tessa_tui.database.snapshot import DbSnapshot, Section
 
 PARTIAL = "partial: needs pg_monitor (other sessions' details are hidden, counts undercount)"
-ACTIVITY_SECTIONS = (
-    "sessions",
-    "connections",
-    "long_queries",
-    "blocking",
-    "database_stats",
-    "vacuum_progress",
-    "slow_queries",
-    "replication",
-    "replication_slots",
-    "checkpoints",
-)
+FAST_SECTIONS = ("sessions", "connections", "long_queries", "blocking", "database_stats")
+"""Read on every activity poll (2 s by default): what moves second by second in a pile-up."""
+CONTEXT_SECTIONS = ("vacuum_progress", "slow_queries", "replication", "replication_slots", "checkpoints")
+"""Read every CONTEXT_EVERY_S at most: each statement costs the server about as much as the sessions read
+(benchmarks/db_poll.py), and none of these moves much in two seconds."""
+CONTEXT_EVERY_S = 10.0
+ACTIVITY_SECTIONS = (*FAST_SECTIONS, *CONTEXT_SECTIONS)
 DERIVED = frozenset({"connections", "long_queries", "blocking"})
 """Sections read from the sessions section rather than from the server (database/sessions.py)."""
 LOCK_QUEUE_NOTE = "sizes estimated from page counts: a lock queue formed while they were read"
@@ -70,8 +65,13 @@ NEEDS_STATS_ROLE = {"sessions", "connections", "long_queries", "blocking", "slow
 
 
 def activity_sections(config: DatabaseConfig) -> tuple[str, ...]:
-    """The sections polled on the activity cadence (named queries when the config has any)."""
+    """The sections polled on the activity cadence and the context one (named queries when the config has any)."""
     return (*ACTIVITY_SECTIONS, "named_queries") if config.queries else ACTIVITY_SECTIONS
+
+
+def fast_sections(config: DatabaseConfig) -> tuple[str, ...]:
+    """The sections read on every activity poll (named queries, the user's tiles, among them)."""
+    return (*FAST_SECTIONS, "named_queries") if config.queries else FAST_SECTIONS
 
 
 def _cell(value: Any) -> Any:

@@ -25,8 +25,9 @@ async def main() -> None:
     await setup.execute("DROP TABLE IF EXISTS tmux_piled; CREATE TABLE tmux_piled (id int)")
     await setup.close()
     names = ("tmux-holder", "tmux-migration", "tmux-reader")
-    holder, migration, reader = [
-        await asyncpg.connect(dsn, server_settings={"application_name": name}) for name in names
+    # Connected in the reverse of the order their statements start: sorting by pid and by duration differ.
+    reader, migration, holder = [
+        await asyncpg.connect(dsn, server_settings={"application_name": name}) for name in reversed(names)
     ]
     await holder.execute("BEGIN; SELECT count(*) FROM tmux_piled")
     waits = [asyncio.create_task(migration.execute("ALTER TABLE tmux_piled ADD COLUMN note text"))]
@@ -90,5 +91,5 @@ def test_the_tree_and_the_sessions_keys_in_a_terminal(pile_up_console: tuple[Tmu
     term.wait_for(lambda s: "transaction time" in s and "transaction seconds" in s)
     for _ in range(5):
         term.press("S")
-    expected = [name for _, name in sorted(zip((holder, migration, reader), names, strict=True))]
-    term.wait_for(lambda s: "by pid" in s and _order(s, names) == expected)
+    assert reader < migration < holder  # connected in that order: by pid is the reverse of by duration
+    term.wait_for(lambda s: "by pid" in s and _order(s, names) == ["tmux-reader", "tmux-migration", "tmux-holder"])

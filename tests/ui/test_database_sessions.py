@@ -21,8 +21,7 @@ def app_for(write_config: Callable[[str], Path], dsn: str) -> TessaApp:
 
 
 def column(table: DataTable[object], name: str) -> list[str]:
-    key = next(k for k in table.columns if str(k.value) == name)
-    return [str(table.get_cell_at((row, list(table.columns).index(key)))) for row in range(table.row_count)]
+    return [str(table.get_cell(row_key, name)) for row_key in table.rows]
 
 
 async def test_the_blocking_tree_puts_the_root_blocker_first_and_x_stops_it(
@@ -80,7 +79,8 @@ async def test_sessions_keys_sort_switch_the_duration_and_filter(
         for _ in range(5):  # duration, cpu, memory, io, xmin age -> pid
             await pilot.press("S")
         await wait_until(pilot, lambda: "by pid" in screen_text(app))
-        await wait_until(pilot, lambda: pids() == sorted([holder, migration, reader]))
+        assert sorted([holder, migration, reader]) == [reader, migration, holder]  # the opposite of by duration
+        await wait_until(pilot, lambda: pids() == [reader, migration, holder])
         await pilot.press("T")
         await wait_until(pilot, lambda: "transaction time" in screen_text(app))
         assert "transaction seconds" in screen_text(app) and "query seconds" not in screen_text(app)
