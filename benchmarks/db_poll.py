@@ -48,6 +48,7 @@ from tessa_tui.database.monitor import (
     SIZE_SECTIONS,
     DbMonitor,
 )
+from tessa_tui.database.snapshot import DbSnapshot
 from tessa_tui.demo.pg_server import PostgresServer
 
 PANE_EVERY_S = 2.0  # the activity cadence's default
@@ -59,7 +60,7 @@ import json, sys, time
 from pgactivity import activities, cli, data as pga_data
 
 dsn, refreshes, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-options = cli.get_parser().parse_args([dsn])
+options = cli.get_parser().parse_args([*sys.argv[4:], dsn])
 data = pga_data.pg_connect(options, min_duration=options.minduration)
 is_local = data.pg_is_local() and data.pg_is_local_access()
 info = data.pg_get_server_information(None, using_rds=options.rds, skip_db_size=not options.dbsize,
@@ -141,10 +142,41 @@ def pgbench(pg: PostgresServer, *args: str, **popen: Any) -> subprocess.Popen[st
     return subprocess.Popen(command, text=True, **popen)
 
 
-async def measure_run(
-    monitor: DbMonitor, pga: subprocess.Popen[str] | None, pga_pid: int | None, args: argparse.Namespace
-) -> tuple[Tally, Tally | None]:
-    ours, theirs = Tally(), Tally() if pga is not None else None
+class Peer:
+    """pg_activity with one set of options, in its own process, refreshing when told."""
+
+    def __init__(self, python: str, dsn: str, options: list[str], args: argparse.Namespace) -> None:
+        self.name = " ".join(["pg_activity", *options])
+        self.process = subprocess.Popen(
+            [python, "-c", PGA_DRIVER, dsn, str(args.refreshes), str(args.pause), *options],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        hello = json.loads(self.process.stdout.readline())
+        self.backend = int(hello["backend_pid"])
+        self.local = bool(hello["local"])
+
+    async def refresh(self, n: int, tally: Tally) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        server = cpu_seconds(self.backend)
+        self.process.stdin.write(f"{n}\n")
+        self.process.stdin.flush()
+        result = json.loads(await asyncio.to_thread(self.process.stdout.readline))
+        tally.server += cpu_seconds(self.backend) - server
+        tally.client += result["cpu"]
+        tally.walls += result["walls"]
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+
+async def measure_run(monitor: DbMonitor, peers: list[Peer], args: argparse.Namespace) -> list[Tally]:
+    """One run: blocks of refreshes, ours then each peer's in turn; a Tally each (ours first)."""
+    tallies = [Tally() for _ in range(len(peers) + 1)]
+    ours = tallies[0]
     backend = int(monitor.server["backend_pid"])
     block = max(1, args.refreshes // 4)
     done = 0
@@ -159,16 +191,10 @@ async def measure_run(
             await asyncio.sleep(args.pause)
         ours.client += time.process_time() - client
         ours.server += cpu_seconds(backend) - server
-        if pga is not None and theirs is not None and pga.stdin and pga.stdout and pga_pid is not None:
-            server = cpu_seconds(pga_pid)
-            pga.stdin.write(f"{n}\n")
-            pga.stdin.flush()
-            result = json.loads(await asyncio.to_thread(pga.stdout.readline))
-            theirs.server += cpu_seconds(pga_pid) - server
-            theirs.client += result["cpu"]
-            theirs.walls += result["walls"]
+        for peer, tally in zip(peers, tallies[1:], strict=True):
+            await peer.refresh(n, tally)
         done += n
-    return ours, theirs
+    return tallies
 
 
 async def measure(pg: PostgresServer, args: argparse.Namespace) -> None:
@@ -195,8 +221,7 @@ async def measure(pg: PostgresServer, args: argparse.Namespace) -> None:
     config = msgspec.convert({"dsn": pg.dsn}, DatabaseConfig, dec_hook=decode_hook)
     monitor = DbMonitor(config)
     python = pg_activity_python(args.pg_activity_python)
-    pga: subprocess.Popen[str] | None = None
-    pga_pid: int | None = None
+    peers: list[Peer] = []
     try:
         await asyncio.sleep(2)  # the load's sessions connected and busy
         await monitor.poll((*ACTIVITY_SECTIONS, *SIZE_SECTIONS))  # warm-up: catalog caches, statement cache
@@ -206,51 +231,44 @@ async def measure(pg: PostgresServer, args: argparse.Namespace) -> None:
         sizes = (time.perf_counter() - start, cpu_seconds(int(monitor.server["backend_pid"])) - sizes_cpu)
         errors = {n: s.error for n, s in monitor.snapshot().sections.items() if s.error}
         if python is not None:
-            pga = subprocess.Popen(
-                [python, "-c", PGA_DRIVER, pg.dsn, str(args.refreshes), str(args.pause)],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                text=True,
-            )
-            assert pga.stdout is not None
-            hello = json.loads(pga.stdout.readline())
-            pga_pid = int(hello["backend_pid"])
-            print(f"pg_activity: {python} (local system figures: {hello['local']})", flush=True)
+            # Its defaults (the databases' total size on every refresh), and without that size: its lightest.
+            peers = [Peer(python, pg.dsn, options, args) for options in ([], ["--no-db-size"])]
+            print(f"pg_activity: {python} (local system figures: {peers[0].local})", flush=True)
         else:
             print("pg_activity: not installed (pip install pg_activity psycopg[binary]): ours alone", flush=True)
-        runs = [await measure_run(monitor, pga, pga_pid, args) for _ in range(args.runs)]
-        report(args, runs, sizes, errors, host=monitor.snapshot().sections["sessions"].note)
+        runs = [await measure_run(monitor, peers, args) for _ in range(args.runs)]
+        report(args, ["tessa-tui", *(p.name for p in peers)], runs, sizes, errors, monitor.snapshot())
     finally:
         await monitor.close()
-        if pga is not None:
-            pga.kill()
-            pga.wait()
+        for peer in peers:
+            peer.close()
         load.terminate()
         load.wait(timeout=30)
 
 
 def report(
     args: argparse.Namespace,
-    runs: list[tuple[Tally, Tally | None]],
+    names: list[str],
+    runs: list[list[Tally]],
     sizes: tuple[float, float],
     errors: dict[str, str],
-    host: str,
+    snapshot: DbSnapshot,
 ) -> None:
+    sessions = snapshot.sections["sessions"]
     print(
         f"\npgbench -s {args.scale} -c {args.clients}, {args.tables} extra tables; {args.refreshes} refreshes a run,"
-        f" {args.pause:g} s apart; sessions: {host}"
+        f" {args.pause:g} s apart; {len(sessions.rows)} sessions listed; {sessions.note}"
     )
-    print("run  tool         client CPU ms  server CPU ms  wall ms (median)")
-    for number, (ours, theirs) in enumerate(runs, 1):
-        for name, tally in (("tessa-tui", ours), ("pg_activity", theirs)):
-            if tally is not None:
-                client, server, wall = tally.per_refresh()
-                print(f"{number:<4} {name:<12} {client * 1000:13.2f}  {server * 1000:13.2f}  {wall * 1000:16.2f}")
-        if theirs is not None:
-            ratios = [
-                a / b if b else float("nan") for a, b in zip(ours.per_refresh(), theirs.per_refresh(), strict=True)
-            ]
-            print(f"{number:<4} ratio        {ratios[0]:12.2f}x  {ratios[1]:12.2f}x  {ratios[2]:15.2f}x")
+    print("run  tool                        client CPU ms  server CPU ms  wall ms (median)")
+    for number, tallies in enumerate(runs, 1):
+        for name, tally in zip(names, tallies, strict=True):
+            client, server, wall = tally.per_refresh()
+            print(f"{number:<4} {name:<27} {client * 1000:13.2f}  {server * 1000:13.2f}  {wall * 1000:16.2f}")
+        for name, tally in zip(names[1:], tallies[1:], strict=True):
+            ours = tallies[0].per_refresh()
+            ratios = [a / b if b else float("nan") for a, b in zip(ours, tally.per_refresh(), strict=True)]
+            label = f"ours / {name.removeprefix('pg_activity').strip() or 'defaults'}"
+            print(f"{number:<4} {label:<27} {ratios[0]:12.2f}x  {ratios[1]:12.2f}x  {ratios[2]:15.2f}x")
     print(f"size sections (every 5 min): {sizes[0] * 1000:.0f} ms wall, {sizes[1] * 1000:.0f} ms server CPU, once")
     print(f"section errors under load: {errors or 'none'}")
 

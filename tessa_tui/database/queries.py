@@ -22,8 +22,8 @@ SELECT current_setting('server_version_num')::int AS version_num,
        pg_backend_pid() AS backend_pid,
        (SELECT extract(epoch FROM backend_start)::float8 FROM pg_stat_activity WHERE pid = pg_backend_pid())
            AS backend_start_epoch,
-       current_setting('server_version_num')::int >= 150000
-           AND has_function_privilege('pg_stat_force_next_flush()', 'EXECUTE') AS can_flush_stats
+       CASE WHEN current_setting('server_version_num')::int >= 150000  -- CASE: the function is new in 15
+            THEN has_function_privilege('pg_stat_force_next_flush()', 'EXECUTE') ELSE false END AS can_flush_stats
 """
 
 DATABASE_SIZE = "SELECT pg_database_size(current_database())::bigint AS bytes"
