@@ -10,6 +10,15 @@ import asyncpg
 import pytest
 
 
+async def waiting_on_a_lock(conn: asyncpg.Connection, pid: int) -> None:
+    """Return once `pid` waits on a lock (every 20 ms, for at most 10 s: then the fixture fails)."""
+    for _ in range(500):
+        if await conn.fetchval("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"backend {pid} never waited on a lock")
+
+
 @pytest.fixture
 async def pile_up(pg_dsn: str) -> AsyncIterator[dict[str, int]]:
     """An idle-in-transaction session holding a table, an ACCESS EXCLUSIVE request queued behind it (a
@@ -19,16 +28,16 @@ async def pile_up(pg_dsn: str) -> AsyncIterator[dict[str, int]]:
         "DROP TABLE IF EXISTS piled; CREATE TABLE piled AS SELECT g AS id FROM generate_series(1, 50000) g;"
         " CREATE INDEX piled_id ON piled (id); ANALYZE piled"
     )
-    await setup.close()
     # Connected in the reverse of the order their statements start: sorting by pid and by duration differ.
     reader = await asyncpg.connect(pg_dsn, server_settings={"application_name": "reader"})
     migration = await asyncpg.connect(pg_dsn, server_settings={"application_name": "migration"})
     holder = await asyncpg.connect(pg_dsn, server_settings={"application_name": "holder"})
     await holder.execute("BEGIN; SELECT count(*) FROM piled")
     tasks = [asyncio.create_task(migration.execute("ALTER TABLE piled ADD COLUMN note text"))]
-    await asyncio.sleep(0.3)
+    await waiting_on_a_lock(setup, migration.get_server_pid())  # queued first, or the reader would not queue
     tasks.append(asyncio.create_task(reader.execute("SELECT count(*) FROM piled")))
-    await asyncio.sleep(0.3)
+    await waiting_on_a_lock(setup, reader.get_server_pid())
+    await setup.close()
     pids = {
         "holder": holder.get_server_pid(),
         "migration": migration.get_server_pid(),

@@ -323,8 +323,9 @@ class DatabasePane(FilterOwner, Pane):
         """The rates of the last poll, the pile-up's root and the session holding the xmin horizon back."""
         stats = sections.get("database_stats")
         figures = {str(row[0]): row[1] for row in stats.rows} if stats is not None else {}
+        trends = {str(row[0]): str(row[-1]) for row in stats.rows} if stats is not None else {}
         if figures.get("transactions") is not None:
-            summary.append(f"\n{figures['transactions']:.1f} tps")
+            summary.append(f"\n{figures['transactions']:.1f} tps {trends.get('transactions', '')}".rstrip())
             for label, key in (("cache hit", "cache hit"), ("rollback", "rollback ratio")):
                 if figures.get(key) is not None:
                     summary.append(f" · {label} {figures[key]:.1f}%")

@@ -19,6 +19,14 @@ PILE_UP = """\
 import asyncio, sys
 import asyncpg
 
+async def waiting(dsn: str, pid: int) -> None:
+    observer = await asyncpg.connect(dsn)
+    for _ in range(500):
+        if await observer.fetchval("SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1", pid):
+            break
+        await asyncio.sleep(0.02)
+    await observer.close()
+
 async def main() -> None:
     dsn = sys.argv[1]
     setup = await asyncpg.connect(dsn)
@@ -31,9 +39,9 @@ async def main() -> None:
     ]
     await holder.execute("BEGIN; SELECT count(*) FROM tmux_piled")
     waits = [asyncio.create_task(migration.execute("ALTER TABLE tmux_piled ADD COLUMN note text"))]
-    await asyncio.sleep(0.3)
+    await waiting(dsn, migration.get_server_pid())  # queued first, or the reader would not queue
     waits.append(asyncio.create_task(reader.execute("SELECT count(*) FROM tmux_piled")))
-    await asyncio.sleep(0.3)
+    await waiting(dsn, reader.get_server_pid())
     print(holder.get_server_pid(), migration.get_server_pid(), reader.get_server_pid(), flush=True)
     await asyncio.sleep(120)
 

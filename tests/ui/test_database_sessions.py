@@ -35,9 +35,9 @@ async def test_the_blocking_tree_puts_the_root_blocker_first_and_x_stops_it(
         tree = column(table, "tree")
         assert tree[0] == str(pile_up["holder"]) and tree[1].startswith(" └─ ") and tree[2].startswith("    └─ ")
         await pilot.press("4", "z")
-        shown = screen_text(app)
-        assert f"AccessExclusiveLock on piled, behind {pile_up['holder']}" in shown
-        assert f"waiting behind pid {pile_up['holder']}" in shown  # the summary names the root blocker
+        await wait_until(pilot, lambda: f"AccessExclusiveLock on piled, behind {pile_up['holder']}" in screen_text(app))
+        # The summary names the root blocker (drawn with the tables, on the dashboard's next tick).
+        await wait_until(pilot, lambda: f"2 waiting behind pid {pile_up['holder']}" in screen_text(app))
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("x")
@@ -63,15 +63,13 @@ async def test_sessions_keys_sort_switch_the_duration_and_filter(
             return [int(p) for p in column(table, "pid") if int(p) in (holder, migration, reader)]
 
         await wait_until(pilot, lambda: pids() == [holder, migration, reader])  # longest query first
-        shown = screen_text(app)
-        assert "Sessions: not idle, by duration, query time" in shown
-        assert "S Sort" in shown and "T Duration" in shown and "f States" in shown
+        await wait_until(pilot, lambda: "Sessions: not idle, by duration, query time" in screen_text(app))
+        await wait_until(pilot, lambda: all(k in screen_text(app) for k in ("S Sort", "T Duration", "f States")))
         await pilot.press("f")  # active only: the idle-in-transaction holder goes
         await wait_until(pilot, lambda: "Sessions: active," in screen_text(app))
         await wait_until(pilot, lambda: pids() == [migration, reader])
         await pilot.press("f")  # waiting
-        await wait_until(pilot, lambda: "Sessions: waiting," in screen_text(app))
-        assert pids() == [migration, reader]
+        await wait_until(pilot, lambda: "Sessions: waiting," in screen_text(app) and pids() == [migration, reader])
         await pilot.press("f")  # idle in transaction: the holder alone
         await wait_until(pilot, lambda: pids() == [holder])
         await pilot.press("f", "f")  # all, then back to not idle
@@ -83,7 +81,12 @@ async def test_sessions_keys_sort_switch_the_duration_and_filter(
         await wait_until(pilot, lambda: pids() == [reader, migration, holder])
         await pilot.press("T")
         await wait_until(pilot, lambda: "transaction time" in screen_text(app))
-        assert "transaction seconds" in screen_text(app) and "query seconds" not in screen_text(app)
+        await wait_until(pilot, lambda: "transaction seconds" in screen_text(app))
+        assert "query seconds" not in screen_text(app)
         await pilot.press("slash", *"reader", "enter")
-        await wait_until(pilot, lambda: pids() == [reader])
-        assert "'reader': 1 of" in screen_text(app)
+        await wait_until(pilot, lambda: pids() == [reader] and "'reader': 1 of" in screen_text(app))
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("x")  # on the Sessions tab too, x acts on the row's session
+        await wait_until(pilot, lambda: f"Stop backend {reader}?" in screen_text(app))
+        await pilot.press("escape")
