@@ -239,3 +239,29 @@ def test_a_server_that_is_not_on_this_machine_says_remote() -> None:
     assert host.note == REMOTE
     assert host.sample([os.getpid()]) == {}
     assert not host.probe("12", None)  # what a hostile or odd server row would give: not a crash
+
+
+async def test_a_lock_queue_formed_while_sizing_gives_estimates_not_an_error(
+    pg_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race the lock check cannot close (a queue forming between reading pg_locks and sizing a table),
+    played by a statement that sizes every candidate whatever pg_locks says: it waits, its lock timeout
+    fires, and the section answers with page-count estimates and says why."""
+    from tessa_tui.database import monitor as db_monitor
+    from tessa_tui.database import queries as db_sql
+
+    blind = db_sql.TOP_TABLES.replace("CASE WHEN locked THEN", "CASE WHEN false THEN")
+    monkeypatch.setattr(db_monitor.db_sql, "TOP_TABLES", blind)
+    holder = await asyncpg.connect(pg_dsn)
+    await holder.execute("CREATE TABLE IF NOT EXISTS raced (id int); INSERT INTO raced SELECT generate_series(1, 5000)")
+    await holder.execute("ANALYZE raced; BEGIN; LOCK TABLE raced IN ACCESS EXCLUSIVE MODE")
+    monitor = DbMonitor(db_config(pg_dsn, **{"lock-timeout": "200ms", "statement-timeout": "1s"}))
+    try:
+        await monitor.poll(["top_tables", "database_size"])
+        top = monitor.snapshot().sections["top_tables"]
+        assert top.error == "" and top.note == db_monitor.LOCK_QUEUE_NOTE
+        assert top.rows and {row[-1] for row in top.rows} == {"estimate: lock queue"}
+        assert monitor.snapshot().sections["database_size"].rows  # the poll's transaction went on
+    finally:
+        holder.terminate()
+        await monitor.close()
