@@ -49,3 +49,8 @@ async def pile_up(pg_dsn: str) -> AsyncIterator[dict[str, int]]:
     for task in tasks:
         with contextlib.suppress(BaseException):
             await task
+    cleanup = await asyncpg.connect(pg_dsn, server_settings={"lock_timeout": "10s"})
+    try:
+        await cleanup.execute("DROP TABLE IF EXISTS piled")  # once the ended sessions' locks are gone
+    finally:
+        await cleanup.close()

@@ -33,6 +33,16 @@ async def fresh_database(dsn: str, name: str) -> str:
     return in_database(dsn, name)
 
 
+async def drop_tables(dsn: str, *names: str) -> None:
+    """Drop what a test made in the shared database (waiting up to 10 s for its ended sessions' locks)."""
+    conn = await asyncpg.connect(dsn, server_settings={"lock_timeout": "10s"})
+    try:
+        for name in names:
+            await conn.execute(f'DROP TABLE IF EXISTS "{name}"')
+    finally:
+        await conn.close()
+
+
 def rows_of(monitor: DbMonitor, name: str) -> list[dict[str, Any]]:
     section = monitor.snapshot().sections[name]
     assert not section.error, section.error
@@ -159,10 +169,15 @@ async def test_a_vacuum_in_progress_is_shown(pg_dsn: str) -> None:
         assert row["phase"] in {"scanning heap", "initializing", "vacuuming indexes", "vacuuming heap"}
         assert row["scanned_pct"] is not None and 0 <= row["scanned_pct"] < 100
     finally:
-        vacuumer.terminate()
+        # A closed socket would not stop it (a vacuum does not read from its client): cancel it on the server.
+        admin = await asyncpg.connect(pg_dsn)
+        await admin.execute("SELECT pg_cancel_backend($1)", vacuumer.get_server_pid())
+        await admin.close()
         with contextlib.suppress(BaseException):
             await task
+        vacuumer.terminate()
         await monitor.close()
+        await drop_tables(pg_dsn, "swept")  # its page count is stale: it would skew other tests' top tables
 
 
 async def test_after_a_stats_reset_dead_rows_are_not_all_rows(pg_dsn: str) -> None:
@@ -226,9 +241,12 @@ async def test_backend_cpu_and_memory_on_this_machine(pg_dsn: str) -> None:
         assert burner["memory_bytes"] > 1_000_000
         assert burner["cpu_percent"] > 20  # it spins a core
     finally:
-        busy.terminate()
+        admin = await asyncpg.connect(pg_dsn)  # a closed socket would leave it spinning until it has counted
+        await admin.execute("SELECT pg_cancel_backend($1)", busy.get_server_pid())
+        await admin.close()
         with contextlib.suppress(BaseException):
             await task
+        busy.terminate()
         await monitor.close()
 
 
@@ -251,7 +269,7 @@ async def test_a_lock_queue_formed_while_sizing_gives_estimates_not_an_error(
     from tessa_tui.database import queries as db_sql
 
     blind = db_sql.TOP_TABLES.replace("CASE WHEN locked THEN", "CASE WHEN false THEN")
-    monkeypatch.setattr(db_monitor.db_sql, "TOP_TABLES", blind)
+    monkeypatch.setattr(db_sql, "TOP_TABLES", blind)
     holder = await asyncpg.connect(pg_dsn)
     await holder.execute("CREATE TABLE IF NOT EXISTS raced (id int); INSERT INTO raced SELECT generate_series(1, 5000)")
     await holder.execute("ANALYZE raced; BEGIN; LOCK TABLE raced IN ACCESS EXCLUSIVE MODE")
@@ -265,3 +283,4 @@ async def test_a_lock_queue_formed_while_sizing_gives_estimates_not_an_error(
     finally:
         holder.terminate()
         await monitor.close()
+        await drop_tables(pg_dsn, "raced")
