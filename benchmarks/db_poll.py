@@ -1,387 +1,299 @@
-"""One full database poll by the monitor against psql running the same SQL, on a busy 5,000-table cluster.
+"""One database refresh by the monitor against one by pg_activity, on the same busy cluster in the same run.
 
-A throwaway cluster (pg_stat_statements preloaded when the server has it) gets 5,000 small tables, some
-with rows, and 50 busy sessions (pg_sleep, upserts, updates) run in a separate process for the whole
-measurement. Each round times one `DbMonitor.poll()` of every section on its already-open connection,
-then `psql -X -q -f` on a file holding exactly the SQL the monitor ran (args inlined), with the
-monitor's session settings passed as startup options; the two alternate so machine noise hits both.
-psql's time includes starting the process and connecting (the empty-file line shows that share) and a
-fresh backend's cold catalog caches, which the monitor's long-lived connection pays once, in the warm-up.
+A throwaway cluster (pg_stat_statements preloaded when the server has it) gets `pgbench -i -s SCALE`, 5,000 small
+tables, and `pgbench -c CLIENTS` running for the whole measurement. A refresh is what each tool does every 1-2 s:
+ours, `DbMonitor.poll()` as the pane's watcher schedules it at its 2 s default (sessions with per-backend CPU, memory
+and I/O, the blocking tree and the database's rates every time; vacuum progress, slow queries, replication, slots
+and checkpoints every fifth time, their 10 s cadence); pg_activity's, the body of
+its refresh loop (server information, activities, then per-process system figures: `activities.ps_complete`),
+driven through its own library in its own interpreter. Both connect over the same TCP loopback as the same role.
 
-    .venv/bin/python benchmarks/db_poll.py [--rounds 10] [--tables 5000] [--sessions 50] [--quick]
+Per refresh, for each tool: client CPU (user + system of the tool's process), server CPU (user + system of its
+backend, from /proc: parse, plan and execution included) and wall time; blocks of refreshes alternate between the
+tools so machine noise hits both. Ratios are ours / pg_activity's; the issue's goals are server CPU at most 1x and
+client CPU at most 2x. The size sections (slow cadence, every 5 minutes) are timed once, apart.
+
+pg_activity is found as a module of this interpreter, else through `pg_activity` on PATH (its script's interpreter),
+else `--pg-activity-python`; without it the run measures ours alone and says so.
+
+    .venv/bin/python benchmarks/db_poll.py [--runs 3] [--refreshes 20] [--scale 50] [--clients 8] [--tables 5000]
+    .venv/bin/python benchmarks/db_poll.py --quick     # scale 2, 500 tables, 2 clients, 1 run of 6 refreshes
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import random
-import re
+import importlib.util
+import json
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import msgspec
+import psutil
 
-from tessa_tui.base.process_death import die_with_parent
 from tessa_tui.config.model import DatabaseConfig, decode_hook
-from tessa_tui.database.monitor import ACTIVITY_SECTIONS, SIZE_SECTIONS, DbMonitor
+from tessa_tui.database.monitor import (
+    ACTIVITY_SECTIONS,
+    CONTEXT_EVERY_S,
+    CONTEXT_SECTIONS,
+    FAST_SECTIONS,
+    SIZE_SECTIONS,
+    DbMonitor,
+)
+from tessa_tui.database.snapshot import DbSnapshot
 from tessa_tui.demo.pg_server import PostgresServer
 
-SECTIONS = (*ACTIVITY_SECTIONS, *SIZE_SECTIONS)
-APP = "tessa-tui"  # the monitor's application_name
-PSQL_APP = "db-poll-psql"
-TIMING = re.compile(r"^Time: ([0-9.]+) ms", re.MULTILINE)
+PANE_EVERY_S = 2.0  # the activity cadence's default
+CONTEXT_EVERY = round(CONTEXT_EVERY_S / PANE_EVERY_S)
 
+# pg_activity's refresh, as its ui.main loop runs it with its default options, in pg_activity's interpreter.
+PGA_DRIVER = """
+import json, sys, time
+from pgactivity import activities, cli, data as pga_data
 
-class TimedMonitor(DbMonitor):
-    """The monitor, recording how long each statement takes from send to rows in hand."""
-
-    def __init__(self, config: DatabaseConfig) -> None:
-        super().__init__(config)
-        self.fetch_seconds: dict[str, list[float]] = defaultdict(list)
-
-    async def _fetch(self, sql: str, *args: Any) -> list[Any]:
+dsn, refreshes, pause = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+options = cli.get_parser().parse_args([*sys.argv[4:], dsn])
+data = pga_data.pg_connect(options, min_duration=options.minduration)
+is_local = data.pg_is_local() and data.pg_is_local_access()
+info = data.pg_get_server_information(None, using_rds=options.rds, skip_db_size=not options.dbsize,
+                                      skip_tempfile=not options.tempfiles, skip_walreceiver=not options.walreceiver)
+sys_procs = {}
+print(json.dumps({"backend_pid": data.pg_conn.info.backend_pid, "local": is_local}), flush=True)
+for line in sys.stdin:
+    blocks = int(line)
+    cpu, walls, rows = time.process_time(), [], 0
+    for _ in range(blocks):
         start = time.perf_counter()
-        try:
-            return await super()._fetch(sql, *args)
-        finally:
-            self.fetch_seconds[sql].append(time.perf_counter() - start)
+        info = data.pg_get_server_information(info, using_rds=options.rds, skip_db_size=not options.dbsize,
+                                              skip_tempfile=not options.tempfiles,
+                                              skip_walreceiver=not options.walreceiver)
+        activities.mem_swap_load()
+        procs = data.pg_get_activities(int(options.durationmode))
+        if is_local:
+            procs, _, _ = activities.ps_complete(procs, sys_procs, options.blocksize)
+        rows += len(procs)
+        walls.append(time.perf_counter() - start)
+        time.sleep(pause)
+    print(json.dumps({"cpu": time.process_time() - cpu, "walls": walls, "rows": rows}), flush=True)
+"""
 
 
-def literal(value: Any) -> str:
-    """A statement argument as SQL text, typed the way the monitor's prepared statement infers it."""
-    if isinstance(value, bool) or value is None:
-        return "NULL" if value is None else str(value).lower()
-    if isinstance(value, float):
-        return f"{value!r}::float8"
-    if isinstance(value, int):
-        return f"{value}::bigint"
-    return "'" + str(value).replace("'", "''") + "'"
+def pg_activity_python(given: str | None) -> str | None:
+    """An interpreter that can import pgactivity, or None."""
+    if given:
+        return given
+    if importlib.util.find_spec("pgactivity") is not None:
+        return sys.executable
+    script = shutil.which("pg_activity")
+    if script is None:
+        return None
+    first = Path(script).read_text(encoding="utf-8", errors="replace").splitlines()[0]
+    return first[2:].strip() if first.startswith("#!") else None
 
 
-def inline(sql: str, args: tuple[Any, ...]) -> str:
-    """Substitute $1..$n (highest first, so $1 does not eat $10)."""
-    for index in range(len(args), 0, -1):
-        sql = sql.replace(f"${index}", literal(args[index - 1]))
-    if re.search(r"\$\d", sql):
-        raise ValueError(f"unsubstituted parameter left in: {sql}")
-    return sql
+def cpu_seconds(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return float(times.user + times.system)
 
 
-# --- load: a separate process, so its event loop does not share a core-second with the monitor's ---
+class Tally:
+    """Per-refresh figures of one tool over a run."""
 
+    def __init__(self) -> None:
+        self.client = 0.0
+        self.server = 0.0
+        self.walls: list[float] = []
 
-async def load(dsn: str, sessions: int, tables: int) -> None:
-    conns = [
-        await asyncpg.connect(dsn, server_settings={"application_name": "db-poll-load"}, statement_cache_size=0)
-        for _ in range(sessions)
-    ]
-    print("ready", flush=True)
-
-    async def busy(conn: Any) -> None:
-        while True:
-            pick, table = random.random(), f"t_{random.randint(1, tables)}"  # generated names only
-            if pick < 0.5:
-                await conn.execute("SELECT pg_sleep(0.05)")
-            elif pick < 0.75:
-                upsert = f"INSERT INTO {table} VALUES ($1, md5(random()::text)) ON CONFLICT (id) DO UPDATE SET v = 'u'"  # noqa: S608
-                await conn.execute(upsert, random.randint(1, 200))
-            else:
-                update = f"UPDATE {table} SET v = md5(random()::text) WHERE id = $1"  # noqa: S608
-                await conn.execute(update, random.randint(1, 50))
-
-    await asyncio.gather(*(busy(conn) for conn in conns))
-
-
-def run_load(dsn: str, sessions: int, tables: int) -> None:
-    # Stop at once on SIGTERM or Ctrl+C: the kernel closes the sockets, the server ends the sessions.
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: os._exit(0))
-    asyncio.run(load(dsn, sessions, tables))
-
-
-# --- setup ---
+    def per_refresh(self) -> tuple[float, float, float]:
+        n = max(len(self.walls), 1)
+        return self.client / n, self.server / n, statistics.median(self.walls) if self.walls else 0.0
 
 
 async def populate(dsn: str, tables: int) -> None:
     conn = await asyncpg.connect(dsn)
     try:
-        batch = 500
-        for first in range(1, tables + 1, batch):
-            last = min(first + batch - 1, tables)
+        for first in range(1, tables + 1, 500):
+            last = min(first + 499, tables)
             await conn.execute(f"""
                 DO $$ BEGIN
                   FOR i IN {first}..{last} LOOP
                     EXECUTE format('CREATE TABLE t_%s (id int PRIMARY KEY, v text)', i);
-                    -- every 7th table gets rows (a few hundred in every 70th), some deleted: sizes and
-                    -- dead-row counts differ across tables
                     IF i % 7 = 0 THEN
-                      EXECUTE format('INSERT INTO t_%s SELECT g, repeat(md5(g::text), 4) '
-                                     'FROM generate_series(1, %s) g', i, CASE WHEN i % 70 = 0 THEN 400 ELSE 20 END);
-                      EXECUTE format('DELETE FROM t_%s WHERE id %% 3 = 0', i);
+                      EXECUTE format('INSERT INTO t_%s SELECT g, md5(g::text) FROM generate_series(1, 20) g', i);
                     END IF;
                   END LOOP;
                 END $$""")  # noqa: S608 - integers only
-        # One table big enough (> 1 MB, > 100,000 rows read by seq scans) for a missing-index hint.
-        await conn.execute("""
-            CREATE TABLE events (at timestamptz, kind text, payload text);
-            INSERT INTO events SELECT now() - g * interval '1 s', 'k' || g % 10, md5(g::text)
-              FROM generate_series(1, 60000) g;
-            SELECT count(*) FROM events WHERE kind = 'k1';
-            SELECT count(*) FROM events WHERE kind = 'k2';
-            ANALYZE;
-        """)
+        await conn.execute("ANALYZE")
     finally:
         await conn.close()
 
 
-# --- measurement ---
+def pgbench(pg: PostgresServer, *args: str, **popen: Any) -> subprocess.Popen[str]:
+    binary = pg.binaries.bindir / "pgbench"
+    command = [str(binary), "-h", "127.0.0.1", "-p", str(pg.port), "-U", "tessa", *args, pg.database]
+    return subprocess.Popen(command, text=True, **popen)
 
 
-def psql_round(psql: Path, dsn: str, script: Path, settings: dict[str, str]) -> tuple[float, list[float]]:
-    """Wall seconds for one psql run of `script`, and its per-statement \\timing in seconds."""
-    env = {
-        **os.environ,
-        "PGAPPNAME": PSQL_APP,
-        # The monitor's session, as startup options like asyncpg's server_settings.
-        "PGOPTIONS": " ".join(f"-c {key}={value}" for key, value in settings.items()),
-    }
-    start = time.perf_counter()
-    done = subprocess.run(
-        [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-f", str(script)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        start_new_session=True,  # Ctrl+C interrupts the benchmark, not a round half-way
-    )
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        raise RuntimeError(f"psql failed: {done.stderr.strip()[-500:]}")
-    return seconds, [float(ms) / 1000 for ms in TIMING.findall(done.stdout)]
+class Peer:
+    """pg_activity with one set of options, in its own process, refreshing when told."""
 
-
-async def sample_connections(dsn: str, counts: list[int], stop: asyncio.Event) -> None:
-    observer = await asyncpg.connect(dsn, server_settings={"application_name": "db-poll-observer"})
-    try:
-        while not stop.is_set():
-            counts.append(
-                await observer.fetchval("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APP)
-            )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), 0.1)
-    finally:
-        await observer.close()
-
-
-async def measure(pg: PostgresServer, psql: Path, args: argparse.Namespace, workdir: Path) -> None:
-    config = msgspec.convert({"dsn": pg.dsn}, DatabaseConfig, dec_hook=decode_hook)
-    monitor = TimedMonitor(config)
-    # DbMonitor.connect()'s server_settings, less application_name (psql's must not count as the monitor).
-    settings = {
-        "default_transaction_read_only": "on",
-        "statement_timeout": str(int(config.statement_timeout.total_seconds() * 1000)),
-        "lock_timeout": str(int(config.lock_timeout.total_seconds() * 1000)),
-        "idle_in_transaction_session_timeout": "10000",
-    }
-    load_process: subprocess.Popen[str] | None = None
-    # Ctrl+C: cancel this task, and remember it, should a library swallow the cancellation (3.11's wait_for can).
-    interrupted: list[bool] = []
-    task = asyncio.current_task()
-    assert task is not None
-
-    def on_interrupt() -> None:
-        interrupted.append(True)
-        task.cancel()
-
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not when started with SIGINT ignored
-        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, on_interrupt)
-
-    def check() -> None:
-        if interrupted:
-            raise KeyboardInterrupt
-        if load_process is None or load_process.poll() is not None:
-            raise RuntimeError("the load process died during the measurement")
-
-    stop = asyncio.Event()
-    sampler: asyncio.Task[None] | None = None
-    try:
-        print(f"loading:                 {args.sessions} busy sessions ...", flush=True)
-        load_process = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--load",
-                pg.dsn,
-                "--sessions",
-                str(args.sessions),
-                "--tables",
-                str(args.tables),
-            ],
+    def __init__(self, python: str, dsn: str, options: list[str], args: argparse.Namespace) -> None:
+        self.name = " ".join(["pg_activity", *options])
+        self.process = subprocess.Popen(
+            [python, "-c", PGA_DRIVER, dsn, str(args.refreshes), str(args.pause), *options],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            preexec_fn=die_with_parent(),
         )
-        assert load_process.stdout is not None
-        if (await asyncio.to_thread(load_process.stdout.readline)).strip() != "ready":
-            raise RuntimeError("the load process did not start")
-        await asyncio.sleep(2)  # let the load settle and fill pg_stat_statements
-        check()
+        assert self.process.stdout is not None
+        hello = json.loads(self.process.stdout.readline())
+        self.backend = int(hello["backend_pid"])
+        self.local = bool(hello["local"])
 
-        await monitor.connect()
-        # Exactly what poll() runs: sections that do not apply to this server (None) are skipped by both.
-        statements = {name: s for name in SECTIONS if (s := monitor._statement(name)) is not None}
-        by_sql = {sql: name for name, (sql, _) in statements.items()}
-        in_file = list(statements)
-        script = workdir / "poll.sql"
-        script.write_text("\\timing on\n" + "".join(inline(sql, a).strip() + ";\n" for sql, a in statements.values()))
-        empty = workdir / "empty.sql"
-        empty.write_text("")
+    async def refresh(self, n: int, tally: Tally) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        server = cpu_seconds(self.backend)
+        self.process.stdin.write(f"{n}\n")
+        self.process.stdin.flush()
+        result = json.loads(await asyncio.to_thread(self.process.stdout.readline))
+        tally.server += cpu_seconds(self.backend) - server
+        tally.client += result["cpu"]
+        tally.walls += result["walls"]
 
-        counts: list[int] = []
-        sampler = asyncio.create_task(sample_connections(pg.dsn, counts, stop))
-        # Warm-up (not counted): the monitor prepares and caches its statements, psql's files get cached.
-        await monitor.poll(SECTIONS)
-        await asyncio.to_thread(psql_round, psql, pg.dsn, script, settings)
-        monitor.fetch_seconds.clear()
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
-        monitor_times, psql_times, empty_times = [], [], []
-        psql_sections: dict[str, list[float]] = defaultdict(list)
-        for _ in range(args.rounds):
-            check()
+
+async def measure_run(monitor: DbMonitor, peers: list[Peer], args: argparse.Namespace) -> list[Tally]:
+    """One run: blocks of refreshes, ours then each peer's in turn; a Tally each (ours first)."""
+    tallies = [Tally() for _ in range(len(peers) + 1)]
+    ours = tallies[0]
+    backend = int(monitor.server["backend_pid"])
+    block = max(1, args.refreshes // 4)
+    done = 0
+    while done < args.refreshes:
+        n = min(block, args.refreshes - done)
+        server, client = cpu_seconds(backend), time.process_time()
+        for i in range(done, done + n):
+            names = (*FAST_SECTIONS, *CONTEXT_SECTIONS) if i % CONTEXT_EVERY == 0 else FAST_SECTIONS
             start = time.perf_counter()
-            await monitor.poll(SECTIONS)
-            monitor_times.append(time.perf_counter() - start)
-            seconds, timings = await asyncio.to_thread(psql_round, psql, pg.dsn, script, settings)
-            psql_times.append(seconds)
-            for name, took in zip(in_file, timings, strict=True):
-                psql_sections[name].append(took)
-            empty_times.append((await asyncio.to_thread(psql_round, psql, pg.dsn, empty, settings))[0])
-        stop.set()
-        await sampler
-        sampler = None
-        check()
-    except asyncio.CancelledError:
-        if interrupted:
-            raise KeyboardInterrupt from None
-        raise
-    else:
-        report(args, monitor, by_sql, monitor_times, psql_times, empty_times, psql_sections, counts)
+            await monitor.poll(names)
+            ours.walls.append(time.perf_counter() - start)
+            await asyncio.sleep(args.pause)
+        ours.client += time.process_time() - client
+        ours.server += cpu_seconds(backend) - server
+        for peer, tally in zip(peers, tallies[1:], strict=True):
+            await peer.refresh(n, tally)
+        done += n
+    return tallies
+
+
+async def measure(pg: PostgresServer, args: argparse.Namespace) -> None:
+    print(f"setup: pgbench -i -s {args.scale}, {args.tables} tables ...", flush=True)
+    started = time.perf_counter()
+    init = pgbench(pg, "-i", "-q", "-s", str(args.scale), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = init.communicate(timeout=3600)
+    if init.returncode != 0:
+        raise SystemExit(f"pgbench -i failed: {err.strip()[-500:]}")
+    await populate(pg.dsn, args.tables)
+    print(f"setup took {time.perf_counter() - started:.0f} s", flush=True)
+    load = pgbench(
+        pg,
+        "-c",
+        str(args.clients),
+        "-j",
+        "2",
+        "-T",
+        "36000",
+        "-n",
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    config = msgspec.convert({"dsn": pg.dsn}, DatabaseConfig, dec_hook=decode_hook)
+    monitor = DbMonitor(config)
+    python = pg_activity_python(args.pg_activity_python)
+    peers: list[Peer] = []
+    try:
+        await asyncio.sleep(2)  # the load's sessions connected and busy
+        await monitor.poll((*ACTIVITY_SECTIONS, *SIZE_SECTIONS))  # warm-up: catalog caches, statement cache
+        start = time.perf_counter()
+        sizes_cpu = cpu_seconds(int(monitor.server["backend_pid"]))
+        await monitor.poll(SIZE_SECTIONS)
+        sizes = (time.perf_counter() - start, cpu_seconds(int(monitor.server["backend_pid"])) - sizes_cpu)
+        errors = {n: s.error for n, s in monitor.snapshot().sections.items() if s.error}
+        if python is not None:
+            # Its defaults (the databases' total size on every refresh), and without that size: its lightest.
+            peers = [Peer(python, pg.dsn, options, args) for options in ([], ["--no-db-size"])]
+            print(f"pg_activity: {python} (local system figures: {peers[0].local})", flush=True)
+        else:
+            print("pg_activity: not installed (pip install pg_activity psycopg[binary]): ours alone", flush=True)
+        runs = [await measure_run(monitor, peers, args) for _ in range(args.runs)]
+        report(args, ["tessa-tui", *(p.name for p in peers)], runs, sizes, errors, monitor.snapshot())
     finally:
-        stop.set()
-        if sampler is not None:
-            sampler.cancel()
-            with contextlib.suppress(BaseException):
-                await sampler
         await monitor.close()
-        if load_process is not None:
-            load_process.terminate()
-            try:
-                load_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                load_process.kill()
-                load_process.wait()
+        for peer in peers:
+            peer.close()
+        load.terminate()
+        load.wait(timeout=30)
 
 
 def report(
     args: argparse.Namespace,
-    monitor: TimedMonitor,
-    by_sql: dict[str, str],
-    monitor_times: list[float],
-    psql_times: list[float],
-    empty_times: list[float],
-    psql_sections: dict[str, list[float]],
-    counts: list[int],
+    names: list[str],
+    runs: list[list[Tally]],
+    sizes: tuple[float, float],
+    errors: dict[str, str],
+    snapshot: DbSnapshot,
 ) -> None:
-    ms = 1000
-    monitor_median, psql_median = statistics.median(monitor_times), statistics.median(psql_times)
-    empty_median = statistics.median(empty_times)
-    skipped = [name for name in SECTIONS if monitor.sections[name].note and not monitor.sections[name].columns]
-    errors = {name: s.error for name, s in monitor.sections.items() if s.error}
-    print(f"rounds each:             {args.rounds} (after one warm-up), {args.tables} tables, {args.sessions} sessions")
+    sessions = snapshot.sections["sessions"]
     print(
-        f"server:                  PostgreSQL {monitor.server.get('version')}, "
-        f"pg_stat_statements {monitor.server.get('pgss_version') or 'absent'}"
+        f"\npgbench -s {args.scale} -c {args.clients}, {args.tables} extra tables; {args.refreshes} refreshes a run,"
+        f" {args.pause:g} s apart; {len(sessions.rows)} sessions listed; {sessions.note}"
     )
-    if skipped or errors:
-        print(f"sections not run:        {', '.join(skipped) or '-'}; errors: {errors or '-'}")
-    print(
-        f"monitor poll:            median {monitor_median * ms:.1f} ms (min {min(monitor_times) * ms:.1f}, "
-        f"max {max(monitor_times) * ms:.1f})"
-    )
-    print(
-        f"psql -f, same SQL:       median {psql_median * ms:.1f} ms (min {min(psql_times) * ms:.1f}, "
-        f"max {max(psql_times) * ms:.1f})"
-    )
-    print(f"  of which start+connect median {empty_median * ms:.1f} ms (psql on an empty file)")
-    print(f"ratio monitor/psql:      {monitor_median / psql_median:.2f} (goal <= 2.0)")
-    distinct = sorted(set(counts))
-    verdict = "ok" if distinct == [1] else "WRONG, must be exactly 1"
-    print(
-        f"monitor connections:     {'/'.join(map(str, distinct))} in {len(counts)} samples "
-        f"of pg_stat_activity (application_name = '{APP}'): {verdict}"
-    )
-    per_section = {by_sql[sql]: statistics.median(times) for sql, times in monitor.fetch_seconds.items()}
-    print("slowest sections:        monitor median  (psql \\timing median)")
-    for name, took in sorted(per_section.items(), key=lambda item: -item[1])[:8]:
-        theirs = psql_sections.get(name)
-        other = f"({statistics.median(theirs) * ms:7.2f} ms)" if theirs else ""
-        print(f"  {name:<22} {took * ms:8.2f} ms      {other}")
-    print(f"  (all sections, summed) {sum(per_section.values()) * ms:8.2f} ms")
+    print("run  tool                        client CPU ms  server CPU ms  wall ms (median)")
+    for number, tallies in enumerate(runs, 1):
+        for name, tally in zip(names, tallies, strict=True):
+            client, server, wall = tally.per_refresh()
+            print(f"{number:<4} {name:<27} {client * 1000:13.2f}  {server * 1000:13.2f}  {wall * 1000:16.2f}")
+        for name, tally in zip(names[1:], tallies[1:], strict=True):
+            ours = tallies[0].per_refresh()
+            ratios = [a / b if b else float("nan") for a, b in zip(ours, tally.per_refresh(), strict=True)]
+            label = f"ours / {name.removeprefix('pg_activity').strip() or 'defaults'}"
+            print(f"{number:<4} {label:<27} {ratios[0]:12.2f}x  {ratios[1]:12.2f}x  {ratios[2]:15.2f}x")
+    print(f"size sections (every 5 min): {sizes[0] * 1000:.0f} ms wall, {sizes[1] * 1000:.0f} ms server CPU, once")
+    print(f"section errors under load: {errors or 'none'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--refreshes", type=int, default=20)
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between refreshes (the pane's: 2)")
+    parser.add_argument("--scale", type=int, default=50)
+    parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--tables", type=int, default=5000)
-    parser.add_argument("--sessions", type=int, default=50)
-    parser.add_argument("--load", metavar="DSN", help=argparse.SUPPRESS)  # internal: be the load process
-    parser.add_argument("--quick", action="store_true", help="3 rounds, 1,000 tables, 10 sessions (bench --quick)")
+    parser.add_argument("--pg-activity-python", help="an interpreter that can import pgactivity")
+    parser.add_argument("--quick", action="store_true", help="scale 2, 500 tables, 2 clients, 1 run of 6 refreshes")
     args = parser.parse_args()
     if args.quick:
-        args.rounds, args.tables, args.sessions = 3, 1000, 10
-    if args.load:
-        run_load(args.load, args.sessions, args.tables)
-        return
-    workdir = Path(tempfile.mkdtemp(prefix="tessa-dbpoll-"))
-    workdir.chmod(0o755)  # as root the server runs as `postgres`, which must reach its data dir
-    pg: PostgresServer | None = None
-    try:
-        pg = PostgresServer(workdir / "data", fast=True)
-        psql = pg.binaries.bindir / "psql"
-        if not psql.exists():
-            print(f"cannot compare: no psql next to the server binaries in {pg.binaries.bindir}")
-            sys.exit(2)
-        print(f"starting:                PostgreSQL from {pg.binaries.bindir} ...", flush=True)
+        args.runs, args.refreshes, args.scale, args.tables, args.clients = 1, 6, 2, 500, 2
+    with tempfile.TemporaryDirectory(prefix="db-poll-") as workdir:
+        pg = PostgresServer(Path(workdir) / "data", fast=True)
         pg.init()
         pg.start()
-        start = time.perf_counter()
-        asyncio.run(populate(pg.dsn, args.tables))
-        print(
-            f"populated:               {args.tables} tables + ANALYZE in {time.perf_counter() - start:.1f} s",
-            flush=True,
-        )
-        asyncio.run(measure(pg, psql, args, workdir))
-    except KeyboardInterrupt:
-        print("interrupted: cleaning up", file=sys.stderr)
-        sys.exit(130)
-    finally:
-        if pg is not None:
+        try:
+            asyncio.run(measure(pg, args))
+        finally:
             pg.stop()
-            if not pg.data_dir.is_relative_to(workdir):  # relocated (root, private tmp): its own folder
-                shutil.rmtree(pg.data_dir.parent, ignore_errors=True)
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

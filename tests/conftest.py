@@ -16,6 +16,7 @@ from tessa_tui.base import secret_registry
 from tessa_tui.config.load import LoadedConfig, load_config
 from tests.checks_support import client  # noqa: F401 - fixtures
 from tests.contract_servers import contract_servers, contract_servers_session  # noqa: F401 - fixtures
+from tests.db_pileup import pile_up  # noqa: F401 - fixtures
 from tests.deployment_contract_servers import deployment_servers, deployment_servers_session  # noqa: F401 - fixtures
 from tests.incident_fixtures import clock, make_book, pack  # noqa: F401 - fixtures
 from tests.logs_contract_servers import logs_servers, logs_servers_session  # noqa: F401 - fixtures

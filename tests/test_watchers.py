@@ -128,6 +128,9 @@ async def test_database_activity_every_interval_and_sizes_on_their_own_cadence()
     assert [u.at for u in updates] == [FROZEN_NOW + timedelta(seconds=s) for s in (0, 4, 8, 12, 16)]
     with_sizes = ["database_size" in names for names in monitor.polled]
     assert with_sizes == [True, False, False, True, False]  # at 0, then at the first poll 12 s or more later
+    assert all("sessions" in names and "database_stats" in names for names in monitor.polled)
+    with_context = ["slow_queries" in names and "vacuum_progress" in names for names in monitor.polled]
+    assert with_context == [True, False, False, True, False]  # at 0, then at the first poll 10 s or more later
     assert [u.growth is not None for u in updates] == with_sizes  # growth only from a poll that read the size
     assert [s.sections["database_size"].rows for s in recorded] == [((100,),), ((112,),)]
     assert all(u.snapshot.connected and u.retry_in is None for u in updates)

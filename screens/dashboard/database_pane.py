@@ -1,4 +1,5 @@
-"""Database pane: size, connections against the limit, long and slow queries, locks, tables, vacuum."""
+"""Database pane: size, connections against the limit, sessions (sorted, filtered), the blocking tree, long and
+slow queries, the database's rates, vacuum, tables."""
 
 from __future__ import annotations
 
@@ -34,12 +35,23 @@ EXAMPLE = "database:\n  dsn: ${TESSA_DATABASE_URL}"
 # Tab -> sections shown in it, most urgent first.
 TABS = {
     "Activity": ("long_queries", "blocking"),
+    "Sessions": ("sessions",),
     "Slow": ("slow_queries",),
     "Tables": ("top_tables", "missing_indexes", "vacuum"),
-    "Health": ("connections", "wraparound", "replication"),
+    "Health": (
+        "database_stats",
+        "vacuum_progress",
+        "connections",
+        "checkpoints",
+        "wraparound",
+        "replication",
+        "replication_slots",
+    ),
     "Queries": ("named_queries",),
 }
-ACTIONABLE = ("long_queries", "blocking")  # the sections whose rows `x` cancels or terminates
+ACTIONABLE = ("long_queries", "blocking", "sessions")  # the sections whose rows `x` cancels or terminates
+SESSION_KEYS = ("sessions_sort", "sessions_duration", "sessions_states")
+"""Keys that change how the Sessions tab lists (shown while it is open)."""
 TILE_STYLE = {"warn": "bold yellow", "critical": "bold red"}
 TAB_OF = {name: title for title, names in TABS.items() for name in names}
 
@@ -47,7 +59,13 @@ TAB_OF = {name: title for title, names in TABS.items() for name in names}
 class DatabasePane(FilterOwner, Pane):
     """The monitor's latest snapshot; sections update in place, and each keeps its age."""
 
-    BINDINGS = [bind("cancel_query", "cancel_query"), bind("list_filter", "filter", priority=True)]  # see open_filter
+    BINDINGS = [
+        bind("cancel_query", "cancel_query"),
+        bind("list_filter", "filter", priority=True),  # see open_filter
+        bind("sessions_sort", "sessions_sort"),
+        bind("sessions_duration", "sessions_duration"),
+        bind("sessions_states", "sessions_states"),
+    ]
 
     def __init__(
         self,
@@ -78,6 +96,8 @@ class DatabasePane(FilterOwner, Pane):
         """Per section as last drawn: rows shown, rows in the snapshot (the subtitle's `N of M`)."""
         self._subtitle = ""
         self._before_filter: Widget | None = None
+        self._sessions_choice = {"sort": "duration", "duration": "query", "states": "not idle"}
+        """How the Sessions tab lists: the sort, the duration shown, the state filter (S, T and f cycle them)."""
 
     def compose(self) -> ComposeResult:
         if self._database is None:
@@ -144,7 +164,7 @@ class DatabasePane(FilterOwner, Pane):
             return
         active = self.query_one("#database-tabs", TabbedContent).active
         for name in list(self._unshown):
-            section = self._snapshot.sections[name]
+            section = self._view(self._snapshot.sections[name])
             if (every_tab or f"db-tab-{TAB_OF[name].lower()}" == active) and self._show_section(section):
                 self._unshown.discard(name)
         self._refresh_summary()
@@ -157,6 +177,7 @@ class DatabasePane(FilterOwner, Pane):
             names = next(names for title, names in TABS.items() if f"db-tab-{title.lower()}" == pane.id)
             await pane.mount_all(_section_widgets(names))
         self._draw()
+        self.refresh_bindings()  # the Sessions keys show only on its tab
 
     def _show_section(self, section: Section) -> bool:
         """Draw one section; False while its tab has not been opened (nothing to draw into yet)."""
@@ -180,6 +201,39 @@ class DatabasePane(FilterOwner, Pane):
         if section.rows or not section.error:
             sync_table(table, section.columns, rows, key=_row_key(section.name))
         return True
+
+    def _view(self, section: Section) -> Section:
+        """A section as drawn: the sessions listed the chosen way, every other one as it came."""
+        if section.name != "sessions" or section.error:
+            return section
+        from tessa_tui.database.sessions import session_view  # used once the Sessions tab is drawn
+
+        return session_view(section, **self._sessions_choice)
+
+    def _cycle(self, choice: str, options: Sequence[str]) -> None:
+        current = self._sessions_choice[choice]
+        self._sessions_choice[choice] = options[(options.index(current) + 1) % len(options)]
+        if self._snapshot is not None and "sessions" in self._snapshot.sections:
+            self._unshown.add("sessions")
+        self._draw()
+
+    def action_sessions_sort(self) -> None:
+        """Sessions: next sort (duration, CPU, memory, I/O, xmin age, pid)."""
+        from tessa_tui.database.sessions import SORTS
+
+        self._cycle("sort", SORTS)
+
+    def action_sessions_duration(self) -> None:
+        """Sessions: the duration shown and sorted by (query, transaction, backend)."""
+        from tessa_tui.database.sessions import DURATIONS
+
+        self._cycle("duration", DURATIONS)
+
+    def action_sessions_states(self) -> None:
+        """Sessions: which states are listed (not idle, active, waiting, idle in transaction, all)."""
+        from tessa_tui.database.sessions import STATE_FILTERS
+
+        self._cycle("states", STATE_FILTERS)
 
     def _shown_rows(self, section: Section) -> Sequence[Sequence[Any]]:
         """The section's rows under the `/` filter, matched against the cells as shown (`23.0 MB`, `-`)."""
@@ -244,6 +298,7 @@ class DatabasePane(FilterOwner, Pane):
             style = "bold red" if pct >= 80 else "yellow" if pct >= 50 else ""
             summary.append(" · connections ")
             summary.append(f"{used}/{limit} ({pct:.0f}%)", style=style)
+        self._summary_activity(summary, sections)
         named = sections.get("named_queries")
         for query, value, limit, state in named.rows if named else ():
             if state in {"warn", "critical"}:
@@ -264,6 +319,31 @@ class DatabasePane(FilterOwner, Pane):
             self._summary = summary.plain
             self.query_one("#database-summary", Static).update(summary)
 
+    def _summary_activity(self, summary: Text, sections: dict[str, Section]) -> None:
+        """The rates of the last poll, the pile-up's root and the session holding the xmin horizon back."""
+        stats = sections.get("database_stats")
+        figures = {str(row[0]): row[1] for row in stats.rows} if stats is not None else {}
+        trends = {str(row[0]): str(row[-1]) for row in stats.rows} if stats is not None else {}
+        if figures.get("transactions") is not None:
+            summary.append(f"\n{figures['transactions']:.1f} tps {trends.get('transactions', '')}".rstrip())
+            for label, key in (("cache hit", "cache hit"), ("rollback", "rollback ratio")):
+                if figures.get(key) is not None:
+                    summary.append(f" · {label} {figures[key]:.1f}%")
+            if figures.get("deadlocks"):
+                summary.append(f" · {figures['deadlocks']:g} deadlocks", style="bold red")
+        blocking = sections.get("blocking")
+        if blocking is not None and blocking.rows:
+            roots = [row for row in blocking.rows if not str(row[0]).startswith(" ")]
+            waiting = len(blocking.rows) - len(roots)
+            summary.append(f" · {waiting} waiting behind pid {roots[0][1]}" if roots else "", style="bold red")
+        sessions = sections.get("sessions")
+        if sessions is not None and sessions.rows:
+            from tessa_tui.database.sessions import xmin_holder  # with the first sessions: not on the first frame
+
+            holder = xmin_holder(sessions)
+            if holder is not None:
+                summary.append(f" · oldest xmin: pid {holder[0]} (age {holder[1]:,})", style="dim")
+
     def _selected_backend(self) -> tuple[int, str] | None:
         """The pid and query of the focused long-query row (or, in blocking locks, the blocker)."""
         table = self.app.focused
@@ -276,17 +356,20 @@ class DatabasePane(FilterOwner, Pane):
         section = self._snapshot.sections.get(name)
         if section is None:
             return None
+        section = self._view(section)
         # Keyed as the table was drawn (filtered, duplicates primed): the key finds the very row under the cursor.
         row = keyed_rows(self._shown_rows(section), _row_key(name)).get(key)
-        if row is None:
+        if row is None or "pid" not in section.columns:
             return None
-        if name == "blocking":
-            columns = list(section.columns)
-            return int(row[columns.index("blocking_pid")]), str(row[columns.index("blocking_query")])
         columns = list(section.columns)
+        # In the blocking tree a row is the session itself: the root blocker's row ends the pile-up.
         return int(row[columns.index("pid")]), str(row[columns.index("query")])
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in SESSION_KEYS:  # shown, and done, only where they change what is on screen
+            if self._database is None or not self.is_mounted:
+                return False
+            return self.query_one("#database-tabs", TabbedContent).active == "db-tab-sessions"
         if action == "cancel_query":
             if self._database is None or capabilities_of(self).readonly:
                 return False
@@ -315,10 +398,10 @@ def _section_widgets(names: Sequence[str]) -> Iterator[Widget]:
 
 
 def _row_key(name: str) -> Callable[[Any], str]:
-    """Stable row identity per section: pid pairs, table names, query text; else position is enough."""
+    """Stable row identity per section: pids, table names, query text; else the first cell is enough."""
     if name == "blocking":
-        return lambda row: f"{row[0]}>{row[3]}"
-    if name in {"long_queries", "connections"}:
+        return lambda row: str(row[1])
+    if name in {"long_queries", "connections", "sessions", "vacuum_progress"}:
         return lambda row: str(row[0])
     if name in {"top_tables", "vacuum", "missing_indexes"}:
         return lambda row: f"{row[0]}.{row[1]}"

@@ -12,7 +12,7 @@ from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
-from tessa_tui.database.snapshot import human_bytes
+from tessa_tui.database.snapshot import format_cell
 
 
 class LiveTable(DataTable[Text]):
@@ -73,11 +73,7 @@ def cell_text(value: Any, column: str = "") -> Text:
     """A cell as plain Text (never markup: a `[/tmp]` string cell would crash a DataTable)."""
     if value is None:
         return Text("-", style="dim")
-    if column.endswith("bytes") and isinstance(value, int | float):
-        return Text(human_bytes(value))
-    if isinstance(value, float):
-        return Text(f"{value:.1f}")
-    return Text(str(value).replace("\n", " "))
+    return Text(format_cell(value, column))
 
 
 def keyed_rows(rows: Sequence[Sequence[Any]], key: Callable[[Sequence[Any]], str]) -> dict[str, Sequence[Any]]:
@@ -116,3 +112,17 @@ def sync_table(
             fresh = cell_text(new, name)
             if old.plain != fresh.plain:
                 table.update_cell(row_key, name, fresh)
+    if [str(r.key.value) for r in table.ordered_rows] != list(wanted):
+        _reorder(table, columns, wanted)
+
+
+def _reorder(table: DataTable[Text], columns: Sequence[str], wanted: dict[str, Sequence[Any]]) -> None:
+    """Lay the rows out again in `wanted`'s order (a new sort, a row moving up), the cursor staying on its row."""
+    under_cursor = None
+    if table.row_count and table.show_cursor:
+        under_cursor = str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+    table.clear()
+    for row_key, row in wanted.items():
+        table.add_row(*(cell_text(v, c) for c, v in zip(columns, row, strict=True)), key=row_key)
+    if under_cursor in wanted:
+        table.move_cursor(row=table.get_row_index(under_cursor))

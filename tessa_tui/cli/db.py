@@ -7,7 +7,7 @@ import json
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.config.load import LoadedConfig
-from tessa_tui.database.snapshot import DbSnapshot, Section
+from tessa_tui.database.snapshot import DbSnapshot, Section, format_cell
 
 
 def run_db_report(loaded: LoadedConfig, *, as_json: bool) -> int:
@@ -29,8 +29,11 @@ def _text(snapshot: DbSnapshot) -> str:
     server = snapshot.server
     if server:
         lines.append(f"PostgreSQL {server.get('version')}, max_connections {server.get('max_connections')}")
+    from tessa_tui.database.sessions import session_view
+
     for section in snapshot.sections.values():
-        lines += ["", *_section_lines(section)]
+        shown = session_view(section) if section.name == "sessions" and not section.error else section
+        lines += ["", *_section_lines(shown)]
     return "\n".join(lines)
 
 
@@ -42,16 +45,9 @@ def _section_lines(section: Section) -> list[str]:
         return [*lines, f"   error: {section.error}"]
     if not section.rows:
         return [*lines, "   (none)"]
-    cells = [list(section.columns)] + [[_format(v) for v in row] for row in section.rows]
+    cells = [list(section.columns)]
+    cells += [[format_cell(v, c) for c, v in zip(section.columns, row, strict=True)] for row in section.rows]
     widths = [min(max(len(row[i]) for row in cells), 60) for i in range(len(section.columns))]
     for row in cells:
         lines.append("   " + "  ".join(cell[:60].ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
     return lines
-
-
-def _format(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value).replace("\n", " ")

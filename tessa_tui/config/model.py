@@ -209,9 +209,9 @@ class DatabaseConfig(Section, frozen=True):
     statement_timeout: Annotated[Duration, doc("Server-side limit per monitoring query (default 2s).")] = duration("2s")
     lock_timeout: Annotated[Duration, doc("Give up waiting for a lock after this (default 1s).")] = duration("1s")
     connect_timeout: Annotated[Duration, doc("Deadline for opening the connection (default 5s).")] = duration("5s")
-    activity_interval: Annotated[Duration, doc("How often connections, queries and locks are polled (default 5s).")] = (
-        duration("5s")
-    )
+    activity_interval: Annotated[
+        Duration, doc("How often sessions, locks and the database's rates are polled (default 2s; 1s is fine).")
+    ] = duration("2s")
     size_interval: Annotated[Duration, doc("How often database and table sizes are polled (default 5m).")] = duration(
         "5m"
     )

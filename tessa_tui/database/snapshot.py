@@ -63,6 +63,21 @@ def human_bytes(value: float) -> str:
     return f"{value:.1f} TB"
 
 
+def format_cell(value: Any, column: str = "") -> str:
+    """A value as the pane and `db report` both show it: sizes as `782.5 MB`, byte rates as `1.2 MB/s`,
+    other numbers with one decimal, nothing as `-`."""
+    if value is None:
+        return "-"
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == value:  # NaN is not a size
+        if column.endswith("bytes"):
+            return human_bytes(value)
+        if column.endswith("bytes_per_s"):
+            return f"{human_bytes(value)}/s"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value).replace("\n", " ")
+
+
 def signed_bytes(delta: float) -> str:
     """A size change: `+2.4 MB`, `-512 B`."""
     return ("+" if delta >= 0 else "-") + human_bytes(abs(delta))

@@ -1,7 +1,8 @@
 """The database watched: the monitor polled on its two cadences, as an async iterator of immutable updates.
 
-Activity sections every `activity_interval`, the size sections every `size_interval` (each size kept in the
-local history and the growth read); a server that cannot be reached is said at once and tried again every
+Sessions, locks and rates every `activity_interval`, vacuum progress, slow queries, replication and checkpoints
+every CONTEXT_EVERY_S at most, the size sections every `size_interval` (each size kept in the local history and
+the growth read); a server that cannot be reached is said at once and tried again every
 RETRY_S seconds. The database pane posts each update; `tessa-tui db report` prints the first one, which has
 every section (or says why the server could not be reached).
 """
@@ -102,15 +103,22 @@ async def watch_database(
     `secrets` and `clock`, on one read-only connection).
     """
     monitor_class = await asyncio.to_thread(_load_monitor)
-    from tessa_tui.database.monitor import SIZE_SECTIONS, activity_sections  # loaded just now: no wait
+    from tessa_tui.database.monitor import (  # loaded just now: no wait
+        CONTEXT_EVERY_S,
+        CONTEXT_SECTIONS,
+        SIZE_SECTIONS,
+        fast_sections,
+    )
 
     source = monitor() if monitor is not None else monitor_class(config, secrets=secrets, clock=clock)
     activity_every = config.activity_interval.total_seconds()
     sizes_every = config.size_interval.total_seconds()
-    next_sizes = 0.0
+    next_sizes = next_context = 0.0
     try:
         while True:
-            names = activity_sections(config)
+            names = fast_sections(config)
+            if monotonic() >= next_context:
+                names += CONTEXT_SECTIONS
             if monotonic() >= next_sizes:
                 names += SIZE_SECTIONS
             if not await _polled(source, names, secrets | {config.dsn}):
@@ -118,6 +126,8 @@ async def watch_database(
                 await sleep(RETRY_S)
                 continue
             growth = None
+            if CONTEXT_SECTIONS[0] in names:
+                next_context = monotonic() + max(CONTEXT_EVERY_S, activity_every)
             if SIZE_SECTIONS[0] in names:
                 next_sizes = monotonic() + sizes_every
                 if record_size is not None:
