@@ -178,6 +178,9 @@ class TessaApp(App[int]):
         for screen in self.screen_stack:
             for header in screen.query(StatusHeader):
                 header.show_shared(text)
+        refusal = self.desk.shared_refusal()
+        if refusal:  # too long for the header, and a person must act on it: said once, in full
+            self.notify(refusal, title="Shared journal", severity="error", timeout=30, markup=False)
         self.on_incidents_changed(IncidentsChanged(set()))
 
     def on_actor_changed(self, message: ActorChanged) -> None:

@@ -93,6 +93,7 @@ class IncidentDesk:
         self.replicator: Replicator | None = None
         """The sync with the shared journal (None: this machine's journal only, or not open yet)."""
         self._looking_at = ""  # the incident on the incident screen, announced to the other consoles
+        self._refusal_told = ""
 
     async def open(self) -> None:
         """Open the journal (off the event loop, the incident engine's imports too); on failure keep the reason
@@ -157,7 +158,15 @@ class IncidentDesk:
 
     def shared_text(self) -> str:
         """The header's word on the shared journal ("" without one)."""
-        return self.replicator.status().text() if self.replicator is not None else ""
+        return self.replicator.status().header() if self.replicator is not None else ""
+
+    def shared_refusal(self) -> str:
+        """Why the shared journal refuses this console, once per reason ("" otherwise): for a notification."""
+        refusal = self.replicator.status().refusal() if self.replicator is not None else ""
+        if refusal == self._refusal_told:
+            return ""
+        self._refusal_told = refusal
+        return refusal
 
     def here(self, incident_id: str) -> str:
         """Who has this incident open on a console now (`on it: alice@laptop, bob@desk (read-only)`); "" without

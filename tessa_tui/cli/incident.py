@@ -176,7 +176,7 @@ def _declare(book: IncidentBook, args: argparse.Namespace) -> int:
     event = book.record(pending)
     incident = book.get(event.incident)
     print(f"{incident.id}: declared {incident.severity} {incident.title!r}; runbooks {', '.join(incident.runbook_ids)}")
-    if PROVISIONAL.fullmatch(incident.id):
+    if PROVISIONAL.fullmatch(incident.id) and book.shared is not None:
         print(
             f"{incident.id} is provisional: it gets its INC number once the shared journal is reached (stays an alias)"
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from screens.incident.incident_screen import IncidentScreen
+from screens.messages import SharedChanged
 from tessa_tui.cli.journal_shared import _init
 from tessa_tui.config.model import SharedJournal
 from tessa_tui.incidents.journal import PROVISIONAL
@@ -74,3 +75,17 @@ async def test_a_dsn_that_accepts_and_never_answers_stalls_nothing(tmp_path: Pat
             await pilot.press("escape")
             await wait_until(pilot, lambda: "shared: 1 event waiting (offline" in screen_text(app))
             assert "no answer" in (app.desk.replicator.status().reason if app.desk.replicator else "")
+
+
+async def test_a_refused_shared_journal_says_why_once_and_the_header_stays_short(tmp_path: Path, pg_dsn: str) -> None:
+    """No schema in the database: refused. The reason (what to run) is too long for the header: it is a
+    notification, once; the header says refused and how many events wait."""
+    app = make_app(tmp_path, _shared(pg_dsn, f"t_{uuid.uuid4().hex[:16]}"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "shared: refused, 0 waiting" in screen_text(app))
+        told = [n for n in app._notifications if "Shared journal refused" in n.message]
+        assert len(told) == 1 and "no shared journal in schema" in told[0].message
+        assert "run `tessa-tui journal init-shared`" in told[0].message and told[0].severity == "error"
+        app.post_message(SharedChanged())  # the same state announced again: not said twice
+        await pilot.pause()
+        assert len([n for n in app._notifications if "Shared journal refused" in n.message]) == 1

@@ -41,6 +41,16 @@ class SyncStatus:
             return f"shared: refused ({waiting}): {self.reason}"
         return f"shared: {waiting} (offline{since or ', never reached'})"
 
+    def header(self) -> str:
+        """The header's shorter line: a refusal's reason is too long for it (`refusal` says it once, in full)."""
+        if self.mode == "refused":
+            return f"shared: refused, {self.waiting} waiting"
+        return self.text()
+
+    def refusal(self) -> str:
+        """Why the shared journal refused (empty unless it did): for a notification, once."""
+        return f"Shared journal refused: {self.reason}" if self.mode == "refused" else ""
+
     def lines(self) -> list[str]:
         """`journal status`: the header's line, then why and what is held back."""
         out = [self.text()]
