@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import os
 import socket
+from pathlib import Path
 
 import asyncpg
 
@@ -21,6 +22,7 @@ from tessa_tui.base.sanitize import sanitize
 from tessa_tui.cli.loading import load_optional
 from tessa_tui.config.model import SharedJournal
 from tessa_tui.incidents.book import IncidentBook, open_book
+from tessa_tui.incidents.journal import Journal
 from tessa_tui.incidents.shared import replica
 from tessa_tui.incidents.shared.presence import Presence
 from tessa_tui.incidents.shared.remote import SharedConnection, SharedUnavailable, transaction_pooler
@@ -98,9 +100,38 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"  shared journal {shared.identity()}: {pull}")
         if state.get("contact"):
             print(f"  last reached {state['contact'][:19].replace('T', ' ')} UTC")
+        for line in _stranded(book.journal.path):
+            print(line)
         return 0 if status.mode == "live" else 1
     finally:
         book.journal.close()
+
+
+def _stranded(current: Path) -> list[str]:
+    """Other local copies beside this one that hold events never shared: a DSN spelled another way (a host's
+    name for its address, the pooler for the direct host) is another shared journal by name, and starts a new
+    copy; what waited in the old one must not be forgotten silently."""
+    lines = []
+    for other in sorted(current.parent.glob("journal-shared-*.sqlite3")):
+        if other == current:
+            continue
+        try:
+            journal = Journal(other, actor="status", readonly=True)
+        except UserError:
+            continue
+        try:
+            count, copies = replica.waiting(journal), journal.copies or "an unknown shared journal"
+        except UserError:
+            continue
+        finally:
+            journal.close()
+        if count:
+            lines.append(
+                f"  warning: {other} holds {count} event{'s' if count != 1 else ''} never shared, made for the shared "
+                f"journal {copies}: "
+                "a DSN naming it that way (host and database as written there) sends them"
+            )
+    return lines
 
 
 async def _status(book: IncidentBook, shared: SharedJournal) -> tuple[SyncStatus, int]:
