@@ -99,8 +99,11 @@ def console(args: argparse.Namespace) -> int:
                 await asyncio.sleep(1.0)
         await asyncio.sleep(2)  # the last ones arrive
         await refold()
+        if replicator is not None:
+            await replicator.stop()
         for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     start = datetime.now(UTC)
     asyncio.run(main())

@@ -69,7 +69,8 @@ def test_a_tick_on_one_console_is_on_the_other_without_a_key(tmp_path: Path, pg_
         b.press("Escape")
         b.wait_for(lambda s: "1 Services" in s and "Checklist" not in s)  # back on the dashboard (esc, then q:
         b.press("q")  # pressed at once, a terminal reads them as alt+q)
-        b.wait_for(lambda s: "EXIT=" in s)
+        left = b.wait_for(lambda s: "EXIT=" in s)
+        assert "EXIT=0" in left and "Traceback" not in left and "Event loop is closed" not in left
         a.wait_for(lambda s: "on it:" in s and "bob@" not in s)
     finally:
         a.close()

@@ -72,6 +72,7 @@ class Replicator:
         self._reported: SyncStatus | None = None
         self._reached = False  # this session got as far as live
         self._announce_due = False
+        self._task: asyncio.Task[None] | None = None  # `run`'s, while it runs
         self._pushed_to = 0  # every local row up to this seq is pushed, or held back (`_held_seqs`)
         self._held_seqs: set[int] = set()
         self._contact: datetime | None = None  # when the shared journal last answered (this journal's record)
@@ -99,6 +100,7 @@ class Replicator:
 
     async def run(self) -> None:
         """Sync until cancelled; every fault becomes `status`, then a retry after a pause."""
+        self._task = asyncio.current_task()
         backoff = 1.0
         await self._recall_contact()
         while True:
@@ -243,7 +245,14 @@ class Replicator:
             await self._conn.close(grace=0.5)
 
     async def stop(self) -> None:
-        await self._leave()
+        """End `run` (it says goodbye on its way out) and wait for it, or say goodbye here when it is not running:
+        nothing of the connection is left pending when the caller's event loop closes."""
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=2)
+        else:
+            await self._leave()
 
     async def _rest(self, seconds: float) -> None:
         """Wait before reconnecting; local commits meanwhile update the count of events waiting."""
