@@ -106,7 +106,12 @@ def console(args: argparse.Namespace) -> int:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     start = datetime.now(UTC)
-    asyncio.run(main())
+    if os.environ.get("TESSA_BENCH_PROFILE") and args.index == 0:
+        import cProfile
+
+        cProfile.runctx("asyncio.run(main())", globals(), locals(), os.environ["TESSA_BENCH_PROFILE"])
+    else:
+        asyncio.run(main())
     used = resource.getrusage(resource.RUSAGE_SELF)
     record = {"latencies": latencies, "cpu": used.ru_utime + used.ru_stime}
     Path(args.out).write_text(json.dumps(record), encoding="utf-8")

@@ -237,3 +237,46 @@ def test_a_step_unticked_by_someone_else_says_who_unticked_it(make_book: Book, c
     book.record(book.tick(incident_id, "1"))  # ticked again: the untick is history (the timeline keeps it)
     assert book.get(incident_id).unticked == {}
     assert [e.actor for e in book.get(incident_id).events if e.kind.startswith("step_")] == ["alice", "bob", "bob"]
+
+
+def test_events_pulled_late_fold_as_a_whole_fold_would(make_book: Book, clock: ManualClock) -> None:
+    """Another machine's events arrive a moment late and fold before the newest: from a checkpoint a little back
+    (or from the start when older than it), never differently from folding everything at once."""
+    import json
+
+    from tessa_tui.incidents.hlc import Stamp, millis
+    from tessa_tui.incidents.incident import fold_checked
+    from tessa_tui.incidents.shared.replica import Row, apply_pulled
+
+    book = make_book()
+    incident_id = declare(book)
+    runbook, _, step = book.checklist(book.get(incident_id))[0]
+    for n in range(700):
+        clock.advance(seconds=1)
+        book.record(book.note(incident_id, f"note {n}"))
+    stamps = [e.hlc for e in book.journal.events_since(0)]
+
+    def late(kind: str, data: dict[str, str], before: int, name: str) -> Row:
+        """An event from machine `zz` stamped just before our event `before` events from the end."""
+        earlier = Stamp(millis(START) + 1, 0, "") if before > len(stamps) else None
+        stamp = earlier or Stamp(int(stamps[-before][:15]) - 1, 0, "zz")
+        at = stamp.moment().isoformat()
+        return Row(0, name, incident_id, at, "zoe", kind, json.dumps(data), stamp.text(), "zz")
+
+    tick = {"runbook": runbook.id, "step": step.id, "text": step.text}
+    cases = [
+        [late("step_ticked", tick, 10, "t1")],  # after the checkpoint
+        [late("step_unticked", tick, 5, "u1"), late("note", {"text": "late"}, 3, "n1")],
+        [late("note", {"text": "older than the checkpoint"}, 600, "n2")],
+        [late("severity_changed", {"severity": "SEV2", "previous": "SEV1"}, 2, "s1")],
+    ]
+    for cursor, rows in enumerate(cases, start=1):
+        apply_pulled(book.journal, rows, cursor)
+        book.sync()
+        whole, _ = fold_checked(sorted(book.journal.events_since(0), key=lambda e: e.order()))
+        assert whole is not None
+        shown = book.get(incident_id)
+        for name in ("ticks", "unticked", "notes", "severity", "severity_history", "status", "milestones"):
+            assert getattr(shown, name) == getattr(whole, name), (cursor, name)
+        assert [e.id for e in shown.events] == [e.id for e in whole.events], cursor
+    assert book.get(incident_id).severity == "SEV2" and book.get(incident_id).ticked(runbook.id, step.id) is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from bisect import insort
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from tessa_tui.incidents.shared.replica import Row
 
 MAX_TEXT = 4000
+CHECKPOINT_BACK = 256
+"""How far behind the newest event an incident's checkpoint is kept (an event pulled later than that is rare:
+it refolds the whole incident)."""
 _SHARED_SEQ = 1 << 40  # an absorbed row's seq: after every local row, in the shared journal's order
 
 
@@ -99,6 +102,8 @@ class IncidentBook:
         """Called after each commit (the CLI pushes it to the shared journal before saying it is saved)."""
         self.aliases = Aliases()
         """Provisional ids and the numbers the shared journal gave them."""
+        self._folded_to: dict[str, int] = {}  # per incident, how many of its events its fold has seen
+        self._checkpoints: dict[str, tuple[int, Incident]] = {}  # per incident, the fold of its first N events
         for level, severity in severities.items():
             if severity.procedure and severity.procedure not in pack.runbooks:
                 raise UserError(f"severities: {level}: procedure {severity.procedure!r} is not a runbook in the pack")
@@ -113,8 +118,8 @@ class IncidentBook:
         late from another machine takes its place, so every machine folds the same events the same way."""
         changed: set[str] = set()
         gone: set[str] = set()
-        appended: dict[str, list[Event]] = {}  # events after all of their incident's: applied, not refolded
-        refold: set[str] = set()
+        since: dict[str, int] = {}  # per incident, the first position its events changed at in this sync
+        refold: set[str] = set()  # incidents to fold from their first event
         events, bad = self.journal.read_since(self._seq)
         self._seq = max([self._seq, *(e.seq for e in events), *(u.seq for u in bad)])
         events += self._absorbed
@@ -133,29 +138,20 @@ class IncidentBook:
                     gone.add(provisional)
                     changed.add(number)
                     refold.add(number)
-                    appended.pop(number, None)
                 continue
             key = self.aliases.canonical(event.incident)
             group = self._events.setdefault(key, [])
-            if group and event.order() < group[-1].order():
-                insort(group, event, key=Event.order)
-                appended.pop(key, None)
-                refold.add(key)
-            else:
-                group.append(event)
-                if key not in refold:
-                    appended.setdefault(key, []).append(event)
+            at = bisect_right(group, event.order(), key=Event.order)
+            group.insert(at, event)
+            since[key] = min(since.get(key, at), at)
+            if event.kind == "declared" and at < len(group) - 1:
+                refold.add(key)  # a declaration before others may be the incident's first: fold it all again
             changed.add(key)
         changed -= gone  # folded under their numbers now
         folded: dict[str, Incident] = {}
         monitor = tuple(self._events.get(MONITOR, ()))
         for incident_id in changed:
-            before = self.incidents.get(incident_id)
-            if before is not None and incident_id in appended and incident_id not in refold:
-                incident: Incident | None = fold_more(before, appended[incident_id])
-                self._skipped[incident_id] = incident.unreadable if incident else []
-            else:
-                incident, self._skipped[incident_id] = fold_checked(self._events[incident_id])
+            incident = self._fold(incident_id, since.get(incident_id, 0), incident_id in refold)
             if incident is not None:
                 incident.id = incident_id
                 incident.aliases = self.aliases.of(incident_id)
@@ -168,6 +164,36 @@ class IncidentBook:
             # A new dict swapped in whole: a reader on another thread sees the old state or the new, never half.
             self.incidents = {k: v for k, v in {**self.incidents, **folded}.items() if k not in gone}
         return changed | gone
+
+    def _fold(self, incident_id: str, since: int, again: bool) -> Incident | None:
+        """The incident after its events changed from position `since` on: the events after the last fold applied
+        to it, or (an event pulled late, folding before others) those after a checkpoint a little back applied
+        to the checkpoint; from its first event only when neither can be (`again`, or an event older than the
+        checkpoint). Twenty consoles on one incident send thousands of events, many a moment late."""
+        group = self._events[incident_id]
+        before, folded_to = self.incidents.get(incident_id), self._folded_to.get(incident_id, 0)
+        base = self._checkpoints.get(incident_id)
+        if before is not None and not again and since >= folded_to:
+            incident: Incident | None = fold_more(before, group[folded_to:])
+            skipped = incident.unreadable if incident else []
+        elif base is not None and not again and since >= base[0]:
+            incident = fold_more(base[1], group[base[0] :])
+            skipped = incident.unreadable if incident else []
+        else:
+            incident, skipped = fold_checked(group)
+            base = None
+        self._folded_to[incident_id] = len(group)
+        self._skipped[incident_id] = skipped
+        if incident is not None:
+            # Move the checkpoint up once it is far behind: what folds from it stays a few hundred events.
+            if len(group) > 2 * CHECKPOINT_BACK and (base is None or len(group) - base[0] > 2 * CHECKPOINT_BACK):
+                at = len(group) - CHECKPOINT_BACK
+                checkpoint = fold_more(base[1], group[base[0] : at]) if base else fold_checked(group[:at])[0]
+                if checkpoint is not None:
+                    self._checkpoints[incident_id] = (at, checkpoint)
+        else:
+            self._checkpoints.pop(incident_id, None)
+        return incident
 
     def now(self) -> datetime:
         """Now for a command's checks: this clock, or the latest event time seen when another machine's clock
