@@ -198,8 +198,8 @@ class IncidentDesk:
         self._thread.shutdown(wait=False, cancel_futures=True)
 
     async def leave(self) -> None:
-        """The other consoles are told this one is leaving (they drop it from who is here at once); at most a
-        second, never raises."""
+        """The other consoles are told this one is leaving (they drop it from who is here at once); the sync ends
+        within about two seconds whatever the link does; never raises."""
         if self.replicator is not None:
             await self.replicator.stop()
 
