@@ -17,7 +17,7 @@ import asyncpg
 
 from tessa_tui.base import secret_registry
 from tessa_tui.base.errors import UserError
-from tessa_tui.base.redact import redact_text, register_url
+from tessa_tui.base.redact import register_url
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.cli.loading import load_optional
 from tessa_tui.config.model import SharedJournal
@@ -25,9 +25,15 @@ from tessa_tui.incidents.book import IncidentBook, open_book
 from tessa_tui.incidents.journal import Journal
 from tessa_tui.incidents.shared import replica
 from tessa_tui.incidents.shared.presence import Presence
-from tessa_tui.incidents.shared.remote import SharedConnection, SharedUnavailable, transaction_pooler
+from tessa_tui.incidents.shared.remote import (
+    SharedConnection,
+    SharedUnavailable,
+    clean_error,
+    create_schema,
+    transaction_pooler,
+)
 from tessa_tui.incidents.shared.replicator import Replicator
-from tessa_tui.incidents.shared.schema import SHARED_SCHEMA_VERSION, create_sql, grants, lock_key
+from tessa_tui.incidents.shared.schema import SHARED_SCHEMA_VERSION, grants
 from tessa_tui.incidents.shared.status import SyncStatus
 
 
@@ -65,18 +71,13 @@ async def _init(dsn: str, shared: SharedJournal) -> str:
         async with asyncio.timeout(deadline + 30):
             conn = await asyncpg.connect(dsn, timeout=deadline, server_settings={"application_name": "tessa-tui init"})
             try:
-                async with conn.transaction():
-                    await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key(shared.schema))
-                    existed = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{shared.schema}.events")
-                    await conn.execute(create_sql(shared.schema))
-                return "already there (checked)" if existed else "created"
+                return "already there (checked)" if await create_schema(conn, shared.schema) else "created"
             finally:
                 await conn.close()
     except TimeoutError:
         raise UserError(f"shared journal: no answer within {deadline:g}s") from None
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UserError(f"shared journal: {redact_text(sanitize(text), {dsn})[:300]}") from None
+        raise UserError(f"shared journal: {clean_error(exc, dsn)}") from None
     except ValueError:
         raise UserError("shared journal: the DSN could not be parsed (URL-encode special characters)") from None
 

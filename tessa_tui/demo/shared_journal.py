@@ -13,7 +13,7 @@ from pathlib import Path
 
 import asyncpg
 
-from tessa_tui.incidents.shared.schema import create_sql, lock_key
+from tessa_tui.incidents.shared.remote import create_schema
 
 DATABASE = "journal"
 
@@ -29,9 +29,7 @@ async def serve_shared_journal(cluster_dsn: str) -> str:
     dsn = cluster_dsn.rsplit("/", 1)[0] + f"/{DATABASE}"
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
-        async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key("tessa"))
-            await conn.execute(create_sql("tessa"))
+        await create_schema(conn, "tessa")
     finally:
         await conn.close()
     return dsn

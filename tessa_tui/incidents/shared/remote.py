@@ -28,6 +28,7 @@ from tessa_tui.incidents.shared.replica import Row
 from tessa_tui.incidents.shared.schema import (
     SHARED_SCHEMA_VERSION,
     checked_schema,
+    create_sql,
     events_channel,
     lock_key,
     presence_channel,
@@ -67,6 +68,22 @@ def transaction_pooler(dsn: str) -> str | None:
     return None
 
 
+def clean_error(error: BaseException, dsn: str) -> str:
+    """An error's first line, sanitised, with `dsn` and its password masked."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return redact_text(sanitize(text), {dsn})[:300]
+
+
+async def create_schema(conn: asyncpg.Connection, schema: str) -> bool:
+    """Create the shared journal's schema, or check it (idempotent), in one transaction under the writers'
+    advisory lock; whether it was there already."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", lock_key(schema))
+        existed = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{checked_schema(schema)}.events")
+        await conn.execute(create_sql(schema))
+    return bool(existed)
+
+
 class SharedConnection:
     """One connection to the shared journal: push, pull, listen, announce."""
 
@@ -82,8 +99,7 @@ class SharedConnection:
 
     def clean(self, error: BaseException) -> str:
         """An error's first line, with the DSN and its password masked."""
-        text = str(error).splitlines()[0] if str(error) else type(error).__name__
-        return redact_text(sanitize(text), {self.config.dsn})[:300]
+        return clean_error(error, self.config.dsn)
 
     async def connect(self) -> None:
         """Connect, refuse a transaction-mode pooler, check the schema; SharedUnavailable says why not."""
