@@ -44,6 +44,18 @@ class CommandMode:
             return
         await self._dispatch(command)
 
+    def _goto(self, typed: str) -> None:
+        """`:goto TIME` on the dashboard's logs pane: its view at that time, or why not."""
+        from screens.dashboard.logs_pane import LogsPane
+
+        pane = next(self.app.screen.query(LogsPane).results(), None)
+        if pane is None:
+            self.app.notify(":goto moves the dashboard's logs: escape back to it first", markup=False)
+            return
+        reason = pane.goto(typed)
+        if reason is not None:
+            self.app.notify(reason, title=":goto", severity="warning", markup=False)
+
     async def _dispatch(self, command: Command) -> None:
         app, desk, verb = self.app, self.desk, command.verb
         if verb in {"help", "contacts"}:
@@ -63,6 +75,9 @@ class CommandMode:
             return
         if verb == "metrics":
             await app.run_action("metrics_view")
+            return
+        if verb == "goto":
+            self._goto(command.text)
             return
         if verb == "war":
             if not await app.run_action("screen.war_room"):

@@ -7,8 +7,10 @@ import contextlib
 import shlex
 import time
 from collections import Counter, deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -29,6 +31,14 @@ from tessa_tui.config.model import BUFFER_LINES, LogSource
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.ingest import Batch, error_share
 from tessa_tui.logs.parse import LEVELS, WHEN, LogRecord, Row
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tessa_tui.logs.file_index import FileIndex, RecordFormat
+    from tessa_tui.logs.file_search import WholeFileSearch
+    from tessa_tui.logs.history import FileHistory
+    from tessa_tui.logs.index_worker import IndexWorker
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
@@ -87,6 +97,13 @@ class LogsPane(FilterOwner, Pane):
         self._remote_text = ""
         self._minutes: deque[list[int]] = deque(maxlen=ERROR_RATE_MINUTES)
         """[minute, records with a level, errors] per minute of arrival: the error-rate sparkline."""
+        self._by_source: dict[str, Counter[str]] = {}
+        """Each source's level counts from what was followed (a file's last 64 KiB and what came since)."""
+        self._indexes: dict[str, FileIndex] = {}
+        """Each file source's whole-file index (counts, `g`, whole-file `/`, `:goto`), built in the background."""
+        self._histories: dict[str, FileHistory] = {}
+        self._worker: IndexWorker | None = None
+        self._index_text = ""
 
     def compose(self) -> ComposeResult:
         if self._sources is None:
@@ -166,12 +183,15 @@ class LogsPane(FilterOwner, Pane):
         event.stop()
         label = str(event.tab.label)
         self._tab_source = None if event.tab.id == "source-all" else label
+        self.query_one("#log-view", LogView).leave_history()
         self._apply_filter()
 
     def _apply_filter(self) -> None:
         """The typed filter, narrowed to the chosen tab's source."""
         line_filter = replace(self._typed_filter, source=self._tab_source or self._typed_filter.source)
-        self.query_one("#log-view", LogView).set_filter(line_filter if line_filter.active() else None)
+        active = line_filter if line_filter.active() else None
+        self.query_one("#log-view", LogView).set_filter(active)
+        self._search_whole_file(active if self._typed_filter.active() else None)
         self._update_subtitle()
 
     def action_next_source(self, step: int) -> None:
@@ -185,15 +205,145 @@ class LogsPane(FilterOwner, Pane):
     def on_mount(self) -> None:
         if self._sources is None:
             return
+        view = self.query_one("#log-view", LogView)
+        view.history_for = self._history_for
+        view.search_for = self._search_for
         self.border_subtitle = "starting"
 
     def go_live(self) -> None:
         if self._live and self._sources is not None:
             for source in self._sources:
                 self._follow(source)
+            self._start_indexes()
+
+    def _start_indexes(self) -> None:
+        """Every file source indexed whole in the background (its last lines are on screen already)."""
+        from tessa_tui.base.user_dirs import home_path
+        from tessa_tui.logs.file_index import FileIndex
+        from tessa_tui.logs.index_worker import IndexWorker
+        from tessa_tui.logs.record_format import format_for
+
+        def chooser(fmt: str) -> Callable[[Path], RecordFormat]:
+            return lambda path: format_for(path, fmt)
+
+        for source in self._sources or []:
+            if source.path is not None:
+                self._indexes[source.name] = FileIndex(home_path(source.path), chooser(source.format), source.name)
+        if self._indexes:
+            self._worker = IndexWorker(self._indexes)
+            self._worker.start()
 
     def on_unmount(self) -> None:
         self._ingest.shutdown(wait=False, cancel_futures=True)
+        if self._worker is not None:
+            self._worker.stop()
+
+    # -- the whole file: history, search, :goto ------------------------------------------------------------------
+
+    def _scope(self) -> str | None:
+        """The file source the view is about (its tab, `source:NAME`, or the only source): None for several."""
+        if self._tab_source is not None:
+            name: str | None = self._tab_source
+        elif self._typed_filter.source is not None:
+            name = self._typed_filter.source
+        elif self._sources is not None and len(self._sources) == 1:
+            name = self._sources[0].name
+        else:
+            name = None
+        return name if name in self._indexes else None
+
+    def _history_for(self) -> FileHistory | None:
+        from tessa_tui.logs.history import FileHistory
+
+        scope = self._scope()
+        if scope is None:
+            return None
+        history = self._histories.get(scope)
+        if history is None:
+            history = self._histories[scope] = FileHistory(self._indexes[scope])
+        return history
+
+    def _search_for(self) -> WholeFileSearch | None:
+        scope = self._scope()
+        return self._worker.current_search(scope) if scope is not None and self._worker is not None else None
+
+    def _search_whole_file(self, line_filter: LineFilter | None) -> None:
+        """A filter typed over a file source: its matches in the whole file, found in the background and shown
+        as they come (the last search stays for `n` / `N` when the filter is cleared)."""
+        from tessa_tui.logs.history import MatchHistory
+
+        view = self.query_one("#log-view", LogView)
+        scope = self._scope()
+        if scope is None or self._worker is None:
+            if view.history is not None:
+                view.leave_history()
+            return
+        if line_filter is None:
+            if view.history is not None and view.history is not self._history_for():
+                view.leave_history()
+            return
+        search = self._worker.search(scope, line_filter)
+        if search is not None:
+            view.show_history(MatchHistory(search))
+
+    def goto(self, typed: str) -> str | None:
+        """`:goto TIME`: the record at that time on screen, selected; the reason when it cannot."""
+        from tessa_tui.logs.goto import target_time
+
+        scope = self._scope()
+        if scope is None:
+            if self._indexes:
+                return "choose a file source's tab first (] and [ move between them)"
+            return "no log file to go through (:goto works on file sources)"
+        index = self._indexes[scope]
+        try:
+            when = target_time(typed, index.newest_time())
+        except ValueError as exc:
+            return str(exc)
+        ordinal = index.ordinal_at(when)
+        if ordinal >= index.count:
+            return f"no record at or after {typed.strip()} in {scope}"
+        view = self.query_one("#log-view", LogView)
+        if view.filter is not None:
+            view.set_filter(None)
+        view.goto_ordinal(ordinal)
+        if ordinal == 0 and index.starts_after(when):
+            return f"{scope} begins after {typed.strip()}: its first record is shown"
+        return None
+
+    def on_log_view_moved(self, message: LogView.Moved) -> None:
+        message.stop()
+        self._update_subtitle()
+
+    def on_log_view_said(self, message: LogView.Said) -> None:
+        message.stop()
+        self.notify(message.text, markup=False)
+
+    def _index_progress(self) -> str:
+        """`indexing 40%` while the whole files are read; `indexed N records` once they are."""
+        if not self._indexes:
+            return ""
+        states = [index.state() for index in self._indexes.values()]
+        readable = [state for state in states if state.error is None]
+        if not readable:
+            return ""
+        if all(state.done for state in readable):
+            return f"indexed {sum(state.records for state in readable):,} records"
+        size = sum(state.size for state in readable) or 1
+        done = sum(min(state.indexed_bytes, state.size) for state in readable)
+        return f"indexing {done * 100 // size}%"
+
+    def level_counts(self) -> Counter[str]:
+        """Records per level: a file source's from its whole-file index once it is built, the rest as followed."""
+        counts: Counter[str] = Counter()
+        for name, followed in self._by_source.items():
+            index = self._indexes.get(name)
+            state = index.state() if index is not None else None
+            if state is not None and state.done:
+                counts.update(dict(zip(LEVELS, state.levels, strict=True)))
+            else:
+                counts.update(followed)
+        return counts
 
     def _view_filter(self) -> LineFilter | None:
         return self.query_one("#log-view", LogView).filter
@@ -225,6 +375,7 @@ class LogsPane(FilterOwner, Pane):
             self._show_remote_states()
         first = not self.counts
         self.counts.update(batch.levels)
+        self._by_source.setdefault(batch.source, Counter()).update(batch.levels)
         self._count_minute(batch.levels)
         if batch.rows:
             self._pending.append(batch)
@@ -302,7 +453,13 @@ class LogsPane(FilterOwner, Pane):
             self._undrawn = False
         if not repaint:
             return
+        if view is not None and view.history is not None and view.following_history:
+            view.refresh()  # the file (or the matches) grew under a view that follows its end
         self._ticks += 1
+        progress = self._index_progress()
+        if progress != self._index_text:
+            self._index_text = progress
+            self._update_subtitle()
         # Counts move with every line; repainting the border for them every 5 s is plenty.
         paused = view is not None and view.paused
         if self._ticks % 5 == 1 or not self._subtitle or paused:  # paused: the backlog count is news
@@ -318,16 +475,34 @@ class LogsPane(FilterOwner, Pane):
         bucket[2] += errors
 
     def error_rates(self) -> list[float]:
-        """Errors as a share of leveled records, per minute, oldest first (minutes without lines omitted)."""
+        """Errors as a share of leveled records, per minute, oldest first (minutes without lines omitted): by the
+        records' own minutes once the files are indexed (when errors started, not when they were read)."""
+        by_time = self._indexed_minutes()
+        if by_time:
+            return [errors / leveled for _, leveled, errors in by_time[-ERROR_RATE_MINUTES:] if leveled]
         return [errors / leveled for _, leveled, errors in self._minutes if leveled]
+
+    def _indexed_minutes(self) -> list[tuple[int, int, int]]:
+        """(epoch minute, records with a level, errors) of every indexed file, merged by minute."""
+        merged: dict[int, list[int]] = {}
+        unknown, error, fatal = LEVELS.index("unknown"), LEVELS.index("error"), LEVELS.index("fatal")
+        for index in self._indexes.values():
+            if not index.state().done:
+                continue
+            for minute, counts in index.minutes().items():
+                bucket = merged.setdefault(minute, [0, 0])
+                bucket[0] += sum(counts) - counts[unknown]
+                bucket[1] += counts[error] + counts[fatal]
+        return [(minute, leveled, errors) for minute, (leveled, errors) in sorted(merged.items())]
 
     def error_rate(self) -> float:
         """Errors and fatals as a share of the records with a level."""
-        bad, known = error_share(self.counts)
+        bad, known = error_share(self.level_counts())
         return bad / known if known else 0.0
 
     def _update_subtitle(self) -> None:
-        parts = [f"{self.counts[level]} {level}" for level in LEVELS if self.counts[level] and level != "unknown"]
+        counts = self.level_counts()
+        parts = [f"{counts[level]:,} {level}" for level in LEVELS if counts[level] and level != "unknown"]
         waiting = [name for name, status in self._status.items() if status.startswith("waiting")]
         text = " · ".join(parts) or "no lines yet"
         if parts:
@@ -340,8 +515,23 @@ class LogsPane(FilterOwner, Pane):
         for name, status in self._status.items():
             if "restarting" in status or status.startswith("cannot"):  # exited, or not a file to follow: why
                 text += f" · {name} {status}"
+        if self._index_text:
+            text += f" · {self._index_text}"
         view = next(self.query("#log-view").results(LogView), None)
-        if view is not None and view.filter is not None:
+        history = view.history if view is not None else None
+        if view is not None and history is not None and history is not self._history_for():
+            search = self._search_for()
+            state = search.state() if search is not None else None
+            found = f"{state.matches:,} in the whole file" if state is not None else "the whole file"
+            if state is not None and not state.done:
+                found += f" (searching {state.scanned * 100 // max(1, state.records)}%)"
+            position = view.history_position()
+            where = f"match {position + 1:,} · " if position is not None and view.cursor is not None else ""
+            text = f"{view.filter.text.strip()!r}: {where}{found} · n/N · " + text if view.filter else text
+        elif view is not None and history is not None:
+            position = view.history_position() or 0
+            text = f"record {position + 1:,} of {history.count():,} · G follows · " + text
+        elif view is not None and view.filter is not None:
             what = " ".join(
                 p
                 for p in (

@@ -7,6 +7,8 @@ screen (about 16 ms a batch here); this view keeps its size, so an append repain
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from rich.style import Style
@@ -17,6 +19,10 @@ from textual.widget import Widget
 
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.parse import LogRecord, Row
+
+if TYPE_CHECKING:
+    from tessa_tui.logs.file_search import WholeFileSearch
+    from tessa_tui.logs.history import History
 
 LEVEL_STYLES = {
     "fatal": Style.parse("bold white on red"),
@@ -42,6 +48,8 @@ class LogView(Widget, can_focus=True):
         Binding("pagedown", "scroll_page(-1)", "Page down", show=False),
         Binding("home,g", "scroll_home", "Oldest", show=False),
         Binding("end,G", "scroll_end", "Follow", show=False),
+        Binding("n", "search(1)", "Next match", show=False),
+        Binding("N", "search(-1)", "Previous match", show=False),
     ]
 
     def __init__(self, max_lines: int, *, source_width: int = 10, id: str | None = None) -> None:
@@ -61,6 +69,29 @@ class LogView(Widget, can_focus=True):
         self._drawn: dict[int, tuple[Row, int, Style, Strip]] = {}
         """Each line on screen as last drawn, by its record: new lines move the others up a row, and only the new
         ones need building (the record is kept with it, so its id is not reused meanwhile)."""
+        self.history: History | None = None
+        """The whole file (or a whole-file filter's matches) read back from disk; None: the live ring above."""
+        self.history_for: Callable[[], History | None] = lambda: None
+        """The file history this view can open (`g`, page up past the ring, `:goto`, `n`): set by the pane."""
+        self.search_for: Callable[[], WholeFileSearch | None] = lambda: None
+        """The last whole-file search, for `n` / `N`: set by the pane."""
+        self.top = 0
+        """History: the position of the first row shown."""
+        self.cursor: int | None = None
+        """History: the selected position."""
+        self.following_history = False
+        """History at its end follows it as it grows (a filter's matches arriving)."""
+        self._window: tuple[tuple[object, ...], list[Row]] = ((), [])
+
+    class Moved(Message):
+        """The view moved in (or into, or out of) the history: the pane's subtitle says where."""
+
+    class Said(Message):
+        """A one-line answer to a key (`no later match`): the pane notifies it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class Opened(Message):
         """Enter on a selected line."""
@@ -82,6 +113,132 @@ class LogView(Widget, can_focus=True):
             self.from_end = min(self.from_end + len(batch), max(0, len(self.lines) - self.size.height))
         if repaint:
             self.refresh()
+
+    # -- history: the whole file, read back from disk ----------------------------------------------------------
+
+    def show_history(self, history: History, *, at: int | None = None, select: bool = False) -> None:
+        """Page through `history`: at position `at` (its first row shown; selected when `select`), or at its
+        end, following it."""
+        self.history = history
+        height = max(1, self.size.height)
+        count = history.count()
+        if at is None:
+            self.top = max(0, count - height)
+            self.cursor = None
+            self.following_history = True
+        else:
+            self.top = max(0, min(at, count - 1))
+            self.cursor = self.top if select else None
+            self.following_history = False
+        self.selected = None
+        self._window = ((), [])
+        self.refresh()
+        self.post_message(self.Moved())
+
+    def leave_history(self) -> None:
+        """Back to the live ring, following its tail."""
+        if self.history is None:
+            return
+        self.history = None
+        self.cursor = None
+        self.selected = None
+        self.from_end = 0
+        self.refresh()
+        self.post_message(self.Moved())
+
+    def _history_window(self) -> list[Row]:
+        history = self.history
+        assert history is not None
+        height = max(1, self.size.height)
+        count = history.count()
+        if self.following_history:
+            self.top = max(0, count - height)
+        key = (id(history), history.index.generation, self.top, height, min(count, self.top + height))
+        if self._window[0] != key:
+            self._window = (key, history.rows(self.top, height))
+        return self._window[1]
+
+    def _history_select(self, step: int) -> None:
+        history = self.history
+        assert history is not None
+        count = history.count()
+        if not count:
+            return
+        height = max(1, self.size.height)
+        if self.cursor is None:
+            self.cursor = min(count, self.top + height) - 1 if step < 0 else self.top
+        else:
+            self.cursor = max(0, min(count - 1, self.cursor + step))
+        self._reveal(self.cursor, count, height)
+
+    def _reveal(self, position: int, count: int, height: int, *, margin: int = 0) -> None:
+        """Scroll so `position` is on screen (`margin` rows below the top when it had to move)."""
+        if position < self.top or position >= self.top + height:
+            self.top = max(0, min(position - margin, count - height))
+        self.following_history = False
+        self.refresh()
+        self.post_message(self.Moved())
+
+    def _history_page(self, pages: int) -> None:
+        history = self.history
+        assert history is not None
+        height = max(1, self.size.height)
+        count = history.count()
+        self.top = max(0, min(self.top - pages * max(1, height - 1), count - height))
+        self.cursor = None
+        self.selected = None
+        if pages < 0 and self.top >= count - height:
+            if self.history_for() is history or self.filter is None:
+                self.leave_history()  # paged past the file's end: the live tail
+                return
+            self.following_history = True
+        else:
+            self.following_history = False
+        self.refresh()
+        self.post_message(self.Moved())
+
+    def history_position(self) -> int | None:
+        """History: the selected position, or the first shown."""
+        if self.history is None:
+            return None
+        return self.cursor if self.cursor is not None else self.top
+
+    def goto_ordinal(self, ordinal: int) -> bool:
+        """Show the file's record `ordinal` at the top, selected (`:goto`); False when there is no file history."""
+        history = self.history_for()
+        if history is None:
+            return False
+        self.show_history(history, at=ordinal, select=True)
+        return True
+
+    def action_search(self, step: int) -> None:
+        """`n` / `N`: the next or previous match of the last whole-file search, shown in its context."""
+        search = self.search_for()
+        history = self.history_for()
+        if search is None or history is None:
+            self.post_message(self.Said("no search: / types one, over the whole file"))
+            return
+        if self.history is not None and self.history is not history and self.history.index is history.index:
+            self._history_select(step)  # the matches themselves are on screen: the next one is the next row
+            return
+        position = self.history_position()
+        here = history.ordinal(position) if position is not None and self.history is history else history.count()
+        found = search.after(here) if step > 0 else search.before(here)
+        wrapped = False
+        if found is None:
+            found = search.after(-1) if step > 0 else search.before(history.count())
+            wrapped = found is not None
+        if found is None:
+            state = search.state()
+            self.post_message(self.Said("no match yet (still searching)" if not state.done else "no match in the file"))
+            return
+        if self.history is not history:
+            self.show_history(history, at=found, select=True)
+        height = max(1, self.size.height)
+        self.cursor = history.position(found)
+        self._reveal(self.cursor, history.count(), height, margin=height // 3)
+        if wrapped:
+            self.post_message(self.Said("search wrapped" + (" to the top" if step > 0 else " to the bottom")))
 
     def set_filter(self, line_filter: LineFilter | None) -> None:
         """Show only matching lines (None: all); the filtered view follows the tail again."""
@@ -113,10 +270,15 @@ class LogView(Widget, can_focus=True):
 
     def action_select(self, step: int) -> None:
         """Move the highlight one line older (-1) or newer (+1), scrolling to keep it in view."""
+        if self.history is not None:
+            self._history_select(step)
+            return
         if not self.lines:
             return
         end = len(self.lines) - self.from_end
         index = self._index_of_selected()
+        if step < 0 and index == 0 and self._into_history(above=0):
+            return
         index = end - 1 if index is None else max(0, min(len(self.lines) - 1, index + step))
         self.selected = self.lines[index]
         top = max(0, end - self.size.height)
@@ -127,20 +289,54 @@ class LogView(Widget, can_focus=True):
         self.from_end = max(0, min(self.from_end, max(0, len(self.lines) - self.size.height)))
         self.refresh()
 
+    def _into_history(self, *, above: int) -> bool:
+        """Up past the ring's oldest line: the file's history, where the ring starts (the rows the ring holds
+        are the file's newest, `above` rows above the first shown). False when the ring already holds it all."""
+        history = self.history_for() if self.filter is None else None
+        if history is None or history.count() <= len(self.lines):
+            return False
+        start = max(0, history.count() - len(self.lines))
+        height = max(1, self.size.height)
+        self.show_history(history, at=max(0, start - height + above), select=False)
+        self.cursor = max(0, start - 1)
+        self._reveal(self.cursor, history.count(), height)
+        return True
+
     def action_open(self) -> None:
+        if self.history is not None:
+            row = self._history_row(self.cursor)
+            if row is not None:
+                self.post_message(self.Opened(LogRecord._make(row)))
+            return
         if self.selected is not None and self._index_of_selected() is not None:
             self.post_message(self.Opened(LogRecord._make(self.selected)))
 
+    def _history_row(self, position: int | None) -> Row | None:
+        if position is None or self.history is None:
+            return None
+        window = self._history_window()
+        at = position - self.top
+        return window[at] if 0 <= at < len(window) else None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
+        if self.history is not None:
+            window = self._history_window()
+            if y >= len(window):
+                return Strip.blank(width, self.rich_style)
+            row = window[y]
+            if self.cursor == self.top + y:
+                self.selected = row
+            return self._drawn_strip(row, width, self.rich_style + SELECTED if self.cursor == self.top + y else None)
         end = len(self.lines) - self.from_end
         index = max(0, end - self.size.height) + y
         if index >= end or index < 0:
             return Strip.blank(width, self.rich_style)
         row = self.lines[index]
-        base = self.rich_style  # the widget's own colours under every segment, padding included
-        if row is self.selected:
-            base = base + SELECTED
+        return self._drawn_strip(row, width, self.rich_style + SELECTED if row is self.selected else None)
+
+    def _drawn_strip(self, row: Row, width: int, selected: Style | None) -> Strip:
+        base = selected or self.rich_style  # the widget's own colours under every segment, padding included
         drawn = self._drawn.get(id(row))
         if drawn is not None and drawn[0] is row and drawn[1] == width and drawn[2] == base:
             return drawn[3]
@@ -163,16 +359,39 @@ class LogView(Widget, can_focus=True):
 
     def _move(self, lines: int) -> None:
         limit = max(0, len(self.lines) - self.size.height)
+        if lines > 0 and self.from_end >= limit and self._into_history(above=self.size.height):
+            return
         self.from_end = min(max(0, self.from_end + lines), limit)
         self.refresh()
 
     def action_scroll_page(self, pages: int) -> None:
+        if self.history is not None:
+            self._history_page(pages)
+            return
         self._move(pages * max(1, self.size.height - 1))
 
     def action_scroll_home(self) -> None:
+        """The oldest record: the file's first (from its history) when the ring does not reach back to it."""
+        if self.history is not None:
+            self.top, self.cursor, self.following_history = 0, None, False
+            self.refresh()
+            self.post_message(self.Moved())
+            return
+        history = self.history_for() if self.filter is None else None
+        if history is not None and history.count() > len(self.lines):
+            self.show_history(history, at=0)
+            return
         self._move(len(self.lines))
 
     def action_scroll_end(self) -> None:
+        if self.history is not None:
+            if self.history is self.history_for() or self.filter is None:
+                self.leave_history()
+                return
+            self.cursor, self.selected, self.following_history = None, None, True
+            self.refresh()
+            self.post_message(self.Moved())
+            return
         self.from_end = 0
         self.paused = False
         self.selected = None

@@ -1,7 +1,7 @@
 """The console's `:` command line, parsed: `:sev1 <title>`, `:ack`, `:runbook <query>`, `:note <text>`,
 `:resolve [summary]`, `:update <text>`, `:iam <name>`, `:handoff <name>`, `:contacts`, `:war`, `:deploys`,
-`:metrics`, `:help`. A unique prefix of a verb is enough (`:run 503`); `:h` is `:help`. Names after `:iam` and
-`:handoff` complete from the contacts."""
+`:metrics`, `:goto <time>`, `:help`. A unique prefix of a verb is enough (`:run 503`); `:h` is `:help`. Names
+after `:iam` and `:handoff` complete from the contacts."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ VERBS = {
     "war": "war-room mode for the shared screen",
     "deploys": "the Deployments view: the latest deployments, those of the last 2 hours marked",
     "metrics": "the Metrics view: CPU, memory, connections, error rate, p95 as tiles",
+    "goto": "the logs at a time: 14:05, 2026-12-06 14:05 or 10m (before the newest record)",
     "help": "every key and command",
 }
-NEEDS_TEXT = {"runbook", "note", "iam", "handoff", "update"}
+NEEDS_TEXT = {"runbook", "note", "iam", "handoff", "update", "goto"}
 NAMED = ("iam", "handoff")
 """Verbs followed by a person's name: completed from the contacts."""
 ALIASES = {"h": "help"}

@@ -118,3 +118,8 @@ def read_file(follower: FileFollower, parser: LogParser, line_filter: LineFilter
     """One poll of a followed file, digested (blocking: call it in a thread)."""
     lines = follower.poll()
     return digest(parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error)
+
+
+def masked_rows(rows: list[Row]) -> list[Row]:
+    """Rows read back from a file by the whole-file index, masked as every batch is."""
+    return _masked(rows)

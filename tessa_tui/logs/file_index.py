@@ -1,0 +1,334 @@
+"""A log file's whole history, indexed in the background: where every record starts (a checkpoint every STRIDE
+records), each record's level (one byte) and its minute, so `g`, `:goto`, whole-file search, level counts and
+the per-minute histogram cover the whole file while memory stays about a byte per record.
+
+`step()` indexes the next slice and is called by one background thread (tessa_tui.logs.index_worker); readers
+(`rows`, `ordinal_at`, the counts) take a consistent snapshot under the lock and read the file themselves.
+A truncated file (copytruncate) or one replaced by rotation starts a new generation, indexed from its start.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from array import array
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from tessa_tui.base.regular_file import NotRegularFile, open_regular
+from tessa_tui.logs.file_lines import MAX_LINE, decode, lines_between
+from tessa_tui.logs.levels import LEVELS
+from tessa_tui.logs.parse import MAX_RECORD, LogRecord, Row, row_of
+
+if TYPE_CHECKING:
+    from tessa_tui.logs.levels import Level
+
+STRIDE = 64
+"""Records per checkpoint: reading record n starts at checkpoint n // STRIDE (at most 63 records skipped)."""
+SLICE = 4 * 1024 * 1024
+"""Bytes indexed per step: the lock is never held while a slice is read and scanned."""
+SPAN_LIMIT = 32 * 1024 * 1024
+"""At most this many bytes are read at once by a search's quick look (`span`)."""
+UNKNOWN = LEVELS.index("unknown")
+LEVEL_CODE: dict[str, int] = {level: code for code, level in enumerate(LEVELS)}
+
+
+class RecordFormat(Protocol):
+    """How a source's lines form records (tessa_tui.logs.formats): which line starts one, its level and time
+    by a cheap scan, and the full parse of a whole record."""
+
+    def starts_record(self, line: str) -> bool: ...
+
+    def scan(self, line: str) -> tuple[Level, str, float | None]: ...
+
+    def parse(self, text: str, source: str) -> LogRecord: ...
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """A snapshot for the screen: how far the index got and what it counted."""
+
+    generation: int
+    records: int
+    indexed_bytes: int
+    size: int
+    levels: tuple[int, ...]
+    """Records per level, in LEVELS order."""
+    error: str | None
+
+    @property
+    def done(self) -> bool:
+        return self.indexed_bytes >= self.size and self.error is None
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.size <= 0 else min(100, self.indexed_bytes * 100 // self.size)
+
+
+class FileIndex:
+    """The index of one log file; `step()` from one thread, everything else from any."""
+
+    def __init__(self, path: Path, choose_format: Callable[[Path], RecordFormat], source: str = "") -> None:
+        self.path = path
+        self._choose_format = choose_format
+        self.format = choose_format(path)
+        """Chosen again whenever the file is (re)opened: a rotated file may be written differently."""
+        self.source = source
+        self._lock = threading.Lock()
+        self._handle: int | None = None
+        self._retired: list[int] = []
+        self._inode: int | None = None
+        self.generation = 0
+        self._reset()
+        self.error: str | None = None
+
+    def _reset(self) -> None:
+        self._indexed = 0  # bytes through the last complete line indexed
+        self._size = 0
+        self._count = 0
+        self._levels = bytearray()
+        self._offsets = array("q")  # where records 0, STRIDE, 2 * STRIDE ... start
+        self._times = array("d")  # their time, or the last known before them (-inf before any)
+        self._level_counts = [0] * len(LEVELS)
+        self._minutes: dict[int, list[int]] = {}
+        self._last_when = -math.inf
+
+    # -- indexing (the background thread) --------------------------------------------------------------------
+
+    def step(self) -> bool:
+        """Index the next slice of the file; True while more is waiting."""
+        handle = self._current_handle()
+        if handle is None:
+            return False
+        size = os.fstat(handle).st_size
+        start = self._indexed
+        end = min(size, start + SLICE)
+        heads: list[tuple[int, int, float | None]] = []  # (offset, level code, epoch) of each record head
+        consumed = start
+        starts_record, scan = self.format.starts_record, self.format.scan
+        first = self._count == 0
+        for offset, raw in lines_between(handle, start, end):
+            line = decode(raw)
+            consumed = offset + len(raw) + 1
+            if first or starts_record(line):
+                first = False
+                level, _clock, when = scan(line)
+                heads.append((offset, LEVEL_CODE.get(level, UNKNOWN), when))
+        if consumed == start and end - start >= SLICE:
+            consumed = self._skip_long_line(handle, start, size, heads)
+        self._commit(heads, consumed, size)
+        return consumed < size and consumed > start
+
+    def _skip_long_line(self, handle: int, start: int, size: int, heads: list[tuple[int, int, float | None]]) -> int:
+        """A line longer than a slice: one record (its head scanned), indexed through its newline."""
+        position = start + SLICE
+        while position < size:
+            data = os.pread(handle, SLICE, position)
+            if not data:
+                break
+            newline = data.find(b"\n")
+            if newline >= 0:
+                head = decode(os.pread(handle, MAX_LINE, start).rstrip(b"\r"))  # as lines_between cuts it
+                if (self._count == 0 and not heads) or self.format.starts_record(head):
+                    level, _clock, when = self.format.scan(head)
+                    heads.append((start, LEVEL_CODE.get(level, UNKNOWN), when))
+                return position + newline + 1
+            position += len(data)
+        return start  # no newline yet: the line is still being written
+
+    def _commit(self, heads: list[tuple[int, int, float | None]], consumed: int, size: int) -> None:
+        with self._lock:
+            self._size = size
+            count = self._count
+            last = self._last_when
+            for offset, code, when in heads:
+                if count % STRIDE == 0:
+                    self._offsets.append(offset)
+                    self._times.append(when if when is not None and math.isfinite(when) else last)
+                if when is not None and math.isfinite(when):
+                    last = when
+                self._levels.append(code)
+                self._level_counts[code] += 1
+                if last != -math.inf:
+                    bucket = self._minutes.get(minute := int(last // 60))
+                    if bucket is None:
+                        bucket = self._minutes[minute] = [0] * len(LEVELS)
+                    bucket[code] += 1
+                count += 1
+            self._count = count
+            self._last_when = last
+            self._indexed = max(self._indexed, consumed)
+
+    def _current_handle(self) -> int | None:
+        """The open file, reopened after rotation and started over after truncation; None while it cannot be
+        read (the reason in `error`)."""
+        try:
+            current = os.stat(self.path)
+        except OSError as exc:
+            if self._handle is None:
+                self.error = f"cannot index: {exc.strerror or exc}"
+            return self._handle  # removed: what was opened is still readable
+        if self._handle is not None and current.st_ino != self._inode:
+            self._start_over()
+        if self._handle is None:
+            try:
+                self._handle = open_regular(self.path)
+            except NotRegularFile as exc:
+                self.error = f"cannot index: {exc.reason}"
+                return None
+            except OSError as exc:
+                self.error = f"cannot index: {exc.strerror or exc}"
+                return None
+            self._inode = os.fstat(self._handle).st_ino
+            self.format = self._choose_format(self.path)
+            self.error = None
+        if os.fstat(self._handle).st_size < self._indexed:  # copytruncate: the file starts again
+            self._start_over(keep_handle=True)
+        return self._handle
+
+    def _start_over(self, *, keep_handle: bool = False) -> None:
+        with self._lock:
+            if not keep_handle and self._handle is not None:
+                # Not closed yet: a reader may be reading it right now, and a closed descriptor's number is
+                # soon another file's. The oldest go once a few rotations have passed.
+                self._retired.append(self._handle)
+                self._handle = None
+                while len(self._retired) > 4:
+                    os.close(self._retired.pop(0))
+            self.generation += 1
+            self._reset()
+
+    def close(self) -> None:
+        with self._lock:
+            for handle in [*self._retired, *([self._handle] if self._handle is not None else [])]:
+                os.close(handle)
+            self._retired.clear()
+            self._handle = None
+
+    # -- reading (any thread) ----------------------------------------------------------------------------------
+
+    def state(self) -> IndexState:
+        with self._lock:
+            return IndexState(
+                self.generation, self._count, self._indexed, self._size, tuple(self._level_counts), self.error
+            )
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def level_of(self, ordinal: int) -> str:
+        return LEVELS[self._levels[ordinal]] if 0 <= ordinal < self._count else "unknown"
+
+    def rows(self, first: int, count: int) -> list[Row]:
+        """Records [first, first + count) fully parsed (sanitised, secrets masked), as the view stores them."""
+        from tessa_tui.logs.ingest import masked_rows
+
+        texts = self.texts(first, count)
+        parse, source = self.format.parse, self.source
+        return masked_rows([row_of(parse(text, source)) for _ordinal, text in texts])
+
+    def texts(self, first: int, count: int) -> list[tuple[int, str]]:
+        """(ordinal, raw text joined by newlines) of records [first, first + count) of the current generation."""
+        return list(self.iter_texts(first, first + count))
+
+    def iter_texts(self, first: int, last: int) -> Iterator[tuple[int, str]]:
+        """(ordinal, raw text) of records [first, last), one at a time (a search holds one record, not a slice)."""
+        with self._lock:
+            first = max(0, first)
+            last = min(self._count, last)
+            if first >= last or self._handle is None:
+                return
+            handle, start, end = self._handle, self._offsets[first // STRIDE], self._indexed
+            ordinal = (first // STRIDE) * STRIDE - 1
+        parts: list[str] = []
+        size = 0
+        starts_record = self.format.starts_record
+        for offset, raw in lines_between(handle, start, end):
+            line = decode(raw)
+            if offset == start or starts_record(line):
+                if parts:
+                    yield ordinal, "\n".join(parts)
+                    parts = []
+                ordinal += 1
+                if ordinal >= last:
+                    return
+                if ordinal >= first:
+                    parts, size = [line], len(line)
+            elif parts and size < MAX_RECORD:
+                parts.append(line)
+                size += len(line) + 1
+        if parts:
+            yield ordinal, "\n".join(parts)
+
+    def span(self, first: int, checkpoints: int) -> tuple[int, int, bytes, bytes] | None:
+        """The raw bytes of whole checkpoints [first // STRIDE, + checkpoints) when they are complete (their end is
+        the next checkpoint's start), with their records' level codes: (first ordinal, end ordinal, bytes,
+        levels). None when that stretch reaches the file's last records (read them with `texts`)."""
+        with self._lock:
+            start_checkpoint = first // STRIDE
+            end_checkpoint = start_checkpoint + checkpoints
+            if end_checkpoint >= len(self._offsets) or self._handle is None:
+                return None
+            start, end = self._offsets[start_checkpoint], self._offsets[end_checkpoint]
+            if end - start > SPAN_LIMIT:
+                return None
+            handle = self._handle
+            first_ordinal, end_ordinal = start_checkpoint * STRIDE, end_checkpoint * STRIDE
+            levels = bytes(self._levels[first_ordinal:end_ordinal])
+        return first_ordinal, end_ordinal, os.pread(handle, end - start, start), levels
+
+    def ordinal_at(self, when: float) -> int:
+        """The first record at or after `when` (epoch seconds); the count when every record is before it."""
+        with self._lock:
+            checkpoint = max(0, bisect_right(self._times, when) - 1)
+            count = self._count
+        first = checkpoint * STRIDE
+        while first < count:
+            texts = self.texts(first, STRIDE * 2)
+            if not texts:
+                break
+            for ordinal, text in texts:
+                _level, _clock, moment = self.format.scan(text.partition("\n")[0])
+                if moment is not None and moment >= when:
+                    return ordinal
+            first = texts[-1][0] + 1
+        return count
+
+    def starts_after(self, when: float) -> bool:
+        """The file's first timed record is later than `when` (by more than a second)."""
+        for _ordinal, text in self.texts(0, STRIDE):
+            _level, _clock, moment = self.format.scan(text.partition("\n")[0])
+            if moment is not None:
+                return moment > when + 1
+        return False
+
+    def newest_time(self) -> tuple[float, str] | None:
+        """The time of the newest timed record and its time of day as written, for `:goto HH:MM`."""
+        with self._lock:
+            count = self._count
+        for ordinal, text in reversed(self.texts(max(0, count - STRIDE), STRIDE)):
+            del ordinal
+            _level, clock, moment = self.format.scan(text.partition("\n")[0])
+            if moment is not None:
+                return moment, clock
+        return None
+
+    def minutes(self) -> dict[int, tuple[int, ...]]:
+        """Records per level for each minute (epoch minute → counts in LEVELS order)."""
+        with self._lock:
+            return {minute: tuple(counts) for minute, counts in self._minutes.items()}
+
+    def memory_bytes(self) -> int:
+        """What the index itself holds (its arrays and histogram), for the memory budget's test."""
+        with self._lock:
+            return (
+                len(self._levels)
+                + self._offsets.itemsize * len(self._offsets)
+                + self._times.itemsize * len(self._times)
+                + 120 * len(self._minutes)
+            )

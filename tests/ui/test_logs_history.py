@@ -1,0 +1,103 @@
+"""The logs pane over a whole file: the ring holds the newest records, the background index the rest; `g` reaches
+the file's first record, `/` counts and shows matches from the whole file, `n` / `N` jump to them in context,
+`:goto` lands on a time, and the level counts are the whole file's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from screens.app import TessaApp
+from screens.dashboard.logs_pane import LogsPane
+from screens.widgets.log_view import LogView
+from tessa_tui.config.load import load_config
+from tests.ui.screen_text import screen_text, wait_until
+
+pytestmark = pytest.mark.slow
+RECORDS = 30_000
+
+
+def write_log(path: Path, records: int = RECORDS) -> None:
+    """`records` records over 500 minutes from 06:00, one error every 1,000, `needle-early` only in record 3."""
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(records):
+            seconds = 6 * 3600 + n
+            clock = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+            level = "ERROR" if n % 1000 == 999 else "INFO"
+            word = " needle-early" if n == 3 else ""
+            handle.write(f"2026-12-06T{clock}.000Z {level} request {n:06d} handled{word}\n")
+
+
+async def open_pane(app: TessaApp, pilot: object) -> LogsPane:
+    pane = app.screen.query_one(LogsPane)
+    await wait_until(pilot, lambda: "indexed 30,000 records" in screen_text(app), timeout=60)  # type: ignore[arg-type]
+    return pane
+
+
+async def test_g_reaches_the_first_record_beyond_the_ring(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    write_log(log)
+    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
+    app = TessaApp(load_config(config, environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3", "z")
+        await open_pane(app, pilot)
+        assert "request 029999 handled" in screen_text(app)
+        assert "30 error" in screen_text(app)  # the whole file's counts, not the ring's
+        view = app.screen.query_one(LogView)
+        view.focus()
+        await pilot.press("g")
+        await wait_until(pilot, lambda: "request 000000 handled" in screen_text(app))
+        assert "record 1 of 30,000" in screen_text(app)
+        await pilot.press("pagedown")
+        await wait_until(pilot, lambda: "request 000000" not in screen_text(app))
+        await pilot.press("G")
+        await wait_until(pilot, lambda: "request 029999 handled" in screen_text(app) and "record " not in screen_text(app))
+
+
+async def test_filter_counts_the_whole_file_and_n_jumps_in_context(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    log = tmp_path / "big.log"
+    write_log(log)
+    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
+    app = TessaApp(load_config(config, environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3", "z")
+        await open_pane(app, pilot)
+        app.screen.query_one(LogView).focus()
+        await pilot.press("slash", *"needle-early", "enter")
+        await wait_until(pilot, lambda: "1 in the whole file" in screen_text(app))
+        assert "request 000003 handled needle-early" in screen_text(app)
+        await pilot.press("slash", *" ", "ctrl+u", *"level:error", "enter")
+        await wait_until(pilot, lambda: "30 in the whole file" in screen_text(app))
+        await pilot.press("slash", "escape")  # the filter goes; the search stays for n / N
+        await wait_until(pilot, lambda: "in the whole file" not in screen_text(app))
+        await pilot.press("n")  # from the tail: wraps to the first error
+        await wait_until(pilot, lambda: "request 000999" in screen_text(app))
+        await pilot.press("n")
+        await wait_until(pilot, lambda: "request 001999" in screen_text(app))
+        assert app.screen.query_one(LogView).selected is not None
+        assert "request 001999" in app.screen.query_one(LogView).selected[2]
+
+
+async def test_goto_lands_on_a_time(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "big.log"
+    write_log(log)
+    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
+    app = TessaApp(load_config(config, environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3", "z")
+        await open_pane(app, pilot)
+        await pilot.press("colon", *"goto 07:30", "enter")
+        # 07:30:00 is record 5,400 (one a second from 06:00).
+        await wait_until(pilot, lambda: "request 005400 handled" in screen_text(app))
+        view = app.screen.query_one(LogView)
+        assert view.selected is not None and "request 005400" in view.selected[2]
+        await pilot.press("colon", *"goto 05:00", "enter")  # before the file's first record
+        await wait_until(pilot, lambda: "app begins after 05:00" in screen_text(app))
+        assert "request 000000 handled" in screen_text(app)
+        await pilot.press("colon", *"goto half past", "enter")
+        await wait_until(pilot, lambda: "use HH:MM[:SS]" in screen_text(app))
