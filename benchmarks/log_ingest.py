@@ -21,26 +21,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import codecs
 import os
-import pty
 import random
-import re
-import select
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-COLUMNS, ROWS = 140, 40
+
+from benchmarks import _log_writer  # noqa: E402 (after the path it is found on)
+from benchmarks._pty_screen import COLUMNS, ROWS, PtyProgram  # noqa: E402
+
 PLATFORM = "Ingest Bench"
 SERVICES = ("api", "edge-chat", "worker", "auth", "billing")
 PATHS = ("/api/chat", "/api/sessions", "/health", "/api/messages/42", "/auth/token", "/api/files/upload")
@@ -178,172 +175,14 @@ def throughput(count: int, batch: int, filter_text: str) -> dict[str, float]:
     return {"ours": ours, "log": plain, "ratio": ours / plain}
 
 
-# --- the console in a pty, and a small terminal emulator for what it shows -------------------------------------
-
-_TOKEN = re.compile(
-    r"\x1b\[([0-9;?<=>]*)[ -/]*([@-~])"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC
-    r"|\x1b[P^_X][^\x1b]*\x1b\\"  # DCS, PM, APC, SOS
-    r"|\x1b[()*+][0-9A-Za-z]|\x1b[=>78DEMNOc]"
-    r"|[\r\n\b]|[^\x1b\r\n\b]+"
-)
+# --- the console in a pty -----------------------------------------------------------------------------------------
 
 
-class Terminal:
-    """Just enough of a terminal to know what Textual's output shows: cursor moves, erases and text."""
-
-    def __init__(self) -> None:
-        self.rows = [[" "] * COLUMNS for _ in range(ROWS)]
-        self.row = self.col = 0
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._tail = ""
-
-    def feed(self, data: bytes) -> None:
-        text = self._tail + self._decoder.decode(data)
-        position = 0
-        while position < len(text):
-            match = _TOKEN.match(text, position)
-            if match is None:  # an escape sequence cut by the read: wait for the rest
-                break
-            position = match.end()
-            piece = match.group(0)
-            if piece[0] == "\x1b":
-                if match.group(2):
-                    self._csi(match.group(1), match.group(2))
-            elif piece == "\r":
-                self.col = 0
-            elif piece == "\n":
-                self.row = min(self.row + 1, ROWS - 1)
-            elif piece == "\b":
-                self.col = max(0, self.col - 1)
-            else:
-                room = COLUMNS - self.col
-                if room > 0:
-                    part = piece[:room]
-                    self.rows[self.row][self.col : self.col + len(part)] = part
-                self.col = min(COLUMNS, self.col + len(piece))
-        self._tail = text[position:]
-        if len(self._tail) > 4096:  # not an escape sequence after all
-            self._tail = ""
-
-    def _csi(self, params: str, final: str) -> None:
-        numbers = [int(p) if p.isdigit() else 0 for p in params.lstrip("?<=>").split(";")]
-        first = numbers[0] or 1
-        if final in "Hf":
-            self.row = min(max(first, 1), ROWS) - 1
-            self.col = min(max((numbers[1] if len(numbers) > 1 else 0) or 1, 1), COLUMNS) - 1
-        elif final == "J" and numbers[0] == 2:
-            self.rows = [[" "] * COLUMNS for _ in range(ROWS)]
-        elif final == "K":
-            start, end = (self.col, COLUMNS) if numbers[0] == 0 else (0, self.col) if numbers[0] == 1 else (0, COLUMNS)
-            self.rows[self.row][start:end] = [" "] * (end - start)
-        elif final == "A":
-            self.row = max(0, self.row - first)
-        elif final == "B":
-            self.row = min(ROWS - 1, self.row + first)
-        elif final == "C":
-            self.col = min(COLUMNS, self.col + first)
-        elif final == "D":
-            self.col = max(0, self.col - first)
-        elif final == "G":
-            self.col = min(first, COLUMNS) - 1
-
-    def text(self) -> str:
-        return "\n".join("".join(row) for row in self.rows)
-
-
-class Console:
-    """`python -m tessa_tui --config CFG` in a 140x40 pseudo-terminal, its output read continuously."""
-
-    def __init__(self, config: Path, home: Path) -> None:
-        self.started = time.monotonic()
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.chdir(REPO)
-            os.environ.update(
-                {
-                    "TERM": "xterm-256color",
-                    "COLUMNS": str(COLUMNS),
-                    "LINES": str(ROWS),
-                    "HOME": str(home),
-                    "XDG_CONFIG_HOME": str(home / "config"),
-                    "XDG_DATA_HOME": str(home / "data"),
-                    "XDG_STATE_HOME": str(home / "state"),
-                    "XDG_CACHE_HOME": str(home / "cache"),
-                }
-            )
-            os.execv(sys.executable, [sys.executable, "-m", "tessa_tui", "--config", str(config)])
-        self.pid, self.fd = pid, fd
-        self.screen = Terminal()
-        self.alive = True
-
-    def pump(self, seconds: float) -> bool:
-        """Read (and emulate) output for up to `seconds`; True if something was read."""
-        if not self.alive:
-            time.sleep(max(0.0, seconds))
-            return False
-        ready, _, _ = select.select([self.fd], [], [], max(0.0, seconds))
-        if not ready:
-            return False
-        try:
-            data = os.read(self.fd, 1 << 16)
-        except OSError:
-            data = b""
-        if not data:
-            self.alive = False
-            return False
-        self.screen.feed(data)
-        return True
-
-    def wait_for(self, holds: Callable[[str], bool], timeout: float) -> float | None:
-        """Seconds until the screen satisfies `holds` (None: not within `timeout`)."""
-        start = time.monotonic()
-        while not holds(self.screen.text()):
-            left = timeout - (time.monotonic() - start)
-            if left <= 0 or not self.alive:
-                return None
-            self.pump(min(left, 0.05))
-        return time.monotonic() - start
-
-    def drain(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while (left := deadline - time.monotonic()) > 0:
-            self.pump(left)
-
-    def press(self, key: bytes) -> None:
-        os.write(self.fd, key)
-
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-    def position(self, path: Path) -> int:
-        """How far the console has read `path` (its file offset; 0 if it has not opened it)."""
-        for fd in os.listdir(f"/proc/{self.pid}/fd"):
-            try:
-                if os.readlink(f"/proc/{self.pid}/fd/{fd}") == str(path):
-                    for line in Path(f"/proc/{self.pid}/fdinfo/{fd}").read_text().splitlines():
-                        if line.startswith("pos:"):
-                            return int(line.split()[1])
-            except OSError:
-                continue
-        return 0
-
-    def stop(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            while os.waitpid(self.pid, os.WNOHANG) == (0, 0):
-                if time.monotonic() > deadline:
-                    os.kill(self.pid, signal.SIGKILL)
-                    os.waitpid(self.pid, 0)
-                    break
-                self.pump(0.05)  # keep reading: a full pty would block its exit
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        os.close(self.fd)
+def start_console(config: Path, home: Path) -> PtyProgram:
+    """`python -m tessa_tui --config CFG` in a 140x40 pseudo-terminal, with a HOME and XDG directories of its own."""
+    xdg = {f"XDG_{d.upper()}_HOME": str(home / d) for d in ("config", "data", "state", "cache")}
+    environ = {"HOME": str(home), **xdg}
+    return PtyProgram([sys.executable, "-m", "tessa_tui", "--config", str(config)], REPO, environ)
 
 
 def write_config(directory: Path, log: Path, buffer_lines: int | None = None) -> Path:
@@ -355,44 +194,9 @@ def write_config(directory: Path, log: Path, buffer_lines: int | None = None) ->
     return config
 
 
-# --- the writer process ----------------------------------------------------------------------------------------
-
-
-def writer_main(path: Path, rate: float, seconds: float, total: int) -> None:
-    """Append lines to `path`: `rate` lines/s for `seconds` (rate 0: as fast as possible) until `total` lines."""
-    pool = [(line + "\n").encode() for line in realistic_lines(20_000, seed=11)]
-    block = b"".join(pool)
-    written = 0
-    started = time.monotonic()
-    with path.open("ab", buffering=0) as out:
-        while written < total:
-            elapsed = time.monotonic() - started
-            if rate and elapsed >= seconds:
-                break
-            target = min(total, int(elapsed * rate) + 1) if rate else total
-            want = target - written
-            if want <= 0:
-                time.sleep(0.002)
-                continue
-            if want >= len(pool) and written % len(pool) == 0:
-                out.write(block)
-                written += len(pool)
-                continue
-            start = written % len(pool)
-            chunk = pool[start : start + want]
-            out.write(b"".join(chunk))
-            written += len(chunk)
-    print(written, flush=True)
-
-
-def start_writer(path: Path, rate: float, seconds: float, total: int) -> subprocess.Popen[str]:
-    argv = [sys.executable, __file__, "--writer", str(path), str(rate), str(seconds), str(total)]
-    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-
-
 def mean_line_bytes() -> float:
-    pool = realistic_lines(20_000, seed=11)
-    return sum(len(line.encode()) + 1 for line in pool) / len(pool)
+    pool = _log_writer.Lines(0).pool
+    return sum(len(line) for line in pool) / len(pool)
 
 
 # --- (b) flood ---------------------------------------------------------------------------------------------------
@@ -405,7 +209,7 @@ def flood(
     log.touch()
     config = write_config(work, log, buffer_lines)
     per_line = mean_line_bytes()
-    console = Console(config, work / "home")
+    console = start_console(config, work / "home")
     writer: subprocess.Popen[str] | None = None
     result: dict[str, float] = {}
     try:
@@ -415,7 +219,7 @@ def flood(
         console.wait_for(lambda s: "no lines yet" in s, 5)
         console.press(b"3")  # focus the logs pane: `p` is its key
         console.drain(1.0)
-        writer = start_writer(log, rate, seconds, 10**12)
+        writer = _log_writer.start(log, rate, seconds, 10**12)
         latencies: list[float] = []
         missed = 0
         rss_50k: tuple[float, float] | None = None
@@ -433,7 +237,7 @@ def flood(
             else:
                 latencies.append(took)
             console.drain(0.2 - (time.monotonic() - pressed))
-        written = int((writer.communicate(timeout=30)[0] or "0").strip() or 0)
+        written = _log_writer.written_count(writer.communicate(timeout=30)[0] or "")
         writer = None
         read_at_end = console.position(log) / per_line
         if "PAUSED" in console.screen.text():
@@ -460,7 +264,7 @@ def flood(
             result.update(p50=float("inf"), p99=float("inf"))
         # Memory: the writer as fast as it can, up to rss_lines in all; how far the console reads in rss_wait.
         remaining = max(0, rss_lines - written)
-        writer = start_writer(log, 0, 0, remaining)
+        writer = _log_writer.start(log, 0, 0, remaining)
         wait_started = time.monotonic()
         target = rss_lines * per_line
         while console.position(log) < target and time.monotonic() - wait_started < rss_wait:
@@ -499,20 +303,25 @@ def flood(
 # --- (c) big file ------------------------------------------------------------------------------------------------
 
 
-def big_file(work: Path, megabytes: int) -> dict[str, float]:
-    log = work / "big.log"
+def write_big_file(path: Path, megabytes: int, marker: str) -> None:
+    """`megabytes` MiB of realistic lines, then one line holding `marker`: the last line of the file."""
     pool = "".join(line + "\n" for line in realistic_lines(20_000, seed=13)).encode()
-    marker = f"BIGFILE-END-{os.getpid()}"
-    made = time.monotonic()
-    with log.open("wb") as out:
+    with path.open("wb") as out:
         size = 0
         while size < megabytes * 2**20:
             out.write(pool)
             size += len(pool)
         out.write(f"2026-11-28 11:00:00,000 ERROR [api] {marker} the last line of the file\n".encode())
+
+
+def big_file(work: Path, megabytes: int) -> dict[str, float]:
+    log = work / "big.log"
+    marker = f"BIGFILE-END-{os.getpid()}"
+    made = time.monotonic()
+    write_big_file(log, megabytes, marker)
     made = time.monotonic() - made
     config = write_config(work, log)
-    console = Console(config, work / "home")
+    console = start_console(config, work / "home")
     try:
         first = console.wait_for(lambda s: PLATFORM in s, 30)
         last = console.wait_for(lambda s: marker in s, 30)
@@ -532,9 +341,6 @@ def big_file(work: Path, megabytes: int) -> dict[str, float]:
 
 
 def main() -> None:
-    if len(sys.argv) == 6 and sys.argv[1] == "--writer":
-        writer_main(Path(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
-        return
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--lines", type=int, default=200_000, help="(a) lines through each path")
     parser.add_argument("--batch", type=int, default=5_000, help="(a) lines per batch")
