@@ -24,7 +24,7 @@ from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.follow import READ_BUDGET
 from tessa_tui.logs.ingest import Batch
 from tessa_tui.logs.parse import FULL, LogParser
-from tessa_tui.logs.watch import CATCH_UP_S, POLL_S, Reading, watch_command, watch_file, watch_log
+from tessa_tui.logs.watch import BUSY_S, CATCH_UP_S, POLL_S, Reading, watch_command, watch_file, watch_log
 from tests.conftest import FROZEN_NOW
 
 T = TypeVar("T")
@@ -215,7 +215,7 @@ def file_watcher(path: Path, timeline: Timeline, parser: LogParser | None = None
     return watch_file(path, parser, Reading(sleep=timeline.sleep, **reading))
 
 
-async def test_a_file_is_read_every_second_and_only_news_is_yielded(tmp_path: Path) -> None:
+async def test_a_quiet_file_is_read_twice_a_second_a_busy_one_soon_and_only_news_is_yielded(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text("2026-11-28 10:00:01 INFO started\n")
     timeline = Timeline()
@@ -230,7 +230,8 @@ async def test_a_file_is_read_every_second_and_only_news_is_yielded(tmp_path: Pa
     first, second = await take(batches, 2)
     assert (first.status, [row[FULL] for row in first.rows]) == ("following", ["2026-11-28 10:00:01 INFO started"])
     assert second.levels["error"] == 1 and second.status == "following"
-    assert timeline.slept == [POLL_S] * 3  # two reads brought nothing and were not yielded
+    # The first read brought a line: the next comes soon; two brought nothing and were not yielded.
+    assert timeline.slept == [BUSY_S, POLL_S, POLL_S]
 
 
 async def test_a_source_that_is_behind_is_read_again_at_once(tmp_path: Path) -> None:

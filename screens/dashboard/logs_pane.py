@@ -43,7 +43,10 @@ if TYPE_CHECKING:
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
 STATE_ROWS = 4  # the remote state lines' max-height (#remote-states in tessa.tcss)
-FLUSH_AT = 10_000  # records waiting for the screen that make a flush happen before the next tick
+FLUSH_AT = 10_000  # records waiting for the screen that make a flush happen at once (drawn on the next one)
+FLUSH_S = 0.1
+"""New lines are drawn this long after they arrive (batches arriving meanwhile share the repaint): a busy log is
+on screen within half a second, and the screen is repainted at most ten times a second for it."""
 
 
 def arrival_minute() -> int:
@@ -87,6 +90,7 @@ class LogsPane(FilterOwner, Pane):
         self._pending: list[Batch] = []
         self._pending_records = 0
         self._undrawn = False
+        self._draw_due = False
         self._ingest = ThreadPoolExecutor(1, thread_name_prefix="log-ingest")
         """One thread parses every source's lines: a flood does its work off the event loop."""
         self._ticks = 0
@@ -253,13 +257,13 @@ class LogsPane(FilterOwner, Pane):
         return name if name in self._indexes else None
 
     def _history_for(self) -> FileHistory | None:
-        from tessa_tui.logs.history import FileHistory
-
         scope = self._scope()
         if scope is None:
             return None
         history = self._histories.get(scope)
         if history is None:
+            from tessa_tui.logs.history import FileHistory  # once a file is indexed: not on the first frame
+
             history = self._histories[scope] = FileHistory(self._indexes[scope])
         return history
 
@@ -270,8 +274,6 @@ class LogsPane(FilterOwner, Pane):
     def _search_whole_file(self, line_filter: LineFilter | None) -> None:
         """A filter typed over a file source: its matches in the whole file, found in the background and shown
         as they come (the last search stays for `n` / `N` when the filter is cleared)."""
-        from tessa_tui.logs.history import MatchHistory
-
         view = self.query_one("#log-view", LogView)
         scope = self._scope()
         if scope is None or self._worker is None:
@@ -282,6 +284,8 @@ class LogsPane(FilterOwner, Pane):
             if view.history is not None and view.history is not self._history_for():
                 view.leave_history()
             return
+        from tessa_tui.logs.history import MatchHistory
+
         search = self._worker.search(scope, line_filter)
         if search is not None:
             view.show_history(MatchHistory(search))
@@ -380,13 +384,24 @@ class LogsPane(FilterOwner, Pane):
         if batch.rows:
             self._pending.append(batch)
             self._pending_records += len(batch.rows)
-        # The first lines at once; after that once a second. In a flood, records move to the view sooner (memory
-        # stays flat) but are drawn with the next tick: repainting more often would only cost the keyboard.
+        # The first lines at once; after that within FLUSH_S, every batch that came meanwhile in one repaint.
+        # In a flood, records move to the view sooner still (memory stays flat), drawn with that repaint.
         if first and self.counts:
             self._flush()
             self._update_subtitle()  # the counts line too: it is otherwise redrawn only every fifth tick
         elif self._pending_records >= FLUSH_AT:
             self._flush(repaint=False)
+        if self._pending or self._undrawn:
+            self._draw_soon()
+
+    def _draw_soon(self) -> None:
+        if not self._draw_due:
+            self._draw_due = True
+            self.set_timer(FLUSH_S, self._draw_now, name="draw new log lines")
+
+    def _draw_now(self) -> None:
+        self._draw_due = False
+        self._flush(repaint=True, tick=False)
 
     def _show_remote_states(self) -> None:
         """A line per remote source that needs a look (behind, failing, rate-limited, connecting, or a note), word +
@@ -436,8 +451,9 @@ class LogsPane(FilterOwner, Pane):
         if self._sources is not None:
             self._flush()
 
-    def _flush(self, *, repaint: bool = True) -> None:
-        """Move what arrived since the last flush into the view, and draw it."""
+    def _flush(self, *, repaint: bool = True, tick: bool = True) -> None:
+        """Move what arrived since the last flush into the view, and draw it (the subtitle's counts on the
+        dashboard's tick)."""
         view = self.query_one("#log-view", LogView) if self._sources is not None else None
         if self._pending and view is not None:
             batches, self._pending, self._pending_records = self._pending, [], 0
@@ -451,7 +467,7 @@ class LogsPane(FilterOwner, Pane):
         elif view is not None and repaint and self._undrawn:  # an early flush left its lines for this tick
             view.refresh()
             self._undrawn = False
-        if not repaint:
+        if not repaint or not tick:
             return
         if view is not None and view.history is not None and view.following_history:
             view.refresh()  # the file (or the matches) grew under a view that follows its end
@@ -515,14 +531,14 @@ class LogsPane(FilterOwner, Pane):
         for name, status in self._status.items():
             if "restarting" in status or status.startswith("cannot"):  # exited, or not a file to follow: why
                 text += f" · {name} {status}"
-        if self._index_text:
-            text += f" · {self._index_text}"
+        if self._index_text:  # first: a narrow pane cuts the end of its subtitle
+            text = f"{self._index_text} · {text}"
         view = next(self.query("#log-view").results(LogView), None)
         history = view.history if view is not None else None
         if view is not None and history is not None and history is not self._history_for():
             search = self._search_for()
             state = search.state() if search is not None else None
-            found = f"{state.matches:,} in the whole file" if state is not None else "the whole file"
+            found = f"{state.matches:,} of {state.records:,} in the whole file" if state is not None else "whole file"
             if state is not None and not state.done:
                 found += f" (searching {state.scanned * 100 // max(1, state.records)}%)"
             position = view.history_position()

@@ -24,7 +24,8 @@ from tessa_tui.logs.follow import FileFollower
 from tessa_tui.logs.ingest import Batch, digest, read_file
 from tessa_tui.logs.parse import LogParser
 
-POLL_S = 1.0  # the pane's cadence: once a second, like its flush
+POLL_S = 0.5  # a quiet source is looked at twice a second (an unfinished last line is due after 0.5 s)
+BUSY_S = 0.1  # a source that just brought lines is read again soon: a busy log is on screen within 0.5 s
 CATCH_UP_S = 0.01  # a source that is behind is read again at once
 FAULT_MAX_S = 60.0  # a read that keeps failing is tried again at most this far apart
 
@@ -36,8 +37,10 @@ FilterNow = Callable[[], LineFilter | None]
 
 
 def pane_pause(batch: Batch) -> float:
-    """The logs pane's cadence: at once while behind, else a second."""
-    return CATCH_UP_S if batch.behind else POLL_S
+    """The logs pane's cadence: at once while behind, soon while lines come, else twice a second."""
+    if batch.behind:
+        return CATCH_UP_S
+    return BUSY_S if batch.rows else POLL_S
 
 
 def _no_filter() -> LineFilter | None:
