@@ -469,8 +469,8 @@ class LogsPane(FilterOwner, Pane):
             self._undrawn = False
         if not repaint or not tick:
             return
-        if view is not None and view.history is not None and view.following_history:
-            view.refresh()  # the file (or the matches) grew under a view that follows its end
+        if view is not None and view.history is not None and (view.following_history or view.window_short()):
+            view.refresh()  # the file (or the matches) grew under a view that follows its end or is not full
         self._ticks += 1
         progress = self._index_progress()
         if progress != self._index_text:

@@ -158,6 +158,10 @@ class LogView(Widget, can_focus=True):
             self._window = (key, history.rows(self.top, height))
         return self._window[1]
 
+    def window_short(self) -> bool:
+        """History: fewer rows on screen than fit (the index or the search has not reached further yet)."""
+        return self.history is not None and len(self._window[1]) < self.size.height
+
     def _history_select(self, step: int) -> None:
         history = self.history
         assert history is not None
@@ -289,11 +293,16 @@ class LogView(Widget, can_focus=True):
         self.from_end = max(0, min(self.from_end, max(0, len(self.lines) - self.size.height)))
         self.refresh()
 
+    def _reaches_further(self, history: History) -> bool:
+        """The file holds more than the ring: it is longer, or still being indexed (its first records may be
+        all the index has yet, but they are the file's first)."""
+        return history.count() > len(self.lines) or not history.index.state().done
+
     def _into_history(self, *, above: int) -> bool:
         """Up past the ring's oldest line: the file's history, where the ring starts (the rows the ring holds
         are the file's newest, `above` rows above the first shown). False when the ring already holds it all."""
         history = self.history_for() if self.filter is None else None
-        if history is None or history.count() <= len(self.lines):
+        if history is None or not self._reaches_further(history):
             return False
         start = max(0, history.count() - len(self.lines))
         height = max(1, self.size.height)
@@ -378,7 +387,7 @@ class LogView(Widget, can_focus=True):
             self.post_message(self.Moved())
             return
         history = self.history_for() if self.filter is None else None
-        if history is not None and history.count() > len(self.lines):
+        if history is not None and self._reaches_further(history):
             self.show_history(history, at=0)
             return
         self._move(len(self.lines))

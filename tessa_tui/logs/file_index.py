@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 
 STRIDE = 64
 """Records per checkpoint: reading record n starts at checkpoint n // STRIDE (at most 63 records skipped)."""
-SLICE = 4 * 1024 * 1024
-"""Bytes indexed per step: the lock is never held while a slice is read and scanned."""
+SLICE = 1024 * 1024
+"""Bytes indexed per step (what is indexed is seen a step at a time); the lock is never held while a slice is
+read and scanned."""
 SPAN_LIMIT = 32 * 1024 * 1024
 """At most this many bytes are read at once by a search's quick look (`span`)."""
 UNKNOWN = LEVELS.index("unknown")
