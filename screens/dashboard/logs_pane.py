@@ -306,6 +306,9 @@ class LogsPane(FilterOwner, Pane):
             return str(exc)
         ordinal = index.ordinal_at(when)
         if ordinal >= index.count:
+            state = index.state()
+            if not state.done:
+                return f"{scope} is indexed up to {state.percent}% and {typed.strip()} is further: try again shortly"
             return f"no record at or after {typed.strip()} in {scope}"
         view = self.query_one("#log-view", LogView)
         if view.filter is not None:

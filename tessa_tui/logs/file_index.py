@@ -309,14 +309,19 @@ class FileIndex:
         return False
 
     def newest_time(self) -> tuple[float, str] | None:
-        """The time of the newest timed record and its time of day as written, for `:goto HH:MM`."""
+        """The time of the file's newest timed line (from its last 64 KiB, indexed yet or not) and its time of
+        day as written, for `:goto HH:MM`."""
         with self._lock:
-            count = self._count
-        for ordinal, text in reversed(self.texts(max(0, count - STRIDE), STRIDE)):
-            del ordinal
-            _level, clock, moment = self.format.scan(text.partition("\n")[0])
-            if moment is not None:
-                return moment, clock
+            handle, size = self._handle, self._size
+        if handle is None:
+            return None
+        start = max(0, size - 64 * 1024)
+        for _offset, raw in reversed(list(lines_between(handle, start, size))):
+            line = decode(raw)
+            if self.format.starts_record(line):
+                _level, clock, moment = self.format.scan(line)
+                if moment is not None:
+                    return moment, clock
         return None
 
     def minutes(self) -> dict[int, tuple[int, ...]]:
