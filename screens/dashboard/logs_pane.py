@@ -108,6 +108,8 @@ class LogsPane(FilterOwner, Pane):
         self._histories: dict[str, FileHistory] = {}
         self._worker: IndexWorker | None = None
         self._index_text = ""
+        self._pending_goto: tuple[str, float, str] | None = None
+        """A `:goto` further than the index had got: (source, epoch seconds, as typed)."""
 
     def compose(self) -> ComposeResult:
         if self._sources is None:
@@ -304,19 +306,46 @@ class LogsPane(FilterOwner, Pane):
             when = target_time(typed, index.newest_time())
         except ValueError as exc:
             return str(exc)
+        self._pending_goto = None
         ordinal = index.ordinal_at(when)
         if ordinal >= index.count:
             state = index.state()
-            if not state.done:
-                return f"{scope} is indexed up to {state.percent}% and {typed.strip()} is further: try again shortly"
+            if not state.done:  # lands when the index gets there (the next tick that finds it)
+                self._pending_goto = (scope, when, typed.strip())
+                return f"{scope} is indexed up to {state.percent}%: :goto {typed.strip()} lands once it gets there"
             return f"no record at or after {typed.strip()} in {scope}"
-        view = self.query_one("#log-view", LogView)
-        if view.filter is not None:
-            view.set_filter(None)
-        view.goto_ordinal(ordinal)
+        self._land(ordinal)
         if ordinal == 0 and index.starts_after(when):
             return f"{scope} begins after {typed.strip()}: its first record is shown"
         return None
+
+    def _goto_when_indexed(self) -> None:
+        """A `:goto` that was further than the index had got: there now?"""
+        if self._pending_goto is None:
+            return
+        scope, when, typed = self._pending_goto
+        index = self._indexes[scope]
+        if self._scope() != scope:  # another tab chosen meanwhile: that goto is off
+            self._pending_goto = None
+            return
+        ordinal = index.ordinal_at(when)
+        if ordinal < index.count:
+            self._pending_goto = None
+            self._land(ordinal)
+            self.notify(f":goto {typed}: there", markup=False)
+        elif index.state().done:
+            self._pending_goto = None
+            self.notify(f"no record at or after {typed} in {scope}", severity="warning", markup=False)
+
+    def _land(self, ordinal: int) -> None:
+        """Record `ordinal` of the view's file at the top, selected; the filter goes (the whole file at that time)."""
+        view = self.query_one("#log-view", LogView)
+        field = self.query_one("#log-filter", FilterInput)
+        if field.value or view.filter is not None:  # the whole file at that time: the filter goes
+            field.value, field.display = "", False
+            self._typed_filter = LineFilter.parse("")
+            view.set_filter(None)
+        view.goto_ordinal(ordinal)
 
     def on_log_view_moved(self, message: LogView.Moved) -> None:
         message.stop()
@@ -475,6 +504,7 @@ class LogsPane(FilterOwner, Pane):
         if view is not None and view.history is not None and (view.following_history or view.window_short()):
             view.refresh()  # the file (or the matches) grew under a view that follows its end or is not full
         self._ticks += 1
+        self._goto_when_indexed()
         progress = self._index_progress()
         if progress != self._index_text:
             self._index_text = progress

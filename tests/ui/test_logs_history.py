@@ -59,7 +59,9 @@ async def test_g_reaches_the_first_record_beyond_the_ring(write_config: Callable
         await pilot.press("pagedown")
         await wait_until(pilot, lambda: "request 000000" not in screen_text(app))
         await pilot.press("G")
-        await wait_until(pilot, lambda: "request 029999 handled" in screen_text(app) and "record " not in screen_text(app))
+        await wait_until(
+            pilot, lambda: "request 029999 handled" in screen_text(app) and "record " not in screen_text(app)
+        )
 
 
 async def test_filter_counts_the_whole_file_and_n_jumps_in_context(
