@@ -1,7 +1,10 @@
-"""`tessa-tui logs NAME`: a configured log source's records, read by the logs pane's own watcher.
+"""`tessa-tui logs NAME`: a configured log source's records, read by the logs pane's own parser.
 
-A remote source (`supabase:`, `loki:`) is read like a file: its backfill window once (every page of it), or with
---follow, poll after poll; its state goes to stderr when it changes, and a source that cannot be read is exit 1."""
+A file source prints the whole file (`--tail N`: its last N records; `--since TIME`: from a time on, in the log's
+own clock as `:goto` reads it), then with --follow goes on like `tail -F`. A command source prints what its command
+writes. A remote source (`supabase:`, `loki:`) is read like a file: its backfill window once (every page of it), or
+with --follow, poll after poll; its state goes to stderr when it changes, and a source that cannot be read is
+exit 1."""
 
 from __future__ import annotations
 
@@ -9,8 +12,11 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tessa_tui.base.errors import UserError
 from tessa_tui.base.user_dirs import home_path
@@ -18,7 +24,7 @@ from tessa_tui.config.load import LoadedConfig
 from tessa_tui.config.model import LogSource
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.ingest import Batch
-from tessa_tui.logs.parse import LogRecord
+from tessa_tui.logs.parse import FULL, LogRecord, Row, row_of
 from tessa_tui.logs.watch import Reading, watch_log
 from tessa_tui.runbook.placeholders import fill_text
 
@@ -37,20 +43,97 @@ def run_logs(loaded: LoadedConfig, args: argparse.Namespace) -> int:
         line_filter = LineFilter.of_options(args.level, args.grep)
     except ValueError as exc:
         raise UserError(f"--grep: {exc}") from None
+    tail, since = getattr(args, "tail", None), getattr(args, "since", None)
+    if (tail is not None or since is not None) and source.path is None:
+        raise UserError(f"--tail and --since read a file; log source {args.name!r} is not one")
+    start_offset = None
     if source.path is not None:
         path = home_path(source.path)
         if not path.exists() and not args.follow:
             raise UserError(f"log source {args.name!r}: {path} does not exist (yet); --follow waits for it")
-    return asyncio.run(_print_records(source, loaded.config.placeholders, line_filter, args))
+        if path.exists():
+            start_offset = _print_file(path, source, line_filter, args)
+            if not args.follow:
+                return 0
+    return asyncio.run(_print_records(source, loaded.config.placeholders, line_filter, args, start_offset))
+
+
+PRINT_BATCH = 1000
+
+
+def _print_file(path: Path, source: LogSource, line_filter: LineFilter, args: argparse.Namespace) -> int:
+    """The file's records as it is now (all, the last --tail N, or from --since on); where following goes on."""
+    from tessa_tui.base.regular_file import NotRegularFile, open_regular
+    from tessa_tui.logs.file_records import (
+        complete_end,
+        newest_time,
+        quick_row,
+        record_texts,
+        start_of_last,
+        start_of_time,
+    )
+    from tessa_tui.logs.goto import target_time
+    from tessa_tui.logs.ingest import masked_rows
+    from tessa_tui.logs.record_format import format_for
+
+    try:
+        handle = open_regular(path)
+    except NotRegularFile as exc:
+        raise UserError(f"log source {args.name!r}: cannot follow: {exc.strerror}") from None
+    except OSError as exc:
+        raise UserError(f"log source {args.name!r}: cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        size = os.fstat(handle).st_size
+        end = complete_end(handle, size) if args.follow else size
+        fmt = format_for(path, source.format)
+        start = 0
+        if args.since is not None:
+            try:
+                start = start_of_time(handle, fmt, target_time(args.since, newest_time(handle, fmt, size)), end)
+            except ValueError as exc:
+                raise UserError(f"--since: {exc}") from None
+        if args.tail is not None:
+            start = max(start, start_of_last(handle, fmt, args.tail, end))
+        batch: list[Row] = []
+        for text in record_texts(handle, fmt, start, end, final=not args.follow):
+            row = quick_row(fmt, text, source.name)
+            if args.json:  # the message and time as parsed: the whole parse, for what is printed
+                row = row_of(fmt.parse(text, source.name))
+            batch.append(row)
+            if len(batch) >= PRINT_BATCH:
+                _print_batch(batch, line_filter, args, masked_rows)
+                batch = []
+        _print_batch(batch, line_filter, args, masked_rows)
+        return end
+    finally:
+        os.close(handle)
+
+
+def _print_batch(
+    rows: list[Row],
+    line_filter: LineFilter,
+    args: argparse.Namespace,
+    masked_rows: Callable[[list[Row]], list[Row]],
+) -> None:
+    rows = masked_rows(rows)
+    text = [_json(LogRecord._make(row)) if args.json else row[FULL] for row in rows if line_filter.matches(row)]
+    if text:
+        print("\n".join(text), flush=True)
 
 
 async def _print_records(
-    source: LogSource, placeholders: dict[str, str], line_filter: LineFilter, args: argparse.Namespace
+    source: LogSource,
+    placeholders: dict[str, str],
+    line_filter: LineFilter,
+    args: argparse.Namespace,
+    start_offset: int | None = None,
 ) -> int:
     """The watcher's records until the source is read (a file once, a command until it exits; with --follow,
     until interrupted); a source that cannot be followed at all is an error."""
     reading = Reading(line_filter=lambda: line_filter, pause=_cli_pause)
-    batches = watch_log(source, reading, fill_argument=lambda arg: fill_text(arg, placeholders))
+    batches = watch_log(
+        source, reading, fill_argument=lambda arg: fill_text(arg, placeholders), start_offset=start_offset
+    )
     said = ""
     async with contextlib.aclosing(batches):  # a command's whole process group goes with it
         async for batch in batches:

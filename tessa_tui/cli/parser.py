@@ -459,7 +459,22 @@ def _add_logs(commands: Any) -> None:
     logs.add_argument("--json", action="store_true", help="one JSON object per record")
     logs.add_argument("--level", choices=[lv for lv in LEVELS if lv != "unknown"], help="this level and worse only")
     logs.add_argument("--grep", metavar="RE", help="records whose text matches this regular expression")
+    logs.add_argument("--tail", metavar="N", type=_record_count, help="a file source's last N records only")
+    logs.add_argument(
+        "--since",
+        metavar="TIME",
+        help="a file source's records from TIME on: 14:05, 2026-12-06 14:05 or 10m (before its newest), "
+        "in the log's own clock",
+    )
     logs.set_defaults(run=_run_logs)
+
+
+def _record_count(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        from tessa_tui.base.sanitize import sanitize  # `tessa-tui --help` does not pay for it
+
+        raise argparse.ArgumentTypeError(f"{sanitize(text)[:40]!r}: a number of records, 0 or more")
+    return int(text)
 
 
 def _run_logs(args: argparse.Namespace) -> int:

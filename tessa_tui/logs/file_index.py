@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 from array import array
 from bisect import bisect_right
@@ -179,7 +180,7 @@ class FileIndex:
             try:
                 self._handle = open_regular(self.path)
             except NotRegularFile as exc:
-                self.error = f"cannot index: {exc.reason}"
+                self.error = f"cannot index: {exc.strerror}"
                 return None
             except OSError as exc:
                 self.error = f"cannot index: {exc.strerror or exc}"
@@ -311,30 +312,23 @@ class FileIndex:
     def newest_time(self) -> tuple[float, str] | None:
         """The time of the file's newest timed line (from its last 64 KiB, indexed yet or not) and its time of
         day as written, for `:goto HH:MM`."""
+        from tessa_tui.logs.file_records import newest_time
+
         with self._lock:
             handle, size = self._handle, self._size
-        if handle is None:
-            return None
-        start = max(0, size - 64 * 1024)
-        for _offset, raw in reversed(list(lines_between(handle, start, size))):
-            line = decode(raw)
-            if self.format.starts_record(line):
-                _level, clock, moment = self.format.scan(line)
-                if moment is not None:
-                    return moment, clock
-        return None
+        return newest_time(handle, self.format, size) if handle is not None else None
 
     def minutes(self) -> dict[int, tuple[int, ...]]:
         """Records per level for each minute (epoch minute → counts in LEVELS order)."""
         with self._lock:
             return {minute: tuple(counts) for minute, counts in self._minutes.items()}
 
-    def memory_bytes(self) -> int:
-        """What the index itself holds (its arrays and histogram), for the memory budget's test."""
+    def memory_bytes(self) -> tuple[int, int]:
+        """What the index itself holds, for the memory budget's test: (by record: its arrays, by minute: the
+        histogram)."""
         with self._lock:
-            return (
-                len(self._levels)
-                + self._offsets.itemsize * len(self._offsets)
-                + self._times.itemsize * len(self._times)
-                + 120 * len(self._minutes)
+            by_record = sys.getsizeof(self._levels) + sys.getsizeof(self._offsets) + sys.getsizeof(self._times)
+            by_minute = sys.getsizeof(self._minutes) + sum(
+                sys.getsizeof(counts) + 8 * len(counts) for counts in self._minutes.values()
             )
+            return by_record, by_minute

@@ -15,9 +15,12 @@ MAX_LINE = 64 * 1024
 the follower cuts at 1 MiB, but the index only needs a line's head to place and scan it."""
 
 
-def lines_between(handle: int, start: int, end: int, read_size: int = READ_SIZE) -> Iterator[tuple[int, bytes]]:
+def lines_between(
+    handle: int, start: int, end: int, read_size: int = READ_SIZE, *, final: bool = False
+) -> Iterator[tuple[int, bytes]]:
     """(offset, line without its newline) for every complete line that starts in [start, end); a last line
-    without a newline before `end` is not yielded (it may still be growing). A line is cut at MAX_LINE."""
+    without a newline before `end` is not yielded (it may still be growing) unless `final` (the file as it is
+    now, for a reader that will not come back). A line is cut at MAX_LINE."""
     position = start
     carry = b""
     carry_at = start
@@ -25,7 +28,7 @@ def lines_between(handle: int, start: int, end: int, read_size: int = READ_SIZE)
     while position < end:
         data = os.pread(handle, min(read_size, end - position), position)
         if not data:
-            return
+            break
         parts = data.split(b"\n")
         tail = parts.pop()  # after the last newline: the start of a line still open
         at = position
@@ -45,6 +48,8 @@ def lines_between(handle: int, start: int, end: int, read_size: int = READ_SIZE)
             carry += tail
             if len(carry) > MAX_LINE:
                 carry, cut = carry[:MAX_LINE], True
+    if final and carry:
+        yield carry_at, carry.rstrip(b"\r")
 
 
 def decode(line: bytes) -> str:

@@ -48,6 +48,9 @@ class FileFollower:
 
     path: Path
     start_at_end: bool = True
+    start_offset: int | None = None
+    """Where the first open starts reading (a record boundary: `tessa-tui logs -f` after printing up to it);
+    None: the file's last START_WINDOW bytes (or its start, without `start_at_end`)."""
     _handle: int | None = None
     _inode: int | None = None
     _position: int = 0
@@ -103,6 +106,11 @@ class FileFollower:
         self.error = None
         stat = os.fstat(handle)
         self._handle, self._inode, self._cutter = handle, stat.st_ino, LineCutter()
+        if first and self.start_offset is not None:
+            self._position = min(self.start_offset, stat.st_size)
+            os.lseek(handle, self._position, os.SEEK_SET)
+            self.status = "following"
+            return True
         self._position = max(0, stat.st_size - START_WINDOW) if first and self.start_at_end else 0
         if self._position:
             os.lseek(handle, self._position, os.SEEK_SET)

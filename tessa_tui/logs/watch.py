@@ -61,10 +61,14 @@ EVERY_SECOND = Reading()
 
 
 def watch_log(
-    source: LogSource, reading: Reading = EVERY_SECOND, *, fill_argument: Callable[[str], str] = str
+    source: LogSource,
+    reading: Reading = EVERY_SECOND,
+    *,
+    fill_argument: Callable[[str], str] = str,
+    start_offset: int | None = None,
 ) -> AsyncGenerator[Batch, None]:
-    """A configured source's batches: its file followed, its command run (each argument through
-    `fill_argument`, so one placeholder value stays one argument), or its remote API polled."""
+    """A configured source's batches: its file followed (from `start_offset` when given), its command run (each
+    argument through `fill_argument`, so one placeholder value stays one argument), or its remote API polled."""
     if source.remote is not None:
         from tessa_tui.logs.remote_watch import RemoteReading, watch_remote
 
@@ -72,12 +76,14 @@ def watch_log(
     parser = LogParser(source.format, source.name)
     if source.command is not None:
         return watch_command([fill_argument(arg) for arg in source.command], parser, reading)
-    return watch_file(home_path(source.path or ""), parser, reading)
+    return watch_file(home_path(source.path or ""), parser, reading, start_offset=start_offset)
 
 
-async def watch_file(path: Path, parser: LogParser, reading: Reading = EVERY_SECOND) -> AsyncGenerator[Batch, None]:
+async def watch_file(
+    path: Path, parser: LogParser, reading: Reading = EVERY_SECOND, *, start_offset: int | None = None
+) -> AsyncGenerator[Batch, None]:
     """A file followed like `tail -F`, each read digested in `reading.executor` (file reads block)."""
-    follower = FileFollower(path)
+    follower = FileFollower(path, start_offset=start_offset)
     loop = asyncio.get_running_loop()
 
     async def read(line_filter: LineFilter | None) -> Batch:
