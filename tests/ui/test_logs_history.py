@@ -108,3 +108,31 @@ async def test_goto_lands_on_a_time(write_config: Callable[[str], Path], tmp_pat
         assert "request 000000 handled" in screen_text(app)
         await pilot.press("colon", *"goto half past", "enter")
         await wait_until(pilot, lambda: said(app, "use HH:MM[:SS]"))
+
+
+async def test_goto_further_than_the_index_lands_when_it_gets_there(
+    write_config: Callable[[str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tessa_tui.logs.index_worker import IndexWorker
+
+    monkeypatch.setattr(IndexWorker, "start", lambda self: None)  # the test steps the index itself
+    log = tmp_path / "big.log"
+    write_log(log)
+    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
+    app = TessaApp(load_config(config, environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3", "z")
+        pane = app.screen.query_one(LogsPane)
+        await wait_until(pilot, lambda: "request 029999 handled" in screen_text(app))
+        index = pane._indexes["app"]
+        index.step()  # the first MiB only: about 17,000 records, up to 10:43
+        assert 0 < index.count < 20_000
+        await pilot.press("colon", *"goto 13:00", "enter")  # record 25,200: not indexed yet
+        await wait_until(pilot, lambda: said(app, "lands once it gets there"))
+        assert "request 025200" not in screen_text(app)
+        while index.step():
+            pass
+        pane.tick()
+        await wait_until(
+            pilot, lambda: "request 025200 handled" in screen_text(app) and said(app, ":goto 13:00: there")
+        )
