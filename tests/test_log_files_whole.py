@@ -212,3 +212,16 @@ def test_odd_files_index_and_print(write_config: Callable[[str], Path], tmp_path
     config = write_config(f"logs:\n  - name: odd\n    path: '{log}'\n")
     done = cli(config, "odd", "--tail", "5")
     assert done.returncode == 0 and "Traceback" not in done.stderr
+
+
+def test_error_onset_is_the_start_of_the_run_the_log_ends_in() -> None:
+    from tessa_tui.logs.error_onset import error_onset
+
+    base = 29_450_000  # an epoch minute
+    usual = [(base + m, 100, 2) for m in range(60)]  # 2 % errors is this service's normal
+    assert error_onset(usual) is None
+    assert error_onset([*usual, (base + 60, 100, 3)]) is None  # 3 %: not twice the usual
+    outage = [*usual, (base + 60, 100, 40), (base + 61, 100, 35), (base + 63, 50, 30)]  # a quiet minute between
+    assert error_onset(outage) == base + 60
+    assert error_onset([*outage, (base + 64, 100, 1)]) is None  # over
+    assert error_onset([]) is None and error_onset([(base, 0, 0)]) is None

@@ -531,6 +531,23 @@ class LogsPane(FilterOwner, Pane):
             return [errors / leveled for _, leveled, errors in by_time[-ERROR_RATE_MINUTES:] if leveled]
         return [errors / leveled for _, leveled, errors in self._minutes if leveled]
 
+    def errors_since(self) -> str | None:
+        """When the run of high-error minutes the indexed logs end in began, as their records write the time
+        (`14:05`); None when the newest minute is not one (tessa_tui.logs.error_onset)."""
+        by_time = self._indexed_minutes()
+        if not by_time:
+            return None
+        from tessa_tui.logs.error_onset import error_onset
+        from tessa_tui.logs.goto import zone_offset
+
+        onset = error_onset(by_time)
+        if onset is None:
+            return None
+        newest = next((t for index in self._indexes.values() if (t := index.newest_time()) is not None), None)
+        offset = zone_offset(*newest) if newest is not None else 0
+        written = (onset * 60 + offset) % 86_400
+        return f"{written // 3600:02d}:{written // 60 % 60:02d}"
+
     def _indexed_minutes(self) -> list[tuple[int, int, int]]:
         """(epoch minute, records with a level, errors) of every indexed file, merged by minute."""
         merged: dict[int, list[int]] = {}
@@ -559,6 +576,8 @@ class LogsPane(FilterOwner, Pane):
             rates = self.error_rates()
             if len(rates) > 1:
                 text += f" · per minute {sparkline(rates, ERROR_RATE_MINUTES, from_zero=True)} {rates[-1]:.1%}"
+            if onset := self.errors_since():
+                text += f" · errors up since {onset}"
         if waiting:
             text += f" · waiting for {', '.join(waiting)}"
         for name, status in self._status.items():

@@ -136,3 +136,16 @@ async def test_goto_further_than_the_index_lands_when_it_gets_there(
         await wait_until(
             pilot, lambda: "request 025200 handled" in screen_text(app) and said(app, ":goto 13:00: there")
         )
+
+
+async def test_the_subtitle_says_when_errors_started(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    with log.open("w", encoding="utf-8") as handle:
+        for n in range(3600):  # an hour from 13:00 written in +02:00, a record a second; errors from 13:50
+            clock = f"{13 + n // 3600:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+            level = "ERROR" if n >= 3000 and n % 3 == 0 else "INFO"
+            handle.write(f"2026-12-06T{clock}.000+02:00 {level} request {n}\n")
+    app = TessaApp(load_config(write_config(f"logs:\n  - name: app\n    path: '{log}'\n"), environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3", "z")
+        await wait_until(pilot, lambda: "errors up since 13:50" in screen_text(app))
