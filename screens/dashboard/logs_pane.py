@@ -108,6 +108,9 @@ class LogsPane(FilterOwner, Pane):
         self._histories: dict[str, FileHistory] = {}
         self._worker: IndexWorker | None = None
         self._index_text = ""
+        self._unfinished: dict[str, Row] = {}
+        """Each source's last line while it has no newline yet."""
+        self._unfinished_changed = False
         self._pending_goto: tuple[str, float, str] | None = None
         """A `:goto` further than the index had got: (source, epoch seconds, as typed)."""
 
@@ -406,6 +409,13 @@ class LogsPane(FilterOwner, Pane):
         message.taken.set()
         batch = message.batch
         self._status[batch.source] = batch.status
+        if batch.unfinished != self._unfinished.get(batch.source):
+            if batch.unfinished is None:
+                del self._unfinished[batch.source]
+            else:
+                self._unfinished[batch.source] = batch.unfinished
+            self._unfinished_changed = True
+            self._draw_soon()
         if batch.remote is not None:
             self._remote[batch.source] = (batch.remote.state, batch.status)
             self._show_remote_states()
@@ -499,6 +509,9 @@ class LogsPane(FilterOwner, Pane):
         elif view is not None and repaint and self._undrawn:  # an early flush left its lines for this tick
             view.refresh()
             self._undrawn = False
+        if view is not None and repaint and self._unfinished_changed:  # after the records that came with it
+            self._unfinished_changed = False
+            view.set_unfinished(list(self._unfinished.values()))
         if not repaint or not tick:
             return
         if view is not None and view.history is not None and (view.following_history or view.window_short()):

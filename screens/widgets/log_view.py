@@ -34,6 +34,8 @@ LEVEL_STYLES = {
 }
 DIM = Style.parse("dim")
 SELECTED = Style.parse("reverse")
+UNFINISHED = Style.parse("italic")
+"""A line still being written: it may yet grow."""
 MESSAGE_STYLES = {"fatal": Style.parse("red"), "error": Style.parse("red")}
 
 
@@ -82,6 +84,8 @@ class LogView(Widget, can_focus=True):
         self.following_history = False
         """History at its end follows it as it grows (a filter's matches arriving)."""
         self._window: tuple[tuple[object, ...], list[Row]] = ((), [])
+        self.unfinished: list[Row] = []
+        """Each source's last line while it has no newline yet (set by the pane): under the records."""
 
     class Moved(Message):
         """The view moved in (or into, or out of) the history: the pane's subtitle says where."""
@@ -337,12 +341,28 @@ class LogView(Widget, can_focus=True):
             if self.cursor == self.top + y:
                 self.selected = row
             return self._drawn_strip(row, width, self.rich_style + SELECTED if self.cursor == self.top + y else None)
-        end = len(self.lines) - self.from_end
+        extra = self._unfinished_shown()
+        end = len(self.lines) + len(extra) - self.from_end
         index = max(0, end - self.size.height) + y
         if index >= end or index < 0:
             return Strip.blank(width, self.rich_style)
+        if index >= len(self.lines):  # a line still being written, under the records (never selected)
+            return self._drawn_strip(extra[index - len(self.lines)], width, self.rich_style + UNFINISHED)
         row = self.lines[index]
         return self._drawn_strip(row, width, self.rich_style + SELECTED if row is self.selected else None)
+
+    def set_unfinished(self, rows: list[Row]) -> None:
+        """The sources' last lines that have no newline yet: drawn under the records while following."""
+        if rows != self.unfinished:
+            self.unfinished = rows
+            self.refresh()
+
+    def _unfinished_shown(self) -> list[Row]:
+        if self.from_end or self.paused or not self.unfinished:
+            return []
+        if self.filter is None:
+            return self.unfinished
+        return [row for row in self.unfinished if self.filter.matches(row)]
 
     def _drawn_strip(self, row: Row, width: int, selected: Style | None) -> Strip:
         base = selected or self.rich_style  # the widget's own colours under every segment, padding included

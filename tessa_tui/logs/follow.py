@@ -4,6 +4,7 @@ and a huge file joined at its end without being read whole."""
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from tessa_tui.base.regular_file import NotRegularFile, open_regular
 START_WINDOW = 64 * 1024  # on start, show what the last 64 KiB hold
 READ_BUDGET = 1024 * 1024  # per poll: a flood is read in slices (`behind` says more is waiting)
 MAX_LINE = 1024 * 1024  # longer lines are cut here (the display cuts far earlier)
+UNFINISHED_QUIET_S = 0.5  # a last line without a newline is shown once the file has been quiet this long
 
 
 class LineCutter:
@@ -34,6 +36,10 @@ class LineCutter:
             partial, self._skipping = b"", True
         self._partial = partial
         return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
+
+    def pending(self) -> bytes:
+        """What has arrived of a line not yet ended by a newline (b"" while a cut line's rest is skipped)."""
+        return b"" if self._skipping else self._partial
 
     def rest(self) -> bytes:
         """What is left without a newline (a command that exited mid-line)."""
@@ -61,6 +67,7 @@ class FileFollower:
     The follower keeps trying: the path may become a regular file again."""
     behind: bool = False
     """The last poll stopped at READ_BUDGET with more to read: poll again soon rather than after a pause."""
+    _grew_at: float = field(default_factory=time.monotonic)
 
     def poll(self) -> list[str]:
         """New complete lines since the last poll, decoded (invalid UTF-8 replaced); never blocks."""
@@ -143,7 +150,17 @@ class FileFollower:
             budget -= len(chunk)
             data += chunk
         self.behind = budget <= 0
+        if data:
+            self._grew_at = time.monotonic()
         return self._cutter.split(data)
+
+    def unfinished(self, quiet_s: float = UNFINISHED_QUIET_S) -> str | None:
+        """The last line when it has no newline yet and nothing arrived for `quiet_s` (a writer that crashed
+        mid-line, a prompt, a final message without a newline): shown, and replaced if it grows."""
+        pending = self._cutter.pending()
+        if not pending or time.monotonic() - self._grew_at < quiet_s:
+            return None
+        return pending[:MAX_LINE].rstrip(b"\r").decode("utf-8", errors="replace")
 
     def close(self) -> None:
         if self._handle is not None:

@@ -8,14 +8,26 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from tessa_tui.base import secret_registry
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.follow import FileFollower
-from tessa_tui.logs.parse import CLOCK, FULL, LEVEL, SOURCE, SUMMARY, WHEN, LogParser, LogRecord, Row, row_of
+from tessa_tui.logs.parse import (
+    CLOCK,
+    FULL,
+    LEVEL,
+    SOURCE,
+    SUMMARY,
+    WHEN,
+    LogParser,
+    LogRecord,
+    Row,
+    parse_line,
+    row_of,
+)
 
 if TYPE_CHECKING:
     from tessa_tui.logs.remote_status import RemoteStatus
@@ -39,6 +51,9 @@ class Batch:
     """Why the source cannot be followed at all (a FIFO, a directory, a command that cannot start)."""
     remote: RemoteStatus | None = None
     """A remote source's state after this poll (live, behind, failing, rate-limited); None for files and commands."""
+    unfinished: Row | None = None
+    """A file's last line while it has no newline yet (after a quiet moment): drawn below the records, replaced
+    when it grows or ends; None when there is none."""
 
     def matched_under(self, line_filter: LineFilter | None) -> list[Row]:
         """The rows passing `line_filter`: precomputed when it is the filter the batch was read with."""
@@ -115,9 +130,14 @@ def _masked_row(row: Row) -> Row:
 
 
 def read_file(follower: FileFollower, parser: LogParser, line_filter: LineFilter | None) -> Batch:
-    """One poll of a followed file, digested (blocking: call it in a thread)."""
+    """One poll of a followed file, digested (blocking: call it in a thread), with its unfinished last line."""
     lines = follower.poll()
-    return digest(parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error)
+    batch = digest(parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error)
+    line = follower.unfinished()
+    if line is None:
+        return batch
+    (row,) = _masked([row_of(parse_line(line, parser.fmt, parser.source))])
+    return replace(batch, unfinished=row)
 
 
 def masked_rows(rows: list[Row]) -> list[Row]:

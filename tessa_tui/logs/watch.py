@@ -22,7 +22,7 @@ from tessa_tui.logs.command_source import CommandFollower
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.follow import FileFollower
 from tessa_tui.logs.ingest import Batch, digest, read_file
-from tessa_tui.logs.parse import LogParser
+from tessa_tui.logs.parse import LogParser, Row
 
 POLL_S = 0.5  # a quiet source is looked at twice a second (an unfinished last line is due after 0.5 s)
 BUSY_S = 0.1  # a source that just brought lines is read again soon: a busy log is on screen within 0.5 s
@@ -138,11 +138,12 @@ async def _watch(
         return Batch(source, [], f"cannot read: {reason}; retrying", error=reason), True
 
     shown: str | None = None
+    unfinished: Row | None = None
     retry_in = POLL_S
     while True:
         batch, failed = await isolated(attempt(), context=f"log source {source}", on_fault=fault)
-        if batch.rows or batch.status != shown:
-            shown = batch.status
+        if batch.rows or batch.status != shown or batch.unfinished != unfinished:
+            shown, unfinished = batch.status, batch.unfinished
             yield batch
         if failed:  # a bug of ours, not the source's: each attempt writes the crash log, so they slow down
             await reading.sleep(retry_in)

@@ -166,3 +166,26 @@ async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[
         assert "edge second" not in screen_text(app)
         await pilot.press("right_square_bracket", "slash", *"level:error")
         await wait_until(pilot, lambda: "edge tab 'level:error': 1 of 4" in screen_text(app))
+
+
+async def test_an_unfinished_last_line_is_shown_and_replaced_as_it_grows(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("2026-11-28 10:00:01 INFO started\n")
+    app = TessaApp(load_config(write_config(f"logs:\n  - name: app\n    path: '{log}'\n"), environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3", "z")
+        await wait_until(pilot, lambda: "started" in screen_text(app))
+        with log.open("a") as handle:
+            handle.write("2026-11-28 10:00:02 ERROR worker crashed mid-li")  # no newline: a writer that died
+        await wait_until(pilot, lambda: "worker crashed mid-li" in screen_text(app))
+        with log.open("a") as handle:
+            handle.write("ne, then wrote more")
+        await wait_until(pilot, lambda: "worker crashed mid-line, then wrote more" in screen_text(app))
+        assert screen_text(app).count("worker crashed") == 1  # replaced, not added
+        with log.open("a") as handle:
+            handle.write("\n2026-11-28 10:00:03 INFO next\n")
+        await wait_until(pilot, lambda: "next" in screen_text(app))
+        assert screen_text(app).count("worker crashed mid-line, then wrote more") == 1
+        assert app.screen.query_one(LogsPane).counts["error"] == 1
