@@ -501,10 +501,11 @@ class LogsPane(FilterOwner, Pane):
             batches, self._pending, self._pending_records = self._pending, [], 0
             rows = [row for batch in batches for row in batch.rows]
             matched = [row for batch in batches for row in batch.matched_under(view.filter)]
+            merge = self._sources is not None and len(self._sources) > 1
             if len({batch.source for batch in batches}) > 1:  # several sources: merge by the records' own times
                 rows.sort(key=_when)
                 matched.sort(key=_when)
-            view.append(rows, matched, repaint=repaint)
+            view.append(rows, matched, repaint=repaint, merge=merge)
             self._undrawn = not repaint
         elif view is not None and repaint and self._undrawn:  # an early flush left its lines for this tick
             view.refresh()

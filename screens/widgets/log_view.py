@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from tessa_tui.logs.filter import LineFilter
-from tessa_tui.logs.parse import LogRecord, Row
+from tessa_tui.logs.parse import WHEN, LogRecord, Row
 
 if TYPE_CHECKING:
     from tessa_tui.logs.file_search import WholeFileSearch
@@ -37,6 +37,35 @@ SELECTED = Style.parse("reverse")
 UNFINISHED = Style.parse("italic")
 """A line still being written: it may yet grow."""
 MESSAGE_STYLES = {"fatal": Style.parse("red"), "error": Style.parse("red")}
+
+
+MERGE_BACK = 5_000
+"""A record is merged at most this many rows back from the newest (a source whose clock is hours off, or that
+was unreadable for a while, lands at the bottom rather than out of sight)."""
+
+
+def _append_to(ring: deque[Row], rows: list[Row]) -> None:
+    ring.extend(rows)
+
+
+def _merge_into(ring: deque[Row], rows: list[Row]) -> None:
+    """`rows` (in time order) into `ring` by their time: sources read at different moments still interleave. A
+    record without a time stays where it arrived, and nothing goes above it (its place is unknown)."""
+    for row in rows:
+        when = row[WHEN]
+        newest = ring[-1][WHEN] if ring else None
+        if when is None or newest is None or newest <= when:
+            ring.append(row)
+            continue
+        back = 1
+        limit = min(len(ring), MERGE_BACK)
+        while back < limit and (earlier := ring[-back - 1][WHEN]) is not None and earlier > when:
+            back += 1
+        if len(ring) == ring.maxlen:
+            if back >= len(ring):
+                continue  # older than all a full ring holds: it would have dropped out already
+            ring.popleft()  # a full ring cannot take an insert: the oldest goes, as an append would drop it
+        ring.insert(len(ring) - back, row)
 
 
 class LogView(Widget, can_focus=True):
@@ -104,13 +133,17 @@ class LogView(Widget, can_focus=True):
             super().__init__()
             self.line = line
 
-    def append(self, batch: list[Row], matched: list[Row] | None = None, *, repaint: bool = True) -> None:
+    def append(
+        self, batch: list[Row], matched: list[Row] | None = None, *, repaint: bool = True, merge: bool = False
+    ) -> None:
         """Add records (`matched`: those of them passing the view's filter, when known); a paused or
-        scrolled-back view stays on the lines it shows."""
-        self.all_lines.extend(batch)
+        scrolled-back view stays on the lines it shows. `merge` (several sources, each batch in time order): a
+        record older than the newest shown goes in its place by time."""
+        extend = _merge_into if merge else _append_to
+        extend(self.all_lines, batch)
         if self.filter is not None:
             batch = matched if matched is not None else [line for line in batch if self.filter.matches(line)]
-            self.lines.extend(batch)
+            extend(self.lines, batch)
         if self.paused:  # hold still even when everything would fit: new lines wait below
             self.from_end = min(self.from_end + len(batch), len(self.lines))
         elif self.from_end:

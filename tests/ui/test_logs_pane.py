@@ -166,6 +166,16 @@ async def test_sources_merge_by_time_and_each_has_a_tab(write_config: Callable[[
         assert "edge second" not in screen_text(app)
         await pilot.press("right_square_bracket", "slash", *"level:error")
         await wait_until(pilot, lambda: "edge tab 'level:error': 1 of 4" in screen_text(app))
+        # A source read later with older records: merged in place by time, not piled at the bottom.
+        pane.post_message(LogLines(batch_of("app", ["2026-11-28 10:00:04 INFO app fourth"])))
+        await pilot.pause()
+        pane.tick()
+        pane.post_message(LogLines(batch_of("edge", ['{"level":"info","time":"2026-11-28T10:00:02.5Z","msg":"late"}'])))
+        await pilot.pause()
+        pane.tick()
+        await pilot.pause()
+        messages = [LogRecord._make(row).message for row in app.screen.query_one(LogView).all_lines]
+        assert [m.split()[-1] for m in messages] == ["zeroth", "first", "second", "late", "third", "fourth"]
 
 
 async def test_an_unfinished_last_line_is_shown_and_replaced_as_it_grows(
