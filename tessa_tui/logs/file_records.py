@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.file_index import RecordFormat
-from tessa_tui.logs.file_lines import READ_SIZE, decode, lines_between
+from tessa_tui.logs.file_lines import MAX_LINE, READ_SIZE, decode, lines_between
 from tessa_tui.logs.parse import MAX_RECORD, Row
 
 
@@ -44,15 +44,15 @@ def start_of_last(handle: int, fmt: RecordFormat, count: int, end: int) -> int:
     if count <= 0:
         return end
     position = end
-    heads: list[int] = []
+    later = 0  # heads found after `position`: a count, not a list (`--tail 999999999` on 20M records)
     while position > 0:
         start = max(0, position - READ_SIZE)
         found = [offset for offset, raw in lines_between(handle, start, position) if fmt.starts_record(decode(raw))]
         if start > 0 and found and found[0] == start:
             found = found[1:]  # cut mid-line: not a head, whatever it looks like
-        heads = found + heads
-        if len(heads) >= count:
-            return heads[-count]
+        if later + len(found) >= count:
+            return found[len(found) - (count - later)]
+        later += len(found)
         # The next slice ends where this one's first complete line starts, so no line is read twice or split.
         position = _first_line_start(handle, start) if start > 0 else 0
     return 0
@@ -104,8 +104,15 @@ def _first_time_after(handle: int, fmt: RecordFormat, offset: int, end: int) -> 
 def newest_time(handle: int, fmt: RecordFormat, end: int) -> tuple[float, str] | None:
     """The time of the newest timed record head in the file's last 64 KiB, and its time of day as written."""
     start = max(0, end - 64 * 1024)
-    for _offset, raw in reversed(list(lines_between(handle, start, end, final=True))):
-        line = decode(raw)
+    lines = list(lines_between(handle, start, end, final=True))
+    if start > 0:  # the window may begin inside a long last record (a JSON payload, a dump): its head too
+        head_at = complete_end(handle, start)
+        if head_at < start:
+            head = os.pread(handle, min(MAX_LINE, end - head_at), head_at)
+            lines.insert(0, (head_at, head[: head.find(b"\n")] if b"\n" in head else head))
+            lines = [(offset, raw) for offset, raw in lines if offset == head_at or offset > start]
+    for _offset, raw in reversed(lines):
+        line = decode(raw.rstrip(b"\r"))
         if fmt.starts_record(line):
             _level, clock, moment = fmt.scan(line)
             if moment is not None:
