@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from itertools import accumulate
 
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.file_index import RecordFormat
@@ -40,21 +41,36 @@ def quick_row(fmt: RecordFormat, text: str, source: str) -> Row:
 
 
 def start_of_last(handle: int, fmt: RecordFormat, count: int, end: int) -> int:
-    """Where the last `count` records of [0, end) begin: read backwards a slice at a time, counting heads."""
+    """Where the last `count` records of [0, end) begin: read backwards a slice at a time, counting heads (a
+    count, not a list: `--tail 999999999` on 20M records holds one slice)."""
     if count <= 0:
         return end
-    position = end
-    later = 0  # heads found after `position`: a count, not a list (`--tail 999999999` on 20M records)
+    later = 0  # heads found after `position`
+    position = end  # every line start after it has been looked at
+    following = b""  # the start of the slice after this one: the rest of a line crossing into it
     while position > 0:
         start = max(0, position - READ_SIZE)
-        found = [offset for offset, raw in lines_between(handle, start, position) if fmt.starts_record(decode(raw))]
-        if start > 0 and found and found[0] == start:
-            found = found[1:]  # cut mid-line: not a head, whatever it looks like
-        if later + len(found) >= count:
-            return found[len(found) - (count - later)]
-        later += len(found)
-        # The next slice ends where this one's first complete line starts, so no line is read twice or split.
-        position = _first_line_start(handle, start) if start > 0 else 0
+        data = os.pread(handle, position - start, start)
+        # The lines that start in this slice: after each of its newlines (and at the file's start); the first
+        # part began further back. None when the slice is inside one long line.
+        parts = data.split(b"\n")
+        offsets = list(accumulate((len(part) + 1 for part in parts[:-1]), initial=start))
+        for n in range(len(parts) - 1, 0 if start > 0 else -1, -1):
+            at = offsets[n]
+            if at >= end:
+                continue
+            line = parts[n][:MAX_LINE]
+            if n == len(parts) - 1 and len(line) < MAX_LINE:  # it goes on into the slice after
+                line = (line + following)[:MAX_LINE]
+                if b"\n" not in line and len(line) < MAX_LINE and len(following) < MAX_LINE:
+                    line = os.pread(handle, MAX_LINE, at)
+                line = line.partition(b"\n")[0]
+            if fmt.starts_record(decode(line.rstrip(b"\r"))):
+                later += 1
+                if later >= count:
+                    return at
+        following = data[:MAX_LINE]
+        position = start
     return 0
 
 

@@ -7,8 +7,10 @@ spelling, a file whose last line has no newline never indexed, `:goto` blind whe
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from tessa_tui.logs.file_search import WholeFileSearch
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.parse import LEVEL
 from tessa_tui.logs.record_format import format_for
+from tests.conftest import REPO
 
 
 def indexed(path: Path, fmt: str = "auto") -> FileIndex:
@@ -259,3 +262,52 @@ def test_a_search_started_while_indexing_still_skips_slices(tmp_path: Path, monk
     assert search.ordinals(0, 5) == [60_000]
     assert len(matched) < 20_000, f"{len(matched):,} of 60,001 records matched one by one"
     index.close()
+
+
+@settings(max_examples=150, deadline=None)
+@given(LINES, st.integers(min_value=1, max_value=60), st.integers(min_value=1, max_value=8), st.booleans())
+def test_the_start_of_the_last_records_is_where_a_forward_reading_finds_them(
+    text: str, count: int, read_size: int, unfinished: bool
+) -> None:
+    """Finding 8 (high): `--tail N` looped for ever (a core busy) on a file whose last line is longer than a
+    read (1 MiB): the slice inside the line moved back to where it began. Against a forward reading's heads,
+    for any content, read size and a last line with or without its newline."""
+    data = text.encode()[:-1] if unfinished else text.encode()
+    saved = file_lines.READ_SIZE, file_lines.MAX_LINE
+    file_lines.MAX_LINE = 40
+    for name, value in (("READ_SIZE", read_size * 16), ("MAX_LINE", 40)):
+        setattr(file_records, name, value)  # its own copies of the names
+    try:
+        with tempfile.NamedTemporaryFile() as handle:
+            handle.write(data)
+            handle.flush()
+            fmt = format_for(Path(handle.name), "auto")
+            heads = [
+                offset
+                for offset, raw in file_lines.lines_between(handle.fileno(), 0, len(data), final=True)
+                if fmt.starts_record(file_lines.decode(raw))
+            ]
+            expected = heads[-count] if count <= len(heads) else 0
+            assert file_records.start_of_last(handle.fileno(), fmt, count, len(data)) == expected
+    finally:
+        file_lines.MAX_LINE = saved[1]
+        for name, value in zip(("READ_SIZE", "MAX_LINE"), saved, strict=True):
+            setattr(file_records, name, value)
+
+
+def test_logs_tail_on_a_file_ending_in_a_line_longer_than_a_read(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    log = tmp_path / "app.log"
+    log.write_bytes(b"2026-12-06T10:00:00Z INFO first\n2026-12-06T10:00:01Z ERROR " + b"L" * 2_000_000 + b"\n")
+    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "tessa_tui", "--config", str(config), "logs", "app", "--tail", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,  # it never ended before the fix
+        check=False,
+    )
+    assert done.returncode == 0 and done.stdout.startswith("2026-12-06T10:00:01Z ERROR LLL")
+    assert "INFO first" not in done.stdout
