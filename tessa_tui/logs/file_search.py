@@ -67,6 +67,14 @@ class WholeFileSearch:
         """The file started over (truncated or rotated): this search's ordinals mean nothing now."""
         return self.generation != self.index.generation
 
+    def restart(self) -> None:
+        """The same filter over the file as it is now (it started over): in place, so the view showing these
+        matches shows the new file's, not the old ordinals read in the new file. From the index thread."""
+        with self._lock:
+            self.generation = self.index.generation
+            self._matches = array("q")
+            self._next = 0
+
     def state(self) -> SearchState:
         with self._lock:
             return SearchState(len(self._matches), self._next, self.index.count, self.generation)

@@ -311,3 +311,41 @@ def test_logs_tail_on_a_file_ending_in_a_line_longer_than_a_read(
     )
     assert done.returncode == 0 and done.stdout.startswith("2026-12-06T10:00:01Z ERROR LLL")
     assert "INFO first" not in done.stdout
+
+
+def test_the_matches_on_screen_follow_the_file_when_it_starts_over(tmp_path: Path) -> None:
+    """Finding 9 (medium): after a truncation or rotation the index thread put a new search in the old one's
+    place, but the view kept the old one: its ordinals, read in the new file, showed records that do not
+    match (a `level:error` list of INFO lines) until the filter was typed again."""
+    import time
+
+    from tessa_tui.logs.history import MatchHistory
+    from tessa_tui.logs.index_worker import IndexWorker
+
+    log = tmp_path / "app.log"
+    log.write_text("".join(f"2026-12-06T10:00:{n:02d}Z {'ERROR' if n % 2 else 'INFO'} old {n}\n" for n in range(40)))
+    index = FileIndex(log, lambda p: format_for(p, "auto"), "app")
+    worker = IndexWorker({"app": index})
+    worker.start()
+    try:
+        search = worker.search("app", LineFilter.parse("level:error"))
+        assert search is not None
+        shown = MatchHistory(search)
+        deadline = time.monotonic() + 30
+        while shown.count() < 20 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert shown.count() == 20
+        with log.open("r+b") as handle:  # copytruncate, then 3 errors among 30 records
+            handle.truncate(0)
+            handle.write(
+                "".join(
+                    f"2026-12-06T11:00:{n:02d}Z {'ERROR' if n % 10 == 9 else 'INFO'} new {n}\n" for n in range(30)
+                ).encode()
+            )
+        while (index.generation == 0 or shown.count() != 3) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert worker.current_search("app") is search  # the same search, started over in place
+        assert [row[LEVEL] for row in shown.rows(0, 10)] == ["error"] * 3
+        assert [row[2].split()[-1] for row in shown.rows(0, 10)] == ["9", "19", "29"]
+    finally:
+        worker.stop()
