@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tessa_tui.base.regular_file import NotRegularFile, open_regular
-from tessa_tui.logs.file_lines import MAX_LINE, decode, lines_between
+from tessa_tui.logs.file_lines import MAX_LINE, decode, line_end, lines_between
 from tessa_tui.logs.levels import LEVELS
 from tessa_tui.logs.parse import MAX_RECORD, LogRecord, Row, row_of
 
@@ -35,6 +35,8 @@ SLICE = 1024 * 1024
 read and scanned."""
 SPAN_LIMIT = 32 * 1024 * 1024
 """At most this many bytes are read at once by a search's quick look (`span`)."""
+HEAD_BYTES = 256
+"""The file's first bytes, kept to notice it was truncated and written again past where the index had got."""
 UNKNOWN = LEVELS.index("unknown")
 LEVEL_CODE: dict[str, int] = {level: code for code, level in enumerate(LEVELS)}
 
@@ -61,10 +63,12 @@ class IndexState:
     levels: tuple[int, ...]
     """Records per level, in LEVELS order."""
     error: str | None
+    unfinished: int = 0
+    """Bytes of a last line without a newline (not a record until it ends): the index is done without them."""
 
     @property
     def done(self) -> bool:
-        return self.indexed_bytes >= self.size and self.error is None
+        return self.indexed_bytes + self.unfinished >= self.size and self.error is None
 
     @property
     def percent(self) -> int:
@@ -98,6 +102,10 @@ class FileIndex:
         self._level_counts = [0] * len(LEVELS)
         self._minutes: dict[int, list[int]] = {}
         self._last_when = -math.inf
+        self._unfinished = 0
+        self._newest: tuple[float, str] | None = None  # the last timed head's time and its clock as written
+        self._scanned_newest: tuple[float, str] | None = None  # the step's, committed with its heads
+        self._head = b""  # the file's first bytes (HEAD_BYTES) as indexed
 
     # -- indexing (the background thread) --------------------------------------------------------------------
 
@@ -113,16 +121,26 @@ class FileIndex:
         consumed = start
         starts_record, scan = self.format.starts_record, self.format.scan
         first = self._count == 0
+        last: tuple[int, int] | None = None
+        self._scanned_newest = None
         for offset, raw in lines_between(handle, start, end):
             line = decode(raw)
-            consumed = offset + len(raw) + 1
+            last = offset, len(raw)
             if first or starts_record(line):
                 first = False
-                level, _clock, when = scan(line)
+                level, clock, when = scan(line)
                 heads.append((offset, LEVEL_CODE.get(level, UNKNOWN), when))
+                if when is not None and math.isfinite(when):
+                    self._scanned_newest = when, clock
+        if last is not None:  # a line cut at MAX_LINE (or without its CR) ends further on than what was yielded
+            consumed = line_end(handle, last[0] + last[1], end)
         if consumed == start and end - start >= SLICE:
             consumed = self._skip_long_line(handle, start, size, heads)
-        self._commit(heads, consumed, size)
+        # What is left without a newline is a line still being written: the index is done without it.
+        unfinished = size - consumed if consumed == start or end >= size else 0
+        if len(self._head) < HEAD_BYTES and consumed > len(self._head):
+            self._head = os.pread(handle, min(HEAD_BYTES, consumed), 0)
+        self._commit(heads, consumed, size, unfinished)
         return consumed < size and consumed > start
 
     def _skip_long_line(self, handle: int, start: int, size: int, heads: list[tuple[int, int, float | None]]) -> int:
@@ -136,15 +154,20 @@ class FileIndex:
             if newline >= 0:
                 head = decode(os.pread(handle, MAX_LINE, start).rstrip(b"\r"))  # as lines_between cuts it
                 if (self._count == 0 and not heads) or self.format.starts_record(head):
-                    level, _clock, when = self.format.scan(head)
+                    level, clock, when = self.format.scan(head)
                     heads.append((start, LEVEL_CODE.get(level, UNKNOWN), when))
+                    if when is not None and math.isfinite(when):
+                        self._scanned_newest = when, clock
                 return position + newline + 1
             position += len(data)
         return start  # no newline yet: the line is still being written
 
-    def _commit(self, heads: list[tuple[int, int, float | None]], consumed: int, size: int) -> None:
+    def _commit(self, heads: list[tuple[int, int, float | None]], consumed: int, size: int, unfinished: int) -> None:
         with self._lock:
             self._size = size
+            self._unfinished = unfinished
+            if self._scanned_newest is not None:
+                self._newest = self._scanned_newest
             count = self._count
             last = self._last_when
             for offset, code, when in heads:
@@ -188,9 +211,18 @@ class FileIndex:
             self._inode = os.fstat(self._handle).st_ino
             self.format = self._choose_format(self.path)
             self.error = None
-        if os.fstat(self._handle).st_size < self._indexed:  # copytruncate: the file starts again
-            self._start_over(keep_handle=True)
+        if os.fstat(self._handle).st_size < self._indexed or self._rewritten(self._handle):
+            self._start_over(keep_handle=True)  # copytruncate: the file starts again
         return self._handle
+
+    def _rewritten(self, handle: int) -> bool:
+        """Truncated and written again up to (or past) where the index had got before it looked: where the
+        index stopped is no longer just after a newline, or the file's first bytes are not what they were."""
+        if self._indexed == 0:
+            return False
+        if os.pread(handle, 1, self._indexed - 1) != b"\n":
+            return True
+        return bool(self._head) and os.pread(handle, len(self._head), 0) != self._head
 
     def _start_over(self, *, keep_handle: bool = False) -> None:
         with self._lock:
@@ -216,7 +248,13 @@ class FileIndex:
     def state(self) -> IndexState:
         with self._lock:
             return IndexState(
-                self.generation, self._count, self._indexed, self._size, tuple(self._level_counts), self.error
+                self.generation,
+                self._count,
+                self._indexed,
+                self._size,
+                tuple(self._level_counts),
+                self.error,
+                self._unfinished,
             )
 
     @property
@@ -273,8 +311,10 @@ class FileIndex:
         levels). None when that stretch reaches the file's last records (read them with `texts`)."""
         with self._lock:
             start_checkpoint = first // STRIDE
-            end_checkpoint = start_checkpoint + checkpoints
-            if end_checkpoint >= len(self._offsets) or self._handle is None:
+            # Only complete checkpoints (the next one's start is their end): fewer when the index has not got
+            # further, so a search that keeps up with the index still skips a slice on its raw bytes.
+            end_checkpoint = min(start_checkpoint + checkpoints, len(self._offsets) - 1)
+            if end_checkpoint <= start_checkpoint or self._handle is None:
                 return None
             start, end = self._offsets[start_checkpoint], self._offsets[end_checkpoint]
             if end - start > SPAN_LIMIT:
@@ -310,13 +350,19 @@ class FileIndex:
         return False
 
     def newest_time(self) -> tuple[float, str] | None:
-        """The time of the file's newest timed line (from its last 64 KiB, indexed yet or not) and its time of
-        day as written, for `:goto HH:MM`."""
+        """The time of the file's newest timed record and its time of day as written, for `:goto HH:MM`: the
+        index's once it has read the whole file, else from the file's end (indexed yet or not), else the
+        newest the index has seen."""
         from tessa_tui.logs.file_records import newest_time
 
         with self._lock:
-            handle, size = self._handle, self._size
-        return newest_time(handle, self.format, size) if handle is not None else None
+            handle, size, newest = self._handle, self._size, self._newest
+            indexed = self._indexed + self._unfinished >= size
+        if handle is None:
+            return None
+        if indexed and newest is not None:
+            return newest
+        return newest_time(handle, self.format, size) or newest
 
     def minutes(self) -> dict[int, tuple[int, ...]]:
         """Records per level for each minute (epoch minute → counts in LEVELS order)."""

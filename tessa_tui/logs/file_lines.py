@@ -52,6 +52,21 @@ def lines_between(
         yield carry_at, carry.rstrip(b"\r")
 
 
+def line_end(handle: int, offset: int, limit: int) -> int:
+    """Just past the first newline at or after `offset` (before `limit`; `limit` when there is none): where a line
+    yielded cut (MAX_LINE) or without its CR really ends."""
+    position = offset
+    while position < limit:
+        data = os.pread(handle, min(256 if position == offset else READ_SIZE, limit - position), position)
+        if not data:
+            break
+        newline = data.find(b"\n")
+        if newline >= 0:
+            return position + newline + 1
+        position += len(data)
+    return limit
+
+
 def decode(line: bytes) -> str:
     """A line as text: invalid UTF-8 replaced, never an error."""
     return line.decode("utf-8", "replace")

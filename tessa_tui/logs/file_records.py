@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from itertools import accumulate
 
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.file_index import RecordFormat
-from tessa_tui.logs.file_lines import READ_SIZE, decode, lines_between
+from tessa_tui.logs.file_lines import MAX_LINE, READ_SIZE, decode, lines_between
 from tessa_tui.logs.parse import MAX_RECORD, Row
 
 
@@ -40,21 +41,36 @@ def quick_row(fmt: RecordFormat, text: str, source: str) -> Row:
 
 
 def start_of_last(handle: int, fmt: RecordFormat, count: int, end: int) -> int:
-    """Where the last `count` records of [0, end) begin: read backwards a slice at a time, counting heads."""
+    """Where the last `count` records of [0, end) begin: read backwards a slice at a time, counting heads (a
+    count, not a list: `--tail 999999999` on 20M records holds one slice)."""
     if count <= 0:
         return end
-    position = end
-    heads: list[int] = []
+    later = 0  # heads found after `position`
+    position = end  # every line start after it has been looked at
+    following = b""  # the start of the slice after this one: the rest of a line crossing into it
     while position > 0:
         start = max(0, position - READ_SIZE)
-        found = [offset for offset, raw in lines_between(handle, start, position) if fmt.starts_record(decode(raw))]
-        if start > 0 and found and found[0] == start:
-            found = found[1:]  # cut mid-line: not a head, whatever it looks like
-        heads = found + heads
-        if len(heads) >= count:
-            return heads[-count]
-        # The next slice ends where this one's first complete line starts, so no line is read twice or split.
-        position = _first_line_start(handle, start) if start > 0 else 0
+        data = os.pread(handle, position - start, start)
+        # The lines that start in this slice: after each of its newlines (and at the file's start); the first
+        # part began further back. None when the slice is inside one long line.
+        parts = data.split(b"\n")
+        offsets = list(accumulate((len(part) + 1 for part in parts[:-1]), initial=start))
+        for n in range(len(parts) - 1, 0 if start > 0 else -1, -1):
+            at = offsets[n]
+            if at >= end:
+                continue
+            line = parts[n][:MAX_LINE]
+            if n == len(parts) - 1 and len(line) < MAX_LINE:  # it goes on into the slice after
+                line = (line + following)[:MAX_LINE]
+                if b"\n" not in line and len(line) < MAX_LINE and len(following) < MAX_LINE:
+                    line = os.pread(handle, MAX_LINE, at)
+                line = line.partition(b"\n")[0]
+            if fmt.starts_record(decode(line.rstrip(b"\r"))):
+                later += 1
+                if later >= count:
+                    return at
+        following = data[:MAX_LINE]
+        position = start
     return 0
 
 
@@ -104,8 +120,15 @@ def _first_time_after(handle: int, fmt: RecordFormat, offset: int, end: int) -> 
 def newest_time(handle: int, fmt: RecordFormat, end: int) -> tuple[float, str] | None:
     """The time of the newest timed record head in the file's last 64 KiB, and its time of day as written."""
     start = max(0, end - 64 * 1024)
-    for _offset, raw in reversed(list(lines_between(handle, start, end, final=True))):
-        line = decode(raw)
+    lines = list(lines_between(handle, start, end, final=True))
+    if start > 0:  # the window may begin inside a long last record (a JSON payload, a dump): its head too
+        head_at = complete_end(handle, start)
+        if head_at < start:
+            head = os.pread(handle, min(MAX_LINE, end - head_at), head_at)
+            lines.insert(0, (head_at, head[: head.find(b"\n")] if b"\n" in head else head))
+            lines = [(offset, raw) for offset, raw in lines if offset == head_at or offset > start]
+    for _offset, raw in reversed(lines):
+        line = decode(raw.rstrip(b"\r"))
         if fmt.starts_record(line):
             _level, clock, moment = fmt.scan(line)
             if moment is not None:

@@ -17,6 +17,7 @@ from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.file_index import STRIDE, UNKNOWN, FileIndex
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.levels import LEVELS
+from tessa_tui.logs.parse import Row
 
 CHECKPOINTS_PER_STEP = 256
 """A step looks at this many checkpoints (16,384 records) before it lets the index thread do other work."""
@@ -66,6 +67,14 @@ class WholeFileSearch:
         """The file started over (truncated or rotated): this search's ordinals mean nothing now."""
         return self.generation != self.index.generation
 
+    def restart(self) -> None:
+        """The same filter over the file as it is now (it started over): in place, so the view showing these
+        matches shows the new file's, not the old ordinals read in the new file. From the index thread."""
+        with self._lock:
+            self.generation = self.index.generation
+            self._matches = array("q")
+            self._next = 0
+
     def state(self) -> SearchState:
         with self._lock:
             return SearchState(len(self._matches), self._next, self.index.count, self.generation)
@@ -82,17 +91,21 @@ class WholeFileSearch:
             if not self._might_match(data, levels):
                 self._advance(end, found)
                 return True
+        elif first % STRIDE:  # up to the next checkpoint, from where the next step can skip on raw bytes
+            end = min(self.index.count, first - first % STRIDE + STRIDE)
         else:
             end = min(self.index.count, first + CHECKPOINTS_PER_STEP * STRIDE)
-        secrets = secret_registry.pattern()
+        from tessa_tui.logs.ingest import masked_rows
+
+        secrets = secret_registry.active()
         source = self.index.source
         matches = self.filter.matches
         level_of = self.index.level_of
         for ordinal, text in self.index.iter_texts(first, end):
-            full = sanitize(text, keep_newlines=True)
-            if secrets is not None and secrets.search(full):
-                full = secret_registry.mask(full)
-            if matches((level_of(ordinal), "", full, "", None, source)):
+            row: Row = (level_of(ordinal), "", sanitize(text, keep_newlines=True), "", None, source)
+            if secrets:  # masked as it is shown (JSON judged decoded): a search is no oracle for a secret
+                (row,) = masked_rows([row])
+            if matches(row):
                 found.append(ordinal)
         self._advance(end, found)
         return end < self.index.count

@@ -67,9 +67,7 @@ class IndexWorker:
                 searches = list(self._searches.items())
             for name, search in searches:
                 if search.stale():  # the file started over: the same filter on the new file
-                    with self._lock:
-                        if self._searches.get(name) is search:
-                            self._searches[name] = search = WholeFileSearch(search.index, search.filter)
+                    search.restart()
                 busy |= self._guarded(name, search.step)
             if not busy:
                 self._wake.wait(IDLE_S)
