@@ -87,6 +87,7 @@ class FileIndex:
         self._lock = threading.Lock()
         self._handle: int | None = None
         self._retired: list[int] = []
+        self._closed = False
         self._inode: int | None = None
         self.generation = 0
         self._reset()
@@ -191,6 +192,8 @@ class FileIndex:
     def _current_handle(self) -> int | None:
         """The open file, reopened after rotation and started over after truncation; None while it cannot be
         read (the reason in `error`)."""
+        if self._closed:
+            return None
         try:
             current = os.stat(self.path)
         except OSError as exc:
@@ -237,7 +240,9 @@ class FileIndex:
             self._reset()
 
     def close(self) -> None:
+        """Close the file for good: a step after this (a worker that outlived its stop) does not reopen it."""
         with self._lock:
+            self._closed = True
             for handle in [*self._retired, *([self._handle] if self._handle is not None else [])]:
                 os.close(handle)
             self._retired.clear()

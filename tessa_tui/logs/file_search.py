@@ -45,23 +45,25 @@ class WholeFileSearch:
         self.filter = line_filter
         self.generation = index.generation
         self._lock = threading.Lock()
-        self._matches = array("q")
+        self._matches = array("I")
         self._next = 0
         self._words = self._telling_words(line_filter, index.source)
         self._pattern_quick = (
             line_filter.pattern is not None
             and not line_filter.invert
             and not any(a in line_filter.text for a in _ANCHORS)
+            and "\\\\" not in line_filter.text  # a pattern for an escaped control character: sanitised text only
         )
 
     @staticmethod
     def _telling_words(line_filter: LineFilter, source: str) -> tuple[str, ...]:
-        """Words whose absence from a slice's text rules it out: not inverted, and not part of a level name or
-        the source's name (those match a record's columns, not its text)."""
+        """Words whose absence from a slice's text rules it out: not inverted, not part of a level name or the
+        source's name (those match a record's columns, not its text), and without a backslash (`\\e`, `\\x07`
+        exist only in the sanitised text a record is matched on, not in the raw bytes a slice is looked at in)."""
         if line_filter.invert:
             return ()
         columns = " ".join((*LEVELS, source.lower()))
-        return tuple(word for word in line_filter.words if word not in columns)
+        return tuple(word for word in line_filter.words if word not in columns and "\\" not in word)
 
     def stale(self) -> bool:
         """The file started over (truncated or rotated): this search's ordinals mean nothing now."""
@@ -72,7 +74,7 @@ class WholeFileSearch:
         matches shows the new file's, not the old ordinals read in the new file. From the index thread."""
         with self._lock:
             self.generation = self.index.generation
-            self._matches = array("q")
+            self._matches = array("I")
             self._next = 0
 
     def state(self) -> SearchState:

@@ -100,3 +100,29 @@ def test_a_line_bigger_than_a_slice_is_one_record(tmp_path: Path) -> None:
     rows = index.rows(0, 3)
     assert rows[2][2].endswith("INFO after") and len(rows[1][2]) <= file_lines.MAX_LINE
     assert os.path.getsize(path) == index.state().indexed_bytes
+
+
+def test_a_closed_index_does_not_reopen_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    path.write_text("2026-12-06T10:00:00Z INFO one\n")
+    index = FileIndex(path, lambda p: format_for(p, "auto"), "src")
+    index.step()
+    index.close()
+    assert index.step() is False and index.rows(0, 1) == []
+
+
+def test_a_word_that_exists_only_sanitised_is_still_found(tmp_path: Path) -> None:
+    """The search skips slices on their raw bytes; `\\e` is only in the sanitised text a record is matched on."""
+    path = tmp_path / "app.log"
+    with path.open("w", encoding="utf-8") as handle:
+        for n in range(40_000):  # the coloured record in the first slice a search may skip whole
+            handle.write(
+                "2026-12-06T10:00:01Z WARN colour \x1b[31mred\n" if n == 100 else f"2026-12-06T10:00:00Z INFO {n}\n"
+            )
+    index = FileIndex(path, lambda p: format_for(p, "auto"), "src")
+    while index.step():
+        pass
+    search = WholeFileSearch(index, LineFilter.parse("\\e[31mred"))
+    while search.step():
+        pass
+    assert search.ordinals(0, 5) == [100]
