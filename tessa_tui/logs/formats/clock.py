@@ -72,13 +72,13 @@ def _offset(zone: str | None) -> float | None:
 def iso_time(match: re.Match[str], at: int = 1) -> tuple[str, float | None]:
     """(clock, epoch) of ISO_TEXT's three groups in a match, from group `at`; a time without a zone is UTC."""
     stamp, fraction, zone = match.group(at, at + 1, at + 2)
-    key = stamp if zone is None else stamp + zone
+    key = stamp + zone if zone else stamp
     base = _BASES.get(key)
     if base is None:
         if len(_BASES) > 8192:
             _BASES.clear()
         base = _BASES[key] = _iso_base(stamp, zone)
-    if fraction is None or base[1] is None:
+    if not fraction or base[1] is None:
         return base
     return base[0], base[1] + int(fraction) / _SCALE[len(fraction)]
 

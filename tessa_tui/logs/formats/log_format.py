@@ -75,7 +75,7 @@ class LogFormat:
         level, clock, when = self.head(first) or NO_SCAN
         if level == "unknown" and self.level_on_next_line and rest:
             level = self.next_line_level(rest.partition("\n")[0])
-        summary = self.message(text)
+        summary = self.message(text) or (first if go_panic(first) and rest else "")
         return LogRecord(level, clock, sanitize(text, keep_newlines=True), sanitize(summary), when, source)
 
 

@@ -60,10 +60,10 @@ class PlainFormat(LogFormat):
         return plain_scan(line)
 
     def message(self, text: str) -> str:
-        first = text.partition("\n")[0]
+        first, newline, _ = text.partition("\n")
         stamp = _LEADING.match(first)
         if stamp is None:
-            return ""
+            return first if newline and go_panic(first) else ""  # a panic's first line, not its goroutines
         return first[stamp.end() :].lstrip(" :")
 
 

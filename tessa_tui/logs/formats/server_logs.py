@@ -50,7 +50,13 @@ def _level_first(match: re.Match[str]) -> Scan:
     return (status_level(int(status)) if status else word_level(level or critical)), "", None
 
 
-LEVEL_FIRST = PrefixFormat(
+class LevelFirstFormat(PrefixFormat):
+    def message(self, text: str) -> str:
+        first = text.partition("\n")[0]
+        return first.partition(":")[2].lstrip() if self.pattern.match(first) else ""
+
+
+LEVEL_FIRST = LevelFirstFormat(
     "uvicorn",
     "`LEVEL:` first, no time: uvicorn (access lines by status) and Python's basicConfig default",
     _LEVEL_FIRST,
