@@ -72,6 +72,8 @@ def _offset(zone: str | None) -> float | None:
 def iso_time(match: re.Match[str], at: int = 1) -> tuple[str, float | None]:
     """(clock, epoch) of ISO_TEXT's three groups in a match, from group `at`; a time without a zone is UTC."""
     stamp, fraction, zone = match.group(at, at + 1, at + 2)
+    if stamp is None:  # an optional stamp absent (RFC 5424's `-`)
+        return "", None
     key = stamp + zone if zone else stamp
     base = _BASES.get(key)
     if base is None:

@@ -74,7 +74,8 @@ def _quality(
 ) -> tuple[float, int]:
     """(the share of level and time found in `fmt`'s heads, how many heads); (-1, 0) for a format that misreads
     more than `allowed` lines of the sample: folds into a record a line another format reads as a head or, when
-    its own heads have no time, a line plain text would start a record with."""
+    its own heads have no time (so nothing but their shape tells them), many a line plain text would start a
+    record with."""
     heads = found = timed = misread = plain_heads = 0
     for index, line in enumerate(sample):
         scan = fmt.head(line)
@@ -96,6 +97,6 @@ def _quality(
             level = fmt.next_line_level(sample[index + 1])
         timed += scan[2] is not None
         found += (level != "unknown") + (scan[2] is not None)
-    if timed * 2 < heads and misread + plain_heads > allowed:
-        return -1.0, 0
+    if timed * 2 < heads and misread + plain_heads > max(allowed, heads // 4):
+        return -1.0, 0  # untimed heads: a line in four may be a message's second line, no more
     return (found / (2 * heads) if heads else 0.0), heads

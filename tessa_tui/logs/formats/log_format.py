@@ -25,8 +25,9 @@ GO_PANIC = ("panic: ", "fatal error: ")
 KEYWORD = re.compile(
     r"\b(TRACE|DEBUG\d?|INFO|NOTICE|WARN(?:ING)?|ERROR|ERR|FATAL|CRIT(?:ICAL)?|PANIC|SEVERE)\b", re.IGNORECASE
 )
-# Colour codes around a field (Rust tracing, zap's colour encoder), raw or as sanitize shows them.
-ANSI = r"(?:(?:\x1b|\\e)\[[\d;]*m)*"
+# Colour codes around a field (Rust tracing, zap's colour encoder), raw or as sanitize shows them. Possessive:
+# two of these around an optional `[` must not share a run of codes out between them (quadratic on a long run).
+ANSI = r"(?:(?:\x1b|\\e)\[[\d;]*+m)*+"
 
 
 def keyword_level(text: str) -> Level:

@@ -18,7 +18,7 @@ from tessa_tui.logs.formats.syslog_lines import SYSLOG_FORMAT
 
 _MONTH_NAMES = frozenset(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))
 # `docker compose logs` / `up`: `service-1  | line`, maybe after colour codes and an erase-line.
-_COMPOSE = re.compile(r"(?:(?:\x1b|\\e)\[[\d;]*[A-Za-z])*([\w.-]{1,64}) *\| ?", re.ASCII)
+_COMPOSE = re.compile(r"(?:(?:\x1b|\\e)\[[\d;]*+[A-Za-z])*+([\w.-]{1,64}) *\| ?", re.ASCII)
 _KEY = re.compile(r"[\w.\-]+=", re.ASCII)
 
 Claim = tuple[LogFormat, Scan | None]

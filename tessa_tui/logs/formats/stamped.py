@@ -21,10 +21,13 @@ _SPELLINGS = sorted({s for w in _LEVEL_WORDS for s in (w, w.upper(), w.capitaliz
 LEVEL_WORD = "|".join(_SPELLINGS)
 STAMP = re.compile(rf"{ANSI}\[?{ANSI}{ISO_TEXT}{ANSI}\]?", re.ASCII)
 # After the time: at most two short words (a logger name, a thread, a pid, a zone) before the level word,
-# separated by spaces, tabs, `|`, `:`, `-`, `,` or brackets.
-_SEP = r"(?:[\s|:,\[\]()-]|(?:\x1b|\\e)\[[\d;]*m)+"
+# separated by spaces, tabs, `|`, `:`, `-`, `,` or brackets. The separators are taken possessively and a word
+# cannot start with one: nested repetitions that could split a run of separators many ways take exponential
+# time on a line of commas.
+_SEP = r"(?:[\s|:,\[\]()-]|(?:\x1b|\\e)\[[\d;]*+m)++"
+_WORD = r"[^\s|:,\[\]()\\\x1b-][^\s|:,\[\]()\\\x1b]{0,39}"
 _WORDS: dict[str, Level] = {spelling: word_level(spelling) for spelling in _SPELLINGS}
-_NEAR = re.compile(rf"{_SEP}(?:[^\s|:\[\]]{{1,40}}{_SEP}){{0,2}}?({LEVEL_WORD})(?![\w.])", re.ASCII)
+_NEAR = re.compile(rf"{_SEP}(?:{_WORD}{_SEP}){{0,2}}?({LEVEL_WORD})(?![\w.])", re.ASCII)
 
 
 class StampedFormat(LogFormat):
