@@ -227,11 +227,17 @@ def test_record_times_in_every_format(stamp: object, clock: str, iso: str | None
 def test_a_stack_trace_stays_with_its_record_and_untimed_lines_keep_their_place() -> None:
     parser = LogParser(source="app")
     first = parser.feed(["2026-11-28 10:00:01 ERROR boom", "Traceback (most recent call last):", '  File "x"', ""])
-    assert [r.level for r in first] == ["error"]
-    assert first[0].full.count("\n") == 3 and first[0].line == "ERROR boom"
-    later = parser.feed(["    at frame \x1b]0;t\x07", "no time here"])  # the trace goes on in the next read
-    assert later[0].level == "error" and later[0].when == first[0].when and "\x1b" not in later[0].full
-    assert later[1].when == first[0].when  # an untimed line sorts where it arrived
+    assert first == []  # the record is open: its trace may go on in the next read
+    held = parser.held()
+    assert held is not None and held.level == "error" and held.full.count("\n") == 3 and held.line == "ERROR boom"
+    later = parser.feed(["    at frame \x1b]0;t\x07", "KeyError: 'k'", "2026-11-28 10:00:02 INFO next"])
+    assert [r.level for r in later] == ["error"]  # the trace, read in two reads, is one record
+    assert later[0].full.count("\n") == 5 and later[0].full.endswith("KeyError: 'k'") and "\x1b" not in later[0].full
+    assert parser.flush()[0].line == "INFO next" and parser.held() is None
+    plain = LogParser("plain", "app")
+    plain.feed(["2026-11-28 10:00:01 ERROR boom", "no time here", "nor here"])
+    untimed = plain.flush()[0]
+    assert untimed.full == "nor here" and untimed.when == parse_line("2026-11-28 10:00:01 ERROR boom").when
 
 
 @pytest.mark.timeout(30)  # Python's backtracking re takes 2**40 steps on this line: the test would hang

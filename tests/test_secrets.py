@@ -215,7 +215,8 @@ def test_log_rows_are_masked_in_every_form_and_spelling(secret_config: Path, sec
     lines = [f"ERROR {form} seen" for form in sorted(ALL_FORMS)]
     lines += [f'{{"level":"error","msg":"auth {spelled}"}}', '{"msg":"' + TOKEN.replace("/", "\\/") + '"}']
     batch = digest(LogParser("auto", "app"), lines, "", None)
-    for row in batch.rows:
+    assert batch.held is not None and len(batch.rows) == len(lines) - 1  # the last record is open, and shown
+    for row in [*batch.rows, batch.held]:
         assert_clean(row[FULL] + row[SUMMARY], f"row {row}")
         assert "****" in row[FULL]
         if row[FULL].startswith("{"):  # the detail view pretty-prints the decoded JSON
@@ -223,8 +224,10 @@ def test_log_rows_are_masked_in_every_form_and_spelling(secret_config: Path, sec
 
 
 def test_no_secret_registered_leaves_rows_as_they_are() -> None:
-    lines = ["ERROR tök3n@?:#/ +%Ωx9-TOKEN seen"]
-    assert digest(LogParser("auto", "app"), lines, "", None).rows[0][FULL] == lines[0]
+    lines = ["ERROR tök3n@?:#/ +%Ωx9-TOKEN seen", "WARN next"]
+    batch = digest(LogParser("auto", "app"), lines, "", None)
+    assert batch.rows[0][FULL] == lines[0]
+    assert batch.held is not None and batch.held[FULL] == lines[1]
 
 
 def test_set_values_of_credential_placeholders_are_registered() -> None:

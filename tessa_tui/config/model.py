@@ -255,8 +255,31 @@ class LogSource(Section, frozen=True):
     supabase: Annotated[SupabaseLogs | None, doc("A Supabase project's logs (Management API log query).")] = None
     loki: Annotated[LokiLogs | None, doc("A LogQL query on Grafana Loki (`query_range`).")] = None
     format: Annotated[
-        Literal["auto", "json", "logfmt", "syslog", "access", "postgres", "plain"],
-        doc("How lines are parsed; `auto` detects per line."),
+        Literal[
+            "auto",
+            "json",
+            "docker",
+            "logfmt",
+            "syslog",
+            "access",
+            "uvicorn",
+            "nginx-error",
+            "apache-error",
+            "postgres",
+            "postgres-csv",
+            "redis",
+            "jul",
+            "stamped",
+            "plain",
+        ],
+        doc(
+            "How lines are read into records: `auto` detects the format from the first lines (and reads mixed "
+            "output line by line); `json` (pino, bunyan, structlog, ECS, OpenTelemetry, zap, journald, PostgreSQL "
+            "jsonlog, loguru serialized, Caddy), `docker` (json-file), `logfmt`, `syslog` (RFC 3164 and 5424), "
+            "`access` (combined / common), `uvicorn`, `nginx-error`, `apache-error`, `postgres` (stderr), "
+            "`postgres-csv` (csvlog), `redis`, `jul` (java.util.logging's two-line format), `stamped` (a time "
+            "then the level: Python logging, logback, loguru, Rust tracing, zap console), `plain`."
+        ),
     ] = "auto"
     buffer_lines: Annotated[
         int,

@@ -9,6 +9,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from tessa_tui.base import secret_registry
@@ -51,6 +52,9 @@ class Batch:
     """Why the source cannot be followed at all (a FIFO, a directory, a command that cannot start)."""
     remote: RemoteStatus | None = None
     """A remote source's state after this poll (live, behind, failing, rate-limited); None for files and commands."""
+    held: Row | None = None
+    """The source's last record, still open (its next lines may continue it), masked like the rows: shown
+    provisionally, and replaced by the record in a later batch's rows once the next one starts."""
     unfinished: Row | None = None
     """A file's last line while it has no newline yet (after a quiet moment): drawn below the records, replaced
     when it grows or ends; None when there is none."""
@@ -69,6 +73,7 @@ def error_share(levels: Counter[str]) -> tuple[int, int]:
     return levels["error"] + levels["fatal"], sum(levels.values()) - levels["unknown"]
 
 
+_LEVEL_OF = itemgetter(LEVEL)
 # JSON escapes a writer may use for any character (the registry knows only the canonical spelling).
 _ESCAPES = re.compile(r"\\u[0-9a-fA-F]{4}|\\/")
 
@@ -82,11 +87,14 @@ def digest(
     behind: bool = False,
     error: str | None = None,
 ) -> Batch:
-    """Parse a source's lines and count their levels; the records passing `line_filter` picked out."""
-    rows = _masked([row_of(record) for record in parser.feed(lines)])
+    """Parse a source's lines into the records they complete and count their levels; the records passing
+    `line_filter` picked out; the record still open as `held`."""
+    rows = _masked(parser.feed_rows(lines))
     matched = [row for row in rows if line_filter.matches(row)] if line_filter is not None else []
-    levels = Counter(row[LEVEL] for row in rows)
-    return Batch(parser.source, rows, status, levels, line_filter, matched, behind, error)
+    levels = Counter(map(_LEVEL_OF, rows))
+    open_record = parser.held()
+    held = _masked([row_of(open_record)])[0] if open_record is not None else None
+    return Batch(parser.source, rows, status, levels, line_filter, matched, behind, error, held=held)
 
 
 def digest_records(

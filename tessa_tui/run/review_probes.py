@@ -245,7 +245,8 @@ def level_counts(source: LogSource, lines: list[str], since: float) -> Counter[s
     from tessa_tui.logs.ingest import digest
     from tessa_tui.logs.parse import LEVEL, WHEN, LogParser
 
-    rows = digest(LogParser(source.format, source.name), lines, "", None).rows
+    batch = digest(LogParser(source.format, source.name), lines, "", None)
+    rows = [*batch.rows, batch.held] if batch.held is not None else batch.rows  # the last record is in it too
     return Counter(row[LEVEL] for row in rows if row[WHEN] is None or row[WHEN] >= since)
 
 
