@@ -219,7 +219,7 @@ async def test_a_quiet_file_is_read_twice_a_second_a_busy_one_soon_and_only_news
     log = tmp_path / "app.log"
     log.write_text("2026-11-28 10:00:01 INFO started\n")
     timeline = Timeline()
-    lines = iter(["", "", "2026-11-28 10:00:04 ERROR boom\n"])
+    lines = iter(["", "2026-11-28 10:00:04 ERROR boom\n"])
 
     async def sleep(seconds: float) -> None:  # between reads, the file grows (or not)
         await timeline.sleep(seconds)
@@ -227,11 +227,15 @@ async def test_a_quiet_file_is_read_twice_a_second_a_busy_one_soon_and_only_news
             handle.write(next(lines, ""))
 
     batches = watch_file(log, LogParser(source="app"), Reading(sleep=sleep))
-    first, second = await take(batches, 2)
-    assert (first.status, [row[FULL] for row in first.rows]) == ("following", ["2026-11-28 10:00:01 INFO started"])
-    assert second.levels["error"] == 1 and second.status == "following"
-    # The first read brought a line: the next comes soon; two brought nothing and were not yielded.
-    assert timeline.slept == [BUSY_S, POLL_S, POLL_S]
+    opened, closed, error = await take(batches, 3)
+    # A record is open until the next starts or a read brings nothing: shown as held, then closed into the rows.
+    assert opened.status == "following" and opened.rows == [] and opened.held is not None
+    assert opened.held[FULL] == "2026-11-28 10:00:01 INFO started"
+    assert [row[FULL] for row in closed.rows] == ["2026-11-28 10:00:01 INFO started"] and closed.held is None
+    assert error.held is not None and error.held[FULL] == "2026-11-28 10:00:04 ERROR boom"
+    # A read that brought lines is followed soon (here the quiet one that closed the record); quiet ones come
+    # twice a second, and bring nothing to yield.
+    assert timeline.slept == [BUSY_S, BUSY_S]
 
 
 async def test_a_source_that_is_behind_is_read_again_at_once(tmp_path: Path) -> None:
@@ -259,9 +263,9 @@ async def test_a_missing_file_is_waited_for_then_followed(tmp_path: Path) -> Non
         await timeline.sleep(seconds)
         log.write_text("2026-11-28 10:00:03 ERROR it exists now\n")
 
-    waiting, following = await take(watch_file(log, LogParser(source="later"), Reading(sleep=sleep)), 2)
+    waiting, following, closed = await take(watch_file(log, LogParser(source="later"), Reading(sleep=sleep)), 3)
     assert waiting.status.startswith("waiting for the file") and waiting.error is None and not waiting.rows
-    assert following.status == "following" and following.levels["error"] == 1
+    assert following.status == "following" and following.held is not None and closed.levels["error"] == 1
 
 
 async def test_the_filter_in_force_when_a_read_starts_picks_the_matched_records(tmp_path: Path) -> None:
@@ -269,8 +273,9 @@ async def test_the_filter_in_force_when_a_read_starts_picks_the_matched_records(
     log.write_text("2026-11-28 10:00:01 INFO started\n2026-11-28 10:00:02 ERROR boom\n")
     errors = LineFilter.of_options("error", None)
     timeline = Timeline()
-    [batch] = await take(file_watcher(log, timeline, line_filter=lambda: errors), 1)
-    assert batch.under is errors and [row[FULL] for row in batch.matched_under(errors)] == [
+    opened, closed = await take(file_watcher(log, timeline, line_filter=lambda: errors), 2)
+    assert opened.under is errors and opened.matched_under(errors) == []  # INFO: no match; ERROR still open
+    assert closed.under is errors and [row[FULL] for row in closed.matched_under(errors)] == [
         "2026-11-28 10:00:02 ERROR boom"
     ]
 
@@ -284,11 +289,11 @@ async def test_a_bug_in_a_read_is_the_sources_status_retried_with_backoff_then_r
     class BuggyParser(LogParser):
         failures = 3
 
-        def feed(self, lines: list[str]) -> Any:
+        def feed_rows(self, lines: list[str]) -> Any:
             if BuggyParser.failures:
                 BuggyParser.failures -= 1
                 raise ValueError("a bug of ours")
-            return super().feed(lines)
+            return super().feed_rows(lines)
 
     timeline = Timeline()
     failed, recovered = await take(file_watcher(log, timeline, BuggyParser(source="app")), 2)

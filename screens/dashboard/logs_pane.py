@@ -108,8 +108,8 @@ class LogsPane(FilterOwner, Pane):
         self._histories: dict[str, FileHistory] = {}
         self._worker: IndexWorker | None = None
         self._index_text = ""
-        self._unfinished: dict[str, Row] = {}
-        """Each source's last line while it has no newline yet."""
+        self._unfinished: dict[str, tuple[Row, ...]] = {}
+        """Each source's open record and last line without a newline, drawn under the records."""
         self._unfinished_changed = False
         self._pending_goto: tuple[str, float, str] | None = None
         """A `:goto` further than the index had got: (source, epoch seconds, as typed)."""
@@ -409,11 +409,14 @@ class LogsPane(FilterOwner, Pane):
         message.taken.set()
         batch = message.batch
         self._status[batch.source] = batch.status
-        if batch.unfinished != self._unfinished.get(batch.source):
-            if batch.unfinished is None:
-                del self._unfinished[batch.source]
+        # The record still open (its next lines may continue it) and a last line without a newline: drawn under
+        # the records until they are complete.
+        provisional = tuple(row for row in (batch.held, batch.unfinished) if row is not None)
+        if provisional != self._unfinished.get(batch.source, ()):
+            if provisional:
+                self._unfinished[batch.source] = provisional
             else:
-                self._unfinished[batch.source] = batch.unfinished
+                del self._unfinished[batch.source]
             self._unfinished_changed = True
             self._draw_soon()
         if batch.remote is not None:
@@ -512,7 +515,7 @@ class LogsPane(FilterOwner, Pane):
             self._undrawn = False
         if view is not None and repaint and self._unfinished_changed:  # after the records that came with it
             self._unfinished_changed = False
-            view.set_unfinished(list(self._unfinished.values()))
+            view.set_unfinished([row for rows in self._unfinished.values() for row in rows])
         if not repaint or not tick:
             return
         if view is not None and view.history is not None and (view.following_history or view.window_short()):

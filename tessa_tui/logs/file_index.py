@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from tessa_tui.logs.levels import Level
 
 STRIDE = 64
+RECHOOSE_AT = 200
+"""Records after which a file opened young (read line by line) has its format chosen again."""
 """Records per checkpoint: reading record n starts at checkpoint n // STRIDE (at most 63 records skipped)."""
 SLICE = 1024 * 1024
 """Bytes indexed per step (what is indexed is seen a step at a time); the lock is never held while a slice is
@@ -50,6 +52,8 @@ class RecordFormat(Protocol):
     def scan(self, line: str) -> tuple[Level, str, float | None]: ...
 
     def parse(self, text: str, source: str) -> LogRecord: ...
+
+    def next_line_level(self, line: str) -> Level: ...
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,7 @@ class FileIndex:
         self.error: str | None = None
 
     def _reset(self) -> None:
+        self._rechosen = False
         self._indexed = 0  # bytes through the last complete line indexed
         self._size = 0
         self._count = 0
@@ -124,6 +129,9 @@ class FileIndex:
         first = self._count == 0
         last: tuple[int, int] | None = None
         self._scanned_newest = None
+        # java.util.logging's two-line records name their level on the second line.
+        second_line = getattr(self.format, "level_on_next_line", False)
+        level_pending = False
         for offset, raw in lines_between(handle, start, end):
             line = decode(raw)
             last = offset, len(raw)
@@ -131,8 +139,13 @@ class FileIndex:
                 first = False
                 level, clock, when = scan(line)
                 heads.append((offset, LEVEL_CODE.get(level, UNKNOWN), when))
+                level_pending = second_line and level == "unknown"
                 if when is not None and math.isfinite(when):
                     self._scanned_newest = when, clock
+            elif level_pending:
+                level_pending = False
+                head_offset, _code, head_when = heads[-1]
+                heads[-1] = (head_offset, LEVEL_CODE.get(self.format.next_line_level(line), UNKNOWN), head_when)
         if last is not None:  # a line cut at MAX_LINE (or without its CR) ends further on than what was yielded
             consumed = line_end(handle, last[0] + last[1], end)
         if consumed == start and end - start >= SLICE:
@@ -142,7 +155,21 @@ class FileIndex:
         if len(self._head) < HEAD_BYTES and consumed > len(self._head):
             self._head = os.pread(handle, min(HEAD_BYTES, consumed), 0)
         self._commit(heads, consumed, size, unfinished)
+        if not self._rechosen and self._count >= RECHOOSE_AT:
+            self._rechoose()
         return consumed < size and consumed > start
+
+    def _rechoose(self) -> None:
+        """A file indexed line by line because it was young when opened: once it has RECHOOSE_AT records its
+        format is chosen again, and the index starts over in it when that is another."""
+        self._rechosen = True
+        if getattr(self.format, "name", "") != "auto":
+            return
+        chosen = self._choose_format(self.path)
+        if getattr(chosen, "name", "") != "auto":
+            self._start_over(keep_handle=True)
+            self.format = chosen
+            self._rechosen = True
 
     def _skip_long_line(self, handle: int, start: int, size: int, heads: list[tuple[int, int, float | None]]) -> int:
         """A line longer than a slice: one record (its head scanned), indexed through its newline."""

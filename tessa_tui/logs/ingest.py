@@ -86,10 +86,15 @@ def digest(
     *,
     behind: bool = False,
     error: str | None = None,
+    flush: bool = False,
 ) -> Batch:
     """Parse a source's lines into the records they complete and count their levels; the records passing
-    `line_filter` picked out; the record still open as `held`."""
-    rows = _masked(parser.feed_rows(lines))
+    `line_filter` picked out; the record still open as `held` (`flush`: closed, in the rows: a reader that
+    prints, after a quiet read or at a command's exit)."""
+    records = parser.feed_rows(lines)
+    if flush:
+        records += [row_of(record) for record in parser.flush()]
+    rows = _masked(records)
     matched = [row for row in rows if line_filter.matches(row)] if line_filter is not None else []
     levels = Counter(map(_LEVEL_OF, rows))
     open_record = parser.held()
@@ -137,10 +142,16 @@ def _masked_row(row: Row) -> Row:
     return (row[LEVEL], row[CLOCK], masked[0], masked[1], row[WHEN], row[SOURCE])
 
 
-def read_file(follower: FileFollower, parser: LogParser, line_filter: LineFilter | None) -> Batch:
-    """One poll of a followed file, digested (blocking: call it in a thread), with its unfinished last line."""
+def read_file(
+    follower: FileFollower, parser: LogParser, line_filter: LineFilter | None, *, flush_quiet: bool = False
+) -> Batch:
+    """One poll of a followed file, digested (blocking: call it in a thread), with its unfinished last line;
+    `flush_quiet`: a read that brought nothing closes the open record."""
     lines = follower.poll()
-    batch = digest(parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error)
+    flush = flush_quiet and not lines
+    batch = digest(
+        parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error, flush=flush
+    )
     line = follower.unfinished()
     if line is None:
         return batch

@@ -1,4 +1,4 @@
-"""The record format of a file source: the configured one, or one detected from the file's first lines."""
+"""The record format of a file source: the one its config names, or the one its first lines are written in."""
 
 from __future__ import annotations
 
@@ -7,35 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tessa_tui.base.regular_file import open_regular
-from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.file_lines import decode, lines_between
-from tessa_tui.logs.parse import LogRecord, is_continuation, parse_line
+from tessa_tui.logs.formats.detect import detect_format, format_named
+from tessa_tui.logs.formats.mixed import MIXED
 
 if TYPE_CHECKING:
-    from tessa_tui.logs.file_index import RecordFormat
-    from tessa_tui.logs.levels import Level
+    from tessa_tui.logs.formats.log_format import LogFormat
 
 SAMPLE_BYTES = 64 * 1024
-
-
-class LineByLine:
-    """Every line that is not a continuation starts a record; parse_line reads each."""
-
-    def __init__(self, fmt: str = "auto") -> None:
-        self.fmt = fmt
-        self.name = fmt
-
-    def starts_record(self, line: str) -> bool:
-        return not is_continuation(line)
-
-    def scan(self, line: str) -> tuple[Level, str, float | None]:
-        record = parse_line(line, self.fmt)
-        return record.level, record.time_of_day, record.when
-
-    def parse(self, text: str, source: str) -> LogRecord:
-        head, _, rest = text.partition("\n")
-        record = parse_line(head, self.fmt, source)
-        return record._replace(full=record.full + "\n" + sanitize(rest, keep_newlines=True)) if rest else record
+MIN_SAMPLE = 20
+"""Fewer first lines than this settle nothing: a young file is read line by line (MIXED) until it has more (one
+JSON line does not make a JSON log, and the WARN line after it would become its continuation)."""
 
 
 def sample_lines(path: Path, limit: int = SAMPLE_BYTES) -> list[str]:
@@ -47,11 +29,17 @@ def sample_lines(path: Path, limit: int = SAMPLE_BYTES) -> list[str]:
     try:
         size = os.fstat(handle).st_size
         return [decode(raw) for _offset, raw in lines_between(handle, 0, min(size, limit))]
+    except OSError:
+        return []
     finally:
         os.close(handle)
 
 
-def format_for(path: Path, name: str = "auto") -> RecordFormat:
-    """The configured format, or the one the file's first lines show."""
-    del path
-    return LineByLine(name)
+def format_for(path: Path, name: str = "auto") -> LogFormat:
+    """The format `name` names, or (`auto`) the one the file's first lines show (per line when they show none, or
+    are too few to tell)."""
+    named = format_named(name)
+    if named is not None:
+        return named
+    sample = [line for line in sample_lines(path) if line.strip()]
+    return detect_format(sample) if len(sample) >= MIN_SAMPLE else MIXED

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -23,6 +24,7 @@ from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.follow import FileFollower
 from tessa_tui.logs.ingest import Batch, digest, read_file
 from tessa_tui.logs.parse import LogParser, Row
+from tessa_tui.logs.record_format import format_for
 
 POLL_S = 0.5  # a quiet source is looked at twice a second (an unfinished last line is due after 0.5 s)
 BUSY_S = 0.1  # a source that just brought lines is read again soon: a busy log is on screen within 0.5 s
@@ -40,7 +42,7 @@ def pane_pause(batch: Batch) -> float:
     """The logs pane's cadence: at once while behind, soon while lines come, else twice a second."""
     if batch.behind:
         return CATCH_UP_S
-    return BUSY_S if batch.rows else POLL_S
+    return BUSY_S if batch.rows or batch.held is not None else POLL_S
 
 
 def _no_filter() -> LineFilter | None:
@@ -54,6 +56,10 @@ class Reading(NamedTuple):
     executor: Executor | None = None
     pause: Pause = pane_pause
     sleep: Sleep = asyncio.sleep
+    flush_quiet: bool = True
+    """A read that brings nothing (and a command's exit) closes the open record into the rows: the last record of
+    a quiet log is counted, filtered, selectable and printed at once, not when the next one starts (a trace that
+    arrives later goes on as records of its level). Until then the pane shows it as `held`."""
 
 
 EVERY_SECOND = Reading()
@@ -73,10 +79,13 @@ def watch_log(
         from tessa_tui.logs.remote_watch import RemoteReading, watch_remote
 
         return watch_remote(source, RemoteReading(reading.line_filter, reading.executor, reading.sleep))
-    parser = LogParser(source.format, source.name)
     if source.command is not None:
+        parser = LogParser(source.format, source.name)
         return watch_command([fill_argument(arg) for arg in source.command], parser, reading)
-    return watch_file(home_path(source.path or ""), parser, reading, start_offset=start_offset)
+    path = home_path(source.path or "")
+    # The format the file's first lines are written in (as its whole-file index reads it), not its last 64 KiB's.
+    fmt = format_for(path, source.format).name if path.exists() else source.format
+    return watch_file(path, LogParser(fmt, source.name), reading, start_offset=start_offset)
 
 
 async def watch_file(
@@ -87,7 +96,8 @@ async def watch_file(
     loop = asyncio.get_running_loop()
 
     async def read(line_filter: LineFilter | None) -> Batch:
-        return await loop.run_in_executor(reading.executor, read_file, follower, parser, line_filter)
+        read_one = functools.partial(read_file, flush_quiet=reading.flush_quiet)
+        return await loop.run_in_executor(reading.executor, read_one, follower, parser, line_filter)
 
     try:
         async with contextlib.aclosing(_watch(read, parser.source, reading)) as batches:
@@ -108,8 +118,9 @@ async def watch_command(
         lines = await follower.poll()
         status = follower.status
         error = status.split(";")[0] if status.startswith("cannot start") else None
+        flush = reading.flush_quiet and (not lines or status.startswith("exited"))
         return await loop.run_in_executor(
-            reading.executor, _digest, parser, lines, status, line_filter, follower.behind, error
+            reading.executor, _digest, parser, lines, status, line_filter, follower.behind, error, flush
         )
 
     try:
@@ -121,9 +132,15 @@ async def watch_command(
 
 
 def _digest(
-    parser: LogParser, lines: list[str], status: str, line_filter: LineFilter | None, behind: bool, error: str | None
+    parser: LogParser,
+    lines: list[str],
+    status: str,
+    line_filter: LineFilter | None,
+    behind: bool,
+    error: str | None,
+    flush: bool,
 ) -> Batch:
-    return digest(parser, lines, status, line_filter, behind=behind, error=error)
+    return digest(parser, lines, status, line_filter, behind=behind, error=error, flush=flush)
 
 
 async def _watch(
@@ -138,12 +155,13 @@ async def _watch(
         return Batch(source, [], f"cannot read: {reason}; retrying", error=reason), True
 
     shown: str | None = None
+    held: Row | None = None
     unfinished: Row | None = None
     retry_in = POLL_S
     while True:
         batch, failed = await isolated(attempt(), context=f"log source {source}", on_fault=fault)
-        if batch.rows or batch.status != shown or batch.unfinished != unfinished:
-            shown, unfinished = batch.status, batch.unfinished
+        if batch.rows or batch.status != shown or batch.held != held or batch.unfinished != unfinished:
+            shown, held, unfinished = batch.status, batch.held, batch.unfinished
             yield batch
         if failed:  # a bug of ours, not the source's: each attempt writes the crash log, so they slow down
             await reading.sleep(retry_in)

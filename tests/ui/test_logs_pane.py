@@ -16,8 +16,8 @@ from tests.ui.screen_text import screen_text, wait_until
 
 
 def batch_of(source: str, lines: list[str]) -> Batch:
-    """Lines as a follower hands them to the pane: parsed and counted."""
-    return digest(LogParser(source=source), lines, "following", None)
+    """Lines as a follower hands them to the pane after a quiet read: parsed, counted, the last record closed."""
+    return digest(LogParser(source=source), lines, "following", None, flush=True)
 
 
 @pytest.mark.slow

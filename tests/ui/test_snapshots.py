@@ -137,7 +137,7 @@ async def _report(pilot: Pilot[Any]) -> None:
         '{"level":"warn","time":"2026-01-21T14:03:01Z","msg":"slow response from edge function chat: 2140ms"}',
         '{"level":"error","time":"2026-01-21T14:03:04Z","msg":"GET /health/database 503: connection pool exhausted"}',
     ]
-    logs.post_message(LogLines(digest(LogParser(source="app"), lines, "following", None)))
+    logs.post_message(LogLines(digest(LogParser(source="app"), lines, "following", None, flush=True)))
     await _counts_drawn(pilot, logs)
     pane.tick()
     logs.tick()
