@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.log_ingest import realistic_lines  # noqa: E402 - after the path
-from tessa_tui.base import secret_registry  # noqa: E402
-from tessa_tui.logs.ingest import digest  # noqa: E402
-from tessa_tui.logs.parse import LogParser  # noqa: E402
+from benchmarks.log_ingest import realistic_lines
+from tessa_tui.base import secret_registry
+from tessa_tui.logs.ingest import digest
+from tessa_tui.logs.parse import LogParser
 
 BATCH = 5000
 
