@@ -51,7 +51,8 @@ class _Skim(msgspec.Struct):
     timeUnixNano: Any = None
 
 
-_SKIM = msgspec.json.Decoder(_Skim)
+SKIM = msgspec.json.Decoder(_Skim)
+SKIM_ERRORS = (msgspec.DecodeError, RecursionError, UnicodeEncodeError)
 _DECODE = msgspec.json.Decoder()  # strict: the json module takes what it refuses (NaN, lone surrogates)
 _LENIENT = json.JSONDecoder(strict=False)  # raw control bytes in strings: read, then sanitised
 _NAMED = 9  # _Skim's first nine fields hold a level name or number
@@ -101,6 +102,8 @@ def scan_skim(skim: _Skim) -> Scan:
     if type(status) is int and 100 <= status <= 599:
         level = worst(level, status_level(status))
     stamp = skim.time
+    if stamp is None:
+        stamp = skim.timestamp
     if stamp is None:
         stamp = next((v for v in msgspec.structs.astuple(skim)[_TIMES] if v is not None), None)
         if stamp is None and (skim.record is not None or skim.resourceLogs is not None):
@@ -156,8 +159,8 @@ def _fallback(line: str) -> Scan:
 
 def json_scan(line: str) -> Scan:
     try:
-        return scan_skim(_SKIM.decode(line))
-    except (msgspec.DecodeError, RecursionError, UnicodeEncodeError):  # a lone surrogate cannot be UTF-8
+        return scan_skim(SKIM.decode(line))
+    except SKIM_ERRORS:  # a lone surrogate cannot be UTF-8
         pass
     skim = _skim(line)
     return _fallback(line) if skim is None else scan_skim(skim)

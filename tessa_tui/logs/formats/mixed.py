@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tessa_tui.logs.formats.java_lines import JUL
-from tessa_tui.logs.formats.json_lines import JSON_FORMAT, json_scan
+from tessa_tui.logs.formats.json_lines import JSON_FORMAT, SKIM, SKIM_ERRORS, json_scan, scan_skim
 from tessa_tui.logs.formats.log_format import LogFormat, PrefixFormat, Scan
 from tessa_tui.logs.formats.logfmt_lines import LOGFMT
 from tessa_tui.logs.formats.plain import PLAIN, is_continuation, plain_scan
@@ -19,7 +19,6 @@ from tessa_tui.logs.formats.syslog_lines import SYSLOG_FORMAT
 _MONTH_NAMES = frozenset(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"))
 # `docker compose logs` / `up`: `service-1  | line`, maybe after colour codes and an erase-line.
 _COMPOSE = re.compile(r"(?:(?:\x1b|\\e)\[[\d;]*+[A-Za-z])*+([\w.-]{1,64}) *\| ?", re.ASCII)
-_KEY = re.compile(r"[\w.\-]+=", re.ASCII)
 
 Claim = tuple[LogFormat, Scan | None]
 """The format that recognises a line, and its scan (None: a line that continues a record, like PostgreSQL's
@@ -69,8 +68,8 @@ class MixedFormat(LogFormat):
             return STAMPED, STAMPED.scan_match(line, match)
         if "A" <= first <= "Z" or "a" <= first <= "z":
             if line[3:4] == " " and line[:3] in _MONTH_NAMES:
-                return _prefixed(JUL, line) or _prefixed_syslog(line)
-            if _KEY.match(line) and (scan := LOGFMT.head(line)) is not None:
+                return (line[6:7] == "," and _prefixed(JUL, line)) or _prefixed_syslog(line)
+            if "=" in line[:40] and (scan := LOGFMT.head(line)) is not None:
                 return LOGFMT, scan
             if ":" in line[:10] and (found := _prefixed(LEVEL_FIRST, line)):
                 return found
@@ -94,7 +93,10 @@ class MixedFormat(LogFormat):
     def head(self, line: str) -> Scan | None:
         first = line[:1]
         if first == "{":  # the two commonest shapes first, without claim's tuple
-            return json_scan(line)
+            try:
+                return scan_skim(SKIM.decode(line))
+            except SKIM_ERRORS:
+                return json_scan(line)
         if "0" <= first <= "9" and (match := STAMP.match(line)) is not None:
             after = line[match.end() : match.end() + 2]
             if after != " [" and after[:1] != ",":
