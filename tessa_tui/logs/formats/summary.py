@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tessa_tui.base import secret_registry
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.formats.mixed import MIXED
@@ -15,4 +17,19 @@ def summary_of(row: Row) -> str:
         return row[SUMMARY]
     full = row[FULL]
     message = MIXED.message(full)
+    if not message and full.startswith("{") and "\\" in full:
+        # A JSON record with control characters in a string: sanitising wrote them as `\e`, `\x07`, which JSON
+        # does not read. Written back as JSON escapes, its message decodes (and is sanitised again below).
+        message = MIXED.message(_SANITIZED.sub(_as_json_escape, full))
     return secret_registry.mask(sanitize(message)) if message else full
+
+
+# An escape sanitize wrote (not one a backslash before it escapes): `\e`, `\xNN`, `\0`, `\r` as JSON has none of
+# them; `\n` and `\uNNNN` JSON reads as they are.
+_SANITIZED = re.compile(r"(?<!\\)((?:\\\\)*)\\(e|x[0-9a-f]{2}|0|r)")
+_NAMED = {"e": "\\u001b", "0": "\\u0000", "r": "\\r"}
+
+
+def _as_json_escape(match: re.Match[str]) -> str:
+    code = match.group(2)
+    return match.group(1) + (_NAMED.get(code) or f"\\u00{code[1:]}")
