@@ -211,6 +211,7 @@ def check(record: LogRecord) -> None:
 @example('{"time": ' + "9" * 5000 + ', "level": "' + "9" * 5000 + '", "PRIORITY": "²"}', "json")
 @example('{"level": "²", "PRIORITY": ' + "9" * 5000 + "}", "auto")
 @example('{"msg": "\ud800", "level": 50}', "json")  # a lone surrogate: msgspec cannot encode it
+@example('{"\\ud800": Infinity}', "auto")  # an escaped one, in a key, beside what only the json module reads (CI)
 def test_parse_line_always_returns_a_sane_record(line: str, fmt: str) -> None:
     check(parse_line(line, fmt, "src"))
 

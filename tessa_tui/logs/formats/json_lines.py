@@ -69,7 +69,7 @@ def _skim(line: str) -> _Skim | None:
         return None
     try:
         return msgspec.convert(data, _Skim)
-    except (msgspec.ValidationError, RecursionError):
+    except (msgspec.ValidationError, RecursionError, UnicodeEncodeError):  # a lone surrogate in a key or value
         return None
 
 
