@@ -4,10 +4,12 @@ the file's first record, `/` counts and shows matches from the whole file, `n` /
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from screens.app import TessaApp
 from screens.dashboard.logs_pane import LogsPane
@@ -35,20 +37,21 @@ def said(app: TessaApp, text: str) -> bool:
     return any(text in str(note.message) for note in app._notifications)
 
 
-async def open_pane(app: TessaApp, pilot: object) -> LogsPane:
-    pane = app.screen.query_one(LogsPane)
-    await wait_until(pilot, lambda: "indexed 30,000 records" in screen_text(app), timeout=60)  # type: ignore[arg-type]
-    return pane
-
-
-async def test_g_reaches_the_first_record_beyond_the_ring(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    log = tmp_path / "big.log"
+@contextlib.asynccontextmanager
+async def indexed_pane(config_for: Callable[[str], Path], folder: Path) -> AsyncIterator[tuple[TessaApp, Pilot[int]]]:
+    """The console on a 30,000-record log whose ring holds 100, the logs pane zoomed, the file indexed whole."""
+    log = folder / "big.log"
     write_log(log)
-    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
+    config = config_for(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
     app = TessaApp(load_config(config, environ={}))
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.press("3", "z")
-        await open_pane(app, pilot)
+        await wait_until(pilot, lambda: "indexed 30,000 records" in screen_text(app), timeout=60)
+        yield app, pilot
+
+
+async def test_g_reaches_the_first_record_beyond_the_ring(write_config: Callable[[str], Path], tmp_path: Path) -> None:
+    async with indexed_pane(write_config, tmp_path) as (app, pilot):
         assert "request 029999 handled" in screen_text(app)
         assert "30 error" in screen_text(app)  # the whole file's counts, not the ring's
         view = app.screen.query_one(LogView)
@@ -67,13 +70,7 @@ async def test_g_reaches_the_first_record_beyond_the_ring(write_config: Callable
 async def test_filter_counts_the_whole_file_and_n_jumps_in_context(
     write_config: Callable[[str], Path], tmp_path: Path
 ) -> None:
-    log = tmp_path / "big.log"
-    write_log(log)
-    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
-    app = TessaApp(load_config(config, environ={}))
-    async with app.run_test(size=(150, 40)) as pilot:
-        await pilot.press("3", "z")
-        await open_pane(app, pilot)
+    async with indexed_pane(write_config, tmp_path) as (app, pilot):
         app.screen.query_one(LogView).focus()
         await pilot.press("slash", *"needle-early", "enter")
         await wait_until(pilot, lambda: "1 of 30,000 in the whole file" in screen_text(app))
@@ -91,13 +88,7 @@ async def test_filter_counts_the_whole_file_and_n_jumps_in_context(
 
 
 async def test_goto_lands_on_a_time(write_config: Callable[[str], Path], tmp_path: Path) -> None:
-    log = tmp_path / "big.log"
-    write_log(log)
-    config = write_config(f"logs:\n  - name: app\n    path: '{log}'\n    buffer-lines: 100\n")
-    app = TessaApp(load_config(config, environ={}))
-    async with app.run_test(size=(150, 40)) as pilot:
-        await pilot.press("3", "z")
-        await open_pane(app, pilot)
+    async with indexed_pane(write_config, tmp_path) as (app, pilot):
         await pilot.press("colon", *"goto 07:30", "enter")
         # 07:30:00 is record 5,400 (one a second from 06:00).
         await wait_until(pilot, lambda: "request 005400 handled" in screen_text(app))
