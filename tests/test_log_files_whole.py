@@ -48,6 +48,8 @@ def indexed(path: Path) -> FileIndex:
 def test_the_index_counts_every_record_and_reads_any_of_them_back(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     write_log(log, 5_000, trace_every=7)  # continuation lines join their record: 5,000 records, not 5,000 + traces
+    unread = FileIndex(log, lambda p: format_for(p, "auto"), "app")
+    assert not unread.state().done  # before its first look it knows nothing (it once said `indexed 0 records`)
     index = indexed(log)
     state = index.state()
     assert state.done and state.records == 5_000

@@ -69,10 +69,12 @@ class IndexState:
     error: str | None
     unfinished: int = 0
     """Bytes of a last line without a newline (not a record until it ends): the index is done without them."""
+    looked: bool = True
+    """The index has read the file at least once in this generation (before that its size is not known)."""
 
     @property
     def done(self) -> bool:
-        return self.indexed_bytes + self.unfinished >= self.size and self.error is None
+        return self.looked and self.indexed_bytes + self.unfinished >= self.size and self.error is None
 
     @property
     def percent(self) -> int:
@@ -101,6 +103,7 @@ class FileIndex:
         self._rechosen = False
         self._indexed = 0  # bytes through the last complete line indexed
         self._size = 0
+        self._looked = False
         self._count = 0
         self._levels = bytearray()
         self._offsets = array("q")  # where records 0, STRIDE, 2 * STRIDE ... start
@@ -192,6 +195,7 @@ class FileIndex:
 
     def _commit(self, heads: list[tuple[int, int, float | None]], consumed: int, size: int, unfinished: int) -> None:
         with self._lock:
+            self._looked = True
             self._size = size
             self._unfinished = unfinished
             if self._scanned_newest is not None:
@@ -287,6 +291,7 @@ class FileIndex:
                 tuple(self._level_counts),
                 self.error,
                 self._unfinished,
+                self._looked,
             )
 
     @property
