@@ -315,15 +315,18 @@ class PtyProgram:
 
     def position(self, path: Path) -> int:
         """How far the program has read `path` (its file offset; 0 if it has not opened it)."""
+        # The furthest of its descriptors on the file: the console's whole-file index reads with pread, which
+        # leaves its descriptor at 0, beside the follower's that moves.
+        furthest = 0
         for fd in os.listdir(f"/proc/{self.pid}/fd"):
             try:
                 if os.readlink(f"/proc/{self.pid}/fd/{fd}") == str(path):
                     for line in Path(f"/proc/{self.pid}/fdinfo/{fd}").read_text().splitlines():
                         if line.startswith("pos:"):
-                            return int(line.split()[1])
+                            furthest = max(furthest, int(line.split()[1]))
             except OSError:
                 continue
-        return 0
+        return furthest
 
     def stop(self) -> None:
         """SIGTERM to the whole process group, SIGKILL to whatever of the session is left after 10 s."""
