@@ -17,6 +17,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.widget import Widget
 from textual.widgets import Input, Static, Tab, Tabs
 
 from screens.context import capabilities_of, context_of
@@ -208,6 +209,11 @@ class LogsPane(FilterOwner, Pane):
         if tabs is not None:
             tabs.action_next_tab() if step > 0 else tabs.action_previous_tab()
 
+    def focus_target(self) -> Widget:
+        """The lines, not the source tabs before them (`]` / `[` move between tabs from anywhere in the pane):
+        with several sources `3` then `k`, `g` or enter reached the tabs and did nothing."""
+        return next(self.query("#log-view").results(LogView), None) or super().focus_target()
+
     def filtered_list(self) -> LogView:
         return self.query_one("#log-view", LogView)
 
@@ -217,6 +223,7 @@ class LogsPane(FilterOwner, Pane):
         view = self.query_one("#log-view", LogView)
         view.history_for = self._history_for
         view.search_for = self._search_for
+        view.why_no_history = self._why_no_history
         self.border_subtitle = "starting"
 
     def go_live(self) -> None:
@@ -272,6 +279,12 @@ class LogsPane(FilterOwner, Pane):
             history = self._histories[scope] = FileHistory(self._indexes[scope])
         return history
 
+    def _why_no_history(self) -> str | None:
+        """On the All tab of several sources: the whole file is one file's, on its tab."""
+        if self._indexes and self._scope() is None:
+            return "the whole file (g, / counts, n, :goto) is one source's: choose its tab (] and [)"
+        return None
+
     def _search_for(self) -> WholeFileSearch | None:
         scope = self._scope()
         return self._worker.current_search(scope) if scope is not None and self._worker is not None else None
@@ -310,16 +323,17 @@ class LogsPane(FilterOwner, Pane):
         except ValueError as exc:
             return str(exc)
         self._pending_goto = None
+        shown = sanitize(typed.strip())[:60]  # typed or pasted: said back, never a control sequence
         ordinal = index.ordinal_at(when)
         if ordinal >= index.count:
             state = index.state()
             if not state.done:  # lands when the index gets there (the next tick that finds it)
-                self._pending_goto = (scope, when, typed.strip())
-                return f"{scope} is indexed up to {state.percent}%: :goto {typed.strip()} lands once it gets there"
-            return f"no record at or after {typed.strip()} in {scope}"
+                self._pending_goto = (scope, when, shown)
+                return f"{scope} is indexed up to {state.percent}%: :goto {shown} lands once it gets there"
+            return f"no record at or after {shown} in {scope}"
         self._land(ordinal)
         if ordinal == 0 and index.starts_after(when):
-            return f"{scope} begins after {typed.strip()}: its first record is shown"
+            return f"{scope} begins after {shown}: its first record is shown"
         return None
 
     def _goto_when_indexed(self) -> None:

@@ -106,6 +106,8 @@ class LogView(Widget, can_focus=True):
         """The file history this view can open (`g`, page up past the ring, `:goto`, `n`): set by the pane."""
         self.search_for: Callable[[], WholeFileSearch | None] = lambda: None
         """The last whole-file search, for `n` / `N`: set by the pane."""
+        self.why_no_history: Callable[[], str | None] = lambda: None
+        """Why there is no file history here (the All tab of several sources): said when a key wants one."""
         self.top = 0
         """History: the position of the first row shown."""
         self.cursor: int | None = None
@@ -257,7 +259,8 @@ class LogView(Widget, can_focus=True):
         search = self.search_for()
         history = self.history_for()
         if search is None or history is None:
-            self.post_message(self.Said("no search: / types one, over the whole file"))
+            why = self.why_no_history() if history is None else None
+            self.post_message(self.Said(why or "no search: / types one, over the whole file"))
             return
         if self.history is not None and self.history is not history and self.history.index is history.index:
             self._history_select(step)  # the matches themselves are on screen: the next one is the next row
@@ -444,6 +447,8 @@ class LogView(Widget, can_focus=True):
             self.show_history(history, at=0)
             return
         self._move(len(self.lines))
+        if history is None and (why := self.why_no_history()) is not None:
+            self.post_message(self.Said(why))
 
     def action_scroll_end(self) -> None:
         if self.history is not None:

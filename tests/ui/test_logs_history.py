@@ -140,3 +140,21 @@ async def test_the_subtitle_says_when_errors_started(write_config: Callable[[str
     async with app.run_test(size=(150, 40)) as pilot:
         await pilot.press("3", "z")
         await wait_until(pilot, lambda: "errors up since 13:50" in screen_text(app))
+
+
+async def test_on_the_all_tab_of_several_sources_g_says_where_the_whole_file_is(
+    write_config: Callable[[str], Path], tmp_path: Path
+) -> None:
+    (tmp_path / "a.log").write_text("2026-12-06T10:00:00Z INFO a\n")
+    (tmp_path / "b.log").write_text("2026-12-06T10:00:01Z INFO b\n")
+    config = write_config(
+        f"logs:\n  - name: a\n    path: '{tmp_path / 'a.log'}'\n  - name: b\n    path: '{tmp_path / 'b.log'}'\n"
+    )
+    app = TessaApp(load_config(config, environ={}))
+    async with app.run_test(size=(150, 40)) as pilot:
+        await pilot.press("3")
+        await wait_until(pilot, lambda: "INFO b" in screen_text(app))
+        await pilot.press("g")
+        await wait_until(pilot, lambda: said(app, "choose its tab"))
+        await pilot.press("right_square_bracket", "g")  # the a tab: its own file's history
+        await wait_until(pilot, lambda: "INFO a" in screen_text(app) and "INFO b" not in screen_text(app))
