@@ -47,6 +47,8 @@ class RecordFormat(Protocol):
     """How a source's lines form records (tessa_tui.logs.formats): which line starts one, its level and time
     by a cheap scan, and the full parse of a whole record."""
 
+    def head(self, line: str) -> tuple[Level, str, float | None] | None: ...
+
     def starts_record(self, line: str) -> bool: ...
 
     def scan(self, line: str) -> tuple[Level, str, float | None]: ...
@@ -128,7 +130,7 @@ class FileIndex:
         end = min(size, start + SLICE)
         heads: list[tuple[int, int, float | None]] = []  # (offset, level code, epoch) of each record head
         consumed = start
-        starts_record, scan = self.format.starts_record, self.format.scan
+        head, scan = self.format.head, self.format.scan
         first = self._count == 0
         last: tuple[int, int] | None = None
         self._scanned_newest = None
@@ -138,9 +140,12 @@ class FileIndex:
         for offset, raw in lines_between(handle, start, end):
             line = decode(raw)
             last = offset, len(raw)
-            if first or starts_record(line):
+            # One look at each line: `head` is a head's scan, None for a line continuing the record before it
+            # (starts_record then scan would match every head twice).
+            found = head(line)
+            if found is not None or first:
+                level, clock, when = found if found is not None else scan(line)
                 first = False
-                level, clock, when = scan(line)
                 heads.append((offset, LEVEL_CODE.get(level, UNKNOWN), when))
                 level_pending = second_line and level == "unknown"
                 if when is not None and math.isfinite(when):
