@@ -289,11 +289,11 @@ async def test_a_bug_in_a_read_is_the_sources_status_retried_with_backoff_then_r
     class BuggyParser(LogParser):
         failures = 3
 
-        def feed_rows(self, lines: list[str]) -> Any:
+        def feed_rows(self, lines: list[str], heads: Any = None) -> Any:
             if BuggyParser.failures:
                 BuggyParser.failures -= 1
                 raise ValueError("a bug of ours")
-            return super().feed_rows(lines)
+            return super().feed_rows(lines, heads)
 
     timeline = Timeline()
     failed, recovered = await take(file_watcher(log, timeline, BuggyParser(source="app")), 2)

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from tessa_tui.logs.file_search import WholeFileSearch
     from tessa_tui.logs.history import FileHistory
     from tessa_tui.logs.index_worker import IndexWorker
+    from tessa_tui.logs.ingest import LinesRead
 
 EXAMPLE = "logs:\n  - name: app\n    path: /var/log/tessa/app.log"
 ERROR_RATE_MINUTES = 15
@@ -398,6 +399,11 @@ class LogsPane(FilterOwner, Pane):
                 counts.update(followed)
         return counts
 
+    def _feed_index(self, source: str, read: LinesRead) -> None:
+        """A file read by its follower (in the ingest thread), handed to its index: one look at each line."""
+        if self._worker is not None:
+            self._worker.feed(source, read)
+
     def _view_filter(self) -> LineFilter | None:
         return self.query_one("#log-view", LogView).filter
 
@@ -410,7 +416,7 @@ class LogsPane(FilterOwner, Pane):
 
         console = context_of(self)
         values = console.config.placeholders if console is not None else {}
-        reading = Reading(line_filter=self._view_filter, executor=self._ingest)
+        reading = Reading(line_filter=self._view_filter, executor=self._ingest, feed=self._feed_index)
         batches = watch_log(source, reading, fill_argument=lambda arg: fill_text(arg, values))
         async with contextlib.aclosing(batches):  # a command's whole process group goes with the pane
             async for batch in batches:

@@ -13,10 +13,13 @@ import math
 import os
 import sys
 import threading
+import time
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,6 +29,8 @@ from tessa_tui.logs.levels import LEVELS
 from tessa_tui.logs.parse import MAX_RECORD, LogRecord, Row, row_of
 
 if TYPE_CHECKING:
+    from tessa_tui.logs.formats.log_format import Scan
+    from tessa_tui.logs.ingest import LinesRead
     from tessa_tui.logs.levels import Level
 
 STRIDE = 64
@@ -37,6 +42,10 @@ SLICE = 1024 * 1024
 read and scanned."""
 SPAN_LIMIT = 32 * 1024 * 1024
 """At most this many bytes are read at once by a search's quick look (`span`)."""
+FED_READS = 16
+"""Follower reads waiting to be indexed (a flood's reads beyond these go, and the index reads the file)."""
+FED_S = 1.0
+"""Once a follower hands over the lines it reads, the index waits this long for the next before reading them."""
 HEAD_BYTES = 256
 """The file's first bytes, kept to notice it was truncated and written again past where the index had got."""
 UNKNOWN = LEVELS.index("unknown")
@@ -102,6 +111,8 @@ class FileIndex:
         self.error: str | None = None
 
     def _reset(self) -> None:
+        self._fed: deque[LinesRead] = deque(maxlen=FED_READS)
+        self._fed_at: float | None = None  # when handed-over lines were last indexed
         self._rechosen = False
         self._indexed = 0  # bytes through the last complete line indexed
         self._size = 0
@@ -120,40 +131,39 @@ class FileIndex:
 
     # -- indexing (the background thread) --------------------------------------------------------------------
 
+    def offer(self, read: LinesRead) -> None:
+        """Lines a follower of this file has just read and scanned (any thread): indexed from them, not from the
+        file, when they start where the index has got."""
+        self._fed.append(read)
+
     def step(self) -> bool:
-        """Index the next slice of the file; True while more is waiting."""
+        """Index the next slice of the file (or what a follower handed over); True while more is waiting."""
         handle = self._current_handle()
         if handle is None:
             return False
+        if self._fed and self._take_fed(handle):
+            return bool(self._fed)
+        if self._fed_at is not None and time.monotonic() - self._fed_at < FED_S:
+            return False  # the follower reads the file's end and hands it over: one look at each line
+        self._fed_at = None
         size = os.fstat(handle).st_size
         start = self._indexed
         end = min(size, start + SLICE)
-        heads: list[tuple[int, int, float | None]] = []  # (offset, level code, epoch) of each record head
         consumed = start
-        head, scan = self.format.head, self.format.scan
-        first = self._count == 0
+        head = self.format.head
         last: tuple[int, int] | None = None
         self._scanned_newest = None
-        # java.util.logging's two-line records name their level on the second line.
-        second_line = getattr(self.format, "level_on_next_line", False)
-        level_pending = False
-        for offset, raw in lines_between(handle, start, end):
-            line = decode(raw)
-            last = offset, len(raw)
-            # One look at each line: `head` is a head's scan, None for a line continuing the record before it
-            # (starts_record then scan would match every head twice).
-            found = head(line)
-            if found is not None or first:
-                level, clock, when = found if found is not None else scan(line)
-                first = False
-                heads.append((offset, LEVEL_CODE.get(level, UNKNOWN), when))
-                level_pending = second_line and level == "unknown"
-                if when is not None and math.isfinite(when):
-                    self._scanned_newest = when, clock
-            elif level_pending:
-                level_pending = False
-                head_offset, _code, head_when = heads[-1]
-                heads[-1] = (head_offset, LEVEL_CODE.get(self.format.next_line_level(line), UNKNOWN), head_when)
+
+        def scanned() -> Iterator[tuple[int, str, Scan | None]]:
+            nonlocal last
+            for offset, raw in lines_between(handle, start, end):
+                line = decode(raw)
+                last = offset, len(raw)
+                # One look at each line: `head` is a head's scan, None for a line continuing the record before
+                # it (starts_record then scan would match every head twice).
+                yield offset, line, head(line)
+
+        heads = self._heads(scanned())
         if last is not None:  # a line cut at MAX_LINE (or without its CR) ends further on than what was yielded
             consumed = line_end(handle, last[0] + last[1], end)
         if consumed == start and end - start >= SLICE:
@@ -166,6 +176,55 @@ class FileIndex:
         if not self._rechosen and self._count >= RECHOOSE_AT:
             self._rechoose()
         return consumed < size and consumed > start
+
+    def _heads(self, lines: Iterable[tuple[int, str, Scan | None]]) -> list[tuple[int, int, float | None]]:
+        """(offset, level code, epoch) of each record head among (offset, line, its head scan)."""
+        heads: list[tuple[int, int, float | None]] = []
+        scan = self.format.scan
+        first = self._count == 0
+        # java.util.logging's two-line records name their level on the second line.
+        second_line = getattr(self.format, "level_on_next_line", False)
+        level_pending = False
+        for offset, line, found in lines:
+            if found is not None or first:
+                level, clock, when = found if found is not None else scan(line)
+                first = False
+                heads.append((offset, LEVEL_CODE.get(level, UNKNOWN), when))
+                level_pending = second_line and level == "unknown"
+                if when is not None and math.isfinite(when):
+                    self._scanned_newest = when, clock
+            elif level_pending:
+                level_pending = False
+                head_offset, _code, head_when = heads[-1]
+                heads[-1] = (head_offset, LEVEL_CODE.get(self.format.next_line_level(line), UNKNOWN), head_when)
+        return heads
+
+    def _take_fed(self, handle: int) -> bool:
+        """Index the handed-over lines that continue where the index has got; False when none do (they are of
+        another file or format, behind it, or ahead of it: the index reads the file itself)."""
+        while self._fed:
+            read = self._fed.popleft()
+            at = read.at
+            if at.inode != self._inode or read.format is not self.format or max(at.sizes) > MAX_LINE:
+                continue  # (a longer line is cut, and scanned, differently here)
+            offset, skip = at.start, 0
+            while offset < self._indexed and skip < len(at.sizes):
+                offset += at.sizes[skip]
+                skip += 1
+            if offset != self._indexed or skip == len(at.sizes):
+                continue  # ahead of the index, behind it, or not on its line boundaries
+            offsets = list(accumulate(at.sizes[skip:], initial=offset))
+            end = offsets.pop()
+            self._scanned_newest = None
+            heads = self._heads(zip(offsets, read.lines[skip:], read.heads[skip:], strict=True))
+            if len(self._head) < HEAD_BYTES and end > len(self._head):
+                self._head = os.pread(handle, min(HEAD_BYTES, end), 0)
+            self._commit(heads, end, max(at.read_to, end), at.read_to - end)
+            self._fed_at = time.monotonic()
+            if not self._rechosen and self._count >= RECHOOSE_AT:
+                self._rechoose()
+            return True
+        return False
 
     def _rechoose(self) -> None:
         """A file indexed line by line because it was young when opened: once it has RECHOOSE_AT records its

@@ -23,9 +23,13 @@ class LineCutter:
     def __init__(self, pending: bytes = b"") -> None:
         self._partial = pending
         self._skipping = False
+        self.sizes: list[int] | None = None
+        """The bytes each line of the last split took in the stream, its newline included; None when that split
+        cut or dropped part of a line (its lines are not the stream's lines one for one)."""
 
     def split(self, data: bytes) -> list[bytes]:
         *complete, partial = (self._partial + data).split(b"\n")
+        exact = not self._skipping
         if self._skipping and complete:  # the cut line's end arrived: drop it
             complete.pop(0)
             self._skipping = False
@@ -33,9 +37,15 @@ class LineCutter:
             partial = b""
         elif len(partial) > MAX_LINE:
             complete.append(partial[:MAX_LINE])
-            partial, self._skipping = b"", True
+            partial, self._skipping, exact = b"", True, False
         self._partial = partial
+        self.sizes = [len(line) + 1 for line in complete] if exact else None
         return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
+
+    @property
+    def skipping(self) -> bool:
+        """A cut line's rest is being dropped (where the next line starts is not known yet)."""
+        return self._skipping
 
     def pending(self) -> bytes:
         """What has arrived of a line not yet ended by a newline (b"" while a cut line's rest is skipped)."""
@@ -46,6 +56,17 @@ class LineCutter:
         rest, self._partial = (b"" if self._skipping else self._partial), b""
         self._skipping = False
         return rest
+
+
+@dataclass(frozen=True)
+class LinesAt:
+    """Where a poll's lines lie in the file: its inode, the first line's offset, each line's bytes (newline
+    included), and how far the file had been read (the rest a line without its newline yet)."""
+
+    inode: int
+    start: int
+    sizes: list[int]
+    read_to: int
 
 
 @dataclass
@@ -68,6 +89,9 @@ class FileFollower:
     behind: bool = False
     """The last poll stopped at READ_BUDGET with more to read: poll again soon rather than after a pause."""
     _grew_at: float = field(default_factory=time.monotonic)
+    last_read: LinesAt | None = None
+    """Where the last poll's lines are in the file, when they are its lines one for one (handed to the file's
+    index, which then need not read them again): None after a rotation, a cut line, or a poll with no lines."""
 
     def poll(self) -> list[str]:
         """New complete lines since the last poll, decoded (invalid UTF-8 replaced); never blocks."""
@@ -80,6 +104,7 @@ class FileFollower:
 
     def _poll(self) -> list[bytes]:
         lines: list[bytes] = []
+        self.last_read = None
         if self._handle is None and not self._open(first=self._inode is None):
             return []
         assert self._handle is not None
@@ -90,6 +115,7 @@ class FileFollower:
             current = None
         if current is not None and current.st_ino != self._inode:
             # Rotated by rename: finish the old file, then read the new one from its start.
+            self.last_read = None  # lines of two files
             lines += self._read()
             os.close(self._handle)
             self._handle = None
@@ -140,6 +166,7 @@ class FileFollower:
             self._position = 0
             self._cutter = LineCutter()
             self.status = "following (truncated)"
+        line_start = self._position - len(self._cutter.pending())
         data = b""
         budget = READ_BUDGET
         while budget > 0:
@@ -152,7 +179,11 @@ class FileFollower:
         self.behind = budget <= 0
         if data:
             self._grew_at = time.monotonic()
-        return self._cutter.split(data)
+        lines = self._cutter.split(data)
+        sizes = self._cutter.sizes
+        if lines and sizes is not None and self._inode is not None:
+            self.last_read = LinesAt(self._inode, line_start, sizes, self._position)
+        return lines
 
     def unfinished(self, quiet_s: float = UNFINISHED_QUIET_S) -> str | None:
         """The last line when it has no newline yet and nothing arrived for `quiet_s` (a writer that crashed

@@ -12,6 +12,10 @@ from tessa_tui.logs.file_index import FileIndex
 from tessa_tui.logs.file_search import WholeFileSearch
 from tessa_tui.logs.filter import LineFilter
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tessa_tui.logs.ingest import LinesRead
+
 IDLE_S = 0.25
 FAULT_S = 5.0
 
@@ -41,6 +45,13 @@ class IndexWorker:
             self._thread.join(timeout=2)
         for index in self.indexes.values():
             index.close()
+
+    def feed(self, source: str, read: LinesRead) -> None:
+        """Lines a follower of `source`'s file has read and scanned (any thread): indexed from them, at once."""
+        index = self.indexes.get(source)
+        if index is not None:
+            index.offer(read)
+            self._wake.set()
 
     def search(self, source: str, line_filter: LineFilter | None) -> WholeFileSearch | None:
         """Start (or stop, with None) the whole-file filter of `source`'s index; the search to read from."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from tessa_tui.base import secret_registry
 from tessa_tui.base.sanitize import sanitize
 from tessa_tui.logs.filter import LineFilter
-from tessa_tui.logs.follow import FileFollower
+from tessa_tui.logs.follow import FileFollower, LinesAt
 from tessa_tui.logs.parse import (
     CLOCK,
     FULL,
@@ -31,6 +31,9 @@ from tessa_tui.logs.parse import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tessa_tui.logs.formats.log_format import Scan
     from tessa_tui.logs.remote_status import RemoteStatus
 
 
@@ -87,11 +90,12 @@ def digest(
     behind: bool = False,
     error: str | None = None,
     flush: bool = False,
+    heads: list[Scan | None] | None = None,
 ) -> Batch:
     """Parse a source's lines into the records they complete and count their levels; the records passing
     `line_filter` picked out; the record still open as `held` (`flush`: closed, in the rows: a reader that
-    prints, after a quiet read or at a command's exit)."""
-    records = parser.feed_rows(lines)
+    prints, after a quiet read or at a command's exit); each line's head scan appended to `heads` when given."""
+    records = parser.feed_rows(lines, heads)
     if flush:
         records += [row_of(record) for record in parser.flush()]
     rows = _masked(records)
@@ -142,16 +146,43 @@ def _masked_row(row: Row) -> Row:
     return (row[LEVEL], row[CLOCK], masked[0], masked[1], row[WHEN], row[SOURCE])
 
 
+@dataclass(frozen=True)
+class LinesRead:
+    """A followed file's new lines as the follower read and scanned them, handed to the file's whole-file index
+    (tessa_tui.logs.file_index) so that it need not read and scan them again: one look per line."""
+
+    at: LinesAt
+    lines: list[str]
+    heads: list[Scan | None]
+    """Each line's head scan in `format` (None: the line continues a record)."""
+    format: object
+
+
 def read_file(
-    follower: FileFollower, parser: LogParser, line_filter: LineFilter | None, *, flush_quiet: bool = False
+    follower: FileFollower,
+    parser: LogParser,
+    line_filter: LineFilter | None,
+    *,
+    flush_quiet: bool = False,
+    feed: Callable[[LinesRead], None] | None = None,
 ) -> Batch:
     """One poll of a followed file, digested (blocking: call it in a thread), with its unfinished last line;
-    `flush_quiet`: a read that brought nothing closes the open record."""
+    `flush_quiet`: a read that brought nothing closes the open record; `feed`: given the lines and their scans."""
     lines = follower.poll()
     flush = flush_quiet and not lines
+    heads: list[Scan | None] | None = [] if feed is not None and follower.last_read is not None else None
     batch = digest(
-        parser, lines, follower.status, line_filter, behind=follower.behind, error=follower.error, flush=flush
+        parser,
+        lines,
+        follower.status,
+        line_filter,
+        behind=follower.behind,
+        error=follower.error,
+        flush=flush,
+        heads=heads,
     )
+    if feed is not None and heads is not None and follower.last_read is not None and len(heads) == len(lines):
+        feed(LinesRead(follower.last_read, lines, heads, parser.format))
     line = follower.unfinished()
     if line is None:
         return batch

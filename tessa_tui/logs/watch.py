@@ -22,7 +22,7 @@ from tessa_tui.config.model import LogSource
 from tessa_tui.logs.command_source import CommandFollower
 from tessa_tui.logs.filter import LineFilter
 from tessa_tui.logs.follow import FileFollower
-from tessa_tui.logs.ingest import Batch, digest, read_file
+from tessa_tui.logs.ingest import Batch, LinesRead, digest, read_file
 from tessa_tui.logs.parse import LogParser, Row
 from tessa_tui.logs.record_format import format_for
 
@@ -34,6 +34,7 @@ FAULT_MAX_S = 60.0  # a read that keeps failing is tried again at most this far 
 Sleep = Callable[[float], Awaitable[None]]
 Pause = Callable[[Batch], float]
 """Seconds to wait after a read before the next one, from what the read brought."""
+Feed = Callable[[str, LinesRead], None]
 FilterNow = Callable[[], LineFilter | None]
 """The filter in force when a read starts (the view's, which can change between reads)."""
 
@@ -60,6 +61,8 @@ class Reading(NamedTuple):
     """A read that brings nothing (and a command's exit) closes the open record into the rows: the last record of
     a quiet log is counted, filtered, selectable and printed at once, not when the next one starts (a trace that
     arrives later goes on as records of its level). Until then the pane shows it as `held`."""
+    feed: Feed | None = None
+    """Given each file read's lines and their scans, by source name (the pane hands them to the file's index)."""
 
 
 EVERY_SECOND = Reading()
@@ -95,8 +98,10 @@ async def watch_file(
     follower = FileFollower(path, start_offset=start_offset)
     loop = asyncio.get_running_loop()
 
+    feed = functools.partial(reading.feed, parser.source) if reading.feed is not None else None
+    read_one = functools.partial(read_file, flush_quiet=reading.flush_quiet, feed=feed)
+
     async def read(line_filter: LineFilter | None) -> Batch:
-        read_one = functools.partial(read_file, flush_quiet=reading.flush_quiet)
         return await loop.run_in_executor(reading.executor, read_one, follower, parser, line_filter)
 
     try:

@@ -7,6 +7,7 @@ derived when a record is drawn (`summary_of`), so a flood costs a regex or two p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tessa_tui.base.sanitize import sanitize
@@ -15,7 +16,7 @@ from tessa_tui.logs.formats.log_format import NO_SCAN
 from tessa_tui.logs.formats.record import MAX_RECORD, LogRecord, Row
 
 if TYPE_CHECKING:
-    from tessa_tui.logs.formats.log_format import LogFormat
+    from tessa_tui.logs.formats.log_format import LogFormat, Scan
     from tessa_tui.logs.levels import Level
 
 
@@ -64,15 +65,24 @@ class LogParser:
         """The records `lines` complete (the last one read stays open: see held)."""
         return [LogRecord._make(row) for row in self.feed_rows(lines)]
 
-    def feed_rows(self, lines: list[str]) -> list[Row]:
-        """`feed`, as rows (what the view stores), summaries left to `summary_of`."""
+    def feed_rows(self, lines: list[str], heads: list[Scan | None] | None = None) -> list[Row]:
+        """`feed`, as rows (what the view stores), summaries left to `summary_of`; each line's `head` scan (None:
+        it continues a record) appended to `heads` when given (the file's index takes them: one look per line)."""
         if not lines:
             return []
         if self._sample is not None:
             self._observe(lines)
         fmt = self._format
         assert fmt is not None
-        head = fmt.head
+        head: Callable[[str], Scan | None] = fmt.head
+        if heads is not None:
+            scanned = heads.append
+
+            def head(line: str) -> Scan | None:
+                found = fmt.head(line)
+                scanned(found)
+                return found
+
         second_line_level = fmt.level_on_next_line
         source = self.source
         rows: list[Row] = []

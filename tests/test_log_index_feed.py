@@ -1,0 +1,191 @@
+"""A followed file's index takes the lines its follower has read and scanned (one look at each line, not two):
+the index it builds is the one it would have built reading the file itself, whatever the bytes, the pieces they
+arrive in, truncation or rotation; lines that do not continue where it has got are never indexed from the feed."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tessa_tui.logs import file_index
+from tessa_tui.logs.file_index import FileIndex, IndexState
+from tessa_tui.logs.follow import FileFollower
+from tessa_tui.logs.formats.log_format import LogFormat
+from tessa_tui.logs.ingest import LinesRead, read_file
+from tessa_tui.logs.parse import LogParser
+from tessa_tui.logs.record_format import format_for
+
+MIXED_LINES = [
+    '{"level":"error","msg":"boom","time":"2026-12-06T10:00:00Z"}',
+    "2026-12-06 10:00:01,500 INFO [app] ok",
+    "Traceback (most recent call last):",
+    '  File "x.py", line 1, in <module>',
+    "KeyError: 'k'",
+    "level=warn msg=slow ts=2026-12-06T10:00:02Z",
+    '127.0.0.1 - - [06/Dec/2026:10:00:03 +0000] "GET /x HTTP/1.1" 500 12',
+]
+
+
+def summary(index: FileIndex) -> tuple[IndexState, list[tuple[int, str]], dict[int, tuple[int, ...]]]:
+    """What the index knows, generation left out: its counts, every record's text, the per-minute histogram."""
+    state = index.state()
+    return state.__class__(0, *list(state.__dict__.values())[1:]), index.texts(0, index.count), index.minutes()
+
+
+def indexed_alone(path: Path, fmt: object) -> FileIndex:
+    index = FileIndex(path, lambda _p: fmt)  # type: ignore[arg-type,return-value]
+    while index.step():
+        pass
+    return index
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often each line was looked at (`head`), by the follower's parser and the index together."""
+    looks: Counter[str] = Counter()
+    original = type(format_for(Path("/nonexistent"))).head
+
+    def head(self: LogFormat, line: str) -> object:
+        looks[line] += 1
+        return original(self, line)
+
+    monkeypatch.setattr(type(format_for(Path("/nonexistent"))), "head", head)
+    return looks
+
+
+def test_each_line_of_a_busy_followed_file_is_looked_at_once(tmp_path: Path, counted: Counter[str]) -> None:
+    path = tmp_path / "app.log"
+    path.write_text("".join(f"{line} start {n}\n" for n in range(30) for line in MIXED_LINES))  # past the sample
+    fmt = format_for(path)
+    index = FileIndex(path, lambda _p: fmt, "app")
+    while index.step():  # the file as it was: read by the index itself
+        pass
+    follower = FileFollower(path)
+    parser = LogParser(fmt.name, "app")
+    read_file(follower, parser, None, feed=index.offer)  # the follower's window: already indexed, not again
+    index.step()
+    counted.clear()
+    appended = []
+    for n in range(40):  # a busy writer: the follower reads each piece, hands it over, the index takes it
+        piece = [f"{line} busy {n}" for line in MIXED_LINES]
+        appended += piece
+        with path.open("a") as handle:
+            handle.write("\n".join(piece) + "\n")
+        read_file(follower, parser, None, feed=index.offer)
+        index.step()
+    assert {line: counted[line] for line in appended} == dict.fromkeys(appended, 1), "a line was scanned twice"
+    assert summary(index) == summary(indexed_alone(path, fmt))
+
+
+def append(path: Path, *lines: str) -> None:
+    with path.open("a") as handle:
+        handle.write("".join(line + "\n" for line in lines))
+
+
+def test_lines_that_do_not_continue_the_index_are_left_to_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    append(path, "2026-12-06 10:00:00,000 INFO [app] first")
+    fmt = format_for(path, "plain")
+    index = FileIndex(path, lambda _p: fmt, "app")
+    index.step()
+    append(path, "2026-12-06 10:00:01,000 ERROR [app] second")
+    # Another format's scans (JSON reads these lines as nothing) are not taken: the index reads the lines itself.
+    read_file(FileFollower(path), LogParser("json", "app"), None, feed=index.offer)
+    index.step()
+    assert (index.count, index.level_of(1)) == (2, "error")
+    follower = FileFollower(path)
+    parser = LogParser("plain", "app")
+    read_file(follower, parser, None, feed=index.offer)  # its window: what the index has already
+    append(path, "2026-12-06 10:00:02,000 WARN [app] third")
+    read_file(follower, parser, None, feed=index.offer)
+    index.step()
+    assert (index.count, index.level_of(2)) == (3, "warn")  # taken from the feed: the index is fed now
+    append(path, "2026-12-06 10:00:03,000 ERROR [app] fourth")
+    follower.poll()  # a read the index never gets
+    append(path, "2026-12-06 10:00:04,000 INFO [app] fifth")
+    read_file(follower, parser, None, feed=index.offer)  # ahead of the index: not taken
+    assert not index.step() and index.count == 3, "lines past a gap were indexed"
+    file_index.FED_S, saved = 0.0, file_index.FED_S  # the follower's next read is not coming: the file it is
+    try:
+        while index.step():
+            pass
+    finally:
+        file_index.FED_S = saved
+    assert [index.level_of(n) for n in range(index.count)] == ["info", "error", "warn", "error", "info"]
+
+
+CHUNKS = st.lists(
+    st.one_of(
+        st.lists(
+            st.sampled_from([line.encode() for line in MIXED_LINES] + [b"", b"\xff\xfe bad", b"\r", b"x" * 200]),
+            min_size=1,
+            max_size=12,
+        ).map(lambda lines: ("write", b"\n".join(lines) + b"\n")),
+        st.binary(max_size=30).map(lambda data: ("write", data)),  # a piece of a line, maybe no newline
+        st.just(("truncate", b"")),
+        st.just(("rotate", b"")),
+        st.just(("index", b"")),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(CHUNKS, st.sampled_from(["auto", "plain", "json"]))
+def test_a_fed_index_is_the_index_of_the_file_whatever_arrives(chunks: list[tuple[str, bytes]], name: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "app.log"
+        path.write_text("\n".join(MIXED_LINES * 4) + "\n")
+        fmt = format_for(path, name)
+        index = FileIndex(path, lambda _p: fmt, "app")
+        follower = FileFollower(path)
+        parser = LogParser(fmt.name, "app")
+        try:
+            for kind, data in chunks:
+                if kind == "write":
+                    with path.open("ab") as handle:
+                        handle.write(data)
+                elif kind == "truncate":
+                    os.truncate(path, 0)
+                elif kind == "rotate":
+                    path.rename(path.with_suffix(".1"))
+                    path.write_text(MIXED_LINES[1] + "\n")
+                else:
+                    index.step()
+                read_file(follower, parser, None, feed=index.offer)
+                index.step()
+            file_index.FED_S, saved = 0.0, file_index.FED_S
+            try:
+                while index.step():
+                    pass
+            finally:
+                file_index.FED_S = saved
+            alone = indexed_alone(path, index.format)
+            assert summary(index)[1:] == summary(alone)[1:]
+            got, want = summary(index)[0], summary(alone)[0]
+            assert (got.records, got.indexed_bytes, got.levels) == (want.records, want.indexed_bytes, want.levels)
+        finally:
+            follower.close()
+            index.close()
+
+
+def test_the_feed_is_what_the_follower_read(tmp_path: Path) -> None:
+    """The hand-over's offsets are the file's: each line's bytes, CR LF and multi-byte text included."""
+    path = tmp_path / "app.log"
+    path.write_bytes(b"")
+    follower = FileFollower(path)
+    got: list[LinesRead] = []
+    read_file(follower, LogParser("plain", "app"), None, feed=got.append)
+    body = "2026-12-06 10:00:00 INFO caf\u00e9 \u2603\r\n2026-12-06 10:00:01 WARN x\npart"
+    path.write_bytes(body.encode())
+    read_file(follower, LogParser("plain", "app"), None, feed=got.append)
+    (read,) = got
+    data = body.encode()
+    assert read.at.start == 0 and read.at.sizes == [data.index(b"\n") + 1, data.rindex(b"\n") - data.index(b"\n")]
+    assert read.at.read_to == len(data) and len(read.heads) == len(read.lines) == 2
