@@ -45,11 +45,15 @@ SPAN_LIMIT = 32 * 1024 * 1024
 FED_READS = 16
 """Follower reads waiting to be indexed (a flood's reads beyond these go, and the index reads the file)."""
 FED_S = 1.0
-"""Once a follower hands over the lines it reads, the index waits this long for the next before reading them."""
+"""While a follower hands over what it reads, the index waits for it (this long at most) rather than read past it."""
 HEAD_BYTES = 256
 """The file's first bytes, kept to notice it was truncated and written again past where the index had got."""
 UNKNOWN = LEVELS.index("unknown")
 LEVEL_CODE: dict[str, int] = {level: code for code, level in enumerate(LEVELS)}
+
+
+def _finite(when: float | None) -> bool:
+    return when is not None and math.isfinite(when)
 
 
 class RecordFormat(Protocol):
@@ -112,7 +116,8 @@ class FileIndex:
 
     def _reset(self) -> None:
         self._fed: deque[LinesRead] = deque(maxlen=FED_READS)
-        self._fed_at: float | None = None  # when handed-over lines were last indexed
+        self._follower_end = math.inf  # where the last read a follower handed over ends, and when it came
+        self._follower_seen = -math.inf
         self._rechosen = False
         self._indexed = 0  # bytes through the last complete line indexed
         self._size = 0
@@ -143,9 +148,10 @@ class FileIndex:
             return False
         if self._fed and self._take_fed(handle):
             return bool(self._fed)
-        if self._fed_at is not None and time.monotonic() - self._fed_at < FED_S:
-            return False  # the follower reads the file's end and hands it over: one look at each line
-        self._fed_at = None
+        if self._follower_end <= self._indexed and time.monotonic() - self._follower_seen < FED_S:
+            # A follower reads the file up to here (or is catching up): it hands over what comes next, one look
+            # at each line. Read ahead of it and its reads would all be behind the index, taken never.
+            return False
         size = os.fstat(handle).st_size
         start = self._indexed
         end = min(size, start + SLICE)
@@ -205,8 +211,11 @@ class FileIndex:
         while self._fed:
             read = self._fed.popleft()
             at = read.at
-            if at.inode != self._inode or read.format is not self.format or max(at.sizes) > MAX_LINE:
-                continue  # (a longer line is cut, and scanned, differently here)
+            if at.inode != self._inode or read.format is not self.format:
+                continue
+            self._follower_end, self._follower_seen = at.start + sum(at.sizes), time.monotonic()
+            if max(at.sizes) > MAX_LINE:
+                continue  # a longer line is cut, and scanned, differently here
             offset, skip = at.start, 0
             while offset < self._indexed and skip < len(at.sizes):
                 offset += at.sizes[skip]
@@ -216,11 +225,19 @@ class FileIndex:
             offsets = list(accumulate(at.sizes[skip:], initial=offset))
             end = offsets.pop()
             self._scanned_newest = None
-            heads = self._heads(zip(offsets, read.lines[skip:], read.heads[skip:], strict=True))
+            scans = read.heads[skip:]
+            if self._count == 0 or getattr(self.format, "level_on_next_line", False):
+                heads = self._heads(zip(offsets, read.lines[skip:], scans, strict=True))
+            else:  # the common case, without _heads's first-line and second-line rules: one comprehension
+                code = LEVEL_CODE.get
+                pairs = zip(offsets, scans, strict=True)
+                heads = [(at_, code(found[0], UNKNOWN), found[2]) for at_, found in pairs if found]
+                newest = next((found for found in reversed(scans) if found and _finite(found[2])), None)
+                if newest is not None and newest[2] is not None:
+                    self._scanned_newest = newest[2], newest[1]
             if len(self._head) < HEAD_BYTES and end > len(self._head):
                 self._head = os.pread(handle, min(HEAD_BYTES, end), 0)
             self._commit(heads, end, max(at.read_to, end), at.read_to - end)
-            self._fed_at = time.monotonic()
             if not self._rechosen and self._count >= RECHOOSE_AT:
                 self._rechoose()
             return True

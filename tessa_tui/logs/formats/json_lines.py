@@ -108,10 +108,7 @@ def scan_skim(skim: _Skim) -> Scan:
         stamp = next((v for v in msgspec.structs.astuple(skim)[_TIMES] if v is not None), None)
         if stamp is None and (skim.record is not None or skim.resourceLogs is not None):
             stamp = _nested_time(skim)
-    if type(stamp) is str and (match := ISO.match(stamp)) is not None:
-        clock, when = iso_time(match)
-    else:
-        clock, when = stamp_time(stamp)
+    clock, when = stamp_time(stamp)
     return level, clock, when
 
 

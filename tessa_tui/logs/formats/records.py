@@ -7,7 +7,6 @@ derived when a record is drawn (`summary_of`), so a flood costs a regex or two p
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tessa_tui.base.sanitize import sanitize
@@ -74,14 +73,9 @@ class LogParser:
             self._observe(lines)
         fmt = self._format
         assert fmt is not None
-        head: Callable[[str], Scan | None] = fmt.head
+        scans = list(map(fmt.head, lines))  # one look at each line (map: no Python loop around the calls)
         if heads is not None:
-            scanned = heads.append
-
-            def head(line: str) -> Scan | None:
-                found = fmt.head(line)
-                scanned(found)
-                return found
+            heads += scans
 
         second_line_level = fmt.level_on_next_line
         source = self.source
@@ -97,8 +91,7 @@ class LogParser:
             self._size,
         )
         last_level, last_clock, last_when = self._last
-        for raw, clean in zip(lines, clean_lines(lines), strict=True):
-            scan = head(raw)
+        for raw, clean, scan in zip(lines, clean_lines(lines), scans, strict=True):
             if scan is None:
                 if is_open:
                     if more is None:
