@@ -14,7 +14,7 @@ import signal
 import time
 from collections.abc import Sequence
 
-from tessa_tui.logs.follow import LineCutter
+from tessa_tui.logs.follow import LineCutter, decode_lines
 
 READ_SLICE = 256 * 1024
 BACKOFF_START_S = 1.0
@@ -58,7 +58,7 @@ class CommandFollower:
             budget -= len(chunk)
             lines += self._cutter.split(chunk)
         self.behind = budget <= 0
-        return [line.decode("utf-8", errors="replace") for line in lines]
+        return decode_lines(lines)
 
     def _flush(self) -> list[bytes]:
         rest = self._cutter.rest()

@@ -16,7 +16,7 @@ import threading
 import time
 from array import array
 from bisect import bisect_right
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
@@ -275,29 +275,34 @@ class FileIndex:
         return start  # no newline yet: the line is still being written
 
     def _commit(self, heads: list[tuple[int, int, float | None]], consumed: int, size: int, unfinished: int) -> None:
+        # Each record's time, or the last known before it; counted with comprehensions and Counter, not a loop of
+        # statements per record: at 50k lines a second this was a third of the index's time.
+        last = self._last_when
+        whens = [(last := when) if when is not None and when - when == 0 else last for _o, _c, when in heads]
+        codes = [code for _o, code, _w in heads]
+        first = -self._count % STRIDE  # the first head that starts a checkpoint
+        offsets = [offset for offset, _c, _w in heads[first::STRIDE]]
+        by_level = Counter(codes)
+        by_minute = Counter(
+            (int(when // 60), code) for when, code in zip(whens, codes, strict=True) if when > -math.inf
+        )
         with self._lock:
             self._looked = True
             self._size = size
             self._unfinished = unfinished
             if self._scanned_newest is not None:
                 self._newest = self._scanned_newest
-            count = self._count
-            last = self._last_when
-            for offset, code, when in heads:
-                if count % STRIDE == 0:
-                    self._offsets.append(offset)
-                    self._times.append(when if when is not None and math.isfinite(when) else last)
-                if when is not None and math.isfinite(when):
-                    last = when
-                self._levels.append(code)
-                self._level_counts[code] += 1
-                if last != -math.inf:
-                    bucket = self._minutes.get(minute := int(last // 60))
-                    if bucket is None:
-                        bucket = self._minutes[minute] = [0] * len(LEVELS)
-                    bucket[code] += 1
-                count += 1
-            self._count = count
+            self._offsets.extend(offsets)
+            self._times.extend(whens[first::STRIDE])
+            self._levels.extend(codes)
+            for code, records in by_level.items():
+                self._level_counts[code] += records
+            for (minute, code), records in by_minute.items():
+                bucket = self._minutes.get(minute)
+                if bucket is None:
+                    bucket = self._minutes[minute] = [0] * len(LEVELS)
+                bucket[code] += records
+            self._count += len(heads)
             self._last_when = last
             self._indexed = max(self._indexed, consumed)
 

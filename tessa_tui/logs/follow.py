@@ -16,6 +16,14 @@ MAX_LINE = 1024 * 1024  # longer lines are cut here (the display cuts far earlie
 UNFINISHED_QUIET_S = 0.5  # a last line without a newline is shown once the file has been quiet this long
 
 
+def decode_lines(lines: list[bytes]) -> list[str]:
+    """Lines (without newlines) decoded, invalid UTF-8 replaced: in one call, not one per line (no invalid
+    sequence takes a newline with it, so this is each line decoded on its own)."""
+    if not lines:
+        return []
+    return b"\n".join(lines).decode("utf-8", errors="replace").split("\n")
+
+
 class LineCutter:
     """Bytes arriving in pieces into complete lines; a line longer than MAX_LINE is cut there and the rest
     of it, up to its newline, dropped (one record, not a run of 1 MiB fragments)."""
@@ -28,7 +36,8 @@ class LineCutter:
         cut or dropped part of a line (its lines are not the stream's lines one for one)."""
 
     def split(self, data: bytes) -> list[bytes]:
-        *complete, partial = (self._partial + data).split(b"\n")
+        buffer = self._partial + data
+        *complete, partial = buffer.split(b"\n")
         exact = not self._skipping
         if self._skipping and complete:  # the cut line's end arrived: drop it
             complete.pop(0)
@@ -40,6 +49,8 @@ class LineCutter:
             partial, self._skipping, exact = b"", True, False
         self._partial = partial
         self.sizes = [len(line) + 1 for line in complete] if exact else None
+        if len(buffer) <= MAX_LINE and b"\r" not in buffer:  # the common case: nothing to cut or strip
+            return complete
         return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
 
     @property
@@ -96,7 +107,7 @@ class FileFollower:
     def poll(self) -> list[str]:
         """New complete lines since the last poll, decoded (invalid UTF-8 replaced); never blocks."""
         try:
-            return [line.decode("utf-8", errors="replace") for line in self._poll()]
+            return decode_lines(self._poll())
         except OSError as exc:  # EIO on a failing disk, a path turned into a loop of symlinks ...
             self.close()
             self.status = f"cannot read {self.path}: {exc.strerror or exc}; retrying"
