@@ -6,7 +6,9 @@ CFG` with one `logs:` source, lnav (Debian's 0.11) is `lnav FILE`, Toolong (pip'
 fresh HOME, so no saved session moves its view. A tool not found is skipped with one line.
 
 1. Big file: --big-mb MiB of the mixed lines of log_ingest.py ending in a unique marker line, written once and
-   shared by every tool and run. "last line" is the seconds from starting the tool until the marker is on screen.
+   shared by every tool and run. "last line" is the seconds from starting the tool until the marker is on screen;
+   "first frame" until the screen first shows anything (a Textual app's start costs about a second here, whatever
+   it opens: benchmarks/startup.py), and "last line after first frame" the difference.
 2. "indexed" is the seconds until the tool's own screen says it has read the whole file, held for 0.5 s:
    - tessa-tui: the logs pane's border subtitle `indexed N,NNN records` (`indexing NN%` while it runs). Without
      either within 5 s of the last line (a build before the background index) the column is "n/a (no signal)".
@@ -62,6 +64,7 @@ TICK = re.compile(r"tick (\d{9})")
 TESSA_INDEXED = re.compile(r"indexed [\d,]+ records")
 GOALS = {
     "last line (s)": 0.5,
+    "last line after first frame (s)": 0.5,
     "RSS indexed (MiB)": 150.0,
     "50k/s lag median (s)": 0.5,
     "50k/s lag max (s)": 0.5,
@@ -69,6 +72,7 @@ GOALS = {
 }
 GOALS_TEXT = {
     "last line (s)": "<= 0.5 s whatever the size",
+    "last line after first frame (s)": "<= 0.5 s (the same goal, counted from the tool's first frame)",
     "RSS indexed (MiB)": "< 150 MB (1 GB file)",
     "50k/s lag median (s)": "<= 0.5 s",
     "50k/s lag max (s)": "<= 0.5 s",
@@ -152,13 +156,15 @@ def find_tools(args: argparse.Namespace) -> list[Tool]:
 def big_file(tool: Tool, log: Path, marker: str, work: Path, wait: float) -> dict[str, float]:
     """Seconds to the last line and to "indexed", and RSS then, with the tool started on the big file."""
     program = tool.start(log, work)
-    last = indexed = candidate = None
+    first = last = indexed = candidate = None
     gave_up_signal = False
     try:
         while True:
             program.pump(0.05)
             now = time.monotonic() - program.started
             screen = program.screen.text()
+            if first is None and screen.strip():
+                first = now
             if last is None and marker in screen:
                 last = now
             if tool.indexed(screen, marker):
@@ -177,7 +183,9 @@ def big_file(tool: Tool, log: Path, marker: str, work: Path, wait: float) -> dic
     finally:
         program.stop()
     return {
+        "first frame (s)": math.inf if first is None else first,
         "last line (s)": math.inf if last is None else last,
+        "last line after first frame (s)": math.inf if last is None or first is None else last - first,
         "indexed (s)": math.nan if gave_up_signal else math.inf if indexed is None else indexed,
         "RSS indexed (MiB)": rss,
         "RSS peak (MiB)": peak,
@@ -337,7 +345,8 @@ def main() -> None:
     rates = [float(r) for r in args.rates.split(",") if r]
     work = Path(tempfile.mkdtemp(prefix="tessa-logcompare-"))
     runs: list[dict[str, dict[str, float]]] = []
-    measures = ["last line (s)", "indexed (s)", "RSS indexed (MiB)", "RSS peak (MiB)"]
+    measures = ["first frame (s)", "last line (s)", "last line after first frame (s)", "indexed (s)"]
+    measures += ["RSS indexed (MiB)", "RSS peak (MiB)"]
     for rate in rates:
         label = f"{rate / 1000:.0f}k/s"
         measures += [f"{label} lag median (s)", f"{label} lag max (s)", f"{label} CPU (% core)"]
