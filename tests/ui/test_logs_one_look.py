@@ -14,6 +14,7 @@ from screens.app import TessaApp
 from screens.dashboard.logs_pane import LogsPane
 from tessa_tui.config.load import load_config
 from tessa_tui.logs import file_index
+from tessa_tui.logs.file_index import FileIndex
 from tessa_tui.logs.formats.log_format import LogFormat
 from tessa_tui.logs.record_format import format_for
 from tests.ui.screen_text import screen_text, wait_until
@@ -25,6 +26,11 @@ def lines(tag: str, count: int) -> str:
     return "".join(
         f"2026-12-06T10:{n // 60:02d}:{n % 60:02d}.000Z INFO request {tag} {n:03d} handled\n" for n in range(count)
     )
+
+
+def arrived(app: TessaApp, index: FileIndex, last: str, records: int) -> Callable[[], bool]:
+    """The burst ending in `last` is on screen and indexed."""
+    return lambda: last in screen_text(app) and index.count == records
 
 
 async def test_each_appended_line_is_scanned_once(
@@ -56,6 +62,5 @@ async def test_each_appended_line_is_scanned_once(
             appended += text.splitlines()
             with log.open("a", encoding="utf-8") as handle:
                 handle.write(text)
-            shown, total = f"request busy{burst} 039 handled", 250 + 40 * (burst + 1)
-            await wait_until(pilot, lambda shown=shown, total=total: shown in screen_text(app) and index.count == total)
+            await wait_until(pilot, arrived(app, index, f"request busy{burst} 039 handled", 250 + 40 * (burst + 1)))
     assert {line: looks[line] for line in appended} == dict.fromkeys(appended, 1), "a line was scanned twice"
