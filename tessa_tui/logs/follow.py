@@ -126,13 +126,13 @@ class FileFollower:
             current = None
         if current is not None and current.st_ino != self._inode:
             # Rotated by rename: finish the old file, then read the new one from its start.
-            self.last_read = None  # lines of two files
             lines += self._read()
             os.close(self._handle)
             self._handle = None
             if self._open(first=False):
                 lines += self._read()
                 self.status = "following (rotated)"
+            self.last_read = None  # the lines of two files: none of them where one read says
         elif current is None:
             self.status = "file removed; waiting for it to come back"
         return lines
