@@ -267,3 +267,23 @@ def test_a_two_line_record_read_across_two_reads_keeps_its_level(tmp_path: Path)
     finally:
         file_index.SLICE = saved
     assert [sliced.level_of(n) for n in range(sliced.count)] == ["info"] * 3 + ["error", "warn"]
+
+
+def test_a_busy_file_fed_to_its_index_stays_indexed_as_it_grows(tmp_path: Path) -> None:
+    """Fed, the index is as far as the follower: a file that grew since its read is not "indexing" (the pane's
+    counts would flick between the whole file's and the followed lines' ten times a second in a flood)."""
+    path = tmp_path / "app.log"
+    append(path, *(f"2026-12-06 10:00:00,500 INFO [app] line {n}" for n in range(300)))
+    fmt = format_for(path)
+    index = FileIndex(path, lambda _p: fmt, "app")
+    follower = FileFollower(path)
+    parser = LogParser(fmt.name, "app")
+    read_file(follower, parser, None, feed=index.offer)
+    while index.step():
+        pass
+    for n in range(5):
+        append(path, f"2026-12-06 10:00:01,500 WARN [app] busy {n}")
+        read_file(follower, parser, None, feed=index.offer)
+        append(path, "2026-12-06 10:00:02,500 INFO [app] written after the follower read")
+        index.step()
+        assert index.state().done, "a fed index said indexing for lines no one had read yet"

@@ -252,10 +252,14 @@ class FileIndex:
                     self._scanned_newest = newest[2], newest[1]
             if len(self._head) < HEAD_BYTES and end > len(self._head):
                 self._head = os.pread(handle, min(HEAD_BYTES, end), 0)
-            # The file as it is now: a follower that stopped at its read budget has not seen its end, and what is
-            # after `end` is a line still being written only when the follower read up to the file's end.
-            size = max(os.fstat(handle).st_size, end)
-            self._commit(heads, end, size, size - end if at.read_to >= size else 0, late, pending)
+            # Indexed as far as the follower has read: the file as it was then when that read reached its end (what
+            # is after `end` is a line still being written; a busy file has grown since, and is not "indexing"
+            # for it), the file as it is now when the read stopped at its budget with more waiting.
+            if at.at_end:
+                size, unfinished = max(at.read_to, end), max(0, at.read_to - end)
+            else:
+                size, unfinished = max(os.fstat(handle).st_size, end), 0
+            self._commit(heads, end, size, unfinished, late, pending)
             if not self._rechosen and self._count >= RECHOOSE_AT:
                 self._rechoose()
             return True

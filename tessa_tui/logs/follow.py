@@ -78,6 +78,8 @@ class LinesAt:
     start: int
     sizes: list[int]
     read_to: int
+    at_end: bool = True
+    """The read reached the file's end (it did not stop at its budget with more waiting)."""
 
 
 @dataclass
@@ -193,7 +195,7 @@ class FileFollower:
         lines = self._cutter.split(data)
         sizes = self._cutter.sizes
         if lines and sizes is not None and self._inode is not None:
-            self.last_read = LinesAt(self._inode, line_start, sizes, self._position)
+            self.last_read = LinesAt(self._inode, line_start, sizes, self._position, not self.behind)
         return lines
 
     def unfinished(self, quiet_s: float = UNFINISHED_QUIET_S) -> str | None:
