@@ -197,3 +197,93 @@ def test_the_feed_is_what_the_follower_read(tmp_path: Path) -> None:
     data = body.encode()
     assert read.at.start == 0 and read.at.sizes == [data.index(b"\n") + 1, data.rindex(b"\n") - data.index(b"\n")]
     assert read.at.read_to == len(data) and len(read.heads) == len(read.lines) == 2
+
+
+def test_a_poll_that_met_a_rotation_is_not_handed_over(tmp_path: Path) -> None:
+    """The old file's last lines and the new file's, read in one poll, are no one read of either (red team)."""
+    path = tmp_path / "app.log"
+    append(path, *(f"2026-12-06 10:00:{n % 60:02d},500 INFO [app] line {n}" for n in range(300)))
+    fmt = format_for(path)
+    index = FileIndex(path, lambda _p: fmt, "app")
+    follower = FileFollower(path)
+    parser = LogParser(fmt.name, "app")
+    read_file(follower, parser, None, feed=index.offer)
+    while index.step():
+        pass
+    path.rename(tmp_path / "app.log.1")  # logrotate's `create`: the app still writes the old file a moment
+    path.write_text("")
+    index.step()
+    append(tmp_path / "app.log.1", "2026-12-06 10:01:00,500 ERROR [app] the old file's last")
+    append(path, *(f"2026-12-06 10:01:0{n},500 WARN [app] new {n}" for n in range(5)))
+    got: list[LinesRead] = []
+    read_file(follower, parser, None, feed=got.append)
+    assert got == [], "a read of two files was handed over"
+    for read in [*got]:
+        index.offer(read)
+    index.step()
+    assert index.error is None and (index.count, index.level_of(0)) == (5, "warn")
+
+
+def test_a_follower_behind_its_budget_does_not_make_the_index_done(tmp_path: Path) -> None:
+    path = tmp_path / "app.log"
+    line = "2026-12-06 10:00:00,500 INFO [app] a line long enough to fill a few megabytes quickly\n"
+    path.write_text(line * 40_000)  # over the follower's 1 MiB read budget
+    fmt = format_for(path)
+    index = FileIndex(path, lambda _p: fmt, "app")
+    follower = FileFollower(path, start_offset=0)
+    read_file(follower, LogParser(fmt.name, "app"), None, feed=index.offer)
+    assert follower.behind
+    index.step()
+    state = index.state()
+    assert state.size == path.stat().st_size and not state.done, "indexed a slice, said done"
+
+
+def test_a_two_line_record_read_across_two_reads_keeps_its_level(tmp_path: Path) -> None:
+    """java.util.logging names the level on the record's second line: a read between the two lines (the
+    follower's poll, or the end of an index slice) must not leave the record without one (red team)."""
+    from tessa_tui.logs.formats.java_lines import JUL
+
+    path = tmp_path / "app.log"
+    record = "Dec 06, 2026 11:32:{n:02d} PM com.x.Y run\n{level}: message {n}\n"
+    path.write_text("".join(record.format(n=n, level="INFO") for n in range(3)))
+    index = FileIndex(path, lambda _p: JUL, "app")
+    follower = FileFollower(path)
+    parser = LogParser("jul", "app")
+    read_file(follower, parser, None, feed=index.offer)
+    while index.step():
+        pass
+    head, second = record.format(n=10, level="SEVERE").splitlines(keepends=True)
+    for piece in (head, second, head.replace("10", "11"), "WARNING: message 11\n"):
+        with path.open("a") as handle:
+            handle.write(piece)
+        read_file(follower, parser, None, feed=index.offer)
+        index.step()
+    assert summary(index)[1:] == summary(indexed_alone(path, JUL))[1:]
+    assert [index.level_of(n) for n in range(index.count)] == ["info"] * 3 + ["error", "warn"]
+    # The index's own slices end between the two lines too.
+    file_index.SLICE, saved = 40, file_index.SLICE
+    try:
+        sliced = indexed_alone(path, JUL)
+    finally:
+        file_index.SLICE = saved
+    assert [sliced.level_of(n) for n in range(sliced.count)] == ["info"] * 3 + ["error", "warn"]
+
+
+def test_a_busy_file_fed_to_its_index_stays_indexed_as_it_grows(tmp_path: Path) -> None:
+    """Fed, the index is as far as the follower: a file that grew since its read is not "indexing" (the pane's
+    counts would flick between the whole file's and the followed lines' ten times a second in a flood)."""
+    path = tmp_path / "app.log"
+    append(path, *(f"2026-12-06 10:00:00,500 INFO [app] line {n}" for n in range(300)))
+    fmt = format_for(path)
+    index = FileIndex(path, lambda _p: fmt, "app")
+    follower = FileFollower(path)
+    parser = LogParser(fmt.name, "app")
+    read_file(follower, parser, None, feed=index.offer)
+    while index.step():
+        pass
+    for n in range(5):
+        append(path, f"2026-12-06 10:00:01,500 WARN [app] busy {n}")
+        read_file(follower, parser, None, feed=index.offer)
+        append(path, "2026-12-06 10:00:02,500 INFO [app] written after the follower read")
+        index.step()
+        assert index.state().done, "a fed index said indexing for lines no one had read yet"

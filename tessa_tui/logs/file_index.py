@@ -42,8 +42,8 @@ SLICE = 1024 * 1024
 read and scanned."""
 SPAN_LIMIT = 32 * 1024 * 1024
 """At most this many bytes are read at once by a search's quick look (`span`)."""
-FED_READS = 16
-"""Follower reads waiting to be indexed (a flood's reads beyond these go, and the index reads the file)."""
+FED_READS = 4
+"""Follower reads waiting to be indexed (a few MiB at most; beyond these they go, and the index reads the file)."""
 FED_S = 1.0
 """While a follower hands over what it reads, the index waits for it (this long at most) rather than read past it."""
 HEAD_BYTES = 256
@@ -116,6 +116,7 @@ class FileIndex:
 
     def _reset(self) -> None:
         self._fed: deque[LinesRead] = deque(maxlen=FED_READS)
+        self._level_pending = False  # the last record's level is on a line still to come (java.util.logging)
         self._follower_end = math.inf  # where the last read a follower handed over ends, and when it came
         self._follower_seen = -math.inf
         self._rechosen = False
@@ -145,6 +146,7 @@ class FileIndex:
         """Index the next slice of the file (or what a follower handed over); True while more is waiting."""
         handle = self._current_handle()
         if handle is None:
+            self._fed.clear()  # nothing to index them into: they are not kept meanwhile
             return False
         if self._fed and self._take_fed(handle):
             return bool(self._fed)
@@ -169,28 +171,34 @@ class FileIndex:
                 # it (starts_record then scan would match every head twice).
                 yield offset, line, head(line)
 
-        heads = self._heads(scanned())
+        heads, late, pending = self._heads(scanned())
         if last is not None:  # a line cut at MAX_LINE (or without its CR) ends further on than what was yielded
             consumed = line_end(handle, last[0] + last[1], end)
         if consumed == start and end - start >= SLICE:
             consumed = self._skip_long_line(handle, start, size, heads)
+            pending = pending and not heads
         # What is left without a newline is a line still being written: the index is done without it.
         unfinished = size - consumed if consumed == start or end >= size else 0
         if len(self._head) < HEAD_BYTES and consumed > len(self._head):
             self._head = os.pread(handle, min(HEAD_BYTES, consumed), 0)
-        self._commit(heads, consumed, size, unfinished)
+        self._commit(heads, consumed, size, unfinished, late, pending)
         if not self._rechosen and self._count >= RECHOOSE_AT:
             self._rechoose()
         return consumed < size and consumed > start
 
-    def _heads(self, lines: Iterable[tuple[int, str, Scan | None]]) -> list[tuple[int, int, float | None]]:
-        """(offset, level code, epoch) of each record head among (offset, line, its head scan)."""
+    def _heads(
+        self, lines: Iterable[tuple[int, str, Scan | None]]
+    ) -> tuple[list[tuple[int, int, float | None]], int | None, bool]:
+        """(offset, level code, epoch) of each record head among (offset, line, its head scan); the level of the
+        record indexed last when these lines bring it (java.util.logging's second line, in the next read), and
+        whether the last head's level is still to come."""
         heads: list[tuple[int, int, float | None]] = []
         scan = self.format.scan
         first = self._count == 0
-        # java.util.logging's two-line records name their level on the second line.
+        # java.util.logging's two-line records name their level on the second line, maybe in the next read.
         second_line = getattr(self.format, "level_on_next_line", False)
-        level_pending = False
+        level_pending = second_line and self._level_pending and not first
+        late: int | None = None
         for offset, line, found in lines:
             if found is not None or first:
                 level, clock, when = found if found is not None else scan(line)
@@ -201,9 +209,13 @@ class FileIndex:
                     self._scanned_newest = when, clock
             elif level_pending:
                 level_pending = False
-                head_offset, _code, head_when = heads[-1]
-                heads[-1] = (head_offset, LEVEL_CODE.get(self.format.next_line_level(line), UNKNOWN), head_when)
-        return heads
+                code = LEVEL_CODE.get(self.format.next_line_level(line), UNKNOWN)
+                if heads:
+                    head_offset, _code, head_when = heads[-1]
+                    heads[-1] = (head_offset, code, head_when)
+                else:
+                    late = code
+        return heads, late, level_pending
 
     def _take_fed(self, handle: int) -> bool:
         """Index the handed-over lines that continue where the index has got; False when none do (they are of
@@ -213,6 +225,8 @@ class FileIndex:
             at = read.at
             if at.inode != self._inode or read.format is not self.format:
                 continue
+            if not len(at.sizes) == len(read.lines) == len(read.heads):
+                continue  # not one read's lines (a bug upstream): never indexed as if they were
             self._follower_end, self._follower_seen = at.start + sum(at.sizes), time.monotonic()
             if max(at.sizes) > MAX_LINE:
                 continue  # a longer line is cut, and scanned, differently here
@@ -227,8 +241,9 @@ class FileIndex:
             self._scanned_newest = None
             scans = read.heads[skip:]
             if self._count == 0 or getattr(self.format, "level_on_next_line", False):
-                heads = self._heads(zip(offsets, read.lines[skip:], scans, strict=True))
+                heads, late, pending = self._heads(zip(offsets, read.lines[skip:], scans, strict=True))
             else:  # the common case, without _heads's first-line and second-line rules: one comprehension
+                late, pending = None, False
                 code = LEVEL_CODE.get
                 pairs = zip(offsets, scans, strict=True)
                 heads = [(at_, code(found[0], UNKNOWN), found[2]) for at_, found in pairs if found]
@@ -237,7 +252,14 @@ class FileIndex:
                     self._scanned_newest = newest[2], newest[1]
             if len(self._head) < HEAD_BYTES and end > len(self._head):
                 self._head = os.pread(handle, min(HEAD_BYTES, end), 0)
-            self._commit(heads, end, max(at.read_to, end), at.read_to - end)
+            # Indexed as far as the follower has read: the file as it was then when that read reached its end (what
+            # is after `end` is a line still being written; a busy file has grown since, and is not "indexing"
+            # for it), the file as it is now when the read stopped at its budget with more waiting.
+            if at.at_end:
+                size, unfinished = max(at.read_to, end), max(0, at.read_to - end)
+            else:
+                size, unfinished = max(os.fstat(handle).st_size, end), 0
+            self._commit(heads, end, size, unfinished, late, pending)
             if not self._rechosen and self._count >= RECHOOSE_AT:
                 self._rechoose()
             return True
@@ -274,7 +296,15 @@ class FileIndex:
             position += len(data)
         return start  # no newline yet: the line is still being written
 
-    def _commit(self, heads: list[tuple[int, int, float | None]], consumed: int, size: int, unfinished: int) -> None:
+    def _commit(
+        self,
+        heads: list[tuple[int, int, float | None]],
+        consumed: int,
+        size: int,
+        unfinished: int,
+        late: int | None = None,
+        pending: bool = False,
+    ) -> None:
         # Each record's time, or the last known before it; counted with comprehensions and Counter, not a loop of
         # statements per record: at 50k lines a second this was a third of the index's time.
         last = self._last_when
@@ -292,6 +322,9 @@ class FileIndex:
             self._unfinished = unfinished
             if self._scanned_newest is not None:
                 self._newest = self._scanned_newest
+            if late is not None and self._count:  # the record indexed last, its level read in this slice
+                self._relevel(self._count - 1, late)
+            self._level_pending = pending
             self._offsets.extend(offsets)
             self._times.extend(whens[first::STRIDE])
             self._levels.extend(codes)
@@ -305,6 +338,19 @@ class FileIndex:
             self._count += len(heads)
             self._last_when = last
             self._indexed = max(self._indexed, consumed)
+
+    def _relevel(self, ordinal: int, code: int) -> None:
+        """Record `ordinal` (the last indexed) is of level `code`: its byte and its counts moved (under the lock)."""
+        old = self._levels[ordinal]
+        if old == code:
+            return
+        self._levels[ordinal] = code
+        self._level_counts[old] -= 1
+        self._level_counts[code] += 1
+        if self._last_when > -math.inf:
+            bucket = self._minutes[int(self._last_when // 60)]
+            bucket[old] -= 1
+            bucket[code] += 1
 
     def _current_handle(self) -> int | None:
         """The open file, reopened after rotation and started over after truncation; None while it cannot be

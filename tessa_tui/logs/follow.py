@@ -78,6 +78,8 @@ class LinesAt:
     start: int
     sizes: list[int]
     read_to: int
+    at_end: bool = True
+    """The read reached the file's end (it did not stop at its budget with more waiting)."""
 
 
 @dataclass
@@ -126,13 +128,13 @@ class FileFollower:
             current = None
         if current is not None and current.st_ino != self._inode:
             # Rotated by rename: finish the old file, then read the new one from its start.
-            self.last_read = None  # lines of two files
             lines += self._read()
             os.close(self._handle)
             self._handle = None
             if self._open(first=False):
                 lines += self._read()
                 self.status = "following (rotated)"
+            self.last_read = None  # the lines of two files: none of them where one read says
         elif current is None:
             self.status = "file removed; waiting for it to come back"
         return lines
@@ -193,7 +195,7 @@ class FileFollower:
         lines = self._cutter.split(data)
         sizes = self._cutter.sizes
         if lines and sizes is not None and self._inode is not None:
-            self.last_read = LinesAt(self._inode, line_start, sizes, self._position)
+            self.last_read = LinesAt(self._inode, line_start, sizes, self._position, not self.behind)
         return lines
 
     def unfinished(self, quiet_s: float = UNFINISHED_QUIET_S) -> str | None:
