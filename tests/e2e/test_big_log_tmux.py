@@ -52,8 +52,8 @@ def test_a_200_mb_log_g_search_and_goto(terminal: TmuxTerminal, tmp_path: Path) 
     terminal.wait_for(lambda s: "Services" not in s.split("┏━ 3 Logs")[0])
 
     terminal.press("g")  # the file's first line: from the index, not the ring of the newest 50,000
-    screen = terminal.wait_for(lambda s: "request 00000000 served" in s)
-    assert "record 1 of" in screen
+    # The border's `record 1 of N` is painted with the rows or a frame after them (on a busy machine, after).
+    terminal.wait_for(lambda s: "request 00000000 served" in s and "record 1 of" in s)
 
     terminal.press("/")
     terminal.type_text("needle-near-top")
