@@ -53,11 +53,6 @@ class LineCutter:
             return complete
         return [line[:MAX_LINE].rstrip(b"\r") for line in complete]
 
-    @property
-    def skipping(self) -> bool:
-        """A cut line's rest is being dropped (where the next line starts is not known yet)."""
-        return self._skipping
-
     def pending(self) -> bytes:
         """What has arrived of a line not yet ended by a newline (b"" while a cut line's rest is skipped)."""
         return b"" if self._skipping else self._partial

@@ -76,7 +76,6 @@ class LogParser:
         scans = list(map(fmt.head, lines))  # one look at each line (map: no Python loop around the calls)
         if heads is not None:
             heads += scans
-
         second_line_level = fmt.level_on_next_line
         source = self.source
         rows: list[Row] = []
