@@ -199,9 +199,8 @@ def test_the_feed_is_what_the_follower_read(tmp_path: Path) -> None:
     assert read.at.read_to == len(data) and len(read.heads) == len(read.lines) == 2
 
 
-def test_a_poll_that_met_a_rotation_is_not_handed_over(tmp_path: Path) -> None:
-    """The old file's last lines and the new file's, read in one poll, are no one read of either (red team)."""
-    path = tmp_path / "app.log"
+def followed(path: Path) -> tuple[FileIndex, FileFollower, LogParser]:
+    """A 300-line file, indexed, and a follower at its end whose reads the index takes."""
     append(path, *(f"2026-12-06 10:00:{n % 60:02d},500 INFO [app] line {n}" for n in range(300)))
     fmt = format_for(path)
     index = FileIndex(path, lambda _p: fmt, "app")
@@ -210,6 +209,13 @@ def test_a_poll_that_met_a_rotation_is_not_handed_over(tmp_path: Path) -> None:
     read_file(follower, parser, None, feed=index.offer)
     while index.step():
         pass
+    return index, follower, parser
+
+
+def test_a_poll_that_met_a_rotation_is_not_handed_over(tmp_path: Path) -> None:
+    """The old file's last lines and the new file's, read in one poll, are no one read of either (red team)."""
+    path = tmp_path / "app.log"
+    index, follower, parser = followed(path)
     path.rename(tmp_path / "app.log.1")  # logrotate's `create`: the app still writes the old file a moment
     path.write_text("")
     index.step()
@@ -273,14 +279,7 @@ def test_a_busy_file_fed_to_its_index_stays_indexed_as_it_grows(tmp_path: Path) 
     """Fed, the index is as far as the follower: a file that grew since its read is not "indexing" (the pane's
     counts would flick between the whole file's and the followed lines' ten times a second in a flood)."""
     path = tmp_path / "app.log"
-    append(path, *(f"2026-12-06 10:00:00,500 INFO [app] line {n}" for n in range(300)))
-    fmt = format_for(path)
-    index = FileIndex(path, lambda _p: fmt, "app")
-    follower = FileFollower(path)
-    parser = LogParser(fmt.name, "app")
-    read_file(follower, parser, None, feed=index.offer)
-    while index.step():
-        pass
+    index, follower, parser = followed(path)
     for n in range(5):
         append(path, f"2026-12-06 10:00:01,500 WARN [app] busy {n}")
         read_file(follower, parser, None, feed=index.offer)
