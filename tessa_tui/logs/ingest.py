@@ -129,15 +129,29 @@ def _masked(rows: list[Row]) -> list[Row]:
     return [_masked_row(row) for row in rows]
 
 
+def unescaped(text: str) -> str:
+    """`text` with its JSON escapes decoded: a JSON record through the json module, any other text (or JSON that
+    does not parse) escape by escape."""
+    if text.startswith("{"):
+        try:
+            return json.dumps(json.loads(text), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            pass
+    return _ESCAPES.sub(_unescape, text)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match.group()
+    return "/" if escape == "\\/" else chr(int(escape[2:], 16))
+
+
 def _masked_row(row: Row) -> Row:
     full, summary = row[FULL], row[SUMMARY]
-    if full.startswith("{") and _ESCAPES.search(full):
-        # JSON may spell a secret with escapes of its choosing (`\u0073`, `\/`; the others have one spelling,
-        # a registered form): the detail view decodes the record, so judge it decoded, and show it so if masked.
-        try:
-            decoded = json.dumps(json.loads(full), ensure_ascii=False)
-        except (ValueError, RecursionError):
-            decoded = full
+    if _ESCAPES.search(full):
+        # A writer may spell a secret with escapes of its choosing (`\u0073`, `\/`; the others have one spelling,
+        # a registered form), in JSON or in any line (a logfmt value, a repr): judge the text decoded, and show it
+        # so when that has a secret to mask. (The detail view decodes a JSON record.)
+        decoded = unescaped(full)
         if secret_registry.mask(decoded) != decoded:
             full = sanitize(secret_registry.mask(decoded))
     masked = (secret_registry.mask(full), secret_registry.mask(summary))
