@@ -51,8 +51,7 @@ class _Skim(msgspec.Struct):
     timeUnixNano: Any = None
 
 
-SKIM = msgspec.json.Decoder(_Skim)
-SKIM_ERRORS = (msgspec.DecodeError, RecursionError, UnicodeEncodeError)
+_SKIM = msgspec.json.Decoder(_Skim)
 _DECODE = msgspec.json.Decoder()  # strict: the json module takes what it refuses (NaN, lone surrogates)
 _LENIENT = json.JSONDecoder(strict=False)  # raw control bytes in strings: read, then sanitised
 _NAMED = 9  # _Skim's first nine fields hold a level name or number
@@ -156,8 +155,8 @@ def _fallback(line: str) -> Scan:
 
 def json_scan(line: str) -> Scan:
     try:
-        return scan_skim(SKIM.decode(line))
-    except SKIM_ERRORS:  # a lone surrogate cannot be UTF-8
+        return scan_skim(_SKIM.decode(line))
+    except (msgspec.DecodeError, RecursionError, UnicodeEncodeError):  # a lone surrogate cannot be UTF-8
         pass
     skim = _skim(line)
     return _fallback(line) if skim is None else scan_skim(skim)

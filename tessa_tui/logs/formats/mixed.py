@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from tessa_tui.logs.formats.java_lines import JUL
-from tessa_tui.logs.formats.json_lines import JSON_FORMAT, SKIM, SKIM_ERRORS, json_scan, scan_skim
+from tessa_tui.logs.formats.json_lines import JSON_FORMAT, json_scan
 from tessa_tui.logs.formats.log_format import LogFormat, PrefixFormat, Scan
 from tessa_tui.logs.formats.logfmt_lines import LOGFMT
 from tessa_tui.logs.formats.plain import PLAIN, is_continuation, plain_scan
@@ -93,10 +93,7 @@ class MixedFormat(LogFormat):
     def head(self, line: str) -> Scan | None:
         first = line[:1]
         if first == "{":  # the two commonest shapes first, without claim's tuple
-            try:
-                return scan_skim(SKIM.decode(line))
-            except SKIM_ERRORS:
-                return json_scan(line)
+            return json_scan(line)
         if "0" <= first <= "9" and (match := STAMP.match(line)) is not None:
             after = line[match.end() : match.end() + 2]
             if after != " [" and after[:1] != ",":
