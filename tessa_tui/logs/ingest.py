@@ -184,7 +184,8 @@ def read_file(
     `flush_quiet`: a read that brought nothing closes the open record; `feed`: given the lines and their scans."""
     lines = follower.poll()
     flush = flush_quiet and not lines
-    heads: list[Scan | None] | None = [] if feed is not None and follower.last_read is not None else None
+    at = follower.last_read if feed is not None else None
+    heads: list[Scan | None] | None = [] if at is not None else None
     batch = digest(
         parser,
         lines,
@@ -195,8 +196,8 @@ def read_file(
         flush=flush,
         heads=heads,
     )
-    if feed is not None and heads is not None and follower.last_read is not None and len(heads) == len(lines):
-        feed(LinesRead(follower.last_read, lines, heads, parser.format))
+    if feed is not None and at is not None and heads is not None:  # (the index checks the lengths agree)
+        feed(LinesRead(at, lines, heads, parser.format))
     line = follower.unfinished()
     if line is None:
         return batch
